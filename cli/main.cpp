@@ -1,0 +1,72 @@
+// metasweep entry point: picks the subcommand, sets up MPI where it is needed, and turns
+// exceptions into exit codes (2 = bad input, 1 = runtime failure). The one catch in the program
+// besides the one around each job.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "mpi_env.h"
+#include "subcommands.h"
+
+namespace {
+
+const char* kUsage = R"(metasweep — distributed ablation sweeps for MetaFormer-family networks
+
+usage: metasweep <command> [options]      (metasweep <command> --help for details)
+
+commands:
+  plan SWEEP.yaml      list the jobs a sweep file implies, with params and MACs
+  run SWEEP.yaml       run a sweep (alone, or under mpirun: rank 0 coordinates)
+  train SWEEP.yaml     train one job of a sweep (--variant LABEL or --job ID)
+  status               progress of the sweeps in a database
+  results              query results: filter, group over seeds, table/csv/json/markdown/latex
+  report               write the ablation report (markdown, HTML with plots, LaTeX)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << "metasweep 0.1.0\n";
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "plan") return ms::cli::cmd_plan(args);
+    if (command == "status") return ms::cli::cmd_status(args);
+    if (command == "results") return ms::cli::cmd_results(args);
+    if (command == "report") return ms::cli::cmd_report(args);
+    if (command == "run" || command == "train") {
+      ms::MpiEnvironment mpi(&argc, &argv);
+      try {
+        return command == "run" ? ms::cli::cmd_run(args, mpi) : ms::cli::cmd_train(args, mpi);
+      } catch (const ms::UsageError& e) {
+        if (mpi.rank() == 0) std::cerr << "metasweep " << command << ": " << e.what() << "\n";
+        return 2;
+      } catch (const std::exception& e) {
+        std::cerr << "metasweep " << command << " (rank " << mpi.rank() << "): error: " << e.what() << "\n";
+        if (mpi.size() > 1) mpi.abort(1);
+        return 1;
+      }
+    }
+    std::cerr << "metasweep: unknown command '" << command
+              << "': expected one of plan, run, train, status, results, report\n";
+    return 2;
+  } catch (const ms::UsageError& e) {
+    std::cerr << "metasweep " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "metasweep " << command << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}

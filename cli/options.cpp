@@ -1,0 +1,33 @@
+// Option parsing shared by the subcommands (see options.h).
+#include "options.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "config_schema.h"
+#include "errors.h"
+
+namespace ms::cli {
+
+bool parse_options(const Args& args, const std::string& usage, po::options_description& options,
+                   const po::positional_options_description& positional, po::variables_map& vm) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  return true;
+}
+
+void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices) {
+  if (std::find(choices.begin(), choices.end(), value) == choices.end())
+    throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
+}
+
+}  // namespace ms::cli

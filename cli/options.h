@@ -1,0 +1,21 @@
+// Shared Boost.Program_options plumbing for the subcommands: parse, turn every parsing
+// problem into ms::UsageError (exit 2), and answer --help with the usage text.
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+
+#include "subcommands.h"
+
+namespace ms::cli {
+
+namespace po = boost::program_options;
+
+// Parses `args` against `options` (plus --help) and `positional`. Returns false when --help
+// was printed (the caller returns 0).
+bool parse_options(const Args& args, const std::string& usage, po::options_description& options,
+                   const po::positional_options_description& positional, po::variables_map& vm);
+
+// Checks that an enumerated flag has one of the accepted values.
+void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices);
+
+}  // namespace ms::cli

@@ -1,0 +1,32 @@
+// RAII for the MPI runtime: initialises MPI once per process (thread level FUNNELED) and
+// finalises it on destruction. Works without mpirun too (singleton MPI: one rank).
+#pragma once
+#include <mpi.h>
+
+#include <string>
+
+namespace ms {
+
+class MpiEnvironment {
+ public:
+  MpiEnvironment(int* argc, char*** argv);
+  ~MpiEnvironment();
+  MpiEnvironment(const MpiEnvironment&) = delete;
+  MpiEnvironment& operator=(const MpiEnvironment&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  int local_rank() const { return local_rank_; }  // rank among the processes of this node
+  int local_size() const { return local_size_; }
+  const std::string& host() const { return host_; }
+
+  // Aborts every rank (used when one rank hits a fatal error and the others may be blocked).
+  [[noreturn]] void abort(int code) const;
+
+ private:
+  bool owns_ = false;
+  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+  std::string host_;
+};
+
+}  // namespace ms

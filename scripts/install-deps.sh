@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages metasweep needs (DESIGN.md §1) when any is missing.
+# Idempotent and non-interactive: runs `apt-get update` once, only when something must be installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev
+  libopenmpi-dev openmpi-bin
+  libyaml-cpp-dev
+  libsqlite3-dev sqlite3
+  libboost-program-options-dev
+  nlohmann-json3-dev libssl-dev
+  libgtest-dev googletest
+  dataset-fashion-mnist
+  gnuplot-nox
+  python3
+)
+# Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain,
+# the PyTorch comparison for bench/ and Chromium for the report screenshot test.
+if [[ "${INSTALL_EXTRAS:-0}" == 1 ]]; then
+  packages+=(clang libclang-rt-14-dev python3-torch chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

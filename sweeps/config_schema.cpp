@@ -1,0 +1,127 @@
+// The table of config keys (see config_schema.h) and helpers over it.
+#include "config_schema.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace ms {
+
+namespace {
+using nlohmann::json;
+constexpr double kInf = 1e300;
+
+std::vector<KeySpec> make_schema() {
+  const std::vector<std::string> datasets = {"fashion-mnist", "mnist", "cifar10", "synthetic-images", "reverse",
+                                             "sort", "swap", "sub", "copy", "charlm"};
+  const std::vector<std::string> norms = {"group1", "layernorm", "batchnorm", "rmsnorm", "none"};
+  const std::vector<std::string> acts = {"gelu", "relu", "silu", "starrelu", "squared_relu"};
+  return {
+      // ---- task ----
+      {"task.dataset", ValueKind::Enum, "fashion-mnist", datasets, 0, 0, "dataset to train and test on"},
+      {"task.data_dir", ValueKind::String, "", {}, 0, 0, "directory of the data files (default per dataset)"},
+      {"task.text_file", ValueKind::String, "", {}, 0, 0, "charlm: the text file to model"},
+      {"task.train_subset", ValueKind::Int, 0, {}, 0, kInf, "first N training examples (0 = all)"},
+      {"task.test_subset", ValueKind::Int, 0, {}, 0, kInf, "first N test examples (0 = all)"},
+      {"task.train_size", ValueKind::Int, 0, {}, 0, 1e9, "generated datasets: training examples (0 = default)"},
+      {"task.test_size", ValueKind::Int, 0, {}, 0, 1e9, "generated datasets: test examples (0 = default)"},
+      {"task.image_size", ValueKind::Int, 0, {}, 0, 4096, "synthetic-images: side in pixels (0 = dataset native)"},
+      {"task.channels", ValueKind::Int, 0, {}, 0, 64, "synthetic-images: channels (0 = default 3)"},
+      {"task.num_classes", ValueKind::Int, 0, {}, 0, 1e6, "synthetic-images: classes (0 = default 10)"},
+      {"task.seq_len", ValueKind::Int, 64, {}, 2, 65536, "sequence tasks: length; charlm: context"},
+      {"task.vocab", ValueKind::Int, 10, {}, 2, 1e6, "synthetic sequence tasks: vocabulary size"},
+      {"task.epochs", ValueKind::Int, 5, {}, 1, 100000, "training epochs"},
+      {"task.batch_size", ValueKind::Int, 128, {}, 1, 1e7, "global batch, split over the ranks of a job"},
+      {"task.optimizer.name", ValueKind::Enum, "adamw", {"adamw", "adam", "sgd"}, 0, 0, "optimizer"},
+      {"task.optimizer.lr", ValueKind::Float, 1e-3, {}, 0, 1e3, "peak learning rate"},
+      {"task.optimizer.weight_decay", ValueKind::Float, 0.05, {}, 0, 1e3, "weight decay"},
+      {"task.optimizer.momentum", ValueKind::Float, 0.9, {}, 0, 1, "sgd momentum"},
+      {"task.optimizer.nesterov", ValueKind::Bool, false, {}, 0, 0, "sgd nesterov momentum"},
+      {"task.optimizer.beta1", ValueKind::Float, 0.9, {}, 0, 1, "adam(w) beta1"},
+      {"task.optimizer.beta2", ValueKind::Float, 0.999, {}, 0, 1, "adam(w) beta2"},
+      {"task.schedule.name", ValueKind::Enum, "cosine", {"cosine", "constant"}, 0, 0, "learning-rate schedule"},
+      {"task.schedule.warmup_epochs", ValueKind::Float, 0.0, {}, 0, 100000, "linear warmup (fractions allowed)"},
+      {"task.schedule.min_lr", ValueKind::Float, 0.0, {}, 0, 1e3, "cosine floor"},
+      {"task.label_smoothing", ValueKind::Float, 0.1, {}, 0, 0.999, "label smoothing"},
+      {"task.grad_clip", ValueKind::Float, 0.0, {}, 0, 1e9, "clip the global gradient norm (0 = off)"},
+      {"task.precision", ValueKind::Enum, "fp32", {"fp32", "bf16"}, 0, 0, "bf16 = autocast on CUDA"},
+      // ---- model ----
+      {"model.arch", ValueKind::Enum, "metaformer", {"metaformer", "sequence"}, 0, 0, "model family"},
+      {"model.depths", ValueKind::IntList, json::array({2, 2, 6, 2}), {}, 0, 1000, "blocks per stage"},
+      {"model.dims", ValueKind::IntList, json::array({64, 128, 320, 512}), {}, 1, 1e6, "channels per stage"},
+      {"model.mixers", ValueKind::StageEnum, "pool", {}, 0, 0, "token mixer, one or one per stage"},
+      {"model.pool_size", ValueKind::Int, 3, {}, 1, 99, "pooling / depthwise kernel (odd)"},
+      {"model.norm", ValueKind::Enum, "group1", norms, 0, 0, "normalization"},
+      {"model.activation", ValueKind::Enum, "gelu", acts, 0, 0, "MLP activation"},
+      {"model.heads", ValueKind::StageInt, "auto", {}, 1, 4096, "attention heads: auto = dim / head_dim"},
+      {"model.head_dim", ValueKind::Int, 32, {}, 1, 4096, "head width when heads is auto"},
+      {"model.mlp_ratio", ValueKind::Float, 4.0, {}, 0, 64, "MLP hidden width / dim"},
+      {"model.layer_scale", ValueKind::Float, 1e-5, {}, 0, 1e3, "layer-scale init (0 = off)"},
+      {"model.drop_path", ValueKind::Float, 0.1, {}, 0, 0.999, "final stochastic-depth rate"},
+      {"model.residual", ValueKind::Bool, true, {}, 0, 0, "residual connections (ablation: false)"},
+      {"model.channel_mlp", ValueKind::Bool, true, {}, 0, 0, "channel MLP sub-block (ablation: false)"},
+      {"model.stem.kernel", ValueKind::Int, 7, {}, 1, 64, "stem conv kernel"},
+      {"model.stem.stride", ValueKind::Int, 4, {}, 1, 64, "stem conv stride"},
+      {"model.stem.padding", ValueKind::Int, 2, {}, 0, 64, "stem conv padding"},
+      {"model.downsample.kernel", ValueKind::Int, 3, {}, 1, 64, "downsampling conv kernel"},
+      {"model.downsample.stride", ValueKind::Int, 2, {}, 1, 64, "downsampling conv stride"},
+      {"model.downsample.padding", ValueKind::Int, 1, {}, 0, 64, "downsampling conv padding"},
+      {"model.norm_position", ValueKind::Enum, "pre", {"pre", "post"}, 0, 0, "sequence: pre- or post-norm"},
+      {"model.positions", ValueKind::Enum, "sinusoidal", {"sinusoidal", "learned", "none"}, 0, 0,
+       "sequence: position encoding"},
+  };
+}
+}  // namespace
+
+const std::vector<KeySpec>& config_schema() {
+  static const std::vector<KeySpec> schema = make_schema();
+  return schema;
+}
+
+const KeySpec* find_key_spec(const std::string& dotted) {
+  for (const auto& k : config_schema())
+    if (k.key == dotted) return &k;
+  return nullptr;
+}
+
+bool is_key_prefix(const std::string& prefix) {
+  const std::string p = prefix + ".";
+  for (const auto& k : config_schema())
+    if (k.key.compare(0, p.size(), p) == 0) return true;
+  return false;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest_key(const std::string& unknown) {
+  std::string best;
+  size_t best_d = std::numeric_limits<size_t>::max();
+  for (const auto& k : config_schema()) {
+    size_t d = edit_distance(unknown, k.key);
+    if (d < best_d) best_d = d, best = k.key;
+  }
+  return best_d <= 3 ? best : "";
+}
+
+nlohmann::json default_flat_config() {
+  nlohmann::json flat = nlohmann::json::object();
+  for (const auto& k : config_schema()) flat[k.key] = k.default_value;
+  return flat;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+}  // namespace ms

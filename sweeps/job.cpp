@@ -1,0 +1,75 @@
+// Job ids and sweep expansion (see job.h).
+#include "job.h"
+
+#include <openssl/sha.h>
+
+#include <cstdio>
+#include <set>
+
+#include "resolve.h"
+
+namespace ms {
+
+using nlohmann::json;
+
+std::string canonical_text(const json& config, int64_t seed) {
+  // nlohmann::json objects are std::map-backed: keys come out sorted at every level.
+  return json{{"config", config}, {"seed", seed}}.dump();
+}
+
+std::string job_id(const json& config, int64_t seed) {
+  const std::string text = canonical_text(config, seed);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  char hex[17];
+  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return std::string(hex, 16);
+}
+
+namespace {
+
+bool matches(const json& flat, const Overrides& entry) {
+  for (const Override& o : entry) {
+    const json& actual = flat.at(o.key);
+    if (actual == o.value) continue;
+    if (actual.is_array() && !o.value.is_array()) {  // per-stage key given as one value
+      bool all = !actual.empty();
+      for (const auto& v : actual) all = all && v == o.value;
+      if (all) continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog) {
+  std::vector<Job> jobs;
+  std::set<std::string> seen;
+  for (const Variant& variant : spec.variants) {
+    for (const Cell& cell : spec.cells) {
+      const json config =
+          resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
+      const json flat = flatten_config(config);
+      bool excluded = false;
+      for (const auto& entry : spec.excludes) excluded = excluded || matches(flat, entry);
+      if (excluded) continue;
+      for (int64_t seed : spec.seeds) {
+        Job job;
+        job.id = job_id(config, seed);
+        if (!seen.insert(job.id).second) continue;
+        job.sweep = spec.name;
+        job.section = variant.section;
+        job.variant = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
+        job.seed = seed;
+        job.config = config;
+        job.reference = variant.reference;
+        jobs.push_back(std::move(job));
+      }
+    }
+  }
+  return jobs;
+}
+
+}  // namespace ms

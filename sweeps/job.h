@@ -1,0 +1,35 @@
+// A job: one resolved config trained with one seed. Its id is a hash of the canonical config
+// plus the seed, so the same experiment is one job whichever sweep, file or run it comes from.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog.h"
+#include "sweep_spec.h"
+
+namespace ms {
+
+struct Job {
+  std::string id;
+  std::string sweep;
+  std::string section;
+  std::string variant;
+  int64_t seed = 0;
+  nlohmann::json config;  // nested, fully resolved (see resolve.h)
+  std::optional<double> reference;
+  int64_t params = -1;  // filled from the model zoo (worker/model_cost.h); -1 = unknown
+  int64_t macs = -1;
+};
+
+// Canonical text of (config, seed): sorted keys, numbers typed by the schema, shortest
+// round-trip spelling for floats. Independent of YAML order, style, comments.
+std::string canonical_text(const nlohmann::json& config, int64_t seed);
+std::string job_id(const nlohmann::json& config, int64_t seed);  // 16 hex digits of SHA-256
+
+// Baseline and every variant, times grid/zip cells, times seeds; exclusions dropped; the
+// same id twice kept once (first in file order).
+std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog);
+
+}  // namespace ms

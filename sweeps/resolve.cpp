@@ -1,0 +1,173 @@
+// Override stacking and cross-key validation (see resolve.h).
+#include "resolve.h"
+
+#include <map>
+
+#include "config_schema.h"
+#include "errors.h"
+
+namespace ms {
+
+using nlohmann::json;
+
+bool is_sequence_dataset(const std::string& d) {
+  return d == "reverse" || d == "sort" || d == "swap" || d == "sub" || d == "copy" || d == "charlm";
+}
+
+json nest_config(const json& flat) {
+  json nested = json::object();
+  for (auto it = flat.begin(); it != flat.end(); ++it) {
+    json* node = &nested;
+    const std::string& key = it.key();
+    size_t start = 0;
+    for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', start)) {
+      node = &(*node)[key.substr(start, dot - start)];
+      start = dot + 1;
+    }
+    (*node)[key.substr(start)] = it.value();
+  }
+  return nested;
+}
+
+namespace {
+void flatten_into(const json& node, const std::string& prefix, json& out) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it.value().is_object())
+      flatten_into(it.value(), key, out);
+    else
+      out[key] = it.value();
+  }
+}
+}  // namespace
+
+json flatten_config(const json& nested) {
+  json out = json::object();
+  flatten_into(nested, "", out);
+  return out;
+}
+
+json resolve_config(const std::string& file, const std::vector<const Overrides*>& layers, const Catalog& catalog,
+                    Mark fallback) {
+  json flat = default_flat_config();
+  std::map<std::string, Mark> where;
+  for (const Overrides* layer : layers)
+    for (const Override& o : *layer) {
+      flat[o.key] = o.value;
+      where[o.key] = o.mark;
+    }
+  auto fail = [&](const std::string& key, const std::string& message) -> void {
+    auto it = where.find(key);
+    const Mark m = it == where.end() ? fallback : it->second;
+    throw SpecError(file, m.line, m.col, message);
+  };
+
+  // ---- task ----
+  const std::string dataset = flat["task.dataset"];
+  const bool sequence_task = is_sequence_dataset(dataset);
+  if (flat["task.data_dir"] == "") {
+    if (dataset == "fashion-mnist") flat["task.data_dir"] = "/usr/share/datasets/fashion-mnist";
+    if (dataset == "mnist") flat["task.data_dir"] = "/usr/share/datasets/mnist";
+    if (dataset == "cifar10") fail("task.dataset", "cifar10 needs task.data_dir (the cifar-10-batches-bin folder)");
+  }
+  if (dataset == "charlm" && flat["task.text_file"] == "") fail("task.dataset", "charlm needs task.text_file");
+  struct Native { int size, channels, classes; };
+  const std::map<std::string, Native> natives = {
+      {"fashion-mnist", {28, 1, 10}}, {"mnist", {28, 1, 10}}, {"cifar10", {32, 3, 10}}};
+  if (auto it = natives.find(dataset); it != natives.end()) {
+    const Native n = it->second;
+    auto pin = [&](const char* key, int value) {
+      if (flat[key] != 0 && flat[key] != value)
+        fail(key, std::string(key) + " is fixed at " + std::to_string(value) + " for " + dataset);
+      flat[key] = value;
+    };
+    pin("task.image_size", n.size);
+    pin("task.channels", n.channels);
+    pin("task.num_classes", n.classes);
+  } else if (dataset == "synthetic-images") {
+    if (flat["task.image_size"] == 0) flat["task.image_size"] = 32;
+    if (flat["task.channels"] == 0) flat["task.channels"] = 3;
+    if (flat["task.num_classes"] == 0) flat["task.num_classes"] = 10;
+    if (flat["task.train_size"] == 0) flat["task.train_size"] = 1024;
+    if (flat["task.test_size"] == 0) flat["task.test_size"] = 256;
+  } else if (sequence_task && dataset != "charlm") {
+    if (flat["task.train_size"] == 0) flat["task.train_size"] = 50000;
+    if (flat["task.test_size"] == 0) flat["task.test_size"] = 10000;
+    if (dataset == "swap" && flat["task.seq_len"].get<int64_t>() % 2 != 0)
+      fail("task.seq_len", "swap needs an even task.seq_len");
+  }
+
+  // ---- model geometry ----
+  const std::string arch = flat["model.arch"];
+  if (arch == "metaformer" && sequence_task)
+    fail("model.arch", "model.arch metaformer needs an image dataset; '" + dataset + "' is a sequence task (use model.arch: sequence)");
+  if (arch == "sequence" && !sequence_task)
+    fail("model.arch", "model.arch sequence needs a sequence dataset (reverse, sort, swap, sub, copy, charlm), got '" + dataset + "'");
+  const json& depths = flat["model.depths"];
+  const json& dims = flat["model.dims"];
+  const size_t stages = depths.size();
+  if (dims.size() != stages)
+    fail(where.count("model.dims") ? "model.dims" : "model.depths",
+         "model.depths has " + std::to_string(stages) + " stages but model.dims has " + std::to_string(dims.size()));
+  if (arch == "sequence" && stages != 1)
+    fail("model.depths", "model.arch sequence is isotropic: give one stage, e.g. depths: [4], dims: [128]");
+
+  json mixers = flat["model.mixers"];
+  if (mixers.is_string()) mixers = json::array_t(stages, mixers);
+  if (mixers.size() != stages)
+    fail("model.mixers", "model.mixers lists " + std::to_string(mixers.size()) + " stages but the model has " +
+                             std::to_string(stages));
+  flat["model.mixers"] = mixers;
+
+  json heads = flat["model.heads"];
+  if (!heads.is_array()) heads = json::array_t(stages, heads);
+  if (heads.size() != stages)
+    fail("model.heads", "model.heads lists " + std::to_string(heads.size()) + " stages but the model has " +
+                            std::to_string(stages));
+  const int64_t head_dim = flat["model.head_dim"];
+  for (size_t i = 0; i < stages; ++i) {
+    const int64_t dim = dims[i];
+    const bool auto_heads = heads[i] == "auto";
+    int64_t h = auto_heads ? std::max<int64_t>(1, dim / head_dim) : heads[i].get<int64_t>();
+    const MixerTraits* traits = catalog.find_mixer(mixers[i]);
+    if (traits && traits->uses_heads && dim % h != 0)
+      fail(auto_heads ? "model.head_dim" : "model.heads",
+           "stage " + std::to_string(i + 1) + ": dim " + std::to_string(dim) + " is not divisible into " +
+               std::to_string(h) + " heads");
+    heads[i] = h;
+  }
+  flat["model.heads"] = heads;
+
+  if (flat["model.pool_size"].get<int64_t>() % 2 == 0)
+    fail("model.pool_size", "model.pool_size must be odd (got " + flat["model.pool_size"].dump() + ") so the output keeps its size");
+
+  if (arch == "metaformer") {
+    int64_t side = flat["task.image_size"];
+    const int64_t k = flat["model.stem.kernel"], s = flat["model.stem.stride"], p = flat["model.stem.padding"];
+    auto out = [](int64_t in, int64_t kk, int64_t ss, int64_t pp) { return in + 2 * pp < kk ? 0 : (in + 2 * pp - kk) / ss + 1; };
+    side = out(side, k, s, p);
+    for (size_t i = 1; i < stages && side >= 1; ++i) {
+      const int64_t dk = flat["model.downsample.kernel"], ds = flat["model.downsample.stride"],
+                    dp = flat["model.downsample.padding"];
+      side = out(side, dk, ds, dp);
+    }
+    if (side < 1)
+      fail("model.depths", "a " + flat["task.image_size"].dump() + "px image shrinks to nothing through the stem and " +
+                               std::to_string(stages - 1) + " downsamplings");
+  }
+
+  if (dataset == "charlm") {
+    for (size_t i = 0; i < stages; ++i) {
+      const MixerTraits* traits = catalog.find_mixer(mixers[i]);
+      if (traits && !traits->causal_ok)
+        fail("model.mixers", "mixer '" + mixers[i].get<std::string>() +
+                                 "' has no causal form, so it cannot be used for charlm (next-token prediction)");
+    }
+    const std::string norm = flat["model.norm"];
+    if (norm == "group1" || norm == "batchnorm")
+      fail("model.norm", "norm '" + norm + "' mixes statistics across positions, so it is not causal: use layernorm or rmsnorm for charlm");
+  }
+  return nest_config(flat);
+}
+
+}  // namespace ms

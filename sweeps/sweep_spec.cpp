@@ -1,0 +1,213 @@
+// Parsing a sweep file into a SweepSpec (see sweep_spec.h).
+#include "sweep_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "errors.h"
+#include "yaml_value.h"
+
+namespace ms {
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"name",  "description", "base", "seeds",   "ablations",
+                                           "grid",  "zip",         "exclude", "reference", "reference_metric"};
+
+std::string labels_of(const Overrides& overrides) {
+  std::string label;
+  for (const auto& o : overrides) label += (label.empty() ? "" : ", ") + o.key + "=" + label_text(o.value);
+  return label;
+}
+
+std::optional<double> read_reference(const std::string& file, const YAML::Node& node) {
+  if (!node) return std::nullopt;
+  try {
+    return node.as<double>();
+  } catch (const YAML::Exception&) {
+    fail_at(file, node, "reference must be a number, got '" + (node.IsScalar() ? node.Scalar() : "?") + "'");
+  }
+}
+
+// One variant from the list form: {label: ..., reference: ..., key: value, ...}.
+Variant read_list_variant(const std::string& file, const std::string& section, const YAML::Node& item,
+                          const Catalog& catalog) {
+  if (!item.IsMap()) fail_at(file, item, "each variant of section '" + section + "' must be a mapping of overrides");
+  Variant v;
+  v.section = section;
+  v.mark = mark_of(item);
+  flatten_overrides(file, item, "", catalog, v.overrides, {"label", "reference"});
+  if (v.overrides.empty()) fail_at(file, item, "variant in section '" + section + "' overrides nothing");
+  v.label = item["label"] ? item["label"].as<std::string>() : labels_of(v.overrides);
+  v.reference = read_reference(file, item["reference"]);
+  return v;
+}
+
+// A list of values for one key, read one value at a time, for grid/zip and the shorthand form.
+std::vector<Override> read_value_list(const std::string& file, const YAML::Node& key_node, const YAML::Node& values,
+                                      const Catalog& catalog) {
+  const std::string key = key_node.Scalar();
+  if (!values.IsSequence() || values.size() == 0)
+    fail_at(file, values, key + ": expected a non-empty list of values");
+  std::vector<Override> out;
+  for (const auto& value : values) {
+    Overrides one;
+    add_override(file, key, key_node, value, catalog, one);
+    out.insert(out.end(), one.begin(), one.end());
+  }
+  return out;
+}
+
+std::vector<Cell> product(const std::vector<Cell>& a, const std::vector<Cell>& b) {
+  std::vector<Cell> out;
+  for (const auto& x : a)
+    for (const auto& y : b) {
+      Cell c{x.label, x.overrides};
+      c.overrides.insert(c.overrides.end(), y.overrides.begin(), y.overrides.end());
+      c.label = x.label.empty() ? y.label : (y.label.empty() ? x.label : x.label + ", " + y.label);
+      out.push_back(std::move(c));
+    }
+  return out;
+}
+
+}  // namespace
+
+SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw SpecError(file, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
+  }
+  if (!root.IsMap()) throw SpecError(file, 1, 1, "a sweep file must be a mapping with at least 'name' and 'base'");
+  check_duplicate_keys(file, root);
+
+  for (const auto& kv : root) {
+    const std::string key = kv.first.Scalar();
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
+      fail_at(file, kv.first, "unknown top-level key '" + key + "': expected one of " + join(kTopKeys, ", "));
+  }
+
+  SweepSpec spec;
+  spec.file = file;
+  if (!root["name"] || !root["name"].IsScalar() || root["name"].Scalar().empty())
+    throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
+  spec.name = root["name"].Scalar();
+  if (root["description"]) spec.description = root["description"].as<std::string>();
+  if (root["reference_metric"]) spec.reference_metric = root["reference_metric"].as<std::string>();
+
+  if (const YAML::Node base = root["base"]) {
+    spec.base_mark = mark_of(base);
+    flatten_overrides(file, base, "", catalog, spec.base);
+  }
+
+  if (const YAML::Node seeds = root["seeds"]) {
+    std::vector<YAML::Node> items;
+    if (seeds.IsSequence())
+      for (const auto& s : seeds) items.push_back(s);
+    else
+      items.push_back(seeds);
+    std::set<int64_t> seen;
+    const KeySpec seed_spec{"seeds", ValueKind::Int, 0, {}, 0, 2147483647.0, ""};
+    for (const auto& s : items) {
+      const int64_t v = convert_value(file, seed_spec, s, catalog).get<int64_t>();
+      if (!seen.insert(v).second) fail_at(file, s, "seed " + std::to_string(v) + " is listed twice");
+      spec.seeds.push_back(v);
+    }
+    if (spec.seeds.empty()) fail_at(file, seeds, "seeds must list at least one seed");
+  } else {
+    spec.seeds = {0};
+  }
+
+  Variant baseline;
+  baseline.section = baseline.label = "baseline";
+  baseline.mark = spec.base_mark;
+  baseline.reference = read_reference(file, root["reference"]);
+  spec.variants.push_back(baseline);
+  spec.sections.push_back("baseline");
+
+  if (const YAML::Node ablations = root["ablations"]) {
+    if (!ablations.IsMap()) fail_at(file, ablations, "ablations must map section names to variants");
+    for (const auto& section : ablations) {
+      const std::string name = section.first.Scalar();
+      if (name == "baseline") fail_at(file, section.first, "'baseline' is reserved for the base configuration");
+      spec.sections.push_back(name);
+      const YAML::Node body = section.second;
+      if (body.IsSequence()) {
+        for (const auto& item : body) spec.variants.push_back(read_list_variant(file, name, item, catalog));
+      } else if (body.IsMap()) {  // shorthand: key: [v1, v2, ...] gives one variant per value
+        for (const auto& kv : body) {
+          for (const Override& o : read_value_list(file, kv.first, kv.second, catalog)) {
+            Variant v;
+            v.section = name;
+            v.overrides = {o};
+            v.label = labels_of(v.overrides);
+            v.mark = o.mark;
+            spec.variants.push_back(std::move(v));
+          }
+        }
+      } else {
+        fail_at(file, body, "section '" + name + "' must be a list of variants or a mapping key: [values]");
+      }
+    }
+  }
+
+  spec.cells = {Cell{}};
+  if (const YAML::Node grid = root["grid"]) {
+    if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
+    for (const auto& kv : grid) {
+      std::vector<Cell> axis;
+      for (const Override& o : read_value_list(file, kv.first, kv.second, catalog))
+        axis.push_back(Cell{labels_of({o}), {o}});
+      spec.cells = product(spec.cells, axis);
+    }
+  }
+  if (const YAML::Node zip = root["zip"]) {
+    if (!zip.IsSequence()) fail_at(file, zip, "zip must be a list of mappings of equally long lists");
+    for (const auto& group : zip) {
+      if (!group.IsMap()) fail_at(file, group, "each zip entry must map dotted keys to lists");
+      std::vector<Cell> axis;
+      size_t length = 0;
+      std::string first_key;
+      for (const auto& kv : group) {
+        const auto values = read_value_list(file, kv.first, kv.second, catalog);
+        if (axis.empty()) {
+          length = values.size();
+          first_key = kv.first.Scalar();
+          axis.resize(length);
+        } else if (values.size() != length) {
+          fail_at(file, kv.second, "zip lists must have equal lengths: " + kv.first.Scalar() + " has " +
+                                       std::to_string(values.size()) + ", " + first_key + " has " +
+                                       std::to_string(length));
+        }
+        for (size_t i = 0; i < length; ++i) axis[i].overrides.push_back(values[i]);
+      }
+      for (auto& c : axis) c.label = labels_of(c.overrides);
+      spec.cells = product(spec.cells, axis);
+    }
+  }
+
+  if (const YAML::Node exclude = root["exclude"]) {
+    if (!exclude.IsSequence()) fail_at(file, exclude, "exclude must be a list of mappings");
+    for (const auto& entry : exclude) {
+      Overrides o;
+      flatten_overrides(file, entry, "", catalog, o);
+      if (o.empty()) fail_at(file, entry, "an exclude entry must name at least one key");
+      spec.excludes.push_back(std::move(o));
+    }
+  }
+  return spec;
+}
+
+SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(path + ": error: cannot open sweep file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_sweep(text.str(), path, catalog);
+}
+
+}  // namespace ms

@@ -1,0 +1,188 @@
+// YAML -> schema-checked JSON (see yaml_value.h).
+#include "yaml_value.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "errors.h"
+
+namespace ms {
+
+using nlohmann::json;
+
+Mark mark_of(const YAML::Node& node) {
+  const YAML::Mark m = node.Mark();
+  if (m.line < 0) return Mark{};
+  return Mark{m.line + 1, m.column + 1};
+}
+
+void fail_at(const std::string& file, const YAML::Node& node, const std::string& message) {
+  const Mark m = mark_of(node);
+  throw SpecError(file, m.line, m.col, message);
+}
+
+void check_duplicate_keys(const std::string& file, const YAML::Node& node) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      if (kv.first.IsScalar()) {
+        const std::string key = kv.first.Scalar();
+        if (!seen.insert(key).second) fail_at(file, kv.first, "duplicate key '" + key + "'");
+      }
+      check_duplicate_keys(file, kv.second);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_duplicate_keys(file, item);
+  }
+}
+
+namespace {
+
+std::string describe(const YAML::Node& node) {
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "nothing";
+  return "'" + node.Scalar() + "'";
+}
+
+std::string bounds_text(const KeySpec& spec) {
+  std::ostringstream s;
+  if (spec.min > -1e299 && spec.max < 1e299)
+    s << "between " << spec.min << " and " << spec.max;
+  else if (spec.min > -1e299)
+    s << ">= " << spec.min;
+  else
+    s << "<= " << spec.max;
+  return s.str();
+}
+
+double parse_number(const std::string& file, const KeySpec& spec, const YAML::Node& node) {
+  if (!node.IsScalar()) fail_at(file, node, spec.key + " must be a number, got " + describe(node));
+  const std::string text = node.Scalar();
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || node.Tag() == "!")
+    fail_at(file, node, spec.key + " must be a number, got " + describe(node));
+  if (!std::isfinite(v) || errno == ERANGE)
+    fail_at(file, node, spec.key + " must be a finite number, got " + describe(node));
+  if (v < spec.min || v > spec.max) fail_at(file, node, spec.key + " must be " + bounds_text(spec) + ", got " + text);
+  return v;
+}
+
+json parse_int(const std::string& file, const KeySpec& spec, const YAML::Node& node) {
+  const double v = parse_number(file, spec, node);
+  if (std::floor(v) != v) fail_at(file, node, spec.key + " must be an integer, got " + node.Scalar());
+  return static_cast<int64_t>(v);
+}
+
+json parse_choice(const std::string& file, const KeySpec& spec, const YAML::Node& node,
+                  const std::vector<std::string>& choices) {
+  if (!node.IsScalar()) fail_at(file, node, spec.key + " must be a name, got " + describe(node));
+  const std::string v = node.Scalar();
+  if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
+  std::string hint;
+  size_t best = 3;
+  for (const auto& c : choices) {
+    size_t d = edit_distance(v, c);
+    if (d < best) best = d, hint = c;
+  }
+  fail_at(file, node,
+          "unknown " + spec.key + " '" + v + "': expected one of " + join(choices, ", ") +
+              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
+}  // namespace
+
+json convert_value(const std::string& file, const KeySpec& spec, const YAML::Node& node, const Catalog& catalog) {
+  const std::vector<std::string> choices =
+      spec.key == "model.mixers" ? catalog.mixer_names() : spec.choices;
+  switch (spec.kind) {
+    case ValueKind::Int:
+      return parse_int(file, spec, node);
+    case ValueKind::Float:
+      return parse_number(file, spec, node);
+    case ValueKind::Bool: {
+      if (node.IsScalar()) {
+        std::string t = node.Scalar();
+        std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+        if (t == "true" || t == "yes" || t == "on") return true;
+        if (t == "false" || t == "no" || t == "off") return false;
+      }
+      fail_at(file, node, spec.key + " must be true or false, got " + describe(node));
+    }
+    case ValueKind::String:
+      if (!node.IsScalar()) fail_at(file, node, spec.key + " must be a string, got " + describe(node));
+      return node.Scalar();
+    case ValueKind::Enum:
+      return parse_choice(file, spec, node, choices);
+    case ValueKind::IntList: {
+      if (!node.IsSequence() || node.size() == 0)
+        fail_at(file, node, spec.key + " must be a non-empty list of integers, got " + describe(node));
+      json out = json::array();
+      for (const auto& item : node) out.push_back(parse_int(file, spec, item));
+      return out;
+    }
+    case ValueKind::StageEnum: {
+      if (!node.IsSequence()) return parse_choice(file, spec, node, choices);
+      if (node.size() == 0) fail_at(file, node, spec.key + " must not be an empty list");
+      json out = json::array();
+      for (const auto& item : node) out.push_back(parse_choice(file, spec, item, choices));
+      return out;
+    }
+    case ValueKind::StageInt: {
+      auto one = [&](const YAML::Node& n) -> json {
+        if (n.IsScalar() && n.Scalar() == "auto") return "auto";
+        return parse_int(file, spec, n);
+      };
+      if (!node.IsSequence()) return one(node);
+      if (node.size() == 0) fail_at(file, node, spec.key + " must not be an empty list");
+      json out = json::array();
+      for (const auto& item : node) out.push_back(one(item));
+      return out;
+    }
+  }
+  fail_at(file, node, "internal: unhandled kind for " + spec.key);
+}
+
+void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node,
+                  const YAML::Node& value, const Catalog& catalog, Overrides& out) {
+  if (const KeySpec* spec = find_key_spec(key)) {
+    out.push_back({key, convert_value(file, *spec, value, catalog), mark_of(value)});
+    return;
+  }
+  if (value.IsMap() && is_key_prefix(key)) {
+    flatten_overrides(file, value, key, catalog, out);
+    return;
+  }
+  const std::string hint = closest_key(key);
+  fail_at(file, key_node,
+          "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
+void flatten_overrides(const std::string& file, const YAML::Node& mapping, const std::string& prefix,
+                       const Catalog& catalog, Overrides& out, const std::vector<std::string>& ignore) {
+  if (!mapping.IsMap()) fail_at(file, mapping, (prefix.empty() ? "value" : prefix) + " must be a mapping");
+  for (const auto& kv : mapping) {
+    if (!kv.first.IsScalar()) fail_at(file, kv.first, "keys must be plain names");
+    const std::string name = kv.first.Scalar();
+    if (prefix.empty() && std::find(ignore.begin(), ignore.end(), name) != ignore.end()) continue;
+    add_override(file, prefix.empty() ? name : prefix + "." + name, kv.first, kv.second, catalog, out);
+  }
+}
+
+std::string label_text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string s = "[";
+    for (size_t i = 0; i < value.size(); ++i) s += (i ? "," : "") + label_text(value[i]);
+    return s + "]";
+  }
+  return value.dump();
+}
+
+}  // namespace ms

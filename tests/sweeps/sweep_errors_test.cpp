@@ -1,0 +1,72 @@
+// Every mistake a user can make in a sweep file gives FILE:LINE:COL and a precise message.
+#include <gtest/gtest.h>
+
+#include "errors.h"
+#include "job.h"
+#include "sweep_spec.h"
+#include "test_catalog.h"
+
+namespace ms {
+namespace {
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  int line;
+  const char* needle;
+};
+
+const BadCase kCases[] = {
+    {"yaml_syntax", "name: x\nbase: {model: [1, 2}\n", 2, "YAML syntax"},
+    {"unknown_top_key", "name: x\nbsae: {}\n", 2, "unknown top-level key 'bsae'"},
+    {"unknown_key", "name: x\nbase:\n  model:\n    poolsize: 3\n", 4, "unknown key 'model.poolsize' (did you mean 'model.pool_size'?)"},
+    {"unknown_dotted_override", "name: x\nablations:\n  p:\n    - {model.poolsize: 5}\n", 4, "unknown key 'model.poolsize'"},
+    {"unknown_mixer", "name: x\nbase:\n  model: {mixers: poool}\n", 3, "unknown model.mixers 'poool': expected one of identity, pool"},
+    {"unknown_mixer_in_list", "name: x\nablations:\n  m:\n    - {model.mixers: [pool, pool, atention, pool]}\n", 4, "did you mean 'attention'"},
+    {"unknown_norm", "name: x\nbase: {model: {norm: groupnorm}}\n", 2, "expected one of group1, layernorm, batchnorm, rmsnorm, none"},
+    {"unknown_activation", "name: x\nbase: {model: {activation: swish}}\n", 2, "unknown model.activation 'swish'"},
+    {"unknown_dataset", "name: x\nbase: {task: {dataset: imagenet}}\n", 2, "unknown task.dataset 'imagenet'"},
+    {"stage_list_length", "name: x\nbase:\n  model: {mixers: [pool, attention]}\n", 3, "model.mixers lists 2 stages but the model has 4"},
+    {"depths_dims_mismatch", "name: x\nbase:\n  model:\n    depths: [2, 2, 6, 2]\n    dims: [64, 128]\n", 5, "model.depths has 4 stages but model.dims has 2"},
+    {"zip_unequal", "name: x\nzip:\n  - {model.pool_size: [3, 5], model.drop_path: [0.1]}\n", 3, "zip lists must have equal lengths"},
+    {"zero_epochs", "name: x\nbase: {task: {epochs: 0}}\n", 2, "task.epochs must be between 1 and"},
+    {"huge_epochs", "name: x\nbase: {task: {epochs: 1e99}}\n", 2, "task.epochs must be between 1 and"},
+    {"negative_batch", "name: x\nbase: {task: {batch_size: -4}}\n", 2, "task.batch_size must be between 1 and"},
+    {"even_pool", "name: x\nablations:\n  p:\n    model.pool_size: [3, 4]\n", 4, "model.pool_size must be odd"},
+    {"duplicate_key", "name: x\nbase:\n  model: {norm: none}\n  model: {norm: group1}\n", 4, "duplicate key 'model'"},
+    {"wrong_type_int", "name: x\nbase: {task: {epochs: five}}\n", 2, "task.epochs must be a number, got 'five'"},
+    {"wrong_type_float", "name: x\nbase: {task: {optimizer: {lr: [1]}}}\n", 2, "task.optimizer.lr must be a number"},
+    {"fractional_int", "name: x\nbase: {task: {epochs: 2.5}}\n", 2, "task.epochs must be an integer"},
+    {"wrong_type_bool", "name: x\nbase: {model: {residual: maybe}}\n", 2, "model.residual must be true or false"},
+    {"missing_name", "base: {}\n", 1, "missing 'name'"},
+    {"nan_value", "name: x\nbase: {task: {optimizer: {lr: .nan}}}\n", 2, "must be"},
+    {"heads_not_dividing", "name: x\nbase: {model: {mixers: attention, heads: 3}}\n", 2, "is not divisible into 3 heads"},
+    {"sequence_on_images", "name: x\nbase: {model: {arch: sequence, depths: [2], dims: [64]}}\n", 2, "needs a sequence dataset"},
+    {"causal_fourier", "name: x\nbase:\n  task: {dataset: charlm, text_file: /tmp/t.txt}\n  model: {arch: sequence, depths: [2], dims: [64], mixers: fourier, norm: layernorm}\n", 4, "has no causal form"},
+    {"empty_seeds", "name: x\nseeds: []\n", 2, "at least one seed"},
+    {"duplicate_seed", "name: x\nseeds: [0, 1, 0]\n", 2, "seed 0 is listed twice"},
+    {"image_too_small", "name: x\nbase: {task: {dataset: synthetic-images, image_size: 2}}\n", 2, "shrinks to nothing"},
+};
+
+class BadSweep : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadSweep, ReportsFileLineAndMessage) {
+  const BadCase& c = GetParam();
+  try {
+    const SweepSpec spec = parse_sweep(c.yaml, "bad.yaml", test::test_catalog());
+    expand_sweep(spec, test::test_catalog());
+    FAIL() << "no error for " << c.name;
+  } catch (const SpecError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.file(), "bad.yaml");
+    EXPECT_EQ(e.line(), c.line) << what;
+    EXPECT_NE(what.find(c.needle), std::string::npos) << what;
+    EXPECT_EQ(what.rfind("bad.yaml:" + std::to_string(c.line) + ":", 0), 0u) << what;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllRules, BadSweep, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,158 @@
+// Sweep files -> jobs: expansion counts, labels, canonical ids, dedup, grid/zip/exclude.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "errors.h"
+#include "job.h"
+#include "sweep_spec.h"
+#include "test_catalog.h"
+
+namespace ms {
+namespace {
+
+std::vector<Job> plan(const std::string& yaml) {
+  return expand_sweep(parse_sweep(yaml, "t.yaml", test::test_catalog()), test::test_catalog());
+}
+
+const char* kStudy = R"(
+name: study
+base:
+  task: {dataset: fashion-mnist, epochs: 2, batch_size: 64,
+         optimizer: {name: adamw, lr: 1.0e-3, weight_decay: 0.05}}
+  model: {depths: [1, 1], dims: [16, 32], mixers: pool, pool_size: 3}
+seeds: [0, 1]
+ablations:
+  token mixer:
+    - {model.mixers: identity}
+    - {label: "[P,A]", model.mixers: [pool, attention]}
+  pool size:
+    model.pool_size: [5, 7]
+)";
+
+TEST(SweepSpec, ExpandsBaselineVariantsAndSeeds) {
+  const auto jobs = plan(kStudy);
+  ASSERT_EQ(jobs.size(), 5u * 2u);
+  EXPECT_EQ(jobs[0].section, "baseline");
+  EXPECT_EQ(jobs[0].variant, "baseline");
+  EXPECT_EQ(jobs[2].section, "token mixer");
+  EXPECT_EQ(jobs[2].variant, "model.mixers=identity");
+  EXPECT_EQ(jobs[4].variant, "[P,A]");
+  EXPECT_EQ(jobs[6].section, "pool size");
+  EXPECT_EQ(jobs[6].variant, "model.pool_size=5");
+  EXPECT_EQ(jobs[1].seed, 1);
+  std::set<std::string> ids;
+  for (const auto& j : jobs) ids.insert(j.id);
+  EXPECT_EQ(ids.size(), jobs.size());
+  // per-stage keys are expanded in the resolved config
+  EXPECT_EQ(jobs[0].config["model"]["mixers"], nlohmann::json({"pool", "pool"}));
+  EXPECT_EQ(jobs[0].config["model"]["heads"], nlohmann::json({1, 1}));  // auto: 16/32 -> 1, 32/32 -> 1
+  EXPECT_EQ(jobs[0].config["task"]["data_dir"], "/usr/share/datasets/fashion-mnist");
+}
+
+TEST(SweepSpec, SameStudyOtherSpellingGivesSameIds) {
+  const char* other = R"(
+# the same study, other order, block style, other number spellings
+seeds: [0, 1]
+ablations:
+  token mixer:
+    - model.mixers: identity
+    - label: "[P,A]"
+      model.mixers:
+        - pool
+        - attention
+  pool size:
+    - {model.pool_size: 5.0}
+    - {model.pool_size: 7}
+base:
+  model:
+    pool_size: 3
+    mixers: [pool, pool]     # same as "pool" for both stages
+    dims: [16, 32]
+    depths: [1, 1]
+  task:
+    optimizer: {weight_decay: 5e-2, lr: 0.001, name: adamw}
+    batch_size: 64
+    epochs: 2.0
+    dataset: fashion-mnist
+name: study
+)";
+  const auto a = plan(kStudy), b = plan(other);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].id, b[i].id) << a[i].variant;
+    EXPECT_EQ(a[i].variant, b[i].variant);
+  }
+}
+
+TEST(SweepSpec, VariantEqualToBaselineIsOneJob) {
+  const auto jobs = plan(R"(
+name: dup
+base: {model: {pool_size: 3}}
+seeds: [0]
+ablations:
+  pool size:
+    model.pool_size: [3, 5]
+)");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].section, "baseline");
+  EXPECT_EQ(jobs[1].variant, "model.pool_size=5");
+}
+
+TEST(SweepSpec, DifferentSeedOrConfigGivesDifferentId) {
+  const auto jobs = plan(kStudy);
+  EXPECT_NE(jobs[0].id, jobs[1].id);
+  EXPECT_EQ(jobs[0].id, job_id(jobs[0].config, 0));
+  EXPECT_EQ(jobs[0].id.size(), 16u);
+}
+
+TEST(SweepSpec, GridZipAndExclude) {
+  const auto jobs = plan(R"(
+name: g
+base: {model: {depths: [1, 1], dims: [16, 32]}}
+ablations:
+  norm:
+    model.norm: [none]
+grid:
+  model.activation: [gelu, relu]
+zip:
+  - {model.depths: [[1, 1], [2, 2]], model.drop_path: [0.1, 0.2]}
+exclude:
+  - {model.norm: none, model.activation: relu}
+)");
+  // (baseline + 1 variant) x 2 activations x 2 zip cells = 8, minus norm=none x relu x 2 = 6
+  ASSERT_EQ(jobs.size(), 6u);
+  EXPECT_EQ(jobs[0].variant, "baseline, model.activation=gelu, model.depths=[1,1], model.drop_path=0.1");
+  for (const auto& j : jobs) EXPECT_FALSE(j.config["model"]["norm"] == "none" && j.config["model"]["activation"] == "relu");
+}
+
+TEST(SweepSpec, ExcludeMatchesPerStageKeyGivenOnce) {
+  const auto jobs = plan(R"(
+name: e
+base: {model: {depths: [1, 1], dims: [16, 32]}}
+ablations:
+  mixer:
+    model.mixers: [identity, attention]
+exclude:
+  - {model.mixers: identity}
+)");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].variant, "model.mixers=attention");
+}
+
+TEST(SweepSpec, ReferenceValuesAreKept) {
+  const auto jobs = plan(R"(
+name: r
+reference: 77.2
+base: {model: {depths: [1, 1], dims: [16, 32]}}
+ablations:
+  mixer:
+    - {model.mixers: identity, reference: 74.3}
+)");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_DOUBLE_EQ(*jobs[0].reference, 77.2);
+  EXPECT_DOUBLE_EQ(*jobs[1].reference, 74.3);
+}
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,38 @@
+// Helpers shared by the test suites: temp dirs, running the real binary, reading files.
+#pragma once
+#include <string>
+
+namespace ms::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs a shell command line, capturing stdout and stderr separately.
+CommandResult run_command(const std::string& command_line);
+
+// Path of build/metasweep (from $METASWEEP_BIN, set by CTest).
+std::string metasweep_bin();
+// The repository root (for sweeps/*.yaml and tests/data).
+std::string source_dir();
+
+// A fresh directory under /tmp, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string write(const std::string& name, const std::string& text) const;  // returns its path
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+
+}  // namespace ms::test
