@@ -23,13 +23,15 @@ std::string labels_of(const Overrides& overrides) {
   return label;
 }
 
+std::string scalar_text(const std::string& file, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar()) fail_at(file, node, what + " must be text");
+  return node.Scalar();
+}
+
 std::optional<double> read_reference(const std::string& file, const YAML::Node& node) {
   if (!node) return std::nullopt;
-  try {
-    return node.as<double>();
-  } catch (const YAML::Exception&) {
-    fail_at(file, node, "reference must be a number, got '" + (node.IsScalar() ? node.Scalar() : "?") + "'");
-  }
+  const KeySpec spec{"reference", ValueKind::Float, 0, {}, -1e300, 1e300, ""};
+  return convert_value(file, spec, node, Catalog{}).get<double>();
 }
 
 // One variant from the list form: {label: ..., reference: ..., key: value, ...}.
@@ -41,7 +43,7 @@ Variant read_list_variant(const std::string& file, const std::string& section, c
   v.mark = mark_of(item);
   flatten_overrides(file, item, "", catalog, v.overrides, {"label", "reference"});
   if (v.overrides.empty()) fail_at(file, item, "variant in section '" + section + "' overrides nothing");
-  v.label = item["label"] ? item["label"].as<std::string>() : labels_of(v.overrides);
+  v.label = item["label"] ? scalar_text(file, item["label"], "label") : labels_of(v.overrides);
   v.reference = read_reference(file, item["reference"]);
   return v;
 }
@@ -96,8 +98,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   if (!root["name"] || !root["name"].IsScalar() || root["name"].Scalar().empty())
     throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
   spec.name = root["name"].Scalar();
-  if (root["description"]) spec.description = root["description"].as<std::string>();
-  if (root["reference_metric"]) spec.reference_metric = root["reference_metric"].as<std::string>();
+  if (root["description"]) spec.description = scalar_text(file, root["description"], "description");
+  if (root["reference_metric"]) spec.reference_metric = scalar_text(file, root["reference_metric"], "reference_metric");
 
   if (const YAML::Node base = root["base"]) {
     spec.base_mark = mark_of(base);

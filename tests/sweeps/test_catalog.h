@@ -14,6 +14,10 @@ inline const Catalog& test_catalog() {
       {"random", true, true, false, ""},
       {"dwconv", false, true, false, ""},
       {"fourier", false, false, false, ""},
+      {"kv_pos_attention", true, true, true, ""},
+      {"gmlp", true, true, false, ""},
+      {"spatial_mlp", true, true, false, ""},
+      {"sepconv", false, true, false, ""},
   }};
   return catalog;
 }

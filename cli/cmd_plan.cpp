@@ -1,0 +1,81 @@
+// `metasweep plan SWEEP.yaml [--format table|json]`: the jobs a sweep implies, with their ids,
+// trainable parameters and MACs, without training anything.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "errors.h"
+#include "job.h"
+#include "model_cost.h"
+#include "options.h"
+#include "plan_costs.h"
+#include "sweep_spec.h"
+
+namespace ms::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: metasweep plan SWEEP.yaml [--format table|json]\n\n"
+    "Expands a sweep file (baseline, ablation variants, grid/zip cells, seeds) into jobs and prints\n"
+    "each with its id (hash of the resolved config + seed), trainable parameters and MACs per example.";
+
+std::string millions(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  return buf;
+}
+
+std::string billions(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3fG", n / 1e9);
+  return buf;
+}
+
+void print_table(const std::vector<Job>& jobs) {
+  size_t wsec = 7, wvar = 7;
+  for (const auto& j : jobs) wsec = std::max(wsec, j.section.size()), wvar = std::max(wvar, j.variant.size());
+  std::printf("%-*s  %-*s  %4s  %-16s  %9s  %9s\n", int(wsec), "section", int(wvar), "variant", "seed", "id",
+              "params", "MACs");
+  std::map<std::string, int> configs;
+  double total_cost = 0;
+  for (const auto& j : jobs) {
+    std::printf("%-*s  %-*s  %4lld  %-16s  %9s  %9s\n", int(wsec), j.section.c_str(), int(wvar), j.variant.c_str(),
+                static_cast<long long>(j.seed), j.id.c_str(), millions(j.params).c_str(), billions(j.macs).c_str());
+    configs[j.config.dump()]++;
+    total_cost += estimated_cost(j);
+  }
+  std::printf("\n%zu jobs (%zu configurations x seeds), estimated training cost %.3g MAC-examples (fwd+bwd ~3x)\n",
+              jobs.size(), configs.size(), total_cost);
+}
+
+}  // namespace
+
+int cmd_plan(const Args& args) {
+  po::options_description options("plan options");
+  std::string sweep_file, format = "table";
+  options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "format", po::value(&format)->default_value("table"), "table | json");
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  check_choice("format", format, {"table", "json"});
+
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  fill_costs(jobs);
+
+  if (format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& j : jobs)
+      out.push_back({{"id", j.id}, {"sweep", j.sweep}, {"section", j.section}, {"variant", j.variant},
+                     {"seed", j.seed}, {"params", j.params}, {"macs", j.macs}, {"config", j.config}});
+    std::cout << out.dump(2) << "\n";
+  } else {
+    print_table(jobs);
+  }
+  return 0;
+}
+
+}  // namespace ms::cli

@@ -1,0 +1,64 @@
+// `metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS] [--metric NAME]
+// [--format table|csv|json|markdown|latex]`: one row per job, or per group with --group-by
+// (a bare --group-by means section,variant: seeds aggregated). Read-only.
+#include <iostream>
+
+#include "config_schema.h"
+#include "errors.h"
+#include "format.h"
+#include "options.h"
+#include "query.h"
+#include "store.h"
+#include "where.h"
+
+namespace ms::cli {
+
+namespace {
+
+const char* kUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS]
+                         [--metric NAME] [--format table|csv|json|markdown|latex]
+
+  --where KEY=VALUE | KEY!=VALUE | KEY<V | KEY>V | KEY<=V | KEY>=V  (several are ANDed)
+      KEY: a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...), section,
+      variant, sweep, status, id, seed, or a metric (test_acc, test_loss, train_loss,
+      test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, epochs_total, attempts).
+      Per-stage keys match a list ([pool,pool,attention,attention]) or, given one value,
+      configs whose stages all equal it (model.mixers=pool).
+  --group-by KEYS  comma-separated keys; alone, section,variant (mean/std/n/min/max over seeds,
+      computed over done jobs; the status column says when seeds diverged or failed))";
+
+}  // namespace
+
+int cmd_results(const Args& args) {
+  po::options_description options("results options");
+  std::string db, sweep, group_by, metric, format = "table";
+  std::vector<std::string> where;
+  options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
+      "sweep", po::value(&sweep), "only this sweep")("where", po::value(&where)->composing(),
+                                                     "filter KEY<op>VALUE (repeatable, ANDed)")(
+      "group-by", po::value(&group_by)->implicit_value("section,variant"),
+      "group by these comma-separated keys (alone: section,variant)")(
+      "metric", po::value(&metric), "show only this metric (table, markdown, latex)")(
+      "format", po::value(&format), "table | csv | json | markdown | latex");
+  po::variables_map vm;
+  if (!parse_options(args, kUsage, options, {}, vm)) return 0;
+  check_choice("format", format, output_format_names());
+  if (!metric.empty()) check_choice("metric", metric, result_metrics());
+
+  ResultQuery query;
+  query.sweep = sweep;
+  for (const auto& expr : where) query.where.push_back(parse_where(expr));
+  ResultStore store(db, OpenMode::ReadOnly);
+  const OutputFormat out = parse_output_format(format);
+  std::vector<std::string> keys;
+  if (vm.count("group-by")) keys = parse_group_keys(group_by, known_config_keys(store));
+  const std::vector<JobRow> rows = select_jobs(store, query);
+  if (keys.empty())
+    std::cout << format_jobs(rows, out, metric);
+  else
+    std::cout << format_groups(group_jobs(rows, keys), out, metric);
+  if (rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no jobs match\n";
+  return 0;
+}
+
+}  // namespace ms::cli

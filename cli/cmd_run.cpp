@@ -1,0 +1,179 @@
+// `metasweep run SWEEP.yaml --db FILE ...`: a whole sweep, alone (coordinator and one worker
+// in this process) or under mpirun (rank 0 coordinates, ranks 1..K-1 train in groups).
+#include <sched.h>
+#include <signal.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "coordinator.h"
+#include "errors.h"
+#include "local_transport.h"
+#include "model_cost.h"
+#include "mpi_env.h"
+#include "mpi_transport.h"
+#include "options.h"
+#include "plan_costs.h"
+#include "store.h"
+#include "worker_loop.h"
+
+namespace ms::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
+    "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh]\n\n"
+    "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
+    "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
+    "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
+    "command resumes: finished jobs are skipped, interrupted ones continue from their checkpoints.";
+
+void on_signal(int sig) { g_stop_signal.store(sig); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// LibTorch threads per rank: this node's cores shared by the ranks that train on it, and never
+// more than the cores this process may run on (mpirun binds ranks to one core by default when
+// there are at most 2 ranks: pass --bind-to none or --map-by ...:PE=n to give them more).
+int threads_per_rank(const MpiEnvironment& mpi, bool rank0_here) {
+  cpu_set_t set;
+  int allowed = static_cast<int>(std::thread::hardware_concurrency());
+  if (sched_getaffinity(0, sizeof set, &set) == 0) allowed = CPU_COUNT(&set);
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const int trainers = std::max(1, mpi.local_size() - (rank0_here ? 1 : 0));
+  return std::max(1, std::min(allowed, cores / trainers));
+}
+
+// Rank 0 decides whether setup succeeded; every rank then returns or throws the same way.
+void share_setup_status(int& code) {
+  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+}
+
+}  // namespace
+
+int cmd_run(const Args& args, MpiEnvironment& mpi) {
+  po::options_description options("run options");
+  std::string sweep_file, db_path, device = "auto", checkpoint_dir;
+  int ranks_per_job = 1, max_retries = 2;
+  double job_timeout = 0;
+  bool verbose = false;
+  options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "db", po::value(&db_path)->required(), "SQLite results database (created if missing)")(
+      "ranks-per-job", po::value(&ranks_per_job)->default_value(1), "MPI ranks that train one job together")(
+      "device", po::value(&device)->default_value("auto"), "auto | cpu | cuda")(
+      "max-retries", po::value(&max_retries)->default_value(2), "retries of a job after a transient failure")(
+      "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
+      "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
+      "fresh", po::bool_switch(), "start the sweep over: forget its results and checkpoints")(
+      "verbose,v", po::bool_switch(&verbose), "per-epoch lines from every job");
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  check_choice("device", device, {"auto", "cpu", "cuda"});
+  if (ranks_per_job < 1) throw UsageError("--ranks-per-job must be at least 1");
+  if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
+  if (job_timeout < 0) throw UsageError("--job-timeout must be >= 0");
+  if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
+  RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
+
+  // Every rank validates the sweep, so a bad file ends every rank the same way.
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+
+  std::string rank0_host = mpi.host();
+  {
+    char buf[MPI_MAX_PROCESSOR_NAME] = {0};
+    rank0_host.copy(buf, sizeof buf - 1);
+    MPI_Bcast(buf, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, MPI_COMM_WORLD);
+    rank0_host = buf;
+  }
+  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), verbose};
+
+  if (mpi.size() == 1) {  // one process: coordinator here, one worker on a thread
+    ResultStore store(db_path, OpenMode::Writer);
+    fill_costs(jobs);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    LocalTransport transport;
+    std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
+    const RunSummary s = run_coordinator(spec, read_text(sweep_file), jobs, transport.coordinator(), store, settings);
+    if (s.interrupted) {
+      std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
+      std::fflush(stderr);
+      trainer.detach();
+      std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
+    }
+    trainer.join();
+    std::printf("sweep %s: %d done, %d diverged, %d failed, %d already finished\n", spec.name.c_str(), s.done,
+                s.diverged, s.failed, s.skipped_done);
+    return s.failed ? 1 : 0;
+  }
+
+  if (mpi.size() - 1 < ranks_per_job)
+    throw UsageError("--ranks-per-job " + std::to_string(ranks_per_job) + " needs at least " +
+                     std::to_string(ranks_per_job + 1) + " MPI ranks (rank 0 only coordinates)");
+  const GroupLayout layout = make_group_layout(mpi.rank(), mpi.size(), ranks_per_job);
+  GroupComm group(layout, mpi.rank());
+
+  if (mpi.rank() == 0) {
+    int code = 0;
+    std::string error;
+    std::unique_ptr<ResultStore> store;
+    try {
+      store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
+      fill_costs(jobs);
+    } catch (const UsageError& e) {
+      code = 2, error = e.what();
+    } catch (const std::exception& e) {
+      code = 1, error = e.what();
+    }
+    share_setup_status(code);
+    if (code == 2) throw UsageError(error);
+    if (code == 1) throw std::runtime_error(error);
+    if (!layout.parked.empty())
+      std::fprintf(stderr, "warning: %zu rank(s) do not fill a group of %d and stay idle\n", layout.parked.size(),
+                   ranks_per_job);
+    std::vector<std::string> names;
+    for (int leader : layout.leaders)
+      names.push_back("ranks " + std::to_string(leader) + "-" + std::to_string(leader + ranks_per_job - 1));
+    MpiCoordinatorLink link(layout, names);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const RunSummary s = run_coordinator(spec, read_text(sweep_file), jobs, link, *store, settings);
+    if (s.interrupted) {
+      store.reset();
+      std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
+      std::fflush(stderr);
+      mpi.abort(130);
+    }
+    link.stop_parked();
+    std::printf("sweep %s: %d done, %d diverged, %d failed, %d already finished\n", spec.name.c_str(), s.done,
+                s.diverged, s.failed, s.skipped_done);
+    return s.failed ? 1 : 0;
+  }
+
+  int code = 0;
+  std::string error;
+  share_setup_status(code);
+  if (code != 0) return code;  // rank 0 reports the error
+  if (layout.group < 0) {      // parked: wait for the end
+    MpiWorkerLink().receive();
+    return 0;
+  }
+  MpiWorkerLink link;
+  run_worker(layout.leader ? &link : nullptr, group.get(), worker);
+  return 0;
+}
+
+}  // namespace ms::cli

@@ -1,0 +1,41 @@
+// `metasweep status --db FILE [--sweep NAME]`: per sweep, counts by status, running jobs with
+// their epoch, failures with their messages, throughput so far and ETA. Opens the database
+// read-only: safe while a sweep runs.
+#include <iostream>
+
+#include "errors.h"
+#include "options.h"
+#include "sweep_progress.h"
+#include "config_schema.h"
+#include "store.h"
+
+namespace ms::cli {
+
+int cmd_status(const Args& args) {
+  po::options_description options("status options");
+  std::string db, sweep;
+  options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
+      "sweep", po::value(&sweep), "only this sweep (default: every sweep in the database)");
+  po::variables_map vm;
+  if (!parse_options(args, "usage: metasweep status --db FILE [--sweep NAME]", options, {}, vm)) return 0;
+
+  ResultStore store(db, OpenMode::ReadOnly);
+  std::vector<std::string> names = store.sweeps();
+  if (!sweep.empty()) {
+    if (!store.has_sweep(sweep))
+      throw UsageError("no sweep '" + sweep + "' in " + db + " (sweeps: " + (names.empty() ? "none" : join(names, ", ")) + ")");
+    names = {sweep};
+  }
+  if (names.empty()) {
+    std::cout << db << ": no sweeps yet\n";
+    return 0;
+  }
+  const double now = unix_now();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) std::cout << "\n";
+    std::cout << format_progress(sweep_progress(store, names[i], now), now);
+  }
+  return 0;
+}
+
+}  // namespace ms::cli

@@ -1,0 +1,161 @@
+// `metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE] ...`: trains one
+// job of a sweep on every rank of MPI_COMM_WORLD (data-parallel under `mpirun -np K`), printing
+// one line per epoch and a summary on rank 0; with --db, rank 0 records it in the database.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "communicator.h"
+#include "device.h"
+#include "errors.h"
+#include "job.h"
+#include "model_cost.h"
+#include "mpi_env.h"
+#include "options.h"
+#include "store.h"
+#include "sweep_spec.h"
+#include "trainer.h"
+
+namespace ms::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE]\n"
+    "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n\n"
+    "Trains one job of a sweep: --job takes an id (a unique prefix is enough, see `metasweep plan`),\n"
+    "--variant a variant label (with --seed, default the sweep's first seed). Under `mpirun -np K`\n"
+    "the K ranks train it data-parallel (task.batch_size is the global batch). With --db the job and\n"
+    "its epochs are recorded like `run` does. With --checkpoint-dir it checkpoints every epoch and a\n"
+    "second invocation resumes. Intra-op threads default to cores / ranks on the node; mpirun binds\n"
+    "ranks to one core each by default, so pass `--bind-to none` when giving a rank several threads.";
+
+const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const std::string& variant,
+                      const std::optional<int64_t>& seed) {
+  if (!id.empty()) {
+    std::vector<const Job*> hits;
+    for (const auto& j : jobs)
+      if (j.id.compare(0, id.size(), id) == 0) hits.push_back(&j);
+    if (hits.empty()) throw UsageError("--job " + id + ": no job of this sweep has that id (see metasweep plan)");
+    if (hits.size() > 1) {
+      std::string ids;
+      for (const Job* j : hits) ids += (ids.empty() ? "" : ", ") + j->id;
+      throw UsageError("--job " + id + " is ambiguous: it prefixes " + ids);
+    }
+    if (seed && *seed != hits.front()->seed)
+      throw UsageError("--seed " + std::to_string(*seed) + " contradicts --job " + id + " (seed " +
+                       std::to_string(hits.front()->seed) + ")");
+    return *hits.front();
+  }
+  std::vector<std::string> labels;
+  for (const auto& j : jobs) {
+    if (j.variant == variant && (!seed || j.seed == *seed)) return j;
+    if (std::find(labels.begin(), labels.end(), j.variant) == labels.end()) labels.push_back(j.variant);
+  }
+  if (std::find(labels.begin(), labels.end(), variant) != labels.end())
+    throw UsageError("--seed " + std::to_string(*seed) + ": variant '" + variant + "' has no job with that seed");
+  std::string list;
+  for (const auto& l : labels) list += "\n  " + l;
+  throw UsageError("--variant '" + variant + "': no such variant; available labels:" + list);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void print_epoch(const EpochMetrics& m, int64_t epochs) {
+  std::printf("epoch %lld/%lld  train_loss %.8g  test_loss %.8g  test_acc %.4f", static_cast<long long>(m.epoch),
+              static_cast<long long>(epochs), m.train_loss, m.test_loss, m.test_acc);
+  if (m.test_seq_acc >= 0) std::printf("  seq_acc %.4f", m.test_seq_acc);
+  std::printf("  lr %.3g  %.0f samples/s  %.1f s\n", m.lr, m.samples_per_s, m.wall_s);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int cmd_train(const Args& args, MpiEnvironment& mpi) {
+  po::options_description options("train options");
+  std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir;
+  int threads = 0;
+  options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "job", po::value(&job_id), "job id (or a unique prefix)")("variant", po::value(&variant), "variant label")(
+      "seed", po::value<int64_t>(), "seed (with --variant; default: the sweep's first seed)")(
+      "db", po::value(&db_path), "record the job in this results database")(
+      "device", po::value(&device_spec)->default_value("auto"), "auto | cpu | cuda")(
+      "checkpoint-dir", po::value(&checkpoint_dir), "checkpoint every epoch here; resume from it")(
+      "threads", po::value(&threads)->default_value(0), "intra-op threads per rank (0: cores / ranks on node)");
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  check_choice("device", device_spec, {"auto", "cpu", "cuda"});
+  if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
+  if (threads < 0) throw UsageError("--threads must be >= 0");
+  std::optional<int64_t> seed;
+  if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
+
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  const Job& job = select_job(jobs, job_id, variant, seed);
+
+  const torch::Device device = pick_device(device_spec, mpi.local_rank());
+  if (threads == 0)
+    threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, mpi.local_size()));
+  std::unique_ptr<Communicator> comm;
+  if (mpi.size() > 1) comm = make_communicator(MPI_COMM_WORLD, device);
+  const bool root = mpi.rank() == 0;
+  const int64_t epochs = job.config.at("task").at("epochs").get<int64_t>();
+
+  std::unique_ptr<ResultStore> store;
+  if (root) {
+    std::printf("training %s (%s / %s, seed %lld) on %s: %d rank(s), %d thread(s) per rank\n", job.id.c_str(),
+                job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
+                mpi.size(), threads);
+    std::fflush(stdout);
+    if (!db_path.empty()) {
+      store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
+      store->register_sweep(spec, read_text(sweep_file), jobs, false);
+      store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
+    }
+  }
+
+  TrainOptions train;
+  train.device = device;
+  train.comm = comm.get();
+  train.threads = threads;
+  if (!checkpoint_dir.empty()) train.checkpoint_path = checkpoint_dir + "/" + job.id + ".ckpt";
+  train.on_epoch = [&](const EpochMetrics& m) {
+    print_epoch(m, epochs);
+    if (store) store->record_epoch(job.id, m);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  TrainOutcome outcome;
+  try {
+    outcome = train_job(job.config, job.seed, train);
+  } catch (const std::exception& e) {
+    if (store) store->job_finished(job.id, JobStatus::Failed, e.what(), -1);  // then main reports it
+    throw;
+  }
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!root) return 0;
+  if (store) store->job_finished(job.id, outcome.status, outcome.status == JobStatus::Done ? "" : outcome.message, wall_s);
+  if (outcome.resumed_from_epoch > 0)
+    std::printf("(resumed from the checkpoint of epoch %lld)\n", static_cast<long long>(outcome.resumed_from_epoch));
+  std::printf("%s %s: %s", job.id.c_str(), to_string(outcome.status), job.variant.c_str());
+  if (!outcome.epochs.empty()) {
+    const EpochMetrics& m = outcome.epochs.back();
+    std::printf(", %lld epochs, test_acc %.4f, test_loss %.4f, train_loss %.4f", static_cast<long long>(m.epoch),
+                m.test_acc, m.test_loss, m.train_loss);
+  }
+  std::printf(", %.1f s\n", wall_s);
+  if (outcome.status == JobStatus::Diverged) std::printf("%s\n", outcome.message.c_str());
+  return 0;
+}
+
+}  // namespace ms::cli

@@ -1,0 +1,124 @@
+// The coordinator loop (see coordinator.h).
+#include "coordinator.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "backoff.h"
+#include "plan_costs.h"
+#include "progress.h"
+
+namespace ms {
+
+std::atomic<int> g_stop_signal{0};
+
+namespace {
+
+std::string checkpoint_path(const RunSettings& s, const std::string& id) {
+  return s.checkpoint_dir.empty() ? "" : s.checkpoint_dir + "/" + id + ".ckpt";
+}
+
+// Removes a job's checkpoint files (the current one and the trainer's fallback copies).
+void remove_checkpoints(const RunSettings& s, const std::string& id) {
+  if (s.checkpoint_dir.empty()) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(s.checkpoint_dir, ec))
+    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) std::filesystem::remove(entry.path(), ec);
+}
+
+}  // namespace
+
+RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, std::vector<Job> jobs,
+                           CoordinatorLink& link, ResultStore& store, const RunSettings& settings) {
+  if (!settings.checkpoint_dir.empty()) std::filesystem::create_directories(settings.checkpoint_dir);
+  if (settings.fresh)
+    for (const auto& j : jobs) remove_checkpoints(settings, j.id);
+  store.register_sweep(spec, yaml_text, jobs, settings.fresh);
+  store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
+
+  std::map<std::string, const Job*> by_id;
+  for (const auto& j : jobs) by_id[j.id] = &j;
+  std::deque<const Job*> queue;
+  for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries))
+    if (by_id.count(id)) queue.push_back(by_id[id]);
+  // Longest first: big jobs start early, small ones fill the gaps at the end.
+  std::stable_sort(queue.begin(), queue.end(),
+                   [](const Job* a, const Job* b) { return estimated_cost(*a) > estimated_cost(*b); });
+
+  RunSummary summary;
+  summary.total = static_cast<int>(jobs.size());
+  summary.skipped_done = summary.total - static_cast<int>(queue.size());
+  double queued_cost = 0;
+  for (const Job* j : queue) queued_cost += estimated_cost(*j);
+  std::fprintf(stderr, "sweep %s: %d jobs, %d already finished, %zu to run on %d worker group(s)\n",
+               spec.name.c_str(), summary.total, summary.skipped_done, queue.size(), link.num_groups());
+  Progress progress(summary.total, queued_cost, summary.skipped_done);
+
+  std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
+  auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
+  Backoff backoff;
+  while (!queue.empty() || any_busy()) {
+    if (g_stop_signal.load()) {
+      store.reset_running(spec.name);
+      summary.interrupted = true;
+      break;
+    }
+    for (size_t g = 0; g < busy.size() && !queue.empty(); ++g) {
+      if (busy[g]) continue;
+      const Job* job = queue.front();
+      queue.pop_front();
+      store.job_started(job->id, link.group_name(static_cast<int>(g)));
+      Assignment a{job->id, job->config, job->seed, store.attempts(job->id), checkpoint_path(settings, job->id),
+                   settings.job_timeout_s};
+      link.send(static_cast<int>(g), MessageKind::Assign, encode(a));
+      busy[g] = job->id;
+      progress.job_started(job->id, estimated_cost(*job), job->section + " / " + job->variant,
+                           job->config["task"]["epochs"].get<int>());
+    }
+
+    const std::optional<Message> msg = link.poll();
+    if (!msg) {
+      progress.maybe_print();
+      backoff.wait();
+      continue;
+    }
+    backoff.reset();
+    if (msg->kind == MessageKind::Epoch) {
+      const EpochReport r = decode_epoch(msg->payload);
+      store.record_epoch(r.job_id, r.metrics);
+      progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
+    } else if (msg->kind == MessageKind::Finished) {
+      const JobReport r = decode_job_report(msg->payload);
+      busy.at(static_cast<size_t>(msg->group)).reset();
+      const Job& job = *by_id.at(r.job_id);
+      store.job_finished(r.job_id, r.status, r.error, r.wall_s);
+      if (r.status == JobStatus::Failed && r.transient && store.attempts(r.job_id) <= settings.max_retries) {
+        std::fprintf(stderr, "\njob %s (%s / %s seed %lld) failed, retrying: %s\n", r.job_id.c_str(),
+                     job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), r.error.c_str());
+        progress.job_requeued(r.job_id);
+        queue.push_back(&job);
+        continue;
+      }
+      if (r.status == JobStatus::Failed) {
+        ++summary.failed;
+        std::fprintf(stderr, "\njob %s (%s / %s seed %lld) failed: %s\n", r.job_id.c_str(), job.section.c_str(),
+                     job.variant.c_str(), static_cast<long long>(job.seed), r.error.c_str());
+      } else {
+        (r.status == JobStatus::Diverged ? summary.diverged : summary.done)++;
+        remove_checkpoints(settings, r.job_id);
+      }
+      progress.job_ended(r.job_id, r.status == JobStatus::Failed);
+    }
+    progress.maybe_print();
+  }
+  if (!summary.interrupted)
+    for (int g = 0; g < link.num_groups(); ++g) link.send(g, MessageKind::Stop, "");
+  progress.finish();
+  return summary;
+}
+
+}  // namespace ms

@@ -1,0 +1,36 @@
+// Rank 0 of `metasweep run`: records the sweep's jobs, hands them to free worker groups
+// (longest estimated job first, so the makespan is short), writes every epoch and outcome to
+// SQLite as it arrives, retries transient failures, and shows live progress. It never trains
+// and never spins: it polls its link with a sleeping back-off.
+#pragma once
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "job.h"
+#include "store.h"
+#include "sweep_spec.h"
+#include "transport.h"
+
+namespace ms {
+
+struct RunSettings {
+  int max_retries = 2;
+  double job_timeout_s = 0;    // 0: no limit
+  std::string checkpoint_dir;  // one file per job id
+  bool fresh = false;
+};
+
+struct RunSummary {
+  int total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0;
+  bool interrupted = false;
+};
+
+// Set from a signal handler (SIGINT/SIGTERM): the coordinator records running jobs as
+// interrupted (pending, resumable from their checkpoints) and returns.
+extern std::atomic<int> g_stop_signal;
+
+RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, std::vector<Job> jobs,
+                           CoordinatorLink& link, ResultStore& store, const RunSettings& settings);
+
+}  // namespace ms

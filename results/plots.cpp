@@ -1,0 +1,135 @@
+// gnuplot subprocess plotting (see plots.h).
+#include "plots.h"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "text_table.h"
+
+namespace ms {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kTerminal =
+    "set terminal svg size 720,420 dynamic noenhanced font 'Helvetica,12' background rgb 'white'\n"
+    "set border lw 1 lc rgb '#555555'\nset grid lc rgb '#dddddd'\nset key outside right top\n"
+    "set linetype 1 lc rgb '#1f77b4' lw 2 pt 7\nset linetype 2 lc rgb '#ff7f0e' lw 2 pt 5\n"
+    "set linetype 3 lc rgb '#2ca02c' lw 2 pt 9\nset linetype 4 lc rgb '#d62728' lw 2 pt 11\n"
+    "set linetype 5 lc rgb '#9467bd' lw 2 pt 13\nset linetype 6 lc rgb '#8c564b' lw 2 pt 7\n"
+    "set linetype 7 lc rgb '#e377c2' lw 2 pt 5\nset linetype 8 lc rgb '#7f7f7f' lw 2 pt 9\n"
+    "set linetype cycle 8\n";
+
+std::string quoted(const std::string& s) {  // a gnuplot single-quoted string
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "metasweep-plot-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temp dir for gnuplot");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs the script (after the terminal settings) and returns the <svg> element.
+std::string run_gnuplot(const ScratchDir& dir, const std::string& script) {
+  const std::string svg = dir.file("plot.svg"), gp = dir.file("plot.gp"), err = dir.file("err.txt");
+  {
+    std::ofstream out(gp);
+    out << kTerminal << "set output " << quoted(svg) << "\n" << script << "\nset output\n";
+  }
+  const std::string command = "gnuplot " + quoted(gp) + " >/dev/null 2>" + quoted(err);
+  const int status = std::system(command.c_str());
+  if (status != 0 || !fs::exists(svg))
+    throw std::runtime_error("gnuplot failed: " + slurp(err).substr(0, 300));
+  const std::string text = slurp(svg);
+  const size_t start = text.find("<svg");
+  if (start == std::string::npos) throw std::runtime_error("gnuplot wrote no SVG");
+  return text.substr(start);
+}
+
+std::string write_series(const ScratchDir& dir, size_t index, const Series& s) {
+  const std::string path = dir.file("s" + std::to_string(index) + ".dat");
+  std::ofstream out(path);
+  for (size_t i = 0; i < s.x.size(); ++i) out << shortest(s.x[i]) << " " << shortest(s.y[i]) << "\n";
+  return path;
+}
+
+std::string header(const std::string& title, const std::string& xlabel, const std::string& ylabel) {
+  return "set title " + quoted(title) + "\nset xlabel " + quoted(xlabel) + "\nset ylabel " + quoted(ylabel) + "\n";
+}
+
+}  // namespace
+
+bool gnuplot_available() {
+  static const bool available = std::system("gnuplot -V >/dev/null 2>&1") == 0;
+  return available;
+}
+
+std::string plot_lines(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Series>& series) {
+  ScratchDir dir;
+  std::string plot = header(title, xlabel, ylabel) + "set xtics 1\nplot ";
+  for (size_t i = 0; i < series.size(); ++i)
+    plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with linespoints title " +
+            quoted(series[i].title);
+  return run_gnuplot(dir, plot);
+}
+
+std::string plot_scatter(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                         const std::vector<Series>& series, bool log_x) {
+  ScratchDir dir;
+  std::string plot = header(title, xlabel, ylabel) + (log_x ? "set logscale x\n" : "") + "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ";
+  for (size_t i = 0; i < series.size(); ++i)
+    plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with points ps 1.3 title " +
+            quoted(series[i].title);
+  return run_gnuplot(dir, plot);
+}
+
+std::string plot_bars(const std::string& title, const std::string& ylabel, const Series& bars) {
+  ScratchDir dir;
+  const std::string path = dir.file("bars.dat");
+  {
+    std::ofstream out(path);
+    for (size_t i = 0; i < bars.y.size(); ++i) {
+      std::string label = i < bars.labels.size() ? bars.labels[i] : "";
+      for (char& c : label)
+        if (c == '"') c = '\'';
+      out << i << " " << shortest(bars.y[i]) << " " << shortest(i < bars.err.size() ? bars.err[i] : 0.0) << " \""
+          << label << "\"\n";
+    }
+  }
+  const std::string plot = header(title, "", ylabel) +
+                           "set style fill solid 0.7 border lc rgb '#333333'\nset boxwidth 0.6\n"
+                           "set xtics rotate by -25 nomirror\nset key off\nset xrange [-0.6:" +
+                           std::to_string(bars.y.size()) + "-0.4]\nset bmargin 6\nplot " + quoted(path) +
+                           " using 1:2:3:xtic(4) with boxerrorbars lc rgb '#1f77b4'";
+  return run_gnuplot(dir, plot);
+}
+
+}  // namespace ms

@@ -1,0 +1,202 @@
+// Report generation: ablation table + gnuplot figures into markdown, HTML and LaTeX files.
+#include "report.h"
+
+#include <cctype>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "ablation.h"
+#include "plots.h"
+
+namespace ms {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Figure {
+  std::string name, caption, svg;
+};
+
+// Mean test accuracy per epoch over a group's jobs (every job with epochs: curves of running
+// and diverged seeds are information too).
+Series curve_of(const ResultStore& store, const AblationRow& row) {
+  std::map<int64_t, std::pair<double, int>> sums;
+  for (const JobRow& job : row.group.jobs)
+    for (const EpochMetrics& m : store.epochs(job.id)) {
+      sums[m.epoch].first += m.test_acc * 100;
+      ++sums[m.epoch].second;
+    }
+  Series s;
+  s.title = row.variant;
+  for (const auto& [epoch, sum] : sums) {
+    s.x.push_back(static_cast<double>(epoch));
+    s.y.push_back(sum.first / sum.second);
+  }
+  return s;
+}
+
+std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& t) {
+  std::vector<Figure> figures;
+  const AblationRow* baseline = !t.rows.empty() && t.rows[0].section == "baseline" ? &t.rows[0] : nullptr;
+  std::map<std::string, Series> by_macs, by_params;
+  std::vector<std::string> order;
+  for (size_t s = 0; s < t.section_starts.size(); ++s) {
+    const size_t begin = t.section_starts[s], end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
+    const std::string& section = t.rows[begin].section;
+    std::vector<Series> curves;
+    if (baseline && section != "baseline") curves.push_back(curve_of(store, *baseline));
+    Series bars;
+    if (baseline && section != "baseline" && baseline->acc) {
+      bars.labels.push_back("baseline");
+      bars.y.push_back(baseline->acc->mean * 100);
+      bars.err.push_back(baseline->acc->n > 1 ? baseline->acc->std * 100 : 0);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const AblationRow& r = t.rows[i];
+      curves.push_back(curve_of(store, r));
+      if (r.acc) {
+        bars.labels.push_back(r.variant);
+        bars.y.push_back(r.acc->mean * 100);
+        bars.err.push_back(r.acc->n > 1 ? r.acc->std * 100 : 0);
+        auto macs = r.group.metrics.find("macs"), params = r.group.metrics.find("params");
+        if (!by_macs.count(section)) order.push_back(section);
+        Series& sm = by_macs[section];
+        Series& sp = by_params[section];
+        sm.title = sp.title = section;
+        if (macs != r.group.metrics.end()) {
+          sm.x.push_back(macs->second.mean / 1e9);
+          sm.y.push_back(r.acc->mean * 100);
+        }
+        if (params != r.group.metrics.end()) {
+          sp.x.push_back(params->second.mean / 1e6);
+          sp.y.push_back(r.acc->mean * 100);
+        }
+      }
+    }
+    const std::string slug = "section" + std::to_string(s);
+    figures.push_back({slug + "_curves", "Test accuracy per epoch: " + section + " (mean over seeds)",
+                       plot_lines(section + ": test accuracy", "epoch", "test accuracy (%)", curves)});
+    if (!bars.y.empty() && section != "baseline")
+      figures.push_back({slug + "_bars", "Final test accuracy: " + section + " (mean ± std over seeds)",
+                         plot_bars(section + ": final test accuracy", "test accuracy (%)", bars)});
+  }
+  std::vector<Series> macs, params;
+  for (const auto& section : order) {
+    if (!by_macs[section].x.empty()) macs.push_back(by_macs[section]);
+    if (!by_params[section].x.empty()) params.push_back(by_params[section]);
+  }
+  if (!macs.empty())
+    figures.push_back({"acc_vs_macs", "Test accuracy vs MACs per example",
+                       plot_scatter("accuracy vs MACs", "MACs (G)", "test accuracy (%)", macs, false)});
+  if (!params.empty())
+    figures.push_back({"acc_vs_params", "Test accuracy vs parameters",
+                       plot_scatter("accuracy vs parameters", "params (M)", "test accuracy (%)", params, false)});
+  return figures;
+}
+
+const char* kCss = R"(body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.45}
+h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size:1.25em;margin-top:2em}
+table.ablation{border-collapse:collapse;font-size:.92em;margin:1em 0;border-top:2px solid #333;border-bottom:2px solid #333}
+table.ablation th{border-bottom:1px solid #333;padding:.4em .8em;white-space:nowrap}
+table.ablation td{padding:.3em .8em;white-space:nowrap}
+table.ablation .num{text-align:right;font-variant-numeric:tabular-nums}table.ablation .txt{text-align:left}
+table.ablation tr.section td{border-top:1px solid #999}table.ablation tbody tr:hover{background:#f4f7fb}
+.note{color:#555;font-size:.88em}.figures{display:flex;flex-wrap:wrap;gap:1.5em}
+figure{margin:0;flex:1 1 480px;max-width:100%}figure svg{width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.88em;color:#444;text-align:center}pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:.85em}
+)";
+
+// Gives each inline SVG its own ids so several gnuplot figures can share one HTML page.
+std::string unique_ids(std::string svg, size_t index) {
+  const std::string prefix = "f" + std::to_string(index) + "_";
+  for (const std::string& pattern : {std::string("id='"), std::string("id=\""), std::string("#")}) {
+    for (size_t at = svg.find(pattern); at != std::string::npos; at = svg.find(pattern, at + 1)) {
+      const size_t name = at + pattern.size();
+      if (name < svg.size() && (std::isalpha(static_cast<unsigned char>(svg[name])) || svg[name] == '_') &&
+          (pattern != "#" || (at > 0 && (svg[at - 1] == '\'' || svg[at - 1] == '"' || svg[at - 1] == '(')))) {
+        svg.insert(name, prefix);
+        at = name + prefix.size();
+      }
+    }
+  }
+  return svg;
+}
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M", std::localtime(&now));
+  return buffer;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+}
+
+}  // namespace
+
+ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir) {
+  const AblationTable table = build_ablation(store, sweep);
+  const fs::path dir(out_dir);
+  fs::create_directories(dir / "plots");
+  ReportFiles files;
+  std::vector<Figure> figures;
+  if (!gnuplot_available()) {
+    files.plot_note = "Plots skipped: gnuplot was not found (install gnuplot-nox and run metasweep report again).";
+  } else {
+    try {
+      figures = draw_figures(store, table);
+    } catch (const std::exception& e) {
+      files.plot_note = std::string("Plots skipped: ") + e.what();
+      figures.clear();
+    }
+  }
+  const auto counts = store.status_counts(sweep);
+  std::string progress;
+  for (const auto& [status, n] : counts)
+    if (n) progress += (progress.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+
+  std::ostringstream md;
+  md << "# Ablation report: " << sweep << "\n\n";
+  if (!table.description.empty()) md << table.description << "\n\n";
+  md << "Generated " << timestamp() << " from `" << store.path() << "` (jobs: " << progress << ").\n\n";
+  md << "## Ablation table\n\n" << ablation_markdown(table) << "\n## Figures\n\n";
+  if (!files.plot_note.empty()) md << files.plot_note << "\n";
+  for (const Figure& f : figures) {
+    const fs::path svg = dir / "plots" / (f.name + ".svg");
+    write_file(svg, f.svg);
+    files.plots.push_back(svg.string());
+    md << "![" << f.caption << "](plots/" << f.name << ".svg)\n\n";
+  }
+  files.markdown = (dir / "report.md").string();
+  write_file(files.markdown, md.str());
+
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Ablation report: "
+       << html_escape(sweep) << "</title>\n<style>\n" << kCss << "</style>\n</head>\n<body>\n<h1>Ablation report: "
+       << html_escape(sweep) << "</h1>\n";
+  if (!table.description.empty()) html << "<p>" << html_escape(table.description) << "</p>\n";
+  html << "<p class=\"note\">Generated " << timestamp() << " from <code>" << html_escape(store.path())
+       << "</code> (jobs: " << html_escape(progress) << ").</p>\n<h2>Ablation table</h2>\n" << ablation_html(table)
+       << "<h2>Figures</h2>\n";
+  if (!files.plot_note.empty()) html << "<p class=\"note\">" << html_escape(files.plot_note) << "</p>\n";
+  html << "<div class=\"figures\">\n";
+  for (size_t i = 0; i < figures.size(); ++i)
+    html << "<figure>\n" << unique_ids(figures[i].svg, i) << "\n<figcaption>" << html_escape(figures[i].caption)
+         << "</figcaption>\n</figure>\n";
+  html << "</div>\n</body>\n</html>\n";
+  files.html = (dir / "report.html").string();
+  write_file(files.html, html.str());
+
+  files.latex = (dir / "table.tex").string();
+  write_file(files.latex, ablation_latex(table));
+  return files;
+}
+
+}  // namespace ms

@@ -1,0 +1,20 @@
+// `metasweep report`: writes DIR/report.md, DIR/report.html (one self-contained file with the
+// plots inline as SVG; opens offline) and DIR/table.tex for one sweep, plus DIR/plots/*.svg for
+// the markdown. Plots need gnuplot; without it the report says so and has no plots.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "store.h"
+
+namespace ms {
+
+struct ReportFiles {
+  std::string markdown, html, latex;
+  std::vector<std::string> plots;
+  std::string plot_note;  // non-empty when plots were skipped (no gnuplot) or failed
+};
+
+ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir);
+
+}  // namespace ms

@@ -1,0 +1,114 @@
+// Schema DDL and version checks (see schema.h).
+//   sweeps        one row per sweep file name (the yaml text is kept for the report)
+//   jobs          one row per job id; a job shared by sweeps is one row, trained once
+//   sweep_jobs    membership: which sweep, section, variant, position, reference value
+//   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
+//   config_values the resolved config flattened to dotted keys, for --where and --group-by
+#include "schema.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "sqlite_db.h"
+
+namespace ms {
+
+namespace {
+
+const char* kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS sweeps (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  file TEXT NOT NULL DEFAULT '',
+  yaml TEXT NOT NULL DEFAULT '',
+  sections TEXT NOT NULL DEFAULT '[]',
+  reference_metric TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  config TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'running', 'done', 'failed', 'diverged')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  params INTEGER,
+  macs INTEGER,
+  epochs_total INTEGER,
+  epochs_done INTEGER NOT NULL DEFAULT 0,
+  test_acc REAL,
+  test_loss REAL,
+  train_loss REAL,
+  test_seq_acc REAL,
+  wall_s REAL,
+  samples_per_s REAL,
+  started_at REAL,
+  finished_at REAL,
+  host TEXT
+);
+CREATE TABLE IF NOT EXISTS sweep_jobs (
+  sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  section TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  reference REAL,
+  PRIMARY KEY (sweep, job_id)
+);
+CREATE INDEX IF NOT EXISTS sweep_jobs_job ON sweep_jobs(job_id);
+CREATE TABLE IF NOT EXISTS epochs (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  train_loss REAL,
+  test_loss REAL,
+  test_acc REAL,
+  test_seq_acc REAL,
+  lr REAL,
+  samples_per_s REAL,
+  wall_s REAL,
+  recorded_at REAL NOT NULL,
+  PRIMARY KEY (job_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS config_values (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  num REAL,
+  uniform TEXT,
+  PRIMARY KEY (job_id, key)
+);
+CREATE INDEX IF NOT EXISTS config_values_key ON config_values(key, value);
+)sql";
+
+int user_version(const Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
+}
+
+}  // namespace
+
+void ensure_schema(Database& db) {
+  Transaction tx(db);
+  const int version = user_version(db);
+  if (version > kSchemaVersion)
+    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
+                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+  if (version < 1) {
+    db.exec(kSchemaV1);
+    db.exec("PRAGMA user_version = 1");
+  }
+  // Future versions: if (version < 2) { ALTER TABLE ...; PRAGMA user_version = 2; }
+  tx.commit();
+}
+
+void check_schema_readable(const Database& db) {
+  const int version = user_version(db);
+  if (version == 0) throw std::runtime_error(db.path() + ": not a metasweep results database (no schema)");
+  if (version > kSchemaVersion)
+    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
+                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+}
+
+}  // namespace ms

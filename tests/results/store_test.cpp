@@ -1,0 +1,196 @@
+// ResultStore: schema, register/resume/fresh semantics, shared jobs, epochs, run lock.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "results_fixture.h"
+#include "sqlite_db.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+int64_t count(const ResultStore& store, const std::string& sql) {
+  Statement s(store.db(), sql);
+  return s.step() ? s.column_int64(0) : -1;
+}
+
+TEST(ResultStore, ReadOnlyOnMissingFileIsUsageError) {
+  TempDir dir;
+  try {
+    ResultStore store(dir.file("none.db"), OpenMode::ReadOnly);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("no such database"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResultStore, RegisterInsertsPendingJobsInSweepOrder) {
+  TempDir dir;
+  const auto jobs = tiny_jobs();
+  ASSERT_EQ(jobs.size(), 18u);
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+  EXPECT_EQ(store.sweeps(), std::vector<std::string>{"tiny"});
+  const auto runnable = store.runnable_jobs("tiny", 0);
+  ASSERT_EQ(runnable.size(), jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(runnable[i], jobs[i].id);
+  EXPECT_EQ(store.status(jobs[0].id), JobStatus::Pending);
+  EXPECT_EQ(store.attempts(jobs[0].id), 0);
+  const auto info = store.sweep_info("tiny");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->sections, (std::vector<std::string>{"baseline", "token mixer", "hybrid stages", "normalization"}));
+  EXPECT_EQ(info->yaml, kTinySweep);
+  EXPECT_EQ(info->reference_metric, "ImageNet top-1 (%)");
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs WHERE reference IS NOT NULL"), 12);
+  EXPECT_EQ(count(store, "SELECT epochs_total FROM jobs LIMIT 1"), 3);
+  EXPECT_EQ(count(store, "PRAGMA user_version"), 1);
+}
+
+TEST(ResultStore, RegisterIsIdempotentAndResumeKeepsState) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  const int64_t epochs_before = count(store, "SELECT COUNT(*) FROM epochs");
+  store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+  store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs"), 18);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs"), 18);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM epochs"), epochs_before);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs WHERE status = 'done'"), 15);
+  // Resume: the running job (interrupted) and the failed one (1 attempt) remain to do.
+  store.reset_running("tiny");
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs WHERE status = 'running'"), 0);
+  const auto retry = store.runnable_jobs("tiny", 1);
+  ASSERT_EQ(retry.size(), 2u);
+  EXPECT_EQ(retry[0], jobs[15].id);  // batchnorm seed 0, failed once
+  EXPECT_EQ(retry[1], jobs[17].id);  // batchnorm seed 2, interrupted
+  EXPECT_EQ(store.runnable_jobs("tiny", 0), std::vector<std::string>{jobs[17].id});
+  EXPECT_EQ(store.error(jobs[15].id), "boom: out of memory");
+  store.job_started(jobs[15].id, "host-b");
+  EXPECT_EQ(store.attempts(jobs[15].id), 2);
+  EXPECT_EQ(store.status(jobs[15].id), JobStatus::Running);
+}
+
+TEST(ResultStore, RecordEpochReplacesAndDropsStaleEpochs) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  const std::string id = jobs[0].id;
+  EXPECT_EQ(store.epochs(id).size(), 3u);
+  // A restart from scratch re-records epoch 1: epochs 2 and 3 of the abandoned attempt go.
+  store.record_epoch(id, tiny_epoch(0.5, 1, 0));
+  const auto epochs = store.epochs(id);
+  ASSERT_EQ(epochs.size(), 1u);
+  EXPECT_DOUBLE_EQ(epochs[0].test_acc, 0.5 * 0.6);
+  EXPECT_EQ(count(store, "SELECT epochs_done FROM jobs WHERE id = '" + id + "'"), 1);
+}
+
+TEST(ResultStore, FreshResetsTheSweepAndDropsOldMemberships) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  jobs.pop_back();  // the file no longer has batchnorm seed 2
+  store.register_sweep(tiny_spec(), kTinySweep, jobs, true);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs WHERE sweep = 'tiny'"), 17);
+  EXPECT_EQ(store.runnable_jobs("tiny", 0).size(), 17u);
+  for (const auto& job : jobs) {
+    EXPECT_EQ(store.status(job.id), JobStatus::Pending);
+    EXPECT_EQ(store.attempts(job.id), 0);
+    EXPECT_TRUE(store.epochs(job.id).empty());
+  }
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs WHERE test_acc IS NOT NULL OR error IS NOT NULL"), 1);
+}
+
+TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  SweepSpec other = tiny_spec();
+  other.name = "other";
+  std::vector<Job> shared(jobs.begin(), jobs.begin() + 3);  // the baseline, same ids
+  for (auto& job : shared) job.sweep = "other";
+  store.register_sweep(other, "name: other\n", shared, false);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs"), 18);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs WHERE job_id = '" + jobs[0].id + "'"), 2);
+  EXPECT_TRUE(store.runnable_jobs("other", 5).empty());  // trained once, done for both
+  EXPECT_EQ(store.status_counts("other").at("done"), 3);
+  EXPECT_EQ(store.sweeps(), (std::vector<std::string>{"tiny", "other"}));
+}
+
+TEST(ResultStore, SecondWriterIsRefusedWithThePid) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  ResultStore first(path, OpenMode::Writer);
+  // flock is per open file description: a second open in this process conflicts too, but a
+  // child process is the real situation.
+  const pid_t child = fork();
+  if (child == 0) {
+    try {
+      ResultStore second(path, OpenMode::Writer);
+      _exit(0);
+    } catch (const UsageError& e) {
+      const std::string what = e.what();
+      const bool ok = what.find("in use by another metasweep run (pid " + std::to_string(getppid()) + ")") !=
+                      std::string::npos;
+      _exit(ok ? 3 : 4);
+    } catch (...) {
+      _exit(5);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  // Readers are never refused.
+  ResultStore reader(path, OpenMode::ReadOnly);
+  EXPECT_TRUE(reader.sweeps().empty());
+}
+
+TEST(ResultStore, LockIsReleasedWithTheStore) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  { ResultStore first(path, OpenMode::Writer); }
+  EXPECT_NO_THROW(ResultStore second(path, OpenMode::Writer));
+}
+
+TEST(ResultStore, ReaderSeesCommittedEpochsWhileWriterIsOpen) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = tiny_jobs();
+  ResultStore writer(path, OpenMode::Writer);
+  writer.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+  writer.job_started(jobs[0].id, "h");
+  writer.record_epoch(jobs[0].id, tiny_epoch(0.8, 1, 0));
+  ResultStore reader(path, OpenMode::ReadOnly);
+  EXPECT_EQ(reader.epochs(jobs[0].id).size(), 1u);
+  EXPECT_EQ(reader.status(jobs[0].id), JobStatus::Running);
+  EXPECT_THROW(const_cast<ResultStore&>(reader).reset_running("tiny"), std::logic_error);
+}
+
+TEST(SqliteDb, TransactionRollsBackUnlessCommitted) {
+  TempDir dir;
+  Database db(dir.file("t.db"), Database::Access::ReadWrite);
+  db.exec("CREATE TABLE t (x INTEGER)");
+  {
+    Transaction tx(db);
+    Statement(db, "INSERT INTO t VALUES (1)").run();
+  }
+  {
+    Transaction tx(db);
+    Statement(db, "INSERT INTO t VALUES (2)").run();
+    tx.commit();
+  }
+  Statement s(db, "SELECT group_concat(x) FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "2");
+  EXPECT_THROW(Statement(db, "SELECT nope FROM t"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ms::test

@@ -1,0 +1,181 @@
+// Trainer: learning-rate schedule, smoothed cross-entropy, learning on a tiny job, resume from a
+// checkpoint equal to an uninterrupted run, divergence as a result, timeout as JobTimeout.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "checkpoint.h"
+#include "lr_schedule.h"
+#include "model_test_util.h"
+#include "test_support.h"
+#include "trainer.h"
+#include "trainer_loss.h"
+
+namespace ms {
+namespace {
+
+nlohmann::json tiny_image_job(test::KeyValues extra = {}) {
+  test::KeyValues kv = {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1},
+                        {"task.num_classes", 4}, {"task.train_size", 256}, {"task.test_size", 64},
+                        {"task.epochs", 3}, {"task.batch_size", 32}, {"task.optimizer.lr", 5e-3},
+                        {"task.schedule.warmup_epochs", 0.5}, {"model.depths", {1, 1}}, {"model.dims", {8, 16}},
+                        {"model.head_dim", 8}, {"model.drop_path", 0.0}, {"model.stem.kernel", 3},
+                        {"model.stem.stride", 2}, {"model.stem.padding", 1}};
+  kv.insert(kv.end(), extra.begin(), extra.end());
+  return test::make_config(kv);
+}
+
+TrainOptions quiet() {
+  TrainOptions o;
+  o.threads = 1;
+  return o;
+}
+
+TEST(LrSchedule, WarmupThenCosine) {
+  LrSchedule s("cosine", 1.0, 0.1, 0.5, 10, 3);  // 30 steps, 5 warmup
+  EXPECT_EQ(s.warmup_steps(), 5);
+  EXPECT_DOUBLE_EQ(s.at(0), 0.2);
+  EXPECT_DOUBLE_EQ(s.at(4), 1.0);
+  EXPECT_DOUBLE_EQ(s.at(5), 1.0);
+  EXPECT_NEAR(s.at(5 + 25 / 2.0), 0.55, 1e-12 + 0.02);  // half way (step 17.5 -> between)
+  EXPECT_NEAR(s.at(30), 0.1, 1e-12);
+  LrSchedule c("constant", 0.3, 0.0, 0.0, 10, 3);
+  EXPECT_DOUBLE_EQ(c.at(0), 0.3);
+  EXPECT_DOUBLE_EQ(c.at(29), 0.3);
+  EXPECT_THROW(LrSchedule("step", 1, 0, 0, 1, 1), std::runtime_error);
+}
+
+TEST(LrSchedule, CosineMidpointExact) {
+  LrSchedule s("cosine", 2.0, 0.0, 0.0, 4, 1);  // 4 steps, progress = step / 4
+  EXPECT_DOUBLE_EQ(s.at(0), 2.0);
+  EXPECT_NEAR(s.at(2), 1.0, 1e-12);
+  EXPECT_NEAR(s.at(1), 1.0 + std::cos(M_PI / 4), 1e-12);
+}
+
+TEST(Loss, SmoothedCrossEntropyMatchesHandComputation) {
+  auto logits = torch::tensor({1.0f, 2.0f, 3.0f, 0.5f, 0.5f, 0.5f}).view({2, 3});
+  auto target = torch::tensor({2, 0}, torch::kInt64);
+  const double lse0 = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), lse1 = std::log(3.0) + 0.5;
+  const double nll = (lse0 - 3.0) + (lse1 - 0.5);
+  const double uniform = (lse0 - 2.0) + (lse1 - 0.5);  // mean over classes of -log p
+  EXPECT_NEAR(smoothed_cross_entropy_sum(logits, target, 0.0).item<double>(), nll, 1e-5);
+  EXPECT_NEAR(smoothed_cross_entropy_sum(logits, target, 0.1).item<double>(), 0.9 * nll + 0.1 * uniform, 1e-5);
+  // Sequence shape N×L×K is flattened over positions.
+  EXPECT_NEAR(smoothed_cross_entropy_sum(logits.view({1, 2, 3}), target.view({1, 2}), 0.1).item<double>(),
+              0.9 * nll + 0.1 * uniform, 1e-5);
+  EXPECT_EQ(correct_count(logits, target).item<int64_t>(), 2);  // ties resolve to class 0
+}
+
+TEST(Trainer, TinyPoolFormerLearnsSyntheticImages) {
+  const auto config = tiny_image_job();
+  std::vector<EpochMetrics> seen;
+  TrainOptions o = quiet();
+  o.on_epoch = [&](const EpochMetrics& m) { seen.push_back(m); };
+  TrainOutcome out = train_job(config, 0, o);
+  ASSERT_EQ(out.status, JobStatus::Done);
+  ASSERT_EQ(out.epochs.size(), 3u);
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_LT(out.epochs.back().train_loss, out.epochs.front().train_loss);
+  EXPECT_GT(out.epochs.back().test_acc, 0.5);  // chance is 0.25
+  EXPECT_EQ(out.epochs.back().test_seq_acc, -1);
+  EXPECT_GT(out.epochs.back().samples_per_s, 0);
+  EXPECT_NEAR(out.epochs.back().lr, 0.0, 1e-4);  // cosine ends near 0
+}
+
+TEST(Trainer, SequenceTaskReportsTokenAndSequenceAccuracy) {
+  const auto config = test::make_config({{"task.dataset", "copy"}, {"task.seq_len", 8}, {"task.train_size", 512},
+                                         {"task.test_size", 64}, {"task.epochs", 2}, {"task.batch_size", 64},
+                                         {"task.optimizer.lr", 1e-2}, {"model.arch", "sequence"},
+                                         {"model.depths", {1}}, {"model.dims", {16}}, {"model.head_dim", 8},
+                                         {"model.mixers", "attention"}, {"model.drop_path", 0.0}});
+  TrainOutcome out = train_job(config, 1, quiet());
+  ASSERT_EQ(out.status, JobStatus::Done);
+  const auto& m = out.epochs.back();
+  EXPECT_GT(m.test_acc, 0.3);  // chance 0.1 per token
+  EXPECT_GE(m.test_seq_acc, 0.0);
+  EXPECT_LE(m.test_seq_acc, m.test_acc);
+}
+
+TEST(Trainer, ResumedRunEndsWithTheSameNumbers) {
+  const auto config = tiny_image_job();
+  const TrainOutcome clean = train_job(config, 3, quiet());
+
+  test::TempDir dir;
+  TrainOptions crashing = quiet();
+  crashing.checkpoint_path = dir.file("job.ckpt");
+  crashing.on_epoch = [](const EpochMetrics& m) {
+    if (m.epoch == 2) throw std::runtime_error("simulated crash after epoch 2");
+  };
+  EXPECT_THROW(train_job(config, 3, crashing), std::runtime_error);
+
+  TrainOptions resumed = quiet();
+  resumed.checkpoint_path = dir.file("job.ckpt");
+  const TrainOutcome out = train_job(config, 3, resumed);
+  EXPECT_EQ(out.resumed_from_epoch, 2);
+  ASSERT_EQ(out.epochs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(out.epochs[i].train_loss, clean.epochs[i].train_loss) << "epoch " << i + 1;
+    EXPECT_EQ(out.epochs[i].test_loss, clean.epochs[i].test_loss) << "epoch " << i + 1;
+    EXPECT_EQ(out.epochs[i].test_acc, clean.epochs[i].test_acc) << "epoch " << i + 1;
+  }
+  // Another job refuses the checkpoint instead of loading it.
+  EXPECT_THROW(train_job(config, 4, resumed), std::runtime_error);
+}
+
+TEST(Trainer, CorruptNewestCheckpointFallsBackToThePreviousOne) {
+  const auto config = tiny_image_job({{"task.epochs", 2}});
+  test::TempDir dir;
+  TrainOptions o = quiet();
+  o.checkpoint_path = dir.file("job.ckpt");
+  train_job(config, 0, o);  // writes job.ckpt (epoch 2) and job.ckpt.prev (epoch 1)
+  std::string bytes = test::read_file(o.checkpoint_path);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  dir.write("job.ckpt", bytes);
+  const TrainOutcome out = train_job(config, 0, o);
+  EXPECT_EQ(out.resumed_from_epoch, 1);
+  EXPECT_NE(out.message.find("checksum"), std::string::npos) << out.message;
+  EXPECT_EQ(out.epochs.size(), 2u);
+}
+
+// A model that poisons its output with NaN once `poison` is set.
+struct PoisonImpl : ModelImpl {
+  PoisonImpl() { fc = register_module("fc", torch::nn::Linear(64, 4)); }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    auto y = fc(x.flatten(1));
+    return poison ? y * std::nan("") : y;
+  }
+  torch::nn::Linear fc{nullptr};
+  bool poison = false;
+};
+
+TEST(Trainer, NanLossEndsAsDivergedWithItsEpoch) {
+  const auto config = tiny_image_job();
+  auto model = std::make_shared<PoisonImpl>();
+  TrainOptions o = quiet();
+  o.on_epoch = [&](const EpochMetrics& m) {
+    if (m.epoch == 1) model->poison = true;
+  };
+  const TrainOutcome out = train_model(config, 0, o, [&](const nlohmann::json&) { return model; });
+  EXPECT_EQ(out.status, JobStatus::Diverged);
+  EXPECT_EQ(out.diverged_epoch, 2);
+  EXPECT_EQ(out.epochs.size(), 1u);
+  EXPECT_NE(out.message.find("nan"), std::string::npos) << out.message;
+}
+
+TEST(Trainer, AbsurdLearningRateDiverges) {
+  const auto config = tiny_image_job({{"task.optimizer.name", "sgd"}, {"task.optimizer.lr", 1e6},
+                                      {"task.schedule.name", "constant"}, {"task.schedule.warmup_epochs", 0.0},
+                                      {"task.label_smoothing", 0.0}});
+  const TrainOutcome out = train_job(config, 0, quiet());
+  EXPECT_EQ(out.status, JobStatus::Diverged) << (out.epochs.empty() ? 0 : out.epochs.back().train_loss);
+}
+
+TEST(Trainer, TimeoutThrowsJobTimeout) {
+  TrainOptions o = quiet();
+  o.timeout_s = 1e-9;
+  EXPECT_THROW(train_job(tiny_image_job(), 0, o), JobTimeout);
+}
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,87 @@
+// The MetaFormer block (see block.h).
+#include "block.h"
+
+#include "init_weights.h"
+#include "mac_counter.h"
+#include "mixers/registry.h"
+
+namespace ms {
+
+BlockOptions block_options_from_config(const nlohmann::json& model, size_t stage) {
+  BlockOptions o;
+  o.mixer = model.at("mixers").at(stage).get<std::string>();
+  o.norm = model.at("norm").get<std::string>();
+  o.activation = model.at("activation").get<std::string>();
+  o.mlp_ratio = model.at("mlp_ratio").get<double>();
+  o.layer_scale = model.at("layer_scale").get<double>();
+  o.residual = model.value("residual", true);
+  o.channel_mlp = model.value("channel_mlp", true);
+  o.post_norm = model.value("norm_position", std::string("pre")) == "post";
+  const int64_t dim = model.at("dims").at(stage).get<int64_t>();
+  const nlohmann::json& heads = model.at("heads").at(stage);
+  const int64_t head_dim = model.value("head_dim", int64_t{32});
+  o.context.dim = dim;
+  o.context.heads = heads.is_number() ? heads.get<int64_t>() : std::max<int64_t>(1, dim / head_dim);
+  if (o.context.heads < 1 || dim % o.context.heads != 0)
+    throw std::invalid_argument("stage " + std::to_string(stage + 1) + ": dim " + std::to_string(dim) +
+                                " is not divisible into " + std::to_string(o.context.heads) + " heads");
+  o.context.head_dim = dim / o.context.heads;
+  o.context.pool_size = model.at("pool_size").get<int64_t>();
+  return o;
+}
+
+torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  const double keep = 1.0 - p;
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = x.size(0);
+  return x * torch::empty(shape, x.options()).bernoulli_(keep).div_(keep);
+}
+
+ChannelMlpImpl::ChannelMlpImpl(int64_t dim, int64_t hidden, const std::string& activation) {
+  fc1_ = register_module("fc1", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, hidden, 1)));
+  act_ = register_module("act", Activation(activation));
+  fc2_ = register_module("fc2", torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden, dim, 1)));
+  init_conv_linear(*this);
+}
+
+torch::Tensor ChannelMlpImpl::forward(const torch::Tensor& x) { return counted::conv2d(act_->forward(counted::conv2d(x, fc1_)), fc2_); }
+
+MetaFormerBlockImpl::MetaFormerBlockImpl(const BlockOptions& options) : options_(options) {
+  const int64_t dim = options.context.dim;
+  norm1_ = register_module("norm1", Norm(options.norm, dim));
+  mixer_ = register_module("mixer", make_mixer(options.mixer, options.context));
+  if (options.layer_scale > 0) ls1_ = register_parameter("ls1", torch::full({dim, 1, 1}, options.layer_scale));
+  if (options.channel_mlp) {
+    norm2_ = register_module("norm2", Norm(options.norm, dim));
+    const auto hidden = static_cast<int64_t>(static_cast<double>(dim) * options.mlp_ratio);
+    mlp_ = register_module("mlp", ChannelMlp(dim, std::max<int64_t>(1, hidden), options.activation));
+    if (options.layer_scale > 0) ls2_ = register_parameter("ls2", torch::full({dim, 1, 1}, options.layer_scale));
+  }
+}
+
+torch::Tensor MetaFormerBlockImpl::branch(const torch::Tensor& y, const torch::Tensor& scale) const {
+  return drop_path(scale.defined() ? y * scale : y, options_.drop_path, is_training());
+}
+
+torch::Tensor MetaFormerBlockImpl::forward(torch::Tensor x) {
+  const bool res = options_.residual;
+  if (options_.post_norm) {
+    auto y = branch(mixer_->forward(x), ls1_);
+    x = norm1_->forward(res ? x + y : y);
+    if (mlp_) {
+      y = branch(mlp_->forward(x), ls2_);
+      x = norm2_->forward(res ? x + y : y);
+    }
+    return x;
+  }
+  auto y = branch(mixer_->forward(norm1_->forward(x)), ls1_);
+  x = res ? x + y : y;
+  if (mlp_) {
+    y = branch(mlp_->forward(norm2_->forward(x)), ls2_);
+    x = res ? x + y : y;
+  }
+  return x;
+}
+
+}  // namespace ms

@@ -1,0 +1,16 @@
+// Weight initialisation shared by the model zoo: truncated normal (±2 std) for conv and
+// linear weights, zero biases, as in the PoolFormer reference code.
+#pragma once
+#include <torch/torch.h>
+
+namespace ms {
+
+constexpr double kInitStd = 0.02;
+
+// In place, no autograd: N(0, std) truncated to [-2 std, 2 std].
+void trunc_normal_(torch::Tensor& t, double std = kInitStd);
+
+// Every Conv2d and Linear below `root`: trunc-normal weights, zero biases.
+void init_conv_linear(torch::nn::Module& root, double std = kInitStd);
+
+}  // namespace ms

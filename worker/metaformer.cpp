@@ -1,0 +1,76 @@
+// The MetaFormer image classifier (see metaformer.h).
+#include "metaformer.h"
+
+#include "init_weights.h"
+#include "mac_counter.h"
+#include "mixers/registry.h"
+
+namespace ms {
+
+namespace {
+int64_t conv_out(int64_t side, int64_t kernel, int64_t stride, int64_t padding) {
+  return (side + 2 * padding - kernel) / stride + 1;
+}
+}  // namespace
+
+MetaFormerImpl::MetaFormerImpl(const nlohmann::json& config) {
+  const auto& model = config.at("model");
+  const auto& task = config.at("task");
+  const auto depths = model.at("depths").get<std::vector<int64_t>>();
+  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+  const auto& stem = model.at("stem");
+  const auto& down = model.at("downsample");
+  const int64_t channels = task.value("channels", int64_t{3}) > 0 ? task.value("channels", int64_t{3}) : 3;
+  const int64_t classes = task.value("num_classes", int64_t{10}) > 0 ? task.value("num_classes", int64_t{10}) : 10;
+  int64_t side = task.at("image_size").get<int64_t>();
+  if (depths.empty() || depths.size() != dims.size())
+    throw std::invalid_argument("model.depths and model.dims must list the same, non-zero number of stages");
+
+  const int64_t sk = stem.at("kernel"), ss = stem.at("stride"), sp = stem.at("padding");
+  const int64_t dk = down.at("kernel"), ds = down.at("stride"), dp = down.at("padding");
+  stem_ = register_module("stem", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, dims[0], sk).stride(ss).padding(sp)));
+  side = conv_out(side, sk, ss, sp);
+
+  int64_t total = 0, done = 0;
+  for (auto d : depths) total += d;
+  const double drop_path_max = model.value("drop_path", 0.0);
+  for (size_t s = 0; s < depths.size(); ++s) {
+    if (s > 0) {
+      downsamples_.push_back(register_module(
+          "downsample" + std::to_string(s),
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(dims[s - 1], dims[s], dk).stride(ds).padding(dp))));
+      side = conv_out(side, dk, ds, dp);
+    }
+    if (side < 1) throw std::invalid_argument("the image shrinks to nothing before stage " + std::to_string(s + 1));
+    BlockOptions options = block_options_from_config(model, s);
+    options.context.height = options.context.width = side;
+    if (pos_embed_stage_ < 0 && find_mixer_entry(options.mixer).traits.uses_heads) {
+      pos_embed_stage_ = static_cast<int64_t>(s);
+      pos_embed_ = register_parameter("pos_embed", torch::zeros({1, dims[s], side, side}));
+    }
+    auto list = register_module("stage" + std::to_string(s), torch::nn::ModuleList());
+    stages_.emplace_back();
+    for (int64_t b = 0; b < depths[s]; ++b, ++done) {
+      options.drop_path = total > 1 ? drop_path_max * static_cast<double>(done) / static_cast<double>(total - 1) : 0.0;
+      stages_.back().push_back(MetaFormerBlock(options));
+      list->push_back(stages_.back().back());
+    }
+  }
+  norm_ = register_module("norm", Norm(model.at("norm").get<std::string>(), dims.back()));
+  head_ = register_module("head", torch::nn::Linear(dims.back(), classes));
+  init_conv_linear(*stem_);
+  for (auto& d : downsamples_) init_conv_linear(*d);
+  init_conv_linear(*head_);
+}
+
+torch::Tensor MetaFormerImpl::forward(const torch::Tensor& input) {
+  torch::Tensor x = counted::conv2d(input, stem_);
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    if (s > 0) x = counted::conv2d(x, downsamples_[s - 1]);
+    if (static_cast<int64_t>(s) == pos_embed_stage_) x = x + pos_embed_;
+    for (auto& block : stages_[s]) x = block->forward(x);
+  }
+  return counted::linear(norm_->forward(x).mean({-2, -1}), head_);
+}
+
+}  // namespace ms

@@ -1,0 +1,36 @@
+// dwconv token mixer: depthwise k×k convolution with bias (k = pool_size), k²C + C params.
+// Sequences use a 1×k kernel; the causal form pads k-1 positions on the left only.
+#include "mac_counter.h"
+#include "init_weights.h"
+#include "mixers/registry.h"
+
+namespace ms {
+namespace {
+
+class DwConvMixerImpl : public MixerImpl {
+ public:
+  explicit DwConvMixerImpl(const MixerContext& c) : k_(c.pool_size), causal_(c.causal) {
+    const int64_t kh = c.sequence() ? 1 : k_;
+    weight_ = register_parameter("weight", torch::empty({c.dim, 1, kh, k_}));
+    bias_ = register_parameter("bias", torch::zeros({c.dim}));
+    trunc_normal_(weight_);
+    padding_ = causal_ ? std::vector<int64_t>{0, 0} : std::vector<int64_t>{kh / 2, k_ / 2};
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    if (causal_) return counted::depthwise_conv2d(torch::constant_pad_nd(x, {k_ - 1, 0}), weight_, bias_, padding_);
+    return counted::depthwise_conv2d(x, weight_, bias_, padding_);
+  }
+
+ private:
+  int64_t k_;
+  bool causal_;
+  std::vector<int64_t> padding_;
+  torch::Tensor weight_, bias_;
+};
+
+}  // namespace
+
+std::shared_ptr<MixerImpl> make_dwconv_mixer(const MixerContext& c) { return std::make_shared<DwConvMixerImpl>(c); }
+
+}  // namespace ms

@@ -1,0 +1,53 @@
+// Normalization layers (see norms.h).
+#include "norms.h"
+
+#include <stdexcept>
+
+namespace ms {
+
+const std::vector<std::string>& norm_names() {
+  static const std::vector<std::string> names = {"group1", "layernorm", "batchnorm", "rmsnorm", "none"};
+  return names;
+}
+
+NormImpl::NormImpl(const std::string& kind, int64_t channels) {
+  if (kind == "group1") {
+    kind_ = Kind::Group1, eps_ = 1e-5;
+    group_ = register_module("group", torch::nn::GroupNorm(torch::nn::GroupNormOptions(1, channels).eps(eps_)));
+  } else if (kind == "batchnorm") {
+    kind_ = Kind::BatchNorm, eps_ = 1e-5;
+    batch_ = register_module("batch", torch::nn::BatchNorm2d(channels));
+  } else if (kind == "layernorm" || kind == "rmsnorm") {
+    kind_ = kind == "layernorm" ? Kind::LayerNorm : Kind::RmsNorm;
+    eps_ = kind_ == Kind::LayerNorm ? 1e-5 : 1e-6;
+    weight_ = register_parameter("weight", torch::ones({channels, 1, 1}));
+    if (kind_ == Kind::LayerNorm) bias_ = register_parameter("bias", torch::zeros({channels, 1, 1}));
+  } else if (kind == "none") {
+    kind_ = Kind::None, eps_ = 0;
+  } else {
+    std::string known;
+    for (const auto& n : norm_names()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown norm '" + kind + "': expected one of " + known);
+  }
+}
+
+torch::Tensor NormImpl::forward(const torch::Tensor& x) {
+  switch (kind_) {
+    case Kind::Group1:
+      return group_->forward(x);
+    case Kind::BatchNorm:
+      return batch_->forward(x);
+    case Kind::LayerNorm: {
+      auto var_mean = torch::var_mean(x, {1}, /*unbiased=*/false, /*keepdim=*/true);
+      return torch::addcmul(bias_, (x - std::get<1>(var_mean)) * torch::rsqrt(std::get<0>(var_mean) + eps_),
+                            weight_);
+    }
+    case Kind::RmsNorm:
+      return x * torch::rsqrt(x.square().mean(1, /*keepdim=*/true) + eps_) * weight_;
+    case Kind::None:
+      break;
+  }
+  return x;
+}
+
+}  // namespace ms

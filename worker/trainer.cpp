@@ -1,0 +1,267 @@
+// The training loop of one job on one rank (see trainer.h for the data-parallel contract).
+// Hot path: batches are index_select'ed from device-resident tensors, the loss is summed on
+// the device and read back only every kCheckEvery steps (divergence + timeout check, one
+// small all-reduce) and once per epoch (metrics).
+#include "trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "checkpoint.h"
+#include "data_loader.h"
+#include "dataset.h"
+#include "device.h"
+#include "grad_bucketer.h"
+#include "lr_schedule.h"
+#include "trainer_loss.h"
+#include "trainer_optimizer.h"
+
+namespace ms {
+
+namespace {
+
+constexpr int64_t kCheckEvery = 32;  // steps between divergence/timeout checks
+constexpr int64_t kEvalBatch = 512;
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+template <typename T>
+T get_or(const nlohmann::json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? fallback : it->get<T>();
+}
+
+// Rank 0's parameters and buffers everywhere (initial weights, whatever each rank built).
+void broadcast_state(torch::nn::Module& model, Communicator& comm) {
+  torch::NoGradGuard no_grad;
+  auto sync = [&](torch::Tensor t) {
+    if (t.is_contiguous()) {
+      comm.broadcast(t, 0);
+    } else {
+      auto tmp = t.contiguous();
+      comm.broadcast(tmp, 0);
+      t.copy_(tmp);
+    }
+  };
+  for (auto& p : model.parameters()) sync(p.detach());
+  for (auto& b : model.buffers()) sync(b);
+}
+
+// Global-norm gradient clipping without a host sync.
+void clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : params)
+    if (p.grad().defined()) norms.push_back(p.grad().norm(2).to(torch::kFloat));
+  if (norms.empty()) return;
+  auto coef = (max_norm / (torch::stack(norms).norm(2) + 1e-6)).clamp_max(1.0);
+  for (const auto& p : params)
+    if (p.grad().defined()) p.grad().mul_(coef);
+}
+
+// Sums a small vector of doubles over the group (one collective) and returns it on the host.
+std::vector<double> reduce_values(const std::vector<torch::Tensor>& parts, Communicator* comm) {
+  auto v = torch::stack(parts).to(torch::kDouble);
+  if (comm && comm->size() > 1) comm->all_reduce_sum(v);
+  v = v.cpu();
+  return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+}
+
+// Newest intact checkpoint payload from group rank 0, shared with every rank.
+std::optional<std::string> load_checkpoint_bytes(const std::string& path, Communicator* comm,
+                                                 std::vector<std::string>& problems) {
+  const bool root = !comm || comm->rank() == 0;
+  std::optional<std::string> payload;
+  if (root) payload = read_checkpoint_file(path, &problems);
+  if (!comm || comm->size() == 1) return payload;
+  auto length = torch::tensor({payload ? int64_t(payload->size()) : int64_t(-1)}, torch::kInt64);
+  comm->broadcast(length, 0);
+  const int64_t n = length.item<int64_t>();
+  if (n < 0) return std::nullopt;
+  auto bytes = torch::empty({n}, torch::kUInt8);
+  if (root) std::memcpy(bytes.data_ptr<uint8_t>(), payload->data(), size_t(n));
+  comm->broadcast(bytes, 0);
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(n));
+}
+
+std::string progress_line(const EpochMetrics& m, int64_t epochs, bool sequence) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "epoch %lld/%lld  train_loss %.4f  test_loss %.4f  test_acc %.4f%s  lr %.3g  %.0f samples/s  %.1f s",
+                static_cast<long long>(m.epoch), static_cast<long long>(epochs), m.train_loss, m.test_loss, m.test_acc,
+                sequence ? ("  seq_acc " + std::to_string(m.test_seq_acc).substr(0, 6)).c_str() : "", m.lr,
+                m.samples_per_s, m.wall_s);
+  return buf;
+}
+
+struct EvalSums {
+  torch::Tensor loss, tokens, correct, seq_correct, seqs;
+};
+
+// Loss and accuracy sums over this rank's share of the test set.
+EvalSums evaluate(ModelImpl& model, const Dataset& data, int rank, int size, bool bf16, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  EvalSums s{torch::zeros({}, opts), torch::zeros({}, opts), torch::zeros({}, opts), torch::zeros({}, opts),
+             torch::zeros({}, opts)};
+  const auto [begin, end] = rank_share(data.test_size(), rank, size);
+  for (int64_t off = begin; off < end; off += kEvalBatch) {
+    const int64_t n = std::min(kEvalBatch, end - off);
+    auto x = data.test_x.narrow(0, off, n), y = data.test_y.narrow(0, off, n);
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(bf16, device);
+      logits = model.forward(x);
+    }
+    s.loss += smoothed_cross_entropy_sum(logits, y, 0.0);
+    s.correct += correct_count(logits, y);
+    s.tokens += double(y.numel());
+    if (data.sequence) {
+      s.seq_correct += exact_sequence_count(logits, y);
+      s.seqs += double(n);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const TrainOptions& options,
+                         const ModelFactory& factory) {
+  const auto job_start = Clock::now();
+  const nlohmann::json& task = config.at("task");
+  Communicator* comm = options.comm && options.comm->size() > 1 ? options.comm : nullptr;
+  const int rank = comm ? comm->rank() : 0, size = comm ? comm->size() : 1;
+  const torch::Device device = options.device;
+  if (options.threads > 0) torch::set_num_threads(options.threads);
+
+  Dataset data = load_dataset(task, seed);
+  data.to(device);
+  const int64_t global_batch = get_or<int64_t>(task, "batch_size", 128);
+  if (global_batch < size)
+    throw std::runtime_error("task.batch_size " + std::to_string(global_batch) + " is smaller than the " +
+                             std::to_string(size) + " ranks of the job");
+
+  torch::manual_seed(uint64_t(seed));
+  std::shared_ptr<ModelImpl> model = factory(config);
+  model->to(device);
+  if (comm) broadcast_state(*model, *comm);
+  const nlohmann::json opt_cfg = task.value("optimizer", nlohmann::json::object());
+  auto optimizer = make_optimizer(opt_cfg, *model);
+  std::vector<torch::Tensor> params;
+  for (auto& p : model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(params, *comm) : nullptr;
+
+  DataLoader loader(data, global_batch, seed, rank, size);
+  const int64_t epochs = get_or<int64_t>(task, "epochs", 1), steps = loader.steps_per_epoch();
+  const nlohmann::json sched = task.value("schedule", nlohmann::json::object());
+  const LrSchedule schedule(get_or<std::string>(sched, "name", "cosine"), get_or<double>(opt_cfg, "lr", 1e-3),
+                            get_or<double>(sched, "min_lr", 0.0), get_or<double>(sched, "warmup_epochs", 0.0), steps,
+                            epochs);
+  const double smoothing = get_or<double>(task, "label_smoothing", 0.0);
+  const double grad_clip = get_or<double>(task, "grad_clip", 0.0);
+  const bool bf16 = get_or<std::string>(task, "precision", "fp32") == "bf16" && device.is_cuda();
+  const int64_t per_example = data.sequence ? data.train_y.size(1) : 1;  // loss terms per example
+  const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
+
+  TrainOutcome outcome;
+  CheckpointState state;
+  state.job_key = config.dump() + " seed=" + std::to_string(seed);
+  if (!options.checkpoint_path.empty()) {
+    std::vector<std::string> problems;
+    if (auto bytes = load_checkpoint_bytes(options.checkpoint_path, comm, problems)) {
+      CheckpointState restored = decode_checkpoint(*bytes, *model, *optimizer);
+      if (restored.job_key != state.job_key)
+        throw std::runtime_error(options.checkpoint_path + ": checkpoint belongs to another job (config or seed differs)");
+      state = restored;
+      outcome.resumed_from_epoch = state.epoch;
+    }
+    for (const auto& p : problems) {
+      outcome.message += (outcome.message.empty() ? "" : "; ") + p;
+      if (rank == 0) std::cerr << "warning: " << p << "\n";
+    }
+  }
+  outcome.epochs = state.epochs;
+
+  auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  for (int64_t epoch = state.epoch + 1; epoch <= epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    // Reseeded per (seed, epoch, rank): a resumed run draws what the uninterrupted one drew.
+    torch::manual_seed(uint64_t(seed) * 1000003ULL + uint64_t(epoch) * 7919ULL + uint64_t(rank));
+    loader.start_epoch(epoch);
+    model->train();
+    auto loss_sum = torch::zeros({}, fopts);
+    int64_t terms = 0;
+    double lr = 0;
+    torch::Tensor x, y;
+    for (int64_t step = 0; step < steps; ++step) {
+      lr = schedule.at((epoch - 1) * steps + step);
+      set_learning_rate(*optimizer, lr);
+      optimizer->zero_grad();
+      if (loader.batch(step, x, y)) {
+        torch::Tensor batch_loss;
+        {
+          AutocastScope autocast(bf16, device);
+          batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+        }
+        (batch_loss * loss_scale).backward();
+        loss_sum += batch_loss.detach();
+        terms += y.numel();
+      }
+      if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
+      if (grad_clip > 0) clip_grad_norm(params, grad_clip);
+      optimizer->step();
+      if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
+        const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+        const auto v = reduce_values({loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)}, comm);
+        if (v[1] > 0)
+          throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
+                           std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+        if (!std::isfinite(v[0])) {
+          outcome.status = JobStatus::Diverged;
+          outcome.diverged_epoch = epoch;
+          outcome.message = "diverged: training loss became " + std::string(std::isnan(v[0]) ? "nan" : "inf") +
+                            " in epoch " + std::to_string(epoch) + " (by step " + std::to_string(step + 1) + " of " +
+                            std::to_string(steps) + ")";
+          if (options.verbose && rank == 0) std::cerr << outcome.message << "\n";
+          return outcome;
+        }
+      }
+    }
+    const double train_s = seconds_since(epoch_start);
+    EvalSums e = evaluate(*model, data, rank, size, bf16, device);
+    const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+    const auto v = reduce_values({loss_sum, torch::full({}, double(terms), fopts), e.loss, e.tokens, e.correct,
+                                  e.seq_correct, e.seqs, torch::full({}, late ? 1.0 : 0.0, fopts)},
+                                 comm);
+    if (v[7] > 0)
+      throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
+                       std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = v[0] / std::max(1.0, v[1]);
+    m.test_loss = v[2] / std::max(1.0, v[3]);
+    m.test_acc = v[4] / std::max(1.0, v[3]);
+    m.test_seq_acc = data.sequence ? v[5] / std::max(1.0, v[6]) : -1;
+    m.lr = lr;
+    m.samples_per_s = double(steps * loader.global_batch()) / std::max(1e-9, train_s);
+    m.wall_s = seconds_since(epoch_start);
+    outcome.epochs.push_back(m);
+    state.epoch = epoch;
+    state.epochs = outcome.epochs;
+    if (rank == 0) {
+      if (!options.checkpoint_path.empty())
+        write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
+      if (options.verbose) std::cerr << progress_line(m, epochs, data.sequence) << "\n";
+      if (options.on_epoch) options.on_epoch(m);
+    }
+  }
+  return outcome;
+}
+
+}  // namespace ms

@@ -1,0 +1,54 @@
+// Optimizer construction from config.
+#include "trainer_optimizer.h"
+
+#include <stdexcept>
+
+namespace ms {
+
+namespace {
+template <typename T>
+T get_or(const nlohmann::json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? fallback : it->get<T>();
+}
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
+  const std::string name = get_or<std::string>(cfg, "name", "adamw");
+  const double lr = get_or<double>(cfg, "lr", 1e-3), wd = get_or<double>(cfg, "weight_decay", 0.0);
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model.parameters()) {
+    if (!p.requires_grad()) continue;
+    (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  }
+  auto groups = [&](auto make_options) {
+    std::vector<torch::optim::OptimizerParamGroup> g;
+    if (!decay.empty()) g.emplace_back(decay, make_options(wd));
+    if (!no_decay.empty()) g.emplace_back(no_decay, make_options(0.0));
+    return g;
+  };
+  const double b1 = get_or<double>(cfg, "beta1", 0.9), b2 = get_or<double>(cfg, "beta2", 0.999);
+  if (name == "adamw")
+    return std::make_unique<torch::optim::AdamW>(groups([&](double w) {
+      return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).betas({b1, b2}).weight_decay(w));
+    }), torch::optim::AdamWOptions(lr));
+  if (name == "adam")
+    return std::make_unique<torch::optim::Adam>(groups([&](double w) {
+      return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).betas({b1, b2}).weight_decay(w));
+    }), torch::optim::AdamOptions(lr));
+  if (name == "sgd") {
+    const double momentum = get_or<double>(cfg, "momentum", 0.9);
+    const bool nesterov = get_or<bool>(cfg, "nesterov", false);
+    return std::make_unique<torch::optim::SGD>(groups([&](double w) {
+      return std::make_unique<torch::optim::SGDOptions>(
+          torch::optim::SGDOptions(lr).momentum(momentum).nesterov(nesterov && momentum > 0).weight_decay(w));
+    }), torch::optim::SGDOptions(lr));
+  }
+  throw std::runtime_error("unknown task.optimizer.name '" + name + "': expected one of adamw, adam, sgd");
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+}  // namespace ms
