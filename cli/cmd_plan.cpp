@@ -26,9 +26,12 @@ std::string millions(int64_t n) {
   return buf;
 }
 
-std::string billions(int64_t n) {
+std::string macs_text(int64_t n) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fG", n / 1e9);
+  if (n >= 100000000)
+    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
+  else
+    std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
   return buf;
 }
 
@@ -41,11 +44,11 @@ void print_table(const std::vector<Job>& jobs) {
   double total_cost = 0;
   for (const auto& j : jobs) {
     std::printf("%-*s  %-*s  %4lld  %-16s  %9s  %9s\n", int(wsec), j.section.c_str(), int(wvar), j.variant.c_str(),
-                static_cast<long long>(j.seed), j.id.c_str(), millions(j.params).c_str(), billions(j.macs).c_str());
+                static_cast<long long>(j.seed), j.id.c_str(), millions(j.params).c_str(), macs_text(j.macs).c_str());
     configs[j.config.dump()]++;
     total_cost += estimated_cost(j);
   }
-  std::printf("\n%zu jobs (%zu configurations x seeds), estimated training cost %.3g MAC-examples (fwd+bwd ~3x)\n",
+  std::printf("\n%zu jobs (%zu configurations x seeds), estimated training compute %.3g MACs (fwd+bwd ~ 3x fwd)\n",
               jobs.size(), configs.size(), total_cost);
 }
 

@@ -1,8 +1,10 @@
 // `metasweep run SWEEP.yaml --db FILE ...`: a whole sweep, alone (coordinator and one worker
 // in this process) or under mpirun (rank 0 coordinates, ranks 1..K-1 train in groups).
 #include <sched.h>
+#include <sys/resource.h>
 #include <signal.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -148,6 +150,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     for (int leader : layout.leaders)
       names.push_back("ranks " + std::to_string(leader) + "-" + std::to_string(leader + ranks_per_job - 1));
     MpiCoordinatorLink link(layout, names);
+    const auto started = std::chrono::steady_clock::now();
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const RunSummary s = run_coordinator(spec, read_text(sweep_file), jobs, link, *store, settings);
@@ -158,6 +161,11 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       mpi.abort(130);
     }
     link.stop_parked();
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU over %.1f s wall (%.1f%%)\n", cpu, wall, 100.0 * cpu / std::max(wall, 1e-9));
     std::printf("sweep %s: %d done, %d diverged, %d failed, %d already finished\n", spec.name.c_str(), s.done,
                 s.diverged, s.failed, s.skipped_done);
     return s.failed ? 1 : 0;

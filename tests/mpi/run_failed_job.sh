@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One job of a sweep points at a missing data directory: that job ends `failed` with its
+# message recorded, every other job ends `done`, and the run exits 1 (some job failed).
+source "$(dirname "$0")/common.sh"
+cat > "$WORK/sweep.yaml" <<YAML
+name: with-a-broken-job
+base:
+  task: {dataset: fashion-mnist, train_subset: 256, test_subset: 128, epochs: 1, batch_size: 64}
+  model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
+seeds: [0]
+ablations:
+  data:
+    - {label: missing data, task.data_dir: $WORK/no-such-dir}
+  mixer:
+    - {model.mixers: identity}
+YAML
+set +e
+$MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$WORK/r.db" --device cpu --max-retries 1 > "$WORK/out" 2> "$WORK/err"
+code=$?
+set -e
+[ $code = 1 ] || { cat "$WORK/err"; fail "expected exit status 1 (a job failed), got $code"; }
+"$BIN" results --db "$WORK/r.db" --format json > "$WORK/r.json"
+[ "$(json_field "$WORK/r.json" '[r["status"] for r in rows if r["variant"]=="missing data"]')" = "['failed']" ] || fail "broken job not failed"
+[ "$(json_field "$WORK/r.json" 'sorted(r["status"] for r in rows if r["variant"]!="missing data")')" = "['done', 'done']" ] || fail "other jobs not done"
+sqlite3 "$WORK/r.db" "select error from jobs where status='failed'" | grep -q "no-such-dir" || fail "error message not recorded"
+echo "run_failed_job: ok"
