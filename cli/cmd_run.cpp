@@ -172,9 +172,12 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   }
 
   int code = 0;
-  std::string error;
   share_setup_status(code);
   if (code != 0) return code;  // rank 0 reports the error
+  // mpirun forwards SIGTERM/SIGINT to every rank. Workers leave it to rank 0, which records the
+  // running jobs as interrupted and then aborts the whole run (their checkpoints are on disk).
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   if (layout.group < 0) {      // parked: wait for the end
     MpiWorkerLink().receive();
     return 0;

@@ -1,10 +1,12 @@
 // `metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE] ...`: trains one
 // job of a sweep on every rank of MPI_COMM_WORLD (data-parallel under `mpirun -np K`), printing
 // one line per epoch and a summary on rank 0; with --db, rank 0 records it in the database.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 

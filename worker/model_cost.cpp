@@ -1,7 +1,14 @@
 // model_cost: builds the model a config describes, counts its trainable and frozen parameters,
 // and counts the MACs of one forward pass on a batch of one example (fvcore-style, see
-// mac_counter.h). model_catalog: the mixer registry's traits for the sweep validator.
+// mac_counter.h). Results are memoised per model geometry (the model object plus the task keys
+// that shape it), so planning a sweep builds each distinct model once however many seeds,
+// epochs or learning rates it has. model_catalog: the mixer registry's traits for the sweep
+// validator.
 #include "model_cost.h"
+
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "mac_counter.h"
 #include "mixers/registry.h"
@@ -9,7 +16,8 @@
 
 namespace ms {
 
-ModelCost model_cost(const nlohmann::json& config) {
+namespace {
+ModelCost measure(const nlohmann::json& config) {
   auto model = build_model(config);
   ModelCost cost;
   for (const auto& p : model->parameters()) (p.requires_grad() ? cost.params : cost.frozen_params) += p.numel();
@@ -29,6 +37,30 @@ ModelCost model_cost(const nlohmann::json& config) {
   MacCountScope scope;
   model->forward(input);
   cost.macs = scope.macs() / kBatch;
+  return cost;
+}
+
+// What decides the cost: the whole model object and the task keys that shape the input or head.
+std::string cost_key(const nlohmann::json& config) {
+  nlohmann::json key = {{"model", config.at("model")}};
+  const auto& task = config.at("task");
+  for (const char* k : {"dataset", "image_size", "channels", "num_classes", "seq_len", "vocab"})
+    if (task.contains(k)) key[k] = task.at(k);
+  return key.dump();  // object keys are sorted: canonical
+}
+}  // namespace
+
+ModelCost model_cost(const nlohmann::json& config) {
+  static std::mutex mutex;
+  static std::map<std::string, ModelCost> cache;
+  const std::string key = cost_key(config);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  const ModelCost cost = measure(config);
+  std::lock_guard<std::mutex> lock(mutex);
+  cache.emplace(key, cost);
   return cost;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "block.h"
 #include "model.h"
 #include "model_cost.h"
 #include "model_test_util.h"
@@ -30,7 +31,24 @@ ModelCost expect_cost(const nlohmann::json& config, double params_m, double macs
   return cost;
 }
 
-TEST(ModelCost, PoolFormerS12) { expect_cost(imagenet_config({}), 11.9, 1.8); }
+// PoolFormer-S12's parameters counted by hand: stem, 12 blocks, downsamplings, norm, head.
+int64_t s12_params_by_hand() {
+  const int64_t depths[] = {2, 2, 6, 2}, dims[] = {64, 128, 320, 512};
+  int64_t n = 3 * 7 * 7 * 64 + 64;  // stem
+  for (int s = 0; s < 4; ++s) {
+    const int64_t c = dims[s];
+    const int64_t block = 2 * (2 * c) /* norms */ + (c * 4 * c + 4 * c) + (4 * c * c + c) /* mlp */ + 2 * c /* ls */;
+    n += depths[s] * block;
+    if (s > 0) n += dims[s - 1] * c * 9 + c;  // downsample
+  }
+  return n + 2 * 512 + 512 * 1000 + 1000;  // final norm, head
+}
+
+TEST(ModelCost, PoolFormerS12) {
+  const ModelCost cost = expect_cost(imagenet_config({}), 11.9, 1.8);
+  EXPECT_EQ(cost.params, s12_params_by_hand());
+  EXPECT_EQ(cost.frozen_params, 0);
+}
 
 TEST(ModelCost, PoolFormerS24) {
   expect_cost(imagenet_config({{"model.depths", {4, 4, 12, 4}}}), 21.4, 3.4);
@@ -63,9 +81,9 @@ TEST(ModelCost, S12IdentityDwconvAndPoolSizes) {
 }
 
 TEST(ModelCost, S12NormsActivationsAndResidual) {
-  for (const char* norm : {"layernorm", "batchnorm", "none"})
-    expect_cost(imagenet_config({{"model.norm", norm}}), 11.9, 1.8);
-  expect_cost(imagenet_config({{"model.activation", "relu"}, {"model.residual", false}}), 11.9, 1.8);
+  expect_cost(imagenet_config({{"model.norm", "layernorm"}, {"model.activation", "relu"}}), 11.9, 1.8);
+  expect_cost(imagenet_config({{"model.norm", "batchnorm"}, {"model.activation", "silu"}}), 11.9, 1.8);
+  expect_cost(imagenet_config({{"model.norm", "none"}, {"model.residual", false}}), 11.9, 1.8);
 }
 
 TEST(ModelCost, S12RandomMixerIsFrozen) {
@@ -85,8 +103,7 @@ TEST(ModelCost, S12Hybrids) {
   expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "pool", "spatial_fc"}}}), 11.9, 1.8);
   expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "spatial_fc", "spatial_fc"}}}), 12.2, 1.9);
   // Exactly: S12 + 2 blocks × (4C² + C) at C = 512 + the 512×7×7 position embedding.
-  const ModelCost s12 = model_cost(imagenet_config({}));
-  EXPECT_EQ(ppp_a.params - s12.params, 2 * (4 * 512 * 512 + 512) + 512 * 7 * 7);
+  EXPECT_EQ(ppp_a.params - s12_params_by_hand(), 2 * (4 * 512 * 512 + 512) + 512 * 7 * 7);
 }
 
 TEST(ModelCost, CatalogListsEveryMixer) {
@@ -102,6 +119,20 @@ TEST(ModelCost, CatalogListsEveryMixer) {
 }
 
 // ---- training ----
+
+TEST(Model, DropPathDropsWholeExamples) {
+  torch::manual_seed(0);
+  auto x = torch::ones({64, 4, 2, 2});
+  EXPECT_TRUE(torch::equal(drop_path(x, 0.5, /*training=*/false), x));
+  auto y = drop_path(x, 0.5, /*training=*/true);
+  const auto per_example = y.flatten(1);
+  const auto kept = per_example.select(1, 0).gt(0);
+  EXPECT_TRUE(torch::equal(per_example.min(1).values, per_example.max(1).values));  // all or nothing
+  EXPECT_TRUE(torch::allclose(per_example.masked_select(kept.unsqueeze(1).expand_as(per_example)), torch::tensor(2.0f)));
+  const int64_t n_kept = kept.sum().item<int64_t>();
+  EXPECT_GT(n_kept, 10);
+  EXPECT_LT(n_kept, 54);
+}
 
 TEST(Model, PoolFormerS12TrainsOneStepAt224) {
   torch::manual_seed(0);

@@ -38,7 +38,7 @@ TEST(LrSchedule, WarmupThenCosine) {
   EXPECT_DOUBLE_EQ(s.at(0), 0.2);
   EXPECT_DOUBLE_EQ(s.at(4), 1.0);
   EXPECT_DOUBLE_EQ(s.at(5), 1.0);
-  EXPECT_NEAR(s.at(5 + 25 / 2.0), 0.55, 1e-12 + 0.02);  // half way (step 17.5 -> between)
+  EXPECT_NEAR(s.at(17), 0.1 + 0.45 * (1 + std::cos(M_PI * 12 / 25)), 1e-12);  // 12 of 25 decay steps
   EXPECT_NEAR(s.at(30), 0.1, 1e-12);
   LrSchedule c("constant", 0.3, 0.0, 0.0, 10, 3);
   EXPECT_DOUBLE_EQ(c.at(0), 0.3);

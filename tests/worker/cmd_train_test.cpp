@@ -1,0 +1,63 @@
+// `metasweep train` end to end (the real binary): job selection errors exit 2 with the
+// available labels; a tiny job trains, prints its epochs and is recorded with --db; a second
+// invocation with the same --checkpoint-dir resumes instead of starting over.
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace ms {
+namespace {
+
+const char* kSweep = R"(name: train-cli
+base:
+  task: {dataset: synthetic-images, image_size: 8, channels: 1, num_classes: 4, train_size: 128, test_size: 32,
+         epochs: 2, batch_size: 32}
+  model: {arch: metaformer, depths: [1, 1], dims: [8, 16], head_dim: 8, drop_path: 0.0,
+          stem: {kernel: 3, stride: 2, padding: 1}}
+seeds: [0, 1]
+ablations:
+  token mixer:
+    - {model.mixers: identity}
+)";
+
+std::string train(const test::TempDir& dir, const std::string& flags) {
+  return test::metasweep_bin() + " train " + dir.file("s.yaml") + " --device cpu --threads 1 " + flags;
+}
+
+TEST(CmdTrain, SelectionErrorsAreUsageErrors) {
+  test::TempDir dir;
+  dir.write("s.yaml", kSweep);
+  auto r = test::run_command(train(dir, "--variant nope"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("available labels"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("model.mixers=identity"), std::string::npos) << r.err;
+  r = test::run_command(train(dir, "--variant baseline --job abc"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = test::run_command(train(dir, "--job zzzz"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = test::run_command(train(dir, "--variant baseline --seed 9"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST(CmdTrain, TrainsRecordsAndResumes) {
+  test::TempDir dir;
+  dir.write("s.yaml", kSweep);
+  const std::string flags = "--variant baseline --seed 1 --db " + dir.file("r.db") + " --checkpoint-dir " + dir.file("ck");
+  auto r = test::run_command(train(dir, flags));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("epoch 1/2  train_loss"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("epoch 2/2  train_loss"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" done: baseline, 2 epochs"), std::string::npos) << r.out;
+
+  auto q = test::run_command(test::metasweep_bin() + " results --db " + dir.file("r.db") + " --format json");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("\"done\""), std::string::npos) << q.out;
+
+  r = test::run_command(train(dir, flags));  // everything is checkpointed: nothing left to train
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed from the checkpoint of epoch 2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace ms
