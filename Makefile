@@ -25,13 +25,29 @@ test-unit: build
 test-mpi: build
 	cd $(BUILD) && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ctest --output-on-failure -L mpi
 
+# AddressSanitizer + UBSan over the torch-free unit suites (sweeps_tests, results_tests): every
+# parser, the SQLite store, queries, formats and reports. LibTorch is not built with ASan (an
+# uninstrumented libtorch gives false reports and the worker would take ~30 min more to build);
+# tests that drive the metasweep binary (Cli*) need that binary and are left to `make test`.
+# UBSan halts on the first report, so a clean run means no undefined behaviour was seen.
+ASAN_BUILD ?= build-asan
 test-asan: deps
-	cmake -S . -B build-asan -G Ninja -DMETASWEEP_SANITIZE=ON $(CMAKE_FLAGS)
-	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -L unit -j $(JOBS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DMETASWEEP_SANITIZE=ON -DMETASWEEP_PCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sweeps_tests results_tests
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -L unit -E '_NOT_BUILT|^Cli' -j $(JOBS)
+
+# libFuzzer (clang) over the sweep parser/expander and the --where parser, FUZZ_SECONDS each.
+# Only the torch-free libraries are built with clang. Crashes: build-fuzz/fuzz-crashes/<target>/.
+FUZZ_SECONDS ?= 120
+fuzz:
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DMETASWEEP_FUZZ=ON -DMETASWEEP_TESTS=OFF -DMETASWEEP_PCH=OFF
+	cmake --build build-fuzz -j $(JOBS) --target sweep_fuzzer where_fuzzer
+	bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

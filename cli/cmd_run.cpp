@@ -5,10 +5,12 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -85,7 +87,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   check_choice("device", device, {"auto", "cpu", "cuda"});
   if (ranks_per_job < 1) throw UsageError("--ranks-per-job must be at least 1");
   if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
-  if (job_timeout < 0) throw UsageError("--job-timeout must be >= 0");
+  if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
+    throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
   RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
 
@@ -103,16 +106,30 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), verbose};
 
   if (mpi.size() == 1) {  // one process: coordinator here, one worker on a thread
-    ResultStore store(db_path, OpenMode::Writer);
+    auto store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
     fill_costs(jobs);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     LocalTransport transport;
     std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
-    const RunSummary s = run_coordinator(spec, read_text(sweep_file), jobs, transport.coordinator(), store, settings);
+    RunSummary s;
+    try {
+      s = run_coordinator(spec, read_text(sweep_file), jobs, transport.coordinator(), *store, settings);
+    } catch (const std::exception& e) {
+      // The store failed (disk full, I/O error) or the sweep could not be registered. The trainer
+      // thread may be mid-epoch (its checkpoints are on disk): report as main() would, close the
+      // database, and leave without joining it (a std::thread destroyed joinable would abort).
+      const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
+      std::fprintf(stderr, "metasweep run: %s%s\n", usage ? "" : "error: ", e.what());
+      std::fflush(stderr);
+      store.reset();
+      trainer.detach();
+      std::_Exit(usage ? 2 : 1);
+    }
     if (s.interrupted) {
       std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
       std::fflush(stderr);
+      store.reset();  // closes the database cleanly (WAL checkpointed)
       trainer.detach();
       std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
     }

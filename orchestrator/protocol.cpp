@@ -89,7 +89,8 @@ JobReport decode_job_report(const std::string& text) {
 bool is_transient_error(const std::string& message) {
   std::string m = message;
   std::transform(m.begin(), m.end(), m.begin(), ::tolower);
-  for (const char* needle : {"out of memory", "cuda error", "nccl", "cudnn", "resource temporarily unavailable"})
+  for (const char* needle : {"out of memory", "can't allocate memory", "cannot allocate memory", "cuda error",
+                             "nccl", "cudnn", "resource temporarily unavailable"})
     if (m.find(needle) != std::string::npos) return true;
   return false;
 }

@@ -198,16 +198,22 @@ std::string ablation_latex(const AblationTable& t) {
 
 std::string ablation_html(const AblationTable& t) {
   const TextTable table = ablation_text_table(t, TableStyle::Html);
+  // Cell classes: num (right-aligned) or txt; the status column ("1 done, 1 failed, ...") and the
+  // reference column's header (the metric's name, e.g. "ImageNet top-1 (%)") may wrap.
+  std::vector<std::string> classes;
+  for (size_t c = 0; c < table.header.size(); ++c)
+    classes.push_back(std::string(table.right[c] ? "num" : "txt") + (table.header[c] == "status" ? " status" : "") +
+                      (c == 9 ? " reference" : ""));
   std::ostringstream out;
   out << "<table class=\"ablation\">\n<thead><tr>";
   for (size_t c = 0; c < table.header.size(); ++c)
-    out << "<th class=\"" << (table.right[c] ? "num" : "txt") << "\">" << html_escape(table.header[c]) << "</th>";
+    out << "<th class=\"" << classes[c] << "\">" << html_escape(table.header[c]) << "</th>";
   out << "</tr></thead>\n<tbody>\n";
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const bool rule = std::find(table.rules_before.begin(), table.rules_before.end(), r) != table.rules_before.end();
     out << "<tr" << (rule ? " class=\"section\"" : "") << ">";
     for (size_t c = 0; c < table.rows[r].size(); ++c)
-      out << "<td class=\"" << (table.right[c] ? "num" : "txt") << "\">" << table.rows[r][c] << "</td>";
+      out << "<td class=\"" << classes[c] << "\">" << table.rows[r][c] << "</td>";
     out << "</tr>\n";
   }
   out << "</tbody>\n</table>\n<p class=\"note\">" << html_escape(footnote(t, TableStyle::Html)) << "</p>\n";

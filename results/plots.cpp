@@ -3,6 +3,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,13 +19,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// 640x400 user units with a 14-point font: inlined two to a row in report.html (about 560 px
+// wide) the text stays at about 12 px. The key sits below the plot so long variant names never
+// squeeze the plot area.
 const char* kTerminal =
-    "set terminal svg size 720,420 dynamic noenhanced font 'Helvetica,12' background rgb 'white'\n"
-    "set border lw 1 lc rgb '#555555'\nset grid lc rgb '#dddddd'\nset key outside right top\n"
-    "set linetype 1 lc rgb '#1f77b4' lw 2 pt 7\nset linetype 2 lc rgb '#ff7f0e' lw 2 pt 5\n"
-    "set linetype 3 lc rgb '#2ca02c' lw 2 pt 9\nset linetype 4 lc rgb '#d62728' lw 2 pt 11\n"
-    "set linetype 5 lc rgb '#9467bd' lw 2 pt 13\nset linetype 6 lc rgb '#8c564b' lw 2 pt 7\n"
-    "set linetype 7 lc rgb '#e377c2' lw 2 pt 5\nset linetype 8 lc rgb '#7f7f7f' lw 2 pt 9\n"
+    "set terminal svg size 640,400 dynamic noenhanced font 'Helvetica,14' background rgb 'white'\n"
+    "set border 3 lw 1 lc rgb '#555555'\nset tics nomirror\nset grid lc rgb '#dddddd' dt 2\n"
+    "set key below center horizontal noautotitle\n"
+    "set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1\nset linetype 2 lc rgb '#ff7f0e' lw 2 pt 5 ps 1\n"
+    "set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.2\nset linetype 4 lc rgb '#d62728' lw 2 pt 11 ps 1.2\n"
+    "set linetype 5 lc rgb '#9467bd' lw 2 pt 13 ps 1.2\nset linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 1\n"
+    "set linetype 7 lc rgb '#e377c2' lw 2 pt 5 ps 1\nset linetype 8 lc rgb '#7f7f7f' lw 2 pt 9 ps 1.2\n"
     "set linetype cycle 8\n";
 
 std::string quoted(const std::string& s) {  // a gnuplot single-quoted string
@@ -73,10 +79,16 @@ std::string run_gnuplot(const ScratchDir& dir, const std::string& script) {
   return text.substr(start);
 }
 
+// One data line per point: x y "label" (the label column is empty when the series has none).
 std::string write_series(const ScratchDir& dir, size_t index, const Series& s) {
   const std::string path = dir.file("s" + std::to_string(index) + ".dat");
   std::ofstream out(path);
-  for (size_t i = 0; i < s.x.size(); ++i) out << shortest(s.x[i]) << " " << shortest(s.y[i]) << "\n";
+  for (size_t i = 0; i < s.x.size(); ++i) {
+    std::string label = i < s.labels.size() ? s.labels[i] : "";
+    for (char& c : label)
+      if (c == '"') c = '\'';
+    out << shortest(s.x[i]) << " " << shortest(s.y[i]) << " \"" << label << "\"\n";
+  }
   return path;
 }
 
@@ -94,7 +106,13 @@ bool gnuplot_available() {
 std::string plot_lines(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                        const std::vector<Series>& series) {
   ScratchDir dir;
-  std::string plot = header(title, xlabel, ylabel) + "set xtics 1\nplot ";
+  double last = 0;
+  for (const Series& s : series)
+    for (double x : s.x) last = std::max(last, x);
+  // A tic per epoch for short runs; gnuplot's own (integer) tics beyond a dozen epochs.
+  // Accuracy curves rise to the right, so the key goes in the (empty) bottom-right corner.
+  std::string plot = header(title, xlabel, ylabel) + (last <= 12 ? "set xtics 1\n" : "set format x '%.0f'\n") +
+                     "set key inside right bottom vertical opaque box lc rgb '#cccccc'\nplot ";
   for (size_t i = 0; i < series.size(); ++i)
     plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with linespoints title " +
             quoted(series[i].title);
@@ -104,11 +122,17 @@ std::string plot_lines(const std::string& title, const std::string& xlabel, cons
 std::string plot_scatter(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                          const std::vector<Series>& series, bool log_x) {
   ScratchDir dir;
-  std::string plot = header(title, xlabel, ylabel) + (log_x ? "set logscale x\n" : "") + "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot ";
-  for (size_t i = 0; i < series.size(); ++i)
-    plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with points ps 1.3 title " +
+  std::string plot = header(title, xlabel, ylabel) + (log_x ? "set logscale x\n" : "") +
+                     "set offsets graph 0.08, graph 0.25, graph 0.1, graph 0.1\nplot ";
+  std::string labels;
+  for (size_t i = 0; i < series.size(); ++i) {
+    const std::string data = quoted(write_series(dir, i, series[i]));
+    plot += (i ? ", " : "") + data + " using 1:2 with points lt " + std::to_string(i + 1) + " ps 1.4 title " +
             quoted(series[i].title);
-  return run_gnuplot(dir, plot);
+    if (!series[i].labels.empty())
+      labels += ", " + data + " using 1:2:3 with labels left offset char 0.9,0.5 font ',11' tc rgb '#333333' notitle";
+  }
+  return run_gnuplot(dir, plot + labels);
 }
 
 std::string plot_bars(const std::string& title, const std::string& ylabel, const Series& bars) {
@@ -124,11 +148,23 @@ std::string plot_bars(const std::string& title, const std::string& ylabel, const
           << label << "\"\n";
     }
   }
+  // Accuracy bars do not start at zero (differences of a point would vanish), so the range is
+  // set by hand: the lowest bar and every error bar stay visible, with room above the highest.
+  double low = 0, high = 0;
+  for (size_t i = 0; i < bars.y.size(); ++i) {
+    const double err = i < bars.err.size() ? bars.err[i] : 0.0;
+    low = i ? std::min(low, bars.y[i] - err) : bars.y[i] - err;
+    high = i ? std::max(high, bars.y[i] + err) : bars.y[i] + err;
+  }
+  const double span = std::max(high - low, 1.0);
+  const double bottom = std::max(0.0, std::floor(low - 0.35 * span)), top = std::ceil(high + 0.1 * span);
   const std::string plot = header(title, "", ylabel) +
-                           "set style fill solid 0.7 border lc rgb '#333333'\nset boxwidth 0.6\n"
-                           "set xtics rotate by -25 nomirror\nset key off\nset xrange [-0.6:" +
-                           std::to_string(bars.y.size()) + "-0.4]\nset bmargin 6\nplot " + quoted(path) +
-                           " using 1:2:3:xtic(4) with boxerrorbars lc rgb '#1f77b4'";
+                           "set style fill solid 0.75 border lc rgb '#333333'\nset boxwidth 0.6\n"
+                           "set grid noxtics\nset xtics rotate by -20 nomirror scale 0\nset key off\n"
+                           "set errorbars lw 1.5 lc rgb '#222222'\n"
+                           "set xrange [-0.6:" + shortest(static_cast<double>(bars.y.size()) - 0.4) + "]\n"
+                           "set yrange [" + shortest(bottom) + ":" + shortest(top) + "]\nset bmargin 5\n"
+                           "plot " + quoted(path) + " using 1:2:3:xtic(4) with boxerrorbars lc rgb '#1f77b4'";
   return run_gnuplot(dir, plot);
 }
 

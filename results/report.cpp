@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "ablation.h"
@@ -70,10 +71,12 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
         if (macs != r.group.metrics.end()) {
           sm.x.push_back(macs->second.mean / 1e9);
           sm.y.push_back(r.acc->mean * 100);
+          sm.labels.push_back(r.variant);
         }
         if (params != r.group.metrics.end()) {
           sp.x.push_back(params->second.mean / 1e6);
           sp.y.push_back(r.acc->mean * 100);
+          sp.labels.push_back(r.variant);
         }
       }
     }
@@ -98,32 +101,52 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
   return figures;
 }
 
-const char* kCss = R"(body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.45}
+const char* kCss = R"(body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.45}
 h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size:1.25em;margin-top:2em}
-table.ablation{border-collapse:collapse;font-size:.92em;margin:1em 0;border-top:2px solid #333;border-bottom:2px solid #333}
-table.ablation th{border-bottom:1px solid #333;padding:.4em .8em;white-space:nowrap}
-table.ablation td{padding:.3em .8em;white-space:nowrap}
+.scroll{overflow-x:auto}
+table.ablation{border-collapse:collapse;font-size:.9em;margin:1em 0;border-top:2px solid #333;border-bottom:2px solid #333}
+table.ablation th{border-bottom:1px solid #333;padding:.4em .6em;vertical-align:bottom;white-space:nowrap}table.ablation th.reference{white-space:normal;min-width:6em}
+table.ablation td{padding:.3em .6em;white-space:nowrap}table.ablation td.status{white-space:normal;min-width:9em}
 table.ablation .num{text-align:right;font-variant-numeric:tabular-nums}table.ablation .txt{text-align:left}
 table.ablation tr.section td{border-top:1px solid #999}table.ablation tbody tr:hover{background:#f4f7fb}
-.note{color:#555;font-size:.88em}.figures{display:flex;flex-wrap:wrap;gap:1.5em}
-figure{margin:0;flex:1 1 480px;max-width:100%}figure svg{width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.88em;color:#444;text-align:center}pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:.85em}
+.note{color:#555;font-size:.88em}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:1.5em}
+figure{margin:0;min-width:0}figure svg{display:block;width:100%;height:auto;border:1px solid #e4e4e4}
+figcaption{font-size:.88em;color:#444;text-align:center;margin-top:.3em}pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:.85em}
 )";
 
-// Gives each inline SVG its own ids so several gnuplot figures can share one HTML page.
-std::string unique_ids(std::string svg, size_t index) {
+// Gives each inline SVG its own ids so several gnuplot figures can share one HTML page: every
+// id='NAME' the SVG defines, and every '#NAME' / "#NAME" / (#NAME) reference to one of those, gets
+// the prefix fINDEX_. Colours such as fill="#ffffff" are left alone (no element has that id).
+bool is_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; }
+
+std::string unique_ids(const std::string& svg, size_t index) {
   const std::string prefix = "f" + std::to_string(index) + "_";
-  for (const std::string& pattern : {std::string("id='"), std::string("id=\""), std::string("#")}) {
-    for (size_t at = svg.find(pattern); at != std::string::npos; at = svg.find(pattern, at + 1)) {
-      const size_t name = at + pattern.size();
-      if (name < svg.size() && (std::isalpha(static_cast<unsigned char>(svg[name])) || svg[name] == '_') &&
-          (pattern != "#" || (at > 0 && (svg[at - 1] == '\'' || svg[at - 1] == '"' || svg[at - 1] == '(')))) {
-        svg.insert(name, prefix);
-        at = name + prefix.size();
-      }
+  std::set<std::string> ids;
+  for (const char* attr : {"id='", "id=\""})
+    for (size_t at = svg.find(attr); at != std::string::npos; at = svg.find(attr, at + 1)) {
+      if (at > 0 && is_id_char(svg[at - 1])) continue;  // e.g. "grid='" is not an id attribute
+      const size_t begin = at + 4, end = svg.find(svg[at + 3], begin);
+      if (end != std::string::npos) ids.insert(svg.substr(begin, end - begin));
+    }
+  std::string out;
+  out.reserve(svg.size() + svg.size() / 20);
+  for (size_t i = 0; i < svg.size();) {
+    const bool id_value = svg.compare(i, 4, "id='") == 0 || svg.compare(i, 4, "id=\"") == 0;
+    const bool reference = svg[i] == '#' && i > 0 && (svg[i - 1] == '\'' || svg[i - 1] == '"' || svg[i - 1] == '(');
+    if ((id_value && (i == 0 || !is_id_char(svg[i - 1]))) || reference) {
+      const size_t name = i + (reference ? 1 : 4);
+      size_t end = name;
+      while (end < svg.size() && is_id_char(svg[end])) ++end;
+      out.append(svg, i, name - i);
+      if (ids.count(svg.substr(name, end - name))) out += prefix;
+      out.append(svg, name, end - name);
+      i = end;
+    } else {
+      out += svg[i++];
     }
   }
-  return svg;
+  return out;
 }
 
 std::string timestamp() {
@@ -159,8 +182,11 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   }
   const auto counts = store.status_counts(sweep);
   std::string progress;
-  for (const auto& [status, n] : counts)
-    if (n) progress += (progress.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+  for (const char* status : {"done", "running", "pending", "failed", "diverged"}) {
+    const auto it = counts.find(status);
+    if (it != counts.end() && it->second)
+      progress += (progress.empty() ? "" : ", ") + std::to_string(it->second) + " " + status;
+  }
 
   std::ostringstream md;
   md << "# Ablation report: " << sweep << "\n\n";
@@ -183,8 +209,8 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
        << html_escape(sweep) << "</h1>\n";
   if (!table.description.empty()) html << "<p>" << html_escape(table.description) << "</p>\n";
   html << "<p class=\"note\">Generated " << timestamp() << " from <code>" << html_escape(store.path())
-       << "</code> (jobs: " << html_escape(progress) << ").</p>\n<h2>Ablation table</h2>\n" << ablation_html(table)
-       << "<h2>Figures</h2>\n";
+       << "</code> (jobs: " << html_escape(progress) << ").</p>\n<h2>Ablation table</h2>\n<div class=\"scroll\">\n"
+       << ablation_html(table) << "</div>\n<h2>Figures</h2>\n";
   if (!files.plot_note.empty()) html << "<p class=\"note\">" << html_escape(files.plot_note) << "</p>\n";
   html << "<div class=\"figures\">\n";
   for (size_t i = 0; i < figures.size(); ++i)

@@ -45,7 +45,9 @@ ChannelMlpImpl::ChannelMlpImpl(int64_t dim, int64_t hidden, const std::string& a
   init_conv_linear(*this);
 }
 
-torch::Tensor ChannelMlpImpl::forward(const torch::Tensor& x) { return counted::conv2d(act_->forward(counted::conv2d(x, fc1_)), fc2_); }
+torch::Tensor ChannelMlpImpl::forward(const torch::Tensor& x) {
+  return counted::conv2d(act_->forward(counted::conv2d(x, fc1_)), fc2_);
+}
 
 MetaFormerBlockImpl::MetaFormerBlockImpl(const BlockOptions& options) : options_(options) {
   const int64_t dim = options.context.dim;

@@ -6,6 +6,7 @@
 #include <c10/cuda/CUDAStream.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>

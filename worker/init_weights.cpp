@@ -1,16 +1,20 @@
 // Weight initialisation (see init_weights.h).
 #include "init_weights.h"
 
-#include <cmath>
-
 namespace ms {
 
 void trunc_normal_(torch::Tensor& t, double std) {
   torch::NoGradGuard no_grad;
-  // Inverse-CDF sampling as in torch.nn.init.trunc_normal_, bounds at ±2 std.
-  const double lo = 0.5 * (1 + std::erf(-2.0 / std::sqrt(2.0)));
-  const double hi = 0.5 * (1 + std::erf(2.0 / std::sqrt(2.0)));
-  t.uniform_(2 * lo - 1, 2 * hi - 1).erfinv_().mul_(std * std::sqrt(2.0)).clamp_(-2 * std, 2 * std);
+  // Draw N(0, std) and redraw the ~4.6% outside ±2 std until none are left: exact truncation,
+  // and several times faster than inverse-CDF sampling (erfinv) on big models.
+  t.normal_(0, std);
+  for (int round = 0; round < 32; ++round) {
+    auto outside = t.abs().gt(2 * std);
+    const int64_t n = outside.sum().item<int64_t>();
+    if (n == 0) return;
+    t.masked_scatter_(outside, torch::empty({n}, t.options()).normal_(0, std));
+  }
+  t.clamp_(-2 * std, 2 * std);  // 32 rounds leave ~1e-43 of the entries: unreachable in practice
 }
 
 namespace {

@@ -28,7 +28,8 @@ MetaFormerImpl::MetaFormerImpl(const nlohmann::json& config) {
 
   const int64_t sk = stem.at("kernel"), ss = stem.at("stride"), sp = stem.at("padding");
   const int64_t dk = down.at("kernel"), ds = down.at("stride"), dp = down.at("padding");
-  stem_ = register_module("stem", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, dims[0], sk).stride(ss).padding(sp)));
+  stem_ = register_module("stem",
+                          torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, dims[0], sk).stride(ss).padding(sp)));
   side = conv_out(side, sk, ss, sp);
 
   int64_t total = 0, done = 0;

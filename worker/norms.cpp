@@ -39,8 +39,7 @@ torch::Tensor NormImpl::forward(const torch::Tensor& x) {
       return batch_->forward(x);
     case Kind::LayerNorm: {
       auto var_mean = torch::var_mean(x, {1}, /*unbiased=*/false, /*keepdim=*/true);
-      return torch::addcmul(bias_, (x - std::get<1>(var_mean)) * torch::rsqrt(std::get<0>(var_mean) + eps_),
-                            weight_);
+      return torch::addcmul(bias_, (x - std::get<1>(var_mean)) * torch::rsqrt(std::get<0>(var_mean) + eps_), weight_);
     }
     case Kind::RmsNorm:
       return x * torch::rsqrt(x.square().mean(1, /*keepdim=*/true) + eps_) * weight_;

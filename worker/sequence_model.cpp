@@ -48,7 +48,8 @@ SequenceModelImpl::SequenceModelImpl(const nlohmann::json& config) {
   const double drop_path_max = model.value("drop_path", 0.0);
   auto list = register_module("blocks", torch::nn::ModuleList());
   for (int64_t b = 0; b < depths[0]; ++b) {
-    options.drop_path = depths[0] > 1 ? drop_path_max * static_cast<double>(b) / static_cast<double>(depths[0] - 1) : 0.0;
+    options.drop_path =
+        depths[0] > 1 ? drop_path_max * static_cast<double>(b) / static_cast<double>(depths[0] - 1) : 0.0;
     blocks_.push_back(MetaFormerBlock(options));
     list->push_back(blocks_.back());
   }

@@ -1,8 +1,8 @@
 // The isotropic sequence encoder (model.arch = sequence): token embedding, positions
 // (sinusoidal fixed / learned / none), depths[0] MetaFormer blocks of width dims[0] in the
 // B×C×1×L layout (so every token mixer is reused), final norm (pre-norm only), per-token linear
-// classifier. Input B×L int64 (L = task.seq_len: masks and fixed-token mixers are sized by it), output B×L×vocab. Causal (task charlm):
-// every mixer is built in its causal form, vocabulary 256 bytes.
+// classifier. Input B×L int64 (L = task.seq_len: masks and fixed-token mixers are sized by it), output B×L×vocab.
+// Causal (task charlm): every mixer is built in its causal form, vocabulary 256 bytes.
 #pragma once
 #include <torch/torch.h>
 

@@ -1,28 +1,21 @@
 // libFuzzer target over the sweep parser and expander: any input must plan or raise a
-// UsageError/SpecError. Build with `make fuzz` (clang), run: build-fuzz/tests/sweep_fuzzer CORPUS
+// UsageError/SpecError; any other exception, crash or sanitizer report is a bug. It uses the
+// sweep tests' mixer catalog, so the regression corpus (corpus/sweep_fuzzer/) replays the same way
+// in tests/sweeps/fuzz_corpus_test.cpp. Build and run with `make fuzz` (clang), or by hand:
+// build-fuzz/tests/sweep_fuzzer -max_total_time=180 CORPUS_DIR tests/fuzz/corpus/sweep_fuzzer
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "errors.h"
 #include "job.h"
+#include "sweeps/test_catalog.h"
 #include "sweep_spec.h"
-
-namespace {
-const ms::Catalog& fuzz_catalog() {
-  static const ms::Catalog catalog{{{"identity", false, true, false, ""},
-                                    {"pool", false, true, false, ""},
-                                    {"attention", false, true, true, ""},
-                                    {"spatial_fc", true, true, false, ""},
-                                    {"fourier", false, false, false, ""}}};
-  return catalog;
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    ms::expand_sweep(ms::parse_sweep(text, "fuzz.yaml", fuzz_catalog()), fuzz_catalog());
+    ms::expand_sweep(ms::parse_sweep(text, "fuzz.yaml", ms::test::test_catalog()), ms::test::test_catalog());
   } catch (const ms::UsageError&) {
   }
   return 0;

@@ -1,8 +1,11 @@
 // A deterministic mutation fuzzer over the example sweep files, run in the unit tests: every
 // mutated file either plans or fails with a SpecError/UsageError (never a crash or another
-// exception type). The libFuzzer target in tests/fuzz/ explores further (make fuzz).
+// exception type). The libFuzzer target in tests/fuzz/ explores further (make fuzz); every input
+// it ever crashed on lives in tests/fuzz/corpus/sweep_fuzzer/ and is replayed here, so CI checks
+// the fixes without clang.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include "errors.h"
@@ -55,6 +58,24 @@ TEST(SweepFuzz, MutatedExamplesNeverCrash) {
   }
   EXPECT_GT(rejected, 100);  // the mutations do hit the validator
   EXPECT_GT(parsed, 10);     // and some still plan
+}
+
+TEST(SweepFuzz, RegressionCorpusReplays) {
+  const std::string dir = test::source_dir() + "/tests/fuzz/corpus/sweep_fuzzer";
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename() == "README.md") continue;
+    const std::string text = test::read_file(entry.path().string());
+    SCOPED_TRACE(entry.path().filename().string());
+    try {
+      expand_sweep(parse_sweep(text, "fuzz.yaml", test::test_catalog()), test::test_catalog());
+    } catch (const SpecError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("fuzz.yaml:", 0), 0u) << e.what();
+    } catch (const UsageError&) {
+    }  // anything else escapes and fails the test
+    ++replayed;
+  }
+  EXPECT_GT(replayed, 0) << "empty corpus " << dir;
 }
 
 }  // namespace

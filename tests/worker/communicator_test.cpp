@@ -1,6 +1,5 @@
 // Communicators and gradient buckets on a single-rank MPI world (the test process is a
-// singleton MPI job; mpirun-driven checks live in tests/mpi/). MPI is initialised once per
-// process by a gtest global environment.
+// singleton MPI job; mpirun-driven checks live in tests/mpi/).
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <torch/torch.h>
@@ -12,30 +11,32 @@
 namespace ms {
 namespace {
 
+// MPI is initialised lazily, by the first test that needs it (the other suites of this binary,
+// each run in its own process by CTest, do not pay for MPI_Init), and finalised once at exit.
+bool g_mpi_owned = false;
+
+void ensure_mpi() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) return;
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  g_mpi_owned = true;
+}
+
 class MpiTestEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override {
-    int initialized = 0;
-    MPI_Initialized(&initialized);
-    if (!initialized) {
-      int provided = 0;
-      MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-      owns_ = true;
-    }
-  }
   void TearDown() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (owns_ && !finalized) MPI_Finalize();
+    if (g_mpi_owned && !finalized) MPI_Finalize();
   }
-
- private:
-  bool owns_ = false;
 };
 
 [[maybe_unused]] ::testing::Environment* const kMpiEnv = ::testing::AddGlobalTestEnvironment(new MpiTestEnvironment);
 
 TEST(MpiCommunicator, SingleRankCollectivesAndMoves) {
+  ensure_mpi();
   MpiCommunicator comm(MPI_COMM_WORLD);
   EXPECT_EQ(comm.rank(), 0);
   EXPECT_EQ(comm.size(), 1);
@@ -57,6 +58,7 @@ TEST(MpiCommunicator, SingleRankCollectivesAndMoves) {
 }
 
 TEST(MakeCommunicator, CpuDeviceGetsMpi) {
+  ensure_mpi();
   auto comm = make_communicator(MPI_COMM_WORLD, torch::kCPU);
   ASSERT_NE(dynamic_cast<MpiCommunicator*>(comm.get()), nullptr);
   EXPECT_EQ(comm->size(), 1);
@@ -84,6 +86,7 @@ TEST(GradBucketer, RoundTripOverMpiAndBucketing) {
   for (size_t i = 0; i + 1 < params.size(); ++i) params[i].mutable_grad() = torch::full({params[i].numel()}, float(i + 1));
   params[2].mutable_grad() = torch::Tensor();  // unused parameter: no gradient yet
 
+  ensure_mpi();
   MpiCommunicator mpi(MPI_COMM_WORLD);
   GradBucketer one(params, mpi);
   EXPECT_EQ(one.bucket_count(), 1u);

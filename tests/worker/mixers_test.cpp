@@ -128,7 +128,8 @@ TEST(Mixer, RandomMatrixIsFrozenRowStochastic) {
     EXPECT_TRUE(torch::allclose(matrix.sum(1), torch::ones({matrix.size(0)})));
     if (causal) EXPECT_EQ(matrix.triu(1).abs().sum().item<double>(), 0.0);
     auto before = matrix.clone();
-    auto x = causal ? torch::randn({2, 8, 1, 10}, torch::requires_grad()) : torch::randn({2, 16, 4, 4}, torch::requires_grad());
+    auto x = causal ? torch::randn({2, 8, 1, 10}, torch::requires_grad())
+                    : torch::randn({2, 16, 4, 4}, torch::requires_grad());
     mixer->forward(x).sum().backward();
     EXPECT_FALSE(matrix.grad().defined());
     EXPECT_TRUE(x.grad().defined());
@@ -217,7 +218,8 @@ TEST(Mixer, AttentionMatchesHandComputation) {
 }
 
 TEST(Mixer, FusedAndPlainAttentionAgree) {
-  if (!have_fused_attention()) GTEST_SKIP() << "LibTorch 1.x has no fused SDPA; the plain path is checked by hand above";
+  if (!have_fused_attention())
+    GTEST_SKIP() << "LibTorch 1.x has no fused SDPA; the plain path is checked by hand above";
   for (const char* name : {"attention", "kv_attention", "kv_pos_attention"}) {
     for (bool causal : {false, true}) {
       auto context = causal ? sequence_context(true) : image_context();

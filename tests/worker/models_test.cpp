@@ -2,15 +2,15 @@
 // counts of S12..M48, the S12 ablations and hybrids, and a training step of S12.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "block.h"
+#include "catalog.h"
+#include "init_weights.h"
 #include "model.h"
 #include "model_cost.h"
 #include "model_test_util.h"
-#include "catalog.h"
-
-#include <cmath>
 
 namespace ms {
 namespace {
@@ -24,8 +24,8 @@ using test::imagenet_config;
 ModelCost expect_cost(const nlohmann::json& config, double params_m, double macs_g) {
   const ModelCost cost = model_cost(config);
   const double params = static_cast<double>(cost.params) / 1e6, macs = static_cast<double>(cost.macs) / 1e9;
-  std::printf("  measured %.3fM params (paper %.1fM), %.3fG MACs (paper %.1fG), %.3fM frozen\n", params, params_m,
-              macs, macs_g, static_cast<double>(cost.frozen_params) / 1e6);
+  std::printf("  measured %.3fM params (paper %.1fM), %.3fG MACs (paper %.1fG), %.3fM frozen\n", params, params_m, macs,
+              macs_g, static_cast<double>(cost.frozen_params) / 1e6);
   EXPECT_NEAR(params, params_m, 0.1) << config["model"].dump();
   EXPECT_NEAR(macs, macs_g, 0.1) << config["model"].dump();
   return cost;
@@ -50,25 +50,21 @@ TEST(ModelCost, PoolFormerS12) {
   EXPECT_EQ(cost.frozen_params, 0);
 }
 
-TEST(ModelCost, PoolFormerS24) {
-  expect_cost(imagenet_config({{"model.depths", {4, 4, 12, 4}}}), 21.4, 3.4);
-}
+TEST(ModelCost, PoolFormerS24) { expect_cost(imagenet_config({{"model.depths", {4, 4, 12, 4}}}), 21.4, 3.4); }
 
 TEST(ModelCost, PoolFormerS36) {
   expect_cost(imagenet_config({{"model.depths", {6, 6, 18, 6}}, {"model.layer_scale", 1e-6}}), 30.8, 5.0);
 }
 
 TEST(ModelCost, PoolFormerM36) {
-  expect_cost(imagenet_config({{"model.depths", {6, 6, 18, 6}},
-                               {"model.dims", {96, 192, 384, 768}},
-                               {"model.layer_scale", 1e-6}}),
+  expect_cost(imagenet_config(
+                  {{"model.depths", {6, 6, 18, 6}}, {"model.dims", {96, 192, 384, 768}}, {"model.layer_scale", 1e-6}}),
               56.1, 8.8);
 }
 
 TEST(ModelCost, PoolFormerM48) {
-  expect_cost(imagenet_config({{"model.depths", {8, 8, 24, 8}},
-                               {"model.dims", {96, 192, 384, 768}},
-                               {"model.layer_scale", 1e-6}}),
+  expect_cost(imagenet_config(
+                  {{"model.depths", {8, 8, 24, 8}}, {"model.dims", {96, 192, 384, 768}}, {"model.layer_scale", 1e-6}}),
               73.4, 11.6);
 }
 
@@ -93,12 +89,11 @@ TEST(ModelCost, S12RandomMixerIsFrozen) {
   EXPECT_NEAR(static_cast<double>(cost.frozen_params) / 1e6, 21.1, 0.1);
 }
 
-TEST(ModelCost, S12WithoutChannelMlp) {
-  expect_cost(imagenet_config({{"model.channel_mlp", false}}), 2.5, 0.2);
-}
+TEST(ModelCost, S12WithoutChannelMlp) { expect_cost(imagenet_config({{"model.channel_mlp", false}}), 2.5, 0.2); }
 
 TEST(ModelCost, S12Hybrids) {
-  const ModelCost ppp_a = expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "pool", "attention"}}}), 14.0, 1.9);
+  const ModelCost ppp_a =
+      expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "pool", "attention"}}}), 14.0, 1.9);
   expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "attention", "attention"}}}), 16.5, 2.5);
   expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "pool", "spatial_fc"}}}), 11.9, 1.8);
   expect_cost(imagenet_config({{"model.mixers", {"pool", "pool", "spatial_fc", "spatial_fc"}}}), 12.2, 1.9);
@@ -120,6 +115,15 @@ TEST(ModelCost, CatalogListsEveryMixer) {
 
 // ---- training ----
 
+TEST(Model, TruncNormalStaysWithinTwoStd) {
+  torch::manual_seed(0);
+  auto t = torch::empty({200000});
+  trunc_normal_(t, 0.02);
+  EXPECT_LE(t.abs().max().item<double>(), 0.04);
+  EXPECT_NEAR(t.mean().item<double>(), 0.0, 1e-3);
+  EXPECT_NEAR(t.std().item<double>(), 0.02 * 0.8796, 5e-4);  // std of N(0,1) cut at ±2
+}
+
 TEST(Model, DropPathDropsWholeExamples) {
   torch::manual_seed(0);
   auto x = torch::ones({64, 4, 2, 2});
@@ -127,8 +131,9 @@ TEST(Model, DropPathDropsWholeExamples) {
   auto y = drop_path(x, 0.5, /*training=*/true);
   const auto per_example = y.flatten(1);
   const auto kept = per_example.select(1, 0).gt(0);
-  EXPECT_TRUE(torch::equal(per_example.min(1).values, per_example.max(1).values));  // all or nothing
-  EXPECT_TRUE(torch::allclose(per_example.masked_select(kept.unsqueeze(1).expand_as(per_example)), torch::tensor(2.0f)));
+  EXPECT_TRUE(torch::equal(per_example.amin(1), per_example.amax(1)));  // all or nothing
+  EXPECT_TRUE(
+      torch::allclose(per_example.masked_select(kept.unsqueeze(1).expand_as(per_example)), torch::tensor(2.0f)));
   const int64_t n_kept = kept.sum().item<int64_t>();
   EXPECT_GT(n_kept, 10);
   EXPECT_LT(n_kept, 54);

@@ -1,12 +1,13 @@
 // Sequence-encoder tests: output shape for the synthetic tasks, end-to-end causality for charlm
 // with every causal mixer, positions, post-norm, and its cost.
+#include "sequence_model.h"
+
 #include <gtest/gtest.h>
 
 #include "mixers/registry.h"
 #include "model.h"
 #include "model_cost.h"
 #include "model_test_util.h"
-#include "sequence_model.h"
 
 namespace ms {
 namespace {
@@ -28,8 +29,8 @@ nlohmann::json sequence_config(test::KeyValues values) {
 TEST(SequenceModel, CopyTaskGivesPerTokenLogits) {
   for (const char* positions : {"sinusoidal", "learned", "none"}) {
     for (const char* norm_position : {"pre", "post"}) {
-      auto model = build_model(
-          sequence_config({{"model.mixers", "kv_attention"}, {"model.positions", positions}, {"model.norm_position", norm_position}}));
+      auto model = build_model(sequence_config(
+          {{"model.mixers", "kv_attention"}, {"model.positions", positions}, {"model.norm_position", norm_position}}));
       auto logits = model->forward(torch::randint(0, 10, {3, 12}, torch::kLong));
       EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{3, 12, 10})) << positions << " " << norm_position;
       EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
@@ -66,7 +67,8 @@ TEST(SequenceModel, SinusoidalPositionsFollowTheFormula) {
 }
 
 TEST(SequenceModel, CostCountsProjectionsAndScores) {
-  const ModelCost cost = model_cost(sequence_config({{"model.mixers", "kv_attention"}, {"model.positions", "learned"}}));
+  const ModelCost cost =
+      model_cost(sequence_config({{"model.mixers", "kv_attention"}, {"model.positions", "learned"}}));
   const int64_t c = 16, l = 12, v = 10;
   const int64_t block = (3 * c * c + 3 * c) + (2 * c) * 2 + (c * 4 * c + 4 * c + 4 * c * c + c) + 2 * c;
   EXPECT_EQ(cost.params, v * c + l * c + 2 * block + 2 * c + c * v + v);

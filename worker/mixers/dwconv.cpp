@@ -1,7 +1,7 @@
 // dwconv token mixer: depthwise k×k convolution with bias (k = pool_size), k²C + C params.
 // Sequences use a 1×k kernel; the causal form pads k-1 positions on the left only.
-#include "mac_counter.h"
 #include "init_weights.h"
+#include "mac_counter.h"
 #include "mixers/registry.h"
 
 namespace ms {

@@ -27,7 +27,8 @@ class KvPosAttentionMixerImpl : public MixerImpl {
     b_ = register_parameter("b", torch::zeros({1}));
     auto ys = torch::arange(n, torch::kLong).div(c.width, "floor");
     auto xs = torch::arange(n, torch::kLong).remainder(c.width);
-    auto rel = (ys.unsqueeze(1) - ys.unsqueeze(0) + (c.height - 1)) * span_w + (xs.unsqueeze(1) - xs.unsqueeze(0) + (c.width - 1));
+    auto rel = (ys.unsqueeze(1) - ys.unsqueeze(0) + (c.height - 1)) * span_w +
+               (xs.unsqueeze(1) - xs.unsqueeze(0) + (c.width - 1));
     pair_index_ = register_buffer("pair_index", rel.flatten());
     if (c.causal) causal_mask_ = register_buffer("causal_mask", causal_additive_mask(n));
     init_conv_linear(*this);

@@ -9,13 +9,13 @@
 namespace ms {
 
 struct MixerContext {
-  int64_t dim = 0;        // channels C
-  int64_t heads = 1;      // attention heads (uses_heads mixers)
-  int64_t head_dim = 0;   // dim / heads
-  int64_t pool_size = 3;  // pooling / depthwise kernel
-  int64_t height = 1;     // token grid; sequences: 1
-  int64_t width = 1;      // token grid; sequences: L
-  bool causal = false;    // token i may only see tokens j <= i (sequence layout, charlm)
+  int64_t dim = 0;              // channels C
+  int64_t heads = 1;            // attention heads (uses_heads mixers)
+  int64_t head_dim = 0;         // dim / heads
+  int64_t pool_size = 3;        // pooling / depthwise kernel
+  int64_t height = 1;           // token grid; sequences: 1
+  int64_t width = 1;            // token grid; sequences: L
+  bool causal = false;          // token i may only see tokens j <= i (sequence layout, charlm)
   bool fused_attention = true;  // attention family: use fused SDPA where LibTorch has it (2.x)
 
   int64_t tokens() const { return height * width; }

@@ -16,8 +16,7 @@ class RandomMixerImpl : public MixerImpl {
   explicit RandomMixerImpl(const MixerContext& c) {
     const int64_t n = c.tokens();
     auto logits = torch::rand({n, n});
-    if (c.causal)
-      logits.masked_fill_(causal_token_mask(n, n, n, n).eq(0), -std::numeric_limits<float>::infinity());
+    if (c.causal) logits.masked_fill_(causal_token_mask(n, n, n, n).eq(0), -std::numeric_limits<float>::infinity());
     matrix_ = register_parameter("matrix", torch::softmax(logits, 1), /*requires_grad=*/false);
   }
 

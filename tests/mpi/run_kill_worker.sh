@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SIGKILL one worker rank (not rank 0, not mpirun) mid-epoch: mpirun ends the whole run, then the
+# same command resumes it. Every epoch row recorded before the kill survives unchanged (the trainer
+# checkpoints each epoch before reporting it), so at most the epoch each job was in is lost; every
+# job ends done exactly once, with no duplicated epoch rows, and the database is intact.
+source "$(dirname "$0")/common.sh"
+cat > "$WORK/sweep.yaml" <<YAML
+name: worker-killed
+base:
+  task: {dataset: fashion-mnist, train_subset: 2048, test_subset: 256, epochs: 4, batch_size: 64}
+  model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
+seeds: [0, 1, 2]
+YAML
+DB=$WORK/w.db
+setsid $MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu > "$WORK/out1" 2> "$WORK/err1" &
+pid=$!
+
+# The pid of a process of this run whose Open MPI world rank is $1 (from /proc/PID/environ).
+rank_pid() {
+  local p
+  for p in $(pgrep -f "$BIN run $WORK/sweep.yaml" || true); do
+    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Wait until at least two epochs are recorded: both worker ranks are then mid-training.
+for _ in $(seq 1 600); do
+  n=$(sqlite3 "$DB" "select count(*) from epochs" 2>/dev/null || echo 0)
+  [ "${n:-0}" -ge 2 ] && break
+  sleep 0.1
+done
+victim=$(rank_pid 2) || victim=$(rank_pid 1) || { kill -KILL -- -$pid; fail "no worker rank found"; }
+rank0=$(rank_pid 0) || true
+[ "$victim" != "${rank0:-none}" ] || fail "picked rank 0"
+sqlite3 "$DB" "select job_id, epoch, recorded_at from epochs order by 1, 2" > "$WORK/before_kill"
+kill -KILL "$victim"
+
+# mpirun must notice the dead rank and end the whole run by itself (no hang).
+for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+  kill -KILL -- -$pid 2>/dev/null || true
+  fail "mpirun still running 30 s after a worker rank was killed"
+fi
+set +e
+wait $pid
+code=$?
+set -e
+[ $code -ne 0 ] || fail "mpirun exited 0 although a rank was killed"
+pkill -KILL -f "$BIN run $WORK/sweep.yaml" 2>/dev/null || true
+sleep 0.2
+[ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed after the kill"
+sqlite3 "$DB" "select job_id, epoch, recorded_at from epochs order by 1, 2" > "$WORK/after_kill"
+done_before=$(sqlite3 "$DB" "select count(*) from jobs where status='done'")
+[ "$done_before" -lt 3 ] || fail "the sweep finished before the worker could be killed"
+
+$MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu > "$WORK/out2" 2> "$WORK/err2" \
+  || { cat "$WORK/err2"; fail "resumed run exited $?"; }
+[ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" = 3 ] || fail "not every job done"
+[ "$(sqlite3 "$DB" "select count(*) from epochs")" = 12 ] || fail "expected 12 epoch rows (3 jobs x 4)"
+[ "$(sqlite3 "$DB" "select count(*) from (select job_id, epoch from epochs group by 1,2 having count(*)>1)")" = 0 ] \
+  || fail "duplicated epochs"
+[ "$(sqlite3 "$DB" "select count(*) from jobs where attempts > 2")" = 0 ] || fail "a job was started too often"
+[ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed"
+# Nothing recorded before the kill was trained again: every such row is still there, unchanged.
+sqlite3 "$DB" "select job_id, epoch, recorded_at from epochs order by 1, 2" > "$WORK/after_resume"
+lost=$(comm -23 "$WORK/after_kill" "$WORK/after_resume" | wc -l)
+[ "$lost" = 0 ] || { comm -23 "$WORK/after_kill" "$WORK/after_resume"; fail "$lost recorded epoch(s) were re-trained"; }
+kept=$(wc -l < "$WORK/after_kill")
+echo "run_kill_worker: ok (mpirun exit $code; $kept epoch rows survived the kill; $done_before job(s) done before it)"

@@ -1,0 +1,169 @@
+// Hostile command lines through the real binary (DESIGN.md §3): unknown subcommands and flags,
+// wrong flag types, negative/huge/non-finite values, missing and malformed sweep files, malformed
+// --where expressions, unknown --format/--device values. Each must give exactly one line on stderr,
+// exit status 2, and leave the database untouched: a missing one is not created (nor its lock
+// file or checkpoint folder), an existing one keeps its exact bytes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "results/results_fixture.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct BadLine {
+  std::vector<std::string> args;  // after `metasweep`; {SWEEP}, {DB}, {OLD} and {DIR} are substituted
+  std::string needle;             // the line must mention this
+};
+
+// A small valid sweep; the bad ones below differ from it in one value.
+const char* kGoodSweep = R"(name: good
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
+  model: {depths: [1, 1], dims: [8, 16]}
+seeds: [0]
+)";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string text = kGoodSweep;
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+class CliBadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sweep_ = dir_.write("good.yaml", kGoodSweep);
+    old_db_ = dir_.file("old.db");
+    fill_tiny_db(old_db_);
+    old_bytes_ = read_file(old_db_);
+    ASSERT_FALSE(old_bytes_.empty());
+  }
+
+  std::string substitute(std::string arg) const {
+    const std::pair<const char*, std::string> keys[] = {
+        {"{SWEEP}", sweep_}, {"{DB}", dir_.file("new.db")}, {"{OLD}", old_db_}, {"{DIR}", dir_.path()}};
+    for (const auto& [key, value] : keys)
+      for (size_t at; (at = arg.find(key)) != std::string::npos;) arg.replace(at, std::string(key).size(), value);
+    return arg;
+  }
+
+  // Runs the line, checks exit 2, one stderr line mentioning `needle`, and an untouched database.
+  void expect_rejected(const BadLine& bad) {
+    std::string line = shell_quote(metasweep_bin());
+    std::string shown = "metasweep";
+    for (const auto& a : bad.args) {
+      line += " " + shell_quote(substitute(a));
+      shown += " " + a;
+    }
+    const CommandResult r = run_command(line + " < /dev/null");
+    SCOPED_TRACE(shown);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(r.err.empty() || r.err.front() == '\n') << r.err;
+    EXPECT_NE(r.err.find(bad.needle), std::string::npos) << "expected '" << bad.needle << "' in: " << r.err;
+    EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    for (const char* suffix : {"", ".lock", ".checkpoints", "-wal", "-journal"})
+      EXPECT_FALSE(fs::exists(dir_.file("new.db") + suffix)) << "created new.db" << suffix;
+    for (const char* suffix : {".lock", ".checkpoints", "-wal"})
+      EXPECT_FALSE(fs::exists(old_db_ + suffix)) << "created old.db" << suffix;
+    EXPECT_TRUE(read_file(old_db_) == old_bytes_) << "old.db changed";
+  }
+
+  TempDir dir_;
+  std::string sweep_, old_db_, old_bytes_;
+};
+
+TEST_F(CliBadInput, UnknownCommandsAndFlags) {
+  const std::vector<BadLine> cases = {
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"--frobnicate"}, "unknown command '--frobnicate'"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--frobnicate"}, "frobnicate"},
+      {{"run", "{SWEEP}", "--db", "{OLD}", "-x"}, "-x"},
+      {{"run", "{SWEEP}", "{SWEEP}", "--db", "{DB}"}, "too many positional"},
+      {{"run", "{SWEEP}"}, "--db"},
+      {{"run", "--db", "{DB}"}, "sweep"},
+      {{"plan", "{SWEEP}", "--db", "{DB}"}, "db"},
+      {{"results", "--db", "{OLD}", "--nope"}, "nope"},
+      {{"status"}, "--db"},
+      {{"train", "{SWEEP}", "--bogus", "1"}, "bogus"},
+  };
+  for (const auto& c : cases) expect_rejected(c);
+}
+
+TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
+  const std::vector<BadLine> cases = {
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "abc"}, "ranks-per-job"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "2.5"}, "ranks-per-job"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "0"}, "--ranks-per-job"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "-3"}, "--ranks-per-job"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "99999999999999999999"}, "ranks-per-job"},
+      {{"run", "{SWEEP}", "--db", "{OLD}", "--max-retries", "-1"}, "--max-retries"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--max-retries", "many"}, "max-retries"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "-5"}, "--job-timeout"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "soon"}, "job-timeout"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "nan"}, "--job-timeout"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "1e999"}, "job-timeout"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--device", "tpu"}, "expected one of auto, cpu, cuda"},
+      {{"run", "{SWEEP}", "--db", "{OLD}", "--device", ""}, "--device"},
+      {{"plan", "{SWEEP}", "--format", "yaml"}, "--format 'yaml'"},
+      {{"results", "--db", "{OLD}", "--format", "xml"}, "--format 'xml'"},
+      {{"train", "{SWEEP}", "--variant", "baseline", "--seed", "abc"}, "seed"},
+      {{"train", "{SWEEP}", "--variant", "baseline", "--device", "gpu0"}, "--device"},
+  };
+  for (const auto& c : cases) expect_rejected(c);
+}
+
+TEST_F(CliBadInput, MissingAndMalformedSweepFiles) {
+  const std::string dir = dir_.path();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"huge_epochs.yaml", with("epochs: 1", "epochs: 1e99")},
+      {"negative_epochs.yaml", with("epochs: 1", "epochs: -2")},
+      {"negative_batch.yaml", with("batch_size: 16", "batch_size: -16")},
+      {"negative_dims.yaml", with("dims: [8, 16]", "dims: [-8, 16]")},
+      {"negative_depth.yaml", with("depths: [1, 1]", "depths: [1, -1]")},
+      {"huge_dims.yaml", with("dims: [8, 16]", "dims: [8, 1e12]")},
+      {"negative_lr.yaml", with("batch_size: 16", "batch_size: 16, optimizer: {lr: -1}")},
+      {"fractional_seed.yaml", with("seeds: [0]", "seeds: [0.5]")},
+      {"not_yaml.yaml", "\x01\x02\xff\xfe{{{"},
+      {"empty.yaml", ""},
+  };
+  for (const auto& [name, text] : files) {
+    dir_.write(name, text);
+    expect_rejected({{"run", "{DIR}/" + name, "--db", "{DB}"}, name});
+    expect_rejected({{"run", "{DIR}/" + name, "--db", "{OLD}"}, name});
+    expect_rejected({{"plan", "{DIR}/" + name}, name});
+  }
+  expect_rejected({{"run", "{DIR}/no_such.yaml", "--db", "{DB}"}, "no_such.yaml"});
+  expect_rejected({{"plan", "{DIR}/no_such.yaml"}, "no_such.yaml"});
+  expect_rejected({{"train", "{DIR}/no_such.yaml", "--variant", "baseline"}, "no_such.yaml"});
+  expect_rejected({{"run", "{DIR}", "--db", "{DB}"}, dir});  // a folder, not a file
+  expect_rejected({{"train", "{SWEEP}", "--variant", "no such variant"}, "no such variant"});
+}
+
+TEST_F(CliBadInput, MalformedWhereExpressions) {
+  const std::vector<std::string> exprs = {
+      "", "=", "==", "model.norm", "=layernorm", "!=x", "model.norm!x", "model.norm<>x", "model.norm=<x",
+      "model.norm=", "a..b=1", ".model=1", "model.=1", "model norm=1", "model.norm;drop table jobs=1",
+      "test_acc>high", "test_acc>nan", "test_acc<inf", "seed=zero", "params>=1e999", "frobnicate=1",
+      "model.mixers=[pool, \xff]", "model.norm=\xc3", "\xff=1",
+  };
+  for (const auto& e : exprs) expect_rejected({{"results", "--db", "{OLD}", "--where", e}, "--where"});
+  expect_rejected({{"results", "--db", "{OLD}", "--where", "model.norm=none", "--where", "bad"}, "'bad'"});
+  expect_rejected({{"results", "--db", "{OLD}", "--where"}, "where"});
+}
+
+}  // namespace
+}  // namespace ms::test

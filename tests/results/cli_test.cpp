@@ -1,0 +1,290 @@
+// The results subcommands through the real binary: `metasweep status|results|report` on a database
+// filled through the ResultStore API (results_fixture.h). Checks exit codes, every output format
+// (parsed), --where filtering, an injection attempt that must match nothing and change nothing,
+// and that bad input gives exit 2 with one clear line on stderr.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "results_fixture.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+// A POSIX-shell single-quoted word.
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Splits CSV text into rows of fields (RFC 4180: quoted fields, doubled quotes, CRLF or LF).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+      else if (c == '"') quoted = false;
+      else field += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(field), field.clear();
+    } else if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      rows.back().push_back(field), field.clear();
+      rows.emplace_back();
+    } else {
+      field += c;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+size_t line_count(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// One database for the whole suite: filling it is the slow part and every test only reads it.
+class CliResults : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    fill_tiny_db(db());
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string db() { return dir_->file("results.db"); }
+
+  // Runs `metasweep <args>`; each argument is shell-quoted.
+  static CommandResult ms(const std::vector<std::string>& args) {
+    std::string line = shell_quote(metasweep_bin());
+    for (const auto& a : args) line += " " + shell_quote(a);
+    return run_command(line);
+  }
+  static CommandResult results(std::vector<std::string> args) {
+    args.insert(args.begin(), {"results", "--db", db()});
+    return ms(args);
+  }
+  // Expects exit 2 and exactly one non-empty line on stderr; returns that line.
+  static std::string usage_error(const CommandResult& r) {
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(line_count(r.err), 1u) << r.err;
+    EXPECT_GT(r.err.size(), 20u) << r.err;
+    return r.err;
+  }
+
+  static TempDir* dir_;
+};
+
+TempDir* CliResults::dir_ = nullptr;
+
+TEST_F(CliResults, JsonHasTheContractFields) {
+  const CommandResult r = results({"--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto jobs = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(jobs.is_array());
+  ASSERT_EQ(jobs.size(), 18u);
+  for (const auto& job : jobs)
+    for (const char* field : {"id", "sweep", "section", "variant", "seed", "status", "epochs_done", "params", "macs",
+                              "test_acc", "test_loss", "train_loss", "wall_s", "samples_per_s", "config"})
+      EXPECT_TRUE(job.contains(field)) << field << " missing in " << job.dump();
+  EXPECT_EQ(jobs[0]["sweep"], "tiny");
+  EXPECT_EQ(jobs[0]["variant"], "baseline");
+  EXPECT_EQ(jobs[0]["status"], "done");
+  EXPECT_EQ(jobs[0]["epochs_done"], 3);
+  EXPECT_NEAR(jobs[0]["test_acc"].get<double>(), 0.80, 1e-12);
+  EXPECT_TRUE(jobs[0]["config"].is_object());
+  EXPECT_EQ(jobs[0]["config"]["task"]["epochs"], 3);
+  std::set<std::string> statuses;
+  for (const auto& job : jobs) statuses.insert(job["status"].get<std::string>());
+  EXPECT_EQ(statuses, (std::set<std::string>{"done", "diverged", "failed", "running"}));
+  for (const auto& job : jobs)
+    if (job["test_acc"].is_number()) {
+      EXPECT_GE(job["test_acc"].get<double>(), 0.0);
+      EXPECT_LE(job["test_acc"].get<double>(), 1.0);
+    }
+}
+
+TEST_F(CliResults, GroupByAddsMeanStdN) {
+  const CommandResult r = results({"--group-by", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto groups = nlohmann::json::parse(r.out);
+  ASSERT_EQ(groups.size(), 6u);
+  EXPECT_EQ(groups[0]["variant"], "baseline");
+  EXPECT_NEAR(groups[0]["mean"]["test_acc"].get<double>(), 0.82, 1e-12);
+  EXPECT_NEAR(groups[0]["std"]["test_acc"].get<double>(), 0.02, 1e-12);
+  EXPECT_EQ(groups[0]["n"]["test_acc"], 3);
+  // Explicit keys: model.norm splits the sweep into group1 (4 variants x 3 seeds), layernorm, batchnorm.
+  const CommandResult by_norm = results({"--group-by", "model.norm", "--format", "json"});
+  ASSERT_EQ(by_norm.exit_code, 0) << by_norm.err;
+  const auto norms = nlohmann::json::parse(by_norm.out);
+  ASSERT_EQ(norms.size(), 3u) << norms.dump(1);
+  for (const auto& g : norms) {
+    EXPECT_TRUE(g.contains("mean")) << g.dump();
+    EXPECT_TRUE(g.contains("std")) << g.dump();
+    EXPECT_TRUE(g.contains("n")) << g.dump();
+  }
+}
+
+TEST_F(CliResults, CsvParsesAndIsRectangular) {
+  const CommandResult r = results({"--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = parse_csv(r.out);
+  ASSERT_EQ(rows.size(), 19u);
+  for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+  for (const char* col : {"id", "variant", "seed", "status", "test_acc", "model.norm"})
+    EXPECT_NE(std::find(rows[0].begin(), rows[0].end(), col), rows[0].end()) << col;
+  const CommandResult grouped = results({"--format", "csv", "--group-by"});
+  ASSERT_EQ(grouped.exit_code, 0) << grouped.err;
+  const auto g = parse_csv(grouped.out);
+  ASSERT_EQ(g.size(), 7u);
+  for (const auto& row : g) EXPECT_EQ(row.size(), g[0].size());
+}
+
+TEST_F(CliResults, LatexMarkdownAndTable) {
+  const CommandResult tex = results({"--format", "latex", "--group-by", "--metric", "test_acc"});
+  ASSERT_EQ(tex.exit_code, 0) << tex.err;
+  for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule", "\\begin{tabular}"})
+    EXPECT_NE(tex.out.find(rule), std::string::npos) << rule << "\n" << tex.out;
+
+  const CommandResult md = results({"--format", "markdown"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_EQ(line_count(md.out), 2u + 18u) << md.out;  // header, separator, one row per job
+  EXPECT_EQ(md.out.rfind("| ", 0), 0u) << md.out;
+  const size_t second = md.out.find('\n') + 1;
+  EXPECT_EQ(md.out.find("|-", second) == second || md.out.find("| -", second) == second ||
+                md.out.find("|:", second) == second || md.out.find("| :", second) == second,
+            true)
+      << md.out;
+
+  const CommandResult table = results({});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < table.out.size();) {
+    const size_t end = table.out.find('\n', at);
+    lines.push_back(table.out.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_GE(lines.size(), 19u);
+  // Aligned: the data lines all have the width of the header (trailing spaces trimmed or not).
+  size_t widest = 0;
+  for (const auto& l : lines) widest = std::max(widest, l.size());
+  EXPECT_LE(lines[0].size(), widest);
+  EXPECT_NE(table.out.find("baseline"), std::string::npos);
+}
+
+TEST_F(CliResults, WhereFilters) {
+  const CommandResult r = results({"--format", "json", "--where", "model.norm=layernorm"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto jobs = nlohmann::json::parse(r.out);
+  ASSERT_EQ(jobs.size(), 3u);
+  for (const auto& j : jobs) EXPECT_EQ(j["config"]["model"]["norm"], "layernorm");
+
+  // Two clauses are ANDed; a metric comparison excludes jobs without the metric.
+  const CommandResult both =
+      results({"--format", "json", "--where", "test_acc>0.85", "--where", "section=token mixer"});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  const auto hits = nlohmann::json::parse(both.out);
+  ASSERT_EQ(hits.size(), 2u) << hits.dump(1);  // attention seeds 1 (0.86) and 2 (0.90)
+  for (const auto& j : hits) {
+    EXPECT_EQ(j["variant"], "model.mixers=attention");
+    EXPECT_GT(j["test_acc"].get<double>(), 0.85);
+  }
+
+  const CommandResult failed = results({"--format", "json", "--where", "status!=done"});
+  ASSERT_EQ(failed.exit_code, 0) << failed.err;
+  EXPECT_EQ(nlohmann::json::parse(failed.out).size(), 3u);  // diverged, failed, running
+
+  const CommandResult seed = results({"--format", "csv", "--where", "seed<=1", "--where", "variant=baseline"});
+  ASSERT_EQ(seed.exit_code, 0) << seed.err;
+  EXPECT_EQ(parse_csv(seed.out).size(), 3u);  // header + seeds 0, 1
+}
+
+TEST_F(CliResults, WhereInjectionMatchesNothingAndChangesNothing) {
+  const std::string before = read_file(db());
+  ASSERT_FALSE(before.empty());
+  for (const std::string& attack :
+       {std::string("variant=x' OR '1'='1"), std::string("variant=baseline'; DROP TABLE jobs; --"),
+        std::string("model.norm=\") OR 1=1 --"), std::string("section=x\" OR \"\"=\"")}) {
+    const CommandResult r = results({"--format", "json", "--where", attack});
+    EXPECT_EQ(r.exit_code, 0) << attack << ": " << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).size(), 0u) << attack << ": " << r.out;
+  }
+  EXPECT_EQ(read_file(db()), before);
+  const CommandResult still = results({"--format", "json"});
+  ASSERT_EQ(still.exit_code, 0) << still.err;
+  EXPECT_EQ(nlohmann::json::parse(still.out).size(), 18u);
+}
+
+TEST_F(CliResults, BadInputIsOneLineAndExit2) {
+  const std::string format = usage_error(results({"--format", "yaml"}));
+  for (const char* name : {"table", "csv", "json", "markdown", "latex"})
+    EXPECT_NE(format.find(name), std::string::npos) << format;
+  EXPECT_NE(usage_error(results({"--where", "model.norm"})).find("model.norm"), std::string::npos);
+  EXPECT_NE(usage_error(results({"--where", "=layernorm"})).find("=layernorm"), std::string::npos);
+  EXPECT_NE(usage_error(results({"--where", "test_acc>high"})).find("test_acc"), std::string::npos);
+  EXPECT_NE(usage_error(results({"--frobnicate"})).find("frobnicate"), std::string::npos);
+  EXPECT_NE(usage_error(results({"--metric", "bogus"})).find("bogus"), std::string::npos);
+  EXPECT_NE(usage_error(results({"--group-by", "no.such.key"})).find("no.such.key"), std::string::npos);
+  EXPECT_NE(usage_error(ms({"results"})).find("--db"), std::string::npos);
+  EXPECT_NE(usage_error(ms({"status"})).find("--db"), std::string::npos);
+  EXPECT_NE(usage_error(ms({"report", "--db", db(), "--out", dir_->file("r")})).find("--sweep"), std::string::npos);
+  const std::string missing = dir_->file("missing.db");
+  for (const char* command : {"results", "status"}) {
+    EXPECT_NE(usage_error(ms({command, "--db", missing})).find("missing.db"), std::string::npos) << command;
+    EXPECT_FALSE(std::filesystem::exists(missing)) << command << " created the database";
+  }
+  EXPECT_NE(usage_error(ms({"report", "--db", missing, "--sweep", "tiny", "--out", dir_->file("r")})).find("missing.db"),
+            std::string::npos);
+  EXPECT_NE(usage_error(ms({"status", "--db", db(), "--sweep", "nope"})).find("nope"), std::string::npos);
+  EXPECT_NE(usage_error(ms({"report", "--db", db(), "--sweep", "nope", "--out", dir_->file("r")})).find("nope"),
+            std::string::npos);
+}
+
+TEST_F(CliResults, HelpExitsZero) {
+  for (const char* command : {"status", "results", "report"}) {
+    const CommandResult r = ms({command, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    EXPECT_NE(r.out.find("usage: metasweep " + std::string(command)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--db"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+  }
+}
+
+TEST_F(CliResults, StatusReportsProgress) {
+  const CommandResult r = ms({"status", "--db", db()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tiny"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("boom: out of memory"), std::string::npos) << r.out;  // failures with their message
+  EXPECT_NE(r.out.find("model.norm=batchnorm"), std::string::npos) << r.out;   // the running job
+  for (const char* status : {"done", "running", "failed", "diverged"})
+    EXPECT_NE(r.out.find(status), std::string::npos) << status << "\n" << r.out;
+  const CommandResult one = ms({"status", "--db", db(), "--sweep", "tiny"});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, r.out);
+}
+
+TEST_F(CliResults, ReportWritesFilesAndPrintsTable) {
+  const std::string out = dir_->file("report");
+  const CommandResult r = ms({"report", "--db", db(), "--sweep", "tiny", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"report.md", "report.html", "table.tex"})
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + file)) << file;
+  EXPECT_NE(r.out.find("| baseline"), std::string::npos) << r.out;
+  EXPECT_NE(read_file(out + "/table.tex").find("\\toprule"), std::string::npos);
+  const std::string html = read_file(out + "/report.html");
+  EXPECT_NE(html.find("<table class=\"ablation\">"), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ms::test
