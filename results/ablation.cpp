@@ -124,7 +124,13 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
   };
   auto text = [&](const std::string& s) { return tex ? latex_escape(s) : html ? html_escape(s) : s; };
   bool any_reference = false;
-  for (const auto& r : t.rows) any_reference = any_reference || r.reference;
+  int reference_decimals = 0;  // one spelling for the whole column: 76.0 beside 77.2, not 76
+  for (const auto& r : t.rows) {
+    any_reference = any_reference || r.reference;
+    for (int d = reference_decimals; r.reference && d < 2 && std::abs(*r.reference * std::pow(10, d) -
+                                                                      std::round(*r.reference * std::pow(10, d))) > 1e-9;)
+      reference_decimals = ++d;
+  }
   TextTable out;
   out.header = {"section", "variant", "test acc. (%)", tex ? "$\\Delta$ (pts)" : "Δ (pts)", "p vs baseline",
                 "params (M)", "MACs (G)", "samples/s", "status"};
@@ -160,7 +166,7 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
                                     scaled(mean_metric(r.group, "params"), 1e6), scaled(mean_metric(r.group, "macs"), 1e9),
                                     mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
                                     text(r.group.status_text())};
-    if (any_reference) row.push_back(r.reference ? shortest(*r.reference) : "-");
+    if (any_reference) row.push_back(r.reference ? fixed(*r.reference, reference_decimals) : "-");
     out.rows.push_back(std::move(row));
   }
   for (size_t s = 1; s < t.section_starts.size(); ++s) out.rules_before.push_back(t.section_starts[s]);
@@ -203,7 +209,7 @@ std::string ablation_html(const AblationTable& t) {
   std::vector<std::string> classes;
   for (size_t c = 0; c < table.header.size(); ++c)
     classes.push_back(std::string(table.right[c] ? "num" : "txt") + (table.header[c] == "status" ? " status" : "") +
-                      (c == 9 ? " reference" : ""));
+                      (c > 0 && table.header[c - 1] == "status" ? " reference" : ""));
   std::ostringstream out;
   out << "<table class=\"ablation\">\n<thead><tr>";
   for (size_t c = 0; c < table.header.size(); ++c)

@@ -15,26 +15,32 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kDefaultMetrics = {"test_acc", "test_loss", "train_loss", "params",
-                                                  "macs",     "wall_s",    "samples_per_s"};
+// The job table's metric columns (train_loss and the rest: --metric NAME, csv or json).
+const std::vector<std::string> kDefaultMetrics = {"test_acc", "test_loss", "params", "macs", "wall_s", "samples_per_s"};
+
+// Table, markdown and LaTeX cells (CSV and JSON keep full precision): counts as 1.00M / 100M so
+// a job row fits a terminal, samples/s whole, seconds to one decimal, the rest to four.
+bool is_count(const std::string& metric) { return metric == "params" || metric == "macs"; }
 
 int decimals_of(const std::string& metric) {
-  if (metric == "params" || metric == "macs" || metric == "epochs_done") return 0;
-  if (metric == "samples_per_s") return 1;
-  if (metric == "wall_s") return 2;
+  if (metric == "epochs_done" || metric == "epochs_total" || metric == "attempts") return 0;
+  if (metric == "samples_per_s") return 0;
+  if (metric == "wall_s") return 1;
   return 4;
 }
 
-std::string cell_of(std::optional<double> v, const std::string& metric) {
-  return v ? fixed(*v, decimals_of(metric)) : "-";
+std::string number_cell(double v, const std::string& metric) {
+  return is_count(metric) ? si_count(v) : fixed(v, decimals_of(metric));
 }
+
+std::string cell_of(std::optional<double> v, const std::string& metric) { return v ? number_cell(*v, metric) : "-"; }
 
 std::string mean_std(const GroupRow& g, const std::string& metric) {
   auto it = g.metrics.find(metric);
   if (it == g.metrics.end()) return "-";
   const Summary& s = it->second;
-  const int d = decimals_of(metric);
-  return std::isnan(s.std) ? fixed(s.mean, d) : fixed(s.mean, d) + " ± " + fixed(s.std, d);
+  if (std::isnan(s.std) || is_count(metric)) return number_cell(s.mean, metric);
+  return number_cell(s.mean, metric) + " ± " + number_cell(s.std, metric);
 }
 
 json opt(std::optional<double> v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
@@ -268,11 +274,11 @@ std::string format_groups(const std::vector<GroupRow>& groups, OutputFormat form
     auto it = g.metrics.find(primary);
     row.push_back(mean_std(g, primary));
     row.push_back(it == g.metrics.end() ? "0" : std::to_string(it->second.n));
-    row.push_back(it == g.metrics.end() ? "-" : fixed(it->second.min, decimals_of(primary)));
-    row.push_back(it == g.metrics.end() ? "-" : fixed(it->second.max, decimals_of(primary)));
+    row.push_back(it == g.metrics.end() ? "-" : number_cell(it->second.min, primary));
+    row.push_back(it == g.metrics.end() ? "-" : number_cell(it->second.max, primary));
     for (const auto& m : extra) {
       auto e = g.metrics.find(m);
-      row.push_back(e == g.metrics.end() ? "-" : fixed(e->second.mean, decimals_of(m)));
+      row.push_back(e == g.metrics.end() ? "-" : number_cell(e->second.mean, m));
     }
     t.rows.push_back(std::move(row));
   }

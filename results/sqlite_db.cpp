@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -10,7 +11,21 @@ namespace ms {
 
 namespace {
 constexpr int kBusyTimeoutMs = 10000;
+
+// "file:" URI of a path (RFC 3986 escapes for the characters SQLite's URI parser treats specially).
+std::string file_uri(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%') uri += "%25";
+    else if (c == '?') uri += "%3f";
+    else if (c == '#') uri += "%23";
+    else uri += c;
+  }
+  return uri + query;
 }
+
+bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+}  // namespace
 
 Database::Database(const std::string& path, Access access) : path_(path), access_(access) {
   const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY
@@ -19,6 +34,25 @@ Database::Database(const std::string& path, Access access) : path_(path), access
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     close();
     throw std::runtime_error(path + ": cannot open database: " + message);
+  }
+  // A WAL database in a folder this user may not write (an archive, a read-only mount) cannot
+  // get its -shm file, so even reading fails. With no -wal file there is no writer (a writer
+  // would have created it), so the file is read as immutable instead.
+  if (access == Access::ReadOnly) {
+    const int rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) & 0xff;
+    if ((rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) && !file_exists(path + "-wal")) {
+      close();
+      if (sqlite3_open_v2(file_uri(path, "?immutable=1").c_str(), &db_,
+                          SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        close();
+        throw std::runtime_error(path + ": cannot open database: " + message);
+      }
+    }
+  }
+  if (access == Access::ReadWrite && sqlite3_db_readonly(db_, "main") == 1) {  // e.g. a read-only mount
+    close();
+    throw std::runtime_error(path + ": the database is read-only: cannot record results in it");
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);

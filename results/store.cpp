@@ -2,7 +2,11 @@
 // reaches SQL as a bound parameter.
 #include "store.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +24,21 @@ double unix_now() {
 }
 
 namespace {
+
+// A writer needs the file (when it exists) and its folder writable: SQLite keeps the -wal and
+// -shm files beside the database, and the run lock is DB.lock. Checked before anything is
+// created, so that a read-only database gives one clear message and stays untouched.
+std::string writable_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
+  if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
+    throw std::runtime_error("database " + path + " is read-only (" + std::strerror(errno) +
+                             "): cannot record results in it");
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw std::runtime_error("database " + path + ": its folder " + folder + " is not writable (" +
+                             std::strerror(errno) + "): cannot record results there");
+  return path;
+}
 
 Database open_database(const std::string& path, OpenMode mode) {
   if (mode == OpenMode::ReadOnly) {
@@ -76,7 +95,7 @@ std::optional<int64_t> epochs_of(const json& config) {
 }  // namespace
 
 ResultStore::ResultStore(const std::string& path, OpenMode mode)
-    : path_(path),
+    : path_(mode == OpenMode::Writer ? writable_path(path) : path),
       mode_(mode),
       lock_(mode == OpenMode::Writer ? std::optional<RunLock>(std::in_place, path) : std::nullopt),
       db_(open_database(path, mode)) {}

@@ -97,10 +97,20 @@ std::string format_progress(const SweepProgress& p, double now) {
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
   }
-  for (const auto& f : p.failures)
-    out << "  " << f.status << " " << f.id << " (" << f.section << " / " << f.variant << ", seed " << f.seed << ", "
-        << f.attempts << (f.attempts == 1 ? " attempt" : " attempts") << "): " << (f.error.empty() ? "-" : f.error)
-        << "\n";
+  if (!p.failures.empty()) {
+    // One aligned row per failed or diverged job; only the first line of a long error message.
+    TextTable t;
+    t.header = {"problem", "section", "variant", "seed", "tries", "message"};
+    t.right = {false, false, false, true, true, false};
+    for (const auto& f : p.failures) {
+      std::string message = f.error.empty() ? "-" : f.error.substr(0, f.error.find('\n'));
+      if (message.size() < f.error.size()) message += " [...]";
+      t.rows.push_back({f.status + " " + f.id, f.section, f.variant, std::to_string(f.seed), std::to_string(f.attempts),
+                        message});
+    }
+    std::istringstream lines(render_plain(t));
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  }
   return out.str();
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -183,6 +184,16 @@ std::string shortest(double v) {
     if (std::strtod(buffer, nullptr) == v) break;
   }
   return buffer;
+}
+
+std::string si_count(double v) {
+  if (!std::isfinite(v)) return fixed(v, 0);
+  static const char* suffixes[] = {"", "K", "M", "G", "T"};
+  size_t i = 0;
+  double x = v;
+  while (std::abs(x) >= 999.5 && i + 1 < std::size(suffixes)) x /= 1000, ++i;
+  if (i == 0) return fixed(x, std::abs(x - std::round(x)) < 1e-9 ? 0 : 2);
+  return fixed(x, std::abs(x) >= 99.95 ? 0 : std::abs(x) >= 9.995 ? 1 : 2) + suffixes[i];
 }
 
 }  // namespace ms

@@ -26,6 +26,7 @@ std::string html_escape(const std::string& s);
 
 std::string fixed(double v, int decimals);  // "0.8200"; "nan"/"inf" spelled out
 std::string shortest(double v);             // round-trip spelling, for CSV
+std::string si_count(double v);             // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
 size_t display_width(const std::string& utf8);  // code points (for ± and Δ alignment)
 
 }  // namespace ms

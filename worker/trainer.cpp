@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "checkpoint.h"
@@ -88,12 +90,12 @@ std::optional<std::string> load_checkpoint_bytes(const std::string& path, Commun
 }
 
 std::string progress_line(const EpochMetrics& m, int64_t epochs, bool sequence) {
-  char buf[320];
+  char buf[320], seq[32] = "";
+  if (sequence) std::snprintf(seq, sizeof seq, "  seq_acc %.4f", m.test_seq_acc);
   std::snprintf(buf, sizeof buf,
                 "epoch %lld/%lld  train_loss %.4f  test_loss %.4f  test_acc %.4f%s  lr %.3g  %.0f samples/s  %.1f s",
                 static_cast<long long>(m.epoch), static_cast<long long>(epochs), m.train_loss, m.test_loss, m.test_acc,
-                sequence ? ("  seq_acc " + std::to_string(m.test_seq_acc).substr(0, 6)).c_str() : "", m.lr,
-                m.samples_per_s, m.wall_s);
+                seq, m.lr, m.samples_per_s, m.wall_s);
   return buf;
 }
 

@@ -6,7 +6,7 @@ source "$(dirname "$0")/common.sh"
 cat > "$WORK/sweep.yaml" <<YAML
 name: first
 base:
-  task: {dataset: fashion-mnist, train_subset: 1024, test_subset: 256, epochs: 3, batch_size: 64}
+  task: {dataset: fashion-mnist, train_subset: 512, test_subset: 128, epochs: 3, batch_size: 64}
   model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
 seeds: [0, 1]
 YAML
