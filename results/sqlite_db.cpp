@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <utility>
@@ -25,6 +26,16 @@ std::string file_uri(const std::string& path, const char* query) {
 }
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+// SQLite's message plus the OS error behind it ("disk I/O error (No space left on device)").
+std::string error_text(sqlite3* db, const char* message) {
+  std::string text = message ? message : (db ? sqlite3_errmsg(db) : "closed database");
+  const int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_OK;
+  const bool io = code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
+  const int os_error = io ? sqlite3_system_errno(db) : 0;
+  if (os_error != 0) text += std::string(" (") + std::strerror(os_error) + ")";
+  return text;
+}
 }  // namespace
 
 Database::Database(const std::string& path, Access access) : path_(path), access_(access) {
@@ -91,7 +102,7 @@ void Database::close() noexcept {
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error ? error : sqlite3_errmsg(db_);
+    const std::string message = error_text(db_, error);
     sqlite3_free(error);
     throw std::runtime_error(path_ + ": " + message + " (in: " + sql.substr(0, 80) + ")");
   }
@@ -100,7 +111,7 @@ void Database::exec(const std::string& sql) {
 int64_t Database::changes() const { return sqlite3_changes(db_); }
 
 void Database::fail(const std::string& what) const {
-  throw std::runtime_error(path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "closed database"));
+  throw std::runtime_error(path_ + ": " + what + ": " + error_text(db_, nullptr));
 }
 
 Statement::Statement(const Database& db, const std::string& sql) : db_(&db), sql_(sql) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A read-only results database: `metasweep run` gives one clear line on stderr, exits 1 or 2 and
 # writes nothing (the file's bytes are unchanged); `status` and `results` still read it.
-# Two cases: the file read-only in a read-only folder, and the file read-only in a writable one.
+# Three cases: the file read-only in a read-only folder, the file read-only in a writable folder,
+# and a writable file in a read-only folder (SQLite's WAL and the run lock need the folder).
 # Tests run as root, which ignores file modes, so the run then drops to user nobody (setpriv).
 source "$(dirname "$0")/common.sh"
 as_user=()
@@ -40,11 +41,12 @@ check_refused() {  # check_refused CASE DB SWEEP
 }
 
 # A finished sweep to protect.
-mkdir "$WORK/a" "$WORK/b"
+mkdir "$WORK/a" "$WORK/b" "$WORK/c"
 "$BIN" run "$WORK/sweep.yaml" --db "$WORK/a/r.db" --device cpu > /dev/null 2> "$WORK/err0" \
   || { cat "$WORK/err0"; fail "setup run failed"; }
 rm -rf "$WORK/a/r.db.checkpoints" "$WORK/a/r.db.lock"
 cp "$WORK/a/r.db" "$WORK/b/r.db"
+cp "$WORK/a/r.db" "$WORK/c/r.db"
 
 # 1. read-only file in a read-only folder.
 chmod 444 "$WORK/a/r.db"
@@ -58,4 +60,9 @@ chmod 444 "$WORK/b/r.db"
 chmod 1777 "$WORK/b"
 check_refused "read-only file" "$WORK/b/r.db" "$WORK/sweep.yaml"
 check_refused "read-only file, new sweep" "$WORK/b/r.db" "$WORK/other.yaml"
+
+# 3. a writable file in a read-only folder (no room for the WAL's files or the run lock).
+chmod 666 "$WORK/c/r.db"
+chmod 555 "$WORK/c"
+check_refused "read-only folder, writable file" "$WORK/c/r.db" "$WORK/other.yaml"
 echo "db_readonly: ok"

@@ -1,0 +1,58 @@
+// Benchmark helpers (see bench_model.h).
+#include "bench_model.h"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "job.h"
+#include "model_cost.h"
+#include "sweep_spec.h"
+#include "trainer_loss.h"
+#include "trainer_optimizer.h"
+
+namespace ms::bench {
+
+nlohmann::json variant_config(const std::string& sweep_file, const std::string& variant) {
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  for (const Job& job : expand_sweep(spec, model_catalog()))
+    if (job.variant == variant) return job.config;
+  throw std::runtime_error(sweep_file + ": no variant '" + variant + "'");
+}
+
+StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm) {
+  const auto& task = config.at("task");
+  const int64_t side = task.at("image_size"), channels = task.at("channels"), classes = task.at("num_classes");
+  torch::manual_seed(0);
+  model_ = build_model(config);
+  model_->train();
+  optimizer_ = make_optimizer(task.at("optimizer"), *model_);
+  std::vector<torch::Tensor> params;
+  for (auto& p : model_->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(params, *comm);
+  x_ = torch::randn({batch, channels, side, side});
+  y_ = torch::randint(0, classes, {batch}, torch::kInt64);
+  loss_scale_ = 1.0 / double(batch * (comm ? comm->size() : 1));
+}
+
+void StepHarness::step(StepTimes& times) {
+  using Clock = std::chrono::steady_clock;
+  auto lap = [](Clock::time_point& t) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return s;
+  };
+  auto t = Clock::now();
+  optimizer_->zero_grad();
+  auto loss = smoothed_cross_entropy_sum(model_->forward(x_), y_, 0.1) * loss_scale_;
+  times.forward_s += lap(t);
+  loss.backward();
+  times.backward_s += lap(t);
+  if (bucketer_) bucketer_->all_reduce(1.0);
+  times.comm_s += lap(t);
+  optimizer_->step();
+  times.step_s += lap(t);
+}
+
+}  // namespace ms::bench
