@@ -4,6 +4,8 @@
 // small all-reduce) and once per epoch (metrics).
 #include "trainer.h"
 
+#include "rank_consistency.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -151,7 +153,10 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   torch::manual_seed(uint64_t(seed));
   std::shared_ptr<ModelImpl> model = factory(config);
   model->to(device);
-  if (comm) broadcast_state(*model, *comm);
+  if (comm) {
+    require_same_on_all_ranks(structure_fingerprint(config, seed, *model), *comm, "the config and model structure");
+    broadcast_state(*model, *comm);
+  }
   const nlohmann::json opt_cfg = task.value("optimizer", nlohmann::json::object());
   auto optimizer = make_optimizer(opt_cfg, *model);
   std::vector<torch::Tensor> params;
@@ -263,6 +268,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       if (options.on_epoch) options.on_epoch(m);
     }
   }
+  if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters");
   return outcome;
 }
 
