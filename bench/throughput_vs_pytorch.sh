@@ -7,6 +7,9 @@
 # collected. Prints each run, then per (model, threads) the medians and the ratio.
 #   usage: bench/throughput_vs_pytorch.sh [REPEATS=3] [THREADS="2 1"] [MODELS="demo issue4"]
 #          [BUILD=build] [EPOCHS=3]
+# metasweep's training commands run libgomp with OMP_WAIT_POLICY=passive unless the variable is
+# set; the Python side inherits the caller's environment. Export OMP_WAIT_POLICY=passive (or
+# active) before running to give both sides the same policy.
 # Needs python3-torch (INSTALL_EXTRAS=1 scripts/install-deps.sh); /usr/bin/python3 is used
 # explicitly because a python3 earlier on PATH may lack torch.
 set -euo pipefail

@@ -60,7 +60,7 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
   if (std::find(labels.begin(), labels.end(), variant) != labels.end())
     throw UsageError("--seed " + std::to_string(*seed) + ": variant '" + variant + "' has no job with that seed");
   std::string list;
-  for (const auto& l : labels) list += "\n  " + l;
+  for (const auto& l : labels) list += (list.empty() ? " " : "; ") + l;
   throw UsageError("--variant '" + variant + "': no such variant; available labels:" + list);
 }
 

@@ -77,6 +77,11 @@ double parse_number(const std::string& file, const KeySpec& spec, const YAML::No
 json parse_int(const std::string& file, const KeySpec& spec, const YAML::Node& node) {
   const double v = parse_number(file, spec, node);
   if (std::floor(v) != v) fail_at(file, node, spec.key + " must be an integer, got " + node.Scalar());
+  // Open-ended ranges (train_subset, ...) stop at 2^53: exact in a double, safe in an int64 (a
+  // larger value would overflow the conversion; found by tests/fuzz/sweep_fuzzer).
+  constexpr double kMaxExactInt = 9007199254740992.0;
+  if (std::fabs(v) > kMaxExactInt)
+    fail_at(file, node, spec.key + " must be an integer of magnitude at most 2^53, got " + node.Scalar());
   return static_cast<int64_t>(v);
 }
 

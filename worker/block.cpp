@@ -66,23 +66,28 @@ torch::Tensor MetaFormerBlockImpl::branch(const torch::Tensor& y, const torch::T
   return drop_path(scale.defined() ? y * scale : y, options_.drop_path, is_training());
 }
 
+torch::Tensor MetaFormerBlockImpl::residual_add(const torch::Tensor& x, const torch::Tensor& y,
+                                                const torch::Tensor& scale) const {
+  // x + y·scale in one pass (addcmul rounds the product, then the sum: the same bits as the
+  // two-op form) whenever stochastic depth is not drawing and no dtype promotion is needed
+  // (bf16 autocast hands back bf16 branches next to a float residual).
+  const bool same_type = scale.defined() && x.scalar_type() == y.scalar_type() && y.scalar_type() == scale.scalar_type();
+  if (same_type && (options_.drop_path <= 0 || !is_training())) return torch::addcmul(x, y, scale);
+  return x + branch(y, scale);
+}
+
 torch::Tensor MetaFormerBlockImpl::forward(torch::Tensor x) {
   const bool res = options_.residual;
+  auto combine = [&](const torch::Tensor& input, const torch::Tensor& y, const torch::Tensor& scale) {
+    return res ? residual_add(input, y, scale) : branch(y, scale);
+  };
   if (options_.post_norm) {
-    auto y = branch(mixer_->forward(x), ls1_);
-    x = norm1_->forward(res ? x + y : y);
-    if (mlp_) {
-      y = branch(mlp_->forward(x), ls2_);
-      x = norm2_->forward(res ? x + y : y);
-    }
+    x = norm1_->forward(combine(x, mixer_->forward(x), ls1_));
+    if (mlp_) x = norm2_->forward(combine(x, mlp_->forward(x), ls2_));
     return x;
   }
-  auto y = branch(mixer_->forward(norm1_->forward(x)), ls1_);
-  x = res ? x + y : y;
-  if (mlp_) {
-    y = branch(mlp_->forward(norm2_->forward(x)), ls2_);
-    x = res ? x + y : y;
-  }
+  x = combine(x, mixer_->forward(norm1_->forward(x)), ls1_);
+  if (mlp_) x = combine(x, mlp_->forward(norm2_->forward(x)), ls2_);
   return x;
 }
 

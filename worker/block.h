@@ -54,6 +54,8 @@ class MetaFormerBlockImpl : public torch::nn::Module {
 
  private:
   torch::Tensor branch(const torch::Tensor& y, const torch::Tensor& scale) const;
+  // x + branch(y, scale), fused into one addcmul when layer scale is on and drop path is idle.
+  torch::Tensor residual_add(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& scale) const;
 
   BlockOptions options_;
   Norm norm1_{nullptr}, norm2_{nullptr};

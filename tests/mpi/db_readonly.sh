@@ -7,7 +7,7 @@
 source "$(dirname "$0")/common.sh"
 as_user=()
 if [ "$(id -u)" = 0 ]; then
-  command -v setpriv > /dev/null || { echo "db_readonly: skipped (root without setpriv)"; exit 0; }
+  command -v setpriv > /dev/null || { echo "db_readonly: skipped (root without setpriv)"; exit 77; }
   as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   chmod 755 "$WORK"
 fi
