@@ -39,13 +39,6 @@ const char* kUsage =
 
 void on_signal(int sig) { g_stop_signal.store(sig); }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // LibTorch threads per rank: this node's cores shared by the ranks that train on it, and never
 // more than the cores this process may run on (mpirun binds ranks to one core by default when
 // there are at most 2 ranks: pass --bind-to none or --map-by ...:PE=n to give them more).
@@ -114,7 +107,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
     RunSummary s;
     try {
-      s = run_coordinator(spec, read_text(sweep_file), jobs, transport.coordinator(), *store, settings);
+      s = run_coordinator(spec, read_text_file(sweep_file), jobs, transport.coordinator(), *store, settings);
     } catch (const std::exception& e) {
       // The store failed (disk full, I/O error) or the sweep could not be registered. The trainer
       // thread may be mid-epoch (its checkpoints are on disk): report as main() would, close the
@@ -170,7 +163,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     const auto started = std::chrono::steady_clock::now();
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    const RunSummary s = run_coordinator(spec, read_text(sweep_file), jobs, link, *store, settings);
+    const RunSummary s = run_coordinator(spec, read_text_file(sweep_file), jobs, link, *store, settings);
     if (s.interrupted) {
       store.reset();
       std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");

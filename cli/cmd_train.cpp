@@ -64,13 +64,6 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
   throw UsageError("--variant '" + variant + "': no such variant; available labels:" + list);
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void print_epoch(const EpochMetrics& m, int64_t epochs) {
   std::printf("epoch %lld/%lld  train_loss %.8g  test_loss %.8g  test_acc %.4f", static_cast<long long>(m.epoch),
               static_cast<long long>(epochs), m.train_loss, m.test_loss, m.test_acc);
@@ -122,7 +115,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
     std::fflush(stdout);
     if (!db_path.empty()) {
       store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
-      store->register_sweep(spec, read_text(sweep_file), jobs, false);
+      store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
     }
   }

@@ -2,6 +2,8 @@
 #include "options.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "config_schema.h"
@@ -28,6 +30,14 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices) {
   if (std::find(choices.begin(), choices.end(), value) == choices.end())
     throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(path + ": error: cannot open file");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace ms::cli

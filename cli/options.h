@@ -18,4 +18,7 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 // Checks that an enumerated flag has one of the accepted values.
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices);
 
+// The whole of a text file (the sweep file, stored verbatim in the database).
+std::string read_text_file(const std::string& path);
+
 }  // namespace ms::cli

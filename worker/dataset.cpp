@@ -1,5 +1,6 @@
 // load_dataset: dispatch on task.dataset, subsets, normalisation, device placement.
 #include "dataset.h"
+#include "json_get.h"
 
 #include <stdexcept>
 
@@ -11,11 +12,6 @@ namespace ms {
 
 namespace {
 
-template <typename T>
-T get_or(const nlohmann::json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? fallback : it->get<T>();
-}
 
 torch::Tensor first_n(const torch::Tensor& t, int64_t n) {
   return n > 0 && n < t.size(0) ? t.narrow(0, 0, n).clone() : t;

@@ -3,6 +3,7 @@
 // the device and read back only every kCheckEvery steps (divergence + timeout check, one
 // small all-reduce) and once per epoch (metrics).
 #include "trainer.h"
+#include "json_get.h"
 
 #include "rank_consistency.h"
 
@@ -33,11 +34,6 @@ constexpr int64_t kEvalBatch = 512;
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-template <typename T>
-T get_or(const nlohmann::json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? fallback : it->get<T>();
-}
 
 // Rank 0's parameters and buffers everywhere (initial weights, whatever each rank built).
 void broadcast_state(torch::nn::Module& model, Communicator& comm) {

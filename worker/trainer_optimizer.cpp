@@ -1,17 +1,10 @@
 // Optimizer construction from config.
 #include "trainer_optimizer.h"
+#include "json_get.h"
 
 #include <stdexcept>
 
 namespace ms {
-
-namespace {
-template <typename T>
-T get_or(const nlohmann::json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? fallback : it->get<T>();
-}
-}  // namespace
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
   const std::string name = get_or<std::string>(cfg, "name", "adamw");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "csv_reader.h"
 #include "ablation.h"
 #include "format.h"
 #include "plots.h"
@@ -16,31 +17,6 @@
 namespace ms::test {
 namespace {
 
-std::vector<std::vector<std::string>> read_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1);
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
-      else if (c == '"') quoted = false;
-      else field += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().push_back(field), field.clear();
-    } else if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      rows.back().push_back(field), field.clear();
-      rows.emplace_back();
-    } else {
-      field += c;
-    }
-  }
-  if (rows.back().empty()) rows.pop_back();
-  return rows;
-}
 
 class Formats : public ::testing::Test {
  protected:
@@ -57,7 +33,7 @@ class Formats : public ::testing::Test {
 };
 
 TEST_F(Formats, CsvIsRectangularAndQuoted) {
-  const auto csv = read_csv(format_jobs(rows_, OutputFormat::Csv));
+  const auto csv = parse_csv(format_jobs(rows_, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), 19u);
   for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
   EXPECT_EQ(csv[0][0], "id");
@@ -66,7 +42,7 @@ TEST_F(Formats, CsvIsRectangularAndQuoted) {
   const auto mixers = std::find(csv[0].begin(), csv[0].end(), "model.mixers") - csv[0].begin();
   ASSERT_LT(static_cast<size_t>(mixers), csv[0].size());
   EXPECT_EQ(csv[10][mixers], R"(["pool","pool","attention","attention"])");
-  const auto grouped = read_csv(format_groups(group_jobs(rows_, {"section", "variant"}), OutputFormat::Csv));
+  const auto grouped = parse_csv(format_groups(group_jobs(rows_, {"section", "variant"}), OutputFormat::Csv));
   ASSERT_EQ(grouped.size(), 7u);
   const auto mean = std::find(grouped[0].begin(), grouped[0].end(), "test_acc_mean") - grouped[0].begin();
   EXPECT_NEAR(std::stod(grouped[1][mean]), 0.82, 1e-12);
