@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev
+  libtorch-dev libopenblas0-openmp   # LibTorch calls the system BLAS: OpenBLAS is ~27x the reference one here
   libopenmpi-dev openmpi-bin
   libyaml-cpp-dev
   libsqlite3-dev sqlite3
