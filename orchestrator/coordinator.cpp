@@ -60,7 +60,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
-  Backoff backoff;
+  Backoff backoff(20);
   while (!queue.empty() || any_busy()) {
     if (g_stop_signal.load()) {
       store.reset_running(spec.name);

@@ -34,15 +34,34 @@ MpiCoordinatorLink::MpiCoordinatorLink(const GroupLayout& layout, std::vector<st
     : leaders_(layout.leaders), parked_(layout.parked), names_(std::move(group_names)) {}
 
 void MpiCoordinatorLink::send(int group, MessageKind kind, const std::string& payload) {
-  MPI_Send(payload.data(), static_cast<int>(payload.size()), MPI_CHAR, leaders_.at(group), static_cast<int>(kind),
-           MPI_COMM_WORLD);
+  complete_sends(false);
+  pending_.push_back(PendingSend{payload, MPI_REQUEST_NULL});
+  PendingSend& p = pending_.back();
+  MPI_Isend(p.payload.data(), static_cast<int>(p.payload.size()), MPI_CHAR, leaders_.at(group),
+            static_cast<int>(kind), MPI_COMM_WORLD, &p.request);
 }
+
+void MpiCoordinatorLink::complete_sends(bool wait) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    int done = 0;
+    if (wait) {
+      Backoff backoff(5);
+      while (MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), !done) backoff.wait();
+    } else {
+      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
+    }
+    it = done ? pending_.erase(it) : std::next(it);
+  }
+}
+
+MpiCoordinatorLink::~MpiCoordinatorLink() { complete_sends(true); }
 
 void MpiCoordinatorLink::stop_parked() {
   for (int r : parked_) MPI_Send(nullptr, 0, MPI_CHAR, r, static_cast<int>(MessageKind::Stop), MPI_COMM_WORLD);
 }
 
 std::optional<Message> MpiCoordinatorLink::poll() {
+  complete_sends(false);
   int flag = 0;
   MPI_Status status;
   MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
@@ -59,7 +78,7 @@ std::optional<Message> MpiCoordinatorLink::poll() {
 }
 
 Message MpiWorkerLink::receive() {
-  Backoff backoff;
+  Backoff backoff(10);
   int flag = 0;
   MPI_Status status;
   for (;;) {

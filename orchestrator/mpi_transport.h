@@ -4,6 +4,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <list>
 #include <vector>
 
 #include "transport.h"
@@ -42,8 +43,17 @@ class MpiCoordinatorLink : public CoordinatorLink {
   void send(int group, MessageKind kind, const std::string& payload) override;
   std::optional<Message> poll() override;
   void stop_parked();  // releases ranks that belong to no group
+  ~MpiCoordinatorLink() override;
 
  private:
+  // Sends are non-blocking: a job's config can exceed the eager limit, and a blocking send would
+  // then spin (sched_yield) until the idle leader's next poll picks it up.
+  struct PendingSend {
+    std::string payload;
+    MPI_Request request;
+  };
+  void complete_sends(bool wait);
+  std::list<PendingSend> pending_;
   std::vector<int> leaders_;
   std::vector<int> parked_;
   std::vector<std::string> names_;

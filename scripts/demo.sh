@@ -25,8 +25,7 @@ else
 fi
 
 echo
-echo "== report"
+echo "== report: the ablation table (mean ± std over seeds, Δ vs baseline, paired t-test)"
 "$BIN" report --db "$DB" --sweep demo --out "$OUT/report"
 echo
-echo "== ablation table (mean ± std over seeds; full report: $OUT/report/report.html)"
-"$BIN" results --db "$DB" --sweep demo --group-by section,variant --format markdown
+echo "open $OUT/report/report.html for the plots; query with: $BIN results --db $DB --sweep demo --help"
