@@ -4,35 +4,19 @@
 #include <algorithm>
 #include <cmath>
 
+#include "metrics_json.h"
+
 namespace ms {
 
 using nlohmann::json;
 
 namespace {
-json to_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},   {"train_loss", m.train_loss}, {"test_loss", m.test_loss},
-          {"test_acc", m.test_acc}, {"test_seq_acc", m.test_seq_acc}, {"lr", m.lr},
-          {"samples_per_s", m.samples_per_s}, {"wall_s", m.wall_s}};
-}
-EpochMetrics metrics_from(const json& j) {
-  EpochMetrics m;
-  m.epoch = j.at("epoch");
-  m.train_loss = j.at("train_loss");
-  m.test_loss = j.at("test_loss");
-  m.test_acc = j.at("test_acc");
-  m.test_seq_acc = j.at("test_seq_acc");
-  m.lr = j.at("lr");
-  m.samples_per_s = j.at("samples_per_s");
-  m.wall_s = j.at("wall_s");
-  return m;
-}
 // NaN/inf are not JSON: a diverged epoch carries them, so encode non-finite doubles as null.
 json finite_or_null(json j) {
   for (auto& v : j)
     if (v.is_number_float() && !std::isfinite(v.get<double>())) v = nullptr;
   return j;
 }
-double number_or_nan(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
 }  // namespace
 
 std::string encode(const Assignment& a) {
@@ -54,18 +38,17 @@ Assignment decode_assignment(const std::string& text) {
 }
 
 std::string encode(const EpochReport& r) {
-  return json{{"job_id", r.job_id}, {"metrics", finite_or_null(to_json(r.metrics))}}.dump();
+  return json{{"job_id", r.job_id}, {"metrics", finite_or_null(json(r.metrics))}}.dump();
 }
 
 EpochReport decode_epoch(const std::string& text) {
   json j = json::parse(text);
-  for (auto& v : j.at("metrics"))
-    if (v.is_null()) v = std::nan("");
+  json& m = j.at("metrics");
+  for (auto& v : m)
+    if (v.is_null()) v = std::nan("");  // back from finite_or_null
   EpochReport r;
   r.job_id = j.at("job_id");
-  json m = j.at("metrics");
-  for (auto it = m.begin(); it != m.end(); ++it) it.value() = number_or_nan(it.value());
-  r.metrics = metrics_from(m);
+  r.metrics = m.get<EpochMetrics>();
   return r;
 }
 

@@ -1,5 +1,6 @@
 // Checkpoint encoding (LibTorch archives) and the framed, atomic file format.
 #include "checkpoint.h"
+#include "metrics_json.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,31 +26,6 @@ uint64_t fnv1a64(const std::string& data) {
   return h;
 }
 
-nlohmann::json metrics_to_json(const std::vector<EpochMetrics>& epochs) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& m : epochs)
-    out.push_back({{"epoch", m.epoch}, {"train_loss", m.train_loss}, {"test_loss", m.test_loss},
-                   {"test_acc", m.test_acc}, {"test_seq_acc", m.test_seq_acc}, {"lr", m.lr},
-                   {"samples_per_s", m.samples_per_s}, {"wall_s", m.wall_s}});
-  return out;
-}
-
-std::vector<EpochMetrics> metrics_from_json(const nlohmann::json& j) {
-  std::vector<EpochMetrics> out;
-  for (const auto& e : j) {
-    EpochMetrics m;
-    m.epoch = e.at("epoch");
-    m.train_loss = e.at("train_loss");
-    m.test_loss = e.at("test_loss");
-    m.test_acc = e.at("test_acc");
-    m.test_seq_acc = e.at("test_seq_acc");
-    m.lr = e.at("lr");
-    m.samples_per_s = e.at("samples_per_s");
-    m.wall_s = e.at("wall_s");
-    out.push_back(m);
-  }
-  return out;
-}
 
 void write_all(int fd, const char* data, size_t n, const std::string& path) {
   while (n > 0) {
@@ -109,7 +85,7 @@ std::string encode_checkpoint(torch::nn::Module& model, torch::optim::Optimizer&
   optimizer.save(opt);
   archive.write("optimizer", opt);
   archive.write("epoch", torch::tensor(state.epoch, torch::kInt64));
-  archive.write("metrics", c10::IValue(metrics_to_json(state.epochs).dump()));
+  archive.write("metrics", c10::IValue(nlohmann::json(state.epochs).dump()));
   archive.write("job_key", c10::IValue(state.job_key));
   std::ostringstream out;
   archive.save_to(out);
@@ -143,7 +119,7 @@ CheckpointState decode_checkpoint(const std::string& bytes, torch::nn::Module& m
   c10::IValue metrics, key;
   archive.read("metrics", metrics);
   archive.read("job_key", key);
-  state.epochs = metrics_from_json(nlohmann::json::parse(metrics.toStringRef()));
+  state.epochs = nlohmann::json::parse(metrics.toStringRef()).get<std::vector<EpochMetrics>>();
   state.job_key = key.toStringRef();
   return state;
 }

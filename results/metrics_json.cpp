@@ -1,0 +1,23 @@
+// EpochMetrics <-> JSON (see metrics_json.h).
+#include "metrics_json.h"
+
+namespace ms {
+
+void to_json(nlohmann::json& j, const EpochMetrics& m) {
+  j = {{"epoch", m.epoch},   {"train_loss", m.train_loss}, {"test_loss", m.test_loss},
+       {"test_acc", m.test_acc}, {"test_seq_acc", m.test_seq_acc}, {"lr", m.lr},
+       {"samples_per_s", m.samples_per_s}, {"wall_s", m.wall_s}};
+}
+
+void from_json(const nlohmann::json& j, EpochMetrics& m) {
+  m.epoch = j.at("epoch");
+  m.train_loss = j.at("train_loss");
+  m.test_loss = j.at("test_loss");
+  m.test_acc = j.at("test_acc");
+  m.test_seq_acc = j.at("test_seq_acc");
+  m.lr = j.at("lr");
+  m.samples_per_s = j.at("samples_per_s");
+  m.wall_s = j.at("wall_s");
+}
+
+}  // namespace ms
