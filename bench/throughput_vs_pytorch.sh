@@ -7,9 +7,11 @@
 # collected. Prints each run, then per (model, threads) the medians and the ratio.
 #   usage: bench/throughput_vs_pytorch.sh [REPEATS=3] [THREADS="2 1"] [MODELS="demo issue4"]
 #          [BUILD=build] [EPOCHS=3]
-# metasweep's training commands run libgomp with OMP_WAIT_POLICY=passive unless the variable is
-# set; the Python side inherits the caller's environment. Export OMP_WAIT_POLICY=passive (or
-# active) before running to give both sides the same policy.
+# OpenMP spinning: metasweep's training commands run libgomp with GOMP_SPINCOUNT=10000 unless
+# OMP_WAIT_POLICY or GOMP_SPINCOUNT is set (cli/main.cpp); the Python side inherits the caller's
+# environment, where libgomp spins 300k iterations by default. SAME_OMP=1 exports
+# GOMP_SPINCOUNT=10000 for both sides (framework against framework); SAME_OMP=0 (default) gives
+# each side its own default (what a user gets).
 # Needs python3-torch (INSTALL_EXTRAS=1 scripts/install-deps.sh); /usr/bin/python3 is used
 # explicitly because a python3 earlier on PATH may lack torch.
 set -euo pipefail
@@ -19,6 +21,7 @@ MODELS=${3:-"demo issue4"}
 BIN=${4:-build}/metasweep
 EPOCHS=${5:-3}
 PY=/usr/bin/python3
+if [[ ${SAME_OMP:-0} == 1 && -z ${OMP_WAIT_POLICY:-} ]]; then export GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000}; fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/metasweep-tvp-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -58,6 +61,7 @@ YAML
 done
 
 echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# OpenMP environment: OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset} (metasweep sets GOMP_SPINCOUNT=10000 when both are unset)"
 : > "$WORK/results.tsv"
 for rep in $(seq 1 "$REPEATS"); do
   for m in $MODELS; do

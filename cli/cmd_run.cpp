@@ -31,11 +31,15 @@ namespace {
 
 const char* kUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
-    "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh]\n\n"
+    "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh]\n"
+    "                     [--cuda-graphs auto|on|off]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
     "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
-    "command resumes: finished jobs are skipped, interrupted ones continue from their checkpoints.";
+    "command resumes: finished jobs are skipped, interrupted ones continue from their checkpoints.\n"
+    "--cuda-graphs: on a GPU, run forward + backward of each full batch as one replayed CUDA graph\n"
+    "(auto: for models under 20M parameters; on: any model; off: eager). On CPU it has no effect\n"
+    "(`on` says so in one note on stderr).";
 
 void on_signal(int sig) { g_stop_signal.store(sig); }
 
@@ -60,7 +64,7 @@ void share_setup_status(int& code) {
 
 int cmd_run(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("run options");
-  std::string sweep_file, db_path, device = "auto", checkpoint_dir;
+  std::string sweep_file, db_path, device = "auto", checkpoint_dir, cuda_graphs = "auto";
   int ranks_per_job = 1, max_retries = 2;
   double job_timeout = 0;
   bool verbose = false;
@@ -72,12 +76,15 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
       "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
       "fresh", po::bool_switch(), "start the sweep over: forget its results and checkpoints")(
-      "verbose,v", po::bool_switch(&verbose), "per-epoch lines from every job");
+      "verbose,v", po::bool_switch(&verbose), "per-epoch lines from every job")(
+      "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
+      "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
   check_choice("device", device, {"auto", "cpu", "cuda"});
+  check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (ranks_per_job < 1) throw UsageError("--ranks-per-job must be at least 1");
   if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
@@ -96,7 +103,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     MPI_Bcast(buf, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, MPI_COMM_WORLD);
     rank0_host = buf;
   }
-  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), verbose};
+  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), verbose,
+                        cuda_graphs};
 
   if (mpi.size() == 1) {  // one process: coordinator here, one worker on a thread
     auto store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
@@ -168,6 +176,9 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       store.reset();
       std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
       std::fflush(stderr);
+      // Open MPI 5's I/O forwarding drops what a rank wrote just before MPI_Abort tears the job
+      // down; a moment's pause lets the line reach the user's terminal (Open MPI 4 needs none).
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       mpi.abort(130);
     }
     link.stop_parked();

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "communicator.h"
+#include "cuda_graph_step.h"
 #include "device.h"
 #include "errors.h"
 #include "job.h"
@@ -27,13 +28,17 @@ namespace {
 
 const char* kUsage =
     "usage: metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE]\n"
-    "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n\n"
+    "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n"
+    "                       [--cuda-graphs auto|on|off]\n\n"
     "Trains one job of a sweep: --job takes an id (a unique prefix is enough, see `metasweep plan`),\n"
     "--variant a variant label (with --seed, default the sweep's first seed). Under `mpirun -np K`\n"
     "the K ranks train it data-parallel (task.batch_size is the global batch). With --db the job and\n"
     "its epochs are recorded like `run` does. With --checkpoint-dir it checkpoints every epoch and a\n"
     "second invocation resumes. Intra-op threads default to cores / ranks on the node; mpirun binds\n"
-    "ranks to one core each by default, so pass `--bind-to none` when giving a rank several threads.";
+    "ranks to one core each by default, so pass `--bind-to none` when giving a rank several threads.\n"
+    "--cuda-graphs: on a GPU, run forward + backward of each full batch as one replayed CUDA graph\n"
+    "(auto: for models under 20M parameters; on: any model; off: eager). On CPU it has no effect\n"
+    "(`on` says so in one note on stderr).";
 
 const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const std::string& variant,
                       const std::optional<int64_t>& seed) {
@@ -76,7 +81,7 @@ void print_epoch(const EpochMetrics& m, int64_t epochs) {
 
 int cmd_train(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("train options");
-  std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir;
+  std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir, cuda_graphs = "auto";
   int threads = 0;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
       "job", po::value(&job_id), "job id (or a unique prefix)")("variant", po::value(&variant), "variant label")(
@@ -84,12 +89,15 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       "db", po::value(&db_path), "record the job in this results database")(
       "device", po::value(&device_spec)->default_value("auto"), "auto | cpu | cuda")(
       "checkpoint-dir", po::value(&checkpoint_dir), "checkpoint every epoch here; resume from it")(
-      "threads", po::value(&threads)->default_value(0), "intra-op threads per rank (0: cores / ranks on node)");
+      "threads", po::value(&threads)->default_value(0), "intra-op threads per rank (0: cores / ranks on node)")(
+      "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
+      "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
+  check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
   if (threads < 0) throw UsageError("--threads must be >= 0");
   std::optional<int64_t> seed;
@@ -113,6 +121,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
                 job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
                 mpi.size(), threads);
     std::fflush(stdout);
+    const std::string note = cuda_graphs_note(cuda_graphs, device);
+    if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
     if (!db_path.empty()) {
       store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
       store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
@@ -124,6 +134,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   train.device = device;
   train.comm = comm.get();
   train.threads = threads;
+  train.cuda_graphs = cuda_graphs;
   if (!checkpoint_dir.empty()) train.checkpoint_path = checkpoint_dir + "/" + job.id + ".ckpt";
   train.on_epoch = [&](const EpochMetrics& m) {
     print_epoch(m, epochs);

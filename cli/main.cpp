@@ -27,14 +27,17 @@ commands:
   report               write the ablation report (markdown, HTML with plots, LaTeX)
 )";
 
-// libgomp's worker threads spin after every parallel region unless OMP_WAIT_POLICY=passive;
-// on a node whose cores are shared by several ranks (or anything else) the spinning threads
-// steal the cores the others need (measured: 662 -> 49 samples/s on a busy 2-core machine,
-// 725 with passive waiting). libgomp reads the variable when it is loaded, before main, so a
-// training command that finds it unset sets it and re-executes itself once.
-void ensure_passive_openmp_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY")) return;
-  setenv("OMP_WAIT_POLICY", "passive", 1);
+// libgomp's worker threads spin after every parallel region before they sleep: for 300k
+// iterations by default, forever with OMP_WAIT_POLICY=active, not at all with passive. On a
+// core shared with other ranks or programs the long spin steals the cores the others need;
+// not spinning at all costs a futex wake-up per region. Measured on this 2-core machine, demo
+// model, 2 threads (samples/s): idle: default 3382, active 3430, passive 1872, spin 10k 3518;
+// with two busy processes beside it: default 271, passive 1348, spin 10k 1552. So a training
+// command that finds neither variable set sets GOMP_SPINCOUNT=10000 (about 10 us) and
+// re-executes itself once: libgomp reads its variables when it is loaded, before main.
+void ensure_short_openmp_spin(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  setenv("GOMP_SPINCOUNT", "10000", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
 }
 
@@ -61,7 +64,7 @@ int main(int argc, char** argv) {
     if (command == "results") return ms::cli::cmd_results(args);
     if (command == "report") return ms::cli::cmd_report(args);
     if (command == "run" || command == "train") {
-      ensure_passive_openmp_wait(argv);
+      ensure_short_openmp_spin(argv);
       ms::MpiEnvironment mpi(&argc, &argv);
       try {
         return command == "run" ? ms::cli::cmd_run(args, mpi) : ms::cli::cmd_train(args, mpi);

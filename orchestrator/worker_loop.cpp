@@ -4,9 +4,11 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "communicator.h"
+#include "cuda_graph_step.h"
 #include "device.h"
 #include "mpi_transport.h"
 #include "protocol.h"
@@ -49,6 +51,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     options.timeout_s = a.timeout_s;
     options.verbose = settings.verbose;
     options.threads = settings.threads;
+    options.cuda_graphs = settings.cuda_graphs;
     if (link)
       options.on_epoch = [&](const EpochMetrics& m) { link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m})); };
     const TrainOutcome outcome = train_job(a.config, a.seed, options);
@@ -76,6 +79,10 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
 void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings) {
   const torch::Device device = pick_device(settings.device, settings.local_rank);
   check_distinct_gpus(group, device);
+  if (link) {  // once per group: --cuda-graphs on where it cannot apply
+    const std::string note = cuda_graphs_note(settings.cuda_graphs, device);
+    if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
+  }
   std::unique_ptr<Communicator> comm;
   int group_size = 1;
   if (group != MPI_COMM_NULL) MPI_Comm_size(group, &group_size);

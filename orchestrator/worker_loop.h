@@ -15,6 +15,7 @@ struct WorkerSettings {
   int local_rank = 0;           // picks the GPU on CUDA
   int threads = 0;              // LibTorch intra-op threads (0: leave as is)
   bool verbose = false;         // per-epoch lines from the trainer
+  std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
 };
 
 // link: the leader's link to the coordinator (nullptr on non-leader ranks of a group).

@@ -4,47 +4,71 @@
 #
 #   scripts/gpu-build.sh fetch   # here (with network): download the .deb files into .gpu-debs/
 #   scripts/gpu-build.sh build   # there: unpack them into .gpu-prefix/, configure, build build-gpu/
+#   scripts/gpu-build.sh env     # there, after build: print the exports that run build-gpu/metasweep
 #
 # The .deb files are unpacked with `dpkg -x` into a private prefix (never into /), and CMake
-# is pointed at it with CMAKE_PREFIX_PATH, at PyTorch's CMake config with Torch_DIR, and at
-# NCCL under the CUDA toolkit or PyTorch's nvidia-nccl wheel. Tests: `ctest -L gpu`.
+# is pointed at it with CMAKE_PREFIX_PATH, at PyTorch's CMake config (python3's
+# torch.utils.cmake_prefix_path, or TORCH_CMAKE_PREFIX=DIR), and at NCCL (NCCL_HOME=DIR, else
+# PyTorch's nvidia-nccl wheel, else the CUDA toolkit). The relocated Open MPI finds its files
+# through OPAL_PREFIX. Tests: `cd build-gpu && ctest -L gpu --output-on-failure`.
+#
+# Environment: CUDA_ARCH (default 90, Hopper), JOBS (default nproc), BUILD_DIR (default build-gpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBS=.gpu-debs
 PREFIX=$PWD/.gpu-prefix
+BUILD_DIR=${BUILD_DIR:-build-gpu}
 
-packages=(libyaml-cpp-dev libyaml-cpp0.7 libboost-program-options-dev libboost-program-options1.74.0
-          libboost1.74-dev libsqlite3-dev libsqlite3-0 nlohmann-json3-dev
+# Headers, CMake configs and the shared libraries they need at run time (apt-get download does
+# not follow dependencies, so the closure beyond the C/C++ runtime is listed by hand).
+packages=(libyaml-cpp-dev libyaml-cpp0.7
+          libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 libboost1.74-dev
+          libsqlite3-dev libsqlite3-0 nlohmann-json3-dev libssl-dev libssl3
           libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libpmix2 libevent-2.1-7 libevent-core-2.1-7
-          libevent-pthreads-2.1-7 libhwloc15 libfabric1 libucx0 libibverbs1 librdmacm1 libpsm2-2 libnl-3-200
-          libnl-route-3-200 libxnvctrl0 libltdl7 libnuma1 libmunge2 libgtest-dev)
+          libevent-pthreads-2.1-7 libhwloc15 libfabric1 libucx0 libibverbs1 librdmacm1 libpsm2-2 libpsm-infinipath1
+          libnl-3-200 libnl-route-3-200 libxnvctrl0 libltdl7 libnuma1 libmunge2 ibverbs-providers
+          libgtest-dev googletest)
+
+prefix_env() {
+  echo "export PATH=$PREFIX/usr/bin:\$PATH"
+  echo "export LD_LIBRARY_PATH=$PREFIX/usr/lib/x86_64-linux-gnu:$PREFIX/usr/lib/x86_64-linux-gnu/openmpi/lib:\${LD_LIBRARY_PATH:-}"
+  echo "export OPAL_PREFIX=$PREFIX/usr"  # Open MPI's relocation variable: its components, help files, wrapper data
+  echo "export OMPI_MCA_plm_rsh_agent="  # single-node runs need no ssh
+}
 
 case "${1:-}" in
   fetch)
     mkdir -p "$DEBS"
-    grep -qx "/$DEBS/" .git/info/exclude 2>/dev/null || echo "/$DEBS/" >> .git/info/exclude
+    exclude=$(git rev-parse --git-path info/exclude 2>/dev/null || true)
+    if [[ -n $exclude ]]; then
+      mkdir -p "$(dirname "$exclude")"
+      grep -qx "/$DEBS/" "$exclude" 2>/dev/null || echo "/$DEBS/" >> "$exclude"
+    fi
     (cd "$DEBS" && apt-get download "${packages[@]}")
-    echo "downloaded $(ls "$DEBS" | wc -l) packages into $DEBS (carry it to the GPU machine)"
+    echo "downloaded $(ls "$DEBS" | wc -l) packages ($(du -sh "$DEBS" | cut -f1)) into $DEBS: carry it to the GPU machine"
     ;;
   build)
+    [[ -d $DEBS ]] || { echo "gpu-build: $DEBS/ is missing: run 'scripts/gpu-build.sh fetch' where apt works and carry it" >&2; exit 2; }
+    torch_cmake=${TORCH_CMAKE_PREFIX:-$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')}
+    nccl_home=${NCCL_HOME:-$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null || true)}
     mkdir -p "$PREFIX"
     for f in "$DEBS"/*.deb; do dpkg -x "$f" "$PREFIX"; done
-    export PATH=$PREFIX/usr/bin:$PATH
-    export LD_LIBRARY_PATH=$PREFIX/usr/lib/x86_64-linux-gnu:$PREFIX/usr/lib/x86_64-linux-gnu/openmpi/lib:${LD_LIBRARY_PATH:-}
-    export OPAL_PREFIX=$PREFIX/usr/lib/x86_64-linux-gnu/openmpi   # relocated Open MPI finds its components
-    torch_cmake=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-    nccl_home=$(python3 -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__))' 2>/dev/null || true)
-    cmake -S . -B build-gpu -G Ninja \
+    eval "$(prefix_env)"
+    # Debian's mpicxx wrapper data names /usr paths; with OPAL_PREFIX it reads the prefix's own.
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$PREFIX/usr;$PREFIX/usr/lib/x86_64-linux-gnu/cmake;$torch_cmake" \
       -DMPI_CXX_COMPILER="$PREFIX/usr/bin/mpicxx" \
-      -DMPI_HOME="$PREFIX/usr/lib/x86_64-linux-gnu/openmpi" \
+      -DMPIEXEC_EXECUTABLE="$PREFIX/usr/bin/mpirun" \
       ${nccl_home:+-DNCCL_HOME=$nccl_home} \
-      -DCMAKE_CUDA_ARCHITECTURES=90
-    cmake --build build-gpu -j "$(nproc)"
-    echo "built build-gpu/metasweep; run: (cd build-gpu && ctest -L gpu --output-on-failure)"
+      -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-90}"
+    cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}"
+    echo "built $BUILD_DIR/metasweep. Before running it: eval \"\$(scripts/gpu-build.sh env)\"; GPU tests: (cd $BUILD_DIR && ctest -L gpu --output-on-failure)"
+    ;;
+  env)
+    prefix_env
     ;;
   *)
-    echo "usage: scripts/gpu-build.sh fetch|build" >&2
+    echo "usage: scripts/gpu-build.sh fetch|build|env" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,6 @@
 // Checkpoint encoding (LibTorch archives) and the framed, atomic file format.
 #include "checkpoint.h"
+#include "fnv1a.h"
 #include "metrics_json.h"
 
 #include <fcntl.h>
@@ -19,13 +20,6 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'S', 'C', 'K', 'P', 'T', '0', '1'};
 constexpr size_t kHeader = 8 + 8 + 8;  // magic, payload length, checksum
-
-uint64_t fnv1a64(const std::string& data) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
-
 
 void write_all(int fd, const char* data, size_t n, const std::string& path) {
   while (n > 0) {

@@ -47,7 +47,7 @@ void check_one_rank_per_gpu(MPI_Comm comm, int rank, const torch::Device& device
   mine.index = device.index();
   int size = 1;
   MPI_Comm_size(comm, &size);
-  std::vector<Slot> all(size_t(size));
+  std::vector<Slot> all(static_cast<size_t>(size));
   MPI_Allgather(&mine, sizeof(Slot), MPI_BYTE, all.data(), sizeof(Slot), MPI_BYTE, comm);
   for (int i = 0; i < size; ++i)
     if (i != rank && all[size_t(i)].index == mine.index && std::strcmp(all[size_t(i)].host, mine.host) == 0)

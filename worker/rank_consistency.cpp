@@ -1,21 +1,12 @@
 // Fingerprints and their cross-rank comparison (see rank_consistency.h).
 #include "rank_consistency.h"
+#include "fnv1a.h"
 
 #include <cstdio>
 
 namespace ms {
 
 namespace {
-
-constexpr uint64_t kFnvOffset = 1469598103934665603ULL;
-constexpr uint64_t kFnvPrime = 1099511628211ULL;
-
-void fnv(uint64_t& h, const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
-}
-
-void fnv(uint64_t& h, const std::string& s) { fnv(h, s.data(), s.size()); }
 
 std::string hex(uint64_t v) {
   char buf[17];
@@ -26,14 +17,14 @@ std::string hex(uint64_t v) {
 }  // namespace
 
 uint64_t structure_fingerprint(const nlohmann::json& config, int64_t seed, const torch::nn::Module& model) {
-  uint64_t h = kFnvOffset;
-  fnv(h, config.dump());
-  fnv(h, &seed, sizeof seed);
+  uint64_t h = kFnv1aOffset;
+  fnv1a_update(h, config.dump());
+  fnv1a_update(h, &seed, sizeof seed);
   auto add = [&](const std::string& name, const torch::Tensor& t) {
-    fnv(h, name);
-    for (int64_t d : t.sizes()) fnv(h, &d, sizeof d);
+    fnv1a_update(h, name);
+    for (int64_t d : t.sizes()) fnv1a_update(h, &d, sizeof d);
     const int dtype = static_cast<int>(t.scalar_type());
-    fnv(h, &dtype, sizeof dtype);
+    fnv1a_update(h, &dtype, sizeof dtype);
   };
   for (const auto& p : model.named_parameters()) add(p.key(), p.value());
   for (const auto& b : model.named_buffers()) add(b.key(), b.value());
@@ -41,11 +32,11 @@ uint64_t structure_fingerprint(const nlohmann::json& config, int64_t seed, const
 }
 
 uint64_t parameter_fingerprint(const torch::nn::Module& model) {
-  uint64_t h = kFnvOffset;
+  uint64_t h = kFnv1aOffset;
   for (const auto& p : model.named_parameters()) {
     const torch::Tensor t = p.value().detach().to(torch::kCPU).contiguous();
-    fnv(h, p.key());
-    fnv(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+    fnv1a_update(h, p.key());
+    fnv1a_update(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
   }
   return h;
 }

@@ -1,7 +1,8 @@
 // The training loop of one job on one rank (see trainer.h for the data-parallel contract).
 // Hot path: batches are index_select'ed from device-resident tensors, the loss is summed on
 // the device and read back only every kCheckEvery steps (divergence + timeout check, one
-// small all-reduce) and once per epoch (metrics).
+// small all-reduce) and once per epoch (metrics). On CUDA, forward + loss + backward of small
+// models run as one replayed CUDA graph (cuda_graph_step.h, TrainOptions::cuda_graphs).
 #include "trainer.h"
 #include "json_get.h"
 
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "checkpoint.h"
+#include "cuda_graph_step.h"
 #include "data_loader.h"
 #include "dataset.h"
 #include "device.h"
@@ -191,6 +193,14 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   }
   outcome.epochs = state.epochs;
 
+  // Built after any checkpoint reload: a graph captures the parameters as they are when it is
+  // first replayed, and the optimizer step it leaves out updates them in place.
+  int64_t trainable = 0;
+  for (const auto& p : params) trainable += p.numel();
+  std::unique_ptr<GraphedTrainStep> graphed;
+  if (use_cuda_graphs(options.cuda_graphs, device, trainable))
+    graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
+
   auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(device);
   for (int64_t epoch = state.epoch + 1; epoch <= epochs; ++epoch) {
     const auto epoch_start = Clock::now();
@@ -205,8 +215,14 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     for (int64_t step = 0; step < steps; ++step) {
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
-      optimizer->zero_grad();
-      if (loader.batch(step, x, y)) {
+      const bool have_batch = loader.batch(step, x, y);
+      const bool replay = have_batch && graphed && graphed->accepts(x, y);
+      if (!replay) optimizer->zero_grad();  // a replay sets every gradient itself
+      if (replay) {
+        loss_sum += graphed->run(x, y);
+        terms += y.numel();
+        outcome.cuda_graphs = true;
+      } else if (have_batch) {
         torch::Tensor batch_loss;
         {
           AutocastScope autocast(bf16, device);

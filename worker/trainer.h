@@ -39,6 +39,10 @@ struct TrainOptions {
   std::function<void(const EpochMetrics&)> on_epoch;  // group rank 0, after each epoch (reduced metrics)
   bool verbose = false;          // a progress line per epoch on stderr (group rank 0)
   int threads = 0;               // LibTorch intra-op threads; 0: leave as is
+  // CUDA graphs for the forward + loss + backward of full-size batches (cuda_graph_step.h):
+  // "auto" (on CUDA, for models under kGraphAutoMaxParams trainable parameters), "on" (every
+  // model on CUDA; ignored on CPU, which has no graphs) or "off".
+  std::string cuda_graphs = "auto";
 };
 
 struct TrainOutcome {
@@ -47,6 +51,7 @@ struct TrainOutcome {
   std::string message;                 // why it diverged, checkpoint problems found, ...
   int64_t resumed_from_epoch = 0;      // epochs restored from a checkpoint (0: fresh start)
   int64_t diverged_epoch = 0;          // the epoch whose loss became NaN/inf (0: none)
+  bool cuda_graphs = false;            // the training steps ran as a replayed CUDA graph
 };
 
 using ModelFactory = std::function<std::shared_ptr<ModelImpl>(const nlohmann::json& config)>;

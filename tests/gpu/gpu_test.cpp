@@ -1,15 +1,19 @@
 // GPU suite (CTest label gpu): every token mixer gives the same numbers on CPU and CUDA, a bf16
-// autocast training step runs and stays finite, and a single-rank NCCL group all-reduces. Each
-// test skips cleanly on a machine without CUDA (the CPU CI machine) or without NCCL compiled in.
+// autocast training step runs and stays finite, a single-rank NCCL group all-reduces, and the
+// CUDA-graph training step gives the eager step's loss and gradients (and a job the same loss
+// curve with graphs on and off). Each test skips cleanly on a machine without CUDA (the CPU CI
+// machine) or without NCCL / CUDA graphs compiled in.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
 #include "communicator.h"
+#include "cuda_graph_step.h"
 #include "model.h"
 #include "model_cost.h"
 #include "override.h"
 #include "resolve.h"
 #include "trainer.h"
+#include "trainer_loss.h"
 
 namespace ms {
 namespace {
@@ -17,16 +21,18 @@ namespace {
 #define SKIP_WITHOUT_CUDA() \
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"
 
-nlohmann::json small_config(const std::string& mixer, const std::string& precision = "fp32") {
+nlohmann::json small_config(const std::string& mixer, const std::string& precision = "fp32",
+                            const std::string& norm = "group1", int64_t epochs = 1) {
   Overrides o = {{"task.dataset", "synthetic-images", {}}, {"task.image_size", 16, {}},
                  {"task.train_size", 64, {}},          {"task.test_size", 32, {}},
-                 {"task.epochs", 1, {}},               {"task.batch_size", 32, {}},
+                 {"task.epochs", epochs, {}},          {"task.batch_size", 32, {}},
                  {"task.precision", precision, {}},    {"model.depths", nlohmann::json::array({1, 1}), {}},
                  {"model.dims", nlohmann::json::array({16, 32}), {}}, {"model.head_dim", 8, {}},
                  {"model.drop_path", 0.0, {}},         {"model.mixers", mixer, {}}};
   o.push_back({"model.stem.kernel", 3, {}});
   o.push_back({"model.stem.stride", 2, {}});
   o.push_back({"model.stem.padding", 1, {}});
+  o.push_back({"model.norm", norm, {}});
   return resolve_config("gpu.yaml", {&o}, model_catalog(), Mark{});
 }
 
@@ -76,6 +82,82 @@ TEST(Gpu, NcclSingleRankGroupAllReduces) {
   }
   MPI_Finalize();
 #endif
+}
+
+#define SKIP_WITHOUT_CUDA_GRAPHS()                                                  \
+  SKIP_WITHOUT_CUDA();                                                            \
+  if (!cuda_graphs_compiled()) GTEST_SKIP() << "built without CUDA graph support"
+
+// The graphed step against the eager one on two different batches of one model: same loss, same
+// gradients (so the static inputs are refilled and the graph really replays).
+TEST(Gpu, GraphedStepMatchesTheEagerStep) {
+  SKIP_WITHOUT_CUDA_GRAPHS();
+  const torch::Device cuda(torch::kCUDA, 0);
+  for (const char* norm : {"group1", "batchnorm"}) {
+    SCOPED_TRACE(norm);
+    torch::manual_seed(0);
+    auto model = build_model(small_config("attention", "fp32", norm));
+    model->to(cuda);
+    model->train();
+    std::vector<torch::Tensor> params;
+    for (auto& p : model->parameters())
+      if (p.requires_grad()) params.push_back(p);
+    const double smoothing = 0.1, scale = 1.0 / 8;
+    GraphedTrainStep graphed(*model, params, cuda, false, smoothing, scale);
+    EXPECT_FALSE(graphed.captured());
+    for (int batch = 0; batch < 3; ++batch) {
+      SCOPED_TRACE(batch);
+      const auto x = torch::randn({8, 3, 16, 16}, torch::TensorOptions().device(cuda));
+      const auto y = torch::randint(0, 10, {8}, torch::TensorOptions().dtype(torch::kLong).device(cuda));
+      for (auto& p : params) p.mutable_grad() = torch::Tensor();
+      const auto eager_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+      (eager_loss * scale).backward();
+      std::vector<torch::Tensor> eager_grads;
+      for (auto& p : params) eager_grads.push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
+
+      ASSERT_TRUE(graphed.accepts(x, y));
+      const auto loss = graphed.run(x, y).clone();
+      EXPECT_TRUE(graphed.captured());
+      EXPECT_TRUE(torch::allclose(loss.cpu(), eager_loss.detach().cpu(), 1e-5, 1e-6))
+          << loss.item<double>() << " vs " << eager_loss.item<double>();
+      for (size_t i = 0; i < params.size(); ++i) {
+        ASSERT_EQ(params[i].grad().defined(), eager_grads[i].defined()) << "parameter " << i;
+        if (eager_grads[i].defined())
+          EXPECT_TRUE(torch::allclose(params[i].grad().cpu(), eager_grads[i].cpu(), 1e-4, 1e-6)) << "parameter " << i;
+      }
+    }
+    const auto other = torch::randn({4, 3, 16, 16}, torch::TensorOptions().device(cuda));
+    EXPECT_FALSE(graphed.accepts(other, torch::zeros({4}, torch::TensorOptions().dtype(torch::kLong).device(cuda))));
+  }
+}
+
+// A job trained with graphs follows the eager loss curve from the same seed (drop_path 0;
+// only the order of floating-point atomics may differ).
+TEST(Gpu, JobWithGraphsOnMatchesGraphsOff) {
+  SKIP_WITHOUT_CUDA_GRAPHS();
+  struct Case { const char* mixer; const char* precision; const char* norm; };
+  for (const Case& c : {Case{"pool", "fp32", "group1"}, Case{"attention", "fp32", "batchnorm"},
+                        Case{"attention", "bf16", "layernorm"}}) {
+    SCOPED_TRACE(std::string(c.mixer) + " " + c.precision + " " + c.norm);
+    const auto config = small_config(c.mixer, c.precision, c.norm, 3);
+    TrainOptions options;
+    options.device = torch::Device(torch::kCUDA, 0);
+    options.cuda_graphs = "off";
+    const TrainOutcome off = train_job(config, 0, options);
+    options.cuda_graphs = "on";
+    const TrainOutcome on = train_job(config, 0, options);
+    ASSERT_EQ(off.status, JobStatus::Done) << off.message;
+    ASSERT_EQ(on.status, JobStatus::Done) << on.message;
+    EXPECT_FALSE(off.cuda_graphs);
+    EXPECT_TRUE(on.cuda_graphs);
+    ASSERT_EQ(on.epochs.size(), 3u);
+    ASSERT_EQ(off.epochs.size(), 3u);
+    const double tol = std::string(c.precision) == "bf16" ? 2e-2 : 1e-3;
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_NEAR(on.epochs[i].train_loss, off.epochs[i].train_loss, tol * off.epochs[i].train_loss) << "epoch " << i + 1;
+      EXPECT_NEAR(on.epochs[i].test_loss, off.epochs[i].test_loss, tol * off.epochs[i].test_loss) << "epoch " << i + 1;
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Hostile command lines through the real binary (DESIGN.md §3): unknown subcommands and flags,
 // wrong flag types, negative/huge/non-finite values, missing and malformed sweep files, malformed
-// --where expressions, unknown --format/--device values. Each must give exactly one line on stderr,
+// --where expressions, unknown --format/--device/--cuda-graphs values. Each must give exactly one line on stderr,
 // exit status 2, and leave the database untouched: a missing one is not created (nor its lock
 // file or checkpoint folder), an existing one keeps its exact bytes.
 #include <gtest/gtest.h>
@@ -123,6 +123,9 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       {{"results", "--db", "{OLD}", "--format", "xml"}, "--format 'xml'"},
       {{"train", "{SWEEP}", "--variant", "baseline", "--seed", "abc"}, "seed"},
       {{"train", "{SWEEP}", "--variant", "baseline", "--device", "gpu0"}, "--device"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--cuda-graphs", "maybe"}, "--cuda-graphs 'maybe': expected one of auto, on, off"},
+      {{"run", "{SWEEP}", "--db", "{OLD}", "--cuda-graphs", ""}, "--cuda-graphs"},
+      {{"train", "{SWEEP}", "--variant", "baseline", "--cuda-graphs", "ON"}, "--cuda-graphs 'ON'"},
   };
   for (const auto& c : cases) expect_rejected(c);
 }

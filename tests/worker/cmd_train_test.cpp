@@ -1,6 +1,7 @@
 // `metasweep train` end to end (the real binary): job selection errors exit 2 with the
 // available labels; a tiny job trains, prints its epochs and is recorded with --db; a second
-// invocation with the same --checkpoint-dir resumes instead of starting over.
+// invocation with the same --checkpoint-dir resumes instead of starting over; --cuda-graphs on
+// a CPU is a one-line note and trains as off.
 #include <gtest/gtest.h>
 
 #include "test_support.h"
@@ -57,6 +58,30 @@ TEST(CmdTrain, TrainsRecordsAndResumes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("resumed from the checkpoint of epoch 2"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("epoch 1/2"), std::string::npos) << r.out;
+}
+
+// The epoch lines without their timing columns.
+std::string epoch_numbers(const std::string& out) {
+  std::string kept;
+  for (size_t at = out.find("epoch "); at != std::string::npos; at = out.find("epoch ", at + 1)) {
+    const size_t end = out.find("  lr ", at);
+    if (end == std::string::npos) break;
+    kept += out.substr(at, end - at) + "\n";
+  }
+  return kept;
+}
+
+TEST(CmdTrain, CudaGraphsOnACpuIsANoteAndTrainsAsOff) {
+  test::TempDir dir;
+  dir.write("s.yaml", kSweep);
+  const auto off = test::run_command(train(dir, "--variant baseline --cuda-graphs off"));
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.err.find("cuda-graphs"), std::string::npos) << off.err;
+  const auto on = test::run_command(train(dir, "--variant baseline --cuda-graphs on"));
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_NE(on.err.find("note: --cuda-graphs on has no effect on cpu"), std::string::npos) << on.err;
+  EXPECT_FALSE(epoch_numbers(off.out).empty()) << off.out;
+  EXPECT_EQ(epoch_numbers(on.out), epoch_numbers(off.out));
 }
 
 }  // namespace
