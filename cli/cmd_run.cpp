@@ -176,9 +176,6 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       store.reset();
       std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
       std::fflush(stderr);
-      // Open MPI 5's I/O forwarding drops what a rank wrote just before MPI_Abort tears the job
-      // down; a moment's pause lets the line reach the user's terminal (Open MPI 4 needs none).
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       mpi.abort(130);
     }
     link.stop_parked();

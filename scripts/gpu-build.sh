@@ -53,6 +53,8 @@ case "${1:-}" in
     nccl_home=${NCCL_HOME:-$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null || true)}
     mkdir -p "$PREFIX"
     for f in "$DEBS"/*.deb; do dpkg -x "$f" "$PREFIX"; done
+    # Debian names its Open MPI tools through /etc/alternatives, which dpkg -x does not set up.
+    for tool in mpicxx mpirun mpiexec; do ln -sfn "$tool.openmpi" "$PREFIX/usr/bin/$tool"; done
     eval "$(prefix_env)"
     # Debian's mpicxx wrapper data names /usr paths; with OPAL_PREFIX it reads the prefix's own.
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
