@@ -6,7 +6,7 @@ source "$(dirname "$0")/common.sh"
 cat > "$WORK/sweep.yaml" <<YAML
 name: first
 base:
-  task: {dataset: fashion-mnist, train_subset: 1024, test_subset: 128, epochs: 6, batch_size: 64}
+  task: {dataset: fashion-mnist, train_subset: 1024, test_subset: 128, epochs: 30, batch_size: 64}
   model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
 seeds: [0, 1]
 YAML
@@ -47,7 +47,7 @@ timeout 20 "$BIN" status --db "$DB" > "$WORK/status" 2>&1 || { cat "$WORK/status
 
 wait $pid || { cat "$WORK/err1"; fail "the first run failed"; }
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" = 2 ] || fail "first run: not every job done"
-[ "$(sqlite3 "$DB" "select count(*) from epochs")" = 12 ] || fail "first run: expected 12 epoch rows"
+[ "$(sqlite3 "$DB" "select count(*) from epochs")" = 60 ] || fail "first run: expected 60 epoch rows"
 [ "$(sqlite3 "$DB" "select count(*) from sweeps where name='second'")" = 0 ] || fail "the refused sweep was registered"
 [ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed"
 # The lock is released with the first run: a later run may open the database again.

@@ -5,7 +5,7 @@ source "$(dirname "$0")/common.sh"
 cat > "$WORK/sweep.yaml" <<YAML
 name: terminated
 base:
-  task: {dataset: fashion-mnist, train_subset: 1024, test_subset: 256, epochs: 3, batch_size: 64}
+  task: {dataset: fashion-mnist, train_subset: 2048, test_subset: 256, epochs: 12, batch_size: 64}
   model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
 seeds: [0, 1]
 YAML
@@ -17,6 +17,9 @@ for _ in $(seq 1 600); do
   [ "${n:-0}" -ge 1 ] && break
   sleep 0.1
 done
+# 2 jobs x 12 epochs: the sweep is far from done when the signal comes, even on a fast machine.
+done_before=$(sqlite3 "$DB" "select count(*) from jobs where status='done'" 2>/dev/null || echo 0)
+[ "$done_before" -lt 2 ] || fail "the sweep finished before the signal could be sent"
 kill -TERM $pid
 set +e
 wait $pid
