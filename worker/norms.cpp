@@ -38,8 +38,12 @@ torch::Tensor NormImpl::forward(const torch::Tensor& x) {
     case Kind::BatchNorm:
       return batch_->forward(x);
     case Kind::LayerNorm: {
-      auto var_mean = torch::var_mean(x, {1}, /*unbiased=*/false, /*keepdim=*/true);
-      return torch::addcmul(bias_, (x - std::get<1>(var_mean)) * torch::rsqrt(std::get<0>(var_mean) + eps_), weight_);
+      // Over the channels (dim 1) via the native layer_norm on a channels-last view: its fused
+      // kernel and backward beat var_mean + elementwise ops over the strided dim 1 3.6-4.5x
+      // (fwd+bwd, 1 thread, 128x32x14x14 .. 128x192x2x2), the copy back to NCHW included.
+      const int64_t channels = x.size(1);
+      auto y = torch::layer_norm(x.movedim(1, -1), {channels}, weight_.view({channels}), bias_.view({channels}), eps_);
+      return y.movedim(-1, 1).contiguous();
     }
     case Kind::RmsNorm:
       return x * torch::rsqrt(x.square().mean(1, /*keepdim=*/true) + eps_) * weight_;

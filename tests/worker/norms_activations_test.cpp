@@ -21,6 +21,39 @@ TEST(Norm, LayerNormAndRmsNormWorkPerPosition) {
   EXPECT_TRUE(torch::allclose(ln.narrow(3, 0, 4), ln2.narrow(3, 0, 4), 1e-5, 1e-6));
 }
 
+// The layer norm runs the native kernel on a channels-last view; it must equal the formula
+// over dim 1 (weight and bias per channel), in value and in every gradient, for 4-d and 3-d input.
+TEST(Norm, LayerNormMatchesTheFormulaAndItsGradients) {
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{3, 6, 4, 5}, {2, 6, 7}}) {
+    auto norm = Norm("layernorm", 6);
+    {
+      torch::NoGradGuard no_grad;
+      norm->named_parameters()["weight"].normal_();
+      norm->named_parameters()["bias"].normal_();
+    }
+    auto w = norm->named_parameters()["weight"], b = norm->named_parameters()["bias"];
+    std::vector<int64_t> pshape(shape.size(), 1);
+    pshape[1] = 6;
+    auto x = (torch::randn(shape) * 2 + 0.5).requires_grad_(true);
+    auto xr = x.detach().clone().requires_grad_(true);
+    auto wr = w.detach().clone().view(pshape).requires_grad_(true);
+    auto br = b.detach().clone().view(pshape).requires_grad_(true);
+    auto mean = xr.mean(1, true);
+    auto var = (xr - mean).square().mean(1, true);
+    auto ref = (xr - mean) / torch::sqrt(var + 1e-5) * wr + br;
+    auto y = norm->forward(x);
+    ASSERT_EQ(y.sizes(), x.sizes());
+    EXPECT_TRUE(y.is_contiguous());
+    EXPECT_TRUE(torch::allclose(y, ref, 1e-4, 1e-5));
+    auto g = torch::randn(shape);
+    (y * g).sum().backward();
+    (ref * g).sum().backward();
+    EXPECT_TRUE(torch::allclose(x.grad(), xr.grad(), 1e-3, 1e-4));
+    EXPECT_TRUE(torch::allclose(w.grad().view(-1), wr.grad().view(-1), 1e-3, 1e-4));
+    EXPECT_TRUE(torch::allclose(b.grad().view(-1), br.grad().view(-1), 1e-3, 1e-4));
+  }
+}
+
 TEST(Norm, Group1NormalisesWholeExample) {
   auto x = torch::randn({2, 8, 3, 5}) * 3 + 1;
   auto y = Norm("group1", 8)->forward(x);
