@@ -2,7 +2,8 @@
 // `mpirun -np K`: bytes/s for float buffers of 1..64 MB (algorithm bandwidth = bytes / time;
 // bus bandwidth = algbw × 2(K-1)/K, the ring's traffic per rank), then the fraction of a
 // data-parallel training step of a sweep variant spent in the bucketer's all-reduce (each rank
-// trains batch/K examples; comm time includes waiting for the slower rank).
+// trains batch/K examples; comm time includes waiting for the slower rank), with the parameters
+// packed into FlatParameters' buffers (as the trainer has them) and per tensor, side by side.
 //   usage: mpirun --oversubscribe --bind-to none -np 2 allreduce_bench [--threads N]
 //          [--sweep FILE --variant LABEL] [--batch GLOBAL] [--steps S]
 #include <mpi.h>
@@ -61,18 +62,33 @@ int main(int argc, char** argv) {
                     alg * 2.0 * (size - 1) / size / 1e9);
     }
     if (!sweep.empty()) {
+      // Both parameter layouts, interleaved in rounds so that machine noise hits them alike.
       const auto config = ms::bench::variant_config(sweep, variant);
-      ms::bench::StepHarness harness(config, batch / size, comm.get());
-      ms::bench::StepTimes warm, t;
-      for (int i = 0; i < 5; ++i) harness.step(warm);
-      comm->barrier();
-      for (int i = 0; i < steps; ++i) harness.step(t);
+      ms::bench::StepHarness per_tensor(config, batch / size, comm.get(), /*packed=*/false);
+      ms::bench::StepHarness packed(config, batch / size, comm.get(), /*packed=*/true);
+      ms::bench::StepTimes warm, t[2];
+      for (int i = 0; i < 5; ++i) {
+        per_tensor.step(warm);
+        packed.step(warm);
+      }
+      constexpr int kRounds = 5;
+      for (int r = 0; r < kRounds; ++r)
+        for (int which = 0; which < 2; ++which) {
+          comm->barrier();
+          for (int i = 0; i < steps / kRounds; ++i) (which ? packed : per_tensor).step(t[which]);
+        }
+      const int n = steps / kRounds * kRounds;
+      for (int which = 0; which < 2; ++which)
+        if (root)
+          std::printf("%s / %s, global batch %lld over %d ranks, %s: step %.2f ms = forward %.2f + backward %.2f + "
+                      "all-reduce %.2f + optimizer %.2f; communication %.1f%% of the step\n",
+                      sweep.c_str(), variant.c_str(), (long long)batch, size,
+                      which ? "packed parameters" : "per-tensor parameters", t[which].total() / n * 1e3,
+                      t[which].forward_s / n * 1e3, t[which].backward_s / n * 1e3, t[which].comm_s / n * 1e3,
+                      t[which].step_s / n * 1e3, 100.0 * t[which].comm_s / t[which].total());
       if (root)
-        std::printf("%s / %s, global batch %lld over %d ranks: step %.2f ms = forward %.2f + backward %.2f + "
-                    "all-reduce %.2f + optimizer %.2f; communication %.1f%% of the step\n",
-                    sweep.c_str(), variant.c_str(), (long long)batch, size, t.total() / steps * 1e3,
-                    t.forward_s / steps * 1e3, t.backward_s / steps * 1e3, t.comm_s / steps * 1e3,
-                    t.step_s / steps * 1e3, 100.0 * t.comm_s / t.total());
+        std::printf("packed / per-tensor: whole step %.3fx, all-reduce + optimizer %.3fx as fast\n",
+                    t[0].total() / t[1].total(), (t[0].comm_s + t[0].step_s) / (t[1].comm_s + t[1].step_s));
     }
   }
   MPI_Finalize();

@@ -19,16 +19,22 @@ nlohmann::json variant_config(const std::string& sweep_file, const std::string& 
   throw std::runtime_error(sweep_file + ": no variant '" + variant + "'");
 }
 
-StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm) {
+StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm, bool packed) {
   const auto& task = config.at("task");
   const int64_t side = task.at("image_size"), channels = task.at("channels"), classes = task.at("num_classes");
   torch::manual_seed(0);
   model_ = build_model(config);
   model_->train();
-  optimizer_ = make_optimizer(task.at("optimizer"), *model_);
   std::vector<torch::Tensor> params;
   for (auto& p : model_->parameters())
     if (p.requires_grad()) params.push_back(p);
+  if (packed) {
+    flat_ = std::make_unique<FlatParameters>(params);
+    optimizer_ = make_optimizer(task.at("optimizer"), flat_->decaying(), flat_->others());
+    params = flat_->buffers();
+  } else {
+    optimizer_ = make_optimizer(task.at("optimizer"), *model_);
+  }
   if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(params, *comm);
   x_ = torch::randn({batch, channels, side, side});
   y_ = torch::randint(0, classes, {batch}, torch::kInt64);
@@ -44,7 +50,10 @@ void StepHarness::step(StepTimes& times) {
     return s;
   };
   auto t = Clock::now();
-  optimizer_->zero_grad();
+  if (flat_)
+    flat_->zero_grad();
+  else
+    optimizer_->zero_grad();
   auto loss = smoothed_cross_entropy_sum(model_->forward(x_), y_, 0.1) * loss_scale_;
   times.forward_s += lap(t);
   loss.backward();

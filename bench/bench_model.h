@@ -9,6 +9,7 @@
 #include <string>
 
 #include "communicator.h"
+#include "flat_parameters.h"
 #include "grad_bucketer.h"
 #include "model.h"
 
@@ -24,13 +25,15 @@ struct StepTimes {
 
 class StepHarness {
  public:
-  // batch: examples on this rank; comm: null for one rank.
-  StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm = nullptr);
+  // batch: examples on this rank; comm: null for one rank. packed: parameters and gradients in
+  // FlatParameters' group buffers, as the trainer has them; false: the stock per-tensor path.
+  StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm = nullptr, bool packed = true);
   // One training step; adds each phase's wall time to `times`.
   void step(StepTimes& times);
 
  private:
   std::shared_ptr<ModelImpl> model_;
+  std::unique_ptr<FlatParameters> flat_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<GradBucketer> bucketer_;
   torch::Tensor x_, y_;

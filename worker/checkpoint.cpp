@@ -105,7 +105,13 @@ CheckpointState decode_checkpoint(const std::string& bytes, torch::nn::Module& m
   for (const auto& b : model.named_buffers()) restore("b/" + b.key(), b.value(), true);
   torch::serialize::InputArchive opt;
   archive.read("optimizer", opt);
-  optimizer.load(opt);
+  try {
+    optimizer.load(opt);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(std::string("checkpoint's optimizer state does not fit this optimizer (") +
+                             e.what_without_backtrace() +
+                             "): it was written for another parameter layout, e.g. by an older metasweep");
+  }
   CheckpointState state;
   torch::Tensor epoch;
   archive.read("epoch", epoch);

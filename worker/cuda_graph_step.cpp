@@ -145,6 +145,10 @@ struct GraphedTrainStep::Impl {
   std::unique_ptr<at::cuda::CUDAGraph> graph;
   torch::Tensor static_x, static_y, static_loss;
   std::vector<torch::Tensor> static_grads;
+  // Each parameter's .grad as it was at construction (views of FlatParameters' gradient
+  // buffers), or undefined. A defined one is filled by the graph itself (the copies are
+  // captured with the step) and stays the parameter's .grad.
+  std::vector<torch::Tensor> grad_dest;
 
   // Forward, loss and gradients of the static batch on the current stream, as the eager step.
   torch::Tensor step(std::vector<torch::Tensor>& grads) {
@@ -155,6 +159,14 @@ struct GraphedTrainStep::Impl {
     }
     grads = torch::autograd::grad({loss * loss_scale}, params, /*grad_outputs=*/{}, /*retain_graph=*/false,
                                   /*create_graph=*/false, /*allow_unused=*/true);
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < grad_dest.size(); ++i) {
+      if (!grad_dest[i].defined()) continue;
+      if (grads[i].defined())
+        grad_dest[i].copy_(grads[i]);
+      else
+        grad_dest[i].zero_();
+    }
     return loss.detach();
   }
 
@@ -194,7 +206,10 @@ GraphedTrainStep::GraphedTrainStep(ModelImpl& model, std::vector<torch::Tensor> 
                                    bool bf16, double smoothing, double loss_scale) {
   if (!device.is_cuda()) throw std::invalid_argument("GraphedTrainStep needs a CUDA device, not " + device.str());
   const torch::Device dev = device.has_index() ? device : torch::Device(torch::kCUDA, c10::cuda::current_device());
-  impl_.reset(new Impl{model, std::move(params), dev, bf16, smoothing, loss_scale, nullptr, {}, {}, {}, {}});
+  std::vector<torch::Tensor> grad_dest;
+  for (const auto& p : params) grad_dest.push_back(p.grad());
+  impl_.reset(new Impl{model, std::move(params), dev, bf16, smoothing, loss_scale, nullptr, {}, {}, {}, {},
+                       std::move(grad_dest)});
 }
 
 GraphedTrainStep::~GraphedTrainStep() = default;
@@ -219,7 +234,8 @@ torch::Tensor GraphedTrainStep::run(const torch::Tensor& x, const torch::Tensor&
   s.static_y.copy_(y);
   if (!s.graph) s.capture();
   s.graph->replay();
-  for (size_t i = 0; i < s.params.size(); ++i) s.params[i].mutable_grad() = s.static_grads[i];
+  for (size_t i = 0; i < s.params.size(); ++i)
+    if (!s.grad_dest[i].defined()) s.params[i].mutable_grad() = s.static_grads[i];
   return s.static_loss;
 }
 

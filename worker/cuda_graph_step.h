@@ -8,8 +8,10 @@
 // from the pool (cuDNN/cuBLAS handles, cuFFT plans and lazily built caches are made outside the
 // capture), model buffers (BatchNorm running statistics) and the CUDA generator restored after
 // them, a device sync, then capture on the side stream with autocast's cast cache off. Inputs are
-// copied into static tensors before each replay; the gradients are static tensors of the graph's
-// private memory pool that each replay overwrites and that become the parameters' .grad.
+// copied into static tensors before each replay. A parameter whose .grad is defined when the
+// step is built (a view of FlatParameters' gradient buffer, as the trainer sets up) gets its
+// gradient copied there by the graph itself; otherwise its .grad becomes a static tensor of the
+// graph's private memory pool that each replay overwrites.
 // Stochastic depth draws from the CUDA generator's graph-safe philox path.
 //
 // A build without a CUDA LibTorch (METASWEEP_HAVE_CUDA undefined) still has every declaration
@@ -40,8 +42,8 @@ std::string cuda_graphs_note(const std::string& mode, const torch::Device& devic
 
 class GraphedTrainStep {
  public:
-  // model: on a CUDA device, in training mode when run. params: its trainable parameters, whose
-  // .grad is set to the graph's gradients after each run. The step computes
+  // model: on a CUDA device, in training mode when run. params: its trainable parameters; each
+  // run leaves their gradients in their .grad (see above). The step computes
   // loss = smoothed_cross_entropy_sum(model(x), y, smoothing) (under bf16 autocast when bf16)
   // and the gradient of loss * loss_scale, like the trainer's eager step.
   GraphedTrainStep(ModelImpl& model, std::vector<torch::Tensor> params, const torch::Device& device, bool bf16,

@@ -38,6 +38,14 @@ GradBucketer::GradBucketer(const std::vector<torch::Tensor>& params, Communicato
 void GradBucketer::all_reduce(double scale) {
   torch::NoGradGuard no_grad;
   for (auto& b : buckets_) {
+    // A bucket of one tensor whose gradient is already contiguous (a FlatParameters buffer)
+    // is reduced where it lies.
+    if (b.params.size() == 1 && b.params[0].grad().defined() && b.params[0].grad().is_contiguous()) {
+      torch::Tensor g = b.params[0].grad();
+      comm_.all_reduce_sum(g);
+      if (scale != 1.0) g.mul_(scale);
+      continue;
+    }
     for (size_t i = 0; i < b.params.size(); ++i) {
       const torch::Tensor& g = b.params[i].grad();
       if (g.defined())

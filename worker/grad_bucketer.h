@@ -1,6 +1,7 @@
 // Bucketed gradient all-reduce (the PyTorch-DDP / Horovod tensor-fusion idea): parameters
 // are grouped into ~25 MB flat buffers allocated once; each step copies the gradients in,
-// all-reduces each bucket with one call, scales, and copies them back.
+// all-reduces each bucket with one call, scales, and copies them back. A bucket holding a
+// single tensor with a contiguous gradient (FlatParameters' buffers) is reduced in place.
 #pragma once
 #include <torch/torch.h>
 

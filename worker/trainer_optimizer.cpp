@@ -1,19 +1,17 @@
 // Optimizer construction from config.
 #include "trainer_optimizer.h"
+#include "flat_parameters.h"
 #include "json_get.h"
 
 #include <stdexcept>
 
 namespace ms {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg,
+                                                        const std::vector<torch::Tensor>& decay,
+                                                        const std::vector<torch::Tensor>& no_decay) {
   const std::string name = get_or<std::string>(cfg, "name", "adamw");
   const double lr = get_or<double>(cfg, "lr", 1e-3), wd = get_or<double>(cfg, "weight_decay", 0.0);
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model.parameters()) {
-    if (!p.requires_grad()) continue;
-    (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  }
   auto groups = [&](auto make_options) {
     std::vector<torch::optim::OptimizerParamGroup> g;
     if (!decay.empty()) g.emplace_back(decay, make_options(wd));
@@ -38,6 +36,13 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cf
     }), torch::optim::SGDOptions(lr));
   }
   throw std::runtime_error("unknown task.optimizer.name '" + name + "': expected one of adamw, adam, sgd");
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model.parameters())
+    if (p.requires_grad()) (decays(p) ? decay : no_decay).push_back(p);
+  return make_optimizer(cfg, decay, no_decay);
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

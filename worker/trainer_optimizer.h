@@ -5,11 +5,18 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace ms {
 
-// `optimizer` is the resolved task.optimizer object. Frozen parameters are left out.
+// `optimizer` is the resolved task.optimizer object; `decaying` get its weight decay, `others`
+// none (either may be empty). Used with the group buffers of FlatParameters by the trainer.
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer,
+                                                        const std::vector<torch::Tensor>& decaying,
+                                                        const std::vector<torch::Tensor>& others);
+
+// The same over a model's trainable parameters as they are (split by decays(); frozen ones left out).
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer, torch::nn::Module& model);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);

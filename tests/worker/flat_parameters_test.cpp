@@ -1,0 +1,170 @@
+// FlatParameters: packing keeps every parameter's values, names and shapes; parameters and
+// gradients become views of the group buffers; training through the buffers with each optimizer
+// gives the per-tensor optimizer's parameters; checkpoints of a packed model stay their size.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "checkpoint.h"
+#include "flat_parameters.h"
+#include "model.h"
+#include "model_test_util.h"
+#include "trainer_loss.h"
+#include "trainer_optimizer.h"
+
+namespace ms {
+namespace {
+
+nlohmann::json tiny_model(test::KeyValues extra = {}) {
+  test::KeyValues kv = {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1},
+                        {"task.num_classes", 4}, {"model.depths", {1, 1}}, {"model.dims", {8, 16}},
+                        {"model.mixers", {"pool", "attention"}}, {"model.head_dim", 8}, {"model.drop_path", 0.0},
+                        {"model.stem.kernel", 3}, {"model.stem.stride", 2}, {"model.stem.padding", 1}};
+  kv.insert(kv.end(), extra.begin(), extra.end());
+  return test::make_config(kv);
+}
+
+std::vector<torch::Tensor> trainable(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : m.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+bool inside(const torch::Tensor& view, const torch::Tensor& buffer) {
+  const auto* begin = buffer.data_ptr<float>();
+  const auto* p = view.data_ptr<float>();
+  return p >= begin && p + view.numel() <= begin + buffer.numel();
+}
+
+TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
+  torch::manual_seed(3);
+  auto model = build_model(tiny_model());
+  std::vector<std::pair<std::string, torch::Tensor>> before;
+  for (const auto& p : model->named_parameters()) before.emplace_back(p.key(), p.value().detach().clone());
+  const auto params = trainable(*model);
+  ASSERT_TRUE(FlatParameters::can_pack(params));
+  FlatParameters flat(params);
+
+  int64_t total = 0;
+  for (const auto& p : params) total += p.numel();
+  EXPECT_EQ(flat.numel(), total);
+  ASSERT_EQ(flat.decaying().size(), 1u);
+  ASSERT_EQ(flat.others().size(), 1u);
+  const auto named = model->named_parameters();
+  ASSERT_EQ(named.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    const torch::Tensor& p = named[before[i].first];
+    EXPECT_TRUE(torch::equal(p, before[i].second)) << before[i].first;
+    EXPECT_TRUE(p.requires_grad()) << before[i].first;
+    const torch::Tensor buffer = decays(p) ? flat.decaying()[0] : flat.others()[0];
+    EXPECT_TRUE(inside(p, buffer)) << before[i].first << " is not a view of its group buffer";
+    ASSERT_TRUE(p.grad().defined()) << before[i].first;
+    EXPECT_TRUE(inside(p.grad(), buffer.grad())) << before[i].first << "'s gradient is not in the buffer";
+  }
+
+  // Backward accumulates into the buffers; zero_grad clears them and keeps the views.
+  auto x = torch::randn({4, 1, 8, 8});
+  auto y = torch::randint(0, 4, {4}, torch::kInt64);
+  smoothed_cross_entropy_sum(model->forward(x), y, 0.0).backward();
+  EXPECT_GT(flat.decaying()[0].grad().abs().sum().item<double>(), 0.0);
+  EXPECT_GT(flat.others()[0].grad().abs().sum().item<double>(), 0.0);
+  flat.zero_grad();
+  for (const auto& p : params) {
+    EXPECT_TRUE(inside(p.grad(), decays(p) ? flat.decaying()[0].grad() : flat.others()[0].grad()));
+    EXPECT_EQ(p.grad().abs().sum().item<double>(), 0.0);
+  }
+  EXPECT_FALSE(FlatParameters::can_pack({}));
+  EXPECT_FALSE(FlatParameters::can_pack({torch::zeros({2}), torch::zeros({2}, torch::kDouble).requires_grad_()}));
+}
+
+// Five steps through the buffers against five steps of the stock per-tensor optimizer.
+void expect_same_training(const nlohmann::json& optimizer_cfg) {
+  const auto config = tiny_model();
+  torch::manual_seed(5);
+  auto plain = build_model(config);
+  torch::manual_seed(5);
+  auto packed = build_model(config);
+  auto plain_opt = make_optimizer(optimizer_cfg, *plain);
+  const auto packed_params = trainable(*packed);
+  FlatParameters flat(packed_params);
+  auto packed_opt = make_optimizer(optimizer_cfg, flat.decaying(), flat.others());
+  torch::manual_seed(9);
+  for (int step = 0; step < 5; ++step) {
+    auto x = torch::randn({6, 1, 8, 8});
+    auto y = torch::randint(0, 4, {6}, torch::kInt64);
+    plain_opt->zero_grad();
+    flat.zero_grad();
+    smoothed_cross_entropy_sum(plain->forward(x), y, 0.1).backward();
+    smoothed_cross_entropy_sum(packed->forward(x), y, 0.1).backward();
+    plain_opt->step();
+    packed_opt->step();
+  }
+  const auto a = plain->named_parameters(), b = packed->named_parameters();
+  double moved = 0;
+  for (const auto& p : a) {
+    EXPECT_TRUE(torch::allclose(p.value(), b[p.key()], 1e-5, 1e-6))
+        << optimizer_cfg.dump() << " " << p.key() << " differs by "
+        << (p.value() - b[p.key()]).abs().max().item<double>();
+    if (p.value().grad().defined()) moved += p.value().grad().abs().sum().item<double>();
+  }
+  EXPECT_GT(moved, 0.0);
+}
+
+TEST(FlatParameters, TrainsLikeThePerTensorOptimizers) {
+  expect_same_training({{"name", "adamw"}, {"lr", 1e-2}, {"weight_decay", 0.05}});
+  expect_same_training({{"name", "adam"}, {"lr", 1e-2}, {"weight_decay", 0.01}});
+  expect_same_training({{"name", "sgd"}, {"lr", 5e-2}, {"momentum", 0.9}, {"nesterov", true}, {"weight_decay", 1e-3}});
+}
+
+TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
+  const auto config = tiny_model();
+  const nlohmann::json opt_cfg = {{"name", "adamw"}, {"lr", 1e-2}, {"weight_decay", 0.05}};
+  torch::manual_seed(1);
+  auto plain = build_model(config);
+  auto plain_opt = make_optimizer(opt_cfg, *plain);
+  torch::manual_seed(1);
+  auto packed = build_model(config);
+  FlatParameters flat(trainable(*packed));
+  auto packed_opt = make_optimizer(opt_cfg, flat.decaying(), flat.others());
+  auto x = torch::randn({4, 1, 8, 8});
+  auto y = torch::randint(0, 4, {4}, torch::kInt64);
+  smoothed_cross_entropy_sum(plain->forward(x), y, 0.0).backward();
+  smoothed_cross_entropy_sum(packed->forward(x), y, 0.0).backward();
+  plain_opt->step();
+  packed_opt->step();
+  CheckpointState state;
+  const std::string plain_bytes = encode_checkpoint(*plain, *plain_opt, state);
+  const std::string packed_bytes = encode_checkpoint(*packed, *packed_opt, state);
+  // Each view is written once, not with the whole buffer behind it.
+  EXPECT_LT(double(packed_bytes.size()), 1.25 * double(plain_bytes.size()))
+      << packed_bytes.size() << " vs " << plain_bytes.size() << " bytes";
+
+  torch::manual_seed(2);  // other initial values, overwritten by the checkpoint
+  auto restored = build_model(config);
+  FlatParameters restored_flat(trainable(*restored));
+  auto restored_opt = make_optimizer(opt_cfg, restored_flat.decaying(), restored_flat.others());
+  decode_checkpoint(packed_bytes, *restored, *restored_opt);
+  for (const auto& p : packed->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), restored->named_parameters()[p.key()])) << p.key();
+  // The same optimizer state: one more identical step keeps them equal.
+  for (auto* pair : {&flat, &restored_flat}) pair->zero_grad();
+  smoothed_cross_entropy_sum(packed->forward(x), y, 0.0).backward();
+  smoothed_cross_entropy_sum(restored->forward(x), y, 0.0).backward();
+  packed_opt->step();
+  restored_opt->step();
+  EXPECT_TRUE(torch::equal(flat.decaying()[0], restored_flat.decaying()[0]));
+  EXPECT_TRUE(torch::equal(flat.others()[0], restored_flat.others()[0]));
+
+  // A checkpoint of the other layout is refused with a clear message, not loaded halfway.
+  auto unpacked = build_model(config);
+  auto unpacked_opt = make_optimizer(opt_cfg, *unpacked);
+  try {
+    decode_checkpoint(packed_bytes, *unpacked, *unpacked_opt);
+    ADD_FAILURE() << "a packed checkpoint loaded into a per-tensor optimizer";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("another parameter layout"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ms
