@@ -116,6 +116,8 @@ TEST(CoordinatorRetries, ClassifiesTransientErrors) {
   EXPECT_TRUE(is_transient_error("NCCL error in: ..., unhandled cuda error"));
   EXPECT_FALSE(is_transient_error("/data: cannot open train-images-idx3-ubyte"));
   EXPECT_FALSE(is_transient_error("shape mismatch: [8, 16] vs [8, 32]"));
+  EXPECT_FALSE(is_transient_error("CUDA graph capture of the training step failed (--cuda-graphs off trains "
+                                  "eagerly): CUDA error: operation not permitted when stream is capturing"));
 }
 
 }  // namespace
