@@ -8,6 +8,7 @@
 
 #include "communicator.h"
 #include "cuda_graph_step.h"
+#include "flat_parameters.h"
 #include "model.h"
 #include "model_cost.h"
 #include "override.h"
@@ -93,8 +94,11 @@ TEST(Gpu, NcclSingleRankGroupAllReduces) {
 TEST(Gpu, GraphedStepMatchesTheEagerStep) {
   SKIP_WITHOUT_CUDA_GRAPHS();
   const torch::Device cuda(torch::kCUDA, 0);
-  for (const char* norm : {"group1", "batchnorm"}) {
-    SCOPED_TRACE(norm);
+  // packed: gradients are views of FlatParameters' buffer (as the trainer sets it up), which the
+  // graph fills in place; otherwise each .grad becomes a tensor of the graph's pool.
+  for (const auto& [norm, packed] : {std::pair{"group1", false}, std::pair{"batchnorm", false},
+                                     std::pair{"group1", true}}) {
+    SCOPED_TRACE(std::string(norm) + (packed ? " packed" : ""));
     torch::manual_seed(0);
     auto model = build_model(small_config("attention", "fp32", norm));
     model->to(cuda);
@@ -102,6 +106,12 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
     std::vector<torch::Tensor> params;
     for (auto& p : model->parameters())
       if (p.requires_grad()) params.push_back(p);
+    std::unique_ptr<FlatParameters> flat;
+    std::vector<torch::Tensor> grad_views;
+    if (packed) {
+      flat = std::make_unique<FlatParameters>(params);
+      for (auto& p : params) grad_views.push_back(p.grad());
+    }
     const double smoothing = 0.1, scale = 1.0 / 8;
     GraphedTrainStep graphed(*model, params, cuda, false, smoothing, scale);
     EXPECT_FALSE(graphed.captured());
@@ -109,18 +119,27 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
       SCOPED_TRACE(batch);
       const auto x = torch::randn({8, 3, 16, 16}, torch::TensorOptions().device(cuda));
       const auto y = torch::randint(0, 10, {8}, torch::TensorOptions().dtype(torch::kLong).device(cuda));
-      for (auto& p : params) p.mutable_grad() = torch::Tensor();
+      if (flat)
+        flat->zero_grad();
+      else
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();
       const auto eager_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
       (eager_loss * scale).backward();
       std::vector<torch::Tensor> eager_grads;
       for (auto& p : params) eager_grads.push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
 
       ASSERT_TRUE(graphed.accepts(x, y));
+      if (flat) flat->zero_grad();  // the replay must fill the buffer, not find the eager gradients there
       const auto loss = graphed.run(x, y).clone();
       EXPECT_TRUE(graphed.captured());
       EXPECT_TRUE(torch::allclose(loss.cpu(), eager_loss.detach().cpu(), 1e-5, 1e-6))
           << loss.item<double>() << " vs " << eager_loss.item<double>();
       for (size_t i = 0; i < params.size(); ++i) {
+        if (flat) {
+          EXPECT_TRUE(params[i].grad().is_same(grad_views[i])) << "parameter " << i << " lost its buffer view";
+          EXPECT_TRUE(torch::allclose(params[i].grad().cpu(), eager_grads[i].cpu(), 1e-4, 1e-6)) << "parameter " << i;
+          continue;
+        }
         ASSERT_EQ(params[i].grad().defined(), eager_grads[i].defined()) << "parameter " << i;
         if (eager_grads[i].defined())
           EXPECT_TRUE(torch::allclose(params[i].grad().cpu(), eager_grads[i].cpu(), 1e-4, 1e-6)) << "parameter " << i;
