@@ -223,7 +223,7 @@ run_side() {  # run_side MODEL SIDE REP
     metasweep*)
       local graphs=()
       [[ $side == *graphs=* ]] && graphs=(--cuda-graphs "${side#*graphs=}")
-      ms train "$WORK/$m.yaml" --variant baseline --device "$DEVICE" --threads "$THREADS" "${graphs[@]}" > "$log" 2>&1 ;;
+      ms train "$WORK/$m.yaml" --variant baseline --device "$DEVICE" --threads "$THREADS" ${graphs[@]+"${graphs[@]}"} > "$log" 2>&1 ;;
     pytorch*)
       local compile=()
       [[ $side == *compile ]] && compile=(--compile --compile-mode "$COMPILE_MODE")

@@ -72,11 +72,13 @@ JobReport decode_job_report(const std::string& text) {
 bool is_transient_error(const std::string& message) {
   std::string m = message;
   std::transform(m.begin(), m.end(), m.begin(), ::tolower);
-  // A failed CUDA graph capture carries the CUDA error it hit, but capturing again fails
+  // Memory runs short now and then (jobs sharing a GPU), in a graph capture as elsewhere.
+  for (const char* needle : {"out of memory", "can't allocate memory", "cannot allocate memory"})
+    if (m.find(needle) != std::string::npos) return true;
+  // Any other failed CUDA graph capture carries the CUDA error it hit, but capturing again fails
   // the same way: the job fails at once, its message says to train with --cuda-graphs off.
   if (m.find("cuda graph capture") != std::string::npos) return false;
-  for (const char* needle : {"out of memory", "can't allocate memory", "cannot allocate memory", "cuda error",
-                             "nccl", "cudnn", "resource temporarily unavailable"})
+  for (const char* needle : {"cuda error", "nccl", "cudnn", "resource temporarily unavailable"})
     if (m.find(needle) != std::string::npos) return true;
   return false;
 }

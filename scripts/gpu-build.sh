@@ -12,7 +12,8 @@
 # PyTorch's nvidia-nccl wheel, else the CUDA toolkit). The relocated Open MPI finds its files
 # through OPAL_PREFIX. Tests: `cd build-gpu && ctest -L gpu --output-on-failure`.
 #
-# Environment: CUDA_ARCH (default 90, Hopper), JOBS (default nproc), BUILD_DIR (default build-gpu).
+# Environment: JOBS (default nproc), BUILD_DIR (default build-gpu). (metasweep has no CUDA kernels of
+# its own: nothing is compiled for a GPU architecture.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBS=.gpu-debs
@@ -50,6 +51,17 @@ case "${1:-}" in
   build)
     [[ -d $DEBS ]] || { echo "gpu-build: $DEBS/ is missing: run 'scripts/gpu-build.sh fetch' where apt works and carry it" >&2; exit 2; }
     torch_cmake=${TORCH_CMAKE_PREFIX:-$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')}
+    # PyTorch wheels before 2.7 use the pre-C++11 std::string ABI; Debian's yaml-cpp, Boost and
+    # gtest use the new one, and mixing them fails only at link time, minutes in: say so now.
+    abi=$(python3 -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))' 2>/dev/null || echo unknown)
+    if [[ $abi == 0 && -z ${TORCH_CMAKE_PREFIX:-} ]]; then
+      echo "gpu-build: this PyTorch ($(python3 -c 'import torch; print(torch.__version__)')) is built with the old C++ ABI" \
+           "(_GLIBCXX_USE_CXX11_ABI=0), Debian's libraries with the new one: they cannot be linked together." \
+           "Point TORCH_CMAKE_PREFIX at a cxx11-ABI LibTorch (PyTorch >= 2.7, or the libtorch-cxx11-abi zip)." >&2
+      exit 2
+    fi
+    generator=(-G Ninja)
+    command -v ninja > /dev/null || generator=(-G "Unix Makefiles")
     nccl_home=${NCCL_HOME:-$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null || true)}
     mkdir -p "$PREFIX"
     for f in "$DEBS"/*.deb; do dpkg -x "$f" "$PREFIX"; done
@@ -57,12 +69,11 @@ case "${1:-}" in
     for tool in mpicxx mpirun mpiexec; do ln -sfn "$tool.openmpi" "$PREFIX/usr/bin/$tool"; done
     eval "$(prefix_env)"
     # Debian's mpicxx wrapper data names /usr paths; with OPAL_PREFIX it reads the prefix's own.
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$PREFIX/usr;$PREFIX/usr/lib/x86_64-linux-gnu/cmake;$torch_cmake" \
       -DMPI_CXX_COMPILER="$PREFIX/usr/bin/mpicxx" \
       -DMPIEXEC_EXECUTABLE="$PREFIX/usr/bin/mpirun" \
-      ${nccl_home:+-DNCCL_HOME=$nccl_home} \
-      -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-90}"
+      ${nccl_home:+-DNCCL_HOME=$nccl_home}
     cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}"
     echo "built $BUILD_DIR/metasweep. Before running it: eval \"\$(scripts/gpu-build.sh env)\"; GPU tests: (cd $BUILD_DIR && ctest -L gpu --output-on-failure)"
     ;;

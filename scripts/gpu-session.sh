@@ -62,11 +62,16 @@ step() {
 } | tee -a "$SUMMARY"
 
 step build "${BUILD_S:-270}" "$OUT/build.log" scripts/gpu-build.sh build
-if [[ -x $BUILD_DIR/metasweep ]]; then
+if [[ -x $BUILD_DIR/metasweep ]]; then (
+  # The private prefix's libraries only for metasweep's own steps: the benchmark's Python side
+  # keeps the machine's environment (gpu_vs_pytorch.sh applies the prefix to metasweep itself).
   eval "$(scripts/gpu-build.sh env)"
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  step tests "${TESTS_S:-90}" "$OUT/gpu-tests.log" \
-    bash -c "cd '$BUILD_DIR' && ctest -L gpu --output-on-failure && ctest -R 'Trainer|FlatParameters|mpi_train' --output-on-failure"
+  # Both suites run even when the first fails.
+  step tests "${TESTS_S:-90}" "$OUT/gpu-tests.log" bash -c "cd '$BUILD_DIR'
+    ctest -L gpu --output-on-failure; gpu=\$?
+    ctest -R 'Trainer|FlatParameters|mpi_train' --output-on-failure; cpu=\$?
+    exit \$((gpu | cpu))"
   # A real sweep through the orchestrator (sweeps/gpu_smoke.yaml: 6 short bf16 jobs): rank 0
   # coordinates, ranks 1 and 2 train one job each on the one GPU; results in a SQLite file.
   # The database and its checkpoints stay outside OUT (few files may come back); a copy of
@@ -77,7 +82,7 @@ if [[ -x $BUILD_DIR/metasweep ]]; then
       --db '$db' --device cuda --verbose &&
     '$BUILD_DIR/metasweep' results --db '$db' --sweep gpu-smoke --group-by section,variant"
   [[ -f $db ]] && cp "$db" "$OUT/session.db"
-else
+) else
   echo "no $BUILD_DIR/metasweep: tests and train skipped" | tee -a "$SUMMARY"
 fi
 step bench "$DEADLINE_S" "$OUT/bench.log" env LOGS="$OUT/bench-runs" bench/gpu_vs_pytorch.sh "$BUILD_DIR"

@@ -101,8 +101,7 @@ CheckpointState decode_checkpoint(const std::string& bytes, torch::nn::Module& m
       throw std::runtime_error("checkpoint tensor '" + key + "' has the wrong shape for this model");
     target.copy_(loaded);
   };
-  for (const auto& p : model.named_parameters()) restore("p/" + p.key(), p.value(), false);
-  for (const auto& b : model.named_buffers()) restore("b/" + b.key(), b.value(), true);
+  // The optimizer state first: a checkpoint that does not fit it leaves the model untouched.
   torch::serialize::InputArchive opt;
   archive.read("optimizer", opt);
   try {
@@ -112,6 +111,8 @@ CheckpointState decode_checkpoint(const std::string& bytes, torch::nn::Module& m
                              e.what_without_backtrace() +
                              "): it was written for another parameter layout, e.g. by an older metasweep");
   }
+  for (const auto& p : model.named_parameters()) restore("p/" + p.key(), p.value(), false);
+  for (const auto& b : model.named_buffers()) restore("b/" + b.key(), b.value(), true);
   CheckpointState state;
   torch::Tensor epoch;
   archive.read("epoch", epoch);

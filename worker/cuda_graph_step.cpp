@@ -234,8 +234,13 @@ torch::Tensor GraphedTrainStep::run(const torch::Tensor& x, const torch::Tensor&
   s.static_y.copy_(y);
   if (!s.graph) s.capture();
   s.graph->replay();
-  for (size_t i = 0; i < s.params.size(); ++i)
-    if (!s.grad_dest[i].defined()) s.params[i].mutable_grad() = s.static_grads[i];
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    torch::Tensor& grad = s.params[i].mutable_grad();
+    if (!s.grad_dest[i].defined())
+      grad = s.static_grads[i];
+    else if (!grad.is_same(s.grad_dest[i]))  // replaced since (e.g. set to none): the graph fills grad_dest
+      grad = s.grad_dest[i];
+  }
   return s.static_loss;
 }
 

@@ -2,7 +2,8 @@
 // per-step work over "every parameter" is a handful of large operations instead of a few small
 // ones per tensor: the optimizer updates one buffer per parameter group (weights that decay,
 // and the rest), zeroing the gradients is one fill per buffer, gradient clipping takes one norm
-// per buffer and the all-reduce sends the gradient buffer as it is (the idea of apex's
+// per buffer and the all-reduce needs no per-tensor copies (a buffer that fills a bucket alone is
+// reduced where it lies; smaller ones share one bucket and one call) (the idea of apex's
 // multi-tensor apply and of llm.c's single parameter block, with the stock LibTorch optimizers).
 //
 // After packing, each parameter is a view of its group's buffer (same values, shapes and module
@@ -17,8 +18,9 @@
 
 namespace ms {
 
-// Whether weight decay applies to a parameter: weight matrices and kernels (dim >= 2), not
-// biases, norm weights or layer scales.
+// Whether weight decay applies to a parameter: dim >= 2 (weight matrices and kernels, and also
+// the {C,1,1}-shaped norm affines and layer scales of the MetaFormer blocks, as the PyTorch
+// reference decays them); not biases or other 1-d parameters.
 bool decays(const torch::Tensor& param);
 
 class FlatParameters {

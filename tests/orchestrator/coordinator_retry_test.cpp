@@ -118,6 +118,8 @@ TEST(CoordinatorRetries, ClassifiesTransientErrors) {
   EXPECT_FALSE(is_transient_error("shape mismatch: [8, 16] vs [8, 32]"));
   EXPECT_FALSE(is_transient_error("CUDA graph capture of the training step failed (--cuda-graphs off trains "
                                   "eagerly): CUDA error: operation not permitted when stream is capturing"));
+  EXPECT_TRUE(is_transient_error("CUDA graph capture of the training step failed (--cuda-graphs off trains "
+                                 "eagerly): CUDA out of memory. Tried to allocate 2.00 GiB"));
 }
 
 }  // namespace

@@ -155,15 +155,18 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
   EXPECT_TRUE(torch::equal(flat.decaying()[0], restored_flat.decaying()[0]));
   EXPECT_TRUE(torch::equal(flat.others()[0], restored_flat.others()[0]));
 
-  // A checkpoint of the other layout is refused with a clear message, not loaded halfway.
+  // A checkpoint of the other layout is refused with a clear message before the model is touched.
   auto unpacked = build_model(config);
   auto unpacked_opt = make_optimizer(opt_cfg, *unpacked);
+  std::vector<torch::Tensor> untouched;
+  for (const auto& p : unpacked->parameters()) untouched.push_back(p.detach().clone());
   try {
     decode_checkpoint(packed_bytes, *unpacked, *unpacked_opt);
     ADD_FAILURE() << "a packed checkpoint loaded into a per-tensor optimizer";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("another parameter layout"), std::string::npos) << e.what();
   }
+  for (size_t i = 0; i < untouched.size(); ++i) EXPECT_TRUE(torch::equal(unpacked->parameters()[i], untouched[i]));
 }
 
 }  // namespace
