@@ -34,6 +34,7 @@ prefix_env() {
   echo "export PATH=$PREFIX/usr/bin:\$PATH"
   echo "export LD_LIBRARY_PATH=$PREFIX/usr/lib/x86_64-linux-gnu:$PREFIX/usr/lib/x86_64-linux-gnu/openmpi/lib:\${LD_LIBRARY_PATH:-}"
   echo "export OPAL_PREFIX=$PREFIX/usr"  # Open MPI's relocation variable: its components, help files, wrapper data
+  echo "export PMIX_PREFIX=$PREFIX/usr/lib/x86_64-linux-gnu/pmix2"  # the same for Debian's PMIx (its lib/pmix plugins)
   echo "export OMPI_MCA_plm_rsh_agent="  # single-node runs need no ssh
 }
 
