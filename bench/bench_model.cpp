@@ -28,14 +28,8 @@ StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicat
   std::vector<torch::Tensor> params;
   for (auto& p : model_->parameters())
     if (p.requires_grad()) params.push_back(p);
-  if (packed) {
-    flat_ = std::make_unique<FlatParameters>(params);
-    optimizer_ = make_optimizer(task.at("optimizer"), flat_->decaying(), flat_->others());
-    params = flat_->buffers();
-  } else {
-    optimizer_ = make_optimizer(task.at("optimizer"), *model_);
-  }
-  if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(params, *comm);
+  updated_ = make_step_parameters(task.at("optimizer"), *model_, params, packed);
+  if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(updated_.tensors, *comm);
   x_ = torch::randn({batch, channels, side, side});
   y_ = torch::randint(0, classes, {batch}, torch::kInt64);
   loss_scale_ = 1.0 / double(batch * (comm ? comm->size() : 1));
@@ -50,17 +44,14 @@ void StepHarness::step(StepTimes& times) {
     return s;
   };
   auto t = Clock::now();
-  if (flat_)
-    flat_->zero_grad();
-  else
-    optimizer_->zero_grad();
+  updated_.zero_grad();
   auto loss = smoothed_cross_entropy_sum(model_->forward(x_), y_, 0.1) * loss_scale_;
   times.forward_s += lap(t);
   loss.backward();
   times.backward_s += lap(t);
   if (bucketer_) bucketer_->all_reduce(1.0);
   times.comm_s += lap(t);
-  optimizer_->step();
+  updated_.optimizer->step();
   times.step_s += lap(t);
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "communicator.h"
-#include "flat_parameters.h"
+#include "trainer_optimizer.h"
 #include "grad_bucketer.h"
 #include "model.h"
 
@@ -33,8 +33,7 @@ class StepHarness {
 
  private:
   std::shared_ptr<ModelImpl> model_;
-  std::unique_ptr<FlatParameters> flat_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  StepParameters updated_;
   std::unique_ptr<GradBucketer> bucketer_;
   torch::Tensor x_, y_;
   double loss_scale_;

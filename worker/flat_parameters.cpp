@@ -73,7 +73,8 @@ int64_t FlatParameters::numel() const {
 }
 
 void FlatParameters::zero_grad() {
-  for (auto& t : buffers()) t.mutable_grad().zero_();
+  for (torch::Tensor* t : {&decay_, &other_})
+    if (t->defined()) t->mutable_grad().zero_();
 }
 
 }  // namespace ms

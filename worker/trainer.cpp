@@ -21,7 +21,6 @@
 #include "data_loader.h"
 #include "dataset.h"
 #include "device.h"
-#include "flat_parameters.h"
 #include "grad_bucketer.h"
 #include "lr_schedule.h"
 #include "trainer_loss.h"
@@ -162,11 +161,9 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     if (p.requires_grad()) params.push_back(p);
   // Parameters and gradients in group buffers: the optimizer, gradient zeroing, clipping and
   // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
-  std::unique_ptr<FlatParameters> flat;
-  if (FlatParameters::can_pack(params)) flat = std::make_unique<FlatParameters>(params);
-  auto optimizer = flat ? make_optimizer(opt_cfg, flat->decaying(), flat->others()) : make_optimizer(opt_cfg, *model);
-  const std::vector<torch::Tensor> step_params = flat ? flat->buffers() : params;
-  std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(step_params, *comm) : nullptr;
+  StepParameters updated = make_step_parameters(opt_cfg, *model, params);
+  torch::optim::Optimizer* optimizer = updated.optimizer.get();
+  std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(updated.tensors, *comm) : nullptr;
 
   DataLoader loader(data, global_batch, seed, rank, size);
   const int64_t epochs = get_or<int64_t>(task, "epochs", 1), steps = loader.steps_per_epoch();
@@ -223,12 +220,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       set_learning_rate(*optimizer, lr);
       const bool have_batch = loader.batch(step, x, y);
       const bool replay = have_batch && graphed && graphed->accepts(x, y);
-      if (!replay) {  // a replay sets every gradient itself
-        if (flat)
-          flat->zero_grad();
-        else
-          optimizer->zero_grad();
-      }
+      if (!replay) updated.zero_grad();  // a replay sets every gradient itself
       if (replay) {
         loss_sum += graphed->run(x, y);
         terms += y.numel();
@@ -244,7 +236,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
         terms += y.numel();
       }
       if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
-      if (grad_clip > 0) clip_grad_norm(step_params, grad_clip);
+      if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
       optimizer->step();
       if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
         const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;

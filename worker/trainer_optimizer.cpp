@@ -1,6 +1,5 @@
 // Optimizer construction from config.
 #include "trainer_optimizer.h"
-#include "flat_parameters.h"
 #include "json_get.h"
 
 #include <stdexcept>
@@ -43,6 +42,27 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cf
   for (auto& p : model.parameters())
     if (p.requires_grad()) (decays(p) ? decay : no_decay).push_back(p);
   return make_optimizer(cfg, decay, no_decay);
+}
+
+StepParameters make_step_parameters(const nlohmann::json& cfg, torch::nn::Module& model,
+                                    const std::vector<torch::Tensor>& params, bool pack) {
+  StepParameters s;
+  if (pack && FlatParameters::can_pack(params)) {
+    s.flat = std::make_unique<FlatParameters>(params);
+    s.optimizer = make_optimizer(cfg, s.flat->decaying(), s.flat->others());
+    s.tensors = s.flat->buffers();
+  } else {
+    s.optimizer = make_optimizer(cfg, model);
+    s.tensors = params;
+  }
+  return s;
+}
+
+void StepParameters::zero_grad() {
+  if (flat)
+    flat->zero_grad();
+  else
+    optimizer->zero_grad();
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

@@ -8,6 +8,8 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "flat_parameters.h"
+
 namespace ms {
 
 // `optimizer` is the resolved task.optimizer object; `decaying` get its weight decay, `others`
@@ -18,6 +20,20 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& op
 
 // The same over a model's trainable parameters as they are (split by decays(); frozen ones left out).
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer, torch::nn::Module& model);
+
+// What a training step updates, set up once per job: the optimizer over FlatParameters' group
+// buffers when the parameters can be packed (and `pack`), else over the tensors themselves.
+struct StepParameters {
+  std::unique_ptr<FlatParameters> flat;  // null when not packed
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<torch::Tensor> tensors;  // what the all-reduce and clipping work on: buffers or parameters
+  // Zeroes the gradients (FlatParameters::zero_grad when packed: its views must stay in place).
+  void zero_grad();
+};
+
+// `params`: the model's trainable parameters (packing turns them into views of the buffers).
+StepParameters make_step_parameters(const nlohmann::json& optimizer, torch::nn::Module& model,
+                                    const std::vector<torch::Tensor>& params, bool pack = true);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
