@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-mpi test-asan demo fuzz bench clean
+.PHONY: all deps build test test-unit test-mpi test-asan demo fidelity fuzz bench clean
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz:
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
+
+# The fidelity suite (outside CI, ~1-2 h on 2 cores): sweeps/fidelity/ beside the independent
+# PyTorch oracle (bench/kv_oracle.py) and the papers' figures; results recorded in docs/fidelity.md.
+fidelity: build
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || INSTALL_EXTRAS=1 bash scripts/install-deps.sh
+	@bash scripts/fidelity.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

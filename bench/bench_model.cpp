@@ -25,10 +25,7 @@ StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicat
   torch::manual_seed(0);
   model_ = build_model(config);
   model_->train();
-  std::vector<torch::Tensor> params;
-  for (auto& p : model_->parameters())
-    if (p.requires_grad()) params.push_back(p);
-  updated_ = make_step_parameters(task.at("optimizer"), *model_, params, packed);
+  updated_ = make_step_parameters(task.at("optimizer"), *model_, packed);
   if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(updated_.tensors, *comm);
   x_ = torch::randn({batch, channels, side, side});
   y_ = torch::randint(0, classes, {batch}, torch::kInt64);

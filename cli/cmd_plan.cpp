@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 
+#include "advice.h"
 #include "errors.h"
 #include "job.h"
 #include "model_cost.h"
@@ -67,6 +68,7 @@ int cmd_plan(const Args& args) {
 
   const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
   std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep plan: warning: %s\n", line.c_str());
   fill_costs(jobs);
 
   if (format == "json") {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "advice.h"
 #include "coordinator.h"
 #include "errors.h"
 #include "local_transport.h"
@@ -95,6 +96,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   // Every rank validates the sweep, so a bad file ends every rank the same way.
   const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
   std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  if (mpi.rank() == 0)
+    for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep run: warning: %s\n", line.c_str());
 
   std::string rank0_host = mpi.host();
   {

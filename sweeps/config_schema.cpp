@@ -33,7 +33,10 @@ std::vector<KeySpec> make_schema() {
       {"task.batch_size", ValueKind::Int, 128, {}, 1, 1e7, "global batch, split over the ranks of a job"},
       {"task.optimizer.name", ValueKind::Enum, "adamw", {"adamw", "adam", "sgd"}, 0, 0, "optimizer"},
       {"task.optimizer.lr", ValueKind::Float, 1e-3, {}, 0, 1e3, "peak learning rate"},
-      {"task.optimizer.weight_decay", ValueKind::Float, 0.05, {}, 0, 1e3, "weight decay"},
+      {"task.optimizer.weight_decay", ValueKind::Float, 0.05, {}, 0, 1e3,
+       "weight decay on weight matrices and kernels only (never norms, biases, layer scale, positions); "
+       "default per optimizer: adamw 0.05 (decoupled), adam and sgd 0 (PyTorch's defaults; a value "
+       "given for them is L2 through the gradient)"},
       {"task.optimizer.momentum", ValueKind::Float, 0.9, {}, 0, 1, "sgd momentum"},
       {"task.optimizer.nesterov", ValueKind::Bool, false, {}, 0, 0, "sgd nesterov momentum"},
       {"task.optimizer.beta1", ValueKind::Float, 0.9, {}, 0, 1, "adam(w) beta1"},

@@ -63,6 +63,13 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   };
 
   // ---- task ----
+  // Weight decay defaults per optimizer, as their users expect (PyTorch's defaults): adamw 0.05,
+  // decoupled from the gradient; adam and sgd none, because theirs is L2 through the gradient,
+  // which suppresses every branch scaled down by a small layer scale (a token mixer's gradient
+  // is ~layer_scale times the rest, so the L2 pull dominates it). A value the sweep gives wins.
+  if (!where.count("task.optimizer.weight_decay") && flat["task.optimizer.name"] != "adamw")
+    flat["task.optimizer.weight_decay"] = 0.0;
+
   const std::string dataset = flat["task.dataset"];
   const bool sequence_task = is_sequence_dataset(dataset);
   if (flat["task.data_dir"] == "") {

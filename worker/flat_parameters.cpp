@@ -34,8 +34,6 @@ torch::Tensor pack(const std::vector<torch::Tensor>& members) {
 
 }  // namespace
 
-bool decays(const torch::Tensor& param) { return param.dim() >= 2; }
-
 bool FlatParameters::can_pack(const std::vector<torch::Tensor>& params) {
   if (params.empty()) return false;
   for (const auto& p : params)
@@ -45,13 +43,13 @@ bool FlatParameters::can_pack(const std::vector<torch::Tensor>& params) {
   return true;
 }
 
-FlatParameters::FlatParameters(const std::vector<torch::Tensor>& params) {
-  if (!can_pack(params))
+FlatParameters::FlatParameters(const std::vector<torch::Tensor>& decaying, const std::vector<torch::Tensor>& others) {
+  std::vector<torch::Tensor> all = decaying;
+  all.insert(all.end(), others.begin(), others.end());
+  if (!can_pack(all))
     throw std::invalid_argument("FlatParameters: parameters must be trainable and of one dtype and device");
-  std::vector<torch::Tensor> decay, other;
-  for (const auto& p : params) (decays(p) ? decay : other).push_back(p);
-  decay_ = pack(decay);
-  other_ = pack(other);
+  decay_ = pack(decaying);
+  other_ = pack(others);
 }
 
 std::vector<torch::Tensor> FlatParameters::decaying() const {

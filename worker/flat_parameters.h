@@ -18,19 +18,16 @@
 
 namespace ms {
 
-// Whether weight decay applies to a parameter: dim >= 2 (weight matrices and kernels, and also
-// the {C,1,1}-shaped norm affines and layer scales of the MetaFormer blocks, as the PyTorch
-// reference decays them); not biases or other 1-d parameters.
-bool decays(const torch::Tensor& param);
-
 class FlatParameters {
  public:
   // Whether `params` can be packed: at least one, all of one dtype and device, all requiring grad.
   static bool can_pack(const std::vector<torch::Tensor>& params);
 
-  // Packs `params` (see can_pack; throws std::invalid_argument otherwise). Call it after the
-  // model has reached its device and dtype: moving the model afterwards unpacks it silently.
-  explicit FlatParameters(const std::vector<torch::Tensor>& params);
+  // Packs `decaying` (the parameters weight decay applies to, parameter_roles.h) into one buffer
+  // and `others` into another (together they must pass can_pack; throws std::invalid_argument
+  // otherwise). Call it after the model has reached its device and dtype: moving the model
+  // afterwards unpacks it silently.
+  FlatParameters(const std::vector<torch::Tensor>& decaying, const std::vector<torch::Tensor>& others);
 
   // The group buffers: leaf tensors whose .grad is the group's gradient buffer. decaying() or
   // others() is empty when no parameter belongs to that group.

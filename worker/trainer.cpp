@@ -161,7 +161,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     if (p.requires_grad()) params.push_back(p);
   // Parameters and gradients in group buffers: the optimizer, gradient zeroing, clipping and
   // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
-  StepParameters updated = make_step_parameters(opt_cfg, *model, params);
+  StepParameters updated = make_step_parameters(opt_cfg, *model);
   torch::optim::Optimizer* optimizer = updated.optimizer.get();
   std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(updated.tensors, *comm) : nullptr;
 

@@ -1,6 +1,7 @@
 // Optimizer construction from config.
 #include "trainer_optimizer.h"
 #include "json_get.h"
+#include "parameter_roles.h"
 
 #include <stdexcept>
 
@@ -38,22 +39,22 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cf
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model.parameters())
-    if (p.requires_grad()) (decays(p) ? decay : no_decay).push_back(p);
-  return make_optimizer(cfg, decay, no_decay);
+  const DecaySplit split = split_by_weight_decay(model);
+  return make_optimizer(cfg, split.decaying, split.others);
 }
 
-StepParameters make_step_parameters(const nlohmann::json& cfg, torch::nn::Module& model,
-                                    const std::vector<torch::Tensor>& params, bool pack) {
+StepParameters make_step_parameters(const nlohmann::json& cfg, torch::nn::Module& model, bool pack) {
   StepParameters s;
-  if (pack && FlatParameters::can_pack(params)) {
-    s.flat = std::make_unique<FlatParameters>(params);
+  const DecaySplit split = split_by_weight_decay(model);
+  std::vector<torch::Tensor> all = split.decaying;
+  all.insert(all.end(), split.others.begin(), split.others.end());
+  if (pack && FlatParameters::can_pack(all)) {
+    s.flat = std::make_unique<FlatParameters>(split.decaying, split.others);
     s.optimizer = make_optimizer(cfg, s.flat->decaying(), s.flat->others());
     s.tensors = s.flat->buffers();
   } else {
-    s.optimizer = make_optimizer(cfg, model);
-    s.tensors = params;
+    s.optimizer = make_optimizer(cfg, split.decaying, split.others);
+    s.tensors = all;
   }
   return s;
 }

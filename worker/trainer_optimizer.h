@@ -1,6 +1,8 @@
 // The optimizer a config's task.optimizer names (adamw, adam, sgd with momentum/nesterov),
-// with weight decay on weight matrices and kernels only (not biases, norms, layer scales),
-// and a uniform way to set the learning rate of every parameter group.
+// with weight decay by parameter role (parameter_roles.h: weight matrices and kernels only,
+// never norms, biases, layer scales, position embeddings or scalars), and a uniform way to set
+// the learning rate of every parameter group. adamw decouples the decay from the gradient
+// (Loshchilov & Hutter); adam and sgd apply it as L2 through the gradient, as PyTorch does.
 #pragma once
 #include <torch/torch.h>
 
@@ -18,7 +20,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& op
                                                         const std::vector<torch::Tensor>& decaying,
                                                         const std::vector<torch::Tensor>& others);
 
-// The same over a model's trainable parameters as they are (split by decays(); frozen ones left out).
+// The same over a model's trainable parameters as they are (split by role; frozen ones left out).
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer, torch::nn::Module& model);
 
 // What a training step updates, set up once per job: the optimizer over FlatParameters' group
@@ -31,9 +33,8 @@ struct StepParameters {
   void zero_grad();
 };
 
-// `params`: the model's trainable parameters (packing turns them into views of the buffers).
-StepParameters make_step_parameters(const nlohmann::json& optimizer, torch::nn::Module& model,
-                                    const std::vector<torch::Tensor>& params, bool pack = true);
+// Packing turns the model's trainable parameters into views of the buffers.
+StepParameters make_step_parameters(const nlohmann::json& optimizer, torch::nn::Module& model, bool pack = true);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "model_cost.h"
 #include "override.h"
+#include "parameter_roles.h"
 #include "resolve.h"
 #include "trainer.h"
 #include "trainer_loss.h"
@@ -109,7 +110,8 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
     std::unique_ptr<FlatParameters> flat;
     std::vector<torch::Tensor> grad_views;
     if (packed) {
-      flat = std::make_unique<FlatParameters>(params);
+      const DecaySplit split = split_by_weight_decay(*model);
+      flat = std::make_unique<FlatParameters>(split.decaying, split.others);
       for (auto& p : params) grad_views.push_back(p.grad());
     }
     const double smoothing = 0.1, scale = 1.0 / 8;

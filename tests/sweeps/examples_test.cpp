@@ -35,6 +35,19 @@ TEST(ExampleSweeps, KvTransformerCrossesFormsAndTasks) {
   EXPECT_EQ(jobs.size(), 3u * 5u * 3u);  // 3 attention forms x 5 tasks x 3 seeds
 }
 
+TEST(ExampleSweeps, FidelitySweepsExpand) {
+  EXPECT_EQ(plan_file("fidelity/kv_synthetic.yaml").size(), 3u * 5u * 3u);  // forms x tasks x seeds
+  EXPECT_EQ(plan_file("fidelity/gmlp_sequence.yaml").size(), 5u * 3u);
+  EXPECT_EQ(plan_file("fidelity/poolformer_table5_fmnist.yaml").size(), 11u * 3u);
+  // The KV table trains exactly the oracle's encoder: no layer scale, no stochastic depth, adam
+  // without weight decay (its default).
+  for (const auto& job : plan_file("fidelity/kv_synthetic.yaml")) {
+    EXPECT_EQ(job.config["model"]["layer_scale"], 0.0);
+    EXPECT_EQ(job.config["model"]["drop_path"], 0.0);
+    EXPECT_EQ(job.config["task"]["optimizer"]["weight_decay"], 0.0);
+  }
+}
+
 TEST(ExampleSweeps, DemoAndGmlpExpand) {
   EXPECT_EQ(plan_file("demo.yaml").size(), 7u * 2u);
   EXPECT_EQ(plan_file("gmlp_vs_attention.yaml").size(), 6u * 3u);

@@ -8,6 +8,7 @@
 #include "flat_parameters.h"
 #include "model.h"
 #include "model_test_util.h"
+#include "parameter_roles.h"
 #include "trainer_loss.h"
 #include "trainer_optimizer.h"
 
@@ -30,6 +31,18 @@ std::vector<torch::Tensor> trainable(torch::nn::Module& m) {
   return out;
 }
 
+FlatParameters pack_by_role(torch::nn::Module& m) {
+  const DecaySplit split = split_by_weight_decay(m);
+  return FlatParameters(split.decaying, split.others);
+}
+
+// Whether `p` is one of the parameters weight decay applies to (compared by identity).
+bool is_decaying(torch::nn::Module& m, const torch::Tensor& p) {
+  for (const auto& d : split_by_weight_decay(m).decaying)
+    if (d.unsafeGetTensorImpl() == p.unsafeGetTensorImpl()) return true;
+  return false;
+}
+
 bool inside(const torch::Tensor& view, const torch::Tensor& buffer) {
   const auto* begin = buffer.data_ptr<float>();
   const auto* p = view.data_ptr<float>();
@@ -43,7 +56,7 @@ TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
   for (const auto& p : model->named_parameters()) before.emplace_back(p.key(), p.value().detach().clone());
   const auto params = trainable(*model);
   ASSERT_TRUE(FlatParameters::can_pack(params));
-  FlatParameters flat(params);
+  FlatParameters flat = pack_by_role(*model);
 
   int64_t total = 0;
   for (const auto& p : params) total += p.numel();
@@ -56,7 +69,7 @@ TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
     const torch::Tensor& p = named[before[i].first];
     EXPECT_TRUE(torch::equal(p, before[i].second)) << before[i].first;
     EXPECT_TRUE(p.requires_grad()) << before[i].first;
-    const torch::Tensor buffer = decays(p) ? flat.decaying()[0] : flat.others()[0];
+    const torch::Tensor buffer = is_decaying(*model, p) ? flat.decaying()[0] : flat.others()[0];
     EXPECT_TRUE(inside(p, buffer)) << before[i].first << " is not a view of its group buffer";
     ASSERT_TRUE(p.grad().defined()) << before[i].first;
     EXPECT_TRUE(inside(p.grad(), buffer.grad())) << before[i].first << "'s gradient is not in the buffer";
@@ -70,7 +83,7 @@ TEST(FlatParameters, PackingKeepsValuesAndMakesViews) {
   EXPECT_GT(flat.others()[0].grad().abs().sum().item<double>(), 0.0);
   flat.zero_grad();
   for (const auto& p : params) {
-    EXPECT_TRUE(inside(p.grad(), decays(p) ? flat.decaying()[0].grad() : flat.others()[0].grad()));
+    EXPECT_TRUE(inside(p.grad(), is_decaying(*model, p) ? flat.decaying()[0].grad() : flat.others()[0].grad()));
     EXPECT_EQ(p.grad().abs().sum().item<double>(), 0.0);
   }
   EXPECT_FALSE(FlatParameters::can_pack({}));
@@ -85,8 +98,7 @@ void expect_same_training(const nlohmann::json& optimizer_cfg) {
   torch::manual_seed(5);
   auto packed = build_model(config);
   auto plain_opt = make_optimizer(optimizer_cfg, *plain);
-  const auto packed_params = trainable(*packed);
-  FlatParameters flat(packed_params);
+  FlatParameters flat = pack_by_role(*packed);
   auto packed_opt = make_optimizer(optimizer_cfg, flat.decaying(), flat.others());
   torch::manual_seed(9);
   for (int step = 0; step < 5; ++step) {
@@ -124,7 +136,7 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
   auto plain_opt = make_optimizer(opt_cfg, *plain);
   torch::manual_seed(1);
   auto packed = build_model(config);
-  FlatParameters flat(trainable(*packed));
+  FlatParameters flat = pack_by_role(*packed);
   auto packed_opt = make_optimizer(opt_cfg, flat.decaying(), flat.others());
   auto x = torch::randn({4, 1, 8, 8});
   auto y = torch::randint(0, 4, {4}, torch::kInt64);
@@ -141,7 +153,7 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
 
   torch::manual_seed(2);  // other initial values, overwritten by the checkpoint
   auto restored = build_model(config);
-  FlatParameters restored_flat(trainable(*restored));
+  FlatParameters restored_flat = pack_by_role(*restored);
   auto restored_opt = make_optimizer(opt_cfg, restored_flat.decaying(), restored_flat.others());
   decode_checkpoint(packed_bytes, *restored, *restored_opt);
   for (const auto& p : packed->named_parameters())

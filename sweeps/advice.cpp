@@ -1,0 +1,40 @@
+// Sweep advice (see advice.h).
+#include "advice.h"
+
+#include <cstdio>
+#include <set>
+
+namespace ms {
+
+std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
+  std::vector<std::string> out;
+  size_t coupled = 0;
+  std::set<std::string> optimizers;
+  std::set<std::string> variants;
+  for (const Job& job : jobs) {
+    const auto& opt = job.config.at("task").at("optimizer");
+    const std::string name = opt.at("name");
+    const double wd = opt.at("weight_decay");
+    const double layer_scale = job.config.at("model").at("layer_scale");
+    if (name != "adamw" && wd > 0 && layer_scale > 0) {
+      ++coupled;
+      optimizers.insert(name);
+      variants.insert(job.section == "baseline" ? std::string("baseline") : job.section + " / " + job.variant);
+    }
+  }
+  if (coupled > 0) {
+    std::string names;
+    for (const auto& n : optimizers) names += (names.empty() ? "" : " and ") + n;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%zu of %zu jobs (%zu variants, e.g. '%s')", coupled, jobs.size(), variants.size(),
+                  variants.begin()->c_str());
+    out.push_back(std::string(buf) + " use " + names +
+                  " with weight_decay > 0, which is L2 through the gradient, on a model with layer scale: "
+                  "a block branch's gradient is scaled by its layer scale (model.layer_scale), so the L2 pull "
+                  "dominates it and the token-mixer and MLP branches are suppressed. Use task.optimizer.name: "
+                  "adamw (decoupled weight decay) or task.optimizer.weight_decay: 0");
+  }
+  return out;
+}
+
+}  // namespace ms

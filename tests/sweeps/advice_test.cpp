@@ -1,0 +1,39 @@
+// Sweep advice: coupled L2 weight decay on a layer-scaled model is flagged once per sweep, with
+// the fix; the per-optimizer defaults (adam, sgd: 0) and adamw are never flagged.
+#include <gtest/gtest.h>
+
+#include "advice.h"
+#include "job.h"
+#include "sweep_spec.h"
+#include "test_catalog.h"
+
+namespace ms {
+namespace {
+
+std::vector<std::string> advice_for(const std::string& optimizer_yaml, const std::string& extra_model = "") {
+  const std::string text = "name: t\nbase:\n  task: {dataset: reverse, seq_len: 8, optimizer: " + optimizer_yaml +
+                           "}\n  model: {arch: sequence, depths: [1], dims: [16]" + extra_model +
+                           "}\nseeds: [0, 1]\nablations:\n  mixer:\n    - {model.mixers: identity}\n";
+  const SweepSpec spec = parse_sweep(text, "t.yaml", test::test_catalog());
+  return sweep_advice(expand_sweep(spec, test::test_catalog()));
+}
+
+TEST(SweepAdvice, CoupledWeightDecayWithLayerScaleIsFlaggedOnce) {
+  const auto lines = advice_for("{name: adam, weight_decay: 0.05}");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("4 of 4 jobs"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("adamw"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("layer scale"), std::string::npos) << lines[0];
+  EXPECT_EQ(advice_for("{name: sgd, weight_decay: 0.001}").size(), 1u);
+}
+
+TEST(SweepAdvice, DefaultsAndDecoupledDecayAreFine) {
+  EXPECT_TRUE(advice_for("{name: adam}").empty());
+  EXPECT_TRUE(advice_for("{name: sgd}").empty());
+  EXPECT_TRUE(advice_for("{name: adamw}").empty());
+  EXPECT_TRUE(advice_for("{name: adamw, weight_decay: 0.1}").empty());
+  EXPECT_TRUE(advice_for("{name: adam, weight_decay: 0.05}", ", layer_scale: 0").empty());  // no layer scale
+}
+
+}  // namespace
+}  // namespace ms
