@@ -27,6 +27,10 @@ struct KeySpec {
   double min = -1e300;         // inclusive bounds for numbers (and list elements)
   double max = 1e300;
   std::string help;
+  // The id-schema generation that added the key: 0 for every key of the first release. A key
+  // added later (since >= 1) whose default keeps the old behaviour is left out of the job id
+  // while it is at its default, so every id computed before it existed stays the same.
+  int since = 0;
 };
 
 const std::vector<KeySpec>& config_schema();

@@ -12,10 +12,27 @@ namespace ms {
 
 using nlohmann::json;
 
-std::string canonical_text(const json& config, int64_t seed) {
+std::string canonical_text(const json& config, int64_t seed, const std::vector<KeySpec>& schema) {
+  json hashed = config;
+  for (const KeySpec& k : schema) {
+    if (k.since < 1) continue;
+    const json::json_pointer at("/" + [&] {
+      std::string path = k.key;
+      for (auto& c : path)
+        if (c == '.') c = '/';
+      return path;
+    }());
+    if (hashed.contains(at) && hashed.at(at) == k.default_value) {
+      hashed.at(at.parent_pointer()).erase(at.back());
+      if (hashed.at(at.parent_pointer()).empty() && !at.parent_pointer().empty())
+        hashed.at(at.parent_pointer().parent_pointer()).erase(at.parent_pointer().back());
+    }
+  }
   // nlohmann::json objects are std::map-backed: keys come out sorted at every level.
-  return json{{"config", config}, {"seed", seed}}.dump();
+  return json{{"config", hashed}, {"seed", seed}}.dump();
 }
+
+std::string canonical_text(const json& config, int64_t seed) { return canonical_text(config, seed, config_schema()); }
 
 std::string job_id(const json& config, int64_t seed) {
   const std::string text = canonical_text(config, seed);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catalog.h"
+#include "config_schema.h"
 #include "sweep_spec.h"
 
 namespace ms {
@@ -24,8 +25,11 @@ struct Job {
 };
 
 // Canonical text of (config, seed): sorted keys, numbers typed by the schema, shortest
-// round-trip spelling for floats. Independent of YAML order, style, comments.
+// round-trip spelling for floats. Independent of YAML order, style, comments. Keys that a later
+// release added (KeySpec::since >= 1) are left out while at their default, so ids survive
+// upgrades (DESIGN.md §4); `schema` is the key table to apply (config_schema() by default).
 std::string canonical_text(const nlohmann::json& config, int64_t seed);
+std::string canonical_text(const nlohmann::json& config, int64_t seed, const std::vector<KeySpec>& schema);
 std::string job_id(const nlohmann::json& config, int64_t seed);  // 16 hex digits of SHA-256
 
 // Baseline and every variant, times grid/zip cells, times seeds; exclusions dropped; the
