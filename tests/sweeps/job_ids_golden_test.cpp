@@ -64,8 +64,9 @@ TEST(JobIds, EveryShippedSweepKeepsItsIds) {
     if (it == recorded.end()) continue;  // a job added since: new ids are fine
     ++compared;
     EXPECT_EQ(id, it->second) << key << ": its id changed, so databases and checkpoints of this job would be "
-                              << "orphaned. If the training of an unchanged config really changed, regenerate "
-                              << "tests/data/job_ids.tsv with METASWEEP_UPDATE_GOLDEN=1 and say so.";
+                              << "orphaned. If you edited that sweep file (a new experiment) or the training of an "
+                              << "unchanged config really changed, regenerate tests/data/job_ids.tsv with "
+                              << "METASWEEP_UPDATE_GOLDEN=1 and say so in the commit.";
   }
   EXPECT_GT(compared, 100u);
 }
