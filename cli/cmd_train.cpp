@@ -83,7 +83,10 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("train options");
   std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir, cuda_graphs = "auto";
   int threads = 0;
+  int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "max-jobs", po::value(&max_jobs)->default_value(kDefaultMaxJobs),
+      "refuse sweeps that expand to more jobs than this (counted before expanding)")(
       "job", po::value(&job_id), "job id (or a unique prefix)")("variant", po::value(&variant), "variant label")(
       "seed", po::value<int64_t>(), "seed (with --variant; default: the sweep's first seed)")(
       "db", po::value(&db_path), "record the job in this results database")(
@@ -96,6 +99,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
@@ -103,7 +107,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   std::optional<int64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
 
-  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   const Job& job = select_job(jobs, job_id, variant, seed);
 
@@ -145,7 +149,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   try {
     outcome = train_job(job.config, job.seed, train);
   } catch (const std::exception& e) {
-    if (store) store->job_finished(job.id, JobStatus::Failed, e.what(), -1);  // then main reports it
+    if (store) store->job_finished(job.id, JobStatus::Failed, user_message(e.what()), -1);  // then main reports it
     throw;
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
