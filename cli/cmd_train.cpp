@@ -14,6 +14,7 @@
 #include "cuda_graph_step.h"
 #include "device.h"
 #include "errors.h"
+#include "interrupt_guard.h"
 #include "job.h"
 #include "model_cost.h"
 #include "mpi_env.h"
@@ -120,6 +121,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   const int64_t epochs = job.config.at("task").at("epochs").get<int64_t>();
 
   std::unique_ptr<ResultStore> store;
+  std::unique_ptr<InterruptGuard> interrupt;  // Ctrl-C: the job back to pending, not left running
   if (root) {
     std::printf("training %s (%s / %s, seed %lld) on %s: %d rank(s), %d thread(s) per rank\n", job.id.c_str(),
                 job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
@@ -131,6 +133,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
       store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
+      interrupt = std::make_unique<InterruptGuard>(db_path, job.id);
     }
   }
 

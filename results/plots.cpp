@@ -41,14 +41,14 @@ const char* kTerminal =
 
 // A gnuplot string constant that holds any text safely. gnuplot runs `command` in backquotes
 // inside double-quoted strings, expands @macros, and a newline ends a command (so a single-quoted
-// string is no defence). Here every byte but letters, digits and space is written as an octal
+// string is no defence). Here every byte but ASCII letters and space is written as an octal
 // escape (\ooo) inside double quotes: the script text never contains a quote, backquote, @, $,
 // newline or backslash of the user's, and gnuplot rebuilds the exact bytes (UTF-8 included) when
 // it reads the string.
 std::string quoted(const std::string& s) {
   std::string q = "\"";
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == ' ') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ') {  // no digits: "\0553" is one number
       q += static_cast<char>(c);
     } else {
       char octal[8];

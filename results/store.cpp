@@ -45,6 +45,7 @@ std::string writable_path(const std::string& path) {
   if (::access(folder.c_str(), W_OK) != 0)
     throw std::runtime_error("database " + path + ": its folder " + folder + " is not writable (" +
                              std::strerror(errno) + "): cannot record results there");
+  check_writable_database_file(path);  // a foreign SQLite file stays byte-identical (no lock file either)
   return path;
 }
 
@@ -55,7 +56,6 @@ Database open_database(const std::string& path, OpenMode mode) {
     check_schema_readable(db);
     return db;
   }
-  check_writable_database_file(path);  // a foreign SQLite file stays byte-identical
   Database db(path, Database::Access::ReadWrite);
   ensure_schema(db);
   return db;

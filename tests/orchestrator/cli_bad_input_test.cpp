@@ -205,7 +205,8 @@ TEST_F(CliBadInput, ForeignSqliteFileIsLeftByteIdentical) {
   EXPECT_EQ(sum_before.out.substr(0, sum_before.out.find(' ', sum_before.out.find(' ') + 1)),
             sum_after.out.substr(0, sum_after.out.find(' ', sum_after.out.find(' ') + 1)));
   EXPECT_TRUE(read_file(foreign) == before);
-  for (const char* suffix : {"-wal", "-shm", "-journal", ".checkpoints"}) EXPECT_FALSE(fs::exists(foreign + suffix)) << suffix;
+  for (const char* suffix : {"-wal", "-shm", "-journal", ".checkpoints", ".lock"})
+    EXPECT_FALSE(fs::exists(foreign + suffix)) << suffix;
 }
 
 // Issues 13.1, 13.3, 13.7 at plan time: hostile names, duplicate labels, empty sections and a sweep
