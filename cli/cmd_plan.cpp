@@ -17,17 +17,20 @@ namespace ms::cli {
 namespace {
 
 const char* kUsage =
-    "usage: metasweep plan SWEEP.yaml [--format table|json]\n\n"
+    "usage: metasweep plan SWEEP.yaml [--format table|json] [--max-jobs N]\n\n"
     "Expands a sweep file (baseline, ablation variants, grid/zip cells, seeds) into jobs and prints\n"
-    "each with its id (hash of the resolved config + seed), trainable parameters and MACs per example.";
+    "each with its id (hash of the resolved config + seed), trainable parameters and MACs per example.\n"
+    "A sweep of more than --max-jobs jobs (default 10000, counted before expanding) is refused.";
 
 std::string millions(int64_t n) {
+  if (n < 0) return "?";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
   return buf;
 }
 
 std::string macs_text(int64_t n) {
+  if (n < 0) return "?";
   char buf[32];
   if (n >= 100000000)
     std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
@@ -51,6 +54,11 @@ void print_table(const std::vector<Job>& jobs) {
   }
   std::printf("\n%zu jobs (%zu configurations x seeds), estimated training compute %.3g MACs (fwd+bwd ~ 3x fwd)\n",
               jobs.size(), configs.size(), total_cost);
+  std::map<std::string, int> unmeasured;  // error -> jobs
+  for (const auto& j : jobs)
+    if (!j.cost_error.empty()) unmeasured[j.cost_error]++;
+  for (const auto& [error, n] : unmeasured)
+    std::printf("%d job(s) with params/MACs '?' will fail when run: %s\n", n, error.c_str());
 }
 
 }  // namespace
@@ -58,24 +66,30 @@ void print_table(const std::vector<Job>& jobs) {
 int cmd_plan(const Args& args) {
   po::options_description options("plan options");
   std::string sweep_file, format = "table";
+  int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "max-jobs", po::value(&max_jobs)->default_value(kDefaultMaxJobs),
+      "refuse sweeps that expand to more jobs than this (counted before expanding)")(
       "format", po::value(&format)->default_value("table"), "table | json");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("format", format, {"table", "json"});
 
-  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
   std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep plan: warning: %s\n", line.c_str());
   fill_costs(jobs);
 
   if (format == "json") {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& j : jobs)
+    for (const auto& j : jobs) {
       out.push_back({{"id", j.id}, {"sweep", j.sweep}, {"section", j.section}, {"variant", j.variant},
                      {"seed", j.seed}, {"params", j.params}, {"macs", j.macs}, {"config", j.config}});
+      if (!j.cost_error.empty()) out.back()["error"] = j.cost_error;  // params and macs are -1 (unknown)
+    }
     std::cout << out.dump(2) << "\n";
   } else {
     print_table(jobs);

@@ -33,7 +33,7 @@ namespace {
 const char* kUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
     "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh]\n"
-    "                     [--cuda-graphs auto|on|off]\n\n"
+    "                     [--cuda-graphs auto|on|off] [--max-jobs N]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
     "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
@@ -69,7 +69,10 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   int ranks_per_job = 1, max_retries = 2;
   double job_timeout = 0;
   bool verbose = false;
+  int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "max-jobs", po::value(&max_jobs)->default_value(kDefaultMaxJobs),
+      "refuse sweeps that expand to more jobs than this (counted before expanding)")(
       "db", po::value(&db_path)->required(), "SQLite results database (created if missing)")(
       "ranks-per-job", po::value(&ranks_per_job)->default_value(1), "MPI ranks that train one job together")(
       "device", po::value(&device)->default_value("auto"), "auto | cpu | cuda")(
@@ -84,6 +87,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (ranks_per_job < 1) throw UsageError("--ranks-per-job must be at least 1");
@@ -94,7 +98,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
 
   // Every rank validates the sweep, so a bad file ends every rank the same way.
-  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
   std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   if (mpi.rank() == 0)
     for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep run: warning: %s\n", line.c_str());
@@ -124,7 +128,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       // thread may be mid-epoch (its checkpoints are on disk): report as main() would, close the
       // database, and leave without joining it (a std::thread destroyed joinable would abort).
       const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
-      std::fprintf(stderr, "metasweep run: %s%s\n", usage ? "" : "error: ", e.what());
+      std::fprintf(stderr, "metasweep run: %s%s\n", usage ? "" : "error: ", user_message(e.what()).c_str());
       std::fflush(stderr);
       store.reset();
       trainer.detach();
@@ -159,7 +163,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     } catch (const UsageError& e) {
       code = 2, error = e.what();
     } catch (const std::exception& e) {
-      code = 1, error = e.what();
+      code = 1, error = user_message(e.what());
     }
     share_setup_status(code);
     if (code == 2) throw UsageError(error);

@@ -14,6 +14,7 @@
 #include "cuda_graph_step.h"
 #include "device.h"
 #include "errors.h"
+#include "interrupt_guard.h"
 #include "job.h"
 #include "model_cost.h"
 #include "mpi_env.h"
@@ -83,7 +84,10 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("train options");
   std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir, cuda_graphs = "auto";
   int threads = 0;
+  int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
+      "max-jobs", po::value(&max_jobs)->default_value(kDefaultMaxJobs),
+      "refuse sweeps that expand to more jobs than this (counted before expanding)")(
       "job", po::value(&job_id), "job id (or a unique prefix)")("variant", po::value(&variant), "variant label")(
       "seed", po::value<int64_t>(), "seed (with --variant; default: the sweep's first seed)")(
       "db", po::value(&db_path), "record the job in this results database")(
@@ -96,6 +100,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
@@ -103,7 +108,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   std::optional<int64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
 
-  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog());
+  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   const Job& job = select_job(jobs, job_id, variant, seed);
 
@@ -116,6 +121,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   const int64_t epochs = job.config.at("task").at("epochs").get<int64_t>();
 
   std::unique_ptr<ResultStore> store;
+  std::unique_ptr<InterruptGuard> interrupt;  // Ctrl-C: the job back to pending, not left running
   if (root) {
     std::printf("training %s (%s / %s, seed %lld) on %s: %d rank(s), %d thread(s) per rank\n", job.id.c_str(),
                 job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
@@ -127,6 +133,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
       store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
+      interrupt = std::make_unique<InterruptGuard>(db_path, job.id);
     }
   }
 
@@ -145,7 +152,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   try {
     outcome = train_job(job.config, job.seed, train);
   } catch (const std::exception& e) {
-    if (store) store->job_finished(job.id, JobStatus::Failed, e.what(), -1);  // then main reports it
+    if (store) store->job_finished(job.id, JobStatus::Failed, user_message(e.what()), -1);  // then main reports it
     throw;
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

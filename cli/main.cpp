@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
         if (mpi.rank() == 0) std::cerr << "metasweep " << command << ": " << e.what() << "\n";
         return 2;
       } catch (const std::exception& e) {
-        std::cerr << "metasweep " << command << " (rank " << mpi.rank() << "): error: " << e.what() << "\n";
+        std::cerr << "metasweep " << command << " (rank " << mpi.rank() << "): error: " << ms::user_message(e.what())
+                  << "\n";
         if (mpi.size() > 1) mpi.abort(1);
         return 1;
       }
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     std::cerr << "metasweep " << command << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "metasweep " << command << ": error: " << e.what() << "\n";
+    std::cerr << "metasweep " << command << ": error: " << ms::user_message(e.what()) << "\n";
     return 1;
   }
 }

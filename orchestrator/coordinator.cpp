@@ -37,21 +37,39 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   if (!settings.checkpoint_dir.empty()) std::filesystem::create_directories(settings.checkpoint_dir);
   if (settings.fresh)
     for (const auto& j : jobs) remove_checkpoints(settings, j.id);
-  store.register_sweep(spec, yaml_text, jobs, settings.fresh);
+  const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
+  // A sweep is its current definition (DESIGN.md §4): say what an edit of the file changed.
+  if (!change.new_sweep && (change.added > 0 || change.removed > 0))
+    std::fprintf(stderr,
+                 "sweep %s: the definition changed since it was last registered%s%s%s: %d job(s) added, %d removed "
+                 "(removed jobs keep their results in the database, queryable by id, but leave this sweep's tables)\n",
+                 spec.name.c_str(), change.previous_file.empty() ? "" : " (from ", change.previous_file.c_str(),
+                 change.previous_file.empty() ? "" : ")", change.added, change.removed);
   store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
 
   std::map<std::string, const Job*> by_id;
   for (const auto& j : jobs) by_id[j.id] = &j;
   std::deque<const Job*> queue;
-  for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries))
-    if (by_id.count(id)) queue.push_back(by_id[id]);
+  RunSummary summary;
+  for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries)) {
+    auto it = by_id.find(id);
+    if (it == by_id.end()) continue;
+    const Job* job = it->second;
+    if (!job->cost_error.empty()) {  // its model cannot even be built here: failed, never sent
+      store.job_finished(job->id, JobStatus::Failed, job->cost_error, -1);
+      ++summary.failed;
+      std::fprintf(stderr, "job %s (%s / %s seed %lld) failed: %s\n", job->id.c_str(), job->section.c_str(),
+                   job->variant.c_str(), static_cast<long long>(job->seed), job->cost_error.c_str());
+      continue;
+    }
+    queue.push_back(job);
+  }
   // Longest first: big jobs start early, small ones fill the gaps at the end.
   std::stable_sort(queue.begin(), queue.end(),
                    [](const Job* a, const Job* b) { return estimated_cost(*a) > estimated_cost(*b); });
 
-  RunSummary summary;
   summary.total = static_cast<int>(jobs.size());
-  summary.skipped_done = summary.total - static_cast<int>(queue.size());
+  summary.skipped_done = summary.total - static_cast<int>(queue.size()) - summary.failed;
   double queued_cost = 0;
   for (const Job* j : queue) queued_cost += estimated_cost(*j);
   std::fprintf(stderr, "sweep %s: %d jobs, %d already finished, %zu to run on %d worker group(s)\n",

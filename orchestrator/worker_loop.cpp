@@ -10,6 +10,7 @@
 #include "communicator.h"
 #include "cuda_graph_step.h"
 #include "device.h"
+#include "errors.h"
 #include "mpi_transport.h"
 #include "protocol.h"
 #include "trainer.h"
@@ -67,7 +68,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     report.error = std::string("timeout: ") + e.what();
   } catch (const std::exception& e) {
     report.status = JobStatus::Failed;
-    report.error = e.what();
+    report.error = user_message(e.what());  // one line for the database: no LibTorch backtrace
     report.transient = is_transient_error(report.error);
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -166,7 +166,8 @@ json job_json(const JobRow& r) {
               {"wall_s", opt(r.wall_s)},
               {"samples_per_s", opt(r.samples_per_s)},
               {"reference", opt(r.reference)},
-              {"config", r.config}};
+              {"config", r.config},
+              {"removed", r.removed}};
 }
 
 json group_json(const GroupRow& g) {
@@ -236,7 +237,8 @@ std::string format_jobs(const std::vector<JobRow>& rows, OutputFormat format, co
   for (const auto& r : rows) {
     std::vector<std::string> row;
     if (sweep_column) row.push_back(r.sweep);
-    row.insert(row.end(), {r.id, r.section, r.variant, std::to_string(r.seed), r.status,
+    row.insert(row.end(), {r.id, r.section, r.variant, std::to_string(r.seed),
+                           r.removed ? r.status + " (removed from the sweep)" : r.status,
                            std::to_string(r.epochs_done) + "/" + (r.epochs_total ? std::to_string(*r.epochs_total) : "?")});
     for (const auto& m : metrics) row.push_back(cell_of(r.metric(m), m));
     t.rows.push_back(std::move(row));

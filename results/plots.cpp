@@ -1,15 +1,22 @@
 // gnuplot subprocess plotting (see plots.h).
 #include "plots.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "text_table.h"
 
@@ -32,16 +39,38 @@ const char* kTerminal =
     "set linetype 7 lc rgb '#e377c2' lw 2 pt 5 ps 1\nset linetype 8 lc rgb '#7f7f7f' lw 2 pt 9 ps 1.2\n"
     "set linetype cycle 8\n";
 
-std::string quoted(const std::string& s) {  // a gnuplot single-quoted string
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
+// A gnuplot string constant that holds any text safely. gnuplot runs `command` in backquotes
+// inside double-quoted strings, expands @macros, and a newline ends a command (so a single-quoted
+// string is no defence). Here every byte but ASCII letters and space is written as an octal
+// escape (\ooo) inside double quotes: the script text never contains a quote, backquote, @, $,
+// newline or backslash of the user's, and gnuplot rebuilds the exact bytes (UTF-8 included) when
+// it reads the string.
+std::string quoted(const std::string& s) {
+  std::string q = "\"";
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ') {  // no digits: "\0553" is one number
+      q += static_cast<char>(c);
+    } else {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "\\%03o", c);
+      q += octal;
+    }
+  }
+  return q + "\"";
+}
+
+// A label in a data file: one double-quoted field on one line (gnuplot reads data files as data,
+// never as commands); double quotes become single ones and control characters spaces.
+std::string data_label(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '"' ? '\'' : (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
+  return "\"" + out + "\"";
 }
 
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "metasweep-plot-XXXXXX").string();
+    std::string pattern = (fs::absolute(fs::temp_directory_path()) / "metasweep-plot-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temp dir for gnuplot");
     path_ = pattern;
   }
@@ -62,6 +91,28 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// Runs a program without a shell (no word of it is ever interpreted), stdout to /dev/null and
+// stderr to `err_path`; returns its exit status (127 when it could not start).
+int run_program(const std::vector<std::string>& argv, const std::string& err_path) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("cannot start gnuplot: ") + std::strerror(errno));
+  if (pid == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (null >= 0) dup2(null, STDIN_FILENO), dup2(null, STDOUT_FILENO);
+    if (err >= 0) dup2(err, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 // Runs the script (after the terminal settings) and returns the <svg> element.
 std::string run_gnuplot(const ScratchDir& dir, const std::string& script) {
   const std::string svg = dir.file("plot.svg"), gp = dir.file("plot.gp"), err = dir.file("err.txt");
@@ -69,8 +120,7 @@ std::string run_gnuplot(const ScratchDir& dir, const std::string& script) {
     std::ofstream out(gp);
     out << kTerminal << "set output " << quoted(svg) << "\n" << script << "\nset output\n";
   }
-  const std::string command = "gnuplot " + quoted(gp) + " >/dev/null 2>" + quoted(err);
-  const int status = std::system(command.c_str());
+  const int status = run_program({"gnuplot", gp}, err);
   if (status != 0 || !fs::exists(svg))
     throw std::runtime_error("gnuplot failed: " + slurp(err).substr(0, 300));
   const std::string text = slurp(svg);
@@ -84,10 +134,8 @@ std::string write_series(const ScratchDir& dir, size_t index, const Series& s) {
   const std::string path = dir.file("s" + std::to_string(index) + ".dat");
   std::ofstream out(path);
   for (size_t i = 0; i < s.x.size(); ++i) {
-    std::string label = i < s.labels.size() ? s.labels[i] : "";
-    for (char& c : label)
-      if (c == '"') c = '\'';
-    out << shortest(s.x[i]) << " " << shortest(s.y[i]) << " \"" << label << "\"\n";
+    out << shortest(s.x[i]) << " " << shortest(s.y[i]) << " " << data_label(i < s.labels.size() ? s.labels[i] : "")
+        << "\n";
   }
   return path;
 }
@@ -141,11 +189,8 @@ std::string plot_bars(const std::string& title, const std::string& ylabel, const
   {
     std::ofstream out(path);
     for (size_t i = 0; i < bars.y.size(); ++i) {
-      std::string label = i < bars.labels.size() ? bars.labels[i] : "";
-      for (char& c : label)
-        if (c == '"') c = '\'';
-      out << i << " " << shortest(bars.y[i]) << " " << shortest(i < bars.err.size() ? bars.err[i] : 0.0) << " \""
-          << label << "\"\n";
+      out << i << " " << shortest(bars.y[i]) << " " << shortest(i < bars.err.size() ? bars.err[i] : 0.0) << " "
+          << data_label(i < bars.labels.size() ? bars.labels[i] : "") << "\n";
     }
   }
   // Accuracy bars do not start at zero (differences of a point would vanish), so the range is

@@ -117,11 +117,21 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
                      (names.empty() ? std::string("none") : join(names, ", ")) + ")");
   }
   const auto known = known_config_keys(store);
+  // Removed memberships are looked at only when the query names job ids: they never mix into a
+  // sweep's tables, but a job an edit removed stays findable.
+  const bool by_id = std::any_of(query.where.begin(), query.where.end(), [](const WhereClause& c) {
+    return c.kind == WhereKeyKind::JobText && c.key == "id" && c.op == WhereOp::Eq;
+  });
+  const std::string members =
+      by_id && store.has_table("removed_sweep_jobs")
+          ? "(SELECT sweep, job_id, section, variant, position, reference, 0 AS removed FROM sweep_jobs UNION ALL "
+            "SELECT sweep, job_id, section, variant, position, reference, 1 FROM removed_sweep_jobs)"
+          : "(SELECT sweep, job_id, section, variant, position, reference, 0 AS removed FROM sweep_jobs)";
   std::string sql =
       "SELECT m.sweep, m.section, m.variant, m.position, m.reference, j.id, j.seed, j.status, j.attempts, j.error, "
       "j.params, j.macs, j.epochs_total, j.epochs_done, j.test_acc, j.test_loss, j.train_loss, j.test_seq_acc, "
-      "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config "
-      "FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
+      "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed "
+      "FROM " + members + " m JOIN jobs j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
   std::vector<SqlParam> params;
   if (!query.sweep.empty()) {
     sql += " AND m.sweep = ?";
@@ -134,7 +144,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     sql += " AND " + f.sql;
     params.insert(params.end(), f.params.begin(), f.params.end());
   }
-  sql += " ORDER BY s.created_at, m.sweep, m.position";
+  sql += " ORDER BY s.created_at, m.sweep, m.removed, m.position";
   Statement s(store.db(), sql);
   for (size_t i = 0; i < params.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
@@ -169,6 +179,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.host = s.column_text(22);
     r.config = json::parse(s.column_text(23), nullptr, false);
     if (r.config.is_discarded()) r.config = json::object();
+    r.removed = s.column_int64(24) != 0;
     rows.push_back(std::move(r));
   }
   return rows;

@@ -24,6 +24,7 @@ struct JobRow {
   std::optional<double> test_acc, test_loss, train_loss, test_seq_acc, wall_s, samples_per_s;
   std::optional<double> started_at, finished_at;
   nlohmann::json config;  // nested, resolved
+  bool removed = false;   // a former member: an edit of the sweep file dropped it (shown only to a query by id)
 
   std::optional<double> metric(const std::string& name) const;  // any of result_metrics()
   std::string field(const std::string& key) const;             // job field or dotted config key, as text
@@ -56,7 +57,9 @@ struct ResultQuery {
   std::vector<WhereClause> where;    // ANDed
 };
 
-// Throws ms::UsageError for an unknown sweep or an unknown config key (with a hint).
+// Rows of the sweeps' current definitions. A query with `id=...` also finds jobs that an edit of
+// their sweep file removed (JobRow::removed). Throws ms::UsageError for an unknown sweep or an
+// unknown config key (with a hint).
 std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& query);
 
 // Aggregates over members whose status is `done` (params and macs over every member).

@@ -1,7 +1,15 @@
 // Report generation: ablation table + gnuplot figures into markdown, HTML and LaTeX files.
 #include "report.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +18,7 @@
 #include <sstream>
 
 #include "ablation.h"
+#include "errors.h"
 #include "plots.h"
 
 namespace ms {
@@ -156,18 +165,116 @@ std::string timestamp() {
   return buffer;
 }
 
+// Writes a temp file beside `path` and renames it over `path`: a symlink at `path` is replaced,
+// never followed, and a reader never sees half a file.
 void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+  std::string temp = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(error));
+    }
+    done += static_cast<size_t>(n);
+  }
+  fchmod(fd, 0644);
+  if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(error));
+  }
+}
+
+// The output folder: created when missing; a clear error for an empty path, a dangling symlink
+// or a file in the way.
+fs::path output_dir(const std::string& out_dir) {
+  if (out_dir.empty()) throw UsageError("--out: the path is empty: give the folder to write the report into");
+  const fs::path dir(out_dir);
+  std::error_code ec;
+  const fs::file_status link = fs::symlink_status(dir, ec);
+  if (fs::is_symlink(link) && !fs::exists(dir, ec))
+    throw UsageError("--out " + out_dir + " is a symlink to " + fs::read_symlink(dir, ec).string() +
+                     ", which does not exist: create that folder or give another --out");
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw UsageError("--out " + out_dir + " exists and is not a folder");
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("--out " + out_dir + ": cannot create the folder: " + ec.message());
+  return dir;
+}
+
+// Replaces DIR/plots with a folder holding exactly `figures` (none left from an earlier report):
+// the new set is written to a temp folder and renamed into place.
+std::vector<std::string> replace_plots(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& figures) {
+  std::string fresh = (dir / ".plots.new-XXXXXX").string();
+  if (!mkdtemp(fresh.data())) throw std::runtime_error((dir / "plots").string() + ": cannot write: " + std::strerror(errno));
+  chmod(fresh.c_str(), 0755);
+  std::vector<std::string> paths;
+  try {
+    for (const auto& [name, svg] : figures) {
+      write_file(fs::path(fresh) / (name + ".svg"), svg);
+      paths.push_back((dir / "plots" / (name + ".svg")).string());
+    }
+    const fs::path plots = dir / "plots";
+    std::error_code ec;
+    const fs::file_status old = fs::symlink_status(plots, ec);
+    if (fs::is_directory(old)) {  // a real folder (symlink_status does not follow links)
+      std::string retired = (dir / ".plots.old-XXXXXX").string();
+      if (!mkdtemp(retired.data())) throw std::runtime_error(plots.string() + ": cannot replace: " + std::strerror(errno));
+      fs::rename(plots, fs::path(retired) / "plots");
+      fs::rename(fresh, plots);
+      fs::remove_all(retired, ec);
+    } else {
+      if (fs::exists(old)) fs::remove(plots);  // a symlink or a file: removed itself, never followed
+      fs::rename(fresh, plots);
+    }
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ignored;
+    fs::remove_all(fresh, ignored);
+    throw std::runtime_error((dir / "plots").string() + ": cannot write: " + e.code().message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(fresh, ignored);
+    throw;
+  }
+  return paths;
+}
+
+// Text for report.md outside tables: HTML-significant characters escaped, line breaks kept.
+std::string markdown_text(const std::string& s) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    const size_t nl = s.find('\n', start);
+    out += markdown_escape(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
+// Link text of an image: brackets and backslashes of the user's escaped first (so none can end
+// the text early), then markdown_escape.
+std::string markdown_link_text(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return markdown_escape(out);
 }
 
 }  // namespace
 
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir) {
+  const fs::path dir = output_dir(out_dir);
   const AblationTable table = build_ablation(store, sweep);
-  const fs::path dir(out_dir);
-  fs::create_directories(dir / "plots");
   ReportFiles files;
   std::vector<Figure> figures;
   if (!gnuplot_available()) {
@@ -188,18 +295,20 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
       progress += (progress.empty() ? "" : ", ") + std::to_string(it->second) + " " + status;
   }
 
+  // User text (sweep, section and variant names, the description, the path) is escaped for
+  // markdown rendered as HTML: no raw tags, and a newline never ends the heading.
   std::ostringstream md;
-  md << "# Ablation report: " << sweep << "\n\n";
-  if (!table.description.empty()) md << table.description << "\n\n";
-  md << "Generated " << timestamp() << " from `" << store.path() << "` (jobs: " << progress << ").\n\n";
+  md << "# Ablation report: " << markdown_escape(sweep) << "\n\n";
+  if (!table.description.empty()) md << markdown_text(table.description) << "\n\n";
+  md << "Generated " << timestamp() << " from " << markdown_escape(store.path()) << " (jobs: " << progress << ").\n\n";
   md << "## Ablation table\n\n" << ablation_markdown(table) << "\n## Figures\n\n";
-  if (!files.plot_note.empty()) md << files.plot_note << "\n";
+  if (!files.plot_note.empty()) md << markdown_escape(files.plot_note) << "\n";
+  std::vector<std::pair<std::string, std::string>> svgs;
   for (const Figure& f : figures) {
-    const fs::path svg = dir / "plots" / (f.name + ".svg");
-    write_file(svg, f.svg);
-    files.plots.push_back(svg.string());
-    md << "![" << f.caption << "](plots/" << f.name << ".svg)\n\n";
+    svgs.emplace_back(f.name, f.svg);
+    md << "![" << markdown_link_text(f.caption) << "](plots/" << f.name << ".svg)\n\n";
   }
+  files.plots = replace_plots(dir, svgs);
   files.markdown = (dir / "report.md").string();
   write_file(files.markdown, md.str());
 

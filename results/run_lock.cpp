@@ -29,7 +29,14 @@ std::string read_holder(int fd) {
 RunLock::RunLock(const std::string& db_path) : lock_path_(db_path + ".lock") {
   fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error(lock_path_ + ": cannot open lock file: " + std::strerror(errno));
-  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  // A reader's probe (live_holder) holds a shared lock for microseconds: try a few times
+  // before calling the database busy.
+  int rc = flock(fd_, LOCK_EX | LOCK_NB);
+  for (int attempt = 0; rc != 0 && errno == EWOULDBLOCK && attempt < 20; ++attempt) {
+    usleep(10000);
+    rc = flock(fd_, LOCK_EX | LOCK_NB);
+  }
+  if (rc != 0) {
     const int error = errno;
     const std::string holder = read_holder(fd_);
     ::close(fd_);
@@ -44,6 +51,20 @@ RunLock::RunLock(const std::string& db_path) : lock_path_(db_path + ".lock") {
     fd_ = -1;
     throw std::runtime_error(lock_path_ + ": cannot write lock file: " + std::strerror(errno));
   }
+}
+
+std::optional<std::string> RunLock::live_holder(const std::string& db_path) {
+  const std::string path = db_path + ".lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;  // never locked here: no run
+  std::optional<std::string> holder;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) holder = read_holder(fd);
+  } else {
+    flock(fd, LOCK_UN);
+  }
+  ::close(fd);
+  return holder;
 }
 
 RunLock::~RunLock() {

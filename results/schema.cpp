@@ -1,13 +1,20 @@
 // Schema DDL and version checks (see schema.h).
 //   sweeps        one row per sweep file name (the yaml text is kept for the report)
 //   jobs          one row per job id; a job shared by sweeps is one row, trained once
-//   sweep_jobs    membership: which sweep, section, variant, position, reference value
+//   sweep_jobs    membership: which sweep, section, variant, position, reference value; exactly
+//                 the jobs of each sweep's current definition (replaced at every registration)
+//   removed_sweep_jobs  memberships an edit of the sweep file dropped (v2): the jobs keep their
+//                 results and stay queryable by id, but never mix into the sweep's tables
 //   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
 //   config_values the resolved config flattened to dotted keys, for --where and --group-by
 #include "schema.h"
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "errors.h"
 
 #include "sqlite_db.h"
 
@@ -82,6 +89,20 @@ CREATE TABLE IF NOT EXISTS config_values (
 CREATE INDEX IF NOT EXISTS config_values_key ON config_values(key, value);
 )sql";
 
+const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS removed_sweep_jobs (
+  sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  section TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  reference REAL,
+  removed_at REAL NOT NULL,
+  PRIMARY KEY (sweep, job_id)
+);
+CREATE INDEX IF NOT EXISTS removed_sweep_jobs_job ON removed_sweep_jobs(job_id);
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -99,8 +120,39 @@ void ensure_schema(Database& db) {
     db.exec(kSchemaV1);
     db.exec("PRAGMA user_version = 1");
   }
-  // Future versions: if (version < 2) { ALTER TABLE ...; PRAGMA user_version = 2; }
+  if (version < 2) {
+    db.exec(kSchemaV2);
+    db.exec("PRAGMA user_version = 2");
+  }
   tx.commit();
+}
+
+int schema_version(const Database& db) { return user_version(db); }
+
+void check_writable_database_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
+  if (std::filesystem::file_size(path, ec) == 0 || ec) return;  // an empty file: SQLite makes it a new database
+  int version = 0;
+  std::vector<std::string> tables;
+  try {
+    Database db(path, Database::Access::ReadOnly);
+    version = user_version(db);
+    Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    while (s.step()) tables.push_back(s.column_text(0));
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+    throw UsageError("--db " + path + " is not a SQLite database (" + why + "): refusing to write into it");
+  }
+  if (version == 0 && !tables.empty()) {
+    std::string names;
+    for (size_t i = 0; i < tables.size() && i < 5; ++i) names += (i ? ", " : "") + tables[i];
+    if (tables.size() > 5) names += ", ...";
+    throw UsageError("--db " + path + " is a SQLite database but not a metasweep results database (tables: " + names +
+                     "): refusing to write into it");
+  }
 }
 
 void check_schema_readable(const Database& db) {

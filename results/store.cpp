@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "errors.h"
 #include "resolve.h"
@@ -28,7 +29,14 @@ namespace {
 // A writer needs the file (when it exists) and its folder writable: SQLite keeps the -wal and
 // -shm files beside the database, and the run lock is DB.lock. Checked before anything is
 // created, so that a read-only database gives one clear message and stays untouched.
+std::string checked_path(const std::string& path) {
+  const std::string problem = database_path_problem(path);
+  if (!problem.empty()) throw UsageError(problem);
+  return path;
+}
+
 std::string writable_path(const std::string& path) {
+  checked_path(path);
   const std::filesystem::path p(path);
   const std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
   if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
@@ -37,6 +45,7 @@ std::string writable_path(const std::string& path) {
   if (::access(folder.c_str(), W_OK) != 0)
     throw std::runtime_error("database " + path + ": its folder " + folder + " is not writable (" +
                              std::strerror(errno) + "): cannot record results there");
+  check_writable_database_file(path);  // a foreign SQLite file stays byte-identical (no lock file either)
   return path;
 }
 
@@ -94,8 +103,18 @@ std::optional<int64_t> epochs_of(const json& config) {
 
 }  // namespace
 
+std::string database_path_problem(const std::string& path) {
+  if (path.empty()) return "--db: the path is empty: give the database file";
+  if (path == ":memory:")
+    return "--db :memory: is an in-memory database: the results would be thrown away; give a file (e.g. ./results.db)";
+  if (path.rfind("file:", 0) == 0)
+    return "--db " + path + ": SQLite URIs are not accepted (one may name an in-memory database and keep nothing); "
+           "give a plain file path (a file really named like this: ./" + path + ")";
+  return "";
+}
+
 ResultStore::ResultStore(const std::string& path, OpenMode mode)
-    : path_(mode == OpenMode::Writer ? writable_path(path) : path),
+    : path_(mode == OpenMode::Writer ? writable_path(path) : checked_path(path)),
       mode_(mode),
       lock_(mode == OpenMode::Writer ? std::optional<RunLock>(std::in_place, path) : std::nullopt),
       db_(open_database(path, mode)) {}
@@ -104,11 +123,24 @@ void ResultStore::require_writer(const char* what) const {
   if (mode_ != OpenMode::Writer) throw std::logic_error(std::string(what) + ": the results store is open read-only");
 }
 
-void ResultStore::register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
-                                 bool fresh) {
+MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::string& yaml_text,
+                                             const std::vector<Job>& jobs, bool fresh) {
   require_writer("register_sweep");
   const double now = unix_now();
   Transaction tx(db_);
+  MembershipChange change;
+  {
+    Statement before(db_, "SELECT file FROM sweeps WHERE name = ?");
+    before.bind(1, spec.name);
+    if (!before.step()) change.new_sweep = true;
+    else if (before.column_text(0) != spec.file) change.previous_file = before.column_text(0);
+  }
+  std::set<std::string> old_members;
+  {
+    Statement members(db_, "SELECT job_id FROM sweep_jobs WHERE sweep = ?");
+    members.bind(1, spec.name);
+    while (members.step()) old_members.insert(members.column_text(0));
+  }
   Statement sweep(db_,
                   "INSERT INTO sweeps (name, description, file, yaml, sections, reference_metric, created_at, updated_at) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (name) DO UPDATE SET "
@@ -130,8 +162,24 @@ void ResultStore::register_sweep(const SweepSpec& spec, const std::string& yaml_
       clear_epochs.bind(1, job.id).run();
       clear_epochs.reset();
     }
-    Statement drop(db_, "DELETE FROM sweep_jobs WHERE sweep = ?");
-    drop.bind(1, spec.name).run();
+  }
+
+  // Members the current definition no longer has: recorded as removed (with their section and
+  // variant, for a query by id), then dropped from the sweep. Their jobs keep every result.
+  std::set<std::string> current;
+  for (const Job& job : jobs) current.insert(job.id);
+  Statement retire(db_,
+                   "INSERT OR REPLACE INTO removed_sweep_jobs (sweep, job_id, section, variant, position, reference, "
+                   "removed_at) SELECT sweep, job_id, section, variant, position, reference, ? FROM sweep_jobs "
+                   "WHERE sweep = ? AND job_id = ?");
+  Statement drop(db_, "DELETE FROM sweep_jobs WHERE sweep = ? AND job_id = ?");
+  for (const std::string& id : old_members) {
+    if (current.count(id)) continue;
+    retire.bind(1, now).bind(2, spec.name).bind(3, id).run();
+    retire.reset();
+    drop.bind(1, spec.name).bind(2, id).run();
+    drop.reset();
+    ++change.removed;
   }
 
   Statement insert_job(db_, "INSERT OR IGNORE INTO jobs (id, config, seed, params, macs, epochs_total) "
@@ -141,6 +189,7 @@ void ResultStore::register_sweep(const SweepSpec& spec, const std::string& yaml_
                    "INSERT INTO sweep_jobs (sweep, job_id, section, variant, position, reference) "
                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sweep, job_id) DO UPDATE SET section = excluded.section, "
                    "variant = excluded.variant, position = excluded.position, reference = excluded.reference");
+  Statement unretire(db_, "DELETE FROM removed_sweep_jobs WHERE sweep = ? AND job_id = ?");
   int64_t position = 0;
   for (const Job& job : jobs) {
     insert_job.bind(1, job.id).bind(2, job.config.dump()).bind(3, job.seed);
@@ -159,8 +208,12 @@ void ResultStore::register_sweep(const SweepSpec& spec, const std::string& yaml_
     member.bind(1, spec.name).bind(2, job.id).bind(3, job.section).bind(4, job.variant).bind(5, position++);
     member.bind(6, job.reference).run();
     member.reset();
+    unretire.bind(1, spec.name).bind(2, job.id).run();
+    unretire.reset();
+    (old_members.count(job.id) ? change.kept : change.added)++;
   }
   tx.commit();
+  return change;
 }
 
 void ResultStore::job_started(const std::string& id, const std::string& where) {
@@ -285,6 +338,12 @@ std::optional<SweepInfo> ResultStore::sweep_info(const std::string& name) const 
   info.created_at = s.column_double(6);
   info.updated_at = s.column_double(7);
   return info;
+}
+
+bool ResultStore::has_table(const std::string& name) const {
+  Statement s(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, name);
+  return s.step();
 }
 
 bool ResultStore::has_sweep(const std::string& name) const {

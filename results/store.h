@@ -29,6 +29,18 @@ struct SweepInfo {
   double updated_at = 0;
 };
 
+// What registering a sweep changed in its membership (the jobs its tables show).
+struct MembershipChange {
+  bool new_sweep = false;
+  int added = 0;      // jobs of the current definition that were not members before
+  int removed = 0;    // members before that the current definition no longer has
+  int kept = 0;
+  std::string previous_file;  // the file the sweep was registered from before, when different
+};
+
+// "" when the path names a file; otherwise why it cannot hold results (":memory:", "", URIs).
+std::string database_path_problem(const std::string& path);
+
 class ResultStore {
  public:
   // ReadOnly on a missing file throws ms::UsageError("PATH: no such database"). Writer creates
@@ -37,10 +49,12 @@ class ResultStore {
 
   // ---- writer (coordinator) -------------------------------------------------------------
   // Upserts the sweep, inserts new jobs as pending (a known id keeps its state: resume) and
-  // records the memberships. fresh = start the sweep over: its jobs back to pending with no
-  // epochs, metrics, attempts or errors, and memberships no longer in the file dropped.
-  void register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
-                      bool fresh);
+  // replaces the sweep's membership with exactly `jobs` (DESIGN.md §4: a sweep is its current
+  // definition); members the file no longer has move to removed_sweep_jobs, their jobs and
+  // results stay. fresh = start the sweep over: its jobs back to pending with no epochs,
+  // metrics, attempts or errors.
+  MembershipChange register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
+                                  bool fresh);
   void job_started(const std::string& id, const std::string& where);
   // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
@@ -60,6 +74,7 @@ class ResultStore {
   std::vector<std::string> sweeps() const;  // by creation time
   std::optional<SweepInfo> sweep_info(const std::string& name) const;
   bool has_sweep(const std::string& name) const;
+  bool has_table(const std::string& name) const;
   std::map<std::string, int> status_counts(const std::string& sweep) const;  // every status, zeros included
 
   const Database& db() const { return db_; }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "run_lock.h"
 #include "text_table.h"
 
 namespace ms {
@@ -23,6 +24,7 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
   SweepProgress p;
   p.sweep = sweep;
   p.counts = store.status_counts(sweep);
+  p.live_run = RunLock::live_holder(store.path());
   for (const auto& [status, n] : p.counts) p.total += n;
   Statement s(store.db(),
               "SELECT j.id, m.section, m.variant, j.seed, j.status, j.attempts, j.error, j.epochs_done, "
@@ -61,7 +63,8 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
     const double trained = e.step() ? static_cast<double>(e.column_int64(0)) : 0;
     if (elapsed > 0 && trained > 0) {
       p.epochs_per_hour = trained / elapsed * 3600.0;
-      if (!p.running.empty()) p.eta_s = static_cast<double>(p.epochs_total - p.epochs_done) / *p.epochs_per_hour * 3600.0;
+      if (!p.running.empty() && p.live_run)
+        p.eta_s = static_cast<double>(p.epochs_total - p.epochs_done) / *p.epochs_per_hour * 3600.0;
     }
   }
   return p;
@@ -79,21 +82,26 @@ std::string format_progress(const SweepProgress& p, double now) {
   out << "  throughput: ";
   if (p.epochs_per_hour) out << fixed(*p.epochs_per_hour, 1) << " epochs/h";
   else out << "no epoch finished yet";
-  if (!p.running.empty()) out << ", " << fixed(p.samples_per_s, 0) << " samples/s now";
+  if (!p.running.empty() && p.live_run) out << ", " << fixed(p.samples_per_s, 0) << " samples/s now";
   out << "\n  ETA: ";
-  if (p.eta_s) out << format_duration(*p.eta_s);
+  if (p.stale_running())
+    out << "not running: " << p.running.size() << " job(s) recorded as running, but no metasweep run holds "
+        << "the database's lock (that run died); re-run the sweep to resume them";
+  else if (p.eta_s) out << format_duration(*p.eta_s);
   else if (p.running.empty() && p.counts.at("pending") > 0) out << "not running (" << p.counts.at("pending") << " pending)";
   else if (p.running.empty()) out << "finished";
   else out << "unknown until an epoch finishes";
   out << "\n";
   if (!p.running.empty()) {
     TextTable t;
-    t.header = {"running", "section", "variant", "seed", "epoch", "test_acc", "for", "host"};
+    t.header = {p.live_run ? "running (live run, pid " + *p.live_run + ")" : std::string("stale (run died)"), "section",
+                "variant", "seed", "epoch", "test_acc", "for", "host"};
     t.right = {false, false, false, true, true, true, true, false};
     for (const auto& r : p.running)
       t.rows.push_back({r.id, r.section, r.variant, std::to_string(r.seed),
                         std::to_string(r.epochs_done) + "/" + std::to_string(r.epochs_total),
-                        r.test_acc ? fixed(*r.test_acc, 4) : "-", format_duration(now - r.started_at), r.host});
+                        r.test_acc ? fixed(*r.test_acc, 4) : "-",
+                        p.live_run ? format_duration(now - r.started_at) : "-", r.host});
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
   }

@@ -39,8 +39,13 @@ struct SweepProgress {
   double samples_per_s = 0;           // sum over running jobs' latest epochs
   std::optional<double> epochs_per_hour;
   std::optional<double> eta_s;        // only while jobs are running
+  std::optional<std::string> live_run;  // pid of the run holding the database's lock, if any
+  // Jobs recorded as running while no run holds the lock: their run died (SIGKILL, Ctrl-C on
+  // `train`, a crash) before it could record them. Re-running the sweep resumes them.
+  bool stale_running() const { return !running.empty() && !live_run; }
 };
 
+// live_run is read from the run lock beside the database (RunLock::live_holder).
 SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now);
 std::string format_progress(const SweepProgress& p, double now);
 std::string format_duration(double seconds);  // "1h 02m", "3m 10s", "12s"

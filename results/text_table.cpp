@@ -66,7 +66,18 @@ std::string render_plain(const TextTable& t) {
   return out.str();
 }
 
-std::string csv_field(const std::string& s) {
+// A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return)
+// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers.
+std::string csv_neutralise(const std::string& s) {
+  if (s.empty() || std::string("=+-@\t\r").find(s.front()) == std::string::npos) return s;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  if (end == s.c_str() + s.size() && s.front() != '\t' && s.front() != '\r') return s;  // a number
+  return "'" + s;
+}
+
+std::string csv_field(const std::string& raw) {
+  const std::string s = csv_neutralise(raw);
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -87,8 +98,16 @@ std::string render_csv(const TextTable& t) {
 std::string markdown_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += '\\';
-    out += c == '\n' ? ' ' : c;
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '`': out += "&#96;"; break;
+      default:
+        // Control characters (a newline would end a table row or a heading) become spaces.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
+    }
   }
   return out;
 }
@@ -124,7 +143,13 @@ std::string latex_escape(const std::string& s) {
       case '&': case '%': case '$': case '#': case '_': case '{': case '}': out += '\\'; out += c; break;
       case '~': out += "\\textasciitilde{}"; break;
       case '^': out += "\\textasciicircum{}"; break;
-      default: out += c;
+      case '<': out += "\\textless{}"; break;
+      case '>': out += "\\textgreater{}"; break;
+      case '|': out += "\\textbar{}"; break;
+      default:
+        // Control characters (a newline would end a paragraph inside a cell, an empty line
+        // breaks the tabular) become spaces.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
     }
   }
   for (const auto& [utf8, tex] : {std::pair<std::string, std::string>{"±", "$\\pm$"}, {"Δ", "$\\Delta$"}, {"ρ", "$\\rho$"}}) {

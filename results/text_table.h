@@ -19,9 +19,11 @@ std::string render_markdown(const TextTable& t);
 // Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
 std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
 
-std::string csv_field(const std::string& s);
+std::string csv_field(const std::string& s);  // quoted when needed; formula-like text neutralised
+std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
 std::string latex_escape(const std::string& s);
-std::string markdown_escape(const std::string& s);  // only "|" and newlines
+// "|" escaped, < > & ` as HTML entities (report.md is rendered as HTML), control characters as spaces.
+std::string markdown_escape(const std::string& s);
 std::string html_escape(const std::string& s);
 
 std::string fixed(double v, int decimals);  // "0.8200"; "nan"/"inf" spelled out

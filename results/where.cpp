@@ -154,7 +154,6 @@ WhereClause parse_where(const std::string& expr) {
   if (c.value.empty()) malformed(expr, "missing value");
   if (std::string("!<>=").find(c.value.front()) != std::string::npos)
     malformed(expr, "unknown operator '" + expr.substr(at, value_at - at + 1) + "'");
-  if (c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']') c.value = normalise_list(c.value);
   c.number = parse_number(c.value);
 
   const auto& fields = where_job_fields();
@@ -169,6 +168,10 @@ WhereClause parse_where(const std::string& expr) {
     c.kind = WhereKeyKind::JobText;
   } else if (c.key.find('.') != std::string::npos) {
     c.kind = WhereKeyKind::Config;
+    if (c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']') {
+      c.as_written = c.value;  // a text value may hold brackets too (task.data_dir=[x])
+      c.value = normalise_list(c.value);
+    }
   } else {
     std::string hint = closest_key(c.key);
     malformed(expr, "unknown key '" + c.key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
@@ -196,6 +199,10 @@ SqlFilter where_sql(const WhereClause& c) {
     std::string match = "(c.value = ? OR c.uniform = ?";
     f.params.push_back(c.value);
     f.params.push_back(c.value);
+    if (c.as_written) {
+      match += " OR c.value = ?";
+      f.params.push_back(*c.as_written);
+    }
     if (c.number) {
       match += " OR c.num = ?";
       f.params.push_back(*c.number);

@@ -4,7 +4,8 @@
 //   - a metric: test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,
 //     samples_per_s, epochs_done, epochs_total, attempts (VALUE must be a number);
 //   - a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...).
-// Comparison is numeric when VALUE parses as a number, textual otherwise. Per-stage keys are
+// Comparison is numeric when VALUE parses as a number, textual otherwise. Job fields compare
+// with the text as written (variant=[P,P,A,A] is that label). Per-stage config keys are
 // stored as their JSON text: model.mixers=[pool,pool,attention,attention] (or the JSON spelling)
 // matches that list exactly, and a single value, model.mixers=pool, matches a config whose
 // stages all equal it (a plain `pool` config is stored as [pool,pool,pool,pool]).
@@ -24,7 +25,8 @@ struct WhereClause {
   std::string expr;  // as written, for error messages
   std::string key;
   WhereOp op = WhereOp::Eq;
-  std::string value;             // text as written (lists normalised to JSON text)
+  std::string value;             // text as written (trimmed); a bracketed config value as JSON list text
+  std::optional<std::string> as_written;  // config keys: a bracketed value before it became JSON
   std::optional<double> number;  // when the value parses as a number
   WhereKeyKind kind = WhereKeyKind::Config;
 };

@@ -15,11 +15,14 @@ packages=(
   dataset-fashion-mnist
   gnuplot-nox
   python3
+  # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
+  chromium                                             # report.html screenshot test
+  texlive-latex-base texlive-latex-recommended         # pdflatex + booktabs: table.tex compile test
 )
-# Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain,
-# the PyTorch comparison for bench/ and Chromium for the report screenshot test.
+# Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain and
+# the PyTorch comparison for bench/.
 if [[ "${INSTALL_EXTRAS:-0}" == 1 ]]; then
-  packages+=(clang libclang-rt-14-dev python3-torch chromium)
+  packages+=(clang libclang-rt-14-dev python3-torch)
 fi
 
 missing=()

@@ -26,4 +26,16 @@ struct SpecError : UsageError {
   int col_;
 };
 
+// An exception's message as a user should see it: LibTorch's C++ backtrace ("Exception raised
+// from ...", "frame #N: ...") cut off, trailing blank space removed. Never a stack trace.
+inline std::string user_message(const std::string& what) {
+  std::string text = what;
+  for (const char* marker : {"\nException raised from ", "Exception raised from ", "\nframe #0", "frame #0:"}) {
+    const size_t at = text.find(marker);
+    if (at != std::string::npos) text.erase(at);
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
+  return text.empty() ? what.substr(0, what.find('\n')) : text;
+}
+
 }  // namespace ms

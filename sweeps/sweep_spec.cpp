@@ -3,11 +3,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "errors.h"
+#include "names.h"
 #include "yaml_value.h"
 
 namespace ms {
@@ -44,6 +47,8 @@ Variant read_list_variant(const std::string& file, const std::string& section, c
   flatten_overrides(file, item, "", catalog, v.overrides, {"label", "reference"});
   if (v.overrides.empty()) fail_at(file, item, "variant in section '" + section + "' overrides nothing");
   v.label = item["label"] ? scalar_text(file, item["label"], "label") : labels_of(v.overrides);
+  if (auto problem = name_problem(v.label, "label", false))
+    fail_at(file, item["label"] ? item["label"] : item, *problem + " (section '" + printable(section) + "')");
   v.reference = read_reference(file, item["reference"]);
   return v;
 }
@@ -75,9 +80,26 @@ std::vector<Cell> product(const std::vector<Cell>& a, const std::vector<Cell>& b
   return out;
 }
 
+// Jobs before exclusions and de-duplication: variants x cells x seeds, saturating at INT64_MAX.
+int64_t job_count(size_t variants, size_t cells, size_t seeds) {
+  const long double n = static_cast<long double>(variants) * cells * seeds;
+  return n > 9.2e18L ? INT64_MAX : static_cast<int64_t>(n);
+}
+
+void check_size(const std::string& file, size_t variants, size_t cells, size_t seeds, int64_t max_jobs) {
+  const int64_t n = job_count(variants, cells, seeds);
+  if (n <= max_jobs) return;
+  throw UsageError(file + ": error: the sweep expands to " + (n == INT64_MAX ? std::string("more than 9e18") : std::to_string(n)) +
+                   " jobs (" + std::to_string(variants) + " variants x " + std::to_string(cells) + " grid/zip cells x " +
+                   std::to_string(seeds) + " seeds), more than the limit of " + std::to_string(max_jobs) +
+                   "; pass --max-jobs " + (n == INT64_MAX ? std::string("N") : std::to_string(n)) + " to allow it");
+}
+
 }  // namespace
 
-SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog) {
+SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog, int64_t max_jobs) {
+  if (auto bad = first_invalid_utf8(text))
+    throw SpecError(file, bad->line, bad->col, "the file is not valid UTF-8 (ill-formed byte here)");
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -98,6 +120,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   if (!root["name"] || !root["name"].IsScalar() || root["name"].Scalar().empty())
     throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
   spec.name = root["name"].Scalar();
+  if (auto problem = name_problem(spec.name, "sweep name", true)) fail_at(file, root["name"], *problem);
   if (root["description"]) spec.description = scalar_text(file, root["description"], "description");
   if (root["reference_metric"]) spec.reference_metric = scalar_text(file, root["reference_metric"], "reference_metric");
 
@@ -135,9 +158,13 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
     if (!ablations.IsMap()) fail_at(file, ablations, "ablations must map section names to variants");
     for (const auto& section : ablations) {
       const std::string name = section.first.Scalar();
-      if (name == "baseline") fail_at(file, section.first, "'baseline' is reserved for the base configuration");
+      if (auto problem = name_problem(name, "section name", false)) fail_at(file, section.first, *problem);
+      for (const auto& earlier : spec.sections)
+        if (trim_spaces(earlier) == trim_spaces(name))
+          fail_at(file, section.first, "section name '" + name + "' is used twice (as '" + earlier + "')");
       spec.sections.push_back(name);
       const YAML::Node body = section.second;
+      const size_t first = spec.variants.size();
       if (body.IsSequence()) {
         for (const auto& item : body) spec.variants.push_back(read_list_variant(file, name, item, catalog));
       } else if (body.IsMap()) {  // shorthand: key: [v1, v2, ...] gives one variant per value
@@ -147,6 +174,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
             v.section = name;
             v.overrides = {o};
             v.label = labels_of(v.overrides);
+            if (auto problem = name_problem(v.label, "label", false))
+              throw SpecError(file, o.mark.line, o.mark.col, *problem + " (section '" + printable(name) + "')");
             v.mark = o.mark;
             spec.variants.push_back(std::move(v));
           }
@@ -154,16 +183,35 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       } else {
         fail_at(file, body, "section '" + name + "' must be a list of variants or a mapping key: [values]");
       }
+      if (spec.variants.size() == first)
+        fail_at(file, section.first, "section '" + name + "' has no variants (an empty section is a mistake: "
+                                     "add variants or remove it)");
+      // Labels are unique within a section: two variants with one label would merge in every table.
+      std::map<std::string, const Variant*> labels;
+      for (size_t i = first; i < spec.variants.size(); ++i) {
+        const Variant& v = spec.variants[i];
+        auto [it, inserted] = labels.emplace(trim_spaces(v.label), &v);
+        if (!inserted)
+          throw SpecError(file, v.mark.line, v.mark.col,
+                          "label '" + v.label + "' is used twice in section '" + name + "' (first at line " +
+                              std::to_string(it->second->mark.line) + "): labels must be unique within a section");
+      }
+      check_size(file, spec.variants.size(), 1, spec.seeds.size(), max_jobs);
     }
   }
 
+  check_size(file, spec.variants.size(), 1, spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
     for (const auto& kv : grid) {
       std::vector<Cell> axis;
-      for (const Override& o : read_value_list(file, kv.first, kv.second, catalog))
+      for (const Override& o : read_value_list(file, kv.first, kv.second, catalog)) {
         axis.push_back(Cell{labels_of({o}), {o}});
+        if (auto problem = name_problem(axis.back().label, "grid label", true))
+          throw SpecError(file, o.mark.line, o.mark.col, *problem);
+      }
+      check_size(file, spec.variants.size(), spec.cells.size() * axis.size(), spec.seeds.size(), max_jobs);
       spec.cells = product(spec.cells, axis);
     }
   }
@@ -187,7 +235,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
         }
         for (size_t i = 0; i < length; ++i) axis[i].overrides.push_back(values[i]);
       }
-      for (auto& c : axis) c.label = labels_of(c.overrides);
+      for (auto& c : axis) {
+        c.label = labels_of(c.overrides);
+        if (auto problem = name_problem(c.label, "zip label", true)) fail_at(file, group, *problem);
+      }
+      check_size(file, spec.variants.size(), spec.cells.size() * axis.size(), spec.seeds.size(), max_jobs);
       spec.cells = product(spec.cells, axis);
     }
   }
@@ -204,12 +256,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   return spec;
 }
 
-SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog) {
+SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog, int64_t max_jobs) {
   std::ifstream in(path);
   if (!in) throw UsageError(path + ": error: cannot open sweep file");
   std::stringstream text;
   text << in.rdbuf();
-  return parse_sweep(text.str(), path, catalog);
+  return parse_sweep(text.str(), path, catalog, max_jobs);
 }
 
 }  // namespace ms

@@ -37,7 +37,14 @@ struct SweepSpec {
   std::string reference_metric;       // what `reference:` values measure (free text)
 };
 
-SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog);
-SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog);
+// Sweeps larger than this many jobs are refused unless the caller raises the limit (--max-jobs).
+constexpr int64_t kDefaultMaxJobs = 10000;
+
+// Throws SpecError (FILE:LINE:COL) for any mistake, including names that break the rules of
+// names.h, duplicate labels in a section and empty sections; ms::UsageError when the sweep would
+// expand to more than max_jobs jobs (counted before anything is expanded).
+SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog,
+                      int64_t max_jobs = kDefaultMaxJobs);
+SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog, int64_t max_jobs = kDefaultMaxJobs);
 
 }  // namespace ms

@@ -3,18 +3,33 @@
 
 #include <map>
 
+#include "errors.h"
 #include "model_cost.h"
 
 namespace ms {
 
 void fill_costs(std::vector<Job>& jobs) {
-  std::map<std::string, ModelCost> cache;  // keyed by the canonical config text
+  struct Measured {
+    ModelCost cost;
+    std::string error;
+  };
+  std::map<std::string, Measured> cache;  // keyed by the canonical config text
   for (auto& job : jobs) {
     const std::string key = job.config.dump();
     auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, model_cost(job.config)).first;
-    job.params = it->second.params;
-    job.macs = it->second.macs;
+    if (it == cache.end()) {
+      Measured m;
+      try {
+        m.cost = model_cost(job.config);
+      } catch (const std::exception& e) {  // e.g. too large to build: this job fails, not the sweep
+        m.cost.params = m.cost.macs = -1;
+        m.error = user_message(e.what());
+      }
+      it = cache.emplace(key, m).first;
+    }
+    job.params = it->second.cost.params;
+    job.macs = it->second.cost.macs;
+    job.cost_error = it->second.error;
   }
 }
 

@@ -4,6 +4,7 @@
 // exit status 2, and leave the database untouched: a missing one is not created (nor its lock
 // file or checkpoint folder), an existing one keeps its exact bytes.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -167,6 +168,73 @@ TEST_F(CliBadInput, MalformedWhereExpressions) {
   for (const auto& e : exprs) expect_rejected({{"results", "--db", "{OLD}", "--where", e}, "--where"});
   expect_rejected({{"results", "--db", "{OLD}", "--where", "model.norm=none", "--where", "bad"}, "'bad'"});
   expect_rejected({{"results", "--db", "{OLD}", "--where"}, "where"});
+}
+
+// Issue 13.4: databases that keep nothing are refused before anything runs or is created.
+TEST_F(CliBadInput, InMemoryEmptyAndUriDatabasesAreRefused) {
+  const std::string uri = "file:" + dir_.file("x.db") + "?mode=memory";
+  for (const std::string db : {std::string(":memory:"), std::string(""), uri}) {
+    expect_rejected({{"run", "{SWEEP}", "--db", db}, "--db"});
+    expect_rejected({{"train", "{SWEEP}", "--variant", "baseline", "--db", db}, "--db"});
+    expect_rejected({{"status", "--db", db}, "--db"});
+    expect_rejected({{"results", "--db", db}, "--db"});
+  }
+  EXPECT_FALSE(fs::exists(":memory:.lock"));
+  EXPECT_FALSE(fs::exists(":memory:.checkpoints"));
+  EXPECT_FALSE(fs::exists(".checkpoints"));
+  for (const auto& entry : fs::directory_iterator(dir_.path()))
+    EXPECT_TRUE(entry.path().filename() == "good.yaml" || entry.path().filename().string().rfind("old.db", 0) == 0)
+        << "created " << entry.path();
+}
+
+// Issue 13.5: `run` on a SQLite file of another program: refused before the first write, the
+// file byte-identical (same checksum), no -wal, no checkpoint folder.
+TEST_F(CliBadInput, ForeignSqliteFileIsLeftByteIdentical) {
+  const std::string foreign = dir_.file("foreign.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE jobs(x); CREATE TABLE foo(y); INSERT INTO foo VALUES ('mine');", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string before = read_file(foreign);
+  const CommandResult sum_before = run_command("cksum " + shell_quote(foreign));
+  expect_rejected({{"run", "{SWEEP}", "--db", foreign}, "not a metasweep results database"});
+  expect_rejected({{"train", "{SWEEP}", "--variant", "baseline", "--db", foreign}, "not a metasweep results database"});
+  const CommandResult sum_after = run_command("cksum " + shell_quote(foreign));
+  EXPECT_EQ(sum_before.out.substr(0, sum_before.out.find(' ', sum_before.out.find(' ') + 1)),
+            sum_after.out.substr(0, sum_after.out.find(' ', sum_after.out.find(' ') + 1)));
+  EXPECT_TRUE(read_file(foreign) == before);
+  for (const char* suffix : {"-wal", "-shm", "-journal", ".checkpoints", ".lock"})
+    EXPECT_FALSE(fs::exists(foreign + suffix)) << suffix;
+}
+
+// Issues 13.1, 13.3, 13.7 at plan time: hostile names, duplicate labels, empty sections and a sweep
+// too large to expand are one line, exit 2, with FILE:LINE:COL where there is a line.
+TEST_F(CliBadInput, NamesAndSizesAreCheckedAtPlanTime) {
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"newline_label.yaml", std::string(kGoodSweep) +
+                                 "ablations:\n  s:\n    - {label: \"x'\\nsystem \\\"touch /tmp/PWNED\\\"\\n#\", model.pool_size: 5}\n"},
+      {"control_section.yaml", std::string(kGoodSweep) + "ablations:\n  \"a\\x1bb\":\n    model.pool_size: [5]\n"},
+      {"bad_utf8.yaml", std::string(kGoodSweep) + "ablations:\n  caf\xc3:\n    model.pool_size: [5]\n"},
+      {"duplicate_label.yaml", std::string(kGoodSweep) +
+                                   "ablations:\n  s:\n    - {label: same, task.optimizer.lr: 0.002}\n"
+                                   "    - {label: same, task.optimizer.lr: 0.2}\n"},
+      {"empty_section.yaml", std::string(kGoodSweep) + "ablations:\n  empty: []\n"},
+      {"baseline_label.yaml", std::string(kGoodSweep) + "ablations:\n  s:\n    - {label: \"baseline \", model.pool_size: 5}\n"},
+  };
+  for (const auto& [name, text] : files) {
+    dir_.write(name, text);
+    expect_rejected({{"plan", "{DIR}/" + name}, name + ":"});
+    expect_rejected({{"run", "{DIR}/" + name, "--db", "{DB}"}, name + ":"});
+  }
+  std::string values;
+  for (int i = 0; i < 1000; ++i) values += (i ? ", " : "") + std::to_string(i);
+  dir_.write("huge_grid.yaml", std::string(kGoodSweep) + "grid:\n  task.optimizer.lr: [" + values +
+                                   "]\n  task.optimizer.weight_decay: [" + values + "]\n");
+  expect_rejected({{"plan", "{DIR}/huge_grid.yaml"}, "1000000 jobs"});
+  expect_rejected({{"run", "{DIR}/huge_grid.yaml", "--db", "{DB}"}, "--max-jobs"});
+  expect_rejected({{"plan", "{SWEEP}", "--max-jobs", "0"}, "--max-jobs"});
 }
 
 }  // namespace

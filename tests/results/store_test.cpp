@@ -5,6 +5,7 @@
 
 #include "errors.h"
 #include "results_fixture.h"
+#include "schema.h"
 #include "sqlite_db.h"
 #include "test_support.h"
 
@@ -45,7 +46,7 @@ TEST(ResultStore, RegisterInsertsPendingJobsInSweepOrder) {
   EXPECT_EQ(info->reference_metric, "ImageNet top-1 (%)");
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs WHERE reference IS NOT NULL"), 12);
   EXPECT_EQ(count(store, "SELECT epochs_total FROM jobs LIMIT 1"), 3);
-  EXPECT_EQ(count(store, "PRAGMA user_version"), 1);
+  EXPECT_EQ(count(store, "PRAGMA user_version"), kSchemaVersion);
 }
 
 TEST(ResultStore, RegisterIsIdempotentAndResumeKeepsState) {

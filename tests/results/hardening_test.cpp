@@ -1,0 +1,466 @@
+// Issue 13 (hardening II) in the results library, each case a regression test that failed before
+// its fix: user text never runs as a gnuplot command; a sweep whose file changed shows only its
+// current jobs (removed ones stay queryable by id; old databases are migrated); in-memory and URI
+// databases are refused; a foreign SQLite file stays byte-identical; CSV cells cannot run as
+// formulas; table.tex escapes every field and compiles with real pdflatex; report.md escapes
+// HTML and newlines; --where variant=[P,P,A,A] matches that label; `status` tells a live run
+// from a dead one; `report --out` never writes through a symlink and replaces its plot set.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "ablation.h"
+#include "csv_reader.h"
+#include "errors.h"
+#include "format.h"
+#include "plots.h"
+#include "query.h"
+#include "report.h"
+#include "results_fixture.h"
+#include "schema.h"
+#include "sqlite_db.h"
+#include "sweep_progress.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A database as someone might send it: names that plan-time validation would refuse, written
+// straight through the store API. Every job is done (accuracy by variant) so every plot is drawn.
+struct HostileNames {
+  std::string sweep = "tiny";
+  std::string section = "token mixer";    // replaces the section "token mixer"
+  std::string label = "identity";         // replaces the label "model.mixers=identity"
+  std::string label2 = "attention";       // replaces the label "model.mixers=attention"
+};
+
+void fill_hostile_db(const std::string& path, const HostileNames& n) {
+  SweepSpec spec = tiny_spec();
+  spec.name = n.sweep;
+  for (auto& s : spec.sections)
+    if (s == "token mixer") s = n.section;
+  std::vector<Job> jobs = tiny_jobs();
+  for (auto& job : jobs) {
+    job.sweep = n.sweep;
+    if (job.section == "token mixer") job.section = n.section;
+    if (job.variant == "model.mixers=identity") job.variant = n.label;
+    if (job.variant == "model.mixers=attention") job.variant = n.label2;
+  }
+  ResultStore store(path, OpenMode::Writer);
+  store.register_sweep(spec, kTinySweep, jobs, false);
+  int i = 0;
+  for (const Job& job : jobs) {
+    store.job_started(job.id, "host");
+    const double acc = 0.5 + 0.01 * (i++ % 7);
+    for (int64_t e = 1; e <= 2; ++e) store.record_epoch(job.id, tiny_epoch(acc, e, job.seed));
+    store.job_finished(job.id, JobStatus::Done, "", 1.0);
+  }
+}
+
+// ---- 1. gnuplot script injection -----------------------------------------------------------
+
+TEST(ReportInjection, NamesFromTheDatabaseNeverRunCommands) {
+  ASSERT_TRUE(gnuplot_available()) << "gnuplot is a dependency (scripts/install-deps.sh installs gnuplot-nox)";
+  TempDir dir;
+  const std::string m1 = dir.file("PWNED1"), m2 = dir.file("PWNED2"), m3 = dir.file("PWNED3"), m4 = dir.file("PWNED4");
+  HostileNames n;
+  n.label = "x'\nsystem \"touch " + m1 + "\"\n#";             // the issue's label
+  n.label2 = "`touch " + m2 + "` @x $y \\\" \"";               // backquotes, macro, quotes
+  n.section = "s'\nsystem \"touch " + m3 + "\"\n# `touch " + m3 + "`";
+  n.sweep = "w\"\n!touch " + m4 + "\nsystem 'touch " + m4 + "'\n`touch " + m4 + "`";
+  fill_hostile_db(dir.file("h.db"), n);
+  const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, n.sweep, dir.file("out"));
+  EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;  // the plots were drawn, not skipped
+  EXPECT_GE(files.plots.size(), 6u);
+  for (const auto& marker : {m1, m2, m3, m4}) EXPECT_FALSE(fs::exists(marker)) << "gnuplot ran a command: " << marker;
+}
+
+TEST(ReportInjection, PlotTextArrivesVerbatim) {
+  ASSERT_TRUE(gnuplot_available());
+  Series s;
+  s.title = "a`b`c @m $d 'q' \"dq\" caf\xc3\xa9";
+  s.x = {1, 2};
+  s.y = {50, 60};
+  const std::string svg = plot_lines("T`x`", "epoch", "acc", {s});
+  EXPECT_NE(svg.find("a`b`c @m $d"), std::string::npos) << svg.substr(0, 2000);
+  EXPECT_NE(svg.find("caf\xc3\xa9"), std::string::npos);
+  EXPECT_NE(svg.find("T`x`"), std::string::npos);
+}
+
+// ---- 2. a sweep is its current definition ----------------------------------------------------
+
+std::string edited_sweep() {
+  std::string text = kTinySweep;
+  const std::string from = "lr: 1.0e-3", to = "lr: 2.0e-3";  // every job id changes
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const std::vector<Job> old_jobs = fill_tiny_db(path);
+  const std::string text = edited_sweep();
+  const SweepSpec spec = parse_sweep(text, "tiny.yaml", results_catalog());
+  std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  ASSERT_EQ(jobs.size(), 18u);
+  {
+    ResultStore writer(path, OpenMode::Writer);
+    const MembershipChange change = writer.register_sweep(spec, text, jobs, false);
+    EXPECT_FALSE(change.new_sweep);
+    EXPECT_EQ(change.added, 18);
+    EXPECT_EQ(change.removed, 18);
+    EXPECT_EQ(change.kept, 0);
+    for (const Job& job : jobs)
+      if (job.section == "baseline") {
+        writer.job_started(job.id, "h");
+        writer.record_epoch(job.id, tiny_epoch(0.5, 1, job.seed));
+        writer.job_finished(job.id, JobStatus::Done, "", 1);
+      }
+    EXPECT_EQ(writer.runnable_jobs("tiny", 0).size(), 15u);  // only the new definition's jobs
+  }
+  const ResultStore store(path, OpenMode::ReadOnly);
+  ResultQuery q;
+  q.sweep = "tiny";
+  const auto rows = select_jobs(store, q);
+  std::set<std::string> ids, current;
+  for (const auto& r : rows) ids.insert(r.id);
+  for (const auto& j : jobs) current.insert(j.id);
+  EXPECT_EQ(ids, current);
+  // The baseline is three seeds of the new experiment, not six of two experiments.
+  const AblationTable t = build_ablation(store, "tiny");
+  ASSERT_EQ(t.rows.front().variant, "baseline");
+  ASSERT_TRUE(t.rows.front().acc);
+  EXPECT_EQ(t.rows.front().acc->n, 3);
+  EXPECT_DOUBLE_EQ(t.rows.front().acc->mean, 0.5 * 0.6);
+  EXPECT_EQ(store.status_counts("tiny").at("done"), 3);
+  // A removed job keeps its result and is found by id, marked removed.
+  ResultQuery by_id;
+  by_id.where.push_back(parse_where("id=" + old_jobs[0].id));
+  const auto old = select_jobs(store, by_id);
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_TRUE(old[0].removed);
+  EXPECT_EQ(old[0].status, "done");
+  EXPECT_DOUBLE_EQ(*old[0].test_acc, 0.80);
+  EXPECT_EQ(job_json(old[0])["removed"], true);
+}
+
+TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  fill_tiny_db(path);
+  const std::string text = std::string(kTinySweep) + "  pool size:\n    model.pool_size: [5]\n";
+  const SweepSpec spec = parse_sweep(text, "tiny.yaml", results_catalog());
+  ResultStore writer(path, OpenMode::Writer);
+  const MembershipChange change = writer.register_sweep(spec, text, expand_sweep(spec, results_catalog()), false);
+  EXPECT_EQ(change.added, 3);
+  EXPECT_EQ(change.removed, 0);
+  EXPECT_EQ(change.kept, 18);
+  // Pending: the 3 new jobs, the interrupted batchnorm seed 2 and the failed one (attempts 1 <= 5).
+  EXPECT_EQ(writer.runnable_jobs("tiny", 5).size(), 5u);
+}
+
+TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  const auto jobs = fill_tiny_db(path);
+  {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs
+    Database db(path, Database::Access::ReadWrite);
+    db.exec("DROP TABLE removed_sweep_jobs; PRAGMA user_version = 1");
+  }
+  {
+    const ResultStore reader(path, OpenMode::ReadOnly);
+    ResultQuery q;
+    q.where.push_back(parse_where("id=" + jobs[0].id));
+    EXPECT_EQ(select_jobs(reader, q).size(), 1u);
+    EXPECT_EQ(schema_version(reader.db()), 1);
+  }
+  const ResultStore writer(path, OpenMode::Writer);
+  EXPECT_EQ(schema_version(writer.db()), kSchemaVersion);
+  EXPECT_TRUE(writer.has_table("removed_sweep_jobs"));
+}
+
+// ---- 4. databases that keep nothing -----------------------------------------------------------
+
+TEST(DatabasePaths, InMemoryEmptyAndUriDatabasesAreRefused) {
+  TempDir dir;
+  const std::string cwd = fs::current_path().string();
+  for (const std::string path : {std::string(":memory:"), std::string(""), "file:" + dir.file("x.db") + "?mode=memory",
+                                 std::string("file::memory:?cache=shared")}) {
+    for (OpenMode mode : {OpenMode::Writer, OpenMode::ReadOnly}) {
+      try {
+        ResultStore store(path, mode);
+        ADD_FAILURE() << "accepted --db '" << path << "'";
+      } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("--db"), std::string::npos) << e.what();
+      }
+    }
+  }
+  EXPECT_FALSE(fs::exists(cwd + "/:memory:.lock"));
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+// ---- 5. a SQLite file that is not a metasweep database -------------------------------------------
+
+std::string make_foreign_db(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "CREATE TABLE jobs(x); CREATE TABLE foo(a, b); INSERT INTO foo VALUES (1, 'keep');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  return read_file(path);
+}
+
+TEST(ForeignDatabase, WriterRefusesBeforeTheFirstWrite) {
+  TempDir dir;
+  const std::string path = dir.file("other.db");
+  const std::string before = make_foreign_db(path);
+  const size_t checksum = std::hash<std::string>{}(before);
+  try {
+    ResultStore store(path, OpenMode::Writer);
+    FAIL() << "wrote into a foreign SQLite database";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a metasweep results database (tables: foo, jobs)"), std::string::npos)
+        << e.what();
+  }
+  const std::string after = read_file(path);
+  EXPECT_EQ(std::hash<std::string>{}(after), checksum);
+  EXPECT_TRUE(after == before);
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+  EXPECT_FALSE(fs::exists(path + "-shm"));
+  // Not SQLite at all: refused too, bytes kept.
+  const std::string text = dir.write("notes.db", "these are my notes, not a database\n");
+  EXPECT_THROW(ResultStore(text, OpenMode::Writer), UsageError);
+  EXPECT_EQ(read_file(text), "these are my notes, not a database\n");
+}
+
+// ---- 9. CSV formula injection -----------------------------------------------------------------
+
+TEST(CsvInjection, FormulaLikeTextIsNeutralisedAndNumbersStayNumbers) {
+  EXPECT_EQ(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  EXPECT_EQ(csv_field("+cmd"), "'+cmd");
+  EXPECT_EQ(csv_field("-cmd|' /C calc'!A0"), "'-cmd|' /C calc'!A0");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_field("\tx"), "'\tx");
+  EXPECT_EQ(csv_field("\rx"), "\"'\rx\"");
+  EXPECT_EQ(csv_field("-0.25"), "-0.25");
+  EXPECT_EQ(csv_field("+1e-3"), "+1e-3");
+  EXPECT_EQ(csv_field("0.8"), "0.8");
+  EXPECT_EQ(csv_field("a=b"), "a=b");
+
+  TempDir dir;
+  HostileNames n;
+  n.label = "=HYPERLINK(\"http://evil\",\"click\")";
+  n.label2 = "@SUM(A1)";
+  n.section = "+cmd";
+  fill_hostile_db(dir.file("h.db"), n);
+  const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
+  ResultQuery q;
+  const auto csv = parse_csv(format_jobs(select_jobs(store, q), OutputFormat::Csv));
+  const auto col = [&](const std::string& name) { return std::find(csv[0].begin(), csv[0].end(), name) - csv[0].begin(); };
+  for (size_t r = 1; r + 1 < csv.size(); ++r)
+    for (const auto& cell : csv[r])
+      EXPECT_TRUE(cell.empty() || std::string("=+@\t\r").find(cell[0]) == std::string::npos ||
+                  parse_number(cell).has_value())
+          << cell;
+  EXPECT_EQ(csv[1][static_cast<size_t>(col("variant"))], "baseline");
+  EXPECT_EQ(csv[4][static_cast<size_t>(col("variant"))], "'" + n.label);
+  EXPECT_EQ(csv[4][static_cast<size_t>(col("section"))], "'+cmd");
+  EXPECT_TRUE(parse_number(csv[1][static_cast<size_t>(col("test_acc"))]).has_value());
+}
+
+// ---- 8. table.tex ---------------------------------------------------------------------------------
+
+TEST(LatexTable, LabelDeltaAndEscapes) {
+  TempDir dir;
+  HostileNames n;
+  n.sweep = "my_sweep";
+  fill_hostile_db(dir.file("h.db"), n);
+  const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
+  const std::string tex = ablation_latex(build_ablation(store, "my_sweep"));
+  EXPECT_NE(tex.find("\\label{tab:my-sweep}"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("\\caption{Ablation study my\\_sweep."), std::string::npos) << tex;
+  EXPECT_NE(tex.find("$\\Delta$ (pts)"), std::string::npos) << tex;
+  EXPECT_EQ(tex.find("\\$\\textbackslash{}Delta"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("\\resizebox"), std::string::npos) << tex;
+}
+
+// Compiles table.tex of a report on hostile names with real pdflatex (texlive-latex-base +
+// texlive-latex-recommended for booktabs, installed by scripts/install-deps.sh): it must compile
+// and fit the text width (no overfull box).
+TEST(LatexTable, CompilesWithPdflatexForHostileNames) {
+  const CommandResult which = run_command("command -v pdflatex");
+  ASSERT_EQ(which.exit_code, 0) << "pdflatex missing: scripts/install-deps.sh installs texlive-latex-base and "
+                                   "texlive-latex-recommended";
+  TempDir dir;
+  HostileNames n;
+  n.sweep = "my_sweep & 50% $x$ #1 {a} ~^\\ <b>|";
+  n.section = "mix_er \\textbf{x} \\input{/etc/passwd} }{";
+  n.label = "a_b & c % d $ e # f ^ g ~ h \\ i { j } <k> |l| caf\xc3\xa9";
+  n.label2 = "\\end{tabular} \\\\ \\hline \\def\\x{y}";
+  fill_hostile_db(dir.file("h.db"), n);
+  const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, n.sweep, dir.file("out"));
+  dir.write("doc.tex",
+            "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n"
+            "\\input{out/table.tex}\n\\end{document}\n");
+  const CommandResult r = run_command("cd " + dir.path() +
+                                      " && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape doc.tex");
+  const std::string log = read_file(dir.file("doc.log"));
+  ASSERT_EQ(r.exit_code, 0) << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
+  EXPECT_TRUE(fs::exists(dir.file("doc.pdf")));
+  EXPECT_EQ(log.find("Overfull \\hbox"), std::string::npos) << "table wider than the page";
+  EXPECT_EQ(log.find("passwd"), std::string::npos);
+}
+
+// ---- 10. report.md ----------------------------------------------------------------------------------
+
+TEST(MarkdownReport, EscapesHtmlAndNewlines) {
+  TempDir dir;
+  HostileNames n;
+  n.sweep = "<img src=x onerror=alert(1)>\n# injected heading";
+  n.label = "<script>alert(1)</script>";
+  n.section = "sec|tion\nnext";
+  fill_hostile_db(dir.file("h.db"), n);
+  const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, n.sweep, dir.file("out"));
+  const std::string md = read_file(files.markdown);
+  EXPECT_EQ(md.find("<img"), std::string::npos);
+  EXPECT_EQ(md.find("<script>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  const std::string first_line = md.substr(0, md.find('\n'));
+  EXPECT_EQ(first_line, "# Ablation report: &lt;img src=x onerror=alert(1)&gt; # injected heading");
+  EXPECT_EQ(md.find("\n# injected"), std::string::npos);
+  EXPECT_EQ(md.find("sec|tion"), std::string::npos);
+}
+
+// ---- 11. --where on a bracketed label ---------------------------------------------------------------
+
+TEST(WhereLabels, BracketedVariantLabelMatchesAsText) {
+  TempDir dir;
+  fill_tiny_db(dir.file("r.db"));
+  const ResultStore store(dir.file("r.db"), OpenMode::ReadOnly);
+  for (const char* expr : {"variant=[P,P,A,A]", "variant = [P,P,A,A]"}) {
+    ResultQuery q;
+    q.where.push_back(parse_where(expr));
+    const auto rows = select_jobs(store, q);
+    EXPECT_EQ(rows.size(), 3u) << expr;
+    for (const auto& r : rows) EXPECT_EQ(r.variant, "[P,P,A,A]");
+  }
+  ResultQuery lists;  // config lists still match in either spelling
+  lists.where.push_back(parse_where("model.mixers=[pool,pool,attention,attention]"));
+  EXPECT_EQ(select_jobs(store, lists).size(), 3u);
+}
+
+// ---- 13. stale `running` ----------------------------------------------------------------------------
+
+TEST(StaleRunning, StatusTellsALiveRunFromADeadOne) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  fill_tiny_db(path);  // batchnorm seed 2 is left `running`; the writer is gone (like a killed run)
+  const double now = unix_now();
+  {
+    const ResultStore reader(path, OpenMode::ReadOnly);
+    const SweepProgress dead = sweep_progress(reader, "tiny", now);
+    ASSERT_EQ(dead.running.size(), 1u);
+    EXPECT_FALSE(dead.live_run);
+    EXPECT_TRUE(dead.stale_running());
+    EXPECT_FALSE(dead.eta_s);
+    const std::string text = format_progress(dead, now);
+    EXPECT_NE(text.find("no metasweep run holds the database's lock"), std::string::npos) << text;
+    EXPECT_NE(text.find("stale (run died)"), std::string::npos) << text;
+  }
+  const ResultStore writer(path, OpenMode::Writer);  // a live run holds the lock
+  const ResultStore reader(path, OpenMode::ReadOnly);
+  const SweepProgress live = sweep_progress(reader, "tiny", now);
+  ASSERT_TRUE(live.live_run);
+  EXPECT_EQ(*live.live_run, std::to_string(getpid()));
+  EXPECT_FALSE(live.stale_running());
+  const std::string text = format_progress(live, now);
+  EXPECT_EQ(text.find("no metasweep run holds"), std::string::npos) << text;
+  EXPECT_NE(text.find("live run, pid " + std::to_string(getpid())), std::string::npos) << text;
+}
+
+// ---- 14. report --out edges -------------------------------------------------------------------------
+
+class ReportOut : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fill_tiny_db(dir_.file("r.db"));
+    store_ = std::make_unique<ResultStore>(dir_.file("r.db"), OpenMode::ReadOnly);
+  }
+  TempDir dir_;
+  std::unique_ptr<ResultStore> store_;
+};
+
+TEST_F(ReportOut, EmptyPathIsRefused) {
+  try {
+    write_report(*store_, "tiny", "");
+    FAIL() << "--out \"\" accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--out"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ReportOut, SymlinkedFilesAreReplacedNotFollowed) {
+  const std::string out = dir_.file("out");
+  fs::create_directories(out);
+  const std::string victim = dir_.write("victim.txt", "keep me\n");
+  fs::create_symlink(victim, out + "/report.md");
+  fs::create_symlink(victim, out + "/table.tex");
+  const std::string victim_dir = dir_.file("victim_plots");
+  fs::create_directories(victim_dir);
+  dir_.write("victim_plots/mine.svg", "<svg/>");
+  fs::create_symlink(victim_dir, out + "/plots");
+  write_report(*store_, "tiny", out);
+  EXPECT_EQ(read_file(victim), "keep me\n");
+  EXPECT_FALSE(fs::is_symlink(out + "/report.md"));
+  EXPECT_FALSE(fs::is_symlink(out + "/plots"));
+  EXPECT_EQ(read_file(out + "/report.md").rfind("# Ablation report: tiny", 0), 0u);
+  EXPECT_EQ(read_file(victim_dir + "/mine.svg"), "<svg/>");
+  EXPECT_EQ(std::distance(fs::directory_iterator(victim_dir), fs::directory_iterator{}), 1);
+  for (const auto& entry : fs::directory_iterator(out))  // no temp files left behind
+    EXPECT_NE(entry.path().filename().string().front(), '.') << entry.path();
+}
+
+TEST_F(ReportOut, ThePlotSetIsReplacedAsAWhole) {
+  ASSERT_TRUE(gnuplot_available());
+  const std::string out = dir_.file("out");
+  fs::create_directories(out + "/plots");
+  dir_.write("out/plots/section9_curves.svg", "<svg>old</svg>");
+  const ReportFiles files = write_report(*store_, "tiny", out);
+  EXPECT_FALSE(fs::exists(out + "/plots/section9_curves.svg"));
+  std::set<std::string> on_disk, listed;
+  for (const auto& entry : fs::directory_iterator(out + "/plots")) on_disk.insert(entry.path().string());
+  for (const auto& p : files.plots) listed.insert(p);
+  EXPECT_EQ(on_disk, listed);
+  EXPECT_FALSE(files.plots.empty());
+}
+
+TEST_F(ReportOut, DanglingSymlinkAndFileInTheWayGiveClearErrors) {
+  const std::string dangling = dir_.file("dangling");
+  fs::create_symlink(dir_.file("missing"), dangling);
+  try {
+    write_report(*store_, "tiny", dangling);
+    FAIL() << "wrote through a dangling symlink";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a symlink to " + dir_.file("missing") + ", which does not exist"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_.file("missing")));
+  const std::string file = dir_.write("afile", "x");
+  EXPECT_THROW(write_report(*store_, "tiny", file), UsageError);
+  EXPECT_EQ(read_file(file), "x");
+}
+
+}  // namespace
+}  // namespace ms::test
