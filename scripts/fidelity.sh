@@ -34,7 +34,7 @@ if [[ " $SWEEPS " == *" kv_synthetic "* ]]; then
       done
     done
   done | xargs -r -P "$workers" -n 3 sh -c \
-    '/usr/bin/python3 bench/kv_oracle.py --task "$0" --mixer "$1" --seed "$2" --epochs 3 --threads 1 > "'"$OUT"'/oracle/$0-$1-$2.txt"'
+    '/usr/bin/python3 bench/kv_oracle.py --task "$0" --mixer "$1" --seed "$2" --epochs 3 --train 10000 --test 2000 --threads 1 > "'"$OUT"'/oracle/$0-$1-$2.txt"'
   echo "== oracle: $(( $(date +%s) - start )) s"
 fi
 
