@@ -4,12 +4,14 @@
 //   sweep_jobs    membership: which sweep, section, variant, position, reference value
 //   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
 //   config_values the resolved config flattened to dotted keys, for --where and --group-by
+// plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "schema.h"
 
 #include <stdexcept>
 #include <string>
 
 #include "sqlite_db.h"
+#include "views.h"
 
 namespace ms {
 
@@ -100,6 +102,7 @@ void ensure_schema(Database& db) {
     db.exec("PRAGMA user_version = 1");
   }
   // Future versions: if (version < 2) { ALTER TABLE ...; PRAGMA user_version = 2; }
+  ensure_views(db);
   tx.commit();
 }
 
