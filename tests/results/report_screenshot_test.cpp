@@ -54,12 +54,12 @@ TEST(ReportScreenshot, RendersInHeadlessChromium) {
   EXPECT_EQ(size->width, 1280u);
   EXPECT_EQ(size->height, 2400u);
   // Measured at 1280x2400: an empty page ~14 KB, a page with one heading ~16 KB, this report
-  // ~350 KB with its nine plots (gnuplot) and well above 40 KB with the table alone.
+  // ~320 KB with its 17 plots (gnuplot) and well above 40 KB with the table alone.
   const size_t floor = gnuplot_available() ? 150000 : 40000;
   EXPECT_GT(bytes.size(), floor) << "the screenshot looks blank";
   if (!gnuplot_available()) return;
   // A learning-curve panel on its own (bands, the dashed baseline, the key below): measured at
-  // 660x420, a blank page ~3 KB, this panel ~40 KB.
+  // 660x420, a blank page ~2 KB, this panel ~37 KB.
   const std::string panel = dir.file("curves.png");
   const CommandResult c = run_command(
       "timeout 60 " + std::string(kChromium) +
