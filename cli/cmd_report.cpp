@@ -1,22 +1,56 @@
-// `metasweep report --db FILE --sweep NAME --out DIR`: writes report.md, report.html (plots
-// inline) and table.tex, then prints the markdown ablation table. Read-only on the database.
+// `metasweep report --db FILE --sweep NAME --out DIR [--watch SEC]`: writes report.md,
+// report.html (plots inline) and table.tex, then prints the markdown ablation table. With
+// --watch, rewrites them every SEC seconds while the sweep has pending or running jobs (the page
+// reloads itself), then writes the final report. Read-only on the database.
+#include <atomic>
+#include <cmath>
+#include <csignal>
 #include <iostream>
 
 #include "ablation.h"
+#include "errors.h"
 #include "options.h"
 #include "report.h"
+#include "report_watch.h"
 #include "store.h"
 
 namespace ms::cli {
 
+namespace {
+
+const char* kUsage = R"(usage: metasweep report --db FILE --sweep NAME --out DIR [--watch SEC]
+
+Writes DIR/report.md, DIR/report.html (self-contained, plots inline) and DIR/table.tex.
+  --watch SEC  keep the report current while the sweep runs: rewrite it every SEC seconds (the
+               HTML page reloads itself, so leave it open in a browser) until no job is pending
+               or running, then write the final report; Ctrl-C writes the final report and stops)";
+
+std::atomic<bool> g_stop_watch{false};
+void on_stop(int) { g_stop_watch.store(true); }
+
+}  // namespace
+
 int cmd_report(const Args& args) {
   po::options_description options("report options");
   std::string db, sweep, out;
+  double watch = 0;
   options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
       "sweep", po::value(&sweep)->required(), "the sweep to report on")(
-      "out", po::value(&out)->required(), "output directory (created when missing)");
+      "out", po::value(&out)->required(), "output directory (created when missing)")(
+      "watch", po::value(&watch), "rewrite the report every SEC seconds while the sweep runs");
   po::variables_map vm;
-  if (!parse_options(args, "usage: metasweep report --db FILE --sweep NAME --out DIR", options, {}, vm)) return 0;
+  if (!parse_options(args, kUsage, options, {}, vm)) return 0;
+  if (vm.count("watch") && !(watch >= 1 && std::isfinite(watch)))
+    throw UsageError("--watch must be a number of seconds >= 1");
+  if (watch > 0) {
+    std::signal(SIGINT, on_stop);
+    std::signal(SIGTERM, on_stop);
+    WatchOptions w;
+    w.interval_s = watch;
+    w.stop = [] { return g_stop_watch.load(); };
+    watch_report(db, sweep, out, w);
+    return 0;
+  }
   ResultStore store(db, OpenMode::ReadOnly);
   const ReportFiles files = write_report(store, sweep, out);
   std::cout << ablation_markdown(build_ablation(store, sweep)) << "\n";

@@ -1,9 +1,11 @@
 // `metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS] [--metric NAME]
-// [--format table|csv|json|markdown|latex]`: one row per job, or per group with --group-by
-// (a bare --group-by means section,variant: seeds aggregated). Read-only.
+// [--epochs] [--format table|csv|json|markdown|latex]`: one row per job, or per group with --group-by
+// (a bare --group-by means section,variant: seeds aggregated); --epochs: one row per epoch of each
+// job, or per group and epoch (learning curves). Read-only.
 #include <iostream>
 
 #include "config_schema.h"
+#include "epochs.h"
 #include "errors.h"
 #include "format.h"
 #include "options.h"
@@ -16,7 +18,7 @@ namespace ms::cli {
 namespace {
 
 const char* kUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS]
-                         [--metric NAME] [--format table|csv|json|markdown|latex]
+                         [--metric NAME] [--epochs] [--format table|csv|json|markdown|latex]
 
   --where KEY=VALUE | KEY!=VALUE | KEY<V | KEY>V | KEY<=V | KEY>=V  (several are ANDed)
       KEY: a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...), section,
@@ -25,7 +27,10 @@ const char* kUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--whe
       Per-stage keys match a list ([pool,pool,attention,attention]) or, given one value,
       configs whose stages all equal it (model.mixers=pool).
   --group-by KEYS  comma-separated keys; alone, section,variant (mean/std/n/min/max over seeds,
-      computed over done jobs; the status column says when seeds diverged or failed))";
+      computed over done jobs; the status column says when seeds diverged or failed)
+  --epochs  learning curves: one row per epoch of every selected job (train_loss, test_loss,
+      test_acc, test_seq_acc, lr, samples_per_s, wall_s); with --group-by, one row per group and
+      epoch with mean/std/n/min/max over the group's jobs that reached that epoch (any status))";
 
 }  // namespace
 
@@ -39,11 +44,13 @@ int cmd_results(const Args& args) {
       "group-by", po::value(&group_by)->implicit_value("section,variant"),
       "group by these comma-separated keys (alone: section,variant)")(
       "metric", po::value(&metric), "show only this metric (table, markdown, latex)")(
+      "epochs", po::bool_switch(), "per-epoch metrics (learning curves) instead of final ones")(
       "format", po::value(&format), "table | csv | json | markdown | latex");
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, {}, vm)) return 0;
   check_choice("format", format, output_format_names());
-  if (!metric.empty()) check_choice("metric", metric, result_metrics());
+  const bool epochs = vm["epochs"].as<bool>();
+  if (!metric.empty()) check_choice("metric", metric, epochs ? epoch_metrics() : result_metrics());
 
   ResultQuery query;
   query.sweep = sweep;
@@ -53,6 +60,15 @@ int cmd_results(const Args& args) {
   std::vector<std::string> keys;
   if (vm.count("group-by")) keys = parse_group_keys(group_by, known_config_keys(store));
   const std::vector<JobRow> rows = select_jobs(store, query);
+  if (epochs) {
+    const std::vector<EpochRow> epoch_rows = select_epochs(store, rows);
+    if (keys.empty())
+      std::cout << format_epochs(rows, epoch_rows, out, metric);
+    else
+      std::cout << format_curves(group_epochs(rows, epoch_rows, keys), out, metric);
+    if (epoch_rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no epochs recorded yet\n";
+    return 0;
+  }
   if (keys.empty())
     std::cout << format_jobs(rows, out, metric);
   else

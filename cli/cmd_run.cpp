@@ -23,6 +23,7 @@
 #include "mpi_transport.h"
 #include "options.h"
 #include "plan_costs.h"
+#include "run_summary.h"
 #include "store.h"
 #include "worker_loop.h"
 
@@ -80,7 +81,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
       "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
       "fresh", po::bool_switch(), "start the sweep over: forget its results and checkpoints")(
-      "verbose,v", po::bool_switch(&verbose), "per-epoch lines from every job")(
+      "verbose,v", po::bool_switch(&verbose), "a line per epoch of every job, naming the job")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;
@@ -96,6 +97,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
   RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
+  settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
 
   // Every rank validates the sweep, so a bad file ends every rank the same way.
   const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
@@ -110,7 +112,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     MPI_Bcast(buf, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, MPI_COMM_WORLD);
     rank0_host = buf;
   }
-  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), verbose,
+  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), false,
                         cuda_graphs};
 
   if (mpi.size() == 1) {  // one process: coordinator here, one worker on a thread
@@ -142,8 +144,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
     }
     trainer.join();
-    std::printf("sweep %s: %d done, %d diverged, %d failed, %d already finished\n", spec.name.c_str(), s.done,
-                s.diverged, s.failed, s.skipped_done);
+    std::cout << format_run_summary(s, *store, spec.name, db_path) << std::flush;
     return s.failed ? 1 : 0;
   }
 
@@ -191,8 +192,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU over %.1f s wall (%.1f%%)\n", cpu, wall, 100.0 * cpu / std::max(wall, 1e-9));
-    std::printf("sweep %s: %d done, %d diverged, %d failed, %d already finished\n", spec.name.c_str(), s.done,
-                s.diverged, s.failed, s.skipped_done);
+    std::cout << format_run_summary(s, *store, spec.name, db_path) << std::flush;
     return s.failed ? 1 : 0;
   }
 

@@ -25,6 +25,10 @@ commands:
   status               progress of the sweeps in a database
   results              query results: filter, group over seeds, table/csv/json/markdown/latex
   report               write the ablation report (markdown, HTML with plots, LaTeX)
+  compare A B          two sweeps side by side: Δ per variant with CI and t-test
+  note                 attach a note to a sweep, or list its notes
+  stop                 stop the run writing a database (resumable)
+  forget               forget a sweep or a job's results (asks first)
 )";
 
 // libgomp's worker threads spin after every parallel region before they sleep: for 300k
@@ -63,6 +67,10 @@ int main(int argc, char** argv) {
     if (command == "status") return ms::cli::cmd_status(args);
     if (command == "results") return ms::cli::cmd_results(args);
     if (command == "report") return ms::cli::cmd_report(args);
+    if (command == "compare") return ms::cli::cmd_compare(args);
+    if (command == "note") return ms::cli::cmd_note(args);
+    if (command == "stop") return ms::cli::cmd_stop(args);
+    if (command == "forget") return ms::cli::cmd_forget(args);
     if (command == "run" || command == "train") {
       ensure_short_openmp_spin(argv);
       ms::MpiEnvironment mpi(&argc, &argv);
@@ -79,7 +87,7 @@ int main(int argc, char** argv) {
       }
     }
     std::cerr << "metasweep: unknown command '" << command
-              << "': expected one of plan, run, train, status, results, report\n";
+              << "': expected one of plan, run, train, status, results, report, compare, note, stop, forget\n";
     return 2;
   } catch (const ms::UsageError& e) {
     std::cerr << "metasweep " << command << ": " << e.what() << "\n";

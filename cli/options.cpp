@@ -1,6 +1,8 @@
 // Option parsing shared by the subcommands (see options.h).
 #include "options.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -30,6 +32,15 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices) {
   if (std::find(choices.begin(), choices.end(), value) == choices.end())
     throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
+}
+
+bool confirm(const std::string& question, bool yes) {
+  if (yes) return true;
+  if (!isatty(STDIN_FILENO)) throw UsageError(question + ": refused without --yes (standard input is not a terminal)");
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
 }
 
 std::string read_text_file(const std::string& path) {

@@ -18,6 +18,11 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 // Checks that an enumerated flag has one of the accepted values.
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices);
 
+// Asks before a destructive change: true with --yes; otherwise asks `question [y/N]` on stderr
+// and reads the answer from a terminal; without a terminal (a script) it throws ms::UsageError
+// asking for --yes, so nothing is ever removed by accident.
+bool confirm(const std::string& question, bool yes);
+
 // The whole of a text file (the sweep file, stored verbatim in the database).
 std::string read_text_file(const std::string& path);
 

@@ -18,6 +18,10 @@ int cmd_train(const Args& args, MpiEnvironment& mpi);
 int cmd_status(const Args& args);
 int cmd_results(const Args& args);
 int cmd_report(const Args& args);
+int cmd_compare(const Args& args);
+int cmd_forget(const Args& args);
+int cmd_note(const Args& args);
+int cmd_stop(const Args& args);
 
 }  // namespace cli
 }  // namespace ms

@@ -2,15 +2,18 @@
 #include "coordinator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "backoff.h"
 #include "plan_costs.h"
 #include "progress.h"
+#include "query.h"
 
 namespace ms {
 
@@ -28,6 +31,20 @@ void remove_checkpoints(const RunSettings& s, const std::string& id) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(s.checkpoint_dir, ec))
     if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) std::filesystem::remove(entry.path(), ec);
+}
+
+std::string job_name(const Job& job) {
+  return job.section + " / " + job.variant + " seed " + std::to_string(job.seed) + " [" + job.id + "]";
+}
+
+// `run -v`: one line per epoch that says which job it belongs to.
+std::string epoch_line(const Job& job, const EpochMetrics& m) {
+  char buf[320], seq[32] = "";
+  if (m.test_seq_acc >= 0) std::snprintf(seq, sizeof seq, "  seq_acc %.4f", m.test_seq_acc);
+  const int epochs = job.config["task"]["epochs"].get<int>();
+  std::snprintf(buf, sizeof buf, "  train_loss %.4f  test_loss %.4f  test_acc %.4f%s  lr %.3g  %.0f samples/s  %.1f s",
+                m.train_loss, m.test_loss, m.test_acc, seq, m.lr, m.samples_per_s, m.wall_s);
+  return job_name(job) + " epoch " + std::to_string(m.epoch) + "/" + std::to_string(epochs) + buf;
 }
 
 }  // namespace
@@ -72,9 +89,21 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   summary.skipped_done = summary.total - static_cast<int>(queue.size()) - summary.failed;
   double queued_cost = 0;
   for (const Job* j : queue) queued_cost += estimated_cost(*j);
-  std::fprintf(stderr, "sweep %s: %d jobs, %d already finished, %zu to run on %d worker group(s)\n",
-               spec.name.c_str(), summary.total, summary.skipped_done, queue.size(), link.num_groups());
-  Progress progress(summary.total, queued_cost, summary.skipped_done);
+  const auto run_started = std::chrono::steady_clock::now();
+  Progress progress(summary.total, queued_cost, settings.progress);
+  {  // jobs finished by earlier runs count in the line, by status, and towards the best variant
+    std::set<std::string> queued;
+    for (const Job* j : queue) queued.insert(j->id);
+    ResultQuery q;
+    q.sweep = spec.name;
+    for (const JobRow& row : select_jobs(store, q))
+      if (by_id.count(row.id) && !queued.count(row.id))
+        progress.add_finished(row.section + " / " + row.variant, job_status_from_string(row.status),
+                              row.test_acc.value_or(-1));
+  }
+  progress.message("sweep " + spec.name + ": " + std::to_string(summary.total) + " jobs, " +
+                   std::to_string(summary.skipped_done) + " already finished, " + std::to_string(queue.size()) +
+                   " to run on " + std::to_string(link.num_groups()) + " worker group(s)");
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
@@ -109,33 +138,35 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       const EpochReport r = decode_epoch(msg->payload);
       store.record_epoch(r.job_id, r.metrics);
       progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
+      if (settings.verbose && by_id.count(r.job_id)) progress.message(epoch_line(*by_id.at(r.job_id), r.metrics));
     } else if (msg->kind == MessageKind::Finished) {
       const JobReport r = decode_job_report(msg->payload);
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       store.job_finished(r.job_id, r.status, r.error, r.wall_s);
       if (r.status == JobStatus::Failed && r.transient && store.attempts(r.job_id) <= settings.max_retries) {
-        std::fprintf(stderr, "\njob %s (%s / %s seed %lld) failed, retrying: %s\n", r.job_id.c_str(),
-                     job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), r.error.c_str());
+        progress.message("job " + job_name(job) + " failed, retrying: " + r.error);
         progress.job_requeued(r.job_id);
         queue.push_back(&job);
         continue;
       }
       if (r.status == JobStatus::Failed) {
         ++summary.failed;
-        std::fprintf(stderr, "\njob %s (%s / %s seed %lld) failed: %s\n", r.job_id.c_str(), job.section.c_str(),
-                     job.variant.c_str(), static_cast<long long>(job.seed), r.error.c_str());
+        progress.message("job " + job_name(job) + " failed: " + r.error);
       } else {
+        if (r.status == JobStatus::Diverged) progress.message("job " + job_name(job) + " diverged: " + r.error);
         (r.status == JobStatus::Diverged ? summary.diverged : summary.done)++;
         remove_checkpoints(settings, r.job_id);
       }
-      progress.job_ended(r.job_id, r.status == JobStatus::Failed);
+      progress.job_ended(r.job_id, r.status);
     }
-    progress.maybe_print();
+    // No print here: the next round first hands out free groups, so a job's end and the next
+    // job's start make one progress line, not two (printed when the link has nothing to say).
   }
   if (!summary.interrupted)
     for (int g = 0; g < link.num_groups(); ++g) link.send(g, MessageKind::Stop, "");
   progress.finish();
+  summary.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
   return summary;
 }
 

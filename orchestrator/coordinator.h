@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "job.h"
+#include "progress.h"
 #include "store.h"
 #include "sweep_spec.h"
 #include "transport.h"
@@ -19,11 +20,14 @@ struct RunSettings {
   double job_timeout_s = 0;    // 0: no limit
   std::string checkpoint_dir;  // one file per job id
   bool fresh = false;
+  bool verbose = false;        // an epoch line per job epoch, naming the job (run -v)
+  ProgressOptions progress = stderr_progress_options();
 };
 
 struct RunSummary {
   int total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0;
   bool interrupted = false;
+  double elapsed_s = 0;        // this run's wall time
 };
 
 // Set from a signal handler (SIGINT/SIGTERM): the coordinator records running jobs as

@@ -1,25 +1,106 @@
-// Progress line with ETA (see progress.h).
+// Progress line with ETA, cut to the terminal's width; timestamped and deduplicated when piped
+// (see progress.h).
 #include "progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <vector>
 
 #include "sweep_progress.h"
 
 namespace ms {
 
-Progress::Progress(int total_jobs, double total_cost, int already_done)
-    : total_(total_jobs), resumed_done_(already_done), total_cost_(total_cost), tty_(isatty(STDERR_FILENO)) {
-  start_ = last_print_ = std::chrono::steady_clock::now();
+namespace {
+
+// Display columns of UTF-8 text: one per code point (continuation bytes take none).
+size_t columns_of(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
-double Progress::elapsed_s() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+// The first `columns` code points of s, ending in "…" when something was cut.
+std::string cut(const std::string& s, size_t columns) {
+  if (columns_of(s) <= columns) return s;
+  if (columns == 0) return "";
+  std::string out;
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80 && ++n > columns - 1) break;
+    out += s[i];
+  }
+  return out + "…";
 }
 
-void Progress::job_started(const std::string& id, double cost, const std::string& label, int epochs) {
-  running_[id] = Running{cost, label, epochs};
+std::string plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+}  // namespace
+
+int terminal_columns(int fd) {
+  if (const char* env = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v > 0 && v < 100000) return static_cast<int>(v);
+  }
+  winsize ws{};
+  if (fd >= 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 0;
+}
+
+std::string local_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &tm);
+  return buffer;
+}
+
+ProgressOptions stderr_progress_options() {
+  ProgressOptions o;
+  o.tty = isatty(STDERR_FILENO);
+  o.fd = STDERR_FILENO;
+  return o;
+}
+
+Progress::Progress(int total_jobs, double total_cost, ProgressOptions options)
+    : options_(std::move(options)), total_(total_jobs), total_cost_(total_cost) {
+  if (!options_.clock)
+    options_.clock = [] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    };
+  if (!options_.timestamp) options_.timestamp = local_timestamp;
+  start_ = last_print_ = options_.clock();
+}
+
+std::ostream& Progress::out() const { return options_.out ? *options_.out : std::cerr; }
+
+int Progress::width() const {
+  if (options_.width > 0) return options_.width;
+  const int columns = options_.fd >= 0 ? terminal_columns(options_.fd) : 0;
+  return columns > 0 ? columns : 80;
+}
+
+double Progress::elapsed_s() const { return options_.clock() - start_; }
+
+void Progress::add_finished(const std::string& group, JobStatus status, double test_acc) {
+  ++ended_[status];
+  if (status == JobStatus::Done && test_acc >= 0) {
+    finished_[group].sum += test_acc;
+    ++finished_[group].n;
+  }
+  dirty_ = true;
+}
+
+void Progress::job_started(const std::string& id, double cost, const std::string& group, int epochs) {
+  running_[id] = Running{cost, group, epochs};
   dirty_ = true;
 }
 
@@ -27,18 +108,22 @@ void Progress::epoch_done(const std::string& id, int epoch, double test_acc) {
   auto it = running_.find(id);
   if (it != running_.end()) {
     it->second.epoch_done = epoch;
-    if (test_acc > best_acc_) best_acc_ = test_acc, best_label_ = it->second.label;
+    it->second.last_acc = test_acc;
   }
   dirty_ = true;
 }
 
-void Progress::job_ended(const std::string& id, bool failed) {
+void Progress::job_ended(const std::string& id, JobStatus status) {
   auto it = running_.find(id);
   if (it != running_.end()) {
     finished_cost_ += it->second.cost;
+    if (status == JobStatus::Done && it->second.last_acc >= 0) {
+      finished_[it->second.group].sum += it->second.last_acc;
+      ++finished_[it->second.group].n;
+    }
     running_.erase(it);
   }
-  (failed ? failed_ : done_)++;
+  ++ended_[status];
   dirty_ = true;
 }
 
@@ -47,41 +132,104 @@ void Progress::job_requeued(const std::string& id) {
   dirty_ = true;
 }
 
-std::string Progress::line() const {
-  double partial = 0;
-  for (const auto& [id, r] : running_) partial += r.epochs > 0 ? r.cost * r.epoch_done / r.epochs : 0;
-  const double elapsed = elapsed_s();
-  const double spent = finished_cost_ + partial;
-  const double eta = spent > 0 ? elapsed * (total_cost_ - spent) / spent : -1;
-  char buf[512];
-  std::snprintf(buf, sizeof buf, "jobs %d/%d done, %zu running, %d failed | elapsed %s, ETA %s",
-                done_ + resumed_done_, total_, running_.size(), failed_, format_duration(elapsed).c_str(),
-                spent > 0 ? format_duration(eta).c_str() : "?");
-  std::string s = buf;
-  if (best_acc_ >= 0) {
-    std::snprintf(buf, sizeof buf, " | best test_acc %.4f (%s)", best_acc_, best_label_.c_str());
-    s += buf;
+std::string Progress::state() const { return line(-1); }
+
+// Segments from most to least important: the counts, the ETA, the best variant, the elapsed time.
+// A narrow terminal gets shorter spellings and a shortened label first, then loses the best
+// variant, then the clock. width -1: the line without the clock (state()).
+std::string Progress::line(int width) const {
+  auto count = [&](JobStatus s) {
+    auto it = ended_.find(s);
+    return it == ended_.end() ? 0 : it->second;
+  };
+  const int done = count(JobStatus::Done), diverged = count(JobStatus::Diverged),
+            failed = count(JobStatus::Failed);
+  const int finished = done + diverged + failed;
+  const int running = static_cast<int>(running_.size());
+  std::string jobs = "jobs " + std::to_string(finished) + "/" + std::to_string(total_) + ": " +
+                     std::to_string(done) + " done";
+  std::string jobs_short = std::to_string(finished) + "/" + std::to_string(total_) + " " + std::to_string(done) + " ok";
+  if (diverged) jobs += ", " + std::to_string(diverged) + " diverged", jobs_short += " " + std::to_string(diverged) + " div";
+  if (failed) jobs += ", " + std::to_string(failed) + " failed", jobs_short += " " + std::to_string(failed) + " fail";
+  jobs += ", " + std::to_string(running) + " running";
+  jobs_short += " " + std::to_string(running) + " run";
+
+  std::string clock, clock_short;
+  if (width >= 0) {
+    double partial = 0;
+    for (const auto& [id, r] : running_) partial += r.epochs > 0 ? r.cost * r.epoch_done / r.epochs : 0;
+    const double elapsed = elapsed_s(), spent = finished_cost_ + partial;
+    const std::string eta = spent > 0 ? format_duration(elapsed * (total_cost_ - spent) / spent) : "?";
+    clock = " | " + format_duration(elapsed) + ", ETA " + eta;
+    clock_short = " | ETA " + eta;
   }
-  return s;
+
+  std::string best_label;
+  double best_mean = -1;
+  int best_n = 0;
+  for (const auto& [group, f] : finished_)
+    if (f.n > 0 && f.sum / f.n > best_mean) best_mean = f.sum / f.n, best_label = group, best_n = f.n;
+  auto best = [&](size_t label_columns) {
+    if (best_n == 0) return std::string();
+    char acc[64];
+    std::snprintf(acc, sizeof acc, " %.4f (%s)", best_mean, plural(best_n, "seed").c_str());
+    return " | best " + cut(best_label, label_columns) + acc;
+  };
+  const std::string best_full = best(std::string::npos);
+  if (width <= 0) return jobs + clock + best_full;
+
+  const size_t w = static_cast<size_t>(width);
+  // The first spelling that fits with the best variant (its label shortened to what is left, at
+  // least 8 columns) wins; else the first that fits without it; else the counts, cut.
+  std::string fallback;
+  for (const std::string& head : {jobs + clock, jobs + clock_short, jobs_short + clock_short}) {
+    if (columns_of(head) > w) continue;
+    if (best_n == 0) return head;
+    const size_t fixed_part = columns_of(head) + columns_of(best(0));  // best(0): the segment without its label
+    if (fixed_part + 8 <= w) return head + best(w - fixed_part);
+    if (fallback.empty()) fallback = head;
+  }
+  return fallback.empty() ? cut(jobs_short, w) : fallback;
+}
+
+void Progress::message(const std::string& text) {
+  if (options_.tty) {
+    if (line_shown_) out() << "\r\033[K";
+    out() << text << "\n";
+    line_shown_ = false;
+    dirty_ = true;
+    maybe_print(true);
+  } else {
+    out() << options_.timestamp() << "  " << text << "\n";
+  }
+  out().flush();
 }
 
 void Progress::maybe_print(bool force) {
-  const auto now = std::chrono::steady_clock::now();
-  const double since = std::chrono::duration<double>(now - last_print_).count();
-  if (!force && !dirty_ && !(tty_ && since > 1.0)) return;
-  if (!force && !dirty_ && !tty_) return;
-  if (tty_)
-    std::fprintf(stderr, "\r\033[K%s", line().c_str());
-  else
-    std::fprintf(stderr, "%s\n", line().c_str());
-  std::fflush(stderr);
+  const double now = options_.clock();
+  if (options_.tty) {
+    if (!force && !dirty_ && now - last_print_ < 1.0) return;
+    out() << "\r\033[K" << line(width() - 1);  // the last column would wrap on some terminals
+    line_shown_ = true;
+  } else {
+    std::string s = state();
+    if (s == last_state_) {  // nothing new to say: no repeated lines in a log
+      dirty_ = false;
+      return;
+    }
+    out() << options_.timestamp() << "  " << line(0) << "\n";
+    last_state_ = std::move(s);
+  }
+  out().flush();
   dirty_ = false;
   last_print_ = now;
 }
 
 void Progress::finish() {
   maybe_print(true);
-  if (tty_) std::fprintf(stderr, "\n");
+  if (options_.tty && line_shown_) out() << "\n";
+  line_shown_ = false;
+  out().flush();
 }
 
 }  // namespace ms

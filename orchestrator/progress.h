@@ -1,44 +1,79 @@
-// The coordinator's live progress line: jobs done/running/failed/total, elapsed, ETA (from
-// estimated job costs), best result so far. Rewritten in place on a terminal, one line per
-// change otherwise (logs, CI).
+// The coordinator's live progress: one line with jobs finished (done, diverged and failed counted
+// apart) of the total, running, elapsed, ETA (from estimated job costs) and the best variant so
+// far by its mean test accuracy over finished seeds. On a terminal the line is rewritten in place
+// and cut to the terminal's width (COLUMNS, else the TIOCGWINSZ size) so it never wraps; piped
+// (logs, CI) it is printed only when its content changes, every line with a timestamp. Other
+// lines (failures, `run -v` epoch lines) go through message() so they never tangle with it.
 #pragma once
-#include <chrono>
+#include <functional>
 #include <map>
+#include <ostream>
 #include <string>
+
+#include "metrics.h"
 
 namespace ms {
 
+// Columns of the terminal on fd: COLUMNS when set to a positive number, else the tty's size, else 0.
+int terminal_columns(int fd);
+
+// "2026-12-01 19:05:26" (local time): the prefix of every piped line.
+std::string local_timestamp();
+
+struct ProgressOptions {
+  bool tty = false;                      // rewrite one line in place
+  int fd = -1;                           // width: terminal_columns(fd) at each print when width == 0
+  int width = 0;                         // fixed width (tests); 0 with fd < 0 and tty: 80
+  std::ostream* out = nullptr;           // default std::cerr
+  std::function<double()> clock;         // monotonic seconds; default steady_clock
+  std::function<std::string()> timestamp;  // default local_timestamp
+};
+
+ProgressOptions stderr_progress_options();  // tty from isatty(2), width from fd 2
+
 class Progress {
  public:
-  Progress(int total_jobs, double total_cost, int already_done);
-  void job_started(const std::string& id, double cost, const std::string& label, int epochs);
+  // total_cost: the estimated cost of the jobs this run will train (for the ETA).
+  Progress(int total_jobs, double total_cost, ProgressOptions options = stderr_progress_options());
+  // A job finished in an earlier run: counted by its status, and towards the best variant.
+  void add_finished(const std::string& group, JobStatus status, double test_acc);
+  void job_started(const std::string& id, double cost, const std::string& group, int epochs);
   void epoch_done(const std::string& id, int epoch, double test_acc);
-  void job_ended(const std::string& id, bool failed);
+  void job_ended(const std::string& id, JobStatus status);
   void job_requeued(const std::string& id);
-  // Prints when something changed (or every few seconds on a terminal).
+  void message(const std::string& text);  // a line of its own (failures, epoch lines)
+  // Prints when something changed (on a terminal also once a second, for the clock).
   void maybe_print(bool force = false);
   void finish();
   double elapsed_s() const;
-  int done() const { return done_; }
-  int failed() const { return failed_; }
+  std::string line(int width) const;  // the progress line, cut to width columns (0: no limit)
 
  private:
   struct Running {
     double cost;
-    std::string label;
+    std::string group;
     int epochs;
     int epoch_done = 0;
+    double last_acc = -1;
   };
-  std::string line() const;
+  struct Finished {
+    double sum = 0;
+    int n = 0;
+  };
+  std::string state() const;  // the line without the clock: piped output prints when it changes
+  int width() const;
+  std::ostream& out() const;
 
-  int total_, done_ = 0, failed_ = 0, resumed_done_;
+  ProgressOptions options_;
+  int total_;
+  std::map<JobStatus, int> ended_;
   double total_cost_, finished_cost_ = 0;
   std::map<std::string, Running> running_;
-  double best_acc_ = -1;
-  std::string best_label_;
+  std::map<std::string, Finished> finished_;  // done jobs' final test_acc by group
   bool dirty_ = true;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_, last_print_;
+  bool line_shown_ = false;  // a terminal line is on screen (message() clears it first)
+  std::string last_state_;
+  double start_, last_print_;
 };
 
 }  // namespace ms

@@ -32,16 +32,41 @@ std::optional<double> mean_metric(const GroupRow& g, const std::string& m) {
   return it->second.mean;
 }
 
-// Accuracies by seed of the done jobs of a group.
-std::map<int64_t, double> by_seed(const GroupRow& g) {
+std::string p_text(const AblationRow& r) {
+  if (!r.test) return "-";
+  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP);
+  if (!r.p_adjusted) return "-";
+  char buffer[32];
+  if (*r.p_adjusted < 0.001) std::snprintf(buffer, sizeof(buffer), "<0.001");
+  else std::snprintf(buffer, sizeof(buffer), "%.3f", *r.p_adjusted);
+  return std::string(buffer) + (r.test->paired ? "" : " (W)");
+}
+
+std::string ci_text(const AblationRow& r) {
+  if (!r.ci_pts) return "-";
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "[%+.2f, %+.2f]", r.ci_pts->low, r.ci_pts->high);
+  return buffer;
+}
+
+std::string spearman_note(const AblationTable& t, TableStyle style) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof(buffer), " Spearman rank correlation with the reference: %s = %.2f over %d variants.",
+                style == TableStyle::Latex ? "$\\rho$" : "ρ", *t.spearman, t.reference_n);
+  return buffer;
+}
+
+}  // namespace
+
+std::map<int64_t, double> done_acc_by_seed(const GroupRow& g) {
   std::map<int64_t, double> out;
   for (const JobRow& j : g.jobs)
     if (j.status == "done" && j.test_acc) out[j.seed] = *j.test_acc;
   return out;
 }
 
-std::optional<TTest> compare(const GroupRow& variant, const GroupRow& baseline) {
-  const auto a = by_seed(variant), b = by_seed(baseline);
+std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline) {
+  const auto a = done_acc_by_seed(variant), b = done_acc_by_seed(baseline);
   std::vector<double> va, vb;
   bool same_seeds = a.size() == b.size();
   for (const auto& [seed, acc] : a) {
@@ -52,16 +77,6 @@ std::optional<TTest> compare(const GroupRow& variant, const GroupRow& baseline) 
   if (same_seeds) return paired_t_test(va, vb);  // both maps sorted by seed: pairs line up
   return welch_t_test(va, vb);
 }
-
-std::string p_text(const std::optional<TTest>& t) {
-  if (!t) return "-";
-  char buffer[32];
-  if (t->p < 0.001) std::snprintf(buffer, sizeof(buffer), "<0.001");
-  else std::snprintf(buffer, sizeof(buffer), "%.3f", t->p);
-  return std::string(buffer) + (t->paired ? "" : " (W)");
-}
-
-}  // namespace
 
 AblationTable build_ablation(const ResultStore& store, const std::string& sweep) {
   AblationTable t;
@@ -89,11 +104,32 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
     if (auto it = g.metrics.find("test_acc"); it != g.metrics.end()) r.acc = it->second;
     if (r.acc && base_mean && &g != baseline) {
       r.delta_pts = (r.acc->mean - *base_mean) * 100;
-      r.test = compare(g, *baseline);
+      r.test = seed_test(g, *baseline);
+      if (r.test) {
+        const Interval ci = confidence_interval(*r.test, kCiLevel);
+        r.ci_pts = Interval{ci.low * 100, ci.high * 100};
+        r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
+      }
     }
     r.reference = g.jobs.front().reference;
     if (t.rows.empty() || t.rows.back().section != r.section) t.section_starts.push_back(t.rows.size());
     t.rows.push_back(std::move(r));
+  }
+  // One family of comparisons: every variant with a p-value against the one baseline.
+  std::vector<double> raw;
+  std::vector<AblationRow*> tested;
+  for (auto& r : t.rows)
+    if (r.test && !r.too_few_seeds) {
+      raw.push_back(r.test->p);
+      tested.push_back(&r);
+    }
+  const std::vector<double> adjusted = holm_adjust(raw);
+  for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
+  t.comparisons = static_cast<int>(tested.size());
+  for (const auto& r : t.rows) {
+    if (!r.test) continue;
+    (r.test->paired ? t.any_paired : t.any_welch) = true;
+    t.any_too_few = t.any_too_few || r.too_few_seeds;
   }
   // Best per section (ties all bold); a one-row section has nothing to beat.
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
@@ -133,10 +169,13 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
       reference_decimals = ++d;
   }
   TextTable out;
-  out.header = {"section", "variant", "test acc. (%)", "Δ (pts)", "p vs baseline",
-                "params (M)", "MACs (G)", "samples/s", "status"};
+  const std::string ci_header = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "% CI of " +
+                                "Δ";  // render_latex escapes headers (Δ becomes $\Delta$)
+  out.header = {"section", "variant", "test acc. (%)", "Δ (pts)", ci_header,
+                t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline", "params (M)", "MACs (G)", "samples/s",
+                "status"};
   if (any_reference) out.header.push_back(t.reference_metric.empty() ? "reference" : t.reference_metric);
-  out.right = {false, false, true, true, true, true, true, true, false, true};
+  out.right = {false, false, true, true, true, true, true, true, true, false, true};
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const AblationRow& r = t.rows[i];
     std::string acc = "-";
@@ -163,7 +202,7 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     }
     const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
     std::vector<std::string> row = {first_of_section ? text(r.section) : "", text(r.variant), acc, delta,
-                                    text(p_text(r.test)),
+                                    text(ci_text(r)), tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" : text(p_text(r)),
                                     scaled(mean_metric(r.group, "params"), 1e6), scaled(mean_metric(r.group, "macs"), 1e9),
                                     mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
                                     text(r.group.status_text())};
@@ -176,14 +215,30 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
 
 namespace {
 
+// Says exactly what the numbers are: which test, which correction, why a p-value is missing.
 std::string footnote(const AblationTable& t, TableStyle style) {
-  std::string note = "Mean over done seeds (n); p: two-sided t-test vs the baseline, paired by seed, (W) = Welch.";
-  if (t.spearman) {
-    char buffer[160];
-    std::snprintf(buffer, sizeof(buffer), " Spearman rank correlation with the reference: %s = %.2f over %d variants.",
-                  style == TableStyle::Latex ? "$\\rho$" : "ρ", *t.spearman, t.reference_n);
-    note += buffer;
-  }
+  const bool tex = style == TableStyle::Latex;
+  const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
+  const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "%";
+  std::string note = "Mean " + pm + " sample std over done seeds (n). " + delta +
+                     ": difference of means vs the baseline in points";
+  if (!t.any_paired && !t.any_welch) return note + "; no variant has 2 done seeds on both sides, so no test." +
+                                            (t.spearman ? spearman_note(t, style) : "");
+  note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
+  if (t.any_paired && t.any_welch)
+    note += "Student's paired t-test by seed where both have the same done seeds, Welch's unequal-variances t-test "
+            "otherwise (W).";
+  else if (t.any_paired)
+    note += "Student's paired t-test by seed (both sides have the same done seeds).";
+  else
+    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
+  if (t.comparisons > 1)
+    note += " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
+            " variants compared with the one baseline.";
+  if (t.any_too_few)
+    note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
+            " done seeds on a side (too few for a meaningful t-test); the CI shows the uncertainty.";
+  if (t.spearman) note += spearman_note(t, style);
   return note;
 }
 

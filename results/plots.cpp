@@ -213,4 +213,34 @@ std::string plot_bars(const std::string& title, const std::string& ylabel, const
   return run_gnuplot(dir, plot);
 }
 
+std::string plot_bands(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Band>& bands) {
+  ScratchDir dir;
+  double last = 0;
+  std::string plot = header(title, xlabel, ylabel), shades, lines;
+  int colour = 0;
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const Band& b = bands[i];
+    const std::string path = dir.file("b" + std::to_string(i) + ".dat");
+    {
+      std::ofstream out(path);
+      for (size_t k = 0; k < b.x.size(); ++k) {
+        out << shortest(b.x[k]) << " " << shortest(b.mean[k]) << " " << shortest(b.low[k]) << " "
+            << shortest(b.high[k]) << "\n";
+        last = std::max(last, b.x[k]);
+      }
+    }
+    const std::string style = b.reference ? "lc rgb '#444444' dt 2 lw 2" : "lt " + std::to_string(++colour);
+    shades += (shades.empty() ? "" : ", ") + quoted(path) + " using 1:3:4 with filledcurves " + style +
+              " fs transparent solid " + (b.reference ? "0.12" : "0.18") + " noborder notitle";
+    lines += ", " + quoted(path) + " using 1:2 with linespoints " + style + (b.reference ? " pt 6" : "") +
+             " title " + quoted(b.title);
+  }
+  plot += (last <= 12 ? "set xtics 1\n" : "set format x '%.0f'\n");
+  // The key goes below the plot, where it never covers a curve, with a line of room more than
+  // gnuplot reserves: browsers' fonts are a little larger and would run the axis label into it.
+  plot += "set key below height 1\nplot " + shades + lines;
+  return run_gnuplot(dir, plot);
+}
+
 }  // namespace ms

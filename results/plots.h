@@ -21,4 +21,14 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
                          const std::vector<Series>& series, bool log_x);
 std::string plot_bars(const std::string& title, const std::string& ylabel, const Series& bars);
 
+// Learning curves: per band a mean line over a shaded low..high range (e.g. min..max over seeds);
+// a `reference` band (the baseline) is drawn dashed in dark grey beneath the others.
+struct Band {
+  std::string title;
+  std::vector<double> x, mean, low, high;
+  bool reference = false;
+};
+std::string plot_bands(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Band>& bands);
+
 }  // namespace ms

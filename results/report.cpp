@@ -20,6 +20,8 @@
 #include "ablation.h"
 #include "errors.h"
 #include "plots.h"
+#include "report_curves.h"
+#include "sweep_admin.h"
 
 namespace ms {
 
@@ -31,24 +33,6 @@ struct Figure {
   std::string name, caption, svg;
 };
 
-// Mean test accuracy per epoch over a group's jobs (every job with epochs: curves of running
-// and diverged seeds are information too).
-Series curve_of(const ResultStore& store, const AblationRow& row) {
-  std::map<int64_t, std::pair<double, int>> sums;
-  for (const JobRow& job : row.group.jobs)
-    for (const EpochMetrics& m : store.epochs(job.id)) {
-      sums[m.epoch].first += m.test_acc * 100;
-      ++sums[m.epoch].second;
-    }
-  Series s;
-  s.title = row.variant;
-  for (const auto& [epoch, sum] : sums) {
-    s.x.push_back(static_cast<double>(epoch));
-    s.y.push_back(sum.first / sum.second);
-  }
-  return s;
-}
-
 std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& t) {
   std::vector<Figure> figures;
   const AblationRow* baseline = !t.rows.empty() && t.rows[0].section == "baseline" ? &t.rows[0] : nullptr;
@@ -57,8 +41,6 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
     const size_t begin = t.section_starts[s], end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
     const std::string& section = t.rows[begin].section;
-    std::vector<Series> curves;
-    if (baseline && section != "baseline") curves.push_back(curve_of(store, *baseline));
     Series bars;
     if (baseline && section != "baseline" && baseline->acc) {
       bars.labels.push_back("baseline");
@@ -67,7 +49,6 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     }
     for (size_t i = begin; i < end; ++i) {
       const AblationRow& r = t.rows[i];
-      curves.push_back(curve_of(store, r));
       if (r.acc) {
         bars.labels.push_back(r.variant);
         bars.y.push_back(r.acc->mean * 100);
@@ -90,8 +71,8 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
       }
     }
     const std::string slug = "section" + std::to_string(s);
-    figures.push_back({slug + "_curves", "Test accuracy per epoch: " + section + " (mean over seeds)",
-                       plot_lines(section + ": test accuracy", "epoch", "test accuracy (%)", curves)});
+    for (CurveFigure& f : curve_figures(store, t, begin, end, slug))  // test acc, train and test loss
+      figures.push_back({std::move(f.name), std::move(f.caption), std::move(f.svg)});
     if (!bars.y.empty() && section != "baseline")
       figures.push_back({slug + "_bars", "Final test accuracy: " + section + " (mean ± std over seeds)",
                          plot_bars(section + ": final test accuracy", "test accuracy (%)", bars)});
@@ -163,6 +144,24 @@ std::string timestamp() {
   char buffer[64];
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M", std::localtime(&now));
   return buffer;
+}
+
+std::string note_date(const SweepNote& n) {
+  const std::time_t t = static_cast<std::time_t>(n.created_at);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M", std::localtime(&t));
+  return buffer;
+}
+
+// A note as one markdown list item: its text on one line, markdown's own characters escaped.
+std::string markdown_note(const SweepNote& n) {
+  std::string out = note_date(n) + ": ";
+  for (char c : n.text) {
+    if (c == '\n' || c == '\r') out += ' ';
+    else if (std::string("\\`*_[]<>#|!").find(c) != std::string::npos) out += std::string("\\") + c;
+    else out += c;
+  }
+  return out;
 }
 
 // Writes a temp file beside `path` and renames it over `path`: a symlink at `path` is replaced,
@@ -272,7 +271,8 @@ std::string markdown_link_text(const std::string& s) {
 
 }  // namespace
 
-ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir) {
+ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
+                         int refresh_s) {
   const fs::path dir = output_dir(out_dir);
   const AblationTable table = build_ablation(store, sweep);
   ReportFiles files;
@@ -301,6 +301,12 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   md << "# Ablation report: " << markdown_escape(sweep) << "\n\n";
   if (!table.description.empty()) md << markdown_text(table.description) << "\n\n";
   md << "Generated " << timestamp() << " from " << markdown_escape(store.path()) << " (jobs: " << progress << ").\n\n";
+  const std::vector<SweepNote> notes = sweep_notes(store, sweep);  // metasweep note
+  if (!notes.empty()) {
+    md << "## Notes\n\n";
+    for (const SweepNote& n : notes) md << "- " << markdown_note(n) << "\n";
+    md << "\n";
+  }
   md << "## Ablation table\n\n" << ablation_markdown(table) << "\n## Figures\n\n";
   if (!files.plot_note.empty()) md << markdown_escape(files.plot_note) << "\n";
   std::vector<std::pair<std::string, std::string>> svgs;
@@ -312,13 +318,23 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   files.markdown = (dir / "report.md").string();
   write_file(files.markdown, md.str());
 
+  const std::string refresh = refresh_s > 0 ? std::to_string(refresh_s) : "";
   std::ostringstream html;
-  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Ablation report: "
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+       << (refresh.empty() ? "" : "<meta http-equiv=\"refresh\" content=\"" + refresh + "\">\n") << "<title>Ablation report: "
        << html_escape(sweep) << "</title>\n<style>\n" << kCss << "</style>\n</head>\n<body>\n<h1>Ablation report: "
        << html_escape(sweep) << "</h1>\n";
   if (!table.description.empty()) html << "<p>" << html_escape(table.description) << "</p>\n";
   html << "<p class=\"note\">Generated " << timestamp() << " from <code>" << html_escape(store.path())
-       << "</code> (jobs: " << html_escape(progress) << ").</p>\n<h2>Ablation table</h2>\n<div class=\"scroll\">\n"
+       << "</code> (jobs: " << html_escape(progress) << ")."
+       << (refresh.empty() ? "" : " This page reloads itself every " + refresh + " s while the sweep runs.")
+       << "</p>\n";
+  if (!notes.empty()) {
+    html << "<h2>Notes</h2>\n<ul class=\"notes\">\n";
+    for (const SweepNote& n : notes) html << "<li>" << html_escape(note_date(n) + ": " + n.text) << "</li>\n";
+    html << "</ul>\n";
+  }
+  html << "<h2>Ablation table</h2>\n<div class=\"scroll\">\n"
        << ablation_html(table) << "</div>\n<h2>Figures</h2>\n";
   if (!files.plot_note.empty()) html << "<p class=\"note\">" << html_escape(files.plot_note) << "</p>\n";
   html << "<div class=\"figures\">\n";

@@ -15,6 +15,9 @@ struct ReportFiles {
   std::string plot_note;  // non-empty when plots were skipped (no gnuplot) or failed
 };
 
-ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir);
+// refresh_s > 0: report.html reloads itself every refresh_s seconds (report --watch while the
+// sweep runs). Every file is replaced atomically, so a browser never reads half a page.
+ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
+                         int refresh_s = 0);
 
 }  // namespace ms

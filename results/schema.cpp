@@ -7,6 +7,7 @@
 //                 results and stay queryable by id, but never mix into the sweep's tables
 //   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
 //   config_values the resolved config flattened to dotted keys, for --where and --group-by
+// plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "schema.h"
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "errors.h"
 
 #include "sqlite_db.h"
+#include "views.h"
 
 namespace ms {
 
@@ -124,6 +126,7 @@ void ensure_schema(Database& db) {
     db.exec(kSchemaV2);
     db.exec("PRAGMA user_version = 2");
   }
+  ensure_views(db);
   tx.commit();
 }
 

@@ -54,6 +54,8 @@ std::optional<TTest> from_t(double diff, double se, double df, bool paired) {
   TTest r;
   r.df = df;
   r.paired = paired;
+  r.diff = diff;
+  r.se = se;
   if (se == 0) {
     if (diff == 0) return std::nullopt;
     r.t = diff > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
@@ -94,7 +96,9 @@ std::optional<TTest> welch_t_test(const std::vector<double>& a, const std::vecto
   const double se2 = va + vb;
   double df = static_cast<double>(a.size() + b.size() - 2);  // the limit when both variances vanish
   if (se2 > 0) df = se2 * se2 / (va * va / (a.size() - 1) + vb * vb / (b.size() - 1));
-  return from_t(ma - mb, std::sqrt(se2), df, false);
+  auto r = from_t(ma - mb, std::sqrt(se2), df, false);
+  if (r) r->n_a = static_cast<int>(a.size()), r->n_b = static_cast<int>(b.size());
+  return r;
 }
 
 std::optional<TTest> paired_t_test(const std::vector<double>& a, const std::vector<double>& b) {
@@ -102,7 +106,42 @@ std::optional<TTest> paired_t_test(const std::vector<double>& a, const std::vect
   std::vector<double> d(a.size());
   for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
   const double md = mean_of(d);
-  return from_t(md, std::sqrt(variance_of(d, md) / d.size()), static_cast<double>(d.size() - 1), true);
+  auto r = from_t(md, std::sqrt(variance_of(d, md) / d.size()), static_cast<double>(d.size() - 1), true);
+  if (r) r->n_a = r->n_b = static_cast<int>(d.size());
+  return r;
+}
+
+double student_t_quantile(double p, double df) {
+  if (!(p > 0 && p < 1) || !(df > 0)) return std::numeric_limits<double>::quiet_NaN();
+  if (p == 0.5) return 0;
+  if (p < 0.5) return -student_t_quantile(1 - p, df);
+  // Bisection on the monotone CDF: bracket [0, hi], then halve to the last representable bit.
+  double lo = 0, hi = 1;
+  while (student_t_cdf(hi, df) < p && hi < 1e300) hi *= 2;
+  for (int i = 0; i < 2000 && hi - lo > 1e-15 * hi; ++i) {
+    const double mid = lo + (hi - lo) / 2;
+    (student_t_cdf(mid, df) < p ? lo : hi) = mid;
+  }
+  return lo + (hi - lo) / 2;
+}
+
+Interval confidence_interval(const TTest& test, double level) {
+  const double half = test.se == 0 ? 0 : student_t_quantile((1 + level) / 2, test.df) * test.se;
+  return {test.diff - half, test.diff + half};
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+  const size_t m = p.size();
+  std::vector<size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) { return p[i] < p[j]; });
+  std::vector<double> adjusted(m);
+  double running = 0;  // the step-down maximum keeps the adjusted values in the raw order
+  for (size_t k = 0; k < m; ++k) {
+    running = std::max(running, std::min(1.0, static_cast<double>(m - k) * p[order[k]]));
+    adjusted[order[k]] = running;
+  }
+  return adjusted;
 }
 
 std::vector<double> average_ranks(const std::vector<double>& values) {

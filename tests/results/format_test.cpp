@@ -97,6 +97,82 @@ TEST_F(Formats, AblationTableAgainstHandValues) {
   EXPECT_NE(md.find("ImageNet top-1 (%)"), std::string::npos);
 }
 
+// Hand-worked with the closed form of the t distribution at df = 2, P(|T| >= t) = 1 - t / sqrt(t^2 + 2),
+// independent of stats.cpp's incomplete beta: differences from the baseline by seed
+//   identity  -0.10 -0.11 -0.09: mean -0.10, sd 0.01 -> t = -17.3205, p = 0.0033168
+//   attention +0.05 +0.04 +0.06: mean +0.05, sd 0.01 -> t =  8.6603, p = 0.0130725
+//   [P,P,A,A] +0.08 +0.05 +0.02: mean +0.05, sd 0.03 -> t =  2.8868, p = 0.1019735
+// Holm over m = 3: 3 * 0.0033168, max(2 * 0.0130725, that), max(0.1019735, that).
+TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
+  const AblationTable t = build_ablation(*store_, "tiny");
+  auto p2 = [](double tt) { return 1 - std::fabs(tt) / std::sqrt(tt * tt + 2); };
+  const double p_identity = p2(-0.10 / (0.01 / std::sqrt(3.0))), p_attention = p2(0.05 / (0.01 / std::sqrt(3.0))),
+               p_ppaa = p2(0.05 / (0.03 / std::sqrt(3.0)));
+  EXPECT_NEAR(p_identity, 0.0033168, 1e-7);
+  ASSERT_TRUE(t.rows[1].test && t.rows[2].test && t.rows[3].test);
+  EXPECT_NEAR(t.rows[1].test->p, p_identity, 1e-9);
+  EXPECT_NEAR(t.rows[3].test->p, p_ppaa, 1e-9);
+  EXPECT_EQ(t.comparisons, 3);
+  ASSERT_TRUE(t.rows[1].p_adjusted && t.rows[2].p_adjusted && t.rows[3].p_adjusted);
+  EXPECT_NEAR(*t.rows[1].p_adjusted, 3 * p_identity, 1e-9);
+  EXPECT_NEAR(*t.rows[2].p_adjusted, 2 * p_attention, 1e-9);
+  EXPECT_NEAR(*t.rows[3].p_adjusted, p_ppaa, 1e-9);
+  // 95% CI in points: mean ± t_{0.975,2} sd / sqrt(3), t_{0.975,2} = 0.95 / sqrt(0.04875).
+  const double t975 = 0.95 / std::sqrt(0.04875);
+  ASSERT_TRUE(t.rows[1].ci_pts && t.rows[3].ci_pts);
+  EXPECT_NEAR(t.rows[1].ci_pts->low, -10 - t975 * 1 / std::sqrt(3.0), 1e-7);
+  EXPECT_NEAR(t.rows[1].ci_pts->high, -10 + t975 * 1 / std::sqrt(3.0), 1e-7);
+  EXPECT_NEAR(t.rows[3].ci_pts->low, 5 - t975 * 3 / std::sqrt(3.0), 1e-7);
+  // layernorm: 2 done seeds vs 3 -> a Welch CI but no p-value, and it is not in the Holm family.
+  ASSERT_TRUE(t.rows[4].test);
+  EXPECT_TRUE(t.rows[4].too_few_seeds);
+  EXPECT_FALSE(t.rows[4].p_adjusted);
+  EXPECT_TRUE(t.rows[4].ci_pts);
+  EXPECT_FALSE(t.rows[5].test);  // batchnorm: 1 done seed, nothing to test
+  const std::string md = ablation_markdown(t);
+  EXPECT_NE(md.find("p vs baseline (Holm)"), std::string::npos) << md;
+  EXPECT_NE(md.find("95% CI of Δ"), std::string::npos) << md;
+  EXPECT_NE(md.find("[-12.48, -7.52]"), std::string::npos) << md;  // identity, by hand above
+  EXPECT_NE(md.find(" 0.010 |"), std::string::npos) << md;          // 3 * 0.0033168
+  EXPECT_NE(md.find(" n<3 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
+  for (const char* said : {"Student's paired t-test", "Welch's unequal-variances t-test", "Holm-adjusted",
+                           "for the 3 variants", "fewer than 3 done seeds"})
+    EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
+  const std::string tex = ablation_latex(t);
+  EXPECT_NE(tex.find("$n<3$"), std::string::npos);
+  EXPECT_NE(tex.find("95\\% CI of $\\Delta$"), std::string::npos) << tex;
+}
+
+// The case: two seeds a side with a large, consistent gap printed p < 0.001. Now: no p.
+TEST(AblationStats, TwoSeedsPerSideGiveNoPValue) {
+  TempDir dir;
+  const std::vector<Job> jobs = tiny_jobs();
+  {
+    ResultStore store(dir.file("two.db"), OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (const Job& job : jobs) {
+      if (job.seed == 2) continue;
+      store.job_started(job.id, "host");
+      const double acc = job.variant == "baseline" ? 0.8000 + 0.0001 * job.seed : 0.7844 + 0.0001 * job.seed;
+      store.record_epoch(job.id, tiny_epoch(acc, 3, job.seed));  // epoch 3: test_acc = acc
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+  ResultStore store(dir.file("two.db"), OpenMode::ReadOnly);
+  const AblationTable t = build_ablation(store, "tiny");
+  EXPECT_EQ(t.comparisons, 0);
+  for (size_t i = 1; i < t.rows.size(); ++i) {
+    ASSERT_TRUE(t.rows[i].test) << i;
+    EXPECT_TRUE(t.rows[i].too_few_seeds);
+    EXPECT_FALSE(t.rows[i].p_adjusted);
+  }
+  const std::string md = ablation_markdown(t);
+  EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Holm"), std::string::npos) << md;
+  EXPECT_NE(md.find("n<3"), std::string::npos) << md;
+}
+
 TEST_F(Formats, ReportWritesThreeFiles) {
   const std::string out = dir_.file("report");
   const ReportFiles files = write_report(*store_, "tiny", out);
@@ -107,7 +183,18 @@ TEST_F(Formats, ReportWritesThreeFiles) {
   EXPECT_NE(read_file(files.markdown).find("| baseline"), std::string::npos);
   if (gnuplot_available()) {
     EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;
-    EXPECT_EQ(files.plots.size(), 3u * 2 + 1 + 2);  // baseline curves, 3 x (curves + bars), 2 scatters
+    // Curves: 3 panels (test acc, train loss, test loss) for the baseline and for each of the 3
+    // sections, which also get a bar chart; 2 scatters.
+    EXPECT_EQ(files.plots.size(), 3u + 3 * (3 + 1) + 2);
+    const std::string md = read_file(files.markdown);
+    for (const char* panel : {"section1_test_acc.svg", "section1_train_loss.svg", "section3_test_loss.svg"})
+      EXPECT_NE(md.find(panel), std::string::npos) << panel;
+    // A curve panel: the baseline drawn dashed in a section's panel, bands filled.
+    const std::string curves = read_file(out + "/plots/section1_test_acc.svg");
+    EXPECT_NE(curves.find(">baseline<"), std::string::npos);
+    EXPECT_NE(curves.find("model.mixers=identity"), std::string::npos);
+    EXPECT_NE(curves.find("stroke-dasharray"), std::string::npos);
+    EXPECT_NE(curves.find("fill-opacity"), std::string::npos) << "no shaded band";
     EXPECT_GE(std::count(html.begin(), html.end(), '<') , 100);
     EXPECT_NE(html.find("<svg"), std::string::npos);
   } else {

@@ -55,9 +55,22 @@ TEST(ReportScreenshot, RendersInHeadlessChromium) {
   EXPECT_EQ(size->width, 1280u);
   EXPECT_EQ(size->height, 2400u);
   // Measured at 1280x2400: an empty page ~14 KB, a page with one heading ~16 KB, this report
-  // ~350 KB with its nine plots (gnuplot) and well above 40 KB with the table alone.
+  // ~320 KB with its 17 plots (gnuplot) and well above 40 KB with the table alone.
   const size_t floor = gnuplot_available() ? 150000 : 40000;
   EXPECT_GT(bytes.size(), floor) << "the screenshot looks blank";
+  if (!gnuplot_available()) return;
+  // A learning-curve panel on its own (bands, the dashed baseline, the key below): measured at
+  // 660x420, a blank page ~2 KB, this panel ~37 KB.
+  const std::string panel = dir.file("curves.png");
+  const CommandResult c = run_command(
+      "timeout 60 " + std::string(kChromium) +
+      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+      " --disable-component-update --disable-sync --user-data-dir=" + dir.file("profile") +
+      " --screenshot=" + panel + " --window-size=660,420 file://" + dir.file("report/plots/section1_test_acc.svg"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string curve_bytes = read_file(panel);
+  ASSERT_TRUE(png_size(curve_bytes)) << "not a PNG";
+  EXPECT_GT(curve_bytes.size(), 15000u) << "the curve panel looks blank";
 }
 
 }  // namespace

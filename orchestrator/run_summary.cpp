@@ -1,0 +1,66 @@
+// The end-of-run summary (see run_summary.h).
+#include "run_summary.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "query.h"
+#include "sweep_progress.h"
+
+namespace ms {
+
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string("_-./,:=+@%").find(c) != std::string::npos;
+  });
+  if (plain) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string format_run_summary(const RunSummary& s, const ResultStore& store, const std::string& sweep,
+                               const std::string& db_path, int top) {
+  std::ostringstream out;
+  out << "sweep " << sweep << ": " << s.done << " done, " << s.diverged << " diverged, " << s.failed << " failed, "
+      << s.skipped_done << " already finished; this run took " << format_duration(s.elapsed_s) << "\n";
+  ResultQuery q;
+  q.sweep = sweep;
+  std::vector<GroupRow> groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  groups.erase(std::remove_if(groups.begin(), groups.end(), [](const GroupRow& g) { return !g.metrics.count("test_acc"); }),
+               groups.end());
+  std::stable_sort(groups.begin(), groups.end(), [](const GroupRow& a, const GroupRow& b) {
+    return a.metrics.at("test_acc").mean > b.metrics.at("test_acc").mean;
+  });
+  if (!groups.empty()) {
+    out << "best variants (mean test_acc over done seeds):\n";
+    size_t label_width = 0;
+    const size_t shown = std::min(groups.size(), static_cast<size_t>(std::max(0, top)));
+    std::vector<std::string> labels;
+    for (size_t i = 0; i < shown; ++i) {
+      labels.push_back(groups[i].values[0] + " / " + groups[i].values[1]);
+      label_width = std::max(label_width, labels.back().size());
+    }
+    for (size_t i = 0; i < shown; ++i) {
+      const Summary& acc = groups[i].metrics.at("test_acc");
+      char numbers[96];
+      if (acc.n >= 2)
+        std::snprintf(numbers, sizeof numbers, "%.4f ± %.4f (%d seeds)", acc.mean, acc.std, acc.n);
+      else
+        std::snprintf(numbers, sizeof numbers, "%.4f (1 seed)", acc.mean);
+      out << "  " << i + 1 << ". " << labels[i] << std::string(label_width - labels[i].size() + 2, ' ') << numbers;
+      const std::string others = groups[i].status_text();
+      if (groups[i].jobs.size() != static_cast<size_t>(acc.n)) out << "  [" << others << "]";
+      out << "\n";
+    }
+  }
+  const std::string db = shell_word(db_path), name = shell_word(sweep);
+  out << "next:\n"
+      << "  metasweep results --db " << db << " --sweep " << name << " --group-by section,variant\n"
+      << "  metasweep report --db " << db << " --sweep " << name << " --out report\n";
+  return out.str();
+}
+
+}  // namespace ms

@@ -1,0 +1,18 @@
+// What `metasweep run` prints when a sweep ends: the outcome counts and this run's wall time,
+// the best variants by their mean test accuracy over done seeds (jobs of earlier runs included),
+// and the commands to look further (results, report), quoted for a POSIX shell.
+#pragma once
+#include <string>
+
+#include "coordinator.h"
+#include "store.h"
+
+namespace ms {
+
+// A word a POSIX shell reads back unchanged: as is when it is plain, else single-quoted.
+std::string shell_word(const std::string& s);
+
+std::string format_run_summary(const RunSummary& summary, const ResultStore& store, const std::string& sweep,
+                               const std::string& db_path, int top = 3);
+
+}  // namespace ms

@@ -1,0 +1,144 @@
+// `metasweep compare`: two sweeps matched variant by variant, Δ = B − A with its interval and a
+// paired t-test checked against the closed form of the t distribution at df = 2; variants on one
+// side only; every output format; the binary with one database and with two.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "compare.h"
+#include "csv_reader.h"
+#include "results_fixture.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+const char* kSweepB = R"(name: tiny4
+base:
+  task: {dataset: synthetic-images, epochs: 4, batch_size: 16, optimizer: {lr: 1.0e-3}}
+  model: {depths: [1, 1, 1, 1], dims: [8, 16, 32, 64], mixers: pool, head_dim: 8}
+seeds: [0, 1, 2]
+ablations:
+  token mixer:
+    - {model.mixers: identity}
+    - {model.mixers: attention}
+  activation:
+    model.activation: [relu]
+)";
+
+// B's final accuracies by seed: baseline +0.01, +0.02, +0.00 over A's (mean +1 pt, sd 1 pt);
+// identity exactly A's (no difference, no test); attention +0.03 on every seed (sd 0).
+const std::map<std::string, std::vector<double>> kAccB = {{"baseline", {0.81, 0.84, 0.84}},
+                                                          {"model.mixers=identity", {0.70, 0.71, 0.75}},
+                                                          {"model.mixers=attention", {0.88, 0.89, 0.93}},
+                                                          {"model.activation=relu", {0.60, 0.61, 0.62}}};
+
+void fill_b(const std::string& path) {
+  const SweepSpec spec = parse_sweep(kSweepB, "tiny4.yaml", results_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  ResultStore store(path, OpenMode::Writer);
+  store.register_sweep(spec, kSweepB, jobs, false);
+  for (const Job& job : jobs) {
+    store.job_started(job.id, "host-b");
+    EpochMetrics m = tiny_epoch(kAccB.at(job.variant).at(static_cast<size_t>(job.seed)), 3, job.seed);
+    m.epoch = 4;
+    store.record_epoch(job.id, m);
+    store.job_finished(job.id, JobStatus::Done, "", 1.0);
+  }
+}
+
+class Compare : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    fill_tiny_db(dir_->file("ab.db"));
+    fill_b(dir_->file("ab.db"));
+    fill_b(dir_->file("b.db"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static TempDir* dir_;
+};
+
+TempDir* Compare::dir_ = nullptr;
+
+TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
+  const ResultStore store(dir_->file("ab.db"), OpenMode::ReadOnly);
+  const Comparison c = compare_sweeps(store, "tiny", store, "tiny4");
+  ASSERT_EQ(c.rows.size(), 7u);  // A's 6 variants, then B's relu
+  EXPECT_EQ(c.rows[0].variant, "baseline");
+  EXPECT_EQ(c.rows[6].variant, "model.activation=relu");
+  EXPECT_FALSE(c.rows[6].a);
+  EXPECT_FALSE(c.rows[3].b);  // [P,P,A,A] only in A
+
+  // Baseline: paired differences 0.01, 0.02, 0.00 -> t = 0.01 / (0.01 / sqrt 3), df 2,
+  // p = 1 - t / sqrt(t^2 + 2) = 0.2254; CI = 1 ± t_{0.975,2} / sqrt 3 points.
+  const CompareRow& base = c.rows[0];
+  ASSERT_TRUE(base.test && base.ci_pts && base.delta_pts);
+  EXPECT_TRUE(base.test->paired);
+  EXPECT_NEAR(*base.delta_pts, 1.0, 1e-9);
+  const double t = std::sqrt(3.0), p = 1 - t / std::sqrt(t * t + 2);
+  EXPECT_NEAR(base.test->p, p, 1e-9);
+  EXPECT_NEAR(p, 0.2254, 1e-4);
+  const double t975 = 0.95 / std::sqrt(0.04875);
+  EXPECT_NEAR(base.ci_pts->low, 1 - t975 / std::sqrt(3.0), 1e-7);
+  EXPECT_NEAR(base.ci_pts->high, 1 + t975 / std::sqrt(3.0), 1e-7);
+  // Identity: the same accuracies -> Δ 0 and nothing to test; attention: +3 on every seed.
+  EXPECT_NEAR(*c.rows[1].delta_pts, 0.0, 1e-9);
+  EXPECT_FALSE(c.rows[1].test);
+  ASSERT_TRUE(c.rows[2].test);
+  EXPECT_LT(c.rows[2].test->p, 1e-9);  // differences equal up to rounding
+  EXPECT_NEAR(c.rows[2].ci_pts->low, 3.0, 1e-9);
+  // Holm over the two tested variants: 2 * ~0 and max(1 * 0.2254, that).
+  EXPECT_EQ(c.comparisons, 2);
+  EXPECT_NEAR(*base.p_adjusted, p, 1e-9);
+  EXPECT_LT(*c.rows[2].p_adjusted, 1e-9);
+
+  const std::string md = format_comparison(c, OutputFormat::Markdown);
+  EXPECT_NE(md.find(" +1.00 | [-1.48, +3.48] |"), std::string::npos) << md;
+  EXPECT_NE(md.find("0.225"), std::string::npos) << md;
+  EXPECT_NE(md.find("absent"), std::string::npos) << md;
+  EXPECT_NE(md.find("Holm-adjusted"), std::string::npos) << md;
+  EXPECT_NE(md.find("Student's paired t-test"), std::string::npos) << md;
+  const auto json = nlohmann::json::parse(format_comparison(c, OutputFormat::Json));
+  ASSERT_EQ(json["rows"].size(), 7u);
+  EXPECT_EQ(json["rows"][0]["test"], "paired");
+  EXPECT_NEAR(json["rows"][0]["delta_pts"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(json["rows"][0]["a"]["mean"].get<double>(), 0.82, 1e-12);
+  EXPECT_TRUE(json["rows"][6]["a"].is_null());
+  const auto csv = parse_csv(format_comparison(c, OutputFormat::Csv));
+  ASSERT_EQ(csv.size(), 8u);
+  for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
+  const std::string tex = format_comparison(c, OutputFormat::Latex);
+  EXPECT_NE(tex.find("\\toprule"), std::string::npos);
+  const std::string table = format_comparison(c, OutputFormat::Table);
+  EXPECT_NE(table.find("A = tiny, B = tiny4"), std::string::npos) << table;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+TEST_F(Compare, ThroughTheBinaryWithOneOrTwoDatabases) {
+  const std::string bin = shell_quote(metasweep_bin());
+  auto run = [](std::string line) { return std::async(std::launch::async, [line] { return run_command(line); }); };
+  auto one = run(bin + " compare --db " + shell_quote(dir_->file("ab.db")) + " tiny tiny4 --format json");
+  auto two = run(bin + " compare --db " + shell_quote(dir_->file("ab.db")) + " tiny tiny4 --db-b " +
+                 shell_quote(dir_->file("b.db")) + " --format json");
+  auto missing = run(bin + " compare --db " + shell_quote(dir_->file("ab.db")) + " tiny nope");
+  const CommandResult r1 = one.get(), r2 = two.get(), r3 = missing.get();
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_EQ(nlohmann::json::parse(r1.out), nlohmann::json::parse(r2.out));  // same B, other file
+  EXPECT_EQ(r3.exit_code, 2) << r3.err;
+  EXPECT_NE(r3.err.find("no sweep 'nope'"), std::string::npos) << r3.err;
+}
+
+}  // namespace
+}  // namespace ms::test

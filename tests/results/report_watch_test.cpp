@@ -1,0 +1,69 @@
+// `report --watch`: while a job of the sweep runs the page reloads itself and the report follows
+// the database; once nothing is pending or running the final report no longer reloads. The
+// waiting is injected: the test finishes the running job "during the sleep", so nothing depends
+// on time.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "report_watch.h"
+#include "results_fixture.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+const char* kRefresh = "<meta http-equiv=\"refresh\" content=\"5\">";
+
+TEST(ReportWatch, FollowsTheSweepUntilNothingRunsThenStopsReloading) {
+  TempDir dir;
+  const std::vector<Job> jobs = fill_tiny_db(dir.file("r.db"));  // batchnorm seed 2 is running
+  const std::string html = dir.file("out/report.html");
+  std::ostringstream log;
+  std::vector<std::string> pages;
+  WatchOptions w;
+  w.interval_s = 5;
+  w.log = &log;
+  w.sleep = [&](double seconds) {
+    EXPECT_EQ(seconds, 5);
+    pages.push_back(read_file(html));
+    ResultStore writer(dir.file("r.db"), OpenMode::Writer);  // the run goes on meanwhile
+    for (const Job& job : jobs)
+      if (job.variant == "model.norm=batchnorm" && job.seed == 2) {
+        writer.record_epoch(job.id, tiny_epoch(0.77, 3, job.seed));
+        writer.job_finished(job.id, JobStatus::Done, "", 6.0);
+      }
+  };
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 2);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_NE(pages[0].find(kRefresh), std::string::npos);
+  EXPECT_NE(pages[0].find("1 running"), std::string::npos);
+  const std::string last = read_file(html);
+  EXPECT_EQ(last.find("http-equiv=\"refresh\""), std::string::npos) << "the final page must not reload";
+  EXPECT_EQ(last.find("1 running"), std::string::npos);
+  EXPECT_NE(last.find("2 done, 1 failed"), std::string::npos);  // batchnorm now: seeds 1 and 2 done
+  std::istringstream lines(log.str());
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_NE(first.find("1 running"), std::string::npos) << first;
+  EXPECT_NE(first.find("next update in 5 s"), std::string::npos) << first;
+  EXPECT_NE(second.find("final report"), std::string::npos) << second;
+}
+
+TEST(ReportWatch, StoppingWritesTheFinalReport) {
+  TempDir dir;
+  fill_tiny_db(dir.file("r.db"));  // a job is running, but Ctrl-C came: one final report, no reloading
+  std::ostringstream log;
+  WatchOptions w;
+  w.interval_s = 5;
+  w.log = &log;
+  w.stop = [] { return true; };
+  w.sleep = [](double) { ADD_FAILURE() << "no waiting once stopped"; };
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 1);
+  EXPECT_EQ(read_file(dir.file("out/report.html")).find("http-equiv=\"refresh\""), std::string::npos);
+  EXPECT_NE(log.str().find("final report"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ms::test

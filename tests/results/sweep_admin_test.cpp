@@ -1,0 +1,151 @@
+// Forgetting sweeps and jobs, sweep notes, and finding the run that holds a database: what is
+// removed and what a shared job keeps, checkpoints going with their jobs, the run lock refusing
+// changes while a run writes, notes in the report, and stop refusing a process that is not the
+// metasweep binary.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "ablation.h"
+#include "errors.h"
+#include "report.h"
+#include "results_fixture.h"
+#include "run_stop.h"
+#include "sqlite_db.h"
+#include "sweep_admin.h"
+#include "test_support.h"
+
+namespace ms::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A second sweep of the baseline alone: the same configs and seeds, so the same three job ids.
+std::string baseline_only() {
+  std::string yaml = kTinySweep;
+  yaml = std::regex_replace(yaml, std::regex("name: tiny"), "name: tiny-base");
+  return yaml.substr(0, yaml.find("ablations:"));
+}
+
+int64_t count(const std::string& db_path, const std::string& sql) {
+  Database db(db_path, Database::Access::ReadOnly);
+  Statement s(db, sql);
+  s.step();
+  return s.column_int64(0);
+}
+
+class Admin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    jobs_ = fill_tiny_db(db());
+    const std::string yaml = baseline_only();
+    const SweepSpec spec = parse_sweep(yaml, "base.yaml", results_catalog());
+    ResultStore store(db(), OpenMode::Writer);
+    store.register_sweep(spec, yaml, expand_sweep(spec, results_catalog()), false);
+  }
+  std::string db() const { return dir_.file("r.db"); }
+  std::string checkpoint(const std::string& id) const {
+    fs::create_directories(dir_.file("ckpt"));
+    const std::string path = dir_.file("ckpt/" + id + ".ckpt");
+    std::ofstream(path) << "x";
+    return path;
+  }
+  const Job& job(const std::string& variant, int64_t seed) const {
+    for (const Job& j : jobs_)
+      if (j.variant == variant && j.seed == seed) return j;
+    throw std::logic_error("no such job");
+  }
+  TempDir dir_;
+  std::vector<Job> jobs_;
+};
+
+TEST_F(Admin, ForgettingASweepKeepsTheJobsAnotherSweepShares) {
+  {
+    const ResultStore store(db(), OpenMode::ReadOnly);
+    const ForgetPlan plan = plan_forget_sweep(store, "tiny");
+    EXPECT_EQ(plan.jobs.size(), 15u);
+    EXPECT_EQ(plan.shared.size(), 3u);  // the baseline's seeds, also in tiny-base
+    EXPECT_EQ(plan.epochs, 47 - 9);
+    EXPECT_THROW(plan_forget_sweep(store, "nope"), UsageError);
+  }
+  const std::string gone = checkpoint(job("model.mixers=identity", 0).id), kept = checkpoint(job("baseline", 0).id);
+  add_note(db(), "tiny", "to be forgotten with its sweep");
+  const ForgetPlan done = forget_sweep(db(), "tiny", dir_.file("ckpt"));
+  EXPECT_EQ(done.jobs.size(), 15u);
+  EXPECT_FALSE(fs::exists(gone));
+  EXPECT_TRUE(fs::exists(kept));
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM sweeps"), 1);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM jobs"), 3);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM epochs"), 9);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM config_values WHERE job_id NOT IN (SELECT id FROM jobs)"), 0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM sweep_notes"), 0);
+  const ResultStore store(db(), OpenMode::ReadOnly);
+  EXPECT_EQ(store.sweeps(), std::vector<std::string>{"tiny-base"});
+  EXPECT_EQ(build_ablation(store, "tiny-base").rows.at(0).acc->n, 3);  // the shared results are intact
+}
+
+TEST_F(Admin, ForgettingAJobsResultsMakesItPendingAgain) {
+  const Job& identity = job("model.mixers=identity", 0);
+  const std::string ckpt = checkpoint(identity.id);
+  {
+    const ResultStore store(db(), OpenMode::ReadOnly);
+    const JobInfo info = job_info(store, identity.id);
+    EXPECT_EQ(info.status, "done");
+    EXPECT_EQ(info.epochs, 3);
+    EXPECT_EQ(info.sweeps, std::vector<std::string>{"tiny"});
+    EXPECT_THROW(job_info(store, "0123"), UsageError);
+  }
+  forget_job(db(), identity.id, dir_.file("ckpt"));
+  EXPECT_FALSE(fs::exists(ckpt)) << "a stale checkpoint would make the next run resume the old training";
+  const ResultStore store(db(), OpenMode::ReadOnly);
+  EXPECT_EQ(store.status(identity.id), JobStatus::Pending);
+  EXPECT_TRUE(store.epochs(identity.id).empty());
+  EXPECT_EQ(build_ablation(store, "tiny").rows.at(1).acc->n, 2);
+}
+
+TEST_F(Admin, ChangesAreRefusedWhileARunWritesAndStopFindsTheRun) {
+  EXPECT_FALSE(run_holder(db()));
+  {
+    const ResultStore writer(db(), OpenMode::Writer);  // a run in progress
+    EXPECT_THROW(forget_sweep(db(), "tiny", dir_.file("ckpt")), UsageError);
+    EXPECT_THROW(add_note(db(), "tiny", "x"), UsageError);
+    const auto holder = run_holder(db());
+    ASSERT_TRUE(holder);
+    EXPECT_EQ(holder->pid, getpid());
+    EXPECT_NE(holder->command.find("results_tests"), std::string::npos) << holder->command;
+    try {  // this test binary is not metasweep: never signalled
+      stop_run(*holder);
+      ADD_FAILURE() << "stop_run signalled a process that is not metasweep";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("not a metasweep process"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_FALSE(run_holder(db())) << "released with the writer";
+}
+
+TEST_F(Admin, NotesAreKeptInOrderAndShownInTheReport) {
+  {
+    const ResultStore store(db(), OpenMode::ReadOnly);
+    EXPECT_TRUE(sweep_notes(store, "tiny").empty());  // no notes table yet
+  }
+  add_note(db(), "tiny", "lr 1e-3 was too high for *attention*");
+  add_note(db(), "tiny", "rerun <batchnorm> on the new nodes");
+  EXPECT_THROW(add_note(db(), "nope", "x"), UsageError);
+  const ResultStore store(db(), OpenMode::ReadOnly);
+  const auto notes = sweep_notes(store, "tiny");
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].text, "lr 1e-3 was too high for *attention*");
+  EXPECT_TRUE(sweep_notes(store, "tiny-base").empty());
+  const ReportFiles files = write_report(store, "tiny", dir_.file("report"));
+  const std::string md = read_file(files.markdown), html = read_file(files.html);
+  EXPECT_NE(md.find("## Notes"), std::string::npos);
+  EXPECT_NE(md.find("too high for \\*attention\\*"), std::string::npos) << md;
+  EXPECT_NE(html.find("rerun &lt;batchnorm&gt; on the new nodes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ms::test
