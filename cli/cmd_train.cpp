@@ -104,6 +104,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
+  if (vm.count("db") && !database_path_problem(db_path).empty()) throw UsageError(database_path_problem(db_path));
   if (threads < 0) throw UsageError("--threads must be >= 0");
   std::optional<int64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
@@ -123,14 +124,15 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   std::unique_ptr<ResultStore> store;
   std::unique_ptr<InterruptGuard> interrupt;  // Ctrl-C: the job back to pending, not left running
   if (root) {
+    if (vm.count("db"))  // opened first: a database that cannot hold results stops everything before training
+      store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
     std::printf("training %s (%s / %s, seed %lld) on %s: %d rank(s), %d thread(s) per rank\n", job.id.c_str(),
                 job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
                 mpi.size(), threads);
     std::fflush(stdout);
     const std::string note = cuda_graphs_note(cuda_graphs, device);
     if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
-    if (!db_path.empty()) {
-      store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
+    if (store) {
       store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);

@@ -94,7 +94,7 @@ CREATE INDEX IF NOT EXISTS config_values_key ON config_values(key, value);
 const char* kSchemaV2 = R"sql(
 CREATE TABLE IF NOT EXISTS removed_sweep_jobs (
   sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
-  job_id TEXT NOT NULL REFERENCES jobs(id),
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,  -- a forgotten job takes these along
   section TEXT NOT NULL,
   variant TEXT NOT NULL,
   position INTEGER NOT NULL,

@@ -23,6 +23,7 @@
 #include "results_fixture.h"
 #include "schema.h"
 #include "sqlite_db.h"
+#include "sweep_admin.h"
 #include "sweep_progress.h"
 #include "test_support.h"
 
@@ -165,6 +166,30 @@ TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
   EXPECT_EQ(change.kept, 18);
   // Pending: the 3 new jobs, the interrupted batchnorm seed 2 and the failed one (attempts 1 <= 5).
   EXPECT_EQ(writer.runnable_jobs("tiny", 5).size(), 5u);
+}
+
+// A job current in one sweep and removed from another: forgetting the first deletes the job, and
+// the other sweep's removed membership goes with it (no foreign-key failure).
+TEST(SweepMembership, ForgettingASweepTakesRemovedMembershipsAlong) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  {
+    ResultStore writer(path, OpenMode::Writer);
+    SweepSpec other = tiny_spec();
+    other.name = "other";
+    writer.register_sweep(other, "name: other\n", {jobs[0], jobs[1], jobs[2]}, false);
+    const MembershipChange change = writer.register_sweep(other, "name: other\n", {jobs[3], jobs[4], jobs[5]}, false);
+    EXPECT_EQ(change.removed, 3);
+    EXPECT_EQ(change.added, 3);
+  }
+  const ForgetPlan plan = forget_sweep(path, "tiny", dir.file("checkpoints"));
+  EXPECT_EQ(plan.jobs.size(), 15u);  // jobs 3..5 are still members of `other`
+  const ResultStore store(path, OpenMode::ReadOnly);
+  EXPECT_EQ(store.sweeps(), std::vector<std::string>{"other"});
+  Statement left(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs");
+  ASSERT_TRUE(left.step());
+  EXPECT_EQ(left.column_int64(0), 0);
 }
 
 TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
