@@ -260,7 +260,9 @@ std::string ablation_latex(const AblationTable& t) {
          "\\begin{table}[t]\n\\centering\n\\small\n"
          "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
       << render_latex(table, std::vector<bool>(table.header.size(), true)) << "}\n\\caption{Ablation study "
-      << latex_escape(t.sweep) << ". " << footnote(t, TableStyle::Latex) << "}\n\\label{tab:" << label_key(t.sweep)
+      << latex_escape(t.sweep) << ". "
+      // The note escaped like every field ("95% CI" would comment out the rest of the caption).
+      << latex_escape(footnote(t, TableStyle::Markdown)) << "}\n\\label{tab:" << label_key(t.sweep)
       << "}\n\\end{table}\n";
   return out.str();
 }

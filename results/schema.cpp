@@ -11,6 +11,7 @@
 #include "schema.h"
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -137,6 +138,13 @@ void check_writable_database_file(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) return;
   if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
   if (std::filesystem::file_size(path, ec) == 0 || ec) return;  // an empty file: SQLite makes it a new database
+  {  // every SQLite 3 database file starts with this header
+    char magic[16] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, sizeof magic);
+    if (in.gcount() != sizeof magic || std::string(magic, sizeof magic) != std::string("SQLite format 3\0", 16))
+      throw UsageError("--db " + path + " is not a SQLite database: refusing to write into it");
+  }
   int version = 0;
   std::vector<std::string> tables;
   try {
@@ -145,9 +153,12 @@ void check_writable_database_file(const std::string& path) {
     Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     while (s.step()) tables.push_back(s.column_text(0));
   } catch (const std::exception& e) {
+    // A damaged file is not ours to write into; anything else (a full disk, I/O errors) is a
+    // runtime failure reported as it is.
     std::string why = e.what();
+    if (why.find("file is not a database") == std::string::npos && why.find("malformed") == std::string::npos) throw;
     if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
-    throw UsageError("--db " + path + " is not a SQLite database (" + why + "): refusing to write into it");
+    throw UsageError("--db " + path + " is not a usable SQLite database (" + why + "): refusing to write into it");
   }
   if (version == 0 && !tables.empty()) {
     std::string names;

@@ -2,6 +2,7 @@
 #include "text_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <iterator>
 #include <cstdio>
@@ -97,10 +98,16 @@ std::string render_csv(const TextTable& t) {
 
 std::string markdown_escape(const std::string& s) {
   std::string out;
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     switch (c) {
       case '|': out += "\\|"; break;
-      case '<': out += "&lt;"; break;
+      case '<': {  // a tag can only start with <letter, </, <! or <?: "n<3" stays as it is
+        const char next = i + 1 < s.size() ? s[i + 1] : ' ';
+        const bool tag = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
+        out += tag ? "&lt;" : "<";
+        break;
+      }
       case '>': out += "&gt;"; break;
       case '&': out += "&amp;"; break;
       case '`': out += "&#96;"; break;

@@ -22,7 +22,8 @@ std::string render_latex(const TextTable& t, const std::vector<bool>& raw_column
 std::string csv_field(const std::string& s);  // quoted when needed; formula-like text neutralised
 std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
 std::string latex_escape(const std::string& s);
-// "|" escaped, < > & ` as HTML entities (report.md is rendered as HTML), control characters as spaces.
+// "|" escaped; & > ` and a < that could open a tag as HTML entities (report.md is rendered as
+// HTML); control characters as spaces.
 std::string markdown_escape(const std::string& s);
 std::string html_escape(const std::string& s);
 

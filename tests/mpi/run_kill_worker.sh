@@ -70,7 +70,7 @@ $MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu --verbose > 
 # missing from the database (one line per trained epoch with --verbose), and the rows recorded
 # before the kill are still there with the same metrics.
 kept=$(wc -l < "$WORK/after_kill")
-trained=$(grep -c "^epoch [0-9]*/4 " "$WORK/err2" || true)
+trained=$(grep -c " epoch [0-9]*/4 " "$WORK/err2" || true)  # lines are "TIME  JOB epoch N/4 ..."
 [ "$trained" -le $((12 - kept)) ] || { cat "$WORK/err2"; fail "resume trained $trained epochs, at most $((12 - kept)) were missing"; }
 [ "$trained" -ge 1 ] || fail "the resumed run trained nothing (no --verbose epoch lines)"
 sqlite3 "$DB" "select job_id, epoch, train_loss, test_acc from epochs order by 1, 2" > "$WORK/after_resume"
