@@ -219,7 +219,8 @@ namespace {
 std::string footnote(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex;
   const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
-  const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "%";
+  const std::string level =
+      std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");  // % starts a TeX comment
   std::string note = "Mean " + pm + " sample std over done seeds (n). " + delta +
                      ": difference of means vs the baseline in points";
   if (!t.any_paired && !t.any_welch) return note + "; no variant has 2 done seeds on both sides, so no test." +
