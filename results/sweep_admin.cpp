@@ -42,9 +42,16 @@ ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep)
   require_sweep(store, sweep);
   ForgetPlan plan;
   plan.sweep = sweep;
+  // Memberships of the current definitions and those an edit removed (kept, queryable by id): a
+  // job another sweep names either way stays.
+  const std::string members =
+      has_table(store.db(), "removed_sweep_jobs")
+          ? "(SELECT sweep, job_id, position FROM sweep_jobs UNION ALL "
+            "SELECT sweep, job_id, position + 1000000000 FROM removed_sweep_jobs)"
+          : "(SELECT sweep, job_id, position FROM sweep_jobs)";
   Statement s(store.db(),
-              "SELECT m.job_id, (SELECT COUNT(*) FROM sweep_jobs o WHERE o.job_id = m.job_id AND o.sweep != m.sweep), "
-              "(SELECT COUNT(*) FROM epochs e WHERE e.job_id = m.job_id) FROM sweep_jobs m WHERE m.sweep = ? "
+              "SELECT m.job_id, (SELECT COUNT(*) FROM " + members + " o WHERE o.job_id = m.job_id AND o.sweep != m.sweep), "
+              "(SELECT COUNT(*) FROM epochs e WHERE e.job_id = m.job_id) FROM " + members + " m WHERE m.sweep = ? "
               "ORDER BY m.position");
   s.bind(1, sweep);
   while (s.step()) {
@@ -77,6 +84,10 @@ ForgetPlan forget_sweep(const std::string& db_path, const std::string& sweep, co
     Transaction tx(db);
     Statement members(db, "DELETE FROM sweep_jobs WHERE sweep = ?");
     members.bind(1, sweep).run();
+    if (has_table(db, "removed_sweep_jobs")) {
+      Statement removed(db, "DELETE FROM removed_sweep_jobs WHERE sweep = ?");
+      removed.bind(1, sweep).run();
+    }
     if (has_table(db, "sweep_notes")) {
       Statement notes(db, "DELETE FROM sweep_notes WHERE sweep = ?");
       notes.bind(1, sweep).run();

@@ -142,6 +142,7 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   const std::string tex = ablation_latex(t);
   EXPECT_NE(tex.find("$n<3$"), std::string::npos);
   EXPECT_NE(tex.find("95\\% CI of $\\Delta$"), std::string::npos) << tex;
+  EXPECT_EQ(tex.find("95% CI"), std::string::npos) << "an unescaped % comments out the caption's end: " << tex;
 }
 
 // The case: two seeds a side with a large, consistent gap printed p < 0.001. Now: no p.

@@ -88,6 +88,24 @@ TEST_F(Admin, ForgettingASweepKeepsTheJobsAnotherSweepShares) {
   EXPECT_EQ(build_ablation(store, "tiny-base").rows.at(0).acc->n, 3);  // the shared results are intact
 }
 
+// A job that another sweep's edit removed stays in the database (queryable by id): forgetting
+// this sweep must keep it too.
+TEST_F(Admin, ForgettingASweepKeepsJobsAnotherSweepOnceHad) {
+  const Job& identity = job("model.mixers=identity", 0);
+  {
+    Database db(this->db(), Database::Access::ReadWrite);
+    Statement s(db, "INSERT INTO removed_sweep_jobs (sweep, job_id, section, variant, position, reference, removed_at) "
+                    "VALUES ('tiny-base', ?, 'token mixer', 'model.mixers=identity', 3, NULL, 0)");
+    s.bind(1, identity.id).run();
+  }
+  const ForgetPlan done = forget_sweep(db(), "tiny", dir_.file("ckpt"));
+  EXPECT_EQ(done.jobs.size(), 14u);
+  EXPECT_EQ(done.shared.size(), 4u);
+  const ResultStore store(db(), OpenMode::ReadOnly);
+  EXPECT_EQ(store.status(identity.id), JobStatus::Done);
+  EXPECT_EQ(store.epochs(identity.id).size(), 3u);
+}
+
 TEST_F(Admin, ForgettingAJobsResultsMakesItPendingAgain) {
   const Job& identity = job("model.mixers=identity", 0);
   const std::string ckpt = checkpoint(identity.id);
