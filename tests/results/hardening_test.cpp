@@ -170,7 +170,7 @@ TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
 
 // A job current in one sweep and removed from another: forgetting the first deletes the job, and
 // the other sweep's removed membership goes with it (no foreign-key failure).
-TEST(SweepMembership, ForgettingASweepTakesRemovedMembershipsAlong) {
+TEST(SweepMembership, ForgettingASweepKeepsJobsAnotherSweepRemoved) {
   TempDir dir;
   const std::string path = dir.file("r.db");
   const auto jobs = fill_tiny_db(path);
@@ -184,12 +184,17 @@ TEST(SweepMembership, ForgettingASweepTakesRemovedMembershipsAlong) {
     EXPECT_EQ(change.added, 3);
   }
   const ForgetPlan plan = forget_sweep(path, "tiny", dir.file("checkpoints"));
-  EXPECT_EQ(plan.jobs.size(), 15u);  // jobs 3..5 are still members of `other`
+  // Jobs 3..5 are still members of `other`; jobs 0..2 stay too: `other`'s edit removed them, and
+  // removed jobs stay in the database, queryable by id (forget keeps what another sweep recorded).
+  EXPECT_EQ(plan.jobs.size(), 12u);
   const ResultStore store(path, OpenMode::ReadOnly);
   EXPECT_EQ(store.sweeps(), std::vector<std::string>{"other"});
-  Statement left(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs");
+  Statement left(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs WHERE sweep = 'other'");
   ASSERT_TRUE(left.step());
-  EXPECT_EQ(left.column_int64(0), 0);
+  EXPECT_EQ(left.column_int64(0), 3);
+  Statement gone(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs WHERE sweep = 'tiny'");
+  ASSERT_TRUE(gone.step());
+  EXPECT_EQ(gone.column_int64(0), 0);
 }
 
 TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
