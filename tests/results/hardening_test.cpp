@@ -168,8 +168,8 @@ TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
   EXPECT_EQ(writer.runnable_jobs("tiny", 5).size(), 5u);
 }
 
-// A job current in one sweep and removed from another: forgetting the first deletes the job, and
-// the other sweep's removed membership goes with it (no foreign-key failure).
+// A job current in one sweep and removed from another by an edit: forgetting the first keeps the
+// job (it stays queryable by id as the other sweep's removed member), with no foreign-key failure.
 TEST(SweepMembership, ForgettingASweepKeepsJobsAnotherSweepRemoved) {
   TempDir dir;
   const std::string path = dir.file("r.db");
@@ -195,6 +195,13 @@ TEST(SweepMembership, ForgettingASweepKeepsJobsAnotherSweepRemoved) {
   Statement gone(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs WHERE sweep = 'tiny'");
   ASSERT_TRUE(gone.step());
   EXPECT_EQ(gone.column_int64(0), 0);
+  ResultQuery q;  // and the job is still found by id, as `other`'s removed member
+  q.where.push_back(parse_where("id=" + jobs[0].id));
+  const auto rows = select_jobs(store, q);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].removed);
+  EXPECT_EQ(rows[0].sweep, "other");
+  EXPECT_EQ(rows[0].status, "done");
 }
 
 TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
