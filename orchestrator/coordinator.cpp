@@ -66,6 +66,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
 
   std::map<std::string, const Job*> by_id;
   for (const auto& j : jobs) by_id[j.id] = &j;
+  std::map<std::string, int64_t> verbose_shown;  // per job: the last epoch printed with --verbose
   std::deque<const Job*> queue;
   RunSummary summary;
   for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries)) {
@@ -138,7 +139,11 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       const EpochReport r = decode_epoch(msg->payload);
       store.record_epoch(r.job_id, r.metrics);
       progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
-      if (settings.verbose && by_id.count(r.job_id)) progress.message(epoch_line(*by_id.at(r.job_id), r.metrics));
+      // A resumed job re-sends its checkpointed epochs when it finishes: print each epoch once.
+      int64_t& shown = verbose_shown[r.job_id];
+      if (settings.verbose && by_id.count(r.job_id) && r.metrics.epoch > shown)
+        progress.message(epoch_line(*by_id.at(r.job_id), r.metrics));
+      shown = std::max(shown, static_cast<int64_t>(r.metrics.epoch));
     } else if (msg->kind == MessageKind::Finished) {
       const JobReport r = decode_job_report(msg->payload);
       busy.at(static_cast<size_t>(msg->group)).reset();
