@@ -31,6 +31,9 @@ p.add_argument("--batch", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--init", default="torch", choices=["torch", "trunc_normal"],
+               help="torch: PyTorch's defaults (the reference's); trunc_normal: every Linear weight "
+                    "N(0, 0.02) truncated at 2 std, biases 0 (timm's, metasweep's model.init default)")
 a = p.parse_args()
 torch.manual_seed(a.seed)
 torch.set_num_threads(a.threads)
@@ -111,6 +114,14 @@ class Encoder(nn.Module):
 xtr, ytr = make(a.train)
 xte, yte = make(a.test)
 model = Encoder()
+if a.init == "trunc_normal":
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=0.02, a=-0.04, b=0.04)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.MultiheadAttention):
+            nn.init.trunc_normal_(m.in_proj_weight, std=0.02, a=-0.04, b=0.04)
+            nn.init.zeros_(m.in_proj_bias)
 opt = torch.optim.Adam(model.parameters(), a.lr)
 steps = a.epochs * (a.train // a.batch)
 sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, steps) / steps)))

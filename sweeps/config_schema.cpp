@@ -71,6 +71,12 @@ std::vector<KeySpec> make_schema() {
       {"model.norm_position", ValueKind::Enum, "pre", {"pre", "post"}, 0, 0, "sequence: pre- or post-norm"},
       {"model.positions", ValueKind::Enum, "sinusoidal", {"sinusoidal", "learned", "none"}, 0, 0,
        "sequence: position encoding"},
+      // ---- keys added after the first release (since >= 1: left out of job ids at their default) ----
+      {"model.init", ValueKind::Enum, "trunc_normal", {"trunc_normal", "pytorch"}, 0, 0,
+       "linear and conv weights: trunc_normal = N(0, 0.02) cut at 2 std with zero biases (timm, "
+       "MetaFormer); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
+       "a plain torch.nn encoder (the KV Transformer's) starts",
+       1},
   };
 }
 }  // namespace

@@ -36,4 +36,17 @@ void init_conv_linear(torch::nn::Module& root, double std) {
   for (const auto& m : root.modules(/*include_self=*/false)) init_one(*m, std);
 }
 
+void apply_init_scheme(torch::nn::Module& root, const std::string& scheme) {
+  if (scheme == "trunc_normal") return;
+  if (scheme != "pytorch")
+    throw std::invalid_argument("unknown model.init '" + scheme + "': expected one of trunc_normal, pytorch");
+  torch::NoGradGuard no_grad;
+  for (const auto& m : root.modules(/*include_self=*/false)) {
+    if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(m.get()))
+      conv->reset_parameters();
+    else if (auto* fc = dynamic_cast<torch::nn::LinearImpl*>(m.get()))
+      fc->reset_parameters();
+  }
+}
+
 }  // namespace ms

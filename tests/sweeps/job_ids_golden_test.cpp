@@ -89,5 +89,21 @@ TEST(JobIds, AKeyAddedLaterChangesNoIdWhileAtItsDefault) {
   EXPECT_NE(canonical_text(with_epochs_default, 0, schema), before);
 }
 
+TEST(JobIds, ModelInitIsALaterKeyThatKeepsOldIds) {
+  const KeySpec* init = find_key_spec("model.init");
+  ASSERT_NE(init, nullptr);
+  EXPECT_GE(init->since, 1);
+  EXPECT_EQ(init->default_value, "trunc_normal");  // what every model trained before it existed used
+  const auto spec = load_sweep_file(test::source_dir() + "/sweeps/demo.yaml", test::test_catalog());
+  const Job job = expand_sweep(spec, test::test_catalog()).front();
+  ASSERT_EQ(job.config.at("model").at("init"), "trunc_normal");
+  nlohmann::json before = job.config;  // as a release without model.init resolved it
+  before["model"].erase("init");
+  EXPECT_EQ(job_id(before, job.seed), job.id);
+  nlohmann::json other = job.config;
+  other["model"]["init"] = "pytorch";
+  EXPECT_NE(job_id(other, job.seed), job.id);
+}
+
 }  // namespace
 }  // namespace ms
