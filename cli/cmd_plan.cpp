@@ -58,7 +58,7 @@ void print_table(const std::vector<Job>& jobs) {
   for (const auto& j : jobs)
     if (!j.cost_error.empty()) unmeasured[j.cost_error]++;
   for (const auto& [error, n] : unmeasured)
-    std::printf("%d job(s) with params/MACs '?' will fail when run: %s\n", n, error.c_str());
+    std::printf("%d job(s) will fail when run: %s\n", n, error.c_str());
 }
 
 }  // namespace
@@ -88,7 +88,7 @@ int cmd_plan(const Args& args) {
     for (const auto& j : jobs) {
       out.push_back({{"id", j.id}, {"sweep", j.sweep}, {"section", j.section}, {"variant", j.variant},
                      {"seed", j.seed}, {"params", j.params}, {"macs", j.macs}, {"config", j.config}});
-      if (!j.cost_error.empty()) out.back()["error"] = j.cost_error;  // params and macs are -1 (unknown)
+      if (!j.cost_error.empty()) out.back()["error"] = j.cost_error;  // params/macs: -1 if not even counted
     }
     std::cout << out.dump(2) << "\n";
   } else {

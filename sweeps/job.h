@@ -22,7 +22,7 @@ struct Job {
   std::optional<double> reference;
   int64_t params = -1;  // filled from the model zoo (worker/model_cost.h); -1 = unknown
   int64_t macs = -1;
-  std::string cost_error;  // why the model could not be measured (too large to build): the job fails
+  std::string cost_error;  // why the model cannot be trained here (too large to build, no model): it fails
 };
 
 // Canonical text of (config, seed): sorted keys, numbers typed by the schema, shortest

@@ -19,39 +19,11 @@
 #include "mac_counter.h"
 #include "mixers/registry.h"
 #include "model.h"
+#include "model_formula.h"
 
 namespace ms {
 
 namespace {
-
-// Weights every model of this config certainly has, counted without building it: the channel
-// MLPs (2 x dim x hidden per block), the stem and downsampling convolutions, the head and the
-// embedding. A lower bound: mixers and norms only add to it.
-double weight_floor(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const auto& task = config.at("task");
-  const auto depths = model.at("depths").get<std::vector<int64_t>>();
-  const auto dims = model.at("dims").get<std::vector<int64_t>>();
-  const double ratio = model.value("mlp_ratio", 4.0);
-  const bool channel_mlp = model.value("channel_mlp", true);
-  double floor = 0;
-  for (size_t s = 0; s < depths.size() && s < dims.size(); ++s) {
-    const double dim = static_cast<double>(dims[s]);
-    if (channel_mlp) floor += static_cast<double>(depths[s]) * 2.0 * dim * std::max(1.0, std::floor(dim * ratio));
-  }
-  if (dims.empty()) return floor;
-  const double last = static_cast<double>(dims.back());
-  if (model.at("arch") == "sequence") {
-    if (task.at("dataset") != "charlm")  // charlm uses a byte vocabulary whatever task.vocab says
-      floor += 2.0 * static_cast<double>(task.value("vocab", int64_t{2})) * last;  // embedding + head
-  } else {
-    const int64_t kernel = model.at("downsample").at("kernel");
-    for (size_t s = 1; s < dims.size(); ++s)
-      floor += static_cast<double>(dims[s - 1]) * static_cast<double>(dims[s]) * static_cast<double>(kernel * kernel);
-    floor += last * static_cast<double>(std::max<int64_t>(1, task.value("num_classes", int64_t{10})));
-  }
-  return floor;
-}
 
 // Half of this machine's memory, in fp32 numbers: a model whose weights alone need more cannot
 // be measured (or trained) here, and trying would only end in an allocation failure.
@@ -61,16 +33,9 @@ double weight_budget() {
   return bytes / 2 / 4;
 }
 
-ModelCost measure(const nlohmann::json& config) {
-  const double floor = weight_floor(config);
-  if (floor > weight_budget()) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "model too large to build: at least %.3g parameters (%.3g GB of fp32 weights), more than half of "
-                  "this machine's memory",
-                  floor, floor * 4 / 1e9);
-    throw std::runtime_error(text);
-  }
+}  // namespace
+
+ModelCost measured_cost(const nlohmann::json& config) {
   auto model = build_model(config);
   ModelCost cost;
   for (const auto& p : model->parameters()) (p.requires_grad() ? cost.params : cost.frozen_params) += p.numel();
@@ -91,6 +56,21 @@ ModelCost measure(const nlohmann::json& config) {
   model->forward(input);
   cost.macs = scope.macs() / kBatch;
   return cost;
+}
+
+namespace {
+
+ModelCost measure(const nlohmann::json& config) {
+  ModelCost counted = formula_cost(config);
+  const double numbers = static_cast<double>(counted.params) + static_cast<double>(counted.frozen_params);
+  if (numbers <= weight_budget()) return measured_cost(config);
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "model too large to build: %.3g parameters (%.3g GB of fp32 weights), more than half of this "
+                "machine's memory",
+                numbers, numbers * 4 / 1e9);
+  counted.unbuildable = text;
+  return counted;
 }
 
 // What decides the cost: the whole model object and the task keys that shape the input or head.

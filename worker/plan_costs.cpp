@@ -21,7 +21,8 @@ void fill_costs(std::vector<Job>& jobs) {
       Measured m;
       try {
         m.cost = model_cost(job.config);
-      } catch (const std::exception& e) {  // e.g. too large to build: this job fails, not the sweep
+        m.error = m.cost.unbuildable;  // counted from formulas, but cannot be trained here
+      } catch (const std::exception& e) {  // no model at all: this job fails, not the sweep
         m.cost.params = m.cost.macs = -1;
         m.error = user_message(e.what());
       }

@@ -38,4 +38,10 @@ std::shared_ptr<MixerImpl> make_attention_mixer(const MixerContext& c) {
   return std::make_shared<AttentionMixerImpl>(c);
 }
 
+MixerCost attention_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens(), d = c.dim;
+  // qkv (no bias) + proj; QKᵀ and AV are N²·C each over all heads.
+  return {4 * d * d + d, 0, n * 3 * d * d + 2 * n * n * d + n * d * d};
+}
+
 }  // namespace ms

@@ -33,4 +33,9 @@ class DwConvMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_dwconv_mixer(const MixerContext& c) { return std::make_shared<DwConvMixerImpl>(c); }
 
+MixerCost dwconv_mixer_cost(const MixerContext& c) {
+  const int64_t taps = (c.sequence() ? 1 : c.pool_size) * c.pool_size;
+  return {c.dim * taps + c.dim, 0, c.tokens() * c.dim * taps};
+}
+
 }  // namespace ms

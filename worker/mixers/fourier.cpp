@@ -22,4 +22,9 @@ std::shared_ptr<MixerImpl> make_fourier_mixer(const MixerContext& c) {
   return std::make_shared<FourierMixerImpl>();
 }
 
+MixerCost fourier_mixer_cost(const MixerContext& c) {
+  if (c.causal) throw std::invalid_argument("the fourier mixer has no causal form");
+  return {};  // no weights; FFTs are not counted (fvcore)
+}
+
 }  // namespace ms

@@ -52,4 +52,12 @@ class GmlpMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_gmlp_mixer(const MixerContext& c) { return std::make_shared<GmlpMixerImpl>(c); }
 
+MixerCost gmlp_mixer_cost(const MixerContext& c) {
+  if (c.dim % 2 != 0)
+    throw std::invalid_argument("the gmlp mixer splits channels in two: dim " + std::to_string(c.dim) + " is odd");
+  const int64_t n = c.tokens(), half = c.dim / 2;
+  // layernorm over half + spatial N×N and its bias + projection half -> C (with bias)
+  return {2 * half + n * n + n + half * c.dim + c.dim, 0, half * n * n + n * c.dim * half};
+}
+
 }  // namespace ms

@@ -14,4 +14,6 @@ class IdentityMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_identity_mixer(const MixerContext&) { return std::make_shared<IdentityMixerImpl>(); }
 
+MixerCost identity_mixer_cost(const MixerContext&) { return {}; }
+
 }  // namespace ms

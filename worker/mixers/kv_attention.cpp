@@ -40,4 +40,9 @@ std::shared_ptr<MixerImpl> make_kv_attention_mixer(const MixerContext& c) {
   return std::make_shared<KvAttentionMixerImpl>(c);
 }
 
+MixerCost kv_attention_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens(), d = c.dim;
+  return {3 * d * d + 3 * d, 0, n * 2 * d * d + 2 * n * n * d + n * d * d};
+}
+
 }  // namespace ms

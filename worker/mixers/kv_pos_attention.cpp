@@ -57,4 +57,10 @@ std::shared_ptr<MixerImpl> make_kv_pos_attention_mixer(const MixerContext& c) {
   return std::make_shared<KvPosAttentionMixerImpl>(c);
 }
 
+MixerCost kv_pos_attention_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens(), d = c.dim;
+  const int64_t table = (2 * c.height - 1) * (2 * c.width - 1);
+  return {3 * d * d + 3 * d + table + 2, 0, n * 2 * d * d + 2 * n * n * d + n * d * d};
+}
+
 }  // namespace ms

@@ -22,6 +22,16 @@ struct MixerContext {
   bool sequence() const { return height == 1; }  // 1-D kernels instead of k×k
 };
 
+// What one mixer of a geometry holds and costs, from its formula, with no weight allocated:
+// trainable and frozen parameters, and the MACs of one example's forward counted as the
+// counted:: wrappers count them. Each mixer file gives one beside its factory; the formula test
+// (tests/worker/model_formula_test.cpp) holds every one equal to the built module's count.
+struct MixerCost {
+  int64_t params = 0;
+  int64_t frozen = 0;
+  int64_t macs = 0;
+};
+
 class MixerImpl : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;

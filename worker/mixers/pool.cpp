@@ -61,4 +61,6 @@ class PoolMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_pool_mixer(const MixerContext& c) { return std::make_shared<PoolMixerImpl>(c); }
 
+MixerCost pool_mixer_cost(const MixerContext&) { return {}; }  // no weights; pooling is not counted
+
 }  // namespace ms

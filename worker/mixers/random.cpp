@@ -32,4 +32,9 @@ class RandomMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_random_mixer(const MixerContext& c) { return std::make_shared<RandomMixerImpl>(c); }
 
+MixerCost random_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens();
+  return {0, n * n, c.dim * n * n};
+}
+
 }  // namespace ms

@@ -12,10 +12,12 @@
 namespace ms {
 
 using MixerFactory = std::function<std::shared_ptr<MixerImpl>(const MixerContext&)>;
+using MixerCostFormula = MixerCost (*)(const MixerContext&);
 
 struct MixerEntry {
   MixerTraits traits;
   MixerFactory make;
+  MixerCostFormula cost;  // the same geometry's parameters and MACs, nothing allocated
 };
 
 const std::vector<MixerEntry>& mixer_registry();
@@ -23,7 +25,7 @@ const std::vector<MixerEntry>& mixer_registry();
 const MixerEntry& find_mixer_entry(const std::string& name);
 std::shared_ptr<MixerImpl> make_mixer(const std::string& name, const MixerContext& context);
 
-// Factories, one per mixer file.
+// Factories and cost formulas, one pair per mixer file.
 std::shared_ptr<MixerImpl> make_identity_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_pool_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_attention_mixer(const MixerContext& c);
@@ -36,5 +38,18 @@ std::shared_ptr<MixerImpl> make_dwconv_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_sepconv_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_random_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_fourier_mixer(const MixerContext& c);
+
+MixerCost identity_mixer_cost(const MixerContext& c);
+MixerCost pool_mixer_cost(const MixerContext& c);
+MixerCost fourier_mixer_cost(const MixerContext& c);
+MixerCost attention_mixer_cost(const MixerContext& c);
+MixerCost kv_attention_mixer_cost(const MixerContext& c);
+MixerCost kv_pos_attention_mixer_cost(const MixerContext& c);
+MixerCost spatial_fc_mixer_cost(const MixerContext& c);
+MixerCost spatial_mlp_mixer_cost(const MixerContext& c);
+MixerCost gmlp_mixer_cost(const MixerContext& c);
+MixerCost dwconv_mixer_cost(const MixerContext& c);
+MixerCost sepconv_mixer_cost(const MixerContext& c);
+MixerCost random_mixer_cost(const MixerContext& c);
 
 }  // namespace ms

@@ -43,4 +43,10 @@ class SepConvMixerImpl : public MixerImpl {
 
 std::shared_ptr<MixerImpl> make_sepconv_mixer(const MixerContext& c) { return std::make_shared<SepConvMixerImpl>(c); }
 
+MixerCost sepconv_mixer_cost(const MixerContext& c) {
+  const int64_t hidden = 2 * c.dim, taps = (c.sequence() ? 1 : kSepKernel) * kSepKernel, n = c.tokens();
+  // two pointwise convs without bias, StarReLU's two scalars, the depthwise kernel
+  return {2 * c.dim * hidden + 2 + hidden * taps, 0, 2 * n * c.dim * hidden + n * hidden * taps};
+}
+
 }  // namespace ms

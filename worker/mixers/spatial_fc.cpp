@@ -32,4 +32,9 @@ std::shared_ptr<MixerImpl> make_spatial_fc_mixer(const MixerContext& c) {
   return std::make_shared<SpatialFcMixerImpl>(c);
 }
 
+MixerCost spatial_fc_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens();
+  return {n * n, 0, c.dim * n * n};
+}
+
 }  // namespace ms

@@ -43,4 +43,9 @@ std::shared_ptr<MixerImpl> make_spatial_mlp_mixer(const MixerContext& c) {
   return std::make_shared<SpatialMlpMixerImpl>(c);
 }
 
+MixerCost spatial_mlp_mixer_cost(const MixerContext& c) {
+  const int64_t n = c.tokens(), hidden = std::max<int64_t>(1, n / 2);
+  return {2 * n * hidden + hidden + n, 0, 2 * c.dim * n * hidden};
+}
+
 }  // namespace ms

@@ -1,0 +1,96 @@
+// The cost formulas (model_formula.h) against the built model: for every mixer, norm and
+// activation, image and sequence models, causal and not, learned positions, post-norm, layer
+// scale on and off, no channel MLP, hybrids with a position embedding, the formula's trainable
+// and frozen parameters and MACs equal what building the model and counting its forward gives,
+// to the unit. And a model far too large to build is counted exactly without allocating it.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mixers/registry.h"
+#include "model_cost.h"
+#include "model_formula.h"
+#include "model_test_util.h"
+#include "test_support.h"
+
+namespace ms {
+namespace {
+
+void expect_formula_matches(const nlohmann::json& config) {
+  SCOPED_TRACE(config["model"].dump() + " " + config["task"]["dataset"].get<std::string>());
+  const ModelCost built = measured_cost(config), counted = formula_cost(config);
+  EXPECT_EQ(counted.params, built.params);
+  EXPECT_EQ(counted.frozen_params, built.frozen_params);
+  EXPECT_EQ(counted.macs, built.macs);
+}
+
+std::vector<std::string> mixers() {
+  std::vector<std::string> names;
+  for (const auto& e : mixer_registry()) names.push_back(e.traits.name);
+  return names;
+}
+
+TEST(ModelFormula, ImageModelsOfEveryMixerNormAndActivation) {
+  const std::vector<std::string> norms = {"group1", "layernorm", "batchnorm", "rmsnorm", "none"};
+  const std::vector<std::string> activations = {"gelu", "relu", "silu", "starrelu", "squared_relu"};
+  for (const auto& mixer : mixers())
+    for (size_t i = 0; i < norms.size(); ++i)
+      expect_formula_matches(test::make_config(
+          {{"task.dataset", "synthetic-images"}, {"task.image_size", 20}, {"task.channels", 3},
+           {"task.num_classes", 7}, {"model.depths", {1, 2}}, {"model.dims", {32, 64}}, {"model.mixers", mixer},
+           {"model.norm", norms[i]}, {"model.activation", activations[i]}, {"model.mlp_ratio", 2.5},
+           {"model.pool_size", i % 2 ? 5 : 3}, {"model.layer_scale", i % 2 ? 0.0 : 1e-5},
+           {"model.stem.kernel", 5}, {"model.stem.stride", 3}, {"model.stem.padding", 1}}));
+}
+
+TEST(ModelFormula, HybridsAndAblatedBlocks) {
+  // [pool, attention]: a position embedding before the attention stage; heads by head_dim.
+  expect_formula_matches(test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 32},
+                                            {"model.depths", {1, 1, 1}}, {"model.dims", {16, 32, 64}},
+                                            {"model.mixers", {"pool", "attention", "kv_pos_attention"}},
+                                            {"model.head_dim", 16}}));
+  expect_formula_matches(test::make_config({{"task.dataset", "fashion-mnist"}, {"model.depths", {2, 1}},
+                                            {"model.dims", {24, 48}}, {"model.mixers", {"spatial_fc", "gmlp"}},
+                                            {"model.channel_mlp", false}, {"model.residual", false}}));
+}
+
+TEST(ModelFormula, SequenceModelsCausalOrNot) {
+  for (const auto& mixer : mixers()) {
+    for (const std::string dataset : {"sort", "charlm"}) {
+      if (dataset == "charlm" && !find_mixer_entry(mixer).traits.causal_ok) continue;
+      for (const std::string positions : {"sinusoidal", "learned"})
+        expect_formula_matches(test::make_config(
+            {{"task.dataset", dataset}, {"task.text_file", test::source_dir() + "/README.md"}, {"task.seq_len", 12}, {"task.vocab", 7}, {"model.arch", "sequence"},
+             {"model.depths", {2}}, {"model.dims", {32}}, {"model.mixers", mixer}, {"model.heads", 4},
+             {"model.norm", "layernorm"}, {"model.activation", "starrelu"}, {"model.positions", positions},
+             {"model.norm_position", positions == "learned" ? "post" : "pre"}, {"model.pool_size", 5}}));
+    }
+  }
+}
+
+TEST(ModelFormula, PoolFormerS12FromTheFormulaIsThePapers) {
+  const ModelCost cost = formula_cost(test::imagenet_config({}));
+  EXPECT_NEAR(static_cast<double>(cost.params) / 1e6, 11.9, 0.1);
+  EXPECT_NEAR(static_cast<double>(cost.macs) / 1e9, 1.8, 0.1);
+}
+
+TEST(ModelFormula, AModelTooLargeToBuildIsCountedWithoutAllocating) {
+  // dims 100000 in all four stages: ~1.3e12 weights (5 TB), far beyond any machine's memory.
+  const auto config = test::imagenet_config({{"model.dims", {100000, 100000, 100000, 100000}}});
+  const ModelCost cost = model_cost(config);  // would throw std::bad_alloc (or be killed) if it built
+  EXPECT_FALSE(cost.unbuildable.empty());
+  EXPECT_NE(cost.unbuildable.find("model too large to build"), std::string::npos) << cost.unbuildable;
+  // Per block: 2 norms (4C) + 2 layer scales (2C) + MLP (8C² + 5C); downsamples (9C² + C); stem; norm; head.
+  const int64_t c = 100000;
+  const int64_t expected = 3 * 49 * c + c + 12 * (8 * c * c + 11 * c) + 3 * (9 * c * c + c) + 2 * c + c * 1000 + 1000;
+  EXPECT_EQ(cost.params, expected);
+  EXPECT_GT(cost.macs, 0);
+  // Absurd geometries are refused, never overflowed.
+  EXPECT_THROW(formula_cost(test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 4096},
+                                               {"model.stem.kernel", 1}, {"model.stem.stride", 1},
+                                               {"model.stem.padding", 0}, {"model.depths", {1}},
+                                               {"model.dims", {1000000}}, {"model.mixers", "spatial_fc"}})),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ms

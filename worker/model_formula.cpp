@@ -1,0 +1,121 @@
+// Model costs from formulas (see model_formula.h).
+#include "model_formula.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "block.h"
+#include "mixers/registry.h"
+#include "sequence_model.h"
+
+namespace ms {
+
+namespace {
+
+int64_t norm_params(const std::string& kind, int64_t channels) {
+  if (kind == "group1" || kind == "layernorm" || kind == "batchnorm") return 2 * channels;  // weight and bias
+  if (kind == "rmsnorm") return channels;                                                // weight only
+  if (kind == "none") return 0;
+  throw std::invalid_argument("unknown model.norm '" + kind + "'");
+}
+
+// One block on a grid of `tokens` positions: norms, mixer, layer scales, channel MLP.
+void add_block(const BlockOptions& o, ModelCost& cost) {
+  const int64_t c = o.context.dim, n = o.context.tokens();
+  // The largest terms (N²·C of token-matrix mixers, N·C·hidden of the MLP) must fit in 64 bits.
+  const double wide = static_cast<double>(n) * static_cast<double>(c) *
+                      std::max(static_cast<double>(n), static_cast<double>(c) * std::max(1.0, o.mlp_ratio) * 2);
+  if (wide > 1e18) throw std::invalid_argument("model too large to count: a block of " + std::to_string(n) +
+                                                " tokens x " + std::to_string(c) + " channels");
+  const MixerCost mixer = find_mixer_entry(o.mixer).cost(o.context);
+  cost.params += norm_params(o.norm, c) + mixer.params + (o.layer_scale > 0 ? c : 0);
+  cost.frozen_params += mixer.frozen;
+  cost.macs += mixer.macs;
+  if (!o.channel_mlp) return;
+  const int64_t hidden = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(c) * o.mlp_ratio));
+  const int64_t activation = o.activation == "starrelu" ? 2 : 0;  // StarReLU's scale and bias
+  cost.params += norm_params(o.norm, c) + 2 * c * hidden + hidden + c + activation + (o.layer_scale > 0 ? c : 0);
+  cost.macs += 2 * n * c * hidden;
+}
+
+int64_t conv_out(int64_t side, int64_t kernel, int64_t stride, int64_t padding) {
+  return (side + 2 * padding - kernel) / stride + 1;
+}
+
+ModelCost metaformer_cost(const nlohmann::json& config) {
+  const auto& model = config.at("model");
+  const auto& task = config.at("task");
+  const auto depths = model.at("depths").get<std::vector<int64_t>>();
+  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+  if (depths.empty() || depths.size() != dims.size())
+    throw std::invalid_argument("model.depths and model.dims must list the same, non-zero number of stages");
+  const int64_t channels = task.value("channels", int64_t{3}) > 0 ? task.value("channels", int64_t{3}) : 3;
+  const int64_t classes = task.value("num_classes", int64_t{10}) > 0 ? task.value("num_classes", int64_t{10}) : 10;
+  const auto& stem = model.at("stem");
+  const auto& down = model.at("downsample");
+  const int64_t sk = stem.at("kernel"), ss = stem.at("stride"), sp = stem.at("padding");
+  const int64_t dk = down.at("kernel"), ds = down.at("stride"), dp = down.at("padding");
+
+  ModelCost cost;
+  int64_t side = conv_out(task.at("image_size").get<int64_t>(), sk, ss, sp);
+  cost.params += channels * dims[0] * sk * sk + dims[0];
+  cost.macs += side * side * dims[0] * channels * sk * sk;
+  bool pos_embed = false;
+  for (size_t s = 0; s < depths.size(); ++s) {
+    if (s > 0) {
+      side = conv_out(side, dk, ds, dp);
+      cost.params += dims[s - 1] * dims[s] * dk * dk + dims[s];
+      cost.macs += side * side * dims[s] * dims[s - 1] * dk * dk;
+    }
+    if (side < 1) throw std::invalid_argument("the image shrinks to nothing before stage " + std::to_string(s + 1));
+    BlockOptions options = block_options_from_config(model, s);
+    options.context.height = options.context.width = side;
+    if (!pos_embed && find_mixer_entry(options.mixer).traits.uses_heads) {
+      pos_embed = true;  // before the first attention-family stage, as the model adds it
+      cost.params += dims[s] * side * side;
+    }
+    for (int64_t b = 0; b < depths[s]; ++b) add_block(options, cost);
+  }
+  cost.params += norm_params(model.at("norm").get<std::string>(), dims.back()) + dims.back() * classes + classes;
+  cost.macs += dims.back() * classes;
+  return cost;
+}
+
+ModelCost sequence_cost(const nlohmann::json& config) {
+  const auto& model = config.at("model");
+  const auto& task = config.at("task");
+  const bool causal = task.at("dataset").get<std::string>() == "charlm";
+  const int64_t vocab = causal ? kByteVocab : task.at("vocab").get<int64_t>();
+  const int64_t length = task.at("seq_len").get<int64_t>();
+  const auto depths = model.at("depths").get<std::vector<int64_t>>();
+  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+  if (depths.size() != 1 || dims.size() != 1)
+    throw std::invalid_argument("model.arch sequence is isotropic: give one stage, e.g. depths: [4], dims: [128]");
+  const int64_t dim = dims[0];
+
+  ModelCost cost;
+  cost.params += vocab * dim;
+  if (model.value("positions", std::string("sinusoidal")) == "learned") cost.params += length * dim;
+  BlockOptions options = block_options_from_config(model, 0);
+  options.context.height = 1;
+  options.context.width = length;
+  options.context.causal = causal;
+  for (int64_t b = 0; b < depths[0]; ++b) add_block(options, cost);
+  if (!options.post_norm) cost.params += norm_params(options.norm, dim);
+  cost.params += dim * vocab + vocab;
+  cost.macs += length * dim * vocab;
+  return cost;
+}
+
+}  // namespace
+
+ModelCost formula_cost(const nlohmann::json& config) {
+  const std::string arch = config.at("model").at("arch").get<std::string>();
+  if (arch == "metaformer") return metaformer_cost(config);
+  if (arch == "sequence") return sequence_cost(config);
+  throw std::invalid_argument("unknown model.arch '" + arch + "': expected metaformer or sequence");
+}
+
+}  // namespace ms
