@@ -33,7 +33,7 @@ namespace {
 
 const char* kUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
-    "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh]\n"
+    "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh] [--retrain-older]\n"
     "                     [--cuda-graphs auto|on|off] [--max-jobs N]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
@@ -81,6 +81,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
       "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
       "fresh", po::bool_switch(), "start the sweep over: forget its results and checkpoints")(
+      "retrain-older", po::bool_switch(),
+      "train again the jobs an older metasweep trained under different training semantics (see --version)")(
       "verbose,v", po::bool_switch(&verbose), "a line per epoch of every job, naming the job")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
@@ -97,6 +99,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
   RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
+  settings.retrain_older = vm["retrain-older"].as<bool>();
   settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
 
   // Every rank validates the sweep, so a bad file ends every rank the same way.

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "mpi_env.h"
 #include "subcommands.h"
+#include "version.h"
 
 namespace {
 
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "--version") {
-    std::cout << "metasweep 0.1.0\n";
+    std::cout << "metasweep " << ms::kMetasweepVersion << " (training semantics " << ms::kTrainingSemantics << ")\n";
     return 0;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);

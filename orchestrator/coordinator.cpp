@@ -1,4 +1,5 @@
 // The coordinator loop (see coordinator.h).
+#include "version.h"
 #include "coordinator.h"
 
 #include <algorithm>
@@ -62,6 +63,19 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                  "(removed jobs keep their results in the database, queryable by id, but leave this sweep's tables)\n",
                  spec.name.c_str(), change.previous_file.empty() ? "" : " (from ", change.previous_file.c_str(),
                  change.previous_file.empty() ? "" : ")", change.added, change.removed);
+  // Results trained under an older training semantics never mix silently with new ones.
+  const std::vector<std::string> older = store.jobs_trained_before(spec.name, kTrainingSemantics);
+  if (!older.empty() && settings.retrain_older) {
+    for (const auto& id : older) remove_checkpoints(settings, id);
+    store.reset_jobs(older);
+    std::fprintf(stderr, "sweep %s: training %zu job(s) again that an older metasweep trained (training semantics < %d)\n",
+                 spec.name.c_str(), older.size(), kTrainingSemantics);
+  } else if (!older.empty()) {
+    std::fprintf(stderr,
+                 "sweep %s: %zu job(s) were trained by an older metasweep (training semantics < %d, metasweep %s); their "
+                 "results are kept and the report marks them; `run --retrain-older` trains them again\n",
+                 spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
+  }
   store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
 
   std::map<std::string, const Job*> by_id;

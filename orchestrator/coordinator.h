@@ -20,6 +20,7 @@ struct RunSettings {
   double job_timeout_s = 0;    // 0: no limit
   std::string checkpoint_dir;  // one file per job id
   bool fresh = false;
+  bool retrain_older = false;  // train again the jobs an older training semantics trained (sweeps/version.h)
   bool verbose = false;        // an epoch line per job epoch, naming the job (run -v)
   ProgressOptions progress = stderr_progress_options();
 };

@@ -10,6 +10,7 @@
 
 #include "config_schema.h"
 #include "errors.h"
+#include "version.h"
 
 namespace ms {
 
@@ -92,6 +93,9 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
   ResultQuery q;
   q.sweep = sweep;
   const auto groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  for (const auto& g : groups)
+    for (const auto& j : g.jobs)
+      if (j.status == "done") t.semantics_done[j.semantics.value_or(0)]++;
   const GroupRow* baseline = nullptr;
   for (const auto& g : groups)
     if (g.values[0] == "baseline") baseline = &g;
@@ -215,8 +219,24 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
 
 namespace {
 
+std::string test_note(const AblationTable& t, TableStyle style);
+
+// Says when the table's numbers come from different training semantics (or from a release that
+// did not record it): they would not be comparable to the last digit.
+std::string versions_note(const AblationTable& t) {
+  int older = 0, current = 0;
+  for (const auto& [semantics, n] : t.semantics_done) (semantics >= kTrainingSemantics ? current : older) += n;
+  if (older == 0) return "";
+  std::string note = " Versions: " + std::to_string(older) + " done job(s) trained by an older metasweep (training "
+                     "semantics before " + std::to_string(kTrainingSemantics) + " or not recorded)";
+  note += current > 0 ? ", " + std::to_string(current) + " by this one: the table mixes them." : ".";
+  return note + " `metasweep run SWEEP.yaml --db FILE --retrain-older` trains the older ones again.";
+}
+
 // Says exactly what the numbers are: which test, which correction, why a p-value is missing.
-std::string footnote(const AblationTable& t, TableStyle style) {
+std::string footnote(const AblationTable& t, TableStyle style) { return test_note(t, style) + versions_note(t); }
+
+std::string test_note(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex;
   const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
   const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");

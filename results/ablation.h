@@ -39,6 +39,8 @@ struct AblationTable {
   int reference_n = 0;
   int comparisons = 0;             // p-values in the Holm family
   bool any_paired = false, any_welch = false, any_too_few = false;
+  // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
+  std::map<int64_t, int> semantics_done;
 };
 
 constexpr int kMinSeedsForP = 3;   // fewer done seeds on a side: no p-value

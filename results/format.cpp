@@ -70,6 +70,8 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   for (const auto& m : result_metrics())
     if (m != "epochs_done") t.header.push_back(m);
   t.header.push_back("reference");
+  t.header.push_back("trained_by");
+  t.header.push_back("semantics");
   std::set<std::string> config_keys;
   std::vector<json> flats;
   for (const auto& r : rows) {
@@ -88,6 +90,8 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
       row.push_back(!v ? "" : (m == "params" || m == "macs") ? fixed(*v, 0) : shortest(*v));
     }
     row.push_back(r.reference ? shortest(*r.reference) : "");
+    row.push_back(r.trained_by);
+    row.push_back(r.semantics ? std::to_string(*r.semantics) : "");
     for (const auto& k : config_keys) {
       const json& flat = flats[i];
       if (!flat.contains(k)) row.push_back("");
@@ -167,7 +171,9 @@ json job_json(const JobRow& r) {
               {"samples_per_s", opt(r.samples_per_s)},
               {"reference", opt(r.reference)},
               {"config", r.config},
-              {"removed", r.removed}};
+              {"removed", r.removed},
+              {"trained_by", r.trained_by.empty() ? json(nullptr) : json(r.trained_by)},
+              {"semantics", opt(r.semantics)}};
 }
 
 json group_json(const GroupRow& g) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config_schema.h"
+#include "schema.h"
 #include "errors.h"
 #include "resolve.h"
 
@@ -130,7 +131,8 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
   std::string sql =
       "SELECT m.sweep, m.section, m.variant, m.position, m.reference, j.id, j.seed, j.status, j.attempts, j.error, "
       "j.params, j.macs, j.epochs_total, j.epochs_done, j.test_acc, j.test_loss, j.train_loss, j.test_seq_acc, "
-      "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed "
+      "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed, " +
+      std::string(schema_version(store.db()) >= 3 ? "j.trained_by, j.semantics " : "NULL, NULL ") +
       "FROM " + members + " m JOIN jobs j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
   std::vector<SqlParam> params;
   if (!query.sweep.empty()) {
@@ -180,6 +182,8 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.config = json::parse(s.column_text(23), nullptr, false);
     if (r.config.is_discarded()) r.config = json::object();
     r.removed = s.column_int64(24) != 0;
+    r.trained_by = s.column_text(25);
+    r.semantics = s.column_optional_int64(26);
     rows.push_back(std::move(r));
   }
   return rows;

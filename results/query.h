@@ -25,6 +25,8 @@ struct JobRow {
   std::optional<double> started_at, finished_at;
   nlohmann::json config;  // nested, resolved
   bool removed = false;   // a former member: an edit of the sweep file dropped it (shown only to a query by id)
+  std::string trained_by;            // the metasweep version that trained it ("" before v3 recorded it)
+  std::optional<int64_t> semantics;  // its training semantics (sweeps/version.h); none: not recorded
 
   std::optional<double> metric(const std::string& name) const;  // any of result_metrics()
   std::string field(const std::string& key) const;             // job field or dotted config key, as text

@@ -7,6 +7,8 @@
 //                 results and stay queryable by id, but never mix into the sweep's tables
 //   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
 //   config_values the resolved config flattened to dotted keys, for --where and --group-by
+//   (v3) jobs.trained_by, jobs.semantics: the metasweep version and training semantics that
+//                 trained the job (sweeps/version.h)
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "schema.h"
 
@@ -106,6 +108,13 @@ CREATE TABLE IF NOT EXISTS removed_sweep_jobs (
 CREATE INDEX IF NOT EXISTS removed_sweep_jobs_job ON removed_sweep_jobs(job_id);
 )sql";
 
+// v3: which metasweep, under which training semantics (sweeps/version.h), started each job's
+// training; NULL for jobs trained before it was recorded.
+const char* kSchemaV3 = R"sql(
+ALTER TABLE jobs ADD COLUMN trained_by TEXT;
+ALTER TABLE jobs ADD COLUMN semantics INTEGER;
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -126,6 +135,10 @@ void ensure_schema(Database& db) {
   if (version < 2) {
     db.exec(kSchemaV2);
     db.exec("PRAGMA user_version = 2");
+  }
+  if (version < 3) {
+    db.exec(kSchemaV3);
+    db.exec("PRAGMA user_version = 3");
   }
   ensure_views(db);
   tx.commit();

@@ -9,7 +9,7 @@ class Database;
 
 // 1: sweeps, jobs, sweep_jobs, epochs, config_values.
 // 2: removed_sweep_jobs (memberships an edit of the sweep file dropped; the jobs stay).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 void ensure_schema(Database& db);       // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "resolve.h"
 #include "schema.h"
+#include "version.h"
 
 namespace ms {
 
@@ -151,17 +152,9 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   sweep.bind(5, json(spec.sections).dump()).bind(6, spec.reference_metric).bind(7, now).run();
 
   if (fresh) {
-    Statement reset(db_,
-                    "UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, epochs_done = 0, "
-                    "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
-                    "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL WHERE id = ?");
-    Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
-    for (const Job& job : jobs) {
-      reset.bind(1, job.id).run();
-      reset.reset();
-      clear_epochs.bind(1, job.id).run();
-      clear_epochs.reset();
-    }
+    std::vector<std::string> ids;
+    for (const Job& job : jobs) ids.push_back(job.id);
+    reset_job_rows(ids);
   }
 
   // Members the current definition no longer has: recorded as removed (with their section and
@@ -216,11 +209,47 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   return change;
 }
 
+void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
+  Statement reset(db_,
+                  "UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, epochs_done = 0, "
+                  "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
+                  "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
+                  "semantics = NULL WHERE id = ?");
+  Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
+  for (const std::string& id : ids) {
+    reset.bind(1, id).run();
+    reset.reset();
+    clear_epochs.bind(1, id).run();
+    clear_epochs.reset();
+  }
+}
+
+void ResultStore::reset_jobs(const std::vector<std::string>& ids) {
+  require_writer("reset_jobs");
+  Transaction tx(db_);
+  reset_job_rows(ids);
+  tx.commit();
+}
+
+std::vector<std::string> ResultStore::jobs_trained_before(const std::string& sweep, int semantics) const {
+  Statement s(db_, "SELECT j.id FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? AND "
+                   "(j.epochs_done > 0 OR j.status IN ('done', 'failed', 'diverged')) AND "
+                   "(j.semantics IS NULL OR j.semantics < ?) ORDER BY m.position");
+  s.bind(1, sweep).bind(2, semantics);
+  std::vector<std::string> ids;
+  while (s.step()) ids.push_back(s.column_text(0));
+  return ids;
+}
+
 void ResultStore::job_started(const std::string& id, const std::string& where) {
   require_writer("job_started");
+  // A job resumed from epochs an older release trained keeps that release's marks: its numbers
+  // are partly that release's.
   Statement s(db_, "UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, started_at = ?, "
-                   "finished_at = NULL, host = ? WHERE id = ?");
-  s.bind(1, unix_now()).bind(2, where).bind(3, id).run();
+                   "finished_at = NULL, host = ?, "
+                   "trained_by = CASE WHEN epochs_done > 0 THEN trained_by ELSE ?4 END, "
+                   "semantics = CASE WHEN epochs_done > 0 THEN semantics ELSE ?5 END WHERE id = ?3");
+  s.bind(1, unix_now()).bind(2, where).bind(3, id).bind(4, std::string(kMetasweepVersion)).bind(5, int64_t{kTrainingSemantics}).run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_started: unknown job " + id);
 }
 

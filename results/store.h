@@ -55,7 +55,15 @@ class ResultStore {
   // metrics, attempts or errors.
   MembershipChange register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
                                   bool fresh);
+  // Marks the job running and, when it starts from scratch, records which metasweep and which
+  // training semantics (sweeps/version.h) train it.
   void job_started(const std::string& id, const std::string& where);
+  // Members of `sweep` trained (wholly or partly) under a training semantics older than
+  // `semantics`, or before it was recorded: what `run --retrain-older` trains again.
+  std::vector<std::string> jobs_trained_before(const std::string& sweep, int semantics) const;
+  // Back to pending with no epochs, metrics, attempts, errors or version marks (what `--fresh`
+  // does to a whole sweep). The caller removes their checkpoints.
+  void reset_jobs(const std::vector<std::string>& ids);
   // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
   void record_epoch(const std::string& id, const EpochMetrics& m);
@@ -82,6 +90,7 @@ class ResultStore {
   OpenMode mode() const { return mode_; }
 
  private:
+  void reset_job_rows(const std::vector<std::string>& ids);  // inside the caller's transaction
   void require_writer(const char* what) const;
   std::string path_;
   OpenMode mode_;

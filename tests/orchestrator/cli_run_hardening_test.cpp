@@ -1,5 +1,5 @@
 // `metasweep run` through the real binary on the cases of issue 13 that need training:
-//   6. a variant too large to allocate: `plan` lists it with unknown params/MACs and the reason,
+//   6. a variant too large to allocate: `plan` lists it with its exact params/MACs and the reason,
 //      `run` records it `failed` with one line and trains the others; no `frame #` ever shows;
 //   2. the sweep file edited and run again under the same name: `run` says what changed, the
 //      tables show exactly the jobs of the new definition, the removed jobs stay findable by id.

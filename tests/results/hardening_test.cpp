@@ -208,15 +208,18 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   TempDir dir;
   const std::string path = dir.file("v1.db");
   const auto jobs = fill_tiny_db(path);
-  {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs
+  {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
-    db.exec("DROP TABLE removed_sweep_jobs; PRAGMA user_version = 1");
+    db.exec("DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; "
+            "ALTER TABLE jobs DROP COLUMN semantics; PRAGMA user_version = 1");
   }
   {
     const ResultStore reader(path, OpenMode::ReadOnly);
     ResultQuery q;
     q.where.push_back(parse_where("id=" + jobs[0].id));
-    EXPECT_EQ(select_jobs(reader, q).size(), 1u);
+    const auto rows = select_jobs(reader, q);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_FALSE(rows[0].semantics.has_value());  // not recorded then
     EXPECT_EQ(schema_version(reader.db()), 1);
   }
   const ResultStore writer(path, OpenMode::Writer);
