@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -41,30 +42,32 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
     const size_t begin = t.section_starts[s], end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
     const std::string& section = t.rows[begin].section;
-    Series bars;
-    if (baseline && section != "baseline" && baseline->acc) {
-      bars.labels.push_back("baseline");
-      bars.y.push_back(baseline->acc->mean * 100);
-      bars.err.push_back(baseline->acc->n > 1 ? baseline->acc->std * 100 : 0);
-    }
+    Series dots;  // per variant: every done seed, mean ± std
+    auto add_column = [&](const AblationRow& r) {
+      dots.labels.push_back(r.variant);
+      dots.y.push_back(r.acc->mean * 100);
+      dots.err.push_back(r.acc->n > 1 ? r.acc->std * 100 : 0);
+      dots.points.emplace_back();
+      for (const auto& [seed, acc] : done_acc_by_seed(r.group)) dots.points.back().push_back(acc * 100);
+    };
+    const bool with_baseline = baseline && section != "baseline" && baseline->acc;
+    if (with_baseline) add_column(*baseline);
     for (size_t i = begin; i < end; ++i) {
       const AblationRow& r = t.rows[i];
       if (r.acc) {
-        bars.labels.push_back(r.variant);
-        bars.y.push_back(r.acc->mean * 100);
-        bars.err.push_back(r.acc->n > 1 ? r.acc->std * 100 : 0);
+        add_column(r);
         auto macs = r.group.metrics.find("macs"), params = r.group.metrics.find("params");
         if (!by_macs.count(section)) order.push_back(section);
         Series& sm = by_macs[section];
         Series& sp = by_params[section];
         sm.title = sp.title = section;
         if (macs != r.group.metrics.end()) {
-          sm.x.push_back(macs->second.mean / 1e9);
+          sm.x.push_back(macs->second.mean);
           sm.y.push_back(r.acc->mean * 100);
           sm.labels.push_back(r.variant);
         }
         if (params != r.group.metrics.end()) {
-          sp.x.push_back(params->second.mean / 1e6);
+          sp.x.push_back(params->second.mean);
           sp.y.push_back(r.acc->mean * 100);
           sp.labels.push_back(r.variant);
         }
@@ -73,21 +76,41 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     const std::string slug = "section" + std::to_string(s);
     for (CurveFigure& f : curve_figures(store, t, begin, end, slug))  // test acc, train and test loss
       figures.push_back({std::move(f.name), std::move(f.caption), std::move(f.svg)});
-    if (!bars.y.empty() && section != "baseline")
-      figures.push_back({slug + "_bars", "Final test accuracy: " + section + " (mean ± std over seeds)",
-                         plot_bars(section + ": final test accuracy", "test accuracy (%)", bars)});
+    if (!dots.y.empty() && section != "baseline")
+      figures.push_back({slug + "_dots",
+                         "Final test accuracy: " + section + " (every seed, mean ± std" +
+                             (with_baseline ? "; dashed: the baseline's mean)" : ")"),
+                         plot_dots(section + ": final test accuracy", "test accuracy (%)", dots, with_baseline)});
   }
   std::vector<Series> macs, params;
   for (const auto& section : order) {
     if (!by_macs[section].x.empty()) macs.push_back(by_macs[section]);
     if (!by_params[section].x.empty()) params.push_back(by_params[section]);
   }
-  if (!macs.empty())
-    figures.push_back({"acc_vs_macs", "Test accuracy vs MACs per example",
-                       plot_scatter("accuracy vs MACs", "MACs (G)", "test accuracy (%)", macs, false)});
-  if (!params.empty())
-    figures.push_back({"acc_vs_params", "Test accuracy vs parameters",
-                       plot_scatter("accuracy vs parameters", "params (M)", "test accuracy (%)", params, false)});
+  // Each axis in the unit its largest value reads best in (0.0028 G MACs is 2.8 M).
+  auto in_unit = [](std::vector<Series> series, bool g, std::string& suffix) {
+    double largest = 0;
+    for (const auto& s : series)
+      for (double x : s.x) largest = std::max(largest, x);
+    const AxisUnit unit = count_unit(largest, g);
+    for (auto& s : series)
+      for (double& x : s.x) x /= unit.scale;
+    suffix = unit.suffix;
+    return series;
+  };
+  std::string unit;
+  if (!macs.empty()) {
+    macs = in_unit(macs, true, unit);
+    figures.push_back({"acc_vs_macs", "Test accuracy vs MACs per example (numbers: see the key)",
+                       plot_scatter("accuracy vs MACs", unit.empty() ? "MACs" : "MACs (" + unit + ")",
+                                    "test accuracy (%)", macs, false)});
+  }
+  if (!params.empty()) {
+    params = in_unit(params, false, unit);
+    figures.push_back({"acc_vs_params", "Test accuracy vs parameters (numbers: see the key)",
+                       plot_scatter("accuracy vs parameters", unit.empty() ? "params" : "params (" + unit + ")",
+                                    "test accuracy (%)", params, false)});
+  }
   return figures;
 }
 

@@ -185,7 +185,7 @@ TEST_F(Formats, ReportWritesThreeFiles) {
   if (gnuplot_available()) {
     EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;
     // Curves: 3 panels (test acc, train loss, test loss) for the baseline and for each of the 3
-    // sections, which also get a bar chart; 2 scatters.
+    // sections, which also get a dot plot; 2 scatters.
     EXPECT_EQ(files.plots.size(), 3u + 3 * (3 + 1) + 2);
     const std::string md = read_file(files.markdown);
     for (const char* panel : {"section1_test_acc.svg", "section1_train_loss.svg", "section3_test_loss.svg"})
@@ -196,11 +196,35 @@ TEST_F(Formats, ReportWritesThreeFiles) {
     EXPECT_NE(curves.find("model.mixers=identity"), std::string::npos);
     EXPECT_NE(curves.find("stroke-dasharray"), std::string::npos);
     EXPECT_NE(curves.find("fill-opacity"), std::string::npos) << "no shaded band";
+    // A dot plot: every done seed a hollow circle (gnuplot's point type 6), the mean ± std, the
+    // baseline dashed across; no bars from an arbitrary floor.
+    const std::string dots = read_file(out + "/plots/section1_dots.svg");
+    size_t seeds = 0;
+    for (size_t at = dots.find("#gpPt5"); at != std::string::npos; at = dots.find("#gpPt5", at + 1)) ++seeds;
+    EXPECT_GE(seeds, 5u) << "every seed's point";  // gnuplot numbers point types from 0: pt 6 is gpPt5
+    EXPECT_NE(dots.find(">seeds<"), std::string::npos);
+    EXPECT_NE(dots.find("mean ± std"), std::string::npos);
+    EXPECT_NE(dots.find("stroke-dasharray"), std::string::npos) << "the baseline's mean";
+    // Scatters: points numbered, the key naming each number, units chosen for the axis.
+    const std::string macs = read_file(out + "/plots/acc_vs_macs.svg");
+    EXPECT_NE(macs.find(">1 "), std::string::npos) << "key entries start with the point's number";
+    EXPECT_EQ(macs.find("(G)"), std::string::npos) << "tiny models' MACs are not shown in G";
     EXPECT_GE(std::count(html.begin(), html.end(), '<') , 100);
     EXPECT_NE(html.find("<svg"), std::string::npos);
   } else {
     EXPECT_NE(html.find("gnuplot was not found"), std::string::npos);
   }
+}
+
+TEST(Plots, CountUnitsKeepTheLargestValueAtOrAboveOne) {
+  EXPECT_EQ(count_unit(2.8e6, true).suffix, "M");
+  EXPECT_EQ(count_unit(2.8e6, true).scale, 1e6);
+  EXPECT_EQ(count_unit(3.9e9, true).suffix, "G");   // MACs: giga
+  EXPECT_EQ(count_unit(3.9e9, false).suffix, "B");  // parameters: billions
+  EXPECT_EQ(count_unit(2.5e12, false).suffix, "T");
+  EXPECT_EQ(count_unit(64000, false).suffix, "K");
+  EXPECT_EQ(count_unit(500, true).suffix, "");
+  EXPECT_EQ(count_unit(500, true).scale, 1);
 }
 
 }  // namespace
