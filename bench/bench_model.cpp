@@ -4,6 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "run_config.h"
 #include "job.h"
 #include "model_cost.h"
 #include "sweep_spec.h"
@@ -20,12 +21,12 @@ nlohmann::json variant_config(const std::string& sweep_file, const std::string& 
 }
 
 StepHarness::StepHarness(const nlohmann::json& config, int64_t batch, Communicator* comm, bool packed) {
-  const auto& task = config.at("task");
-  const int64_t side = task.at("image_size"), channels = task.at("channels"), classes = task.at("num_classes");
+  const TaskConfig task = run_config(config).task;
+  const int64_t side = task.image_size, channels = task.channels, classes = task.num_classes;
   torch::manual_seed(0);
   model_ = build_model(config);
   model_->train();
-  updated_ = make_step_parameters(task.at("optimizer"), *model_, packed);
+  updated_ = make_step_parameters(task.optimizer, *model_, packed);
   if (comm && comm->size() > 1) bucketer_ = std::make_unique<GradBucketer>(updated_.tensors, *comm);
   x_ = torch::randn({batch, channels, side, side});
   y_ = torch::randint(0, classes, {batch}, torch::kInt64);

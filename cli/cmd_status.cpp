@@ -1,5 +1,6 @@
 // `metasweep status --db FILE [--sweep NAME]`: per sweep, counts by status, running jobs with
-// their epoch, failures with their messages, throughput so far and ETA. Opens the database
+// their epoch, failures with their messages, throughput so far and ETA, and the sweep's notes
+// (`metasweep note`). Opens the database
 // read-only: safe while a sweep runs.
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "sweep_progress.h"
 #include "config_schema.h"
 #include "store.h"
+#include "sweep_admin.h"
 
 namespace ms::cli {
 
@@ -33,7 +35,8 @@ int cmd_status(const Args& args) {
   const double now = unix_now();
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) std::cout << "\n";
-    std::cout << format_progress(sweep_progress(store, names[i], now), now);
+    std::cout << format_progress(sweep_progress(store, names[i], now), now)
+              << format_notes(sweep_notes(store, names[i]));
   }
   return 0;
 }

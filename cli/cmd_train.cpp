@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "communicator.h"
+#include "run_config.h"
 #include "cuda_graph_step.h"
 #include "device.h"
 #include "errors.h"
@@ -119,7 +120,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   std::unique_ptr<Communicator> comm;
   if (mpi.size() > 1) comm = make_communicator(MPI_COMM_WORLD, device);
   const bool root = mpi.rank() == 0;
-  const int64_t epochs = job.config.at("task").at("epochs").get<int64_t>();
+  const int64_t epochs = run_config(job.config).task.epochs;
 
   std::unique_ptr<ResultStore> store;
   std::unique_ptr<InterruptGuard> interrupt;  // Ctrl-C: the job back to pending, not left running

@@ -1,6 +1,8 @@
 // Forgetting sweeps and jobs, and sweep notes (see sweep_admin.h).
 #include "sweep_admin.h"
 
+#include <ctime>
+
 #include <filesystem>
 
 #include "config_schema.h"
@@ -141,6 +143,20 @@ std::vector<SweepNote> sweep_notes(const ResultStore& store, const std::string& 
   s.bind(1, sweep);
   while (s.step()) notes.push_back({s.column_double(0), s.column_text(1)});
   return notes;
+}
+
+std::string format_notes(const std::vector<SweepNote>& notes) {
+  if (notes.empty()) return "";
+  std::string out = "  notes:\n";
+  for (const SweepNote& n : notes) {
+    const std::time_t t = static_cast<std::time_t>(n.created_at);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    out += "    " + std::string(when) + "  " + n.text + "\n";
+  }
+  return out;
 }
 
 }  // namespace ms

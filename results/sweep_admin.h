@@ -40,5 +40,7 @@ void forget_job(const std::string& db_path, const std::string& id, const std::st
 
 void add_note(const std::string& db_path, const std::string& sweep, const std::string& text);
 std::vector<SweepNote> sweep_notes(const ResultStore& store, const std::string& sweep);  // oldest first
+// For `status`: "  notes:" and one "    YYYY-MM-DD HH:MM  text" line per note (local time); "" for none.
+std::string format_notes(const std::vector<SweepNote>& notes);
 
 }  // namespace ms

@@ -7,26 +7,24 @@
 
 namespace ms {
 
-BlockOptions block_options_from_config(const nlohmann::json& model, size_t stage) {
+BlockOptions block_options_from_config(const ModelConfig& model, size_t stage) {
   BlockOptions o;
-  o.mixer = model.at("mixers").at(stage).get<std::string>();
-  o.norm = model.at("norm").get<std::string>();
-  o.activation = model.at("activation").get<std::string>();
-  o.mlp_ratio = model.at("mlp_ratio").get<double>();
-  o.layer_scale = model.at("layer_scale").get<double>();
-  o.residual = model.value("residual", true);
-  o.channel_mlp = model.value("channel_mlp", true);
-  o.post_norm = model.value("norm_position", std::string("pre")) == "post";
-  const int64_t dim = model.at("dims").at(stage).get<int64_t>();
-  const nlohmann::json& heads = model.at("heads").at(stage);
-  const int64_t head_dim = model.value("head_dim", int64_t{32});
+  o.mixer = model.mixers.at(stage);
+  o.norm = model.norm;
+  o.activation = model.activation;
+  o.mlp_ratio = model.mlp_ratio;
+  o.layer_scale = model.layer_scale;
+  o.residual = model.residual;
+  o.channel_mlp = model.channel_mlp;
+  o.post_norm = model.norm_position == "post";
+  const int64_t dim = model.dims.at(stage);
   o.context.dim = dim;
-  o.context.heads = heads.is_number() ? heads.get<int64_t>() : std::max<int64_t>(1, dim / head_dim);
+  o.context.heads = model.heads.at(stage);  // resolved: "auto" became dim / head_dim there
   if (o.context.heads < 1 || dim % o.context.heads != 0)
     throw std::invalid_argument("stage " + std::to_string(stage + 1) + ": dim " + std::to_string(dim) +
                                 " is not divisible into " + std::to_string(o.context.heads) + " heads");
   o.context.head_dim = dim / o.context.heads;
-  o.context.pool_size = model.at("pool_size").get<int64_t>();
+  o.context.pool_size = model.pool_size;
   return o;
 }
 

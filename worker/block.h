@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "run_config.h"
 #include "activations.h"
 #include "mixers/mixer.h"
 #include "norms.h"
@@ -28,10 +29,10 @@ struct BlockOptions {
   bool post_norm = false;
 };
 
-// The block options a resolved config's "model" object gives stage `stage` (mixer, norm,
-// activation, MLP, layer scale, ablation switches, mixer width and heads); geometry, causality
-// and the per-block drop-path rate are the model's to fill in.
-BlockOptions block_options_from_config(const nlohmann::json& model, size_t stage);
+// The block options the resolved model config gives stage `stage` (mixer, norm, activation, MLP,
+// layer scale, ablation switches, mixer width and heads); geometry, causality and the per-block
+// drop-path rate are the model's to fill in.
+BlockOptions block_options_from_config(const ModelConfig& model, size_t stage);
 
 // Stochastic depth: zeroes whole examples with probability p while training, rescales the rest.
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training);

@@ -1,6 +1,5 @@
 // load_dataset: dispatch on task.dataset, subsets, normalisation, device placement.
 #include "dataset.h"
-#include "json_get.h"
 
 #include <stdexcept>
 
@@ -42,10 +41,10 @@ void normalise_images(torch::Tensor& train, torch::Tensor& test) {
   test = ((test - mean) / std).contiguous();
 }
 
-Dataset load_dataset(const nlohmann::json& task, int64_t seed) {
+Dataset load_dataset(const TaskConfig& task, int64_t seed) {
   Dataset d;
-  d.name = task.at("dataset").get<std::string>();
-  const std::string dir = get_or<std::string>(task, "data_dir", "");
+  d.name = task.dataset;
+  const std::string& dir = task.data_dir;
   ImageSplit train, test;
   if (d.name == "fashion-mnist" || d.name == "mnist") {
     train = read_idx_split(dir, "train");
@@ -55,31 +54,30 @@ Dataset load_dataset(const nlohmann::json& task, int64_t seed) {
     test = read_cifar10_test(dir);
     d.augment = true;
   } else if (d.name == "synthetic-images") {
-    auto s = make_synthetic_images(get_or<int64_t>(task, "image_size", 32), get_or<int64_t>(task, "channels", 3),
-                                   get_or<int64_t>(task, "num_classes", 10), get_or<int64_t>(task, "train_size", 1024),
-                                   get_or<int64_t>(task, "test_size", 256), seed);
+    auto s = make_synthetic_images(task.image_size, task.channels, task.num_classes, task.train_size, task.test_size,
+                                   seed);
     train = s.train;
     test = s.test;
   } else if (d.name == "charlm") {
-    auto s = make_charlm(task.at("text_file").get<std::string>(), get_or<int64_t>(task, "seq_len", 64));
+    auto s = make_charlm(task.text_file, task.seq_len);
     train = s.train;
     test = s.test;
     d.sequence = true;
   } else if (d.name == "reverse" || d.name == "sort" || d.name == "swap" || d.name == "sub" || d.name == "copy") {
-    const int64_t len = get_or<int64_t>(task, "seq_len", 64), vocab = get_or<int64_t>(task, "vocab", 10);
+    const int64_t len = task.seq_len, vocab = task.vocab;
     // Independent streams for train and test, both fixed by the job seed.
-    train = make_sequence_task(d.name, get_or<int64_t>(task, "train_size", 50000), len, vocab, uint64_t(seed) * 2 + 1);
-    test = make_sequence_task(d.name, get_or<int64_t>(task, "test_size", 10000), len, vocab, uint64_t(seed) * 2 + 2);
+    train = make_sequence_task(d.name, task.train_size, len, vocab, uint64_t(seed) * 2 + 1);
+    test = make_sequence_task(d.name, task.test_size, len, vocab, uint64_t(seed) * 2 + 2);
     d.sequence = true;
   } else {
     throw std::runtime_error("unknown task.dataset '" + d.name +
                              "': expected one of fashion-mnist, mnist, cifar10, synthetic-images, reverse, sort, swap, "
                              "sub, copy, charlm");
   }
-  d.train_x = first_n(train.x, get_or<int64_t>(task, "train_subset", 0));
-  d.train_y = first_n(train.y, get_or<int64_t>(task, "train_subset", 0));
-  d.test_x = first_n(test.x, get_or<int64_t>(task, "test_subset", 0));
-  d.test_y = first_n(test.y, get_or<int64_t>(task, "test_subset", 0));
+  d.train_x = first_n(train.x, task.train_subset);
+  d.train_y = first_n(train.y, task.train_subset);
+  d.test_x = first_n(test.x, task.test_subset);
+  d.test_y = first_n(test.y, task.test_subset);
   if (!d.sequence) {
     d.train_x = d.train_x.to(torch::kFloat);
     d.test_x = d.test_x.to(torch::kFloat);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
+#include "run_config.h"
 #include <string>
 
 namespace ms {
@@ -22,7 +23,7 @@ struct Dataset {
 // Loads (or generates, deterministically from `seed`) the dataset a resolved config's `task`
 // object names, applies train_subset/test_subset (first N) and per-channel normalisation with
 // the training set's statistics. Throws std::runtime_error naming the file for bad data.
-Dataset load_dataset(const nlohmann::json& task, int64_t seed);
+Dataset load_dataset(const TaskConfig& task, int64_t seed);
 
 // Per-channel normalisation in place: x = (x - mean) / std with mean/std of `train` (N×C×H×W).
 void normalise_images(torch::Tensor& train, torch::Tensor& test);

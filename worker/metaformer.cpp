@@ -1,6 +1,7 @@
 // The MetaFormer image classifier (see metaformer.h).
 #include "metaformer.h"
 
+#include "run_config.h"
 #include "init_weights.h"
 #include "mac_counter.h"
 #include "mixers/registry.h"
@@ -14,27 +15,24 @@ int64_t conv_out(int64_t side, int64_t kernel, int64_t stride, int64_t padding) 
 }  // namespace
 
 MetaFormerImpl::MetaFormerImpl(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const auto& task = config.at("task");
-  const auto depths = model.at("depths").get<std::vector<int64_t>>();
-  const auto dims = model.at("dims").get<std::vector<int64_t>>();
-  const auto& stem = model.at("stem");
-  const auto& down = model.at("downsample");
-  const int64_t channels = task.value("channels", int64_t{3}) > 0 ? task.value("channels", int64_t{3}) : 3;
-  const int64_t classes = task.value("num_classes", int64_t{10}) > 0 ? task.value("num_classes", int64_t{10}) : 10;
-  int64_t side = task.at("image_size").get<int64_t>();
+  const RunConfig run = run_config(config);
+  const ModelConfig& model = run.model;
+  const auto& depths = model.depths;
+  const auto& dims = model.dims;
+  const int64_t channels = run.task.channels, classes = run.task.num_classes;  // resolved per dataset
+  int64_t side = run.task.image_size;
   if (depths.empty() || depths.size() != dims.size())
     throw std::invalid_argument("model.depths and model.dims must list the same, non-zero number of stages");
 
-  const int64_t sk = stem.at("kernel"), ss = stem.at("stride"), sp = stem.at("padding");
-  const int64_t dk = down.at("kernel"), ds = down.at("stride"), dp = down.at("padding");
+  const int64_t sk = model.stem.kernel, ss = model.stem.stride, sp = model.stem.padding;
+  const int64_t dk = model.downsample.kernel, ds = model.downsample.stride, dp = model.downsample.padding;
   stem_ = register_module("stem",
                           torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, dims[0], sk).stride(ss).padding(sp)));
   side = conv_out(side, sk, ss, sp);
 
   int64_t total = 0, done = 0;
   for (auto d : depths) total += d;
-  const double drop_path_max = model.value("drop_path", 0.0);
+  const double drop_path_max = model.drop_path;
   for (size_t s = 0; s < depths.size(); ++s) {
     if (s > 0) {
       downsamples_.push_back(register_module(
@@ -57,7 +55,7 @@ MetaFormerImpl::MetaFormerImpl(const nlohmann::json& config) {
       list->push_back(stages_.back().back());
     }
   }
-  norm_ = register_module("norm", Norm(model.at("norm").get<std::string>(), dims.back()));
+  norm_ = register_module("norm", Norm(model.norm, dims.back()));
   head_ = register_module("head", torch::nn::Linear(dims.back(), classes));
   init_conv_linear(*stem_);
   for (auto& d : downsamples_) init_conv_linear(*d);

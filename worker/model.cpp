@@ -2,6 +2,7 @@
 // isotropic sequence encoder (see model.h).
 #include "model.h"
 
+#include "run_config.h"
 #include "init_weights.h"
 #include "metaformer.h"
 #include "sequence_model.h"
@@ -9,8 +10,8 @@
 namespace ms {
 
 std::shared_ptr<ModelImpl> build_model(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const std::string arch = model.at("arch").get<std::string>();
+  const RunConfig run = run_config(config);
+  const std::string& arch = run.model.arch;
   std::shared_ptr<ModelImpl> built;
   if (arch == "metaformer")
     built = std::make_shared<MetaFormerImpl>(config);
@@ -18,8 +19,8 @@ std::shared_ptr<ModelImpl> build_model(const nlohmann::json& config) {
     built = std::make_shared<SequenceModelImpl>(config);
   else
     throw std::invalid_argument("unknown model.arch '" + arch + "': expected metaformer or sequence");
-  // A config stored before model.init existed trained with the constructors' trunc_normal.
-  apply_init_scheme(*built, model.value("init", std::string("trunc_normal")));
+  // A config stored before model.init existed reads as trunc_normal, what it trained with.
+  apply_init_scheme(*built, run.model.init);
   return built;
 }
 

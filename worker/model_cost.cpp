@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "run_config.h"
 #include "mac_counter.h"
 #include "mixers/registry.h"
 #include "model.h"
@@ -40,16 +41,13 @@ ModelCost measured_cost(const nlohmann::json& config) {
   ModelCost cost;
   for (const auto& p : model->parameters()) (p.requires_grad() ? cost.params : cost.frozen_params) += p.numel();
 
-  const auto& task = config.at("task");
+  const RunConfig run = run_config(config);
   constexpr int64_t kBatch = 1;
   torch::Tensor input;
-  if (config.at("model").at("arch") == "sequence") {
-    input = torch::zeros({kBatch, task.at("seq_len").get<int64_t>()}, torch::kLong);
-  } else {
-    const int64_t side = task.at("image_size").get<int64_t>();
-    const int64_t channels = task.value("channels", int64_t{3}) > 0 ? task.value("channels", int64_t{3}) : 3;
-    input = torch::zeros({kBatch, channels, side, side});
-  }
+  if (run.model.arch == "sequence")
+    input = torch::zeros({kBatch, run.task.seq_len}, torch::kLong);
+  else
+    input = torch::zeros({kBatch, run.task.channels, run.task.image_size, run.task.image_size});
   torch::NoGradGuard no_grad;
   model->eval();
   MacCountScope scope;

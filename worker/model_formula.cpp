@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "run_config.h"
 #include "block.h"
 #include "mixers/registry.h"
 #include "sequence_model.h"
@@ -44,22 +45,18 @@ int64_t conv_out(int64_t side, int64_t kernel, int64_t stride, int64_t padding) 
   return (side + 2 * padding - kernel) / stride + 1;
 }
 
-ModelCost metaformer_cost(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const auto& task = config.at("task");
-  const auto depths = model.at("depths").get<std::vector<int64_t>>();
-  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+ModelCost metaformer_cost(const RunConfig& run) {
+  const ModelConfig& model = run.model;
+  const auto& depths = model.depths;
+  const auto& dims = model.dims;
   if (depths.empty() || depths.size() != dims.size())
     throw std::invalid_argument("model.depths and model.dims must list the same, non-zero number of stages");
-  const int64_t channels = task.value("channels", int64_t{3}) > 0 ? task.value("channels", int64_t{3}) : 3;
-  const int64_t classes = task.value("num_classes", int64_t{10}) > 0 ? task.value("num_classes", int64_t{10}) : 10;
-  const auto& stem = model.at("stem");
-  const auto& down = model.at("downsample");
-  const int64_t sk = stem.at("kernel"), ss = stem.at("stride"), sp = stem.at("padding");
-  const int64_t dk = down.at("kernel"), ds = down.at("stride"), dp = down.at("padding");
+  const int64_t channels = run.task.channels, classes = run.task.num_classes;
+  const int64_t sk = model.stem.kernel, ss = model.stem.stride, sp = model.stem.padding;
+  const int64_t dk = model.downsample.kernel, ds = model.downsample.stride, dp = model.downsample.padding;
 
   ModelCost cost;
-  int64_t side = conv_out(task.at("image_size").get<int64_t>(), sk, ss, sp);
+  int64_t side = conv_out(run.task.image_size, sk, ss, sp);
   cost.params += channels * dims[0] * sk * sk + dims[0];
   cost.macs += side * side * dims[0] * channels * sk * sk;
   bool pos_embed = false;
@@ -78,26 +75,25 @@ ModelCost metaformer_cost(const nlohmann::json& config) {
     }
     for (int64_t b = 0; b < depths[s]; ++b) add_block(options, cost);
   }
-  cost.params += norm_params(model.at("norm").get<std::string>(), dims.back()) + dims.back() * classes + classes;
+  cost.params += norm_params(model.norm, dims.back()) + dims.back() * classes + classes;
   cost.macs += dims.back() * classes;
   return cost;
 }
 
-ModelCost sequence_cost(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const auto& task = config.at("task");
-  const bool causal = task.at("dataset").get<std::string>() == "charlm";
-  const int64_t vocab = causal ? kByteVocab : task.at("vocab").get<int64_t>();
-  const int64_t length = task.at("seq_len").get<int64_t>();
-  const auto depths = model.at("depths").get<std::vector<int64_t>>();
-  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+ModelCost sequence_cost(const RunConfig& run) {
+  const ModelConfig& model = run.model;
+  const bool causal = run.task.dataset == "charlm";
+  const int64_t vocab = causal ? kByteVocab : run.task.vocab;
+  const int64_t length = run.task.seq_len;
+  const auto& depths = model.depths;
+  const auto& dims = model.dims;
   if (depths.size() != 1 || dims.size() != 1)
     throw std::invalid_argument("model.arch sequence is isotropic: give one stage, e.g. depths: [4], dims: [128]");
   const int64_t dim = dims[0];
 
   ModelCost cost;
   cost.params += vocab * dim;
-  if (model.value("positions", std::string("sinusoidal")) == "learned") cost.params += length * dim;
+  if (model.positions == "learned") cost.params += length * dim;
   BlockOptions options = block_options_from_config(model, 0);
   options.context.height = 1;
   options.context.width = length;
@@ -112,9 +108,10 @@ ModelCost sequence_cost(const nlohmann::json& config) {
 }  // namespace
 
 ModelCost formula_cost(const nlohmann::json& config) {
-  const std::string arch = config.at("model").at("arch").get<std::string>();
-  if (arch == "metaformer") return metaformer_cost(config);
-  if (arch == "sequence") return sequence_cost(config);
+  const RunConfig run = run_config(config);
+  const std::string& arch = run.model.arch;
+  if (arch == "metaformer") return metaformer_cost(run);
+  if (arch == "sequence") return sequence_cost(run);
   throw std::invalid_argument("unknown model.arch '" + arch + "': expected metaformer or sequence");
 }
 

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "run_config.h"
 #include "errors.h"
 #include "model_cost.h"
 
@@ -35,22 +36,20 @@ void fill_costs(std::vector<Job>& jobs) {
 }
 
 double estimated_cost(const Job& job) {
-  const auto& task = job.config.at("task");
+  const TaskConfig task = run_config(job.config).task;
   double examples = 0;
-  const int64_t subset = task.at("train_subset");
-  const std::string dataset = task.at("dataset");
-  if (subset > 0)
-    examples = double(subset);
-  else if (dataset == "fashion-mnist" || dataset == "mnist")
+  if (task.train_subset > 0)
+    examples = double(task.train_subset);
+  else if (task.dataset == "fashion-mnist" || task.dataset == "mnist")
     examples = 60000;
-  else if (dataset == "cifar10")
+  else if (task.dataset == "cifar10")
     examples = 50000;
-  else if (task.at("train_size").get<int64_t>() > 0)
-    examples = double(task.at("train_size").get<int64_t>());
+  else if (task.train_size > 0)
+    examples = double(task.train_size);
   else
     examples = 10000;
   const double macs = job.macs > 0 ? double(job.macs) : 1e6;
-  return 3.0 * macs * examples * double(task.at("epochs").get<int64_t>());
+  return 3.0 * macs * examples * double(task.epochs);
 }
 
 }  // namespace ms

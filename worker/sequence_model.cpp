@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "run_config.h"
 #include "init_weights.h"
 #include "mac_counter.h"
 
@@ -17,20 +18,19 @@ torch::Tensor sinusoidal_positions(int64_t length, int64_t dim) {
 }
 
 SequenceModelImpl::SequenceModelImpl(const nlohmann::json& config) {
-  const auto& model = config.at("model");
-  const auto& task = config.at("task");
-  const std::string dataset = task.at("dataset");
-  const bool causal = dataset == "charlm";
-  vocab_ = causal ? kByteVocab : task.at("vocab").get<int64_t>();
-  seq_len_ = task.at("seq_len").get<int64_t>();
-  const auto depths = model.at("depths").get<std::vector<int64_t>>();
-  const auto dims = model.at("dims").get<std::vector<int64_t>>();
+  const RunConfig run = run_config(config);
+  const ModelConfig& model = run.model;
+  const bool causal = run.task.dataset == "charlm";
+  vocab_ = causal ? kByteVocab : run.task.vocab;
+  seq_len_ = run.task.seq_len;
+  const auto& depths = model.depths;
+  const auto& dims = model.dims;
   if (depths.size() != 1 || dims.size() != 1)
     throw std::invalid_argument("model.arch sequence is isotropic: give one stage, e.g. depths: [4], dims: [128]");
   const int64_t dim = dims[0];
 
   embed_ = register_module("embed", torch::nn::Embedding(vocab_, dim));
-  const std::string positions = model.value("positions", std::string("sinusoidal"));
+  const std::string& positions = model.positions;
   if (positions == "sinusoidal") {
     positions_ = register_buffer("positions", sinusoidal_positions(seq_len_, dim));
   } else if (positions == "learned") {
@@ -45,7 +45,7 @@ SequenceModelImpl::SequenceModelImpl(const nlohmann::json& config) {
   options.context.width = seq_len_;
   options.context.causal = causal;
   post_norm_ = options.post_norm;
-  const double drop_path_max = model.value("drop_path", 0.0);
+  const double drop_path_max = model.drop_path;
   auto list = register_module("blocks", torch::nn::ModuleList());
   for (int64_t b = 0; b < depths[0]; ++b) {
     options.drop_path =

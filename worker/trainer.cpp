@@ -4,7 +4,6 @@
 // small all-reduce) and once per epoch (metrics). On CUDA, forward + loss + backward of small
 // models run as one replayed CUDA graph (cuda_graph_step.h, TrainOptions::cuda_graphs).
 #include "trainer.h"
-#include "json_get.h"
 
 #include "rank_consistency.h"
 
@@ -135,7 +134,8 @@ EvalSums evaluate(ModelImpl& model, const Dataset& data, int rank, int size, boo
 TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const TrainOptions& options,
                          const ModelFactory& factory) {
   const auto job_start = Clock::now();
-  const nlohmann::json& task = config.at("task");
+  const RunConfig run = run_config(config);
+  const TaskConfig& task = run.task;
   Communicator* comm = options.comm && options.comm->size() > 1 ? options.comm : nullptr;
   const int rank = comm ? comm->rank() : 0, size = comm ? comm->size() : 1;
   const torch::Device device = options.device;
@@ -143,7 +143,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
 
   Dataset data = load_dataset(task, seed);
   data.to(device);
-  const int64_t global_batch = get_or<int64_t>(task, "batch_size", 128);
+  const int64_t global_batch = task.batch_size;
   if (global_batch < size)
     throw std::runtime_error("task.batch_size " + std::to_string(global_batch) + " is smaller than the " +
                              std::to_string(size) + " ranks of the job");
@@ -155,25 +155,22 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     require_same_on_all_ranks(structure_fingerprint(config, seed, *model), *comm, "the config and model structure");
     broadcast_state(*model, *comm);
   }
-  const nlohmann::json opt_cfg = task.value("optimizer", nlohmann::json::object());
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters())
     if (p.requires_grad()) params.push_back(p);
   // Parameters and gradients in group buffers: the optimizer, gradient zeroing, clipping and
   // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
-  StepParameters updated = make_step_parameters(opt_cfg, *model);
+  StepParameters updated = make_step_parameters(task.optimizer, *model);
   torch::optim::Optimizer* optimizer = updated.optimizer.get();
   std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(updated.tensors, *comm) : nullptr;
 
   DataLoader loader(data, global_batch, seed, rank, size);
-  const int64_t epochs = get_or<int64_t>(task, "epochs", 1), steps = loader.steps_per_epoch();
-  const nlohmann::json sched = task.value("schedule", nlohmann::json::object());
-  const LrSchedule schedule(get_or<std::string>(sched, "name", "cosine"), get_or<double>(opt_cfg, "lr", 1e-3),
-                            get_or<double>(sched, "min_lr", 0.0), get_or<double>(sched, "warmup_epochs", 0.0), steps,
-                            epochs);
-  const double smoothing = get_or<double>(task, "label_smoothing", 0.0);
-  const double grad_clip = get_or<double>(task, "grad_clip", 0.0);
-  const bool bf16 = get_or<std::string>(task, "precision", "fp32") == "bf16" && device.is_cuda();
+  const int64_t epochs = task.epochs, steps = loader.steps_per_epoch();
+  const LrSchedule schedule(task.schedule.name, task.optimizer.lr, task.schedule.min_lr, task.schedule.warmup_epochs,
+                            steps, epochs);
+  const double smoothing = task.label_smoothing;
+  const double grad_clip = task.grad_clip;
+  const bool bf16 = task.precision == "bf16" && device.is_cuda();
   const int64_t per_example = data.sequence ? data.train_y.size(1) : 1;  // loss terms per example
   const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
 

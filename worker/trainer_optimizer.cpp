@@ -1,24 +1,23 @@
 // Optimizer construction from config.
 #include "trainer_optimizer.h"
-#include "json_get.h"
 #include "parameter_roles.h"
 
 #include <stdexcept>
 
 namespace ms {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg,
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& cfg,
                                                         const std::vector<torch::Tensor>& decay,
                                                         const std::vector<torch::Tensor>& no_decay) {
-  const std::string name = get_or<std::string>(cfg, "name", "adamw");
-  const double lr = get_or<double>(cfg, "lr", 1e-3), wd = get_or<double>(cfg, "weight_decay", 0.0);
+  const std::string& name = cfg.name;
+  const double lr = cfg.lr, wd = cfg.weight_decay;
   auto groups = [&](auto make_options) {
     std::vector<torch::optim::OptimizerParamGroup> g;
     if (!decay.empty()) g.emplace_back(decay, make_options(wd));
     if (!no_decay.empty()) g.emplace_back(no_decay, make_options(0.0));
     return g;
   };
-  const double b1 = get_or<double>(cfg, "beta1", 0.9), b2 = get_or<double>(cfg, "beta2", 0.999);
+  const double b1 = cfg.beta1, b2 = cfg.beta2;
   if (name == "adamw")
     return std::make_unique<torch::optim::AdamW>(groups([&](double w) {
       return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).betas({b1, b2}).weight_decay(w));
@@ -28,8 +27,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cf
       return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).betas({b1, b2}).weight_decay(w));
     }), torch::optim::AdamOptions(lr));
   if (name == "sgd") {
-    const double momentum = get_or<double>(cfg, "momentum", 0.9);
-    const bool nesterov = get_or<bool>(cfg, "nesterov", false);
+    const double momentum = cfg.momentum;
+    const bool nesterov = cfg.nesterov;
     return std::make_unique<torch::optim::SGD>(groups([&](double w) {
       return std::make_unique<torch::optim::SGDOptions>(
           torch::optim::SGDOptions(lr).momentum(momentum).nesterov(nesterov && momentum > 0).weight_decay(w));
@@ -38,12 +37,12 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cf
   throw std::runtime_error("unknown task.optimizer.name '" + name + "': expected one of adamw, adam, sgd");
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& cfg, torch::nn::Module& model) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& cfg, torch::nn::Module& model) {
   const DecaySplit split = split_by_weight_decay(model);
   return make_optimizer(cfg, split.decaying, split.others);
 }
 
-StepParameters make_step_parameters(const nlohmann::json& cfg, torch::nn::Module& model, bool pack) {
+StepParameters make_step_parameters(const OptimizerConfig& cfg, torch::nn::Module& model, bool pack) {
   StepParameters s;
   const DecaySplit split = split_by_weight_decay(model);
   std::vector<torch::Tensor> all = split.decaying;

@@ -8,20 +8,20 @@
 
 #include <memory>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 #include "flat_parameters.h"
+#include "run_config.h"
 
 namespace ms {
 
-// `optimizer` is the resolved task.optimizer object; `decaying` get its weight decay, `others`
+// `optimizer` is the resolved task.optimizer; `decaying` get its weight decay, `others`
 // none (either may be empty). Used with the group buffers of FlatParameters by the trainer.
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer,
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& optimizer,
                                                         const std::vector<torch::Tensor>& decaying,
                                                         const std::vector<torch::Tensor>& others);
 
 // The same over a model's trainable parameters as they are (split by role; frozen ones left out).
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& optimizer, torch::nn::Module& model);
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& optimizer, torch::nn::Module& model);
 
 // What a training step updates, set up once per job: the optimizer over FlatParameters' group
 // buffers when the parameters can be packed (and `pack`), else over the tensors themselves.
@@ -34,7 +34,7 @@ struct StepParameters {
 };
 
 // Packing turns the model's trainable parameters into views of the buffers.
-StepParameters make_step_parameters(const nlohmann::json& optimizer, torch::nn::Module& model, bool pack = true);
+StepParameters make_step_parameters(const OptimizerConfig& optimizer, torch::nn::Module& model, bool pack = true);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 

@@ -156,7 +156,7 @@ start() {
     state=$(node_state)
     case $state in
       idle | idle~ | mixed | allocated) break ;;
-      down* | drain* | drained*) scontrol -f "$CONF" update nodename=localhost state=resume >/dev/null 2>&1 || true ;;
+      down* | drain*) scontrol update nodename=localhost state=resume >/dev/null 2>&1 || true ;;
     esac
     sleep 0.5
   done

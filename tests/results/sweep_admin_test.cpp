@@ -4,6 +4,8 @@
 // metasweep binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -158,6 +160,11 @@ TEST_F(Admin, NotesAreKeptInOrderAndShownInTheReport) {
   ASSERT_EQ(notes.size(), 2u);
   EXPECT_EQ(notes[0].text, "lr 1e-3 was too high for *attention*");
   EXPECT_TRUE(sweep_notes(store, "tiny-base").empty());
+  const std::string listed = format_notes(notes);  // what `status` prints under the sweep
+  EXPECT_EQ(listed.rfind("  notes:\n", 0), 0u) << listed;
+  EXPECT_LT(listed.find("too high for *attention*"), listed.find("rerun <batchnorm>"));
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 3);
+  EXPECT_EQ(format_notes({}), "");
   const ReportFiles files = write_report(store, "tiny", dir_.file("report"));
   const std::string md = read_file(files.markdown), html = read_file(files.html);
   EXPECT_NE(md.find("## Notes"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model_test_util.h"
 #include "data_loader.h"
 #include "dataset.h"
 #include "dataset_cifar.h"
@@ -81,7 +82,7 @@ TEST(IdxReader, LoadsFashionMnistSubsetNormalised) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   nlohmann::json task = {{"dataset", "fashion-mnist"}, {"data_dir", dir}, {"train_subset", 500}, {"test_subset", 100}};
-  Dataset d = load_dataset(task, 0);
+  Dataset d = load_dataset(test::task_config(task), 0);
   EXPECT_EQ(d.train_x.sizes(), (std::vector<int64_t>{500, 1, 28, 28}));
   EXPECT_EQ(d.test_size(), 100);
   EXPECT_NEAR(d.train_x.mean().item<double>(), 0.0, 1e-4);
@@ -104,7 +105,8 @@ TEST(SequenceTasks, TargetsOfAHandExample) {
 
 TEST(SequenceTasks, DeterministicFromTheSeed) {
   nlohmann::json task = {{"dataset", "sort"}, {"seq_len", 8}, {"vocab", 10}, {"train_size", 64}, {"test_size", 16}};
-  Dataset a = load_dataset(task, 3), b = load_dataset(task, 3), c = load_dataset(task, 4);
+  Dataset a = load_dataset(test::task_config(task), 3), b = load_dataset(test::task_config(task), 3),
+          c = load_dataset(test::task_config(task), 4);
   EXPECT_TRUE(a.sequence);
   EXPECT_TRUE(torch::equal(a.train_x, b.train_x));
   EXPECT_FALSE(torch::equal(a.train_x, c.train_x));
@@ -145,7 +147,7 @@ TEST(Shuffling, DeterministicPerSeedAndEpoch) {
 
 TEST(DataLoader, RankSharesTileTheGlobalBatch) {
   nlohmann::json task = {{"dataset", "copy"}, {"seq_len", 4}, {"train_size", 50}, {"test_size", 10}};
-  Dataset d = load_dataset(task, 0);
+  Dataset d = load_dataset(test::task_config(task), 0);
   DataLoader one(d, 16, 5, 0, 1), r0(d, 16, 5, 0, 2), r1(d, 16, 5, 1, 2);
   EXPECT_EQ(one.steps_per_epoch(), 3);  // the partial last batch is dropped
   for (auto* l : {&one, &r0, &r1}) l->start_epoch(2);

@@ -97,9 +97,9 @@ void expect_same_training(const nlohmann::json& optimizer_cfg) {
   auto plain = build_model(config);
   torch::manual_seed(5);
   auto packed = build_model(config);
-  auto plain_opt = make_optimizer(optimizer_cfg, *plain);
+  auto plain_opt = make_optimizer(test::optimizer_config(optimizer_cfg), *plain);
   FlatParameters flat = pack_by_role(*packed);
-  auto packed_opt = make_optimizer(optimizer_cfg, flat.decaying(), flat.others());
+  auto packed_opt = make_optimizer(test::optimizer_config(optimizer_cfg), flat.decaying(), flat.others());
   torch::manual_seed(9);
   for (int step = 0; step < 5; ++step) {
     auto x = torch::randn({6, 1, 8, 8});
@@ -133,11 +133,11 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
   const nlohmann::json opt_cfg = {{"name", "adamw"}, {"lr", 1e-2}, {"weight_decay", 0.05}};
   torch::manual_seed(1);
   auto plain = build_model(config);
-  auto plain_opt = make_optimizer(opt_cfg, *plain);
+  auto plain_opt = make_optimizer(test::optimizer_config(opt_cfg), *plain);
   torch::manual_seed(1);
   auto packed = build_model(config);
   FlatParameters flat = pack_by_role(*packed);
-  auto packed_opt = make_optimizer(opt_cfg, flat.decaying(), flat.others());
+  auto packed_opt = make_optimizer(test::optimizer_config(opt_cfg), flat.decaying(), flat.others());
   auto x = torch::randn({4, 1, 8, 8});
   auto y = torch::randint(0, 4, {4}, torch::kInt64);
   smoothed_cross_entropy_sum(plain->forward(x), y, 0.0).backward();
@@ -154,7 +154,7 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
   torch::manual_seed(2);  // other initial values, overwritten by the checkpoint
   auto restored = build_model(config);
   FlatParameters restored_flat = pack_by_role(*restored);
-  auto restored_opt = make_optimizer(opt_cfg, restored_flat.decaying(), restored_flat.others());
+  auto restored_opt = make_optimizer(test::optimizer_config(opt_cfg), restored_flat.decaying(), restored_flat.others());
   decode_checkpoint(packed_bytes, *restored, *restored_opt);
   for (const auto& p : packed->named_parameters())
     EXPECT_TRUE(torch::equal(p.value(), restored->named_parameters()[p.key()])) << p.key();
@@ -169,7 +169,7 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
 
   // A checkpoint of the other layout is refused with a clear message before the model is touched.
   auto unpacked = build_model(config);
-  auto unpacked_opt = make_optimizer(opt_cfg, *unpacked);
+  auto unpacked_opt = make_optimizer(test::optimizer_config(opt_cfg), *unpacked);
   std::vector<torch::Tensor> untouched;
   for (const auto& p : unpacked->parameters()) untouched.push_back(p.detach().clone());
   try {

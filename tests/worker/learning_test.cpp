@@ -110,7 +110,7 @@ TEST(WeightDecay, OnlyWeightsAreDecayedUnderEveryOptimizer) {
       torch::manual_seed(4);
       auto model = build_model(small_image_model("attention", "layernorm", {{"model.activation", "starrelu"}}));
       StepParameters step = make_step_parameters(
-          {{"name", opt}, {"lr", lr}, {"weight_decay", wd}, {"momentum", 0.0}}, *model, pack);
+          test::optimizer_config({{"name", opt}, {"lr", lr}, {"weight_decay", wd}, {"momentum", 0.0}}), *model, pack);
       std::map<std::string, torch::Tensor> before;
       for (const auto& r : trainable_parameter_roles(*model)) before[r.name] = r.tensor.detach().clone();
       step.zero_grad();
@@ -155,7 +155,7 @@ TEST(Learning, EveryParameterOfEveryMixerAndNormGetsAGradientAndMoves) {
           model->train();
           std::map<std::string, torch::Tensor> before;
           for (const auto& r : trainable_parameter_roles(*model)) before[r.name] = r.tensor.detach().clone();
-          StepParameters step = make_step_parameters(opt, *model, pack);
+          StepParameters step = make_step_parameters(test::optimizer_config(opt), *model, pack);
           EXPECT_EQ(step.flat != nullptr, pack) << what;
           std::set<std::string> got_gradient;
           std::map<std::string, double> largest_gradient;
@@ -298,7 +298,7 @@ double halves_accuracy(const std::string& mixer) {
   torch::set_num_threads(1);
   torch::manual_seed(0);
   auto model = build_model(config);
-  StepParameters step = make_step_parameters(config["task"]["optimizer"], *model);
+  StepParameters step = make_step_parameters(run_config(config).task.optimizer, *model);
   const int64_t batch = 64, epochs = 6;
   for (int64_t e = 0; e < epochs; ++e) {
     model->train();

@@ -217,9 +217,11 @@ TEST(Mixer, AttentionMatchesHandComputation) {
   EXPECT_TRUE(torch::allclose(mixer->forward(x), expected.transpose(1, 2).reshape(x.sizes()), 1e-4, 1e-5));
 }
 
+// LibTorch 2.x: the fused SDPA kernel and the plain softmax(QKᵀ/√d)V path (checked by hand above)
+// agree to float tolerance. LibTorch 1.x has no fused kernel: asking for it must fall back to
+// exactly the plain path, bit for bit.
 TEST(Mixer, FusedAndPlainAttentionAgree) {
-  if (!have_fused_attention())
-    GTEST_SKIP() << "LibTorch 1.x has no fused SDPA; the plain path is checked by hand above";
+  const bool fused_exists = have_fused_attention();
   for (const char* name : {"attention", "kv_attention", "kv_pos_attention"}) {
     for (bool causal : {false, true}) {
       auto context = causal ? sequence_context(true) : image_context();
@@ -238,7 +240,11 @@ TEST(Mixer, FusedAndPlainAttentionAgree) {
         }
       }
       auto x = causal ? torch::randn({2, 8, 1, 10}) : torch::randn({2, 16, 4, 4});
-      EXPECT_TRUE(torch::allclose(fused->forward(x), plain->forward(x), 1e-4, 1e-5)) << name << " causal " << causal;
+      const auto a = fused->forward(x), b = plain->forward(x);
+      if (fused_exists)
+        EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << name << " causal " << causal;
+      else
+        EXPECT_TRUE(torch::equal(a, b)) << name << " causal " << causal << ": no fused kernel, so the same path";
     }
   }
 }

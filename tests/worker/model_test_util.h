@@ -11,6 +11,7 @@
 #include "model_cost.h"
 #include "override.h"
 #include "resolve.h"
+#include "run_config.h"
 
 namespace ms::test {
 
@@ -20,6 +21,23 @@ inline nlohmann::json make_config(const KeyValues& values) {
   Overrides overrides;
   for (const auto& [key, value] : values) overrides.push_back({key, value, Mark{}});
   return resolve_config("test.yaml", {&overrides}, model_catalog(), Mark{});
+}
+
+// The typed task / optimizer config of a sweep that sets `partial` under task. (or
+// task.optimizer.) and leaves the rest to the schema, resolved exactly as a sweep file would be.
+inline TaskConfig task_config(const nlohmann::json& partial) {
+  KeyValues kv;
+  for (auto it = partial.begin(); it != partial.end(); ++it) kv.push_back({"task." + it.key(), it.value()});
+  const std::string dataset = partial.value("dataset", std::string());
+  if (dataset == "reverse" || dataset == "sort" || dataset == "swap" || dataset == "sub" || dataset == "copy" ||
+      dataset == "charlm")  // sequence tasks need the sequence model to resolve
+    kv.insert(kv.end(), {{"model.arch", "sequence"}, {"model.depths", {1}}, {"model.dims", {16}}});
+  return run_config(make_config(kv)).task;
+}
+inline OptimizerConfig optimizer_config(const nlohmann::json& partial) {
+  KeyValues kv;
+  for (auto it = partial.begin(); it != partial.end(); ++it) kv.push_back({"task.optimizer." + it.key(), it.value()});
+  return run_config(make_config(kv)).task.optimizer;
 }
 
 // PoolFormer at ImageNet geometry: synthetic 3×224×224 images, 1000 classes.
