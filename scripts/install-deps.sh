@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages metasweep needs (DESIGN.md §1) when any is missing.
+# Installs the Debian packages metasweep needs when any is missing.
 # Idempotent and non-interactive: runs `apt-get update` once, only when something must be installed.
 set -euo pipefail
 
@@ -18,6 +18,7 @@ packages=(
   # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
   chromium                                             # report.html screenshot test
   texlive-latex-base texlive-latex-recommended         # pdflatex + booktabs: table.tex compile test
+  slurm-wlm munge                                      # tests/slurm: sbatch on a single-node SLURM
 )
 # Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain and
 # the PyTorch comparison for bench/.

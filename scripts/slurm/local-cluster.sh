@@ -15,9 +15,11 @@
 # slurm.conf only when it does not exist (a machine's real SLURM config is never touched);
 # otherwise run `eval "$(scripts/slurm/local-cluster.sh env)"` before sbatch/squeue/sinfo.
 #
-# The node is `localhost` with this machine's CPUs (nproc; override with CPUS=N) and memory
-# (/proc/meminfo), in one partition `debug`. No accounting (sacct does not work, squeue does),
-# no cgroups (proctrack/linuxproc, task/none): nothing binds tasks to cores here.
+# The node is `localhost` with this machine's CPUs (nproc; CPUS=N overrides, even above the real
+# count: slurmd trusts the config, so the test runs 3 tasks on 2 cores) and memory
+# (/proc/meminfo), in one partition `debug`. A changed config restarts the daemons. No
+# accounting (sacct does not work, squeue does), no cgroups (proctrack/linuxproc, task/none):
+# nothing binds tasks to cores here.
 set -euo pipefail
 
 DIR=${METASWEEP_SLURM_DIR:-/var/lib/metasweep-slurm}

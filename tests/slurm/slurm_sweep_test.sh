@@ -7,7 +7,7 @@
 #   3. a longer sweep is scancel'ed once its first job is done; submitted again it skips the
 #      finished jobs, continues the interrupted ones from their checkpoints and ends all done.
 # Prints PASS/FAIL lines, exits non-zero on any failure, stops the cluster at exit (KEEP_CLUSTER=1
-# leaves it running). Takes about a minute.
+# leaves it running). Takes about 90 s (most of it LibTorch start-up and SLURM's KillWait).
 #
 #   tests/slurm/slurm_sweep_test.sh [path/to/metasweep]     (default build/metasweep)
 set -uo pipefail
