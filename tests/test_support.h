@@ -13,6 +13,13 @@ struct CommandResult {
 // Runs a shell command line, capturing stdout and stderr separately.
 CommandResult run_command(const std::string& command_line);
 
+// A POSIX-shell single-quoted word: any path or argument passes through the shell unchanged.
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 // Path of build/metasweep (from $METASWEEP_BIN, set by CTest).
 std::string metasweep_bin();
 // The repository root (for sweeps/*.yaml and tests/data).

@@ -17,12 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 struct BadLine {
   std::vector<std::string> args;  // after `metasweep`; {SWEEP}, {DB}, {OLD} and {DIR} are substituted
   std::string needle;             // the line must mention this

@@ -119,12 +119,6 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   EXPECT_NE(table.find("A = tiny, B = tiny4"), std::string::npos) << table;
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 TEST_F(Compare, ThroughTheBinaryWithOneOrTwoDatabases) {
   const std::string bin = shell_quote(metasweep_bin());
   auto run = [](std::string line) { return std::async(std::launch::async, [line] { return run_command(line); }); };

@@ -226,13 +226,6 @@ TEST_F(Epochs, TheThreeDocumentedQueriesRunAndAnswerRight) {
   EXPECT_NEAR(std::stod(factor[0][3]), 0.87, 1e-12);  // best first
 }
 
-// A POSIX-shell single-quoted word.
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 TEST_F(Epochs, CliEpochsFlagThroughTheBinary) {
   auto ms = [&](const std::vector<std::string>& args) {
     std::string line = shell_quote(metasweep_bin()) + " results --db " + shell_quote(dir_->file("r.db"));
