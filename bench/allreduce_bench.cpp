@@ -6,17 +6,17 @@
 // packed into FlatParameters' buffers (as the trainer has them) and per tensor, side by side.
 //   usage: mpirun --oversubscribe --bind-to none -np 2 allreduce_bench [--threads N]
 //          [--sweep FILE --variant LABEL] [--batch GLOBAL] [--steps S]
-#include <mpi.h>
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <mpi.h>
 #include <string>
 #include <vector>
 
-#include "bench_model.h"
-#include "communicator.h"
+#include <torch/torch.h>
+
+#include "bench/bench_model.h"
+#include "worker/dist/communicator.h"
 
 namespace {
 double median(std::vector<double> v) {
@@ -32,19 +32,25 @@ int main(int argc, char** argv) {
   std::string sweep, variant = "baseline";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--threads") threads = std::stoi(v);
-    else if (k == "--sweep") sweep = v;
-    else if (k == "--variant") variant = v;
-    else if (k == "--batch") batch = std::stoll(v);
-    else if (k == "--steps") steps = std::stoi(v);
+    if (k == "--threads")
+      threads = std::stoi(v);
+    else if (k == "--sweep")
+      sweep = v;
+    else if (k == "--variant")
+      variant = v;
+    else if (k == "--batch")
+      batch = std::stoll(v);
+    else if (k == "--steps")
+      steps = std::stoi(v);
   }
   torch::set_num_threads(threads);
   {
     auto comm = ms::make_communicator(MPI_COMM_WORLD, torch::kCPU);
     const int size = comm->size();
     const bool root = comm->rank() == 0;
-    if (root) std::printf("%d ranks, %d thread(s) per rank\n%10s %12s %12s %12s\n", size, threads, "bytes", "time",
-                          "algbw", "busbw");
+    if (root)
+      std::printf("%d ranks, %d thread(s) per rank\n%10s %12s %12s %12s\n", size, threads, "bytes", "time", "algbw",
+                  "busbw");
     for (int64_t mb : {1, 4, 16, 64}) {
       auto buf = torch::ones({mb * 1024 * 1024 / 4});
       for (int i = 0; i < 3; ++i) comm->all_reduce_sum(buf);
@@ -80,12 +86,13 @@ int main(int argc, char** argv) {
       const int n = steps / kRounds * kRounds;
       for (int which = 0; which < 2; ++which)
         if (root)
-          std::printf("%s / %s, global batch %lld over %d ranks, %s: step %.2f ms = forward %.2f + backward %.2f + "
-                      "all-reduce %.2f + optimizer %.2f; communication %.1f%% of the step\n",
-                      sweep.c_str(), variant.c_str(), (long long)batch, size,
-                      which ? "packed parameters" : "per-tensor parameters", t[which].total() / n * 1e3,
-                      t[which].forward_s / n * 1e3, t[which].backward_s / n * 1e3, t[which].comm_s / n * 1e3,
-                      t[which].step_s / n * 1e3, 100.0 * t[which].comm_s / t[which].total());
+          std::printf(
+              "%s / %s, global batch %lld over %d ranks, %s: step %.2f ms = forward %.2f + backward %.2f + "
+              "all-reduce %.2f + optimizer %.2f; communication %.1f%% of the step\n",
+              sweep.c_str(), variant.c_str(), (long long)batch, size,
+              which ? "packed parameters" : "per-tensor parameters", t[which].total() / n * 1e3,
+              t[which].forward_s / n * 1e3, t[which].backward_s / n * 1e3, t[which].comm_s / n * 1e3,
+              t[which].step_s / n * 1e3, 100.0 * t[which].comm_s / t[which].total());
       if (root)
         std::printf("packed / per-tensor: whole step %.3fx, all-reduce + optimizer %.3fx as fast\n",
                     t[0].total() / t[1].total(), (t[0].comm_s + t[0].step_s) / (t[1].comm_s + t[1].step_s));

@@ -1,15 +1,15 @@
 // Benchmark helpers (see bench_model.h).
-#include "bench_model.h"
+#include "bench/bench_model.h"
 
 #include <chrono>
 #include <stdexcept>
 
-#include "run_config.h"
-#include "job.h"
-#include "model_cost.h"
-#include "sweep_spec.h"
-#include "trainer_loss.h"
-#include "trainer_optimizer.h"
+#include "sweeps/job.h"
+#include "sweeps/run_config.h"
+#include "sweeps/sweep_spec.h"
+#include "worker/models/model_cost.h"
+#include "worker/train/trainer_loss.h"
+#include "worker/train/trainer_optimizer.h"
 
 namespace ms::bench {
 

@@ -2,16 +2,16 @@
 // training-step harness (model, AdamW/... from the config, a fixed random batch in memory)
 // whose phases can be timed separately — forward+loss, backward, gradient all-reduce, step.
 #pragma once
-#include <torch/torch.h>
-
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
-#include "communicator.h"
-#include "trainer_optimizer.h"
-#include "grad_bucketer.h"
-#include "model.h"
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "worker/dist/communicator.h"
+#include "worker/dist/grad_bucketer.h"
+#include "worker/models/model.h"
+#include "worker/train/trainer_optimizer.h"
 
 namespace ms::bench {
 

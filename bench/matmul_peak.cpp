@@ -7,9 +7,6 @@
 // --device cuda times back-to-back products between two device synchronisations (the GPU's
 // bf16 peak: --device cuda --dtype bf16 --size 8192, bench/gpu_vs_pytorch.sh). The step part
 // (--sweep) runs on the CPU, float, whatever --device/--dtype say.
-#include <torch/cuda.h>
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,8 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "bench_model.h"
-#include "model_cost.h"
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "bench/bench_model.h"
+#include "worker/models/model_cost.h"
 
 namespace {
 
@@ -57,21 +57,38 @@ int main(int argc, char** argv) {
   std::string sweep, variant = "baseline", device_spec = "cpu", dtype_name = "fp32";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--threads") threads = std::stoi(v);
-    else if (k == "--size") size = std::stoll(v);
-    else if (k == "--sweep") sweep = v;
-    else if (k == "--variant") variant = v;
-    else if (k == "--batch") batch = std::stoll(v);
-    else if (k == "--steps") steps = std::stoi(v);
-    else if (k == "--device") device_spec = v;
-    else if (k == "--dtype") dtype_name = v;
-    else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
+    if (k == "--threads")
+      threads = std::stoi(v);
+    else if (k == "--size")
+      size = std::stoll(v);
+    else if (k == "--sweep")
+      sweep = v;
+    else if (k == "--variant")
+      variant = v;
+    else if (k == "--batch")
+      batch = std::stoll(v);
+    else if (k == "--steps")
+      steps = std::stoi(v);
+    else if (k == "--device")
+      device_spec = v;
+    else if (k == "--dtype")
+      dtype_name = v;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
   }
   torch::ScalarType dtype;
-  if (dtype_name == "fp32") dtype = torch::kFloat;
-  else if (dtype_name == "bf16") dtype = torch::kBFloat16;
-  else if (dtype_name == "fp16") dtype = torch::kHalf;
-  else { std::fprintf(stderr, "--dtype %s: expected fp32, bf16 or fp16\n", dtype_name.c_str()); return 2; }
+  if (dtype_name == "fp32")
+    dtype = torch::kFloat;
+  else if (dtype_name == "bf16")
+    dtype = torch::kBFloat16;
+  else if (dtype_name == "fp16")
+    dtype = torch::kHalf;
+  else {
+    std::fprintf(stderr, "--dtype %s: expected fp32, bf16 or fp16\n", dtype_name.c_str());
+    return 2;
+  }
   if (device_spec != "cpu" && device_spec != "cuda") {
     std::fprintf(stderr, "--device %s: expected cpu or cuda\n", device_spec.c_str());
     return 2;
@@ -87,8 +104,8 @@ int main(int argc, char** argv) {
     std::printf("%s gemm %lldx%lld, %s: %.1f GFLOP/s\n", dtype_name.c_str(), (long long)size, (long long)size,
                 device.str().c_str(), peak / 1e9);
   else
-    std::printf("%s gemm %lldx%lld, %d thread(s): %.1f GFLOP/s\n", dtype_name.c_str(), (long long)size,
-                (long long)size, threads, peak / 1e9);
+    std::printf("%s gemm %lldx%lld, %d thread(s): %.1f GFLOP/s\n", dtype_name.c_str(), (long long)size, (long long)size,
+                threads, peak / 1e9);
   if (sweep.empty()) return 0;
 
   const auto config = ms::bench::variant_config(sweep, variant);
@@ -103,9 +120,10 @@ int main(int argc, char** argv) {
     step_s.push_back(t.total());
   }
   const double s = median(step_s), flops = 3.0 * 2.0 * double(cost.macs) * double(batch) / s;
-  std::printf("%s / %s: %lld params, %.2f MMACs/example, batch %lld: step %.1f ms (median of %d), "
-              "%.0f samples/s, %.2f GFLOP/s = %.1f%% of the gemm peak\n",
-              sweep.c_str(), variant.c_str(), (long long)cost.params, double(cost.macs) / 1e6, (long long)batch,
-              s * 1e3, steps, double(batch) / s, flops / 1e9, 100.0 * flops / peak);
+  std::printf(
+      "%s / %s: %lld params, %.2f MMACs/example, batch %lld: step %.1f ms (median of %d), "
+      "%.0f samples/s, %.2f GFLOP/s = %.1f%% of the gemm peak\n",
+      sweep.c_str(), variant.c_str(), (long long)cost.params, double(cost.macs) / 1e6, (long long)batch, s * 1e3, steps,
+      double(batch) / s, flops / 1e9, 100.0 * flops / peak);
   return 0;
 }

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <memory>
 
-#include "compare.h"
-#include "options.h"
-#include "store.h"
+#include "cli/options.h"
+#include "results/reports/compare.h"
+#include "results/store/store.h"
 
 namespace ms::cli {
 
@@ -27,8 +27,8 @@ int cmd_compare(const Args& args) {
   std::string db, db_b, sweep_a, sweep_b, format = "table";
   options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
       "sweep-a", po::value(&sweep_a)->required(), "sweep A")("sweep-b", po::value(&sweep_b)->required(), "sweep B")(
-      "db-b", po::value(&db_b), "database of sweep B (default: --db)")(
-      "format", po::value(&format), "table | csv | json | markdown | latex");
+      "db-b", po::value(&db_b), "database of sweep B (default: --db)")("format", po::value(&format),
+                                                                       "table | csv | json | markdown | latex");
   po::positional_options_description positional;
   positional.add("sweep-a", 1).add("sweep-b", 1);
   po::variables_map vm;

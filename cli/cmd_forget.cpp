@@ -3,11 +3,11 @@
 // results to pending, after saying exactly what goes and asking (--yes for scripts).
 #include <iostream>
 
-#include "config_schema.h"
-#include "errors.h"
-#include "options.h"
-#include "store.h"
-#include "sweep_admin.h"
+#include "cli/options.h"
+#include "results/store/store.h"
+#include "results/store/sweep_admin.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -58,7 +58,7 @@ int cmd_forget(const Args& args) {
     const ResultStore store(db, OpenMode::ReadOnly);
     info = job_info(store, job);
   }
-  const std::string what = "forget the results of job " + job + " (" + info.status + ", " +
+  const std::string what = "forget the results of job " + job + " (" + to_string(info.status) + ", " +
                            std::to_string(info.epochs) + " epochs; sweeps: " + join(info.sweeps, ", ") +
                            "): back to pending";
   if (!confirm(what, yes)) {

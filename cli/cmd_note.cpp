@@ -3,10 +3,10 @@
 #include <ctime>
 #include <iostream>
 
-#include "errors.h"
-#include "options.h"
-#include "store.h"
-#include "sweep_admin.h"
+#include "cli/options.h"
+#include "results/store/store.h"
+#include "results/store/sweep_admin.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -18,8 +18,9 @@ int cmd_note(const Args& args) {
   po::positional_options_description positional;
   positional.add("text", 1);
   po::variables_map vm;
-  if (!parse_options(args, "usage: metasweep note --db FILE --sweep NAME [TEXT]\n\nAdds TEXT as a note to the sweep, "
-                           "or lists the sweep's notes.",
+  if (!parse_options(args,
+                     "usage: metasweep note --db FILE --sweep NAME [TEXT]\n\nAdds TEXT as a note to the sweep, "
+                     "or lists the sweep's notes.",
                      options, positional, vm))
     return 0;
   if (vm.count("text")) {

@@ -4,13 +4,13 @@
 #include <iostream>
 #include <map>
 
-#include "advice.h"
-#include "errors.h"
-#include "job.h"
-#include "model_cost.h"
-#include "options.h"
-#include "plan_costs.h"
-#include "sweep_spec.h"
+#include "cli/options.h"
+#include "sweeps/advice.h"
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "worker/models/model_cost.h"
+#include "worker/models/plan_costs.h"
 
 namespace ms::cli {
 
@@ -42,8 +42,8 @@ std::string macs_text(int64_t n) {
 void print_table(const std::vector<Job>& jobs) {
   size_t wsec = 7, wvar = 7;
   for (const auto& j : jobs) wsec = std::max(wsec, j.section.size()), wvar = std::max(wvar, j.variant.size());
-  std::printf("%-*s  %-*s  %4s  %-16s  %9s  %9s\n", int(wsec), "section", int(wvar), "variant", "seed", "id",
-              "params", "MACs");
+  std::printf("%-*s  %-*s  %4s  %-16s  %9s  %9s\n", int(wsec), "section", int(wvar), "variant", "seed", "id", "params",
+              "MACs");
   std::map<std::string, int> configs;
   double total_cost = 0;
   for (const auto& j : jobs) {
@@ -57,8 +57,7 @@ void print_table(const std::vector<Job>& jobs) {
   std::map<std::string, int> unmeasured;  // error -> jobs
   for (const auto& j : jobs)
     if (!j.cost_error.empty()) unmeasured[j.cost_error]++;
-  for (const auto& [error, n] : unmeasured)
-    std::printf("%d job(s) will fail when run: %s\n", n, error.c_str());
+  for (const auto& [error, n] : unmeasured) std::printf("%d job(s) will fail when run: %s\n", n, error.c_str());
 }
 
 }  // namespace
@@ -86,8 +85,14 @@ int cmd_plan(const Args& args) {
   if (format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& j : jobs) {
-      out.push_back({{"id", j.id}, {"sweep", j.sweep}, {"section", j.section}, {"variant", j.variant},
-                     {"seed", j.seed}, {"params", j.params}, {"macs", j.macs}, {"config", j.config}});
+      out.push_back({{"id", j.id},
+                     {"sweep", j.sweep},
+                     {"section", j.section},
+                     {"variant", j.variant},
+                     {"seed", j.seed},
+                     {"params", j.params},
+                     {"macs", j.macs},
+                     {"config", j.config}});
       if (!j.cost_error.empty()) out.back()["error"] = j.cost_error;  // params/macs: -1 if not even counted
     }
     std::cout << out.dump(2) << "\n";

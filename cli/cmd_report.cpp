@@ -7,12 +7,12 @@
 #include <csignal>
 #include <iostream>
 
-#include "ablation.h"
-#include "errors.h"
-#include "options.h"
-#include "report.h"
-#include "report_watch.h"
-#include "store.h"
+#include "cli/options.h"
+#include "results/reports/ablation.h"
+#include "results/reports/report.h"
+#include "results/reports/report_watch.h"
+#include "results/store/store.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -35,8 +35,8 @@ int cmd_report(const Args& args) {
   std::string db, sweep, out;
   double watch = 0;
   options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
-      "sweep", po::value(&sweep)->required(), "the sweep to report on")(
-      "out", po::value(&out)->required(), "output directory (created when missing)")(
+      "sweep", po::value(&sweep)->required(), "the sweep to report on")("out", po::value(&out)->required(),
+                                                                        "output directory (created when missing)")(
       "watch", po::value(&watch), "rewrite the report every SEC seconds while the sweep runs");
   po::variables_map vm;
   if (!parse_options(args, kUsage, options, {}, vm)) return 0;

@@ -4,14 +4,14 @@
 // job, or per group and epoch (learning curves). Read-only.
 #include <iostream>
 
-#include "config_schema.h"
-#include "epochs.h"
-#include "errors.h"
-#include "format.h"
-#include "options.h"
-#include "query.h"
-#include "store.h"
-#include "where.h"
+#include "cli/options.h"
+#include "results/reports/epochs.h"
+#include "results/reports/format.h"
+#include "results/store/query.h"
+#include "results/store/store.h"
+#include "results/store/where.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -42,8 +42,8 @@ int cmd_results(const Args& args) {
       "sweep", po::value(&sweep), "only this sweep")("where", po::value(&where)->composing(),
                                                      "filter KEY<op>VALUE (repeatable, ANDed)")(
       "group-by", po::value(&group_by)->implicit_value("section,variant"),
-      "group by these comma-separated keys (alone: section,variant)")(
-      "metric", po::value(&metric), "show only this metric (table, markdown, latex)")(
+      "group by these comma-separated keys (alone: section,variant)")("metric", po::value(&metric),
+                                                                      "show only this metric (table, markdown, latex)")(
       "epochs", po::bool_switch(), "per-epoch metrics (learning curves) instead of final ones")(
       "format", po::value(&format), "table | csv | json | markdown | latex");
   po::variables_map vm;

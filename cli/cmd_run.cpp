@@ -1,31 +1,11 @@
-// `metasweep run SWEEP.yaml --db FILE ...`: a whole sweep, alone (coordinator and one worker
-// in this process) or under mpirun (rank 0 coordinates, ranks 1..K-1 train in groups).
-#include <sched.h>
-#include <sys/resource.h>
-#include <signal.h>
-
-#include <chrono>
+// `metasweep run SWEEP.yaml --db FILE ...`: parses the options and hands the run to
+// orchestrator/run_sweep.h (alone, or under mpirun with rank 0 coordinating).
 #include <cmath>
-#include <csignal>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <memory>
-#include <sstream>
-#include <thread>
 
-#include "advice.h"
-#include "coordinator.h"
-#include "errors.h"
-#include "local_transport.h"
-#include "model_cost.h"
-#include "mpi_env.h"
-#include "mpi_transport.h"
-#include "options.h"
-#include "plan_costs.h"
-#include "run_summary.h"
-#include "store.h"
-#include "worker_loop.h"
+#include "cli/options.h"
+#include "orchestrator/run_sweep.h"
+#include "sweeps/errors.h"
+#include "sweeps/sweep_spec.h"
 
 namespace ms::cli {
 
@@ -42,25 +22,6 @@ const char* kUsage =
     "--cuda-graphs: on a GPU, run forward + backward of each full batch as one replayed CUDA graph\n"
     "(auto: for models under 20M parameters; on: any model; off: eager). On CPU it has no effect\n"
     "(`on` says so in one note on stderr).";
-
-void on_signal(int sig) { g_stop_signal.store(sig); }
-
-// LibTorch threads per rank: this node's cores shared by the ranks that train on it, and never
-// more than the cores this process may run on (mpirun binds ranks to one core by default when
-// there are at most 2 ranks: pass --bind-to none or --map-by ...:PE=n to give them more).
-int threads_per_rank(const MpiEnvironment& mpi, bool rank0_here) {
-  cpu_set_t set;
-  int allowed = static_cast<int>(std::thread::hardware_concurrency());
-  if (sched_getaffinity(0, sizeof set, &set) == 0) allowed = CPU_COUNT(&set);
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  const int trainers = std::max(1, mpi.local_size() - (rank0_here ? 1 : 0));
-  return std::max(1, std::min(allowed, cores / trainers));
-}
-
-// Rank 0 decides whether setup succeeded; every rank then returns or throws the same way.
-void share_setup_status(int& code) {
-  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
-}
 
 }  // namespace
 
@@ -98,126 +59,18 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
-  RunSettings settings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
-  settings.retrain_older = vm["retrain-older"].as<bool>();
-  settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
 
-  // Every rank validates the sweep, so a bad file ends every rank the same way.
-  const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
-  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
-  if (mpi.rank() == 0)
-    for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep run: warning: %s\n", line.c_str());
-
-  std::string rank0_host = mpi.host();
-  {
-    char buf[MPI_MAX_PROCESSOR_NAME] = {0};
-    rank0_host.copy(buf, sizeof buf - 1);
-    MPI_Bcast(buf, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, MPI_COMM_WORLD);
-    rank0_host = buf;
-  }
-  WorkerSettings worker{device, mpi.local_rank(), threads_per_rank(mpi, rank0_host == mpi.host()), false,
-                        cuda_graphs};
-
-  if (mpi.size() == 1) {  // one process: coordinator here, one worker on a thread
-    auto store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
-    fill_costs(jobs);
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    LocalTransport transport;
-    std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
-    RunSummary s;
-    try {
-      s = run_coordinator(spec, read_text_file(sweep_file), jobs, transport.coordinator(), *store, settings);
-    } catch (const std::exception& e) {
-      // The store failed (disk full, I/O error) or the sweep could not be registered. The trainer
-      // thread may be mid-epoch (its checkpoints are on disk): report as main() would, close the
-      // database, and leave without joining it (a std::thread destroyed joinable would abort).
-      const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
-      std::fprintf(stderr, "metasweep run: %s%s\n", usage ? "" : "error: ", user_message(e.what()).c_str());
-      std::fflush(stderr);
-      store.reset();
-      trainer.detach();
-      std::_Exit(usage ? 2 : 1);
-    }
-    if (s.interrupted) {
-      std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
-      std::fflush(stderr);
-      store.reset();  // closes the database cleanly (WAL checkpointed)
-      trainer.detach();
-      std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
-    }
-    trainer.join();
-    std::cout << format_run_summary(s, *store, spec.name, db_path) << std::flush;
-    return s.failed ? 1 : 0;
-  }
-
-  if (mpi.size() - 1 < ranks_per_job)
-    throw UsageError("--ranks-per-job " + std::to_string(ranks_per_job) + " needs at least " +
-                     std::to_string(ranks_per_job + 1) + " MPI ranks (rank 0 only coordinates)");
-  const GroupLayout layout = make_group_layout(mpi.rank(), mpi.size(), ranks_per_job);
-  GroupComm group(layout, mpi.rank());
-
-  if (mpi.rank() == 0) {
-    int code = 0;
-    std::string error;
-    std::unique_ptr<ResultStore> store;
-    try {
-      store = std::make_unique<ResultStore>(db_path, OpenMode::Writer);
-      fill_costs(jobs);
-    } catch (const UsageError& e) {
-      code = 2, error = e.what();
-    } catch (const std::exception& e) {
-      code = 1, error = user_message(e.what());
-    }
-    share_setup_status(code);
-    if (code == 2) throw UsageError(error);
-    if (code == 1) throw std::runtime_error(error);
-    if (!layout.parked.empty())
-      std::fprintf(stderr, "warning: %zu rank(s) do not fill a group of %d and stay idle\n", layout.parked.size(),
-                   ranks_per_job);
-    std::vector<std::string> names;
-    for (int leader : layout.leaders)
-      names.push_back("ranks " + std::to_string(leader) + "-" + std::to_string(leader + ranks_per_job - 1));
-    MpiCoordinatorLink link(layout, names);
-    const auto started = std::chrono::steady_clock::now();
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    const RunSummary s = run_coordinator(spec, read_text_file(sweep_file), jobs, link, *store, settings);
-    if (s.interrupted) {
-      store.reset();
-      std::fprintf(stderr, "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n");
-      std::fflush(stderr);
-      mpi.abort(130);
-    }
-    link.stop_parked();
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    // The CPU count includes start-up (loading LibTorch, planning) that the wall clock here does
-    // not: a share is only meaningful over a run long enough to dwarf it.
-    if (wall >= 10)
-      std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU over %.1f s wall (%.1f%%)\n", cpu, wall, 100.0 * cpu / wall);
-    else
-      std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU (start-up included) over %.1f s wall\n", cpu, wall);
-    std::cout << format_run_summary(s, *store, spec.name, db_path) << std::flush;
-    return s.failed ? 1 : 0;
-  }
-
-  int code = 0;
-  share_setup_status(code);
-  if (code != 0) return code;  // rank 0 reports the error
-  // mpirun forwards SIGTERM/SIGINT to every rank. Workers leave it to rank 0, which records the
-  // running jobs as interrupted and then aborts the whole run (their checkpoints are on disk).
-  std::signal(SIGINT, SIG_IGN);
-  std::signal(SIGTERM, SIG_IGN);
-  if (layout.group < 0) {      // parked: wait for the end
-    MpiWorkerLink().receive();
-    return 0;
-  }
-  MpiWorkerLink link;
-  run_worker(layout.leader ? &link : nullptr, group.get(), worker);
-  return 0;
+  RunRequest request;
+  request.sweep_file = sweep_file;
+  request.db_path = db_path;
+  request.max_jobs = max_jobs;
+  request.ranks_per_job = ranks_per_job;
+  request.settings = RunSettings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
+  request.settings.retrain_older = vm["retrain-older"].as<bool>();
+  request.settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
+  request.worker.device = device;
+  request.worker.cuda_graphs = cuda_graphs;
+  return run_sweep(request, mpi);
 }
 
 }  // namespace ms::cli

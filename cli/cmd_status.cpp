@@ -4,12 +4,12 @@
 // read-only: safe while a sweep runs.
 #include <iostream>
 
-#include "errors.h"
-#include "options.h"
-#include "sweep_progress.h"
-#include "config_schema.h"
-#include "store.h"
-#include "sweep_admin.h"
+#include "cli/options.h"
+#include "results/reports/sweep_progress.h"
+#include "results/store/store.h"
+#include "results/store/sweep_admin.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -25,7 +25,8 @@ int cmd_status(const Args& args) {
   std::vector<std::string> names = store.sweeps();
   if (!sweep.empty()) {
     if (!store.has_sweep(sweep))
-      throw UsageError("no sweep '" + sweep + "' in " + db + " (sweeps: " + (names.empty() ? "none" : join(names, ", ")) + ")");
+      throw UsageError("no sweep '" + sweep + "' in " + db +
+                       " (sweeps: " + (names.empty() ? "none" : join(names, ", ")) + ")");
     names = {sweep};
   }
   if (names.empty()) {

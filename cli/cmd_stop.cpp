@@ -2,8 +2,8 @@
 // recorded as interrupted, no new job starts); the same `run` command resumes it later.
 #include <iostream>
 
-#include "options.h"
-#include "run_stop.h"
+#include "cli/options.h"
+#include "results/store/run_stop.h"
 
 namespace ms::cli {
 
@@ -11,8 +11,8 @@ int cmd_stop(const Args& args) {
   po::options_description options("stop options");
   std::string db;
   bool yes = false;
-  options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
-      "yes,y", po::bool_switch(&yes), "do not ask");
+  options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")("yes,y", po::bool_switch(&yes),
+                                                                                       "do not ask");
   po::variables_map vm;
   if (!parse_options(args,
                      "usage: metasweep stop --db FILE [--yes]\n\nStops the metasweep run that writes FILE: its running "

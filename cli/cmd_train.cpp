@@ -10,19 +10,17 @@
 #include <sstream>
 #include <thread>
 
-#include "communicator.h"
-#include "run_config.h"
-#include "cuda_graph_step.h"
-#include "device.h"
-#include "errors.h"
-#include "interrupt_guard.h"
-#include "job.h"
-#include "model_cost.h"
-#include "mpi_env.h"
-#include "options.h"
-#include "store.h"
-#include "sweep_spec.h"
-#include "trainer.h"
+#include "cli/options.h"
+#include "orchestrator/mpi_env.h"
+#include "orchestrator/training_rank.h"
+#include "results/store/interrupt_guard.h"
+#include "results/store/store.h"
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "sweeps/run_config.h"
+#include "sweeps/sweep_spec.h"
+#include "worker/models/model_cost.h"
+#include "worker/train/trainer.h"
 
 namespace ms::cli {
 
@@ -36,8 +34,9 @@ const char* kUsage =
     "--variant a variant label (with --seed, default the sweep's first seed). Under `mpirun -np K`\n"
     "the K ranks train it data-parallel (task.batch_size is the global batch). With --db the job and\n"
     "its epochs are recorded like `run` does. With --checkpoint-dir it checkpoints every epoch and a\n"
-    "second invocation resumes. Intra-op threads default to cores / ranks on the node; mpirun binds\n"
-    "ranks to one core each by default, so pass `--bind-to none` when giving a rank several threads.\n"
+    "second invocation resumes. Intra-op threads default to cores / ranks on the node, never more than\n"
+    "the cores a rank may run on; mpirun binds ranks to one core each by default, so pass\n"
+    "`--bind-to none` when giving a rank several threads.\n"
     "--cuda-graphs: on a GPU, run forward + backward of each full batch as one replayed CUDA graph\n"
     "(auto: for models under 20M parameters; on: any model; off: eager). On CPU it has no effect\n"
     "(`on` says so in one note on stderr).";
@@ -72,10 +71,7 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
 }
 
 void print_epoch(const EpochMetrics& m, int64_t epochs) {
-  std::printf("epoch %lld/%lld  train_loss %.8g  test_loss %.8g  test_acc %.4f", static_cast<long long>(m.epoch),
-              static_cast<long long>(epochs), m.train_loss, m.test_loss, m.test_acc);
-  if (m.test_seq_acc >= 0) std::printf("  seq_acc %.4f", m.test_seq_acc);
-  std::printf("  lr %.3g  %.0f samples/s  %.1f s\n", m.lr, m.samples_per_s, m.wall_s);
+  std::printf("%s\n", format_epoch_line(m, epochs).c_str());
   std::fflush(stdout);
 }
 
@@ -94,7 +90,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       "db", po::value(&db_path), "record the job in this results database")(
       "device", po::value(&device_spec)->default_value("auto"), "auto | cpu | cuda")(
       "checkpoint-dir", po::value(&checkpoint_dir), "checkpoint every epoch here; resume from it")(
-      "threads", po::value(&threads)->default_value(0), "intra-op threads per rank (0: cores / ranks on node)")(
+      "threads", po::value(&threads)->default_value(0),
+      "intra-op threads per rank (0: cores / ranks on node, within the CPU affinity)")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;
@@ -114,12 +111,16 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   const Job& job = select_job(jobs, job_id, variant, seed);
 
-  const torch::Device device = pick_device(device_spec, mpi.local_rank());
-  if (threads == 0)
-    threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, mpi.local_size()));
-  std::unique_ptr<Communicator> comm;
-  if (mpi.size() > 1) comm = make_communicator(MPI_COMM_WORLD, device);
+  // The same rank setup as `run`'s workers (orchestrator/training_rank.h); every rank trains.
   const bool root = mpi.rank() == 0;
+  WorkerSettings settings;
+  settings.device = device_spec;
+  settings.local_rank = mpi.local_rank();
+  settings.threads = threads > 0 ? threads : threads_per_rank(mpi, /*coordinator_on_node=*/false);
+  settings.cuda_graphs = cuda_graphs;
+  TrainingRank rank = setup_training_rank(settings, mpi.size() > 1 ? MPI_COMM_WORLD : MPI_COMM_NULL, root);
+  const torch::Device device = rank.device;
+  threads = settings.threads;
   const int64_t epochs = run_config(job.config).task.epochs;
 
   std::unique_ptr<ResultStore> store;
@@ -131,10 +132,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
                 job.section.c_str(), job.variant.c_str(), static_cast<long long>(job.seed), device.str().c_str(),
                 mpi.size(), threads);
     std::fflush(stdout);
-    const std::string note = cuda_graphs_note(cuda_graphs, device);
-    if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
     if (store) {
-      store->register_sweep(spec, read_text_file(sweep_file), jobs, false);
+      store->register_sweep(spec, spec.source, jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);
     }
@@ -142,7 +141,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
 
   TrainOptions train;
   train.device = device;
-  train.comm = comm.get();
+  train.comm = rank.comm.get();
   train.threads = threads;
   train.cuda_graphs = cuda_graphs;
   if (!checkpoint_dir.empty()) train.checkpoint_path = checkpoint_dir + "/" + job.id + ".ckpt";
@@ -160,7 +159,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!root) return 0;
-  if (store) store->job_finished(job.id, outcome.status, outcome.status == JobStatus::Done ? "" : outcome.message, wall_s);
+  if (store)
+    store->job_finished(job.id, outcome.status, outcome.status == JobStatus::Done ? "" : outcome.message, wall_s);
   if (outcome.resumed_from_epoch > 0)
     std::printf("(resumed from the checkpoint of epoch %lld)\n", static_cast<long long>(outcome.resumed_from_epoch));
   std::printf("%s %s: %s", job.id.c_str(), to_string(outcome.status), job.variant.c_str());

@@ -1,17 +1,16 @@
 // metasweep entry point: picks the subcommand, sets up MPI where it is needed, and turns
 // exceptions into exit codes (2 = bad input, 1 = runtime failure). The one catch in the program
 // besides the one around each job.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
-#include "errors.h"
-#include "mpi_env.h"
-#include "subcommands.h"
-#include "version.h"
+#include "cli/subcommands.h"
+#include "orchestrator/mpi_env.h"
+#include "sweeps/errors.h"
+#include "sweeps/version.h"
 
 namespace {
 

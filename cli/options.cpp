@@ -1,15 +1,14 @@
 // Option parsing shared by the subcommands (see options.h).
-#include "options.h"
-
-#include <unistd.h>
+#include "cli/options.h"
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
+#include <unistd.h>
 
-#include "config_schema.h"
-#include "errors.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -41,14 +40,6 @@ bool confirm(const std::string& question, bool yes) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(path + ": error: cannot open file");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace ms::cli

@@ -1,10 +1,11 @@
 // Shared Boost.Program_options plumbing for the subcommands: parse, turn every parsing
 // problem into ms::UsageError (exit 2), and answer --help with the usage text.
 #pragma once
-#include <boost/program_options.hpp>
 #include <string>
 
-#include "subcommands.h"
+#include <boost/program_options.hpp>
+
+#include "cli/subcommands.h"
 
 namespace ms::cli {
 
@@ -22,8 +23,5 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 // and reads the answer from a terminal; without a terminal (a script) it throws ms::UsageError
 // asking for --yes, so nothing is ever removed by accident.
 bool confirm(const std::string& question, bool yes);
-
-// The whole of a text file (the sweep file, stored verbatim in the database).
-std::string read_text_file(const std::string& path);
 
 }  // namespace ms::cli

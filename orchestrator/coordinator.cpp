@@ -1,6 +1,5 @@
 // The coordinator loop (see coordinator.h).
-#include "version.h"
-#include "coordinator.h"
+#include "orchestrator/coordinator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,10 +10,11 @@
 #include <optional>
 #include <set>
 
-#include "backoff.h"
-#include "plan_costs.h"
-#include "progress.h"
-#include "query.h"
+#include "orchestrator/backoff.h"
+#include "orchestrator/progress.h"
+#include "results/store/query.h"
+#include "sweeps/version.h"
+#include "worker/models/plan_costs.h"
 
 namespace ms {
 
@@ -40,12 +40,7 @@ std::string job_name(const Job& job) {
 
 // `run -v`: one line per epoch that says which job it belongs to.
 std::string epoch_line(const Job& job, const EpochMetrics& m) {
-  char buf[320], seq[32] = "";
-  if (m.test_seq_acc >= 0) std::snprintf(seq, sizeof seq, "  seq_acc %.4f", m.test_seq_acc);
-  const int epochs = job.config["task"]["epochs"].get<int>();
-  std::snprintf(buf, sizeof buf, "  train_loss %.4f  test_loss %.4f  test_acc %.4f%s  lr %.3g  %.0f samples/s  %.1f s",
-                m.train_loss, m.test_loss, m.test_acc, seq, m.lr, m.samples_per_s, m.wall_s);
-  return job_name(job) + " epoch " + std::to_string(m.epoch) + "/" + std::to_string(epochs) + buf;
+  return job_name(job) + " " + format_epoch_line(m, job.config["task"]["epochs"].get<int64_t>());
 }
 
 }  // namespace
@@ -68,13 +63,15 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   if (!older.empty() && settings.retrain_older) {
     for (const auto& id : older) remove_checkpoints(settings, id);
     store.reset_jobs(older);
-    std::fprintf(stderr, "sweep %s: training %zu job(s) again that an older metasweep trained (training semantics < %d)\n",
+    std::fprintf(stderr,
+                 "sweep %s: training %zu job(s) again that an older metasweep trained (training semantics < %d)\n",
                  spec.name.c_str(), older.size(), kTrainingSemantics);
   } else if (!older.empty()) {
-    std::fprintf(stderr,
-                 "sweep %s: %zu job(s) were trained by an older metasweep (training semantics < %d, metasweep %s); their "
-                 "results are kept and the report marks them; `run --retrain-older` trains them again\n",
-                 spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
+    std::fprintf(
+        stderr,
+        "sweep %s: %zu job(s) were trained by an older metasweep (training semantics < %d, metasweep %s); their "
+        "results are kept and the report marks them; `run --retrain-older` trains them again\n",
+        spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
   }
   store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
 
@@ -113,8 +110,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     q.sweep = spec.name;
     for (const JobRow& row : select_jobs(store, q))
       if (by_id.count(row.id) && !queued.count(row.id))
-        progress.add_finished(row.section + " / " + row.variant, job_status_from_string(row.status),
-                              row.test_acc.value_or(-1));
+        progress.add_finished(row.section + " / " + row.variant, row.status, row.test_acc.value_or(-1));
   }
   progress.message("sweep " + spec.name + ": " + std::to_string(summary.total) + " jobs, " +
                    std::to_string(summary.skipped_done) + " already finished, " + std::to_string(queue.size()) +
@@ -134,7 +130,11 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       const Job* job = queue.front();
       queue.pop_front();
       store.job_started(job->id, link.group_name(static_cast<int>(g)));
-      Assignment a{job->id, job->config, job->seed, store.attempts(job->id), checkpoint_path(settings, job->id),
+      Assignment a{job->id,
+                   job->config,
+                   job->seed,
+                   store.attempts(job->id),
+                   checkpoint_path(settings, job->id),
                    settings.job_timeout_s};
       link.send(static_cast<int>(g), MessageKind::Assign, encode(a));
       busy[g] = job->id;

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "job.h"
-#include "progress.h"
-#include "store.h"
-#include "sweep_spec.h"
-#include "transport.h"
+#include "orchestrator/progress.h"
+#include "orchestrator/transport.h"
+#include "results/store/store.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
 
 namespace ms {
 
@@ -28,7 +28,7 @@ struct RunSettings {
 struct RunSummary {
   int total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0;
   bool interrupted = false;
-  double elapsed_s = 0;        // this run's wall time
+  double elapsed_s = 0;  // this run's wall time
 };
 
 // Set from a signal handler (SIGINT/SIGTERM): the coordinator records running jobs as

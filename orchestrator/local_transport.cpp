@@ -1,5 +1,5 @@
 // Thread-safe queues behind the in-process transport (see local_transport.h).
-#include "local_transport.h"
+#include "orchestrator/local_transport.h"
 
 namespace ms {
 

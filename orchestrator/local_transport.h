@@ -5,7 +5,7 @@
 #include <deque>
 #include <mutex>
 
-#include "transport.h"
+#include "orchestrator/transport.h"
 
 namespace ms {
 

@@ -1,5 +1,7 @@
 // MPI runtime setup and teardown (see mpi_env.h).
-#include "mpi_env.h"
+#include "orchestrator/mpi_env.h"
+
+#include <cstdint>
 
 namespace ms {
 
@@ -28,6 +30,19 @@ MpiEnvironment::~MpiEnvironment() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (owns_ && !finalized) MPI_Finalize();
+}
+
+int MpiEnvironment::broadcast_from_root(int value) const {
+  MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return value;
+}
+
+std::string MpiEnvironment::broadcast_from_root(const std::string& text) const {
+  uint64_t size = text.size();
+  MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  std::string out = rank_ == 0 ? text : std::string(size, '\0');
+  if (size > 0) MPI_Bcast(out.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
+  return out;
 }
 
 void MpiEnvironment::abort(int code) const {

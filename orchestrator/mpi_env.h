@@ -2,7 +2,6 @@
 // finalises it on destruction. Works without mpirun too (singleton MPI: one rank).
 #pragma once
 #include <mpi.h>
-
 #include <string>
 
 namespace ms {
@@ -19,6 +18,10 @@ class MpiEnvironment {
   int local_rank() const { return local_rank_; }  // rank among the processes of this node
   int local_size() const { return local_size_; }
   const std::string& host() const { return host_; }
+
+  // Rank 0's value on every rank (collective: every rank of MPI_COMM_WORLD must call it).
+  int broadcast_from_root(int value) const;
+  std::string broadcast_from_root(const std::string& text) const;
 
   // Aborts every rank (used when one rank hits a fatal error and the others may be blocked).
   [[noreturn]] void abort(int code) const;

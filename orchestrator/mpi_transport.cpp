@@ -1,9 +1,9 @@
 // MPI transport and worker-group layout (see mpi_transport.h).
-#include "mpi_transport.h"
+#include "orchestrator/mpi_transport.h"
 
 #include <stdexcept>
 
-#include "backoff.h"
+#include "orchestrator/backoff.h"
 
 namespace ms {
 
@@ -37,8 +37,8 @@ void MpiCoordinatorLink::send(int group, MessageKind kind, const std::string& pa
   complete_sends(false);
   pending_.push_back(PendingSend{payload, MPI_REQUEST_NULL});
   PendingSend& p = pending_.back();
-  MPI_Isend(p.payload.data(), static_cast<int>(p.payload.size()), MPI_CHAR, leaders_.at(group),
-            static_cast<int>(kind), MPI_COMM_WORLD, &p.request);
+  MPI_Isend(p.payload.data(), static_cast<int>(p.payload.size()), MPI_CHAR, leaders_.at(group), static_cast<int>(kind),
+            MPI_COMM_WORLD, &p.request);
 }
 
 void MpiCoordinatorLink::complete_sends(bool wait) {
@@ -73,7 +73,8 @@ std::optional<Message> MpiCoordinatorLink::poll() {
   int group = -1;
   for (size_t g = 0; g < leaders_.size(); ++g)
     if (leaders_[g] == status.MPI_SOURCE) group = static_cast<int>(g);
-  if (group < 0) throw std::runtime_error("message from rank " + std::to_string(status.MPI_SOURCE) + ", not a group leader");
+  if (group < 0)
+    throw std::runtime_error("message from rank " + std::to_string(status.MPI_SOURCE) + ", not a group leader");
   return Message{static_cast<MessageKind>(status.MPI_TAG), group, std::move(payload)};
 }
 

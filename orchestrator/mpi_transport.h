@@ -2,12 +2,11 @@
 // leaders wait for work the same way. Also splits ranks 1..K-1 into worker groups and relays
 // a leader's message to the rest of its group with a polled non-blocking broadcast.
 #pragma once
-#include <mpi.h>
-
 #include <list>
+#include <mpi.h>
 #include <vector>
 
-#include "transport.h"
+#include "orchestrator/transport.h"
 
 namespace ms {
 
@@ -15,7 +14,7 @@ namespace ms {
 struct GroupLayout {
   int ranks_per_job = 1;
   int num_groups = 0;
-  int group = -1;      // this rank's group, -1 for rank 0 and for ranks left over
+  int group = -1;  // this rank's group, -1 for rank 0 and for ranks left over
   bool leader = false;
   std::vector<int> leaders;  // world rank of each group's leader
   std::vector<int> parked;   // ranks that do not fit a full group (they only wait for Stop)

@@ -1,18 +1,18 @@
 // Progress line with ETA, cut to the terminal's width; timestamped and deduplicated when piped
 // (see progress.h).
-#include "progress.h"
-
-#include <sys/ioctl.h>
-#include <unistd.h>
+#include "orchestrator/progress.h"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <unistd.h>
 #include <vector>
 
-#include "sweep_progress.h"
+#include <sys/ioctl.h>
+
+#include "results/reports/sweep_progress.h"
 
 namespace ms {
 
@@ -142,14 +142,14 @@ std::string Progress::line(int width) const {
     auto it = ended_.find(s);
     return it == ended_.end() ? 0 : it->second;
   };
-  const int done = count(JobStatus::Done), diverged = count(JobStatus::Diverged),
-            failed = count(JobStatus::Failed);
+  const int done = count(JobStatus::Done), diverged = count(JobStatus::Diverged), failed = count(JobStatus::Failed);
   const int finished = done + diverged + failed;
   const int running = static_cast<int>(running_.size());
-  std::string jobs = "jobs " + std::to_string(finished) + "/" + std::to_string(total_) + ": " +
-                     std::to_string(done) + " done";
+  std::string jobs =
+      "jobs " + std::to_string(finished) + "/" + std::to_string(total_) + ": " + std::to_string(done) + " done";
   std::string jobs_short = std::to_string(finished) + "/" + std::to_string(total_) + " " + std::to_string(done) + " ok";
-  if (diverged) jobs += ", " + std::to_string(diverged) + " diverged", jobs_short += " " + std::to_string(diverged) + " div";
+  if (diverged)
+    jobs += ", " + std::to_string(diverged) + " diverged", jobs_short += " " + std::to_string(diverged) + " div";
   if (failed) jobs += ", " + std::to_string(failed) + " failed", jobs_short += " " + std::to_string(failed) + " fail";
   jobs += ", " + std::to_string(running) + " running";
   jobs_short += " " + std::to_string(running) + " run";

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-#include "metrics.h"
+#include "sweeps/metrics.h"
 
 namespace ms {
 
@@ -21,11 +21,11 @@ int terminal_columns(int fd);
 std::string local_timestamp();
 
 struct ProgressOptions {
-  bool tty = false;                      // rewrite one line in place
-  int fd = -1;                           // width: terminal_columns(fd) at each print when width == 0
-  int width = 0;                         // fixed width (tests); 0 with fd < 0 and tty: 80
-  std::ostream* out = nullptr;           // default std::cerr
-  std::function<double()> clock;         // monotonic seconds; default steady_clock
+  bool tty = false;                        // rewrite one line in place
+  int fd = -1;                             // width: terminal_columns(fd) at each print when width == 0
+  int width = 0;                           // fixed width (tests); 0 with fd < 0 and tty: 80
+  std::ostream* out = nullptr;             // default std::cerr
+  std::function<double()> clock;           // monotonic seconds; default steady_clock
   std::function<std::string()> timestamp;  // default local_timestamp
 };
 

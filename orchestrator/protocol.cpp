@@ -1,10 +1,10 @@
 // JSON encoding of the coordinator/worker messages (see protocol.h).
-#include "protocol.h"
+#include "orchestrator/protocol.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "metrics_json.h"
+#include "sweeps/metrics_json.h"
 
 namespace ms {
 
@@ -20,8 +20,12 @@ json finite_or_null(json j) {
 }  // namespace
 
 std::string encode(const Assignment& a) {
-  return json{{"job_id", a.job_id}, {"config", a.config}, {"seed", a.seed}, {"attempt", a.attempt},
-              {"checkpoint_path", a.checkpoint_path}, {"timeout_s", a.timeout_s}}
+  return json{{"job_id", a.job_id},
+              {"config", a.config},
+              {"seed", a.seed},
+              {"attempt", a.attempt},
+              {"checkpoint_path", a.checkpoint_path},
+              {"timeout_s", a.timeout_s}}
       .dump();
 }
 
@@ -53,8 +57,11 @@ EpochReport decode_epoch(const std::string& text) {
 }
 
 std::string encode(const JobReport& r) {
-  return json{{"job_id", r.job_id}, {"status", to_string(r.status)}, {"error", r.error},
-              {"transient", r.transient}, {"wall_s", r.wall_s}}
+  return json{{"job_id", r.job_id},
+              {"status", to_string(r.status)},
+              {"error", r.error},
+              {"transient", r.transient},
+              {"wall_s", r.wall_s}}
       .dump();
 }
 
@@ -67,20 +74,6 @@ JobReport decode_job_report(const std::string& text) {
   r.transient = j.at("transient");
   r.wall_s = j.at("wall_s");
   return r;
-}
-
-bool is_transient_error(const std::string& message) {
-  std::string m = message;
-  std::transform(m.begin(), m.end(), m.begin(), ::tolower);
-  // Memory runs short now and then (jobs sharing a GPU), in a graph capture as elsewhere.
-  for (const char* needle : {"out of memory", "can't allocate memory", "cannot allocate memory"})
-    if (m.find(needle) != std::string::npos) return true;
-  // Any other failed CUDA graph capture carries the CUDA error it hit, but capturing again fails
-  // the same way: the job fails at once, its message says to train with --cuda-graphs off.
-  if (m.find("cuda graph capture") != std::string::npos) return false;
-  for (const char* needle : {"cuda error", "nccl", "cudnn", "resource temporarily unavailable"})
-    if (m.find(needle) != std::string::npos) return true;
-  return false;
 }
 
 }  // namespace ms

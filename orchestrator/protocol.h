@@ -3,10 +3,11 @@
 //   coordinator -> leader: Assignment (a job to train) or Stop
 //   leader -> coordinator: EpochReport after each epoch, JobReport when the job ends
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
 
-#include "metrics.h"
+#include <nlohmann/json.hpp>
+
+#include "sweeps/metrics.h"
 
 namespace ms {
 
@@ -30,7 +31,7 @@ struct JobReport {
   std::string job_id;
   JobStatus status = JobStatus::Failed;  // Done, Diverged or Failed
   std::string error;                     // for Failed/Diverged
-  bool transient = false;                // worth retrying (out of memory, NCCL/CUDA hiccups)
+  bool transient = false;                // worth retrying: decided by the failure's type (worker/train/job_error.h)
   double wall_s = 0;
 };
 
@@ -46,8 +47,5 @@ std::string encode(const JobReport& r);
 Assignment decode_assignment(const std::string& text);
 EpochReport decode_epoch(const std::string& text);
 JobReport decode_job_report(const std::string& text);
-
-// Errors that are worth retrying: out-of-memory and communication hiccups.
-bool is_transient_error(const std::string& message);
 
 }  // namespace ms

@@ -1,12 +1,12 @@
 // The end-of-run summary (see run_summary.h).
-#include "run_summary.h"
+#include "orchestrator/run_summary.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
 
-#include "query.h"
-#include "sweep_progress.h"
+#include "results/reports/sweep_progress.h"
+#include "results/store/query.h"
 
 namespace ms {
 
@@ -29,8 +29,9 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
   ResultQuery q;
   q.sweep = sweep;
   std::vector<GroupRow> groups = group_jobs(select_jobs(store, q), {"section", "variant"});
-  groups.erase(std::remove_if(groups.begin(), groups.end(), [](const GroupRow& g) { return !g.metrics.count("test_acc"); }),
-               groups.end());
+  groups.erase(
+      std::remove_if(groups.begin(), groups.end(), [](const GroupRow& g) { return !g.metrics.count("test_acc"); }),
+      groups.end());
   std::stable_sort(groups.begin(), groups.end(), [](const GroupRow& a, const GroupRow& b) {
     return a.metrics.at("test_acc").mean > b.metrics.at("test_acc").mean;
   });

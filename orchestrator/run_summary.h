@@ -4,8 +4,8 @@
 #pragma once
 #include <string>
 
-#include "coordinator.h"
-#include "store.h"
+#include "orchestrator/coordinator.h"
+#include "results/store/store.h"
 
 namespace ms {
 

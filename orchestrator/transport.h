@@ -5,7 +5,7 @@
 #pragma once
 #include <optional>
 
-#include "protocol.h"
+#include "orchestrator/protocol.h"
 
 namespace ms {
 

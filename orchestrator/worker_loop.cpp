@@ -1,43 +1,24 @@
 // Worker loop: receive, train, report (see worker_loop.h).
-#include "worker_loop.h"
-
-#include <torch/torch.h>
+#include "orchestrator/worker_loop.h"
 
 #include <chrono>
 #include <cstdio>
 #include <set>
 
-#include "communicator.h"
-#include "cuda_graph_step.h"
-#include "device.h"
-#include "errors.h"
-#include "mpi_transport.h"
-#include "protocol.h"
-#include "trainer.h"
+#include <torch/torch.h>
+
+#include "orchestrator/mpi_transport.h"
+#include "orchestrator/protocol.h"
+#include "sweeps/errors.h"
+#include "worker/dist/communicator.h"
+#include "worker/train/cuda_graph_step.h"
+#include "worker/train/device.h"
+#include "worker/train/job_error.h"
+#include "worker/train/trainer.h"
 
 namespace ms {
 
 namespace {
-
-// Refuses a multi-rank CUDA group with two ranks on one GPU (NCCL cannot run that).
-void check_distinct_gpus(MPI_Comm group, const torch::Device& device) {
-  if (group == MPI_COMM_NULL || !device.is_cuda()) return;
-  char host[MPI_MAX_PROCESSOR_NAME] = {0};
-  int len = 0;
-  MPI_Get_processor_name(host, &len);
-  const std::string mine = std::string(host, len) + ":" + std::to_string(device.index());
-  int size = 0;
-  MPI_Comm_size(group, &size);
-  std::vector<char> all(static_cast<size_t>(size) * 256, 0);
-  char buf[256] = {0};
-  mine.copy(buf, 255);
-  MPI_Allgather(buf, 256, MPI_CHAR, all.data(), 256, MPI_CHAR, group);
-  std::set<std::string> seen;
-  for (int r = 0; r < size; ++r)
-    if (!seen.insert(std::string(&all[static_cast<size_t>(r) * 256])).second)
-      throw std::runtime_error("two ranks of one job share GPU " + std::string(&all[static_cast<size_t>(r) * 256]) +
-                               ": use at most one rank per GPU per job (fewer --ranks-per-job or more GPUs)");
-}
 
 JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device& device, WorkerLink* link,
                     const WorkerSettings& settings) {
@@ -54,7 +35,9 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     options.threads = settings.threads;
     options.cuda_graphs = settings.cuda_graphs;
     if (link)
-      options.on_epoch = [&](const EpochMetrics& m) { link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m})); };
+      options.on_epoch = [&](const EpochMetrics& m) {
+        link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m}));
+      };
     const TrainOutcome outcome = train_job(a.config, a.seed, options);
     // A resumed job's checkpoint may hold an epoch whose report never reached the coordinator (a
     // rank died after writing the checkpoint, before or while sending the report). Re-send every
@@ -66,10 +49,11 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
   } catch (const JobTimeout& e) {
     report.status = JobStatus::Failed;
     report.error = std::string("timeout: ") + e.what();
-  } catch (const std::exception& e) {
+  } catch (...) {  // the failure's type says whether a retry may succeed (job_error.h)
+    const JobError error = classify_job_error(std::current_exception());
     report.status = JobStatus::Failed;
-    report.error = user_message(e.what());  // one line for the database: no LibTorch backtrace
-    report.transient = is_transient_error(report.error);
+    report.error = error.message;  // one line for the database: no LibTorch backtrace
+    report.transient = error.transient;
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
@@ -78,16 +62,10 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
 }  // namespace
 
 void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings) {
-  const torch::Device device = pick_device(settings.device, settings.local_rank);
-  check_distinct_gpus(group, device);
-  if (link) {  // once per group: --cuda-graphs on where it cannot apply
-    const std::string note = cuda_graphs_note(settings.cuda_graphs, device);
-    if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
-  }
-  std::unique_ptr<Communicator> comm;
-  int group_size = 1;
-  if (group != MPI_COMM_NULL) MPI_Comm_size(group, &group_size);
-  if (group_size > 1) comm = make_communicator(group, device);
+  TrainingRank rank = setup_training_rank(settings, group, /*announce=*/link != nullptr);  // once per group
+  const torch::Device device = rank.device;
+  std::unique_ptr<Communicator> comm = std::move(rank.comm);
+  const int group_size = rank.group_size;
 
   for (;;) {
     std::string text;

@@ -3,20 +3,12 @@
 // outcomes. The one place in the worker where a job's exceptions are caught and recorded.
 #pragma once
 #include <mpi.h>
-
 #include <string>
 
-#include "transport.h"
+#include "orchestrator/training_rank.h"
+#include "orchestrator/transport.h"
 
 namespace ms {
-
-struct WorkerSettings {
-  std::string device = "auto";  // auto | cpu | cuda
-  int local_rank = 0;           // picks the GPU on CUDA
-  int threads = 0;              // LibTorch intra-op threads (0: leave as is)
-  bool verbose = false;         // per-epoch lines from the trainer
-  std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
-};
 
 // link: the leader's link to the coordinator (nullptr on non-leader ranks of a group).
 // group: the group communicator (MPI_COMM_NULL for the in-process single worker).

@@ -13,9 +13,11 @@ packages=(
   nlohmann-json3-dev libssl-dev
   libgtest-dev googletest
   dataset-fashion-mnist
+  libturbojpeg0-dev libpng-dev                         # images/: JPEG (libjpeg-turbo) and PNG decoding
   gnuplot-nox
   python3
   # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
+  python3-pil                                          # tests/images: Pillow is the reference for decode and resize
   chromium                                             # report.html screenshot test
   texlive-latex-base texlive-latex-recommended         # pdflatex + booktabs: table.tex compile test
   slurm-wlm munge                                      # tests/slurm: sbatch on a single-node SLURM
@@ -23,7 +25,7 @@ packages=(
 # Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain and
 # the PyTorch comparison for bench/.
 if [[ "${INSTALL_EXTRAS:-0}" == 1 ]]; then
-  packages+=(clang libclang-rt-14-dev python3-torch)
+  packages+=(clang libclang-rt-14-dev python3-torch python3-torchvision)
 fi
 
 missing=()

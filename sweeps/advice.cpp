@@ -1,5 +1,5 @@
 // Sweep advice (see advice.h).
-#include "advice.h"
+#include "sweeps/advice.h"
 
 #include <cstdio>
 #include <set>

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "job.h"
+#include "sweeps/job.h"
 
 namespace ms {
 

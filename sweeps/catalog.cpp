@@ -1,5 +1,5 @@
 // Lookups over the mixer catalog handed in by the worker library.
-#include "catalog.h"
+#include "sweeps/catalog.h"
 
 namespace ms {
 

@@ -1,8 +1,10 @@
 // The table of config keys (see config_schema.h) and helpers over it.
-#include "config_schema.h"
+#include "sweeps/config_schema.h"
 
 #include <algorithm>
 #include <limits>
+
+#include "sweeps/datasets.h"
 
 namespace ms {
 
@@ -11,8 +13,7 @@ using nlohmann::json;
 constexpr double kInf = 1e300;
 
 std::vector<KeySpec> make_schema() {
-  const std::vector<std::string> datasets = {"fashion-mnist", "mnist", "cifar10", "synthetic-images", "reverse",
-                                             "sort", "swap", "sub", "copy", "charlm"};
+  const std::vector<std::string> datasets = dataset_names();  // sweeps/datasets.cpp
   const std::vector<std::string> norms = {"group1", "layernorm", "batchnorm", "rmsnorm", "none"};
   const std::vector<std::string> acts = {"gelu", "relu", "silu", "starrelu", "squared_relu"};
   return {
@@ -33,7 +34,12 @@ std::vector<KeySpec> make_schema() {
       {"task.batch_size", ValueKind::Int, 128, {}, 1, 1e7, "global batch, split over the ranks of a job"},
       {"task.optimizer.name", ValueKind::Enum, "adamw", {"adamw", "adam", "sgd"}, 0, 0, "optimizer"},
       {"task.optimizer.lr", ValueKind::Float, 1e-3, {}, 0, 1e3, "peak learning rate"},
-      {"task.optimizer.weight_decay", ValueKind::Float, 0.05, {}, 0, 1e3,
+      {"task.optimizer.weight_decay",
+       ValueKind::Float,
+       0.05,
+       {},
+       0,
+       1e3,
        "weight decay on weight matrices and kernels only (never norms, biases, layer scale, positions); "
        "default per optimizer: adamw 0.05 (decoupled), adam and sgd 0 (PyTorch's defaults; a value "
        "given for them is L2 through the gradient)"},
@@ -47,6 +53,89 @@ std::vector<KeySpec> make_schema() {
       {"task.label_smoothing", ValueKind::Float, 0.1, {}, 0, 0.999, "label smoothing"},
       {"task.grad_clip", ValueKind::Float, 0.0, {}, 0, 1e9, "clip the global gradient norm (0 = off)"},
       {"task.precision", ValueKind::Enum, "fp32", {"fp32", "bf16"}, 0, 0, "bf16 = autocast on CUDA"},
+      // ---- streamed image datasets (imagefolder, webdataset): keys added in 0.3, left out of job
+      // ids at their defaults (since = 1); the defaults are DeiT's / PoolFormer's recipe ----
+      {"task.train_shards",
+       ValueKind::String,
+       "",
+       {},
+       0,
+       0,
+       "webdataset: training shards, a folder or a brace pattern (default DATA_DIR/train)",
+       1},
+      {"task.val_shards",
+       ValueKind::String,
+       "",
+       {},
+       0,
+       0,
+       "webdataset: validation shards, a folder or a brace pattern (default DATA_DIR/val)",
+       1},
+      {"task.on_corrupt",
+       ValueKind::Enum,
+       "fail",
+       {"fail", "skip"},
+       0,
+       0,
+       "a corrupt or truncated image: fail the job naming it, or skip it (counted, said once per epoch)",
+       1},
+      {"task.augment.scale_min",
+       ValueKind::Float,
+       0.08,
+       {},
+       0.0,
+       1.0,
+       "RandomResizedCrop: smallest fraction of the image area",
+       1},
+      {"task.augment.scale_max",
+       ValueKind::Float,
+       1.0,
+       {},
+       0.0,
+       1.0,
+       "RandomResizedCrop: largest fraction of the image area",
+       1},
+      {"task.augment.ratio_min",
+       ValueKind::Float,
+       0.75,
+       {},
+       0.01,
+       100.0,
+       "RandomResizedCrop: smallest aspect ratio (width / height)",
+       1},
+      {"task.augment.ratio_max",
+       ValueKind::Float,
+       4.0 / 3.0,
+       {},
+       0.01,
+       100.0,
+       "RandomResizedCrop: largest aspect ratio (width / height)",
+       1},
+      {"task.augment.hflip", ValueKind::Float, 0.5, {}, 0.0, 1.0, "probability of a horizontal flip", 1},
+      {"task.augment.interpolation",
+       ValueKind::Enum,
+       "bicubic",
+       {"bicubic", "bilinear"},
+       0,
+       0,
+       "resampling filter of crops and of the evaluation resize (Pillow's)",
+       1},
+      {"task.augment.eval_crop_pct",
+       ValueKind::Float,
+       0.9,
+       {},
+       0.1,
+       1.0,
+       "evaluation: resize the shorter side to image_size / eval_crop_pct, then center-crop image_size",
+       1},
+      {"task.augment.normalize",
+       ValueKind::Enum,
+       "imagenet",
+       {"imagenet", "unit"},
+       0,
+       0,
+       "imagenet: (x/255 - ImageNet mean) / std (grey: their channel averages, as timm); unit: x/255",
+       1},
       // ---- model ----
       {"model.arch", ValueKind::Enum, "metaformer", {"metaformer", "sequence"}, 0, 0, "model family"},
       {"model.depths", ValueKind::IntList, json::array({2, 2, 6, 2}), {}, 0, 1000, "blocks per stage"},
@@ -69,10 +158,20 @@ std::vector<KeySpec> make_schema() {
       {"model.downsample.stride", ValueKind::Int, 2, {}, 1, 64, "downsampling conv stride"},
       {"model.downsample.padding", ValueKind::Int, 1, {}, 0, 64, "downsampling conv padding"},
       {"model.norm_position", ValueKind::Enum, "pre", {"pre", "post"}, 0, 0, "sequence: pre- or post-norm"},
-      {"model.positions", ValueKind::Enum, "sinusoidal", {"sinusoidal", "learned", "none"}, 0, 0,
+      {"model.positions",
+       ValueKind::Enum,
+       "sinusoidal",
+       {"sinusoidal", "learned", "none"},
+       0,
+       0,
        "sequence: position encoding"},
       // ---- keys added after the first release (since >= 1: left out of job ids at their default) ----
-      {"model.init", ValueKind::Enum, "trunc_normal", {"trunc_normal", "pytorch"}, 0, 0,
+      {"model.init",
+       ValueKind::Enum,
+       "trunc_normal",
+       {"trunc_normal", "pytorch"},
+       0,
+       0,
        "linear and conv weights: trunc_normal = N(0, 0.02) cut at 2 std with zero biases (timm, "
        "MetaFormer); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
        "a plain torch.nn encoder (the KV Transformer's) starts",

@@ -2,29 +2,30 @@
 // accepted values and default. Unknown keys, wrong types and out-of-range values are rejected
 // against this table, and the canonical config (hence the job id) is built from it.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ms {
 
 enum class ValueKind {
-  Int,         // integer (2.0 accepted, 2.5 rejected)
-  Float,       // any number, stored as double
+  Int,    // integer (2.0 accepted, 2.5 rejected)
+  Float,  // any number, stored as double
   Bool,
   String,
-  Enum,        // one of `choices`
-  IntList,     // list of integers (depths, dims)
-  StageEnum,   // one choice for all stages, or a list with one per stage
-  StageInt,    // one integer (or "auto") for all stages, or a list with one per stage
+  Enum,       // one of `choices`
+  IntList,    // list of integers (depths, dims)
+  StageEnum,  // one choice for all stages, or a list with one per stage
+  StageInt,   // one integer (or "auto") for all stages, or a list with one per stage
 };
 
 struct KeySpec {
-  std::string key;             // dotted, e.g. "model.pool_size"
+  std::string key;  // dotted, e.g. "model.pool_size"
   ValueKind kind;
   nlohmann::json default_value;
   std::vector<std::string> choices;  // Enum/StageEnum; empty for mixers (taken from the Catalog)
-  double min = -1e300;         // inclusive bounds for numbers (and list elements)
+  double min = -1e300;               // inclusive bounds for numbers (and list elements)
   double max = 1e300;
   std::string help;
   // The id-schema generation that added the key: 0 for every key of the first release. A key

@@ -15,7 +15,9 @@ struct UsageError : std::runtime_error {
 struct SpecError : UsageError {
   SpecError(const std::string& file, int line, int col, const std::string& message)
       : UsageError(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + message),
-        file_(file), line_(line), col_(col) {}
+        file_(file),
+        line_(line),
+        col_(col) {}
   const std::string& file() const { return file_; }
   int line() const { return line_; }
   int col() const { return col_; }
@@ -24,6 +26,13 @@ struct SpecError : UsageError {
   std::string file_;
   int line_;
   int col_;
+};
+
+// A failure that a retry may not meet again: memory short for a moment, a collective's link or
+// peer failing. The coordinator retries such a job (run --max-retries); every other failure of
+// a job is final. See worker/train/job_error.h for how LibTorch's own errors map to it.
+struct TransientError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // An exception's message as a user should see it: LibTorch's C++ backtrace ("Exception raised

@@ -1,12 +1,12 @@
 // Job ids and sweep expansion (see job.h).
-#include "job.h"
-
-#include <openssl/sha.h>
+#include "sweeps/job.h"
 
 #include <cstdio>
 #include <set>
 
-#include "resolve.h"
+#include <openssl/sha.h>
+
+#include "sweeps/resolve.h"
 
 namespace ms {
 

@@ -1,14 +1,15 @@
 // A job: one resolved config trained with one seed. Its id is a hash of the canonical config
 // plus the seed, so the same experiment is one job whichever sweep, file or run it comes from.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "config_schema.h"
-#include "sweep_spec.h"
+#include <nlohmann/json.hpp>
+
+#include "sweeps/catalog.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/sweep_spec.h"
 
 namespace ms {
 
@@ -20,7 +21,7 @@ struct Job {
   int64_t seed = 0;
   nlohmann::json config;  // nested, fully resolved (see resolve.h)
   std::optional<double> reference;
-  int64_t params = -1;  // filled from the model zoo (worker/model_cost.h); -1 = unknown
+  int64_t params = -1;  // filled from the model zoo (worker/models/model_cost.h); -1 = unknown
   int64_t macs = -1;
   std::string cost_error;  // why the model cannot be trained here (too large to build, no model): it fails
 };

@@ -1,12 +1,17 @@
 // EpochMetrics <-> JSON (see metrics_json.h).
-#include "metrics_json.h"
+#include "sweeps/metrics_json.h"
 
 namespace ms {
 
 void to_json(nlohmann::json& j, const EpochMetrics& m) {
-  j = {{"epoch", m.epoch},   {"train_loss", m.train_loss}, {"test_loss", m.test_loss},
-       {"test_acc", m.test_acc}, {"test_seq_acc", m.test_seq_acc}, {"lr", m.lr},
-       {"samples_per_s", m.samples_per_s}, {"wall_s", m.wall_s}};
+  j = {{"epoch", m.epoch},
+       {"train_loss", m.train_loss},
+       {"test_loss", m.test_loss},
+       {"test_acc", m.test_acc},
+       {"test_seq_acc", m.test_seq_acc},
+       {"lr", m.lr},
+       {"samples_per_s", m.samples_per_s},
+       {"wall_s", m.wall_s}};
 }
 
 void from_json(const nlohmann::json& j, EpochMetrics& m) {

@@ -3,7 +3,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "metrics.h"
+#include "sweeps/metrics.h"
 
 namespace ms {
 

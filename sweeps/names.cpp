@@ -1,24 +1,27 @@
 // Name rules and UTF-8 checks (see names.h).
-#include "names.h"
+#include "sweeps/names.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 
 namespace ms {
 
-namespace {
-
 // Length of the well-formed UTF-8 sequence at s[i], or 0 when it is ill-formed.
-size_t sequence_length(const std::string& s, size_t i) {
+size_t utf8_sequence_length(const std::string& s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   size_t extra = 0;
   uint32_t cp = 0;
   if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) extra = 1, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) extra = 2, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) extra = 3, cp = c & 0x07;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    extra = 1, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    extra = 2, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    extra = 3, cp = c & 0x07;
+  else
+    return 0;
   if (i + extra >= s.size()) return 0;  // truncated
   for (size_t k = 1; k <= extra; ++k) {
     const auto d = static_cast<unsigned char>(s[i + k]);
@@ -30,11 +33,9 @@ size_t sequence_length(const std::string& s, size_t i) {
   return extra + 1;
 }
 
-}  // namespace
-
 bool valid_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
-    const size_t n = sequence_length(s, i);
+    const size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;
   }
@@ -44,7 +45,7 @@ bool valid_utf8(const std::string& s) {
 std::optional<TextPosition> first_invalid_utf8(const std::string& text) {
   TextPosition at;
   for (size_t i = 0; i < text.size();) {
-    const size_t n = sequence_length(text, i);
+    const size_t n = utf8_sequence_length(text, i);
     if (n == 0) return at;
     if (text[i] == '\n') {
       ++at.line;
@@ -67,13 +68,18 @@ std::string trim_spaces(const std::string& s) {
 std::string printable(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
-    const size_t n = sequence_length(s, i);
+    const size_t n = utf8_sequence_length(s, i);
     const auto c = static_cast<unsigned char>(s[i]);
-    if (n == 0 || c < 0x20 || c == 0x7F) {  // shown as \xNN so that the message itself is clean UTF-8
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02X", c);
-      out += buffer;
-      ++i;
+    // C0 and C1 controls and bytes that are not UTF-8 are shown as \xNN, so the message stays one
+    // clean line of UTF-8 whatever a file or class name holds.
+    const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+    if (n == 0 || c < 0x20 || c == 0x7F || c1) {
+      for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\x%02X", static_cast<unsigned char>(s[i + k]));
+        out += buffer;
+      }
+      i += std::max<size_t>(n, 1);
     } else {
       out.append(s, i, n);
       i += n;

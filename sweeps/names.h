@@ -10,6 +10,9 @@ namespace ms {
 
 // Well-formed UTF-8: no overlong forms, surrogates, truncated sequences or code points past U+10FFFF.
 bool valid_utf8(const std::string& s);
+// The length (1 to 4) of the well-formed UTF-8 sequence at s[i] (no overlong forms, surrogates or
+// code points above U+10FFFF), or 0 when the bytes there are not UTF-8.
+size_t utf8_sequence_length(const std::string& s, size_t i);
 
 struct TextPosition {
   int line = 1, col = 1;  // 1-based; col counts bytes
@@ -23,7 +26,8 @@ std::optional<std::string> name_problem(const std::string& name, const std::stri
 
 std::string trim_spaces(const std::string& s);  // ASCII whitespace at both ends
 
-// The text shown for a name in a message: control characters as \xNN, quotes kept.
+// The text shown for a name in a message: C0/C1 control characters and bytes that are not UTF-8
+// as \xNN, quotes kept.
 std::string printable(const std::string& s);
 
 }  // namespace ms

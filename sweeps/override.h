@@ -1,9 +1,10 @@
 // A dotted-key assignment from a sweep file, with where it was written so that later
 // validation errors can point at the line that caused them.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ms {
 
@@ -13,9 +14,9 @@ struct Mark {
 };
 
 struct Override {
-  std::string key;        // dotted, a key of config_schema()
-  nlohmann::json value;   // already type-checked against the schema
-  Mark mark;              // where the value was written
+  std::string key;       // dotted, a key of config_schema()
+  nlohmann::json value;  // already type-checked against the schema
+  Mark mark;             // where the value was written
 };
 
 using Overrides = std::vector<Override>;

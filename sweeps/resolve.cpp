@@ -1,18 +1,16 @@
 // Override stacking and cross-key validation (see resolve.h).
-#include "resolve.h"
+#include "sweeps/resolve.h"
 
 #include <map>
 
-#include "config_schema.h"
-#include "errors.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/datasets.h"
+#include "sweeps/errors.h"
+#include "sweeps/run_config.h"
 
 namespace ms {
 
 using nlohmann::json;
-
-bool is_sequence_dataset(const std::string& d) {
-  return d == "reverse" || d == "sort" || d == "swap" || d == "sub" || d == "copy" || d == "charlm";
-}
 
 json nest_config(const json& flat) {
   json nested = json::object();
@@ -71,45 +69,48 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
     flat["task.optimizer.weight_decay"] = 0.0;
 
   const std::string dataset = flat["task.dataset"];
-  const bool sequence_task = is_sequence_dataset(dataset);
-  if (flat["task.data_dir"] == "") {
-    if (dataset == "fashion-mnist") flat["task.data_dir"] = "/usr/share/datasets/fashion-mnist";
-    if (dataset == "mnist") flat["task.data_dir"] = "/usr/share/datasets/mnist";
-    if (dataset == "cifar10") fail("task.dataset", "cifar10 needs task.data_dir (the cifar-10-batches-bin folder)");
+  const DatasetInfo& data = dataset_info(dataset);  // the schema accepted only catalog names
+  const bool sequence_task = data.kind == DataKind::Sequences;
+  if (flat["task.data_dir"] == "" && !data.default_data_dir.empty()) flat["task.data_dir"] = data.default_data_dir;
+  for (const auto& [key, why] : data.required) {
+    if (data.streamed && key == "task.data_dir" && flat["task.train_shards"] != "" && flat["task.val_shards"] != "")
+      continue;  // the shards are named one by one
+    if (flat[key] == "" || flat[key] == 0) fail("task.dataset", dataset + " needs " + key + " (" + why + ")");
   }
-  if (dataset == "charlm" && flat["task.text_file"] == "") fail("task.dataset", "charlm needs task.text_file");
-  struct Native { int size, channels, classes; };
-  const std::map<std::string, Native> natives = {
-      {"fashion-mnist", {28, 1, 10}}, {"mnist", {28, 1, 10}}, {"cifar10", {32, 3, 10}}};
-  if (auto it = natives.find(dataset); it != natives.end()) {
-    const Native n = it->second;
-    auto pin = [&](const char* key, int value) {
+  if (data.kind == DataKind::Images && data.fixed_geometry) {
+    auto pin = [&](const char* key, int64_t value) {
       if (flat[key] != 0 && flat[key] != value)
         fail(key, std::string(key) + " is fixed at " + std::to_string(value) + " for " + dataset);
       flat[key] = value;
     };
-    pin("task.image_size", n.size);
-    pin("task.channels", n.channels);
-    pin("task.num_classes", n.classes);
-  } else if (dataset == "synthetic-images") {
-    if (flat["task.image_size"] == 0) flat["task.image_size"] = 32;
-    if (flat["task.channels"] == 0) flat["task.channels"] = 3;
-    if (flat["task.num_classes"] == 0) flat["task.num_classes"] = 10;
-    if (flat["task.train_size"] == 0) flat["task.train_size"] = 1024;
-    if (flat["task.test_size"] == 0) flat["task.test_size"] = 256;
-  } else if (sequence_task && dataset != "charlm") {
-    if (flat["task.train_size"] == 0) flat["task.train_size"] = 50000;
-    if (flat["task.test_size"] == 0) flat["task.test_size"] = 10000;
-    if (dataset == "swap" && flat["task.seq_len"].get<int64_t>() % 2 != 0)
-      fail("task.seq_len", "swap needs an even task.seq_len");
+    pin("task.image_size", data.image_size);
+    pin("task.channels", data.channels);
+    pin("task.num_classes", data.classes);
+  } else if (data.kind == DataKind::Images) {
+    if (flat["task.image_size"] == 0) flat["task.image_size"] = data.image_size;
+    if (flat["task.channels"] == 0) flat["task.channels"] = data.channels;
+    if (flat["task.num_classes"] == 0) flat["task.num_classes"] = data.classes;
   }
+  if (data.streamed && flat["task.channels"] != 1 && flat["task.channels"] != 3)
+    fail("task.channels",
+         dataset + " decodes images to 1 (grey) or 3 (RGB) channels, not " + flat["task.channels"].dump());
+  if (flat["task.augment.scale_min"].get<double>() > flat["task.augment.scale_max"].get<double>())
+    fail("task.augment.scale_min", "task.augment.scale_min is above task.augment.scale_max");
+  if (flat["task.augment.ratio_min"].get<double>() > flat["task.augment.ratio_max"].get<double>())
+    fail("task.augment.ratio_min", "task.augment.ratio_min is above task.augment.ratio_max");
+  if (data.default_train_size > 0 && flat["task.train_size"] == 0) flat["task.train_size"] = data.default_train_size;
+  if (data.default_test_size > 0 && flat["task.test_size"] == 0) flat["task.test_size"] = data.default_test_size;
+  if (data.even_length && flat["task.seq_len"].get<int64_t>() % 2 != 0)
+    fail("task.seq_len", dataset + " needs an even task.seq_len");
 
   // ---- model geometry ----
   const std::string arch = flat["model.arch"];
   if (arch == "metaformer" && sequence_task)
-    fail("model.arch", "model.arch metaformer needs an image dataset; '" + dataset + "' is a sequence task (use model.arch: sequence)");
+    fail("model.arch", "model.arch metaformer needs an image dataset; '" + dataset +
+                           "' is a sequence task (use model.arch: sequence)");
   if (arch == "sequence" && !sequence_task)
-    fail("model.arch", "model.arch sequence needs a sequence dataset (reverse, sort, swap, sub, copy, charlm), got '" + dataset + "'");
+    fail("model.arch", "model.arch sequence needs a sequence dataset (" +
+                           join(dataset_names(DataKind::Sequences), ", ") + "), got '" + dataset + "'");
   const json& depths = flat["model.depths"];
   const json& dims = flat["model.dims"];
   const size_t stages = depths.size();
@@ -122,15 +123,15 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   json mixers = flat["model.mixers"];
   if (mixers.is_string()) mixers = json::array_t(stages, mixers);
   if (mixers.size() != stages)
-    fail("model.mixers", "model.mixers lists " + std::to_string(mixers.size()) + " stages but the model has " +
-                             std::to_string(stages));
+    fail("model.mixers",
+         "model.mixers lists " + std::to_string(mixers.size()) + " stages but the model has " + std::to_string(stages));
   flat["model.mixers"] = mixers;
 
   json heads = flat["model.heads"];
   if (!heads.is_array()) heads = json::array_t(stages, heads);
   if (heads.size() != stages)
-    fail("model.heads", "model.heads lists " + std::to_string(heads.size()) + " stages but the model has " +
-                            std::to_string(stages));
+    fail("model.heads",
+         "model.heads lists " + std::to_string(heads.size()) + " stages but the model has " + std::to_string(stages));
   const int64_t head_dim = flat["model.head_dim"];
   for (size_t i = 0; i < stages; ++i) {
     const int64_t dim = dims[i];
@@ -138,41 +139,42 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
     int64_t h = auto_heads ? std::max<int64_t>(1, dim / head_dim) : heads[i].get<int64_t>();
     const MixerTraits* traits = catalog.find_mixer(mixers[i]);
     if (traits && traits->uses_heads && dim % h != 0)
-      fail(auto_heads ? "model.head_dim" : "model.heads",
-           "stage " + std::to_string(i + 1) + ": dim " + std::to_string(dim) + " is not divisible into " +
-               std::to_string(h) + " heads");
+      fail(auto_heads ? "model.head_dim" : "model.heads", "stage " + std::to_string(i + 1) + ": dim " +
+                                                              std::to_string(dim) + " is not divisible into " +
+                                                              std::to_string(h) + " heads");
     heads[i] = h;
   }
   flat["model.heads"] = heads;
 
   if (flat["model.pool_size"].get<int64_t>() % 2 == 0)
-    fail("model.pool_size", "model.pool_size must be odd (got " + flat["model.pool_size"].dump() + ") so the output keeps its size");
+    fail("model.pool_size",
+         "model.pool_size must be odd (got " + flat["model.pool_size"].dump() + ") so the output keeps its size");
 
   if (arch == "metaformer") {
-    int64_t side = flat["task.image_size"];
-    const int64_t k = flat["model.stem.kernel"], s = flat["model.stem.stride"], p = flat["model.stem.padding"];
-    auto out = [](int64_t in, int64_t kk, int64_t ss, int64_t pp) { return in + 2 * pp < kk ? 0 : (in + 2 * pp - kk) / ss + 1; };
-    side = out(side, k, s, p);
-    for (size_t i = 1; i < stages && side >= 1; ++i) {
-      const int64_t dk = flat["model.downsample.kernel"], ds = flat["model.downsample.stride"],
-                    dp = flat["model.downsample.padding"];
-      side = out(side, dk, ds, dp);
-    }
+    auto conv = [&](const std::string& prefix) {
+      return ConvConfig{flat[prefix + ".kernel"].get<int64_t>(), flat[prefix + ".stride"].get<int64_t>(),
+                        flat[prefix + ".padding"].get<int64_t>()};
+    };
+    int64_t side = conv_output_side(flat["task.image_size"], conv("model.stem"));
+    for (size_t i = 1; i < stages && side >= 1; ++i) side = conv_output_side(side, conv("model.downsample"));
     if (side < 1)
       fail("model.depths", "a " + flat["task.image_size"].dump() + "px image shrinks to nothing through the stem and " +
                                std::to_string(stages - 1) + " downsamplings");
   }
 
-  if (dataset == "charlm") {
+  if (data.causal) {
     for (size_t i = 0; i < stages; ++i) {
       const MixerTraits* traits = catalog.find_mixer(mixers[i]);
       if (traits && !traits->causal_ok)
         fail("model.mixers", "mixer '" + mixers[i].get<std::string>() +
-                                 "' has no causal form, so it cannot be used for charlm (next-token prediction)");
+                                 "' has no causal form, so it cannot be used for " + dataset +
+                                 " (next-token prediction)");
     }
     const std::string norm = flat["model.norm"];
     if (norm == "group1" || norm == "batchnorm")
-      fail("model.norm", "norm '" + norm + "' mixes statistics across positions, so it is not causal: use layernorm or rmsnorm for charlm");
+      fail("model.norm", "norm '" + norm +
+                             "' mixes statistics across positions, so it is not causal: use layernorm or rmsnorm for " +
+                             dataset);
   }
   return nest_config(flat);
 }

@@ -2,12 +2,13 @@
 // canonical job config, and the cross-key checks no single value can make on its own
 // (depths vs dims, per-stage list lengths, odd pool sizes, causality for charlm, ...).
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "override.h"
+#include <nlohmann/json.hpp>
+
+#include "sweeps/catalog.h"
+#include "sweeps/override.h"
 
 namespace ms {
 
@@ -20,7 +21,5 @@ nlohmann::json resolve_config(const std::string& file, const std::vector<const O
 // Dotted key -> value, the inverse of the nesting (lists stay values).
 nlohmann::json flatten_config(const nlohmann::json& nested);
 nlohmann::json nest_config(const nlohmann::json& flat);
-
-bool is_sequence_dataset(const std::string& dataset);
 
 }  // namespace ms

@@ -1,9 +1,9 @@
 // Reading the resolved config into types (see run_config.h).
-#include "run_config.h"
+#include "sweeps/run_config.h"
 
 #include <stdexcept>
 
-#include "config_schema.h"
+#include "sweeps/config_schema.h"
 
 namespace ms {
 
@@ -54,6 +54,17 @@ RunConfig run_config(const json& c) {
   t.data_dir = get<std::string>(c, "task.data_dir");
   t.text_file = get<std::string>(c, "task.text_file");
   t.precision = get<std::string>(c, "task.precision");
+  t.train_shards = get<std::string>(c, "task.train_shards");
+  t.val_shards = get<std::string>(c, "task.val_shards");
+  t.on_corrupt = get<std::string>(c, "task.on_corrupt");
+  t.augment.scale_min = get<double>(c, "task.augment.scale_min");
+  t.augment.scale_max = get<double>(c, "task.augment.scale_max");
+  t.augment.ratio_min = get<double>(c, "task.augment.ratio_min");
+  t.augment.ratio_max = get<double>(c, "task.augment.ratio_max");
+  t.augment.hflip = get<double>(c, "task.augment.hflip");
+  t.augment.eval_crop_pct = get<double>(c, "task.augment.eval_crop_pct");
+  t.augment.interpolation = get<std::string>(c, "task.augment.interpolation");
+  t.augment.normalize = get<std::string>(c, "task.augment.normalize");
   t.train_subset = get<int64_t>(c, "task.train_subset");
   t.test_subset = get<int64_t>(c, "task.test_subset");
   t.train_size = get<int64_t>(c, "task.train_size");
@@ -101,6 +112,11 @@ RunConfig run_config(const json& c) {
   if (m.mixers.size() != m.dims.size() || m.heads.size() != m.dims.size())
     throw std::invalid_argument("config: model.mixers and model.heads need one entry per stage of model.dims");
   return r;
+}
+
+int64_t conv_output_side(int64_t side, const ConvConfig& conv) {
+  const int64_t padded = side + 2 * conv.padding;
+  return padded < conv.kernel ? 0 : (padded - conv.kernel) / conv.stride + 1;
 }
 
 }  // namespace ms

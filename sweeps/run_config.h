@@ -5,9 +5,10 @@
 // takes the schema's default, which by that key's contract keeps the old behaviour.
 #pragma once
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ms {
 
@@ -22,6 +23,12 @@ struct ScheduleConfig {
   double warmup_epochs = 0, min_lr = 0;
 };
 
+// Streamed image datasets: the training crops and flips and the evaluation transform.
+struct AugmentConfig {
+  double scale_min = 0, scale_max = 0, ratio_min = 0, ratio_max = 0, hflip = 0, eval_crop_pct = 0;
+  std::string interpolation, normalize;
+};
+
 struct TaskConfig {
   std::string dataset, data_dir, text_file, precision;
   int64_t train_subset = 0, test_subset = 0, train_size = 0, test_size = 0;
@@ -30,11 +37,18 @@ struct TaskConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   double label_smoothing = 0, grad_clip = 0;
+  std::string train_shards, val_shards, on_corrupt;
+  AugmentConfig augment;
 };
 
 struct ConvConfig {
   int64_t kernel = 0, stride = 0, padding = 0;
 };
+
+// The side of a square feature map after `conv` (0 when the kernel does not fit even once): the
+// one formula behind the validator's geometry check, the MetaFormer's stem and downsamplings, and
+// the cost formula.
+int64_t conv_output_side(int64_t side, const ConvConfig& conv);
 
 struct ModelConfig {
   std::string arch, norm, activation, norm_position, positions, init;

@@ -1,7 +1,5 @@
 // Parsing a sweep file into a SweepSpec (see sweep_spec.h).
-#include "sweep_spec.h"
-
-#include <yaml-cpp/yaml.h>
+#include "sweeps/sweep_spec.h"
 
 #include <cstdint>
 #include <fstream>
@@ -9,16 +7,18 @@
 #include <set>
 #include <sstream>
 
-#include "errors.h"
-#include "names.h"
-#include "yaml_value.h"
+#include <yaml-cpp/yaml.h>
+
+#include "sweeps/errors.h"
+#include "sweeps/names.h"
+#include "sweeps/yaml_value.h"
 
 namespace ms {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",  "description", "base", "seeds",   "ablations",
-                                           "grid",  "zip",         "exclude", "reference", "reference_metric"};
+const std::vector<std::string> kTopKeys = {"name", "description", "base",    "seeds",     "ablations",
+                                           "grid", "zip",         "exclude", "reference", "reference_metric"};
 
 std::string labels_of(const Overrides& overrides) {
   std::string label;
@@ -57,8 +57,7 @@ Variant read_list_variant(const std::string& file, const std::string& section, c
 std::vector<Override> read_value_list(const std::string& file, const YAML::Node& key_node, const YAML::Node& values,
                                       const Catalog& catalog) {
   const std::string key = key_node.Scalar();
-  if (!values.IsSequence() || values.size() == 0)
-    fail_at(file, values, key + ": expected a non-empty list of values");
+  if (!values.IsSequence() || values.size() == 0) fail_at(file, values, key + ": expected a non-empty list of values");
   std::vector<Override> out;
   for (const auto& value : values) {
     Overrides one;
@@ -89,8 +88,9 @@ int64_t job_count(size_t variants, size_t cells, size_t seeds) {
 void check_size(const std::string& file, size_t variants, size_t cells, size_t seeds, int64_t max_jobs) {
   const int64_t n = job_count(variants, cells, seeds);
   if (n <= max_jobs) return;
-  throw UsageError(file + ": error: the sweep expands to " + (n == INT64_MAX ? std::string("more than 9e18") : std::to_string(n)) +
-                   " jobs (" + std::to_string(variants) + " variants x " + std::to_string(cells) + " grid/zip cells x " +
+  throw UsageError(file + ": error: the sweep expands to " +
+                   (n == INT64_MAX ? std::string("more than 9e18") : std::to_string(n)) + " jobs (" +
+                   std::to_string(variants) + " variants x " + std::to_string(cells) + " grid/zip cells x " +
                    std::to_string(seeds) + " seeds), more than the limit of " + std::to_string(max_jobs) +
                    "; pass --max-jobs " + (n == INT64_MAX ? std::string("N") : std::to_string(n)) + " to allow it");
 }
@@ -116,6 +116,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   }
 
   SweepSpec spec;
+  spec.source = text;
   spec.file = file;
   if (!root["name"] || !root["name"].IsScalar() || root["name"].Scalar().empty())
     throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
@@ -184,8 +185,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
         fail_at(file, body, "section '" + name + "' must be a list of variants or a mapping key: [values]");
       }
       if (spec.variants.size() == first)
-        fail_at(file, section.first, "section '" + name + "' has no variants (an empty section is a mistake: "
-                                     "add variants or remove it)");
+        fail_at(file, section.first,
+                "section '" + name +
+                    "' has no variants (an empty section is a mistake: "
+                    "add variants or remove it)");
       // Labels are unique within a section: two variants with one label would merge in every table.
       std::map<std::string, const Variant*> labels;
       for (size_t i = first; i < spec.variants.size(); ++i) {
@@ -229,9 +232,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
           first_key = kv.first.Scalar();
           axis.resize(length);
         } else if (values.size() != length) {
-          fail_at(file, kv.second, "zip lists must have equal lengths: " + kv.first.Scalar() + " has " +
-                                       std::to_string(values.size()) + ", " + first_key + " has " +
-                                       std::to_string(length));
+          fail_at(file, kv.second,
+                  "zip lists must have equal lengths: " + kv.first.Scalar() + " has " + std::to_string(values.size()) +
+                      ", " + first_key + " has " + std::to_string(length));
         }
         for (size_t i = 0; i < length; ++i) axis[i].overrides.push_back(values[i]);
       }

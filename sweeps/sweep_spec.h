@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "override.h"
+#include "sweeps/catalog.h"
+#include "sweeps/override.h"
 
 namespace ms {
 
@@ -34,7 +34,8 @@ struct SweepSpec {
   std::vector<Variant> variants;      // baseline first, then each section's variants in order
   std::vector<Cell> cells;            // at least one (empty label, no overrides)
   std::vector<Overrides> excludes;
-  std::string reference_metric;       // what `reference:` values measure (free text)
+  std::string reference_metric;  // what `reference:` values measure (free text)
+  std::string source;            // the text it was parsed from (stored with the sweep's results)
 };
 
 // Sweeps larger than this many jobs are refused unless the caller raises the limit (--max-jobs).

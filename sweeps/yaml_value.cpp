@@ -1,5 +1,5 @@
 // YAML -> schema-checked JSON (see yaml_value.h).
-#include "yaml_value.h"
+#include "sweeps/yaml_value.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "errors.h"
+#include "sweeps/errors.h"
 
 namespace ms {
 
@@ -104,8 +104,7 @@ json parse_choice(const std::string& file, const KeySpec& spec, const YAML::Node
 }  // namespace
 
 json convert_value(const std::string& file, const KeySpec& spec, const YAML::Node& node, const Catalog& catalog) {
-  const std::vector<std::string> choices =
-      spec.key == "model.mixers" ? catalog.mixer_names() : spec.choices;
+  const std::vector<std::string> choices = spec.key == "model.mixers" ? catalog.mixer_names() : spec.choices;
   switch (spec.kind) {
     case ValueKind::Int:
       return parse_int(file, spec, node);
@@ -154,8 +153,8 @@ json convert_value(const std::string& file, const KeySpec& spec, const YAML::Nod
   fail_at(file, node, "internal: unhandled kind for " + spec.key);
 }
 
-void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node,
-                  const YAML::Node& value, const Catalog& catalog, Overrides& out) {
+void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
+                  const Catalog& catalog, Overrides& out) {
   if (const KeySpec* spec = find_key_spec(key)) {
     out.push_back({key, convert_value(file, *spec, value, catalog), mark_of(value)});
     return;
@@ -165,8 +164,7 @@ void add_override(const std::string& file, const std::string& key, const YAML::N
     return;
   }
   const std::string hint = closest_key(key);
-  fail_at(file, key_node,
-          "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  fail_at(file, key_node, "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }
 
 void flatten_overrides(const std::string& file, const YAML::Node& mapping, const std::string& prefix,

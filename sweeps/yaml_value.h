@@ -1,12 +1,12 @@
 // Turning YAML nodes into schema-checked JSON values. Every error carries FILE:LINE:COL.
 #pragma once
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 
-#include "catalog.h"
-#include "config_schema.h"
-#include "override.h"
+#include <yaml-cpp/yaml.h>
+
+#include "sweeps/catalog.h"
+#include "sweeps/config_schema.h"
+#include "sweeps/override.h"
 
 namespace ms {
 
@@ -26,8 +26,8 @@ void flatten_overrides(const std::string& file, const YAML::Node& mapping, const
                        const Catalog& catalog, Overrides& out, const std::vector<std::string>& ignore = {});
 
 // Reads one assignment `key: value` where key may be dotted.
-void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node,
-                  const YAML::Node& value, const Catalog& catalog, Overrides& out);
+void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
+                  const Catalog& catalog, Overrides& out);
 
 // A value as it appears in a label: strings bare, lists as [a,b].
 std::string label_text(const nlohmann::json& value);

@@ -1,5 +1,6 @@
 // Helpers shared by the test suites: temp dirs, running the real binary, reading files.
 #pragma once
+#include <functional>
 #include <string>
 
 namespace ms::test {
@@ -40,6 +41,11 @@ class TempDir {
   std::string path_;
 };
 
+// The file's bytes ("" when it cannot be read).
 std::string read_file(const std::string& path);
+
+// Runs `f` and returns the message of the std::runtime_error it throws; fails the current test
+// when it throws nothing or the message is not one line.
+std::string one_line_error(const std::function<void()>& f);
 
 }  // namespace ms::test

@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <string>
 
-#include "errors.h"
-#include "job.h"
-#include "sweeps/test_catalog.h"
-#include "sweep_spec.h"
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "errors.h"
-#include "where.h"
+#include "results/store/where.h"
+#include "sweeps/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string expr(reinterpret_cast<const char*>(data), size);

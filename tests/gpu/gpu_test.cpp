@@ -3,19 +3,20 @@
 // CUDA-graph training step gives the eager step's loss and gradients (and a job the same loss
 // curve with graphs on and off). Each test skips cleanly on a machine without CUDA (the CPU CI
 // machine) or without NCCL / CUDA graphs compiled in.
-#include <gtest/gtest.h>
 #include <mpi.h>
 
-#include "communicator.h"
-#include "cuda_graph_step.h"
-#include "flat_parameters.h"
-#include "model.h"
-#include "model_cost.h"
-#include "override.h"
-#include "parameter_roles.h"
-#include "resolve.h"
-#include "trainer.h"
-#include "trainer_loss.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/override.h"
+#include "sweeps/resolve.h"
+#include "worker/dist/communicator.h"
+#include "worker/models/model.h"
+#include "worker/models/model_cost.h"
+#include "worker/train/cuda_graph_step.h"
+#include "worker/train/flat_parameters.h"
+#include "worker/train/parameter_roles.h"
+#include "worker/train/trainer.h"
+#include "worker/train/trainer_loss.h"
 
 namespace ms {
 namespace {
@@ -25,12 +26,18 @@ namespace {
 
 nlohmann::json small_config(const std::string& mixer, const std::string& precision = "fp32",
                             const std::string& norm = "group1", int64_t epochs = 1) {
-  Overrides o = {{"task.dataset", "synthetic-images", {}}, {"task.image_size", 16, {}},
-                 {"task.train_size", 64, {}},          {"task.test_size", 32, {}},
-                 {"task.epochs", epochs, {}},          {"task.batch_size", 32, {}},
-                 {"task.precision", precision, {}},    {"model.depths", nlohmann::json::array({1, 1}), {}},
-                 {"model.dims", nlohmann::json::array({16, 32}), {}}, {"model.head_dim", 8, {}},
-                 {"model.drop_path", 0.0, {}},         {"model.mixers", mixer, {}}};
+  Overrides o = {{"task.dataset", "synthetic-images", {}},
+                 {"task.image_size", 16, {}},
+                 {"task.train_size", 64, {}},
+                 {"task.test_size", 32, {}},
+                 {"task.epochs", epochs, {}},
+                 {"task.batch_size", 32, {}},
+                 {"task.precision", precision, {}},
+                 {"model.depths", nlohmann::json::array({1, 1}), {}},
+                 {"model.dims", nlohmann::json::array({16, 32}), {}},
+                 {"model.head_dim", 8, {}},
+                 {"model.drop_path", 0.0, {}},
+                 {"model.mixers", mixer, {}}};
   o.push_back({"model.stem.kernel", 3, {}});
   o.push_back({"model.stem.stride", 2, {}});
   o.push_back({"model.stem.padding", 1, {}});
@@ -86,8 +93,8 @@ TEST(Gpu, NcclSingleRankGroupAllReduces) {
 #endif
 }
 
-#define SKIP_WITHOUT_CUDA_GRAPHS()                                                  \
-  SKIP_WITHOUT_CUDA();                                                            \
+#define SKIP_WITHOUT_CUDA_GRAPHS() \
+  SKIP_WITHOUT_CUDA();             \
   if (!cuda_graphs_compiled()) GTEST_SKIP() << "built without CUDA graph support"
 
 // The graphed step against the eager one on two different batches of one model: same loss, same
@@ -97,8 +104,8 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
   const torch::Device cuda(torch::kCUDA, 0);
   // packed: gradients are views of FlatParameters' buffer (as the trainer sets it up), which the
   // graph fills in place; otherwise each .grad becomes a tensor of the graph's pool.
-  for (const auto& [norm, packed] : {std::pair{"group1", false}, std::pair{"batchnorm", false},
-                                     std::pair{"group1", true}}) {
+  for (const auto& [norm, packed] :
+       {std::pair{"group1", false}, std::pair{"batchnorm", false}, std::pair{"group1", true}}) {
     SCOPED_TRACE(std::string(norm) + (packed ? " packed" : ""));
     torch::manual_seed(0);
     auto model = build_model(small_config("attention", "fp32", norm));
@@ -143,8 +150,9 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
           continue;
         }
         ASSERT_EQ(params[i].grad().defined(), eager_grads[i].defined()) << "parameter " << i;
-        if (eager_grads[i].defined())
+        if (eager_grads[i].defined()) {
           EXPECT_TRUE(torch::allclose(params[i].grad().cpu(), eager_grads[i].cpu(), 1e-4, 1e-6)) << "parameter " << i;
+        }
       }
     }
     const auto other = torch::randn({4, 3, 16, 16}, torch::TensorOptions().device(cuda));
@@ -156,7 +164,11 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
 // only the order of floating-point atomics may differ).
 TEST(Gpu, JobWithGraphsOnMatchesGraphsOff) {
   SKIP_WITHOUT_CUDA_GRAPHS();
-  struct Case { const char* mixer; const char* precision; const char* norm; };
+  struct Case {
+    const char* mixer;
+    const char* precision;
+    const char* norm;
+  };
   for (const Case& c : {Case{"pool", "fp32", "group1"}, Case{"attention", "fp32", "batchnorm"},
                         Case{"attention", "bf16", "layernorm"}}) {
     SCOPED_TRACE(std::string(c.mixer) + " " + c.precision + " " + c.norm);
@@ -175,7 +187,8 @@ TEST(Gpu, JobWithGraphsOnMatchesGraphsOff) {
     ASSERT_EQ(off.epochs.size(), 3u);
     const double tol = std::string(c.precision) == "bf16" ? 2e-2 : 1e-3;
     for (size_t i = 0; i < 3; ++i) {
-      EXPECT_NEAR(on.epochs[i].train_loss, off.epochs[i].train_loss, tol * off.epochs[i].train_loss) << "epoch " << i + 1;
+      EXPECT_NEAR(on.epochs[i].train_loss, off.epochs[i].train_loss, tol * off.epochs[i].train_loss)
+          << "epoch " << i + 1;
       EXPECT_NEAR(on.epochs[i].test_loss, off.epochs[i].test_loss, tol * off.epochs[i].test_loss) << "epoch " << i + 1;
     }
   }

@@ -1,11 +1,11 @@
 // `plan` through the real binary: a sweep asking for coupled L2 weight decay on a layer-scaled
 // model gets exactly one warning line on stderr (not one per job), with the fix, and still plans
 // (exit 0, the table on stdout); the per-optimizer defaults get none.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -18,7 +18,8 @@ std::string sweep(const std::string& optimizer) {
 
 TEST(CliAdvice, CoupledWeightDecayIsWarnedOncePerSweep) {
   TempDir dir;
-  const auto r = run_command(metasweep_bin() + " plan " + dir.write("l2.yaml", sweep("{name: adam, weight_decay: 0.05}")));
+  const auto r =
+      run_command(metasweep_bin() + " plan " + dir.write("l2.yaml", sweep("{name: adam, weight_decay: 0.05}")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("warning: 9 of 9 jobs"), std::string::npos) << r.err;

@@ -3,14 +3,14 @@
 // --where expressions, unknown --format/--device/--cuda-graphs values. Each must give exactly one line on stderr,
 // exit status 2, and leave the database untouched: a missing one is not created (nor its lock
 // file or checkpoint folder), an existing one keeps its exact bytes.
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <filesystem>
 
-#include "results/results_fixture.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -118,7 +118,8 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       {{"results", "--db", "{OLD}", "--format", "xml"}, "--format 'xml'"},
       {{"train", "{SWEEP}", "--variant", "baseline", "--seed", "abc"}, "seed"},
       {{"train", "{SWEEP}", "--variant", "baseline", "--device", "gpu0"}, "--device"},
-      {{"run", "{SWEEP}", "--db", "{DB}", "--cuda-graphs", "maybe"}, "--cuda-graphs 'maybe': expected one of auto, on, off"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--cuda-graphs", "maybe"},
+       "--cuda-graphs 'maybe': expected one of auto, on, off"},
       {{"run", "{SWEEP}", "--db", "{OLD}", "--cuda-graphs", ""}, "--cuda-graphs"},
       {{"train", "{SWEEP}", "--variant", "baseline", "--cuda-graphs", "ON"}, "--cuda-graphs 'ON'"},
   };
@@ -154,10 +155,30 @@ TEST_F(CliBadInput, MissingAndMalformedSweepFiles) {
 
 TEST_F(CliBadInput, MalformedWhereExpressions) {
   const std::vector<std::string> exprs = {
-      "", "=", "==", "model.norm", "=layernorm", "!=x", "model.norm!x", "model.norm<>x", "model.norm=<x",
-      "model.norm=", "a..b=1", ".model=1", "model.=1", "model norm=1", "model.norm;drop table jobs=1",
-      "test_acc>high", "test_acc>nan", "test_acc<inf", "seed=zero", "params>=1e999", "frobnicate=1",
-      "model.mixers=[pool, \xff]", "model.norm=\xc3", "\xff=1",
+      "",
+      "=",
+      "==",
+      "model.norm",
+      "=layernorm",
+      "!=x",
+      "model.norm!x",
+      "model.norm<>x",
+      "model.norm=<x",
+      "model.norm=",
+      "a..b=1",
+      ".model=1",
+      "model.=1",
+      "model norm=1",
+      "model.norm;drop table jobs=1",
+      "test_acc>high",
+      "test_acc>nan",
+      "test_acc<inf",
+      "seed=zero",
+      "params>=1e999",
+      "frobnicate=1",
+      "model.mixers=[pool, \xff]",
+      "model.norm=\xc3",
+      "\xff=1",
   };
   for (const auto& e : exprs) expect_rejected({{"results", "--db", "{OLD}", "--where", e}, "--where"});
   expect_rejected({{"results", "--db", "{OLD}", "--where", "model.norm=none", "--where", "bad"}, "'bad'"});
@@ -167,7 +188,7 @@ TEST_F(CliBadInput, MalformedWhereExpressions) {
 // Issue 13.4: databases that keep nothing are refused before anything runs or is created.
 TEST_F(CliBadInput, InMemoryEmptyAndUriDatabasesAreRefused) {
   const std::string uri = "file:" + dir_.file("x.db") + "?mode=memory";
-  for (const std::string db : {std::string(":memory:"), std::string(""), uri}) {
+  for (const std::string& db : {std::string(":memory:"), std::string(""), uri}) {
     expect_rejected({{"run", "{SWEEP}", "--db", db}, "--db"});
     expect_rejected({{"train", "{SWEEP}", "--variant", "baseline", "--db", db}, "--db"});
     expect_rejected({{"status", "--db", db}, "--db"});
@@ -206,15 +227,17 @@ TEST_F(CliBadInput, ForeignSqliteFileIsLeftByteIdentical) {
 // too large to expand are one line, exit 2, with FILE:LINE:COL where there is a line.
 TEST_F(CliBadInput, NamesAndSizesAreCheckedAtPlanTime) {
   const std::vector<std::pair<std::string, std::string>> files = {
-      {"newline_label.yaml", std::string(kGoodSweep) +
-                                 "ablations:\n  s:\n    - {label: \"x'\\nsystem \\\"touch /tmp/PWNED\\\"\\n#\", model.pool_size: 5}\n"},
+      {"newline_label.yaml",
+       std::string(kGoodSweep) +
+           "ablations:\n  s:\n    - {label: \"x'\\nsystem \\\"touch /tmp/PWNED\\\"\\n#\", model.pool_size: 5}\n"},
       {"control_section.yaml", std::string(kGoodSweep) + "ablations:\n  \"a\\x1bb\":\n    model.pool_size: [5]\n"},
       {"bad_utf8.yaml", std::string(kGoodSweep) + "ablations:\n  caf\xc3:\n    model.pool_size: [5]\n"},
       {"duplicate_label.yaml", std::string(kGoodSweep) +
                                    "ablations:\n  s:\n    - {label: same, task.optimizer.lr: 0.002}\n"
                                    "    - {label: same, task.optimizer.lr: 0.2}\n"},
       {"empty_section.yaml", std::string(kGoodSweep) + "ablations:\n  empty: []\n"},
-      {"baseline_label.yaml", std::string(kGoodSweep) + "ablations:\n  s:\n    - {label: \"baseline \", model.pool_size: 5}\n"},
+      {"baseline_label.yaml",
+       std::string(kGoodSweep) + "ablations:\n  s:\n    - {label: \"baseline \", model.pool_size: 5}\n"},
   };
   for (const auto& [name, text] : files) {
     dir_.write(name, text);

@@ -4,13 +4,13 @@
 //   2. the sweep file edited and run again under the same name: `run` says what changed, the
 //      tables show exactly the jobs of the new definition, the removed jobs stay findable by id.
 // Each run trains one tiny synthetic-images job for one epoch (well under a second of compute).
-#include <gtest/gtest.h>
-
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <set>
 
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -18,7 +18,8 @@ namespace {
 std::string sweep_text(int train_size) {
   return "name: edits\n"
          "base:\n"
-         "  task: {dataset: synthetic-images, image_size: 8, train_size: " + std::to_string(train_size) +
+         "  task: {dataset: synthetic-images, image_size: 8, train_size: " +
+         std::to_string(train_size) +
          ", test_size: 16, epochs: 1, batch_size: 16}\n"
          "  model: {depths: [1, 1], dims: [8, 16], stem: {kernel: 3, stride: 2, padding: 1}}\n"
          "seeds: [0]\n"
@@ -27,7 +28,9 @@ std::string sweep_text(int train_size) {
          "    - {label: huge, model.dims: [100000, 100000]}\n";
 }
 
-CommandResult ms_cmd(const std::string& args) { return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null"); }
+CommandResult ms_cmd(const std::string& args) {
+  return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null");
+}
 
 nlohmann::json results_json(const std::string& db, const std::string& extra = "--sweep edits") {
   const CommandResult r = ms_cmd("results --db " + shell_quote(db) + " " + extra + " --format json");
@@ -78,7 +81,8 @@ TEST(CliRunHardening, TooLargeVariantFailsAloneAndAnEditedSweepShowsOnlyItsNewJo
     EXPECT_NE(job["id"], old_baseline);
     EXPECT_EQ(job["config"]["task"]["train_size"], 32);
   }
-  const CommandResult table = ms_cmd("results --db " + shell_quote(db) + " --sweep edits --group-by section,variant --format json");
+  const CommandResult table =
+      ms_cmd("results --db " + shell_quote(db) + " --sweep edits --group-by section,variant --format json");
   const nlohmann::json groups = nlohmann::json::parse(table.out, nullptr, false);
   ASSERT_TRUE(groups.is_array()) << table.out;
   for (const auto& g : groups) EXPECT_EQ(g["jobs"], 1) << g.dump();  // never two experiments as two seeds

@@ -3,15 +3,15 @@
 // (sweeps/version.h) trained it; a table with older jobs says so under it; `run` says how many
 // there are and `run --retrain-older` trains them again; a version-2 database (before the marks
 // existed) reads as "not recorded" and is upgraded in place by the next run.
-#include <gtest/gtest.h>
-
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "sqlite_db.h"
-#include "test_support.h"
-#include "version.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "results/store/sqlite_db.h"
+#include "sweeps/version.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -26,7 +26,9 @@ const char* kSweep =
     "  mixer:\n"
     "    - {label: identity, model.mixers: identity}\n";
 
-CommandResult ms_cmd(const std::string& args) { return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null"); }
+CommandResult ms_cmd(const std::string& args) {
+  return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null");
+}
 
 nlohmann::json jobs_json(const std::string& db) {
   const CommandResult r = ms_cmd("results --db " + shell_quote(db) + " --sweep versions --format json");
@@ -61,8 +63,9 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   // The baseline as a release before the marks existed left it: schema 2, no columns.
   {
     Database raw(db, Database::Access::ReadWrite);
-    raw.exec("ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN semantics; "
-             "PRAGMA user_version = 2");
+    raw.exec(
+        "ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN semantics; "
+        "PRAGMA user_version = 2");
   }
   for (const auto& job : jobs_json(db)) {  // readers take an old database as it is
     EXPECT_TRUE(job["trained_by"].is_null());
@@ -75,8 +78,8 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   EXPECT_NE(kept.err.find("--retrain-older"), std::string::npos) << kept.err;
   {
     Database raw(db, Database::Access::ReadWrite);
-    raw.exec("UPDATE jobs SET trained_by = '" + std::string(kMetasweepVersion) + "', semantics = " +
-             std::to_string(kTrainingSemantics) + " WHERE id != '" + baseline + "'");
+    raw.exec("UPDATE jobs SET trained_by = '" + std::string(kMetasweepVersion) +
+             "', semantics = " + std::to_string(kTrainingSemantics) + " WHERE id != '" + baseline + "'");
   }
   const std::string mixed = report_md(dir, db);
   EXPECT_NE(mixed.find("Versions: 1 done job(s) trained by an older metasweep"), std::string::npos) << mixed;

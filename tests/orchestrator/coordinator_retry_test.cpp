@@ -2,16 +2,18 @@
 // assignment with a chosen outcome. A transient failure (out of memory, CUDA/NCCL errors) is
 // retried up to --max-retries and then recorded `failed` with its message; a permanent one is not
 // retried; a diverged job is a result; every other job of the sweep still ends `done`.
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <map>
 
-#include "coordinator.h"
-#include "model_cost.h"
-#include "store.h"
-#include "sweep_spec.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "orchestrator/coordinator.h"
+#include "results/store/store.h"
+#include "sweeps/errors.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/test_support.h"
+#include "worker/models/model_cost.h"
+#include "worker/train/job_error.h"
 
 namespace ms {
 namespace {
@@ -24,7 +26,8 @@ seeds: [0, 1, 2, 3]
 )";
 
 // One worker group whose answers are scripted per seed: a list of outcomes, one per attempt
-// (the last one repeats). "done" and "diverged" end the job; anything else is a failure message.
+// (the last one repeats). "done" and "diverged" end the job; "transient: MESSAGE" fails it with a
+// TransientError, anything else with a std::runtime_error of that message.
 class ScriptedGroup : public CoordinatorLink {
  public:
   explicit ScriptedGroup(std::map<int64_t, std::vector<std::string>> script) : script_(std::move(script)) {}
@@ -47,10 +50,15 @@ class ScriptedGroup : public CoordinatorLink {
       replies_.push_back({MessageKind::Epoch, 0, encode(e)});
       r.status = outcome == "done" ? JobStatus::Done : JobStatus::Diverged;
       r.error = outcome == "done" ? "" : "loss became nan in epoch 1";
-    } else {
+    } else {  // thrown and classified as the worker loop does: by the exception's type
+      const std::string transient = "transient: ";
+      const bool is_transient = outcome.rfind(transient, 0) == 0;
+      const JobError e =
+          classify_job_error(is_transient ? std::make_exception_ptr(TransientError(outcome.substr(transient.size())))
+                                          : std::make_exception_ptr(std::runtime_error(outcome)));
       r.status = JobStatus::Failed;
-      r.error = outcome;
-      r.transient = is_transient_error(outcome);
+      r.error = e.message;
+      r.transient = e.transient;
     }
     replies_.push_back({MessageKind::Finished, 0, encode(r)});
   }
@@ -73,9 +81,9 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   const SweepSpec spec = parse_sweep(kSweep, "retries.yaml", model_catalog());
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   ASSERT_EQ(jobs.size(), 4u);
-  ScriptedGroup group({{0, {"CUDA out of memory. Tried to allocate 2.00 GiB"}},                 // always OOM
-                       {1, {"NCCL error: unhandled system error", "done"}},                    // recovers
-                       {2, {"/no/such/dir: cannot open train-images-idx3-ubyte"}},             // permanent
+  ScriptedGroup group({{0, {"transient: CUDA out of memory. Tried to allocate 2.00 GiB"}},        // always OOM
+                       {1, {"transient: ncclAllReduce failed: unhandled system error", "done"}},  // recovers
+                       {2, {"/no/such/dir: cannot open train-images-idx3-ubyte"}},                // permanent
                        {3, {"diverged"}}});
   ResultStore store(dir.file("r.db"), OpenMode::Writer);
   RunSettings settings;
@@ -107,19 +115,6 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   EXPECT_EQ(again.assignments(1), 0);
   EXPECT_EQ(again.assignments(3), 0);
   EXPECT_EQ(s2.skipped_done + s2.done + s2.failed, 4);
-}
-
-TEST(CoordinatorRetries, ClassifiesTransientErrors) {
-  EXPECT_TRUE(is_transient_error("CUDA out of memory. Tried to allocate 20.00 MiB"));
-  EXPECT_TRUE(is_transient_error("[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate "
-                                 "memory: you tried to allocate 1099511627776 bytes. Error code 12 (Cannot allocate memory)"));
-  EXPECT_TRUE(is_transient_error("NCCL error in: ..., unhandled cuda error"));
-  EXPECT_FALSE(is_transient_error("/data: cannot open train-images-idx3-ubyte"));
-  EXPECT_FALSE(is_transient_error("shape mismatch: [8, 16] vs [8, 32]"));
-  EXPECT_FALSE(is_transient_error("CUDA graph capture of the training step failed (--cuda-graphs off trains "
-                                  "eagerly): CUDA error: operation not permitted when stream is capturing"));
-  EXPECT_TRUE(is_transient_error("CUDA graph capture of the training step failed (--cuda-graphs off trains "
-                                 "eagerly): CUDA out of memory. Tried to allocate 2.00 GiB"));
 }
 
 }  // namespace

@@ -3,24 +3,24 @@
 // gets lines that never wrap; piped output has a timestamp on every line and never repeats a line;
 // `run -v` epoch lines name their job; the summary names the best variants and the next commands.
 // The clock and the timestamps are injected: nothing here depends on how fast the machine is.
-#include <gtest/gtest.h>
-
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
+#include "orchestrator/progress.h"
 
 #include <cstdlib>
 #include <deque>
+#include <fcntl.h>
 #include <regex>
 #include <sstream>
+#include <unistd.h>
 
-#include "coordinator.h"
-#include "model_cost.h"
-#include "progress.h"
-#include "run_summary.h"
-#include "store.h"
-#include "sweep_spec.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <sys/ioctl.h>
+
+#include "orchestrator/coordinator.h"
+#include "orchestrator/run_summary.h"
+#include "results/store/store.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/test_support.h"
+#include "worker/models/model_cost.h"
 
 namespace ms {
 namespace {
@@ -127,8 +127,9 @@ TEST(Progress, SixtyColumnTerminalNeverWraps) {
   ASSERT_GT(shown.size(), 20u);
   for (const auto& line : shown) {
     EXPECT_LE(columns_of(line), 59u) << line;
-    if (line.rfind("job job", 0) != 0)  // progress lines keep the counts, diverged apart
+    if (line.rfind("job job", 0) != 0) {  // progress lines keep the counts, diverged apart
       EXPECT_TRUE(std::regex_search(line, std::regex("^(jobs )?[0-9]+/120"))) << line;
+    }
   }
   EXPECT_NE(shown.back().find("div"), std::string::npos) << shown.back();
   // Wider terminals: the best variant with its label shortened to fit, then whole.
@@ -197,8 +198,10 @@ TEST(Progress, TerminalColumnsFromColumnsOrTheTty) {
   const int devnull = open("/dev/null", O_RDONLY);
   EXPECT_EQ(terminal_columns(devnull), 0);  // not a number, not a terminal
   close(devnull);
-  if (saved) setenv("COLUMNS", keep.c_str(), 1);
-  else unsetenv("COLUMNS");
+  if (saved)
+    setenv("COLUMNS", keep.c_str(), 1);
+  else
+    unsetenv("COLUMNS");
 }
 
 const char* kSweep = R"(name: summary demo
@@ -277,7 +280,9 @@ TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
   EXPECT_NE(log.find("jobs 6/6: 5 done, 1 diverged, 0 running"), std::string::npos) << log;
   // Best: layernorm's done seeds 0 and 2 end at 0.90 and 0.92 (mean 0.91), beating the baseline's 0.81.
   EXPECT_NE(log.find("best norm / model.norm=layernorm 0.9100 (2 seeds)"), std::string::npos) << log;
-  for (const auto& line : lines_of(log)) EXPECT_EQ(line.rfind("T+", 0), 0u) << line;
+  for (const auto& line : lines_of(log)) {
+    EXPECT_EQ(line.rfind("T+", 0), 0u) << line;
+  }
 
   const std::string summary = format_run_summary(s, store, spec.name, db);
   const auto lines = lines_of(summary);
@@ -290,8 +295,9 @@ TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
   EXPECT_NE(lines[2].find("0.9100 ± 0.0141 (2 seeds)  [2 done, 1 diverged]"), std::string::npos) << summary;
   EXPECT_NE(lines[3].find("2. baseline / baseline"), std::string::npos) << summary;
   EXPECT_NE(lines[3].find("0.8100 ± 0.0100 (3 seeds)"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("metasweep results --db " + shell_word(db) + " --sweep 'summary demo' --group-by section,variant"),
-            std::string::npos)
+  EXPECT_NE(
+      summary.find("metasweep results --db " + shell_word(db) + " --sweep 'summary demo' --group-by section,variant"),
+      std::string::npos)
       << summary;
   EXPECT_NE(summary.find("metasweep report --db '" + db + "' --sweep 'summary demo' --out report"), std::string::npos)
       << summary;

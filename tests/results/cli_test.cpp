@@ -2,21 +2,20 @@
 // filled through the ResultStore API (results_fixture.h). Checks exit codes, every output format
 // (parsed), --where filtering, an injection attempt that must match nothing and change nothing,
 // and that bad input gives exit 2 with one clear line on stderr.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <future>
-#include <nlohmann/json.hpp>
 #include <set>
 
-#include "csv_reader.h"
-#include "results_fixture.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/results/csv_reader.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
-
 
 size_t line_count(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
@@ -122,14 +121,18 @@ TEST_F(CliResults, CsvParsesAndIsRectangular) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = parse_csv(r.out);
   ASSERT_EQ(rows.size(), 19u);
-  for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.size(), rows[0].size());
+  }
   for (const char* col : {"id", "variant", "seed", "status", "test_acc", "model.norm"})
     EXPECT_NE(std::find(rows[0].begin(), rows[0].end(), col), rows[0].end()) << col;
   const CommandResult grouped = results({"--format", "csv", "--group-by"});
   ASSERT_EQ(grouped.exit_code, 0) << grouped.err;
   const auto g = parse_csv(grouped.out);
   ASSERT_EQ(g.size(), 7u);
-  for (const auto& row : g) EXPECT_EQ(row.size(), g[0].size());
+  for (const auto& row : g) {
+    EXPECT_EQ(row.size(), g[0].size());
+  }
 }
 
 TEST_F(CliResults, LatexMarkdownAndTable) {
@@ -174,7 +177,9 @@ TEST_F(CliResults, WhereFilters) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto jobs = nlohmann::json::parse(r.out);
   ASSERT_EQ(jobs.size(), 3u);
-  for (const auto& j : jobs) EXPECT_EQ(j["config"]["model"]["norm"], "layernorm");
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j["config"]["model"]["norm"], "layernorm");
+  }
 
   // Two clauses are ANDed; a metric comparison excludes jobs without the metric.
   const CommandResult& both = got[1];
@@ -253,8 +258,8 @@ TEST_F(CliResults, StatusReportsProgress) {
   const CommandResult r = ms({"status", "--db", db()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("tiny"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("boom: out of memory"), std::string::npos) << r.out;  // failures with their message
-  EXPECT_NE(r.out.find("model.norm=batchnorm"), std::string::npos) << r.out;   // the running job
+  EXPECT_NE(r.out.find("boom: out of memory"), std::string::npos) << r.out;   // failures with their message
+  EXPECT_NE(r.out.find("model.norm=batchnorm"), std::string::npos) << r.out;  // the running job
   for (const char* status : {"done", "running", "failed", "diverged"})
     EXPECT_NE(r.out.find(status), std::string::npos) << status << "\n" << r.out;
   EXPECT_EQ(r.out.rfind("sweep tiny: 18 jobs, 15 done, 1 running, 0 pending, 1 failed, 1 diverged\n", 0), 0u) << r.out;

@@ -1,16 +1,17 @@
 // `metasweep compare`: two sweeps matched variant by variant, Δ = B − A with its interval and a
 // paired t-test checked against the closed form of the t distribution at df = 2; variants on one
 // side only; every output format; the binary with one database and with two.
-#include <gtest/gtest.h>
+#include "results/reports/compare.h"
 
 #include <cmath>
 #include <future>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "compare.h"
-#include "csv_reader.h"
-#include "results_fixture.h"
-#include "test_support.h"
+#include "tests/results/csv_reader.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -112,7 +113,9 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   EXPECT_TRUE(json["rows"][6]["a"].is_null());
   const auto csv = parse_csv(format_comparison(c, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), 8u);
-  for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
+  for (const auto& row : csv) {
+    EXPECT_EQ(row.size(), csv[0].size());
+  }
   const std::string tex = format_comparison(c, OutputFormat::Latex);
   EXPECT_NE(tex.find("\\toprule"), std::string::npos);
   const std::string table = format_comparison(c, OutputFormat::Table);

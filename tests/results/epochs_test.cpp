@@ -2,21 +2,22 @@
 // checked against the fixture's known epochs (results_fixture.h: test_acc at epoch e is
 // final * (0.6 + 0.2 (e - 1))); the job_results / epoch_results views; and the three queries of
 // docs/analysis.md run as written against a real database.
-#include <gtest/gtest.h>
+#include "results/reports/epochs.h"
 
 #include <cmath>
 #include <fstream>
 #include <future>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
-#include "csv_reader.h"
-#include "epochs.h"
-#include "results_fixture.h"
-#include "sqlite_db.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "results/store/sqlite_db.h"
+#include "tests/results/csv_reader.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -64,7 +65,9 @@ TEST_F(Epochs, OneRowPerJobAndEpochInEveryFormat) {
 
   const auto csv = parse_csv(format_epochs(jobs_, rows_, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), kEpochRows + 1);
-  for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
+  for (const auto& row : csv) {
+    EXPECT_EQ(row.size(), csv[0].size());
+  }
   const auto acc = std::find(csv[0].begin(), csv[0].end(), "test_acc") - csv[0].begin();
   EXPECT_NEAR(std::stod(csv[3][acc]), 0.80, 1e-12);  // baseline seed 0 epoch 3
 
@@ -74,7 +77,9 @@ TEST_F(Epochs, OneRowPerJobAndEpochInEveryFormat) {
   EXPECT_NE(md.find("| [P,P,A,A]"), std::string::npos) << md;
   EXPECT_EQ(md.find("train_loss"), std::string::npos);  // --metric keeps one metric column
   const std::string tex = format_epochs(jobs_, rows_, OutputFormat::Latex);
-  for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule"}) EXPECT_NE(tex.find(rule), std::string::npos);
+  for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule"}) {
+    EXPECT_NE(tex.find(rule), std::string::npos);
+  }
   EXPECT_NE(tex.find("model.mixers=identity"), std::string::npos);
   EXPECT_NE(tex.find("test\\_acc"), std::string::npos);  // headers escaped for LaTeX
 }
@@ -109,7 +114,9 @@ TEST_F(Epochs, CurvesAverageTheSeedsThatReachedEachEpoch) {
   EXPECT_EQ(json[1]["n"]["test_acc"], 3);
   const auto csv = parse_csv(format_curves(points, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), 19u);
-  for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
+  for (const auto& row : csv) {
+    EXPECT_EQ(row.size(), csv[0].size());
+  }
   const auto mean = std::find(csv[0].begin(), csv[0].end(), "test_acc_mean") - csv[0].begin();
   EXPECT_NEAR(std::stod(csv[2][mean]), 0.656, 1e-12);
   const std::string md = format_curves(points, OutputFormat::Markdown);
@@ -137,8 +144,9 @@ TEST_F(Epochs, ViewsGiveJobsWithConfigColumnsAndEpochs) {
   Database db(dir_->file("r.db"), Database::Access::ReadOnly);
   EXPECT_EQ(query(db, "SELECT COUNT(*) FROM job_results WHERE sweep = 'tiny'")[0][0], "18");
   EXPECT_EQ(query(db, "SELECT COUNT(*) FROM epoch_results WHERE sweep = 'tiny'")[0][0], std::to_string(kEpochRows));
-  const auto norms = query(db, "SELECT variant, \"model.norm\", \"model.pool_size\", seed, status FROM job_results "
-                               "WHERE sweep = 'tiny' ORDER BY position");
+  const auto norms = query(db,
+                           "SELECT variant, \"model.norm\", \"model.pool_size\", seed, status FROM job_results "
+                           "WHERE sweep = 'tiny' ORDER BY position");
   ASSERT_EQ(norms.size(), 18u);
   EXPECT_EQ(norms[0], (std::vector<std::string>{"baseline", "group1", "3", "0", "done"}));
   EXPECT_EQ(norms[12][1], "layernorm");
@@ -150,8 +158,9 @@ TEST_F(Epochs, ViewsGiveJobsWithConfigColumnsAndEpochs) {
   const auto lr = query(db, "SELECT DISTINCT \"task.optimizer.lr\" FROM job_results");
   ASSERT_EQ(lr.size(), 1u);
   EXPECT_DOUBLE_EQ(std::stod(lr[0][0]), 1e-3);
-  const auto ep = query(db, "SELECT epoch, test_acc, status FROM epoch_results WHERE variant = 'model.norm=layernorm' "
-                            "AND seed = 2");
+  const auto ep = query(db,
+                        "SELECT epoch, test_acc, status FROM epoch_results WHERE variant = 'model.norm=layernorm' "
+                        "AND seed = 2");
   ASSERT_EQ(ep.size(), 1u);
   EXPECT_EQ(ep[0][0], "1");
   EXPECT_NEAR(std::stod(ep[0][1]), 0.30, 1e-12);

@@ -1,22 +1,22 @@
 // Every output format parses: CSV with a small RFC 4180 reader, JSON with nlohmann::json,
 // LaTeX has booktabs rules, markdown has one row per job; plus the report files.
-#include <gtest/gtest.h>
+#include "results/reports/format.h"
 
 #include <cmath>
 #include <filesystem>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "csv_reader.h"
-#include "ablation.h"
-#include "format.h"
-#include "plots.h"
-#include "report.h"
-#include "results_fixture.h"
-#include "test_support.h"
+#include "results/reports/ablation.h"
+#include "results/reports/plots.h"
+#include "results/reports/report.h"
+#include "tests/results/csv_reader.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
-
 
 class Formats : public ::testing::Test {
  protected:
@@ -35,7 +35,9 @@ class Formats : public ::testing::Test {
 TEST_F(Formats, CsvIsRectangularAndQuoted) {
   const auto csv = parse_csv(format_jobs(rows_, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), 19u);
-  for (const auto& row : csv) EXPECT_EQ(row.size(), csv[0].size());
+  for (const auto& row : csv) {
+    EXPECT_EQ(row.size(), csv[0].size());
+  }
   EXPECT_EQ(csv[0][0], "id");
   const auto variant = std::find(csv[0].begin(), csv[0].end(), "variant") - csv[0].begin();
   EXPECT_EQ(csv[10][variant], "[P,P,A,A]");  // commas survive quoting
@@ -56,7 +58,8 @@ TEST_F(Formats, JsonHasTheContractFields) {
     EXPECT_TRUE(jobs[0].contains(field)) << field;
   EXPECT_EQ(jobs[0]["config"]["model"]["norm"], "group1");
   EXPECT_NEAR(jobs[0]["test_acc"].get<double>(), 0.80, 1e-12);
-  const auto groups = nlohmann::json::parse(format_groups(group_jobs(rows_, {"section", "variant"}), OutputFormat::Json));
+  const auto groups =
+      nlohmann::json::parse(format_groups(group_jobs(rows_, {"section", "variant"}), OutputFormat::Json));
   ASSERT_EQ(groups.size(), 6u);
   EXPECT_NEAR(groups[0]["mean"]["test_acc"].get<double>(), 0.82, 1e-12);
   EXPECT_NEAR(groups[0]["std"]["test_acc"].get<double>(), 0.02, 1e-12);
@@ -72,7 +75,9 @@ TEST_F(Formats, TableMarkdownLatex) {
   EXPECT_NE(md.find("| baseline"), std::string::npos);
   EXPECT_NE(md.find("2 done, 1 diverged"), std::string::npos);
   const std::string tex = format_groups(group_jobs(rows_, {"section", "variant"}), OutputFormat::Latex, "test_acc");
-  for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule"}) EXPECT_NE(tex.find(rule), std::string::npos);
+  for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule"}) {
+    EXPECT_NE(tex.find(rule), std::string::npos);
+  }
   EXPECT_NE(tex.find("$\\pm$"), std::string::npos);
   EXPECT_NE(tex.find("model.mixers=identity"), std::string::npos);
 }
@@ -81,10 +86,10 @@ TEST_F(Formats, AblationTableAgainstHandValues) {
   const AblationTable t = build_ablation(*store_, "tiny");
   ASSERT_EQ(t.rows.size(), 6u);
   EXPECT_EQ(t.section_starts, (std::vector<size_t>{0, 1, 3, 4}));
-  EXPECT_NEAR(*t.rows[1].delta_pts, -10.0, 1e-9);   // identity 72.00 vs 82.00
+  EXPECT_NEAR(*t.rows[1].delta_pts, -10.0, 1e-9);  // identity 72.00 vs 82.00
   ASSERT_TRUE(t.rows[1].test);
-  EXPECT_TRUE(t.rows[1].test->paired);              // same seeds 0, 1, 2
-  EXPECT_TRUE(t.rows[2].best);                      // attention beats identity
+  EXPECT_TRUE(t.rows[1].test->paired);  // same seeds 0, 1, 2
+  EXPECT_TRUE(t.rows[2].best);          // attention beats identity
   EXPECT_FALSE(t.rows[1].best);
   EXPECT_FALSE(t.rows[4].test && t.rows[4].test->paired);  // layernorm: seeds 0, 1 only -> Welch
   // Reference ordering: baseline 77.2, identity 74.3, attention 76.0, PPAA 78.0 vs ours
@@ -133,8 +138,8 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NE(md.find("p vs baseline (Holm)"), std::string::npos) << md;
   EXPECT_NE(md.find("95% CI of Δ"), std::string::npos) << md;
   EXPECT_NE(md.find("[-12.48, -7.52]"), std::string::npos) << md;  // identity, by hand above
-  EXPECT_NE(md.find(" 0.010 |"), std::string::npos) << md;          // 3 * 0.0033168
-  EXPECT_NE(md.find(" n<3 |"), std::string::npos) << md;  // a "<" that cannot open a tag stays
+  EXPECT_NE(md.find(" 0.010 |"), std::string::npos) << md;         // 3 * 0.0033168
+  EXPECT_NE(md.find(" n<3 |"), std::string::npos) << md;           // a "<" that cannot open a tag stays
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
   for (const char* said : {"Student's paired t-test", "Welch's unequal-variances t-test", "Holm-adjusted",
                            "for the 3 variants", "fewer than 3 done seeds"})
@@ -209,7 +214,7 @@ TEST_F(Formats, ReportWritesThreeFiles) {
     const std::string macs = read_file(out + "/plots/acc_vs_macs.svg");
     EXPECT_NE(macs.find(">1 "), std::string::npos) << "key entries start with the point's number";
     EXPECT_EQ(macs.find("(G)"), std::string::npos) << "tiny models' MACs are not shown in G";
-    EXPECT_GE(std::count(html.begin(), html.end(), '<') , 100);
+    EXPECT_GE(std::count(html.begin(), html.end(), '<'), 100);
     EXPECT_NE(html.find("<svg"), std::string::npos);
   } else {
     EXPECT_NE(html.find("gnuplot was not found"), std::string::npos);

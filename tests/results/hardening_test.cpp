@@ -5,27 +5,27 @@
 // formulas; table.tex escapes every field and compiles with real pdflatex; report.md escapes
 // HTML and newlines; --where variant=[P,P,A,A] matches that label; `status` tells a live run
 // from a dead one; `report --out` never writes through a symlink and replaces its plot set.
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <unistd.h>
 
-#include "ablation.h"
-#include "csv_reader.h"
-#include "errors.h"
-#include "format.h"
-#include "plots.h"
-#include "query.h"
-#include "report.h"
-#include "results_fixture.h"
-#include "schema.h"
-#include "sqlite_db.h"
-#include "sweep_admin.h"
-#include "sweep_progress.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "results/reports/ablation.h"
+#include "results/reports/format.h"
+#include "results/reports/plots.h"
+#include "results/reports/report.h"
+#include "results/reports/sweep_progress.h"
+#include "results/store/query.h"
+#include "results/store/schema.h"
+#include "results/store/sqlite_db.h"
+#include "results/store/sweep_admin.h"
+#include "sweeps/errors.h"
+#include "tests/results/csv_reader.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -36,9 +36,9 @@ namespace fs = std::filesystem;
 // straight through the store API. Every job is done (accuracy by variant) so every plot is drawn.
 struct HostileNames {
   std::string sweep = "tiny";
-  std::string section = "token mixer";    // replaces the section "token mixer"
-  std::string label = "identity";         // replaces the label "model.mixers=identity"
-  std::string label2 = "attention";       // replaces the label "model.mixers=attention"
+  std::string section = "token mixer";  // replaces the section "token mixer"
+  std::string label = "identity";       // replaces the label "model.mixers=identity"
+  std::string label2 = "attention";     // replaces the label "model.mixers=attention"
 };
 
 void fill_hostile_db(const std::string& path, const HostileNames& n) {
@@ -71,8 +71,8 @@ TEST(ReportInjection, NamesFromTheDatabaseNeverRunCommands) {
   TempDir dir;
   const std::string m1 = dir.file("PWNED1"), m2 = dir.file("PWNED2"), m3 = dir.file("PWNED3"), m4 = dir.file("PWNED4");
   HostileNames n;
-  n.label = "x'\nsystem \"touch " + m1 + "\"\n#";             // the issue's label
-  n.label2 = "`touch " + m2 + "` @x $y \\\" \"";               // backquotes, macro, quotes
+  n.label = "x'\nsystem \"touch " + m1 + "\"\n#";  // the issue's label
+  n.label2 = "`touch " + m2 + "` @x $y \\\" \"";   // backquotes, macro, quotes
   n.section = "s'\nsystem \"touch " + m3 + "\"\n# `touch " + m3 + "`";
   n.sweep = "w\"\n!touch " + m4 + "\nsystem 'touch " + m4 + "'\n`touch " + m4 + "`";
   fill_hostile_db(dir.file("h.db"), n);
@@ -80,7 +80,9 @@ TEST(ReportInjection, NamesFromTheDatabaseNeverRunCommands) {
   const ReportFiles files = write_report(store, n.sweep, dir.file("out"));
   EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;  // the plots were drawn, not skipped
   EXPECT_GE(files.plots.size(), 6u);
-  for (const auto& marker : {m1, m2, m3, m4}) EXPECT_FALSE(fs::exists(marker)) << "gnuplot ran a command: " << marker;
+  for (const auto& marker : {m1, m2, m3, m4}) {
+    EXPECT_FALSE(fs::exists(marker)) << "gnuplot ran a command: " << marker;
+  }
 }
 
 TEST(ReportInjection, PlotTextArrivesVerbatim) {
@@ -141,14 +143,14 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
   ASSERT_TRUE(t.rows.front().acc);
   EXPECT_EQ(t.rows.front().acc->n, 3);
   EXPECT_DOUBLE_EQ(t.rows.front().acc->mean, 0.5 * 0.6);
-  EXPECT_EQ(store.status_counts("tiny").at("done"), 3);
+  EXPECT_EQ(store.status_counts("tiny")[JobStatus::Done], 3);
   // A removed job keeps its result and is found by id, marked removed.
   ResultQuery by_id;
   by_id.where.push_back(parse_where("id=" + old_jobs[0].id));
   const auto old = select_jobs(store, by_id);
   ASSERT_EQ(old.size(), 1u);
   EXPECT_TRUE(old[0].removed);
-  EXPECT_EQ(old[0].status, "done");
+  EXPECT_EQ(old[0].status, JobStatus::Done);
   EXPECT_DOUBLE_EQ(*old[0].test_acc, 0.80);
   EXPECT_EQ(job_json(old[0])["removed"], true);
 }
@@ -201,7 +203,7 @@ TEST(SweepMembership, ForgettingASweepKeepsJobsAnotherSweepRemoved) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].removed);
   EXPECT_EQ(rows[0].sweep, "other");
-  EXPECT_EQ(rows[0].status, "done");
+  EXPECT_EQ(rows[0].status, JobStatus::Done);
 }
 
 TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
@@ -210,8 +212,9 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   const auto jobs = fill_tiny_db(path);
   {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
-    db.exec("DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; "
-            "ALTER TABLE jobs DROP COLUMN semantics; PRAGMA user_version = 1");
+    db.exec(
+        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; "
+        "ALTER TABLE jobs DROP COLUMN semantics; PRAGMA user_version = 1");
   }
   {
     const ResultStore reader(path, OpenMode::ReadOnly);
@@ -232,8 +235,8 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
 TEST(DatabasePaths, InMemoryEmptyAndUriDatabasesAreRefused) {
   TempDir dir;
   const std::string cwd = fs::current_path().string();
-  for (const std::string path : {std::string(":memory:"), std::string(""), "file:" + dir.file("x.db") + "?mode=memory",
-                                 std::string("file::memory:?cache=shared")}) {
+  for (const std::string& path : {std::string(":memory:"), std::string(""), "file:" + dir.file("x.db") + "?mode=memory",
+                                  std::string("file::memory:?cache=shared")}) {
     for (OpenMode mode : {OpenMode::Writer, OpenMode::ReadOnly}) {
       try {
         ResultStore store(path, mode);
@@ -305,7 +308,9 @@ TEST(CsvInjection, FormulaLikeTextIsNeutralisedAndNumbersStayNumbers) {
   const ResultStore store(dir.file("h.db"), OpenMode::ReadOnly);
   ResultQuery q;
   const auto csv = parse_csv(format_jobs(select_jobs(store, q), OutputFormat::Csv));
-  const auto col = [&](const std::string& name) { return std::find(csv[0].begin(), csv[0].end(), name) - csv[0].begin(); };
+  const auto col = [&](const std::string& name) {
+    return std::find(csv[0].begin(), csv[0].end(), name) - csv[0].begin();
+  };
   for (size_t r = 1; r + 1 < csv.size(); ++r)
     for (const auto& cell : csv[r])
       EXPECT_TRUE(cell.empty() || std::string("=+@\t\r").find(cell[0]) == std::string::npos ||
@@ -352,8 +357,8 @@ TEST(LatexTable, CompilesWithPdflatexForHostileNames) {
   dir.write("doc.tex",
             "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n"
             "\\input{out/table.tex}\n\\end{document}\n");
-  const CommandResult r = run_command("cd " + dir.path() +
-                                      " && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape doc.tex");
+  const CommandResult r =
+      run_command("cd " + dir.path() + " && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape doc.tex");
   const std::string log = read_file(dir.file("doc.log"));
   ASSERT_EQ(r.exit_code, 0) << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
   EXPECT_TRUE(fs::exists(dir.file("doc.pdf")));
@@ -393,7 +398,9 @@ TEST(WhereLabels, BracketedVariantLabelMatchesAsText) {
     q.where.push_back(parse_where(expr));
     const auto rows = select_jobs(store, q);
     EXPECT_EQ(rows.size(), 3u) << expr;
-    for (const auto& r : rows) EXPECT_EQ(r.variant, "[P,P,A,A]");
+    for (const auto& r : rows) {
+      EXPECT_EQ(r.variant, "[P,P,A,A]");
+    }
   }
   ResultQuery lists;  // config lists still match in either spelling
   lists.where.push_back(parse_where("model.mixers=[pool,pool,attention,attention]"));

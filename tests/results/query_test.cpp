@@ -1,14 +1,15 @@
 // --where parsing, filters against the tiny sweep, grouping statistics checked by hand, and an
 // injection attempt that must return nothing and change nothing.
-#include <gtest/gtest.h>
+#include "results/store/query.h"
 
 #include <cmath>
 #include <set>
 
-#include "errors.h"
-#include "query.h"
-#include "results_fixture.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/errors.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -120,9 +121,11 @@ TEST_F(TinyDb, GroupsBySectionAndVariantInFileOrder) {
   const auto rows = select({});
   const auto groups = group_jobs(rows, {"section", "variant"});
   ASSERT_EQ(groups.size(), 6u);
-  const std::vector<std::string> order = {"baseline", "model.mixers=identity", "model.mixers=attention", "[P,P,A,A]",
-                                          "model.norm=layernorm", "model.norm=batchnorm"};
-  for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(groups[i].values[1], order[i]);
+  const std::vector<std::string> order = {"baseline",  "model.mixers=identity", "model.mixers=attention",
+                                          "[P,P,A,A]", "model.norm=layernorm",  "model.norm=batchnorm"};
+  for (size_t i = 0; i < order.size(); ++i) {
+    EXPECT_EQ(groups[i].values[1], order[i]);
+  }
   // baseline: 0.80, 0.82, 0.84 -> mean 0.82, sample std 0.02.
   const Summary& base = groups[0].metrics.at("test_acc");
   EXPECT_EQ(base.n, 3);
@@ -138,7 +141,7 @@ TEST_F(TinyDb, GroupsBySectionAndVariantInFileOrder) {
   EXPECT_EQ(ln.metrics.at("test_acc").n, 2);
   EXPECT_NEAR(ln.metrics.at("test_acc").mean, 0.82, 1e-12);
   EXPECT_EQ(ln.status_text(), "2 done, 1 diverged");
-  EXPECT_TRUE(ln.has("diverged"));
+  EXPECT_TRUE(ln.has(JobStatus::Diverged));
   // batchnorm: one done, one failed, one running: std undefined.
   const GroupRow& bn = groups[5];
   EXPECT_EQ(bn.metrics.at("test_acc").n, 1);

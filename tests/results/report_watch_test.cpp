@@ -2,13 +2,14 @@
 // the database; once nothing is pending or running the final report no longer reloads. The
 // waiting is injected: the test finishes the running job "during the sleep", so nothing depends
 // on time.
-#include <gtest/gtest.h>
+#include "results/reports/report_watch.h"
 
 #include <sstream>
 
-#include "report_watch.h"
-#include "results_fixture.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "job.h"
-#include "store.h"
-#include "sweep_spec.h"
+#include "results/store/store.h"
+#include "sweeps/catalog.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
 
 namespace ms::test {
 
@@ -47,8 +47,8 @@ inline const std::map<std::string, std::vector<double>>& tiny_final_acc() {
       {"model.mixers=identity", {0.70, 0.71, 0.75}},
       {"model.mixers=attention", {0.85, 0.86, 0.90}},
       {"[P,P,A,A]", {0.88, 0.87, 0.86}},
-      {"model.norm=layernorm", {0.81, 0.83, -1}},   // seed 2 diverged
-      {"model.norm=batchnorm", {-1, 0.79, -1}},     // seed 0 failed, seed 2 running (epoch 1)
+      {"model.norm=layernorm", {0.81, 0.83, -1}},  // seed 2 diverged
+      {"model.norm=batchnorm", {-1, 0.79, -1}},    // seed 0 failed, seed 2 running (epoch 1)
   };
   return acc;
 }

@@ -1,10 +1,10 @@
 // Student-t p-values and quantiles against published values and closed forms, Welch and paired
 // tests and their confidence intervals by hand, Holm's adjustment against hand-worked values, Spearman.
-#include <gtest/gtest.h>
+#include "results/reports/stats.h"
 
 #include <cmath>
 
-#include "stats.h"
+#include <gtest/gtest.h>
 
 namespace ms {
 namespace {
@@ -12,11 +12,11 @@ namespace {
 TEST(Stats, StudentTTwoSidedPValues) {
   EXPECT_NEAR(student_t_two_sided_p(2.0, 10), 0.07338803, 1e-7);
   EXPECT_NEAR(student_t_two_sided_p(-2.0, 10), 0.07338803, 1e-7);
-  EXPECT_NEAR(student_t_two_sided_p(2.228, 10), 0.05, 2e-4);   // t_{0.975, 10} = 2.228
-  EXPECT_NEAR(student_t_two_sided_p(12.706, 1), 0.05, 1e-4);   // t_{0.975, 1} = 12.706
-  EXPECT_NEAR(student_t_two_sided_p(1.96, 1e6), 0.05, 1e-4);   // the normal limit
+  EXPECT_NEAR(student_t_two_sided_p(2.228, 10), 0.05, 2e-4);  // t_{0.975, 10} = 2.228
+  EXPECT_NEAR(student_t_two_sided_p(12.706, 1), 0.05, 1e-4);  // t_{0.975, 1} = 12.706
+  EXPECT_NEAR(student_t_two_sided_p(1.96, 1e6), 0.05, 1e-4);  // the normal limit
   EXPECT_DOUBLE_EQ(student_t_two_sided_p(0, 5), 1.0);
-  EXPECT_NEAR(student_t_cdf(1.0, 1), 0.75, 1e-12);             // Cauchy: 1/2 + atan(1)/pi
+  EXPECT_NEAR(student_t_cdf(1.0, 1), 0.75, 1e-12);  // Cauchy: 1/2 + atan(1)/pi
   EXPECT_NEAR(student_t_cdf(-1.0, 1), 0.25, 1e-12);
   EXPECT_NEAR(regularized_incomplete_beta(2, 3, 0.4), 0.5248, 1e-12);  // closed form
 }
@@ -60,7 +60,7 @@ TEST(Stats, StudentTQuantileAgainstClosedFormsAndTables) {
     EXPECT_NEAR(student_t_quantile(p, 1), std::tan(M_PI * (p - 0.5)), 1e-9 * std::tan(M_PI * (p - 0.5)));  // Cauchy
     EXPECT_NEAR(student_t_quantile(p, 2), (2 * p - 1) / std::sqrt(2 * p * (1 - p)), 1e-10);                // df = 2
   }
-  EXPECT_NEAR(student_t_quantile(0.975, 4), 2.7764451051977987, 1e-9);   // printed t tables
+  EXPECT_NEAR(student_t_quantile(0.975, 4), 2.7764451051977987, 1e-9);  // printed t tables
   EXPECT_NEAR(student_t_quantile(0.975, 10), 2.2281388519649385, 1e-9);
   EXPECT_NEAR(student_t_quantile(0.975, 30), 2.0422724563012373, 1e-9);
   EXPECT_NEAR(student_t_quantile(0.025, 10), -2.2281388519649385, 1e-9);
@@ -95,13 +95,17 @@ TEST(Stats, HolmAgainstHandValues) {
   // R: p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") = 0.05 0.08 0.09 0.09 0.09.
   const auto a = holm_adjust({0.01, 0.02, 0.03, 0.04, 0.05});
   const std::vector<double> want_a = {0.05, 0.08, 0.09, 0.09, 0.09};
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], want_a[i], 1e-12) << i;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i], want_a[i], 1e-12) << i;
+  }
   // Unsorted input keeps its order: sorted 0.005*4, 0.01*3, 0.03*2, max(0.04*1, 0.06).
   const auto b = holm_adjust({0.01, 0.04, 0.03, 0.005});
   const std::vector<double> want_b = {0.03, 0.06, 0.06, 0.02};
-  for (size_t i = 0; i < b.size(); ++i) EXPECT_NEAR(b[i], want_b[i], 1e-12) << i;
+  for (size_t i = 0; i < b.size(); ++i) {
+    EXPECT_NEAR(b[i], want_b[i], 1e-12) << i;
+  }
   EXPECT_EQ(holm_adjust({0.5, 0.6}), (std::vector<double>{1.0, 1.0}));  // capped at 1
-  EXPECT_EQ(holm_adjust({0.2}), (std::vector<double>{0.2}));           // one comparison: unchanged
+  EXPECT_EQ(holm_adjust({0.2}), (std::vector<double>{0.2}));            // one comparison: unchanged
   EXPECT_TRUE(holm_adjust({}).empty());
 }
 

@@ -1,13 +1,14 @@
 // ResultStore: schema, register/resume/fresh semantics, shared jobs, epochs, run lock.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "results_fixture.h"
-#include "schema.h"
-#include "sqlite_db.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "results/store/schema.h"
+#include "results/store/sqlite_db.h"
+#include "sweeps/errors.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -36,7 +37,9 @@ TEST(ResultStore, RegisterInsertsPendingJobsInSweepOrder) {
   EXPECT_EQ(store.sweeps(), std::vector<std::string>{"tiny"});
   const auto runnable = store.runnable_jobs("tiny", 0);
   ASSERT_EQ(runnable.size(), jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(runnable[i], jobs[i].id);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    EXPECT_EQ(runnable[i], jobs[i].id);
+  }
   EXPECT_EQ(store.status(jobs[0].id), JobStatus::Pending);
   EXPECT_EQ(store.attempts(jobs[0].id), 0);
   const auto info = store.sweep_info("tiny");
@@ -120,7 +123,7 @@ TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs"), 18);
   EXPECT_EQ(count(store, "SELECT COUNT(*) FROM sweep_jobs WHERE job_id = '" + jobs[0].id + "'"), 2);
   EXPECT_TRUE(store.runnable_jobs("other", 5).empty());  // trained once, done for both
-  EXPECT_EQ(store.status_counts("other").at("done"), 3);
+  EXPECT_EQ(store.status_counts("other")[JobStatus::Done], 3);
   EXPECT_EQ(store.sweeps(), (std::vector<std::string>{"tiny", "other"}));
 }
 
@@ -137,8 +140,8 @@ TEST(ResultStore, SecondWriterIsRefusedWithThePid) {
       _exit(0);
     } catch (const UsageError& e) {
       const std::string what = e.what();
-      const bool ok = what.find("in use by another metasweep run (pid " + std::to_string(getppid()) + ")") !=
-                      std::string::npos;
+      const bool ok =
+          what.find("in use by another metasweep run (pid " + std::to_string(getppid()) + ")") != std::string::npos;
       _exit(ok ? 3 : 4);
     } catch (...) {
       _exit(5);

@@ -2,24 +2,23 @@
 // removed and what a shared job keeps, checkpoints going with their jobs, the run lock refusing
 // changes while a run writes, notes in the report, and stop refusing a process that is not the
 // metasweep binary.
-#include <gtest/gtest.h>
+#include "results/store/sweep_admin.h"
 
 #include <algorithm>
-
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <unistd.h>
 
-#include "ablation.h"
-#include "errors.h"
-#include "report.h"
-#include "results_fixture.h"
-#include "run_stop.h"
-#include "sqlite_db.h"
-#include "sweep_admin.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "results/reports/ablation.h"
+#include "results/reports/report.h"
+#include "results/store/run_stop.h"
+#include "results/store/sqlite_db.h"
+#include "sweeps/errors.h"
+#include "tests/results/results_fixture.h"
+#include "tests/test_support.h"
 
 namespace ms::test {
 namespace {
@@ -96,8 +95,9 @@ TEST_F(Admin, ForgettingASweepKeepsJobsAnotherSweepOnceHad) {
   const Job& identity = job("model.mixers=identity", 0);
   {
     Database db(this->db(), Database::Access::ReadWrite);
-    Statement s(db, "INSERT INTO removed_sweep_jobs (sweep, job_id, section, variant, position, reference, removed_at) "
-                    "VALUES ('tiny-base', ?, 'token mixer', 'model.mixers=identity', 3, NULL, 0)");
+    Statement s(db,
+                "INSERT INTO removed_sweep_jobs (sweep, job_id, section, variant, position, reference, removed_at) "
+                "VALUES ('tiny-base', ?, 'token mixer', 'model.mixers=identity', 3, NULL, 0)");
     s.bind(1, identity.id).run();
   }
   const ForgetPlan done = forget_sweep(db(), "tiny", dir_.file("ckpt"));
@@ -114,7 +114,7 @@ TEST_F(Admin, ForgettingAJobsResultsMakesItPendingAgain) {
   {
     const ResultStore store(db(), OpenMode::ReadOnly);
     const JobInfo info = job_info(store, identity.id);
-    EXPECT_EQ(info.status, "done");
+    EXPECT_EQ(info.status, JobStatus::Done);
     EXPECT_EQ(info.epochs, 3);
     EXPECT_EQ(info.sweeps, std::vector<std::string>{"tiny"});
     EXPECT_THROW(job_info(store, "0123"), UsageError);

@@ -1,14 +1,14 @@
 // The `--where` parser on hostile text: every input the libFuzzer target (tests/fuzz/where_fuzzer)
 // ever crashed on, kept in tests/fuzz/corpus/where_fuzzer/, plus hand-picked edge cases. Each must
 // parse into SQL whose placeholders match its bound values, or raise ms::UsageError naming --where.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <filesystem>
 
-#include "errors.h"
-#include "test_support.h"
-#include "where.h"
+#include <gtest/gtest.h>
+
+#include "results/store/where.h"
+#include "sweeps/errors.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {
@@ -50,8 +50,9 @@ TEST(WhereCorpus, EdgeCasesParseOrReject) {
   EXPECT_TRUE(parse_or_reject("model.mixers=[[1],{\"a\":2}]"));
   EXPECT_TRUE(parse_or_reject("model.depths=[1e308, -1e308, 1e15]"));
   EXPECT_TRUE(parse_or_reject(std::string("model.norm=a\0b", 14)));
-  for (const std::string& expr : std::vector<std::string>{"", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan",
-                                 std::string(100000, '='), std::string(1, '\0')})
+  for (const std::string& expr :
+       std::vector<std::string>{"", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan",
+                                std::string(100000, '='), std::string(1, '\0')})
     EXPECT_FALSE(parse_or_reject(expr)) << expr.substr(0, 40);
 }
 

@@ -1,11 +1,12 @@
 // Sweep advice: coupled L2 weight decay on a layer-scaled model is flagged once per sweep, with
 // the fix; the per-optimizer defaults (adam, sgd: 0) and adamw are never flagged.
+#include "sweeps/advice.h"
+
 #include <gtest/gtest.h>
 
-#include "advice.h"
-#include "job.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
 
 namespace ms {
 namespace {

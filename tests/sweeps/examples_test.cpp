@@ -1,12 +1,12 @@
 // The example sweeps shipped in sweeps/ parse and expand as documented.
-#include <gtest/gtest.h>
-
 #include <set>
 
-#include "job.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {
@@ -24,8 +24,8 @@ TEST(ExampleSweeps, PoolFormerTable5HasEveryRow) {
   std::set<std::string> sections, ids;
   for (const auto& j : jobs) sections.insert(j.section), ids.insert(j.id);
   EXPECT_EQ(ids.size(), jobs.size());
-  EXPECT_EQ(sections, (std::set<std::string>{"baseline", "token mixer", "pool size", "normalization",
-                                             "activation", "other", "hybrid stages"}));
+  EXPECT_EQ(sections, (std::set<std::string>{"baseline", "token mixer", "pool size", "normalization", "activation",
+                                             "other", "hybrid stages"}));
   EXPECT_EQ(jobs.back().variant, "[P,P,F,F]");
   EXPECT_DOUBLE_EQ(*jobs.back().reference, 77.9);
 }

@@ -3,16 +3,16 @@
 // exception type). The libFuzzer target in tests/fuzz/ explores further (make fuzz); every input
 // it ever crashed on lives in tests/fuzz/corpus/sweep_fuzzer/ and is replayed here, so CI checks
 // the fixes without clang.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <random>
 
-#include "errors.h"
-#include "job.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {
@@ -23,9 +23,15 @@ std::string mutate(std::string text, std::mt19937& rng) {
   for (int e = 0; e < edits && !text.empty(); ++e) {
     const size_t pos = rng() % text.size();
     switch (rng() % 4) {
-      case 0: text[pos] = kAlphabet[rng() % kAlphabet.size()]; break;
-      case 1: text.erase(pos, 1 + rng() % 8); break;
-      case 2: text.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]); break;
+      case 0:
+        text[pos] = kAlphabet[rng() % kAlphabet.size()];
+        break;
+      case 1:
+        text.erase(pos, 1 + rng() % 8);
+        break;
+      case 2:
+        text.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]);
+        break;
       case 3: {  // duplicate a line fragment elsewhere
         const size_t from = rng() % text.size();
         text.insert(pos, text.substr(from, rng() % 40));
@@ -39,8 +45,8 @@ std::string mutate(std::string text, std::mt19937& rng) {
 TEST(SweepFuzz, MutatedExamplesNeverCrash) {
   std::mt19937 rng(12345);
   int parsed = 0, rejected = 0;
-  for (const char* name : {"demo.yaml", "poolformer_s12_ablation.yaml", "kv_transformer_synthetic.yaml",
-                           "gmlp_vs_attention.yaml"}) {
+  for (const char* name :
+       {"demo.yaml", "poolformer_s12_ablation.yaml", "kv_transformer_synthetic.yaml", "gmlp_vs_attention.yaml"}) {
     const std::string original = test::read_file(test::source_dir() + "/sweeps/" + name);
     ASSERT_FALSE(original.empty()) << name;
     for (int i = 0; i < 400; ++i) {

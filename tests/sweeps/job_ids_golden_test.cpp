@@ -4,8 +4,6 @@
 // different canonical form) fails here. A deliberate change of what an unchanged config trains
 // regenerates the file (METASWEEP_UPDATE_GOLDEN=1) and says so in its commit. Also: a key added
 // later (KeySpec::since >= 1) leaves ids unchanged while at its default.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -13,11 +11,13 @@
 #include <map>
 #include <sstream>
 
-#include "config_schema.h"
-#include "job.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/config_schema.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {

@@ -2,17 +2,18 @@
 // sweep shipped under sweeps/ reads without error and field for field as its JSON says; a key a
 // later release added takes the schema's default when an older stored config lacks it; a
 // first-release key that is missing, or a value of the wrong type, is an error naming the key.
-#include <gtest/gtest.h>
+#include "sweeps/run_config.h"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "config_schema.h"
-#include "job.h"
-#include "run_config.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/config_schema.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {

@@ -2,15 +2,15 @@
 // expanded (a 1000 x 1000 grid or 5001 seeds x 2 variants is refused at once with the count, and a raised
 // limit lets it through), the name rules of names.h, and user_message() cutting LibTorch's
 // backtrace off an error.
-#include <gtest/gtest.h>
-
 #include <string>
 
-#include "errors.h"
-#include "job.h"
-#include "names.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "sweeps/names.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/sweeps/test_catalog.h"
 
 namespace ms {
 namespace {
@@ -23,8 +23,8 @@ std::string list_of(int n) {
 
 TEST(SweepLimits, HugeGridIsRefusedBeforeItIsExpanded) {
   // 1000 x 1000 cells: the product is never built (it used to die with std::bad_alloc).
-  const std::string yaml = "name: big\ngrid:\n  task.optimizer.lr: " + list_of(1000) + "\n  task.optimizer.weight_decay: " +
-                           list_of(1000) + "\n";
+  const std::string yaml = "name: big\ngrid:\n  task.optimizer.lr: " + list_of(1000) +
+                           "\n  task.optimizer.weight_decay: " + list_of(1000) + "\n";
   try {
     parse_sweep(yaml, "big.yaml", test::test_catalog());
     FAIL() << "a 1000000-job sweep was accepted";
@@ -60,8 +60,9 @@ TEST(NameRules, AcceptsOrdinaryUnicodeAndRefusesControlCharacters) {
   EXPECT_FALSE(name_problem("Δ café 注意", "label", false));
   EXPECT_FALSE(name_problem("baseline", "sweep name", true));
   EXPECT_TRUE(name_problem("baseline", "label", false));
-  for (const std::string bad : {std::string("a\nb"), std::string("a\rb"), std::string("a\x1b[31mb"), std::string("a\x7f"),
-                                std::string("a\0b", 3), std::string("\xc3"), std::string("\xed\xa0\x80"), std::string("")}) {
+  for (const std::string& bad :
+       {std::string("a\nb"), std::string("a\rb"), std::string("a\x1b[31mb"), std::string("a\x7f"),
+        std::string("a\0b", 3), std::string("\xc3"), std::string("\xed\xa0\x80"), std::string("")}) {
     const auto problem = name_problem(bad, "label", false);
     ASSERT_TRUE(problem) << printable(bad);
     EXPECT_TRUE(valid_utf8(*problem)) << "the message itself must be clean UTF-8";

@@ -1,12 +1,13 @@
 // Sweep files -> jobs: expansion counts, labels, canonical ids, dedup, grid/zip/exclude.
-#include <gtest/gtest.h>
+#include "sweeps/sweep_spec.h"
 
 #include <set>
 
-#include "errors.h"
-#include "job.h"
-#include "sweep_spec.h"
-#include "test_catalog.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/errors.h"
+#include "sweeps/job.h"
+#include "tests/sweeps/test_catalog.h"
 
 namespace ms {
 namespace {
@@ -123,7 +124,8 @@ exclude:
   // (baseline + 1 variant) x 2 activations x 2 zip cells = 8, minus norm=none x relu x 2 = 6
   ASSERT_EQ(jobs.size(), 6u);
   EXPECT_EQ(jobs[0].variant, "baseline, model.activation=gelu, model.depths=[1,1], model.drop_path=0.1");
-  for (const auto& j : jobs) EXPECT_FALSE(j.config["model"]["norm"] == "none" && j.config["model"]["activation"] == "relu");
+  for (const auto& j : jobs)
+    EXPECT_FALSE(j.config["model"]["norm"] == "none" && j.config["model"]["activation"] == "relu");
 }
 
 TEST(SweepSpec, ExcludeMatchesPerStageKeyGivenOnce) {

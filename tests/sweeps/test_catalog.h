@@ -1,6 +1,6 @@
 // A hand-made mixer catalog for the sweep-spec tests, so they run without the model zoo.
 #pragma once
-#include "catalog.h"
+#include "sweeps/catalog.h"
 
 namespace ms::test {
 

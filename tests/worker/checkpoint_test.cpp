@@ -1,12 +1,13 @@
 // Checkpoint files: atomic framed writes, the previous one kept, truncation and corruption
 // detected (never loaded), and the model/optimizer round trip.
-#include <gtest/gtest.h>
-#include <torch/torch.h>
+#include "worker/train/checkpoint.h"
 
 #include <filesystem>
 
-#include "checkpoint.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {
@@ -70,9 +71,12 @@ TEST(CheckpointEncoding, RoundTripsModelOptimizerAndMetrics) {
   EXPECT_EQ(r.epoch, 2);
   EXPECT_EQ(r.job_key, "key");
   EXPECT_EQ(r.epochs.at(1).test_acc, 0.75);
-  for (size_t i = 0; i < a->parameters().size(); ++i)
+  for (size_t i = 0; i < a->parameters().size(); ++i) {
     EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
-  for (size_t i = 0; i < a->buffers().size(); ++i) EXPECT_TRUE(torch::equal(a->buffers()[i], b->buffers()[i]));
+  }
+  for (size_t i = 0; i < a->buffers().size(); ++i) {
+    EXPECT_TRUE(torch::equal(a->buffers()[i], b->buffers()[i]));
+  }
   // Same optimizer state: one more identical step keeps them equal.
   opt_a.zero_grad();
   for (auto* m : {&a, &b}) (*m)->forward(torch::ones({2, 3})).sum().backward();

@@ -4,7 +4,7 @@
 // a CPU is a one-line note and trains as off.
 #include <gtest/gtest.h>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace ms {
 namespace {
@@ -43,7 +43,8 @@ TEST(CmdTrain, SelectionErrorsAreUsageErrors) {
 TEST(CmdTrain, TrainsRecordsAndResumes) {
   test::TempDir dir;
   dir.write("s.yaml", kSweep);
-  const std::string flags = "--variant baseline --seed 1 --db " + dir.file("r.db") + " --checkpoint-dir " + dir.file("ck");
+  const std::string flags =
+      "--variant baseline --seed 1 --db " + dir.file("r.db") + " --checkpoint-dir " + dir.file("ck");
   auto r = test::run_command(train(dir, flags));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("epoch 1/2  train_loss"), std::string::npos) << r.out;

@@ -1,12 +1,14 @@
 // Communicators and gradient buckets on a single-rank MPI world (the test process is a
 // singleton MPI job; mpirun-driven checks live in tests/mpi/).
-#include <gtest/gtest.h>
+#include "worker/dist/communicator.h"
+
 #include <mpi.h>
+
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "communicator.h"
-#include "communicator_mpi.h"
-#include "grad_bucketer.h"
+#include "worker/dist/communicator_mpi.h"
+#include "worker/dist/grad_bucketer.h"
 
 namespace ms {
 namespace {
@@ -83,7 +85,8 @@ TEST(GradBucketer, RoundTripOverMpiAndBucketing) {
   for (int64_t n : {10, 300, 7, 1000}) params.push_back(torch::randn({n}, torch::requires_grad()));
   auto frozen = torch::randn({5});  // no grad: skipped
   params.push_back(frozen);
-  for (size_t i = 0; i + 1 < params.size(); ++i) params[i].mutable_grad() = torch::full({params[i].numel()}, float(i + 1));
+  for (size_t i = 0; i + 1 < params.size(); ++i)
+    params[i].mutable_grad() = torch::full({params[i].numel()}, float(i + 1));
   params[2].mutable_grad() = torch::Tensor();  // unused parameter: no gradient yet
 
   ensure_mpi();

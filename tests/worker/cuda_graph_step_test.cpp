@@ -1,14 +1,15 @@
 // CUDA graph step, the parts that hold on any machine: the auto|on|off decision and its note,
 // and a CPU job trains exactly the same with cuda_graphs on, auto and off (CPU has no graphs).
 // The graphed step itself is exercised by the gpu suite (tests/gpu/gpu_test.cpp).
-#include <gtest/gtest.h>
-#include <torch/torch.h>
+#include "worker/train/cuda_graph_step.h"
 
 #include <stdexcept>
 
-#include "cuda_graph_step.h"
-#include "model_test_util.h"
-#include "trainer.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/worker/model_test_util.h"
+#include "worker/train/trainer.h"
 
 namespace ms {
 namespace {
@@ -51,11 +52,21 @@ TEST(CudaGraphs, StepCannotBeBuiltWithoutCuda) {
 #endif
 
 TEST(CudaGraphs, CpuJobTrainsExactlyAsWithGraphsOff) {
-  const auto config = test::make_config(
-      {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1}, {"task.num_classes", 4},
-       {"task.train_size", 96}, {"task.test_size", 32}, {"task.epochs", 2}, {"task.batch_size", 32},
-       {"model.depths", {1, 1}}, {"model.dims", {8, 16}}, {"model.norm", "batchnorm"}, {"model.drop_path", 0.1},
-       {"model.stem.kernel", 3}, {"model.stem.stride", 2}, {"model.stem.padding", 1}});
+  const auto config = test::make_config({{"task.dataset", "synthetic-images"},
+                                         {"task.image_size", 8},
+                                         {"task.channels", 1},
+                                         {"task.num_classes", 4},
+                                         {"task.train_size", 96},
+                                         {"task.test_size", 32},
+                                         {"task.epochs", 2},
+                                         {"task.batch_size", 32},
+                                         {"model.depths", {1, 1}},
+                                         {"model.dims", {8, 16}},
+                                         {"model.norm", "batchnorm"},
+                                         {"model.drop_path", 0.1},
+                                         {"model.stem.kernel", 3},
+                                         {"model.stem.stride", 2},
+                                         {"model.stem.padding", 1}});
   TrainOptions options;
   options.threads = 1;
   options.cuda_graphs = "off";

@@ -1,18 +1,19 @@
 // Datasets: IDX parsing (raw, gzipped, corrupt), Key-Value Transformer targets, charlm windows,
 // synthetic images, deterministic shuffling, per-rank batch shares and crop+flip.
-#include <gtest/gtest.h>
-#include <torch/torch.h>
+#include "worker/data/dataset.h"
 
 #include <filesystem>
 #include <fstream>
 
-#include "model_test_util.h"
-#include "data_loader.h"
-#include "dataset.h"
-#include "dataset_cifar.h"
-#include "dataset_idx.h"
-#include "dataset_synthetic.h"
-#include "test_support.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/test_support.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/data/data_loader.h"
+#include "worker/data/dataset_cifar.h"
+#include "worker/data/dataset_idx.h"
+#include "worker/data/dataset_synthetic.h"
 
 namespace ms {
 namespace {
@@ -80,7 +81,8 @@ TEST(IdxReader, CorruptFilesNameThePathAndTheProblem) {
 
 TEST(IdxReader, LoadsFashionMnistSubsetNormalised) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
-  if (!std::filesystem::exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  if (!std::filesystem::exists(dir + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
   nlohmann::json task = {{"dataset", "fashion-mnist"}, {"data_dir", dir}, {"train_subset", 500}, {"test_subset", 100}};
   Dataset d = load_dataset(test::task_config(task), 0);
   EXPECT_EQ(d.train_x.sizes(), (std::vector<int64_t>{500, 1, 28, 28}));
@@ -157,7 +159,7 @@ TEST(DataLoader, RankSharesTileTheGlobalBatch) {
   ASSERT_TRUE(r1.batch(1, x1, y1));
   EXPECT_EQ(x0.size(0), 8);
   EXPECT_TRUE(torch::equal(x, torch::cat({x0, x1})));
-  EXPECT_EQ(rank_share(10, 2, 3), (std::pair<int64_t, int64_t>{6, 10}));
+  EXPECT_EQ(rank_slice(10, 2, 3), (std::pair<int64_t, int64_t>{6, 10}));
 }
 
 TEST(CropAndFlip, CentreCropIsIdentityAndFlipMirrors) {

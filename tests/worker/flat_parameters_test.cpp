@@ -1,25 +1,34 @@
 // FlatParameters: packing keeps every parameter's values, names and shapes; parameters and
 // gradients become views of the group buffers; training through the buffers with each optimizer
 // gives the per-tensor optimizer's parameters; checkpoints of a packed model stay their size.
+#include "worker/train/flat_parameters.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "checkpoint.h"
-#include "flat_parameters.h"
-#include "model.h"
-#include "model_test_util.h"
-#include "parameter_roles.h"
-#include "trainer_loss.h"
-#include "trainer_optimizer.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/models/model.h"
+#include "worker/train/checkpoint.h"
+#include "worker/train/parameter_roles.h"
+#include "worker/train/trainer_loss.h"
+#include "worker/train/trainer_optimizer.h"
 
 namespace ms {
 namespace {
 
 nlohmann::json tiny_model(test::KeyValues extra = {}) {
-  test::KeyValues kv = {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1},
-                        {"task.num_classes", 4}, {"model.depths", {1, 1}}, {"model.dims", {8, 16}},
-                        {"model.mixers", {"pool", "attention"}}, {"model.head_dim", 8}, {"model.drop_path", 0.0},
-                        {"model.stem.kernel", 3}, {"model.stem.stride", 2}, {"model.stem.padding", 1}};
+  test::KeyValues kv = {{"task.dataset", "synthetic-images"},
+                        {"task.image_size", 8},
+                        {"task.channels", 1},
+                        {"task.num_classes", 4},
+                        {"model.depths", {1, 1}},
+                        {"model.dims", {8, 16}},
+                        {"model.mixers", {"pool", "attention"}},
+                        {"model.head_dim", 8},
+                        {"model.drop_path", 0.0},
+                        {"model.stem.kernel", 3},
+                        {"model.stem.stride", 2},
+                        {"model.stem.padding", 1}};
   kv.insert(kv.end(), extra.begin(), extra.end());
   return test::make_config(kv);
 }
@@ -178,7 +187,9 @@ TEST(FlatParameters, CheckpointsKeepTheirSizeAndRoundTrip) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("another parameter layout"), std::string::npos) << e.what();
   }
-  for (size_t i = 0; i < untouched.size(); ++i) EXPECT_TRUE(torch::equal(unpacked->parameters()[i], untouched[i]));
+  for (size_t i = 0; i < untouched.size(); ++i) {
+    EXPECT_TRUE(torch::equal(unpacked->parameters()[i], untouched[i]));
+  }
 }
 
 }  // namespace

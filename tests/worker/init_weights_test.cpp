@@ -4,23 +4,31 @@
 // Other parameters (embeddings, norms, position tables) keep their module's own init. The
 // fidelity suite shows why it matters: the oracle's plain torch.nn encoder with trunc_normal
 // reaches 0.83 on sort with KV attention instead of 0.87 (docs/fidelity.md).
-#include <gtest/gtest.h>
-#include <torch/torch.h>
+#include "worker/models/init_weights.h"
 
 #include <cmath>
 
-#include "init_weights.h"
-#include "model.h"
-#include "model_test_util.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/worker/model_test_util.h"
+#include "worker/models/model.h"
 
 namespace ms {
 namespace {
 
 nlohmann::json sequence_config(const std::string& init, const std::string& mixer) {
-  return test::make_config({{"task.dataset", "reverse"}, {"task.seq_len", 16}, {"task.vocab", 10},
-                            {"model.arch", "sequence"}, {"model.depths", {2}}, {"model.dims", {256}},
-                            {"model.mixers", mixer}, {"model.heads", 4}, {"model.norm", "layernorm"},
-                            {"model.mlp_ratio", 2}, {"model.init", init}});
+  return test::make_config({{"task.dataset", "reverse"},
+                            {"task.seq_len", 16},
+                            {"task.vocab", 10},
+                            {"model.arch", "sequence"},
+                            {"model.depths", {2}},
+                            {"model.dims", {256}},
+                            {"model.mixers", mixer},
+                            {"model.heads", 4},
+                            {"model.norm", "layernorm"},
+                            {"model.mlp_ratio", 2},
+                            {"model.init", init}});
 }
 
 struct Layer {
@@ -48,8 +56,12 @@ TEST(ModelInit, TruncNormalIsTimmsAndTheDefault) {
   for (const auto& l : layers) {
     SCOPED_TRACE(l.name);
     EXPECT_LE(l.weight.abs().max().item<double>(), 2 * kInitStd + 1e-7);
-    if (l.weight.numel() >= 4096) EXPECT_NEAR(l.weight.std().item<double>(), 0.880 * kInitStd, 0.002);
-    if (l.bias.defined()) EXPECT_EQ(l.bias.abs().max().item<double>(), 0.0);
+    if (l.weight.numel() >= 4096) {
+      EXPECT_NEAR(l.weight.std().item<double>(), 0.880 * kInitStd, 0.002);
+    }
+    if (l.bias.defined()) {
+      EXPECT_EQ(l.bias.abs().max().item<double>(), 0.0);
+    }
   }
   // Resolved without the key (a config stored before model.init existed) trains the same way.
   auto legacy_config = sequence_config("trunc_normal", "kv_attention");
@@ -58,7 +70,9 @@ TEST(ModelInit, TruncNormalIsTimmsAndTheDefault) {
   auto legacy = build_model(legacy_config);
   auto a = model->parameters(), b = legacy->parameters();
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i]));
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(a[i].equal(b[i]));
+  }
 }
 
 TEST(ModelInit, PytorchGivesEveryLinearAndConvTheFrameworkDefault) {
@@ -72,7 +86,9 @@ TEST(ModelInit, PytorchGivesEveryLinearAndConvTheFrameworkDefault) {
       const double bound = 1.0 / std::sqrt(double(l.fan_in));
       EXPECT_LE(l.weight.abs().max().item<double>(), bound + 1e-7);
       EXPECT_GT(l.weight.abs().max().item<double>(), 0.95 * bound);  // uniform reaches its bound
-      if (l.weight.numel() >= 4096) EXPECT_NEAR(l.weight.std().item<double>(), bound / std::sqrt(3.0), 0.1 * bound);
+      if (l.weight.numel() >= 4096) {
+        EXPECT_NEAR(l.weight.std().item<double>(), bound / std::sqrt(3.0), 0.1 * bound);
+      }
       if (l.bias.defined()) {
         EXPECT_LE(l.bias.abs().max().item<double>(), bound + 1e-7);
         EXPECT_GT(l.bias.abs().max().item<double>(), 0.0);
@@ -80,18 +96,24 @@ TEST(ModelInit, PytorchGivesEveryLinearAndConvTheFrameworkDefault) {
     }
     // Not a Linear or a conv: untouched (the embedding stays N(0, 1), the norms 1 and 0).
     for (const auto& p : model->named_parameters()) {
-      if (p.key() == "embed.weight") EXPECT_NEAR(p.value().std().item<double>(), 1.0, 0.15);
-      if (p.key().find("norm") != std::string::npos && p.key().find("weight") != std::string::npos)
+      if (p.key() == "embed.weight") {
+        EXPECT_NEAR(p.value().std().item<double>(), 1.0, 0.15);
+      }
+      if (p.key().find("norm") != std::string::npos && p.key().find("weight") != std::string::npos) {
         EXPECT_TRUE(p.value().eq(1).all().item<bool>()) << p.key();
+      }
     }
   }
 }
 
 TEST(ModelInit, ImageModelsTakeTheSchemeToo) {
   torch::manual_seed(2);
-  auto model = build_model(test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 16},
-                                              {"model.depths", {1, 1}}, {"model.dims", {32, 64}},
-                                              {"model.mixers", "pool"}, {"model.init", "pytorch"}}));
+  auto model = build_model(test::make_config({{"task.dataset", "synthetic-images"},
+                                              {"task.image_size", 16},
+                                              {"model.depths", {1, 1}},
+                                              {"model.dims", {32, 64}},
+                                              {"model.mixers", "pool"},
+                                              {"model.init", "pytorch"}}));
   const auto layers = conv_linear_layers(*model);
   ASSERT_GE(layers.size(), 5u);  // stem, downsample, 2 × (fc1, fc2), head
   for (const auto& l : layers) {
@@ -100,8 +122,8 @@ TEST(ModelInit, ImageModelsTakeTheSchemeToo) {
     EXPECT_LE(l.weight.abs().max().item<double>(), bound + 1e-7);
     EXPECT_GT(l.weight.abs().max().item<double>(), 2 * kInitStd + 1e-3);  // wider than trunc_normal could be
   }
-  nlohmann::json bad = test::make_config({{"model.arch", "sequence"}, {"task.dataset", "reverse"}, {"model.dims", {8}},
-                                          {"model.depths", {1}}});
+  nlohmann::json bad = test::make_config(
+      {{"model.arch", "sequence"}, {"task.dataset", "reverse"}, {"model.dims", {8}}, {"model.depths", {1}}});
   bad["model"]["init"] = "xavier";
   EXPECT_THROW(build_model(bad), std::invalid_argument);
 }

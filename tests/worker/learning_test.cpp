@@ -6,9 +6,6 @@
 // spatial_fc under the Key-Value Transformer paper's setup (adam, no explicit weight decay),
 // spatial_fc and attention beating identity where only the mixer can see space, charlm beating
 // a unigram model in bits per byte.
-#include <gtest/gtest.h>
-#include <torch/torch.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,14 +13,17 @@
 #include <map>
 #include <set>
 
-#include "mixers/registry.h"
-#include "model.h"
-#include "model_test_util.h"
-#include "norms.h"
-#include "parameter_roles.h"
-#include "trainer.h"
-#include "trainer_loss.h"
-#include "trainer_optimizer.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/worker/model_test_util.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/model.h"
+#include "worker/models/norms.h"
+#include "worker/train/parameter_roles.h"
+#include "worker/train/trainer.h"
+#include "worker/train/trainer_loss.h"
+#include "worker/train/trainer_optimizer.h"
 
 namespace ms {
 namespace {
@@ -36,11 +36,20 @@ std::vector<std::string> all_mixers() {
 
 // A two-stage MetaFormer on 8×8 one-channel images (4×4 then 2×2 tokens) with `mixer` in both.
 nlohmann::json small_image_model(const std::string& mixer, const std::string& norm, test::KeyValues extra = {}) {
-  test::KeyValues kv = {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1},
-                        {"task.num_classes", 4}, {"model.depths", {1, 1}}, {"model.dims", {8, 16}},
-                        {"model.mixers", mixer}, {"model.norm", norm}, {"model.head_dim", 4},
-                        {"model.drop_path", 0.0}, {"model.activation", "starrelu"}, {"model.stem.kernel", 3},
-                        {"model.stem.stride", 2}, {"model.stem.padding", 1}};
+  test::KeyValues kv = {{"task.dataset", "synthetic-images"},
+                        {"task.image_size", 8},
+                        {"task.channels", 1},
+                        {"task.num_classes", 4},
+                        {"model.depths", {1, 1}},
+                        {"model.dims", {8, 16}},
+                        {"model.mixers", mixer},
+                        {"model.norm", norm},
+                        {"model.head_dim", 4},
+                        {"model.drop_path", 0.0},
+                        {"model.activation", "starrelu"},
+                        {"model.stem.kernel", 3},
+                        {"model.stem.stride", 2},
+                        {"model.stem.padding", 1}};
   kv.insert(kv.end(), extra.begin(), extra.end());
   return test::make_config(kv);
 }
@@ -87,17 +96,24 @@ TEST(WeightDecay, RolesOfEveryParameter) {
         } else {
           EXPECT_EQ(r.role, ParamRole::Scalar) << n;
         }
-        if (r.tensor.dim() < 2) EXPECT_FALSE(decays(r.role)) << n;
+        if (r.tensor.dim() < 2) {
+          EXPECT_FALSE(decays(r.role)) << n;
+        }
       }
     }
   for (const char* role : {"weight", "bias", "norm", "layer_scale", "position", "scalar"})
     EXPECT_GT(seen_roles[role], 0) << "no parameter with role " << role << " was seen";
   // The sequence model's learned position table is a position embedding too.
-  auto seq = build_model(test::make_config({{"task.dataset", "reverse"}, {"model.arch", "sequence"},
-                                            {"model.depths", {1}}, {"model.dims", {16}},
-                                            {"model.positions", "learned"}, {"task.seq_len", 8}}));
+  auto seq = build_model(test::make_config({{"task.dataset", "reverse"},
+                                            {"model.arch", "sequence"},
+                                            {"model.depths", {1}},
+                                            {"model.dims", {16}},
+                                            {"model.positions", "learned"},
+                                            {"task.seq_len", 8}}));
   for (const auto& r : trainable_parameter_roles(*seq))
-    if (r.name == "positions") EXPECT_EQ(r.role, ParamRole::Position);
+    if (r.name == "positions") {
+      EXPECT_EQ(r.role, ParamRole::Position);
+    }
 }
 
 // One step with every gradient zero: AdamW shrinks exactly the weights by (1 - lr·wd); Adam's
@@ -120,13 +136,14 @@ TEST(WeightDecay, OnlyWeightsAreDecayedUnderEveryOptimizer) {
       for (const auto& r : trainable_parameter_roles(*model)) {
         const auto& old = before[r.name];
         if (decays(r.role)) {
-          if (opt == "adamw")
+          if (opt == "adamw") {
             EXPECT_TRUE(torch::allclose(r.tensor, old * (1 - lr * wd), 1e-6, 1e-7)) << opt << " " << r.name;
-          else
+          } else {
             EXPECT_FALSE(torch::equal(r.tensor, old)) << opt << " " << r.name;
+          }
         } else {
-          EXPECT_TRUE(torch::equal(r.tensor, old)) << opt << (pack ? " packed " : " ") << r.name << " ("
-                                                   << role_name(r.role) << ") was decayed";
+          EXPECT_TRUE(torch::equal(r.tensor, old))
+              << opt << (pack ? " packed " : " ") << r.name << " (" << role_name(r.role) << ") was decayed";
         }
       }
     }
@@ -146,8 +163,8 @@ TEST(Learning, EveryParameterOfEveryMixerAndNormGetsAGradientAndMoves) {
     for (const auto& norm : norm_names())
       for (const auto& opt : optimizers)
         for (bool pack : {true, false}) {
-          const std::string what = mixer + " / " + norm + " / " + opt["name"].get<std::string>() +
-                                   (pack ? " / packed" : " / per-tensor");
+          const std::string what =
+              mixer + " / " + norm + " / " + opt["name"].get<std::string>() + (pack ? " / packed" : " / per-tensor");
           torch::manual_seed(1);
           // layer_scale 1: the default 1e-5 scales a branch's gradient so far down that an SGD
           // step can round away in fp32; whether gradients flow is the question here.
@@ -179,8 +196,9 @@ TEST(Learning, EveryParameterOfEveryMixerAndNormGetsAGradientAndMoves) {
             // represent next to 1.0; require movement wherever the update is representable.
             const double magnitude = r.tensor.abs().max().item<double>();
             const bool representable = !sgd || 0.5 * largest_gradient[r.name] > 1e-6 * magnitude;
-            if (representable)
+            if (representable) {
               EXPECT_FALSE(torch::equal(r.tensor, before[r.name])) << what << ": " << r.name << " did not move";
+            }
           }
         }
 }
@@ -194,7 +212,8 @@ torch::Tensor position_dependence(MixerImpl& mixer, int64_t dim, int64_t h, int6
   auto x = torch::randn({2, dim, h, w}).requires_grad_();
   auto y = mixer.forward(x).flatten(2);  // B×C×N
   for (int64_t i = 0; i < n; ++i) {
-    auto g = torch::autograd::grad({y.select(2, i).sum()}, {x}, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+    auto g =
+        torch::autograd::grad({y.select(2, i).sum()}, {x}, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
     if (g[0].defined()) dep[i] = g[0].abs().sum(std::vector<int64_t>{0, 1}).flatten();
   }
   return dep;
@@ -213,9 +232,9 @@ TEST(Learning, EveryMixerButIdentityMixesPositions) {
       const auto dep = position_dependence(*mixer, c.dim, c.height, c.width);
       for (int64_t i = 0; i < c.tokens(); ++i) {
         const double others = dep[i].sum().item<double>() - dep[i][i].item<double>();
-        if (identity)
+        if (identity) {
           EXPECT_EQ(others, 0.0) << "identity output " << i << " depends on other positions";
-        else
+        } else
           EXPECT_GT(others, 0.0) << name << " (" << c.height << "x" << c.width << "): output " << i
                                  << " depends on no other position";
       }
@@ -231,10 +250,11 @@ TEST(Learning, EveryMixerButIdentityMixesPositions) {
       const double past = i > 0 ? dep[i].narrow(0, 0, i).sum().item<double>() : 0.0;
       const double future = dep[i].narrow(0, i + 1, causal.width - i - 1).sum().item<double>();
       EXPECT_EQ(future, 0.0) << name << " (causal): output " << i << " sees the future";
-      if (identity)
+      if (identity) {
         EXPECT_EQ(past, 0.0) << name;
-      else if (i > 0)
+      } else if (i > 0) {
         EXPECT_GT(past, 0.0) << name << " (causal): output " << i << " depends on no earlier position";
+      }
     }
   }
 }
@@ -249,13 +269,26 @@ TEST(Learning, EveryMixerButIdentityMixesPositions) {
 // drop_path 0, 1.000 after 2; with the defaults' slow layer-scale start, 0.89 after 2 and 0.999
 // after 3). One thread: ctest runs two tests at a time on 2 cores.
 nlohmann::json reverse_job(const std::string& mixer, int64_t epochs) {
-  return test::make_config({{"task.dataset", "reverse"}, {"task.seq_len", 16}, {"task.vocab", 10},
-                            {"task.train_size", 8192}, {"task.test_size", 512}, {"task.epochs", epochs},
-                            {"task.batch_size", 32}, {"task.optimizer.name", "adam"}, {"task.optimizer.lr", 1e-3},
-                            {"task.schedule.name", "cosine"}, {"task.schedule.warmup_epochs", 0.1},
-                            {"task.grad_clip", 5.0}, {"model.arch", "sequence"}, {"model.depths", {2}},
-                            {"model.dims", {32}}, {"model.mixers", mixer}, {"model.heads", 2},
-                            {"model.norm", "layernorm"}, {"model.activation", "relu"}, {"model.mlp_ratio", 2}});
+  return test::make_config({{"task.dataset", "reverse"},
+                            {"task.seq_len", 16},
+                            {"task.vocab", 10},
+                            {"task.train_size", 8192},
+                            {"task.test_size", 512},
+                            {"task.epochs", epochs},
+                            {"task.batch_size", 32},
+                            {"task.optimizer.name", "adam"},
+                            {"task.optimizer.lr", 1e-3},
+                            {"task.schedule.name", "cosine"},
+                            {"task.schedule.warmup_epochs", 0.1},
+                            {"task.grad_clip", 5.0},
+                            {"model.arch", "sequence"},
+                            {"model.depths", {2}},
+                            {"model.dims", {32}},
+                            {"model.mixers", mixer},
+                            {"model.heads", 2},
+                            {"model.norm", "layernorm"},
+                            {"model.activation", "relu"},
+                            {"model.mlp_ratio", 2}});
 }
 
 TrainOptions one_thread() {
@@ -281,11 +314,20 @@ TEST(Learning, ReverseIsSolvedByAttentionAndSpatialFcUnderAdam) {
 // mixing (1×1 stem, identity mixer, global average) is at chance by symmetry. Only the mixer
 // sees space: spatial_fc and attention (with the learned position embedding) must beat it.
 double halves_accuracy(const std::string& mixer) {
-  const auto config = test::make_config(
-      {{"task.dataset", "synthetic-images"}, {"task.image_size", 6}, {"task.channels", 1}, {"task.num_classes", 2},
-       {"model.depths", {1}}, {"model.dims", {16}}, {"model.mixers", mixer}, {"model.head_dim", 8},
-       {"model.norm", "layernorm"}, {"model.drop_path", 0.0}, {"model.stem.kernel", 1}, {"model.stem.stride", 1},
-       {"model.stem.padding", 0}, {"task.optimizer.lr", 3e-3}});
+  const auto config = test::make_config({{"task.dataset", "synthetic-images"},
+                                         {"task.image_size", 6},
+                                         {"task.channels", 1},
+                                         {"task.num_classes", 2},
+                                         {"model.depths", {1}},
+                                         {"model.dims", {16}},
+                                         {"model.mixers", mixer},
+                                         {"model.head_dim", 8},
+                                         {"model.norm", "layernorm"},
+                                         {"model.drop_path", 0.0},
+                                         {"model.stem.kernel", 1},
+                                         {"model.stem.stride", 1},
+                                         {"model.stem.padding", 0},
+                                         {"task.optimizer.lr", 3e-3}});
   auto make = [](int64_t n, uint64_t seed) {
     auto gen = at::detail::createCPUGenerator(seed);
     auto x = torch::randn({n, 1, 6, 6}, gen, torch::kFloat);
@@ -341,11 +383,21 @@ TEST(Learning, CharLmAttentionBeatsUnigramBitsPerByte) {
   const std::string text_file = ::testing::TempDir() + "charlm_licenses.txt";
   std::ofstream(text_file, std::ios::binary) << bytes;
   const int64_t len = 32;
-  const auto config = test::make_config(
-      {{"task.dataset", "charlm"}, {"task.text_file", text_file}, {"task.seq_len", len}, {"task.epochs", 3},
-       {"task.batch_size", 32}, {"task.optimizer.lr", 3e-3}, {"task.schedule.warmup_epochs", 0.2},
-       {"task.label_smoothing", 0.0}, {"model.arch", "sequence"}, {"model.depths", {2}}, {"model.dims", {64}},
-       {"model.mixers", "attention"}, {"model.heads", 2}, {"model.norm", "layernorm"}, {"model.drop_path", 0.0}});
+  const auto config = test::make_config({{"task.dataset", "charlm"},
+                                         {"task.text_file", text_file},
+                                         {"task.seq_len", len},
+                                         {"task.epochs", 3},
+                                         {"task.batch_size", 32},
+                                         {"task.optimizer.lr", 3e-3},
+                                         {"task.schedule.warmup_epochs", 0.2},
+                                         {"task.label_smoothing", 0.0},
+                                         {"model.arch", "sequence"},
+                                         {"model.depths", {2}},
+                                         {"model.dims", {64}},
+                                         {"model.mixers", "attention"},
+                                         {"model.heads", 2},
+                                         {"model.norm", "layernorm"},
+                                         {"model.drop_path", 0.0}});
   const TrainOutcome out = train_job(config, 0, one_thread());
   ASSERT_EQ(out.status, JobStatus::Done);
   const double model_bpb = out.epochs.back().test_loss / std::log(2.0);
@@ -358,7 +410,8 @@ TEST(Learning, CharLmAttentionBeatsUnigramBitsPerByte) {
   double total = 0, bits = 0;
   for (double c : counts) total += c;
   int64_t n = 0;
-  for (int64_t i = split + 1; i <= windows * len; ++i, ++n) bits -= std::log2(counts[uint8_t(bytes[size_t(i)])] / total);
+  for (int64_t i = split + 1; i <= windows * len; ++i, ++n)
+    bits -= std::log2(counts[uint8_t(bytes[size_t(i)])] / total);
   const double unigram_bpb = bits / double(n);
   std::printf("charlm bits per byte: attention %.3f, unigram %.3f\n", model_bpb, unigram_bpb);
   EXPECT_GT(unigram_bpb, 3.5);  // English text: about 4.2-4.5 bits per byte

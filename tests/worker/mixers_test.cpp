@@ -1,14 +1,14 @@
 // Token-mixer tests: shapes, hand-computed cases, causality of the sequence forms, gradients
 // to every trainable parameter, frozen parameters staying frozen, the fused and plain
 // attention paths agreeing, and MAC counts from shapes.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <string>
 
-#include "mac_counter.h"
-#include "mixers/attention_core.h"
-#include "mixers/registry.h"
+#include <gtest/gtest.h>
+
+#include "worker/mixers/attention_core.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {
@@ -56,7 +56,9 @@ TEST(Mixer, UnknownNameListsKnownMixers) {
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("poool"), std::string::npos);
-    for (const auto& name : all_mixers()) EXPECT_NE(what.find(name), std::string::npos) << name;
+    for (const auto& name : all_mixers()) {
+      EXPECT_NE(what.find(name), std::string::npos) << name;
+    }
   }
 }
 
@@ -126,7 +128,9 @@ TEST(Mixer, RandomMatrixIsFrozenRowStochastic) {
     auto matrix = param(*mixer, "matrix");
     EXPECT_FALSE(matrix.requires_grad());
     EXPECT_TRUE(torch::allclose(matrix.sum(1), torch::ones({matrix.size(0)})));
-    if (causal) EXPECT_EQ(matrix.triu(1).abs().sum().item<double>(), 0.0);
+    if (causal) {
+      EXPECT_EQ(matrix.triu(1).abs().sum().item<double>(), 0.0);
+    }
     auto before = matrix.clone();
     auto x = causal ? torch::randn({2, 8, 1, 10}, torch::requires_grad())
                     : torch::randn({2, 16, 4, 4}, torch::requires_grad());
@@ -241,10 +245,11 @@ TEST(Mixer, FusedAndPlainAttentionAgree) {
       }
       auto x = causal ? torch::randn({2, 8, 1, 10}) : torch::randn({2, 16, 4, 4});
       const auto a = fused->forward(x), b = plain->forward(x);
-      if (fused_exists)
+      if (fused_exists) {
         EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << name << " causal " << causal;
-      else
+      } else {
         EXPECT_TRUE(torch::equal(a, b)) << name << " causal " << causal << ": no fused kernel, so the same path";
+      }
     }
   }
 }

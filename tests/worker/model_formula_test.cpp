@@ -3,14 +3,15 @@
 // scale on and off, no channel MLP, hybrids with a position embedding, the formula's trainable
 // and frozen parameters and MACs equal what building the model and counting its forward gives,
 // to the unit. And a model far too large to build is counted exactly without allocating it.
+#include "worker/models/model_formula.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "mixers/registry.h"
-#include "model_cost.h"
-#include "model_formula.h"
-#include "model_test_util.h"
-#include "test_support.h"
+#include "tests/test_support.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/model_cost.h"
 
 namespace ms {
 namespace {
@@ -34,23 +35,37 @@ TEST(ModelFormula, ImageModelsOfEveryMixerNormAndActivation) {
   const std::vector<std::string> activations = {"gelu", "relu", "silu", "starrelu", "squared_relu"};
   for (const auto& mixer : mixers())
     for (size_t i = 0; i < norms.size(); ++i)
-      expect_formula_matches(test::make_config(
-          {{"task.dataset", "synthetic-images"}, {"task.image_size", 20}, {"task.channels", 3},
-           {"task.num_classes", 7}, {"model.depths", {1, 2}}, {"model.dims", {32, 64}}, {"model.mixers", mixer},
-           {"model.norm", norms[i]}, {"model.activation", activations[i]}, {"model.mlp_ratio", 2.5},
-           {"model.pool_size", i % 2 ? 5 : 3}, {"model.layer_scale", i % 2 ? 0.0 : 1e-5},
-           {"model.stem.kernel", 5}, {"model.stem.stride", 3}, {"model.stem.padding", 1}}));
+      expect_formula_matches(test::make_config({{"task.dataset", "synthetic-images"},
+                                                {"task.image_size", 20},
+                                                {"task.channels", 3},
+                                                {"task.num_classes", 7},
+                                                {"model.depths", {1, 2}},
+                                                {"model.dims", {32, 64}},
+                                                {"model.mixers", mixer},
+                                                {"model.norm", norms[i]},
+                                                {"model.activation", activations[i]},
+                                                {"model.mlp_ratio", 2.5},
+                                                {"model.pool_size", i % 2 ? 5 : 3},
+                                                {"model.layer_scale", i % 2 ? 0.0 : 1e-5},
+                                                {"model.stem.kernel", 5},
+                                                {"model.stem.stride", 3},
+                                                {"model.stem.padding", 1}}));
 }
 
 TEST(ModelFormula, HybridsAndAblatedBlocks) {
   // [pool, attention]: a position embedding before the attention stage; heads by head_dim.
-  expect_formula_matches(test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 32},
-                                            {"model.depths", {1, 1, 1}}, {"model.dims", {16, 32, 64}},
+  expect_formula_matches(test::make_config({{"task.dataset", "synthetic-images"},
+                                            {"task.image_size", 32},
+                                            {"model.depths", {1, 1, 1}},
+                                            {"model.dims", {16, 32, 64}},
                                             {"model.mixers", {"pool", "attention", "kv_pos_attention"}},
                                             {"model.head_dim", 16}}));
-  expect_formula_matches(test::make_config({{"task.dataset", "fashion-mnist"}, {"model.depths", {2, 1}},
-                                            {"model.dims", {24, 48}}, {"model.mixers", {"spatial_fc", "gmlp"}},
-                                            {"model.channel_mlp", false}, {"model.residual", false}}));
+  expect_formula_matches(test::make_config({{"task.dataset", "fashion-mnist"},
+                                            {"model.depths", {2, 1}},
+                                            {"model.dims", {24, 48}},
+                                            {"model.mixers", {"spatial_fc", "gmlp"}},
+                                            {"model.channel_mlp", false},
+                                            {"model.residual", false}}));
 }
 
 TEST(ModelFormula, SequenceModelsCausalOrNot) {
@@ -58,11 +73,20 @@ TEST(ModelFormula, SequenceModelsCausalOrNot) {
     for (const std::string dataset : {"sort", "charlm"}) {
       if (dataset == "charlm" && !find_mixer_entry(mixer).traits.causal_ok) continue;
       for (const std::string positions : {"sinusoidal", "learned"})
-        expect_formula_matches(test::make_config(
-            {{"task.dataset", dataset}, {"task.text_file", test::source_dir() + "/README.md"}, {"task.seq_len", 12}, {"task.vocab", 7}, {"model.arch", "sequence"},
-             {"model.depths", {2}}, {"model.dims", {32}}, {"model.mixers", mixer}, {"model.heads", 4},
-             {"model.norm", "layernorm"}, {"model.activation", "starrelu"}, {"model.positions", positions},
-             {"model.norm_position", positions == "learned" ? "post" : "pre"}, {"model.pool_size", 5}}));
+        expect_formula_matches(test::make_config({{"task.dataset", dataset},
+                                                  {"task.text_file", test::source_dir() + "/README.md"},
+                                                  {"task.seq_len", 12},
+                                                  {"task.vocab", 7},
+                                                  {"model.arch", "sequence"},
+                                                  {"model.depths", {2}},
+                                                  {"model.dims", {32}},
+                                                  {"model.mixers", mixer},
+                                                  {"model.heads", 4},
+                                                  {"model.norm", "layernorm"},
+                                                  {"model.activation", "starrelu"},
+                                                  {"model.positions", positions},
+                                                  {"model.norm_position", positions == "learned" ? "post" : "pre"},
+                                                  {"model.pool_size", 5}}));
     }
   }
 }
@@ -85,10 +109,14 @@ TEST(ModelFormula, AModelTooLargeToBuildIsCountedWithoutAllocating) {
   EXPECT_EQ(cost.params, expected);
   EXPECT_GT(cost.macs, 0);
   // Absurd geometries are refused, never overflowed.
-  EXPECT_THROW(formula_cost(test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 4096},
-                                               {"model.stem.kernel", 1}, {"model.stem.stride", 1},
-                                               {"model.stem.padding", 0}, {"model.depths", {1}},
-                                               {"model.dims", {1000000}}, {"model.mixers", "spatial_fc"}})),
+  EXPECT_THROW(formula_cost(test::make_config({{"task.dataset", "synthetic-images"},
+                                               {"task.image_size", 4096},
+                                               {"model.stem.kernel", 1},
+                                               {"model.stem.stride", 1},
+                                               {"model.stem.padding", 0},
+                                               {"model.depths", {1}},
+                                               {"model.dims", {1000000}},
+                                               {"model.mixers", "spatial_fc"}})),
                std::invalid_argument);
 }
 

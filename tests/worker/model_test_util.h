@@ -1,17 +1,18 @@
 // Helpers for the model-zoo tests: resolved configs built through the sweeps library exactly
 // as a sweep file would build them, and parameter bookkeeping.
 #pragma once
-#include <torch/torch.h>
-
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "model_cost.h"
-#include "override.h"
-#include "resolve.h"
-#include "run_config.h"
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "sweeps/datasets.h"
+#include "sweeps/override.h"
+#include "sweeps/resolve.h"
+#include "sweeps/run_config.h"
+#include "worker/models/model_cost.h"
 
 namespace ms::test {
 
@@ -29,8 +30,8 @@ inline TaskConfig task_config(const nlohmann::json& partial) {
   KeyValues kv;
   for (auto it = partial.begin(); it != partial.end(); ++it) kv.push_back({"task." + it.key(), it.value()});
   const std::string dataset = partial.value("dataset", std::string());
-  if (dataset == "reverse" || dataset == "sort" || dataset == "swap" || dataset == "sub" || dataset == "copy" ||
-      dataset == "charlm")  // sequence tasks need the sequence model to resolve
+  const DatasetInfo* info = find_dataset(dataset);
+  if (info && info->kind == DataKind::Sequences)  // sequence tasks need the sequence model to resolve
     kv.insert(kv.end(), {{"model.arch", "sequence"}, {"model.depths", {1}}, {"model.dims", {16}}});
   return run_config(make_config(kv)).task;
 }

@@ -1,16 +1,16 @@
 // Model-zoo tests against the PoolFormer paper's figures (REFERENCE.md): parameter and MAC
 // counts of S12..M48, the S12 ablations and hybrids, and a training step of S12.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdio>
 
-#include "block.h"
-#include "catalog.h"
-#include "init_weights.h"
-#include "model.h"
-#include "model_cost.h"
-#include "model_test_util.h"
+#include <gtest/gtest.h>
+
+#include "sweeps/catalog.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/models/block.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/model.h"
+#include "worker/models/model_cost.h"
 
 namespace ms {
 namespace {

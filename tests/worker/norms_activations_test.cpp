@@ -1,8 +1,8 @@
 // Norm and activation tests: which axes each norm normalises, and the activation formulas.
 #include <gtest/gtest.h>
 
-#include "activations.h"
-#include "norms.h"
+#include "worker/models/activations.h"
+#include "worker/models/norms.h"
 
 namespace ms {
 namespace {

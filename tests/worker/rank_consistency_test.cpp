@@ -1,16 +1,17 @@
 // Cross-rank checks: two in-process "ranks" (threads sharing a tiny communicator) that build
 // different models are stopped with an error on both ranks before any parameter collective;
 // identical ones pass, and trained parameters compare bitwise.
-#include <gtest/gtest.h>
+#include "worker/dist/rank_consistency.h"
 
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <thread>
 
-#include "model_test_util.h"
-#include "model.h"
-#include "rank_consistency.h"
+#include <gtest/gtest.h>
+
+#include "tests/worker/model_test_util.h"
+#include "worker/models/model.h"
 
 namespace ms {
 namespace {
@@ -70,9 +71,10 @@ class ThreadCommunicator : public Communicator {
 };
 
 nlohmann::json tiny_config(int dim2) {
-  return test::make_config({{"task.dataset", "synthetic-images"}, {"task.image_size", 16},
-                        {"model.depths", nlohmann::json::array({1, 1})},
-                        {"model.dims", nlohmann::json::array({8, dim2})}});
+  return test::make_config({{"task.dataset", "synthetic-images"},
+                            {"task.image_size", 16},
+                            {"model.depths", nlohmann::json::array({1, 1})},
+                            {"model.dims", nlohmann::json::array({8, dim2})}});
 }
 
 // Runs the structure check on two threads; returns the error text seen by each rank ("" = none).

@@ -1,13 +1,13 @@
 // Sequence-encoder tests: output shape for the synthetic tasks, end-to-end causality for charlm
 // with every causal mixer, positions, post-norm, and its cost.
-#include "sequence_model.h"
+#include "worker/models/sequence_model.h"
 
 #include <gtest/gtest.h>
 
-#include "mixers/registry.h"
-#include "model.h"
-#include "model_cost.h"
-#include "model_test_util.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/model.h"
+#include "worker/models/model_cost.h"
 
 namespace ms {
 namespace {

@@ -1,27 +1,39 @@
 // Trainer: learning-rate schedule, smoothed cross-entropy, learning on a tiny job, resume from a
 // checkpoint equal to an uninterrupted run, divergence as a result, timeout as JobTimeout.
-#include <gtest/gtest.h>
-#include <torch/torch.h>
+#include "worker/train/trainer.h"
 
 #include <cmath>
 
-#include "checkpoint.h"
-#include "lr_schedule.h"
-#include "model_test_util.h"
-#include "test_support.h"
-#include "trainer.h"
-#include "trainer_loss.h"
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/test_support.h"
+#include "tests/worker/model_test_util.h"
+#include "worker/train/checkpoint.h"
+#include "worker/train/lr_schedule.h"
+#include "worker/train/trainer_loss.h"
 
 namespace ms {
 namespace {
 
 nlohmann::json tiny_image_job(test::KeyValues extra = {}) {
-  test::KeyValues kv = {{"task.dataset", "synthetic-images"}, {"task.image_size", 8}, {"task.channels", 1},
-                        {"task.num_classes", 4}, {"task.train_size", 256}, {"task.test_size", 64},
-                        {"task.epochs", 3}, {"task.batch_size", 32}, {"task.optimizer.lr", 5e-3},
-                        {"task.schedule.warmup_epochs", 0.5}, {"model.depths", {1, 1}}, {"model.dims", {8, 16}},
-                        {"model.head_dim", 8}, {"model.drop_path", 0.0}, {"model.stem.kernel", 3},
-                        {"model.stem.stride", 2}, {"model.stem.padding", 1}};
+  test::KeyValues kv = {{"task.dataset", "synthetic-images"},
+                        {"task.image_size", 8},
+                        {"task.channels", 1},
+                        {"task.num_classes", 4},
+                        {"task.train_size", 256},
+                        {"task.test_size", 64},
+                        {"task.epochs", 3},
+                        {"task.batch_size", 32},
+                        {"task.optimizer.lr", 5e-3},
+                        {"task.schedule.warmup_epochs", 0.5},
+                        {"model.depths", {1, 1}},
+                        {"model.dims", {8, 16}},
+                        {"model.head_dim", 8},
+                        {"model.drop_path", 0.0},
+                        {"model.stem.kernel", 3},
+                        {"model.stem.stride", 2},
+                        {"model.stem.padding", 1}};
   kv.insert(kv.end(), extra.begin(), extra.end());
   return test::make_config(kv);
 }
@@ -84,11 +96,19 @@ TEST(Trainer, TinyPoolFormerLearnsSyntheticImages) {
 }
 
 TEST(Trainer, SequenceTaskReportsTokenAndSequenceAccuracy) {
-  const auto config = test::make_config({{"task.dataset", "copy"}, {"task.seq_len", 8}, {"task.train_size", 512},
-                                         {"task.test_size", 64}, {"task.epochs", 2}, {"task.batch_size", 64},
-                                         {"task.optimizer.lr", 1e-2}, {"model.arch", "sequence"},
-                                         {"model.depths", {1}}, {"model.dims", {16}}, {"model.head_dim", 8},
-                                         {"model.mixers", "attention"}, {"model.drop_path", 0.0}});
+  const auto config = test::make_config({{"task.dataset", "copy"},
+                                         {"task.seq_len", 8},
+                                         {"task.train_size", 512},
+                                         {"task.test_size", 64},
+                                         {"task.epochs", 2},
+                                         {"task.batch_size", 64},
+                                         {"task.optimizer.lr", 1e-2},
+                                         {"model.arch", "sequence"},
+                                         {"model.depths", {1}},
+                                         {"model.dims", {16}},
+                                         {"model.head_dim", 8},
+                                         {"model.mixers", "attention"},
+                                         {"model.drop_path", 0.0}});
   TrainOutcome out = train_job(config, 1, quiet());
   ASSERT_EQ(out.status, JobStatus::Done);
   const auto& m = out.epochs.back();
@@ -164,8 +184,10 @@ TEST(Trainer, NanLossEndsAsDivergedWithItsEpoch) {
 }
 
 TEST(Trainer, AbsurdLearningRateDiverges) {
-  const auto config = tiny_image_job({{"task.optimizer.name", "sgd"}, {"task.optimizer.lr", 1e6},
-                                      {"task.schedule.name", "constant"}, {"task.schedule.warmup_epochs", 0.0},
+  const auto config = tiny_image_job({{"task.optimizer.name", "sgd"},
+                                      {"task.optimizer.lr", 1e6},
+                                      {"task.schedule.name", "constant"},
+                                      {"task.schedule.warmup_epochs", 0.0},
                                       {"task.label_smoothing", 0.0}});
   const TrainOutcome out = train_job(config, 0, quiet());
   EXPECT_EQ(out.status, JobStatus::Diverged) << (out.epochs.empty() ? 0 : out.epochs.back().train_loss);

@@ -1,9 +1,9 @@
 // attention token mixer: multi-head self-attention softmax(QKᵀ/√d_h)V, qkv projection without
 // bias and output projection with bias: 4C² + C params. Heads come from the context.
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/attention_core.h"
-#include "mixers/registry.h"
+#include "worker/mixers/attention_core.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

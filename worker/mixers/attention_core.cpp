@@ -1,12 +1,12 @@
 // Attention core (see attention_core.h).
-#include "mixers/attention_core.h"
-
-#include <torch/version.h>
+#include "worker/mixers/attention_core.h"
 
 #include <cmath>
 #include <limits>
 
-#include "mac_counter.h"
+#include <torch/version.h>
+
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 

@@ -3,9 +3,9 @@
 // fused scaled-dot-product kernel (LibTorch 2.x) or the plain matmul-softmax-matmul path. Both
 // paths count QKᵀ and AV as matmuls.
 #pragma once
-#include <torch/torch.h>
-
 #include <cstdint>
+
+#include <torch/torch.h>
 
 namespace ms {
 

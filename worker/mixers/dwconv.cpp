@@ -1,8 +1,8 @@
 // dwconv token mixer: depthwise k×k convolution with bias (k = pool_size), k²C + C params.
 // Sequences use a 1×k kernel; the causal form pads k-1 positions on the left only.
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

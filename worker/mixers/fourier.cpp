@@ -1,6 +1,6 @@
 // fourier token mixer (FNet): the real part of the 2-D FFT over the token grid (H, W); a
 // sequence's H = 1 makes it the 1-D FFT over positions. No parameters, no causal form.
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
 
 namespace ms {
 namespace {

@@ -6,11 +6,11 @@
 // starts as Proj(Z1). Params: N² + N + C (LN) + C²/2 + C. The gMLP paper's input expansion
 // (d → d_ffn, GELU) is the MetaFormer block's channel MLP, so it is not repeated here. The
 // causal form keeps W's lower triangle (mask applied in forward).
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/registry.h"
-#include "mixers/token_matrix.h"
-#include "norms.h"
+#include "worker/mixers/registry.h"
+#include "worker/mixers/token_matrix.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
+#include "worker/models/norms.h"
 
 namespace ms {
 namespace {

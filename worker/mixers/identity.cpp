@@ -1,6 +1,6 @@
 // identity token mixer: returns X. The MetaFormer block then reduces to norm + channel MLP,
 // the PoolFormer paper's lower bound on what the token mixer contributes.
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
 
 namespace ms {
 namespace {

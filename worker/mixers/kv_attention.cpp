@@ -1,9 +1,9 @@
 // kv_attention token mixer (Key-Value Transformer, symmetric form): softmax(K Kᵀ/√d_h) V with
 // no query projection; K and V projections with bias plus an output projection: 3C² + 3C.
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/attention_core.h"
-#include "mixers/registry.h"
+#include "worker/mixers/attention_core.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

@@ -6,10 +6,10 @@
 // note b shifts every score of a row equally, so softmax is invariant to it (kept for fidelity
 // to the paper's formula; its gradient is zero). The w-scaling is folded into the query
 // (q = w·K), so the fused kernel applies. Params: 3C² + 3C + (2H-1)(2W-1) + 2.
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/attention_core.h"
-#include "mixers/registry.h"
+#include "worker/mixers/attention_core.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

@@ -2,9 +2,9 @@
 // H·W token positions (sequences use H = 1, W = L). Built once per block from a MixerContext;
 // anything that depends only on the geometry (masks, position tables) is precomputed then.
 #pragma once
-#include <torch/torch.h>
-
 #include <cstdint>
+
+#include <torch/torch.h>
 
 namespace ms {
 
@@ -25,7 +25,7 @@ struct MixerContext {
 // What one mixer of a geometry holds and costs, from its formula, with no weight allocated:
 // trainable and frozen parameters, and the MACs of one example's forward counted as the
 // counted:: wrappers count them. Each mixer file gives one beside its factory; the formula test
-// (tests/worker/model_formula_test.cpp) holds every one equal to the built module's count.
+// (tests/worker/models/model_formula_test.cpp) holds every one equal to the built module's count.
 struct MixerCost {
   int64_t params = 0;
   int64_t frozen = 0;

@@ -7,7 +7,7 @@
 // than LibTorch 1.13's avg_pool2d(count_include_pad=false) on NCHW, equal up to float rounding
 // (~1 ulp). The ones kernel and the count map depend only on the geometry, the device and the
 // dtype: they are built on first use and cached, never registered (the state dict is unchanged).
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
 
 namespace ms {
 namespace {

@@ -4,9 +4,9 @@
 // causal form draws R over the lower triangle only (row softmax over tokens j <= i).
 #include <limits>
 
-#include "mac_counter.h"
-#include "mixers/registry.h"
-#include "mixers/token_matrix.h"
+#include "worker/mixers/registry.h"
+#include "worker/mixers/token_matrix.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

@@ -1,6 +1,6 @@
 // The mixer list (see registry.h). One line per mixer:
 //   {name, fixed_tokens, causal_ok, uses_heads, summary}, factory, cost formula
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
 
 #include <stdexcept>
 
@@ -10,16 +10,31 @@ const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> registry = {
       {{"identity", false, true, false, "X (no mixing)"}, make_identity_mixer, identity_mixer_cost},
       {{"pool", false, true, false, "AvgPool_k(X) - X (PoolFormer)"}, make_pool_mixer, pool_mixer_cost},
-      {{"attention", false, true, true, "softmax(QK^T/sqrt(d))V, heads, output projection"}, make_attention_mixer, attention_mixer_cost},
-      {{"kv_attention", false, true, true, "symmetric softmax(KK^T/sqrt(d))V, no queries"}, make_kv_attention_mixer, kv_attention_mixer_cost},
+      {{"attention", false, true, true, "softmax(QK^T/sqrt(d))V, heads, output projection"},
+       make_attention_mixer,
+       attention_mixer_cost},
+      {{"kv_attention", false, true, true, "symmetric softmax(KK^T/sqrt(d))V, no queries"},
+       make_kv_attention_mixer,
+       kv_attention_mixer_cost},
       {{"kv_pos_attention", true, true, true, "softmax(w KK^T/sqrt(d) + P + b)V, learned 2-D pair positions"},
-       make_kv_pos_attention_mixer, kv_pos_attention_mixer_cost},
-      {{"spatial_fc", true, true, false, "W X, W an NxN matrix over tokens"}, make_spatial_fc_mixer, spatial_fc_mixer_cost},
-      {{"spatial_mlp", true, true, false, "token MLP N -> N/2 -> N with GELU (MLP-Mixer)"}, make_spatial_mlp_mixer, spatial_mlp_mixer_cost},
-      {{"gmlp", true, true, false, "spatial gating unit Z1 * (W LN(Z2) + b), projected to C"}, make_gmlp_mixer, gmlp_mixer_cost},
+       make_kv_pos_attention_mixer,
+       kv_pos_attention_mixer_cost},
+      {{"spatial_fc", true, true, false, "W X, W an NxN matrix over tokens"},
+       make_spatial_fc_mixer,
+       spatial_fc_mixer_cost},
+      {{"spatial_mlp", true, true, false, "token MLP N -> N/2 -> N with GELU (MLP-Mixer)"},
+       make_spatial_mlp_mixer,
+       spatial_mlp_mixer_cost},
+      {{"gmlp", true, true, false, "spatial gating unit Z1 * (W LN(Z2) + b), projected to C"},
+       make_gmlp_mixer,
+       gmlp_mixer_cost},
       {{"dwconv", false, true, false, "depthwise k x k conv (k = pool_size)"}, make_dwconv_mixer, dwconv_mixer_cost},
-      {{"sepconv", false, true, false, "pw C->2C, StarReLU, depthwise 7x7, pw 2C->C (ConvFormer)"}, make_sepconv_mixer, sepconv_mixer_cost},
-      {{"random", true, true, false, "frozen softmax_row(U[0,1)) NxN token matrix"}, make_random_mixer, random_mixer_cost},
+      {{"sepconv", false, true, false, "pw C->2C, StarReLU, depthwise 7x7, pw 2C->C (ConvFormer)"},
+       make_sepconv_mixer,
+       sepconv_mixer_cost},
+      {{"random", true, true, false, "frozen softmax_row(U[0,1)) NxN token matrix"},
+       make_random_mixer,
+       random_mixer_cost},
       {{"fourier", false, false, false, "Re(FFT2(X)) over tokens (FNet)"}, make_fourier_mixer, fourier_mixer_cost},
   };
   return registry;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "mixers/mixer.h"
+#include "sweeps/catalog.h"
+#include "worker/mixers/mixer.h"
 
 namespace ms {
 

@@ -1,10 +1,10 @@
 // sepconv token mixer (ConvFormer's inverted separable conv): pointwise C→2C, StarReLU,
 // depthwise 7×7, pointwise 2C→C, all without bias: 4C² + 49·2C + 2 params. Sequences use a
 // 1×7 kernel; the causal form pads 6 positions on the left only.
-#include "activations.h"
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/registry.h"
+#include "worker/mixers/registry.h"
+#include "worker/models/activations.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

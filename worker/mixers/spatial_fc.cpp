@@ -1,9 +1,9 @@
 // spatial_fc token mixer: W X with W an N×N matrix over the token axis, no bias (N² params,
 // shared by all channels). The causal form keeps W's lower triangle (mask applied in forward).
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/registry.h"
-#include "mixers/token_matrix.h"
+#include "worker/mixers/registry.h"
+#include "worker/mixers/token_matrix.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

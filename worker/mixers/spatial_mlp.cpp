@@ -2,10 +2,10 @@
 // with GELU, biases on both layers, shared by all channels: N² + 3N/2 params (N even). The
 // causal form masks both weight matrices MADE-style: hidden unit h stands for token 2h, sees
 // tokens <= 2h, and feeds output tokens >= 2h.
-#include "init_weights.h"
-#include "mac_counter.h"
-#include "mixers/registry.h"
-#include "mixers/token_matrix.h"
+#include "worker/mixers/registry.h"
+#include "worker/mixers/token_matrix.h"
+#include "worker/models/init_weights.h"
+#include "worker/models/mac_counter.h"
 
 namespace ms {
 namespace {

@@ -1,5 +1,5 @@
 // Token-axis matrix helpers (see token_matrix.h).
-#include "mixers/token_matrix.h"
+#include "worker/mixers/token_matrix.h"
 
 namespace ms {
 

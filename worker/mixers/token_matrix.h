@@ -2,9 +2,9 @@
 // spatial_mlp, gmlp, random): which matrix entries may be non-zero so that output token i sees
 // only input tokens j <= i.
 #pragma once
-#include <torch/torch.h>
-
 #include <cstdint>
+
+#include <torch/torch.h>
 
 namespace ms {
 

@@ -1,0 +1,436 @@
+// JPEG (TurboJPEG) and PNG (libpng) decoding to Pillow-identical 8-bit pixels, and PNG encoding.
+// libpng reports errors by longjmp: every function that calls into libpng under setjmp keeps only
+// trivially destructible locals, and the handles live in RAII owners one frame up.
+#include "images/decode.h"
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <png.h>
+#include <stdexcept>
+#include <turbojpeg.h>
+#include <vector>
+
+namespace ms {
+namespace {
+
+constexpr unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+const unsigned char* byte_data(const std::string& bytes) {
+  return reinterpret_cast<const unsigned char*>(bytes.data());
+}
+
+void check_side(int width, int height) {
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
+    throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
+                                " is outside 1.." + std::to_string(kMaxImageSide) + " per side");
+}
+
+void check_channels(int channels) {
+  if (channels != 1 && channels != 3)
+    throw std::invalid_argument("images decode to 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
+}
+
+// ---------------------------------------------------------------------------------------------
+// JPEG
+
+class TurboJpegDecompressor {
+ public:
+  TurboJpegDecompressor() : handle_(tjInitDecompress()) {
+    if (!handle_) throw std::runtime_error(std::string("cannot initialise TurboJPEG: ") + tjGetErrorStr2(nullptr));
+  }
+  ~TurboJpegDecompressor() { tjDestroy(handle_); }
+  TurboJpegDecompressor(const TurboJpegDecompressor&) = delete;
+  TurboJpegDecompressor& operator=(const TurboJpegDecompressor&) = delete;
+  tjhandle get() const { return handle_; }
+  std::string error() const { return tjGetErrorStr2(handle_); }
+
+ private:
+  tjhandle handle_;
+};
+
+struct JpegHeader {
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+};
+
+JpegHeader read_jpeg_header(const TurboJpegDecompressor& tj, const std::string& bytes) {
+  if (bytes.size() > std::numeric_limits<unsigned long>::max()) throw std::runtime_error("corrupt JPEG: too large");
+  JpegHeader h;
+  const int rc = tjDecompressHeader3(tj.get(), byte_data(bytes), static_cast<unsigned long>(bytes.size()), &h.width,
+                                     &h.height, &h.subsampling, &h.colorspace);
+  // TurboJPEG 2.1 returns success, sizes untouched, for a file that ends before its frame header.
+  if (rc != 0 || h.width < 1 || h.height < 1) {
+    const std::string message = tj.error();
+    if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
+    throw std::runtime_error("corrupt JPEG: " + (rc != 0 ? message : std::string("no frame header")));
+  }
+  return h;
+}
+
+Image decode_jpeg(const std::string& bytes, const DecodeOptions& options) {
+  TurboJpegDecompressor tj;
+  const JpegHeader header = read_jpeg_header(tj, bytes);
+  check_side(header.width, header.height);
+  const JpegScale scale = choose_jpeg_scale(header.width, header.height, options.min_width, options.min_height);
+  const tjscalingfactor factor{scale.num, scale.denom};
+  const int width = TJSCALED(header.width, factor), height = TJSCALED(header.height, factor);
+
+  const bool grey_source = header.colorspace == TJCS_GRAY;
+  const bool cmyk_source = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
+  // Grey files decode straight to what was asked (libjpeg replicates grey into RGB exactly as Pillow
+  // does); colour files always decode to RGB, because Pillow's 'L' is computed from RGB, not taken
+  // from the Y plane.
+  const TJPF format = cmyk_source ? TJPF_CMYK : (grey_source && options.channels == 1) ? TJPF_GRAY : TJPF_RGB;
+  const int pixel_size = tjPixelSize[format];
+  std::vector<uint8_t> decoded(static_cast<size_t>(width) * static_cast<size_t>(height) *
+                               static_cast<size_t>(pixel_size));
+  if (tjDecompress2(tj.get(), byte_data(bytes), static_cast<unsigned long>(bytes.size()), decoded.data(), width, 0,
+                    height, format, TJFLAG_ACCURATEDCT) != 0) {
+    const std::string message = tj.error();
+    // Warnings (e.g. extraneous bytes before a marker) leave a complete image, and Pillow accepts
+    // such files; running out of data does not (Pillow: "image file is truncated").
+    if (tjGetErrorCode(tj.get()) != TJERR_WARNING) throw std::runtime_error("corrupt JPEG: " + message);
+    if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
+  }
+
+  if (format == TJPF_GRAY) {
+    Image out = make_image(width, height, 1);
+    out.pixels = std::move(decoded);
+    return out;
+  }
+  Image rgb = make_image(width, height, 3);
+  if (format == TJPF_RGB) {
+    rgb.pixels = std::move(decoded);
+  } else {
+    // Pillow reads CMYK JPEGs as Adobe-inverted ("CMYK;I") and converts with cmyk2rgb:
+    // channel = (255 - k) - round((255 - k) * c / 255), on the inverted values.
+    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t* p = &decoded[i * 4];
+      const int nk = p[3];  // 255 - inverted k
+      for (int c = 0; c < 3; ++c) {
+        const int tmp = (255 - p[c]) * nk + 128;
+        rgb.pixels[i * 3 + static_cast<size_t>(c)] = static_cast<uint8_t>(nk - (((tmp >> 8) + tmp) >> 8));
+      }
+    }
+  }
+  return options.channels == 1 ? rgb_to_grey(rgb) : rgb;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PNG
+
+struct PngContext {
+  const unsigned char* data = nullptr;
+  size_t size = 0, pos = 0;
+  bool truncated = false;
+  char message[256] = {};
+  std::string* output = nullptr;  // encoding only
+};
+
+PngContext* png_context(png_structp png) { return static_cast<PngContext*>(png_get_error_ptr(png)); }
+
+void png_on_error(png_structp png, png_const_charp message) {
+  std::snprintf(png_context(png)->message, sizeof(PngContext::message), "%s", message ? message : "unknown error");
+  png_longjmp(png, 1);
+}
+
+void png_on_warning(png_structp, png_const_charp) {}
+
+void png_read_bytes(png_structp png, png_bytep out, size_t length) {
+  PngContext* ctx = static_cast<PngContext*>(png_get_io_ptr(png));
+  if (ctx->size - ctx->pos < length) {
+    ctx->truncated = true;
+    png_error(png, "truncated PNG");
+  }
+  std::memcpy(out, ctx->data + ctx->pos, length);
+  ctx->pos += length;
+}
+
+void png_write_bytes(png_structp png, png_bytep data, size_t length) {
+  PngContext* ctx = static_cast<PngContext*>(png_get_io_ptr(png));
+  try {
+    ctx->output->append(reinterpret_cast<const char*>(data), length);
+  } catch (...) {
+    png_error(png, "out of memory while encoding");
+  }
+}
+
+void png_flush(png_structp) {}
+
+class PngReader {
+ public:
+  explicit PngReader(PngContext* ctx) {
+    png_ = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, png_on_error, png_on_warning);
+    if (png_) info_ = png_create_info_struct(png_);
+    if (!png_ || !info_) {
+      png_destroy_read_struct(png_ ? &png_ : nullptr, nullptr, nullptr);
+      throw std::runtime_error("cannot initialise libpng");
+    }
+    png_set_read_fn(png_, ctx, png_read_bytes);
+  }
+  ~PngReader() { png_destroy_read_struct(&png_, &info_, nullptr); }
+  PngReader(const PngReader&) = delete;
+  PngReader& operator=(const PngReader&) = delete;
+  png_structp png() const { return png_; }
+  png_infop info() const { return info_; }
+
+ private:
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+};
+
+class PngWriter {
+ public:
+  explicit PngWriter(PngContext* ctx) {
+    png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, png_on_error, png_on_warning);
+    if (png_) info_ = png_create_info_struct(png_);
+    if (!png_ || !info_) {
+      png_destroy_write_struct(png_ ? &png_ : nullptr, nullptr);
+      throw std::runtime_error("cannot initialise libpng");
+    }
+    png_set_write_fn(png_, ctx, png_write_bytes, png_flush);
+  }
+  ~PngWriter() { png_destroy_write_struct(&png_, &info_); }
+  PngWriter(const PngWriter&) = delete;
+  PngWriter& operator=(const PngWriter&) = delete;
+  png_structp png() const { return png_; }
+  png_infop info() const { return info_; }
+
+ private:
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+};
+
+// What libpng will hand back after the transforms we set.
+struct PngLayout {
+  png_uint_32 width = 0, height = 0;
+  int bit_depth = 0, color_type = 0, channels = 0;
+  size_t row_bytes = 0;
+  png_colorp palette = nullptr;
+  int palette_size = 0;
+};
+
+// Reads the header chunks and sets up transforms. Only trivially destructible locals (setjmp).
+bool png_read_layout(png_structp png, png_infop info, PngLayout* layout) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_user_limits(png, kMaxImageSide, kMaxImageSide);
+  png_read_info(png, info);
+  int interlace = 0;
+  png_get_IHDR(png, info, &layout->width, &layout->height, &layout->bit_depth, &layout->color_type, &interlace, nullptr,
+               nullptr);
+  if (layout->color_type == PNG_COLOR_TYPE_PALETTE) {
+    png_set_packing(png);  // one palette index per byte; expanded below through Pillow's palette
+    if (!png_get_PLTE(png, info, &layout->palette, &layout->palette_size)) png_error(png, "palette image without PLTE");
+  } else if (layout->color_type == PNG_COLOR_TYPE_GRAY && layout->bit_depth < 8) {
+    png_set_expand_gray_1_2_4_to_8(png);  // scales like Pillow's "1", "L;2", "L;4" unpackers
+  }
+  // 16-bit grey stays 16-bit (Pillow clamps it); other 16-bit types keep their high byte.
+  if (layout->bit_depth == 16 && layout->color_type != PNG_COLOR_TYPE_GRAY) png_set_strip_16(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  layout->channels = png_get_channels(png, info);
+  layout->bit_depth = png_get_bit_depth(png, info);
+  layout->row_bytes = png_get_rowbytes(png, info);
+  return true;
+}
+
+bool png_read_rows(png_structp png, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_read_image(png, rows);
+  return true;
+}
+
+[[noreturn]] void throw_png_error(const PngContext& ctx) {
+  if (ctx.truncated) throw std::runtime_error("truncated PNG");
+  throw std::runtime_error(std::string("corrupt PNG: ") + ctx.message);
+}
+
+ImageHeader read_png_header(const std::string& bytes) {
+  // Signature, then the IHDR chunk: length (4), "IHDR", width (4), height (4), ...
+  if (bytes.size() < 24) throw std::runtime_error("truncated PNG");
+  if (std::memcmp(bytes.data() + 12, "IHDR", 4) != 0) throw std::runtime_error("corrupt PNG: first chunk is not IHDR");
+  const unsigned char* p = byte_data(bytes);
+  auto be32 = [](const unsigned char* q) {
+    return (uint32_t{q[0]} << 24) | (uint32_t{q[1]} << 16) | (uint32_t{q[2]} << 8) | uint32_t{q[3]};
+  };
+  const uint32_t width = be32(p + 16), height = be32(p + 20);
+  if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu)
+    throw std::runtime_error("corrupt PNG: invalid size in IHDR");
+  ImageHeader h;
+  h.format = ImageFormat::Png;
+  h.width = static_cast<int>(width), h.height = static_cast<int>(height);
+  return h;
+}
+
+Image decode_png(const std::string& bytes, const DecodeOptions& options) {
+  const ImageHeader header = read_png_header(bytes);
+  check_side(header.width, header.height);
+  // Deflate cannot compress more than ~1032:1, so a file this short cannot hold these pixels; refuse
+  // it before allocating what a hostile header asks for.
+  const double min_raw_bytes = static_cast<double>(header.width) * header.height / 8.0;
+  if (static_cast<double>(bytes.size()) * 1100.0 < min_raw_bytes) throw std::runtime_error("truncated PNG");
+
+  PngContext ctx;
+  ctx.data = byte_data(bytes);
+  ctx.size = bytes.size();
+  PngReader reader(&ctx);
+  PngLayout layout;
+  if (!png_read_layout(reader.png(), reader.info(), &layout)) throw_png_error(ctx);
+  const int width = static_cast<int>(layout.width), height = static_cast<int>(layout.height);
+  check_side(width, height);
+
+  std::vector<uint8_t> raw(layout.row_bytes * static_cast<size_t>(height));
+  std::vector<png_bytep> rows(static_cast<size_t>(height));
+  for (int y = 0; y < height; ++y)
+    rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
+  if (!png_read_rows(reader.png(), rows.data())) throw_png_error(ctx);
+
+  const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+  Image out;
+  if (layout.color_type == PNG_COLOR_TYPE_PALETTE) {
+    // Pillow's palette starts as a grey ramp; PLTE overwrites its first entries.
+    uint8_t table[256][3];
+    for (int i = 0; i < 256; ++i) table[i][0] = table[i][1] = table[i][2] = static_cast<uint8_t>(i);
+    for (int i = 0; i < layout.palette_size && i < 256; ++i) {
+      table[i][0] = layout.palette[i].red, table[i][1] = layout.palette[i].green, table[i][2] = layout.palette[i].blue;
+    }
+    out = make_image(width, height, 3);
+    for (size_t i = 0; i < n; ++i) std::memcpy(&out.pixels[i * 3], table[raw[i]], 3);
+  } else if (layout.channels == 1 && layout.bit_depth == 16) {
+    out = make_image(width, height, 1);
+    for (size_t i = 0; i < n; ++i) {
+      const unsigned v = (unsigned{raw[2 * i]} << 8) | raw[2 * i + 1];
+      out.pixels[i] = static_cast<uint8_t>(v > 255 ? 255 : v);
+    }
+  } else if (layout.bit_depth == 8 && layout.channels >= 1 && layout.channels <= 4) {
+    // 1: grey, 2: grey+alpha, 3: RGB, 4: RGBA; alpha is dropped.
+    const int colours = layout.channels >= 3 ? 3 : 1;
+    out = make_image(width, height, colours);
+    const size_t step = static_cast<size_t>(layout.channels);
+    for (size_t i = 0; i < n; ++i)
+      for (int c = 0; c < colours; ++c) out.pixels[i * colours + c] = raw[i * step + static_cast<size_t>(c)];
+  } else {
+    throw std::runtime_error("corrupt PNG: unsupported layout (" + std::to_string(layout.channels) + " channels of " +
+                             std::to_string(layout.bit_depth) + " bits)");
+  }
+  if (options.channels == out.channels) return out;
+  return options.channels == 1 ? rgb_to_grey(out) : grey_to_rgb(out);
+}
+
+bool png_write_all(png_structp png, png_infop info, int width, int height, int color_type, const uint8_t* pixels,
+                   size_t stride) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, color_type,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, 6);
+  png_write_info(png, info);
+  for (int y = 0; y < height; ++y) png_write_row(png, pixels + stride * static_cast<size_t>(y));
+  png_write_end(png, info);
+  return true;
+}
+
+}  // namespace
+
+ImageFormat detect_image_format(const std::string& bytes) {
+  const unsigned char* p = byte_data(bytes);
+  if (bytes.size() >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return ImageFormat::Jpeg;
+  if (bytes.size() >= 8 && std::memcmp(p, kPngSignature, 8) == 0) return ImageFormat::Png;
+  return ImageFormat::Unknown;
+}
+
+ImageHeader read_image_header(const std::string& bytes) {
+  switch (detect_image_format(bytes)) {
+    case ImageFormat::Jpeg: {
+      TurboJpegDecompressor tj;
+      const JpegHeader h = read_jpeg_header(tj, bytes);
+      ImageHeader out;
+      out.format = ImageFormat::Jpeg;
+      out.width = h.width, out.height = h.height;
+      return out;
+    }
+    case ImageFormat::Png:
+      return read_png_header(bytes);
+    case ImageFormat::Unknown:
+      break;
+  }
+  throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+}
+
+JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height) {
+  JpegScale best;
+  if (min_width <= 0 && min_height <= 0) return best;
+  int count = 0;
+  const tjscalingfactor* factors = tjGetScalingFactors(&count);
+  if (!factors) return best;
+  long long best_area = static_cast<long long>(width) * height;
+  // TurboJPEG lists factors largest first and decodes with the largest one that gives the requested
+  // size, so among factors with equal output only the first may be chosen.
+  for (int i = 0; i < count; ++i) {
+    const tjscalingfactor f = factors[i];
+    if (f.num > f.denom) continue;
+    const int w = TJSCALED(width, f), h = TJSCALED(height, f);
+    if (w < min_width || h < min_height) continue;
+    if (static_cast<long long>(w) * h < best_area) {
+      best_area = static_cast<long long>(w) * h;
+      best.num = f.num, best.denom = f.denom;
+    }
+  }
+  return best;
+}
+
+Image decode_image(const std::string& bytes, const DecodeOptions& options) {
+  check_channels(options.channels);
+  switch (detect_image_format(bytes)) {
+    case ImageFormat::Jpeg:
+      return decode_jpeg(bytes, options);
+    case ImageFormat::Png:
+      return decode_png(bytes, options);
+    case ImageFormat::Unknown:
+      break;
+  }
+  throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+}
+
+Image decode_image(const std::string& bytes, int channels, int min_width, int min_height) {
+  DecodeOptions options;
+  options.channels = channels;
+  options.min_width = min_width, options.min_height = min_height;
+  return decode_image(bytes, options);
+}
+
+std::string encode_png(const Image& image) {
+  check_channels(image.channels);
+  check_side(image.width, image.height);
+  if (image.pixels.size() != image.row_bytes() * static_cast<size_t>(image.height))
+    throw std::invalid_argument("image pixel buffer does not match its size");
+  std::string out;
+  PngContext ctx;
+  ctx.output = &out;
+  PngWriter writer(&ctx);
+  const int color_type = image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB;
+  if (!png_write_all(writer.png(), writer.info(), image.width, image.height, color_type, image.pixels.data(),
+                     image.row_bytes()))
+    throw std::runtime_error(std::string("cannot encode PNG: ") + ctx.message);
+  return out;
+}
+
+Image rgb_to_grey(const Image& rgb) {
+  if (rgb.channels == 1) return rgb;
+  Image out = make_image(rgb.width, rgb.height, 1);
+  const size_t n = static_cast<size_t>(rgb.width) * static_cast<size_t>(rgb.height);
+  const uint8_t* p = rgb.pixels.data();
+  for (size_t i = 0; i < n; ++i, p += 3) out.pixels[i] = pillow_luma(p[0], p[1], p[2]);
+  return out;
+}
+
+Image grey_to_rgb(const Image& grey) {
+  if (grey.channels == 3) return grey;
+  Image out = make_image(grey.width, grey.height, 3);
+  const size_t n = static_cast<size_t>(grey.width) * static_cast<size_t>(grey.height);
+  for (size_t i = 0; i < n; ++i) out.pixels[i * 3] = out.pixels[i * 3 + 1] = out.pixels[i * 3 + 2] = grey.pixels[i];
+  return out;
+}
+
+}  // namespace ms

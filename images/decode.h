@@ -1,0 +1,66 @@
+// Encoded image bytes to 8-bit pixels, matching Pillow's `Image.open(f).convert('RGB' | 'L')`
+// byte for byte: JPEG through TurboJPEG (optionally with libjpeg's DCT scaling, the way Pillow's
+// `Image.draft` decodes a reduced image), PNG through libpng. Also a small PNG encoder, used to
+// write test datasets.
+#pragma once
+#include <string>
+
+#include "images/image.h"
+
+namespace ms {
+
+enum class ImageFormat { Unknown, Jpeg, Png };
+
+// The format named by the first bytes (JPEG: FF D8 FF, PNG: its 8-byte signature).
+ImageFormat detect_image_format(const std::string& bytes);
+
+// Width and height stored in the file, read without decoding the pixels.
+struct ImageHeader {
+  ImageFormat format = ImageFormat::Unknown;
+  int width = 0, height = 0;
+};
+// Throws std::runtime_error ("unrecognised image format", "corrupt JPEG: ...", "truncated PNG", ...).
+ImageHeader read_image_header(const std::string& bytes);
+
+// A JPEG DCT scaling factor num/denom (libjpeg-turbo offers M/8 for M = 1..16).
+struct JpegScale {
+  int num = 1, denom = 1;
+};
+
+// The smallest-output scaling factor M/8 <= 1 whose output, ceil(width * M / 8) × ceil(height * M / 8),
+// is still at least min_width × min_height; 1/1 when no reduction fits or no minimum is asked for
+// (a minimum <= 0 does not constrain its side).
+JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height);
+
+struct DecodeOptions {
+  int channels = 3;  // 3: Pillow's convert('RGB'); 1: convert('L')
+  // JPEG only: decode reduced by the factor choose_jpeg_scale() picks for this minimum (PNG ignores it).
+  int min_width = 0, min_height = 0;
+};
+
+// Decodes a JPEG or PNG (detected by magic bytes). Conversions follow Pillow 9.4:
+//  - alpha is dropped (never composited), palettes expand through Pillow's palette (entries the
+//    PLTE chunk lacks are Pillow's grey ramp), grey replicates to RGB;
+//  - RGB→grey is Pillow's L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16 (for colour JPEGs too,
+//    computed from the decoded RGB as Pillow does, not libjpeg's Y channel);
+//  - 16-bit colour and grey+alpha keep the high byte; 16-bit grey is clamped to 0..255 (Pillow opens
+//    it as 32-bit mode "I" and clips on conversion);
+//  - CMYK/YCCK JPEGs are read with Adobe's inverted polarity and converted like Pillow's cmyk2rgb.
+// Throws std::runtime_error naming the problem ("corrupt JPEG: ...", "truncated JPEG", "corrupt PNG:
+// ...", "truncated PNG", "unrecognised image format") and std::invalid_argument for bad options or
+// an image side beyond kMaxImageSide.
+Image decode_image(const std::string& bytes, const DecodeOptions& options);
+Image decode_image(const std::string& bytes, int channels = 3, int min_width = 0, int min_height = 0);
+
+// An 8-bit grey or RGB PNG of the image (zlib level 6, no interlace).
+std::string encode_png(const Image& image);
+
+// Pillow's RGB→L conversion of one pixel and of a whole RGB image.
+inline uint8_t pillow_luma(uint8_t r, uint8_t g, uint8_t b) {
+  return static_cast<uint8_t>((r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16);
+}
+Image rgb_to_grey(const Image& rgb);
+// Grey replicated into three channels (an RGB image is returned unchanged).
+Image grey_to_rgb(const Image& grey);
+
+}  // namespace ms

@@ -1,0 +1,21 @@
+// Image construction with its limits checked (see image.h).
+#include "images/image.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace ms {
+
+Image make_image(int width, int height, int channels, uint8_t fill) {
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
+    throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
+                                " is outside 1.." + std::to_string(kMaxImageSide) + " per side");
+  if (channels != 1 && channels != 3)
+    throw std::invalid_argument("images have 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
+  Image image;
+  image.width = width, image.height = height, image.channels = channels;
+  image.pixels.assign(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels), fill);
+  return image;
+}
+
+}  // namespace ms

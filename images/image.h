@@ -1,0 +1,30 @@
+// An 8-bit image in memory: rows of interleaved channels (HWC), grey (1 channel) or RGB (3).
+// The one type every decoder and transform in images/ takes and returns; the worker converts it
+// to a C×H×W tensor only at the end of the pipeline.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ms {
+
+struct Image {
+  int width = 0, height = 0, channels = 0;
+  std::vector<uint8_t> pixels;  // height × width × channels, row-major
+
+  bool empty() const { return pixels.empty(); }
+  size_t row_bytes() const { return static_cast<size_t>(width) * static_cast<size_t>(channels); }
+  uint8_t* row(int y) { return pixels.data() + static_cast<size_t>(y) * row_bytes(); }
+  const uint8_t* row(int y) const { return pixels.data() + static_cast<size_t>(y) * row_bytes(); }
+  uint8_t& at(int x, int y, int c) { return row(y)[static_cast<size_t>(x) * channels + c]; }
+  uint8_t at(int x, int y, int c) const { return row(y)[static_cast<size_t>(x) * channels + c]; }
+};
+
+// Largest side accepted anywhere (decoders refuse bigger images instead of allocating them).
+constexpr int kMaxImageSide = 1 << 15;
+
+// A width × height image of `channels` (1 or 3) channels, every byte `fill`. Throws
+// std::invalid_argument for a side outside 1..kMaxImageSide or another channel count.
+Image make_image(int width, int height, int channels, uint8_t fill = 0);
+
+}  // namespace ms

@@ -1,0 +1,169 @@
+// The run of a whole sweep across the ranks (see run_sweep.h).
+#include "orchestrator/run_sweep.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <sys/resource.h>
+
+#include "orchestrator/local_transport.h"
+#include "orchestrator/mpi_transport.h"
+#include "orchestrator/run_summary.h"
+#include "orchestrator/worker_loop.h"
+#include "results/store/store.h"
+#include "sweeps/advice.h"
+#include "sweeps/errors.h"
+#include "sweeps/sweep_spec.h"
+#include "worker/models/model_cost.h"
+#include "worker/models/plan_costs.h"
+
+namespace ms {
+
+namespace {
+
+void on_signal(int sig) { g_stop_signal.store(sig); }
+
+void stop_on_signals() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+constexpr const char* kInterrupted =
+    "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n";
+
+// No mpirun: the coordinator here, one worker on a thread.
+int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs, const WorkerSettings& worker) {
+  auto store = std::make_unique<ResultStore>(r.db_path, OpenMode::Writer);
+  fill_costs(jobs);
+  stop_on_signals();
+  LocalTransport transport;
+  std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
+  RunSummary s;
+  try {
+    s = run_coordinator(spec, spec.source, jobs, transport.coordinator(), *store, r.settings);
+  } catch (const std::exception& e) {
+    // The store failed (disk full, I/O error) or the sweep could not be registered. The trainer
+    // thread may be mid-epoch (its checkpoints are on disk): report as main() would, close the
+    // database, and leave without joining it (a std::thread destroyed joinable would abort).
+    const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
+    std::fprintf(stderr, "metasweep run: %s%s\n", usage ? "" : "error: ", user_message(e.what()).c_str());
+    std::fflush(stderr);
+    store.reset();
+    trainer.detach();
+    std::_Exit(usage ? 2 : 1);
+  }
+  if (s.interrupted) {
+    std::fputs(kInterrupted, stderr);
+    std::fflush(stderr);
+    store.reset();  // closes the database cleanly (WAL checkpointed)
+    trainer.detach();
+    std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
+  }
+  trainer.join();
+  std::cout << format_run_summary(s, *store, spec.name, r.db_path) << std::flush;
+  return s.failed ? 1 : 0;
+}
+
+// Rank 0's CPU share over the run: the coordinator should cost next to nothing.
+void report_coordinator_cpu(std::chrono::steady_clock::time_point started) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu =
+      usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // The CPU count includes start-up (loading LibTorch, planning) that the wall clock here does
+  // not: a share is only meaningful over a run long enough to dwarf it.
+  if (wall >= 10)
+    std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU over %.1f s wall (%.1f%%)\n", cpu, wall, 100.0 * cpu / wall);
+  else
+    std::fprintf(stderr, "coordinator (rank 0): %.2f s CPU (start-up included) over %.1f s wall\n", cpu, wall);
+}
+
+// Rank 0 under mpirun: opens the store, then tells every rank whether setup succeeded (0, 1 =
+// runtime failure, 2 = bad input) so that all of them return or throw the same way.
+int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& spec, std::vector<Job> jobs,
+               const GroupLayout& layout) {
+  int code = 0;
+  std::string error;
+  std::unique_ptr<ResultStore> store;
+  try {
+    store = std::make_unique<ResultStore>(r.db_path, OpenMode::Writer);
+    fill_costs(jobs);
+  } catch (const UsageError& e) {
+    code = 2, error = e.what();
+  } catch (const std::exception& e) {
+    code = 1, error = user_message(e.what());
+  }
+  mpi.broadcast_from_root(code);
+  if (code == 2) throw UsageError(error);
+  if (code == 1) throw std::runtime_error(error);
+  if (!layout.parked.empty())
+    std::fprintf(stderr, "warning: %zu rank(s) do not fill a group of %d and stay idle\n", layout.parked.size(),
+                 r.ranks_per_job);
+  std::vector<std::string> names;
+  for (int leader : layout.leaders)
+    names.push_back("ranks " + std::to_string(leader) + "-" + std::to_string(leader + r.ranks_per_job - 1));
+  MpiCoordinatorLink link(layout, names);
+  const auto started = std::chrono::steady_clock::now();
+  stop_on_signals();
+  const RunSummary s = run_coordinator(spec, spec.source, jobs, link, *store, r.settings);
+  if (s.interrupted) {
+    store.reset();
+    std::fputs(kInterrupted, stderr);
+    std::fflush(stderr);
+    mpi.abort(130);
+  }
+  link.stop_parked();
+  report_coordinator_cpu(started);
+  std::cout << format_run_summary(s, *store, spec.name, r.db_path) << std::flush;
+  return s.failed ? 1 : 0;
+}
+
+// Ranks 1..K-1 under mpirun: wait for rank 0's setup, then train what it assigns.
+int train_assigned(const MpiEnvironment& mpi, const GroupLayout& layout, const GroupComm& group,
+                   const WorkerSettings& worker) {
+  if (mpi.broadcast_from_root(0) != 0) return 1;  // rank 0 reports the error
+  // mpirun forwards SIGTERM/SIGINT to every rank. Workers leave it to rank 0, which records the
+  // running jobs as interrupted and then aborts the whole run (their checkpoints are on disk).
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  if (layout.group < 0) {  // parked: wait for the end
+    MpiWorkerLink().receive();
+    return 0;
+  }
+  MpiWorkerLink link;
+  run_worker(layout.leader ? &link : nullptr, group.get(), worker);
+  return 0;
+}
+
+}  // namespace
+
+int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
+  // Every rank validates the sweep, so a bad file ends every rank the same way.
+  const SweepSpec spec = load_sweep_file(r.sweep_file, model_catalog(), r.max_jobs);
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  if (mpi.rank() == 0)
+    for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep run: warning: %s\n", line.c_str());
+
+  WorkerSettings worker = r.worker;
+  worker.local_rank = mpi.local_rank();
+  worker.verbose = false;  // rank 0 prints the epoch lines, each naming its job (RunSettings::verbose)
+  const bool coordinator_on_node = mpi.broadcast_from_root(mpi.host()) == mpi.host();
+  worker.threads = threads_per_rank(mpi, coordinator_on_node);
+
+  if (mpi.size() == 1) return run_alone(r, spec, std::move(jobs), worker);
+
+  if (mpi.size() - 1 < r.ranks_per_job)
+    throw UsageError("--ranks-per-job " + std::to_string(r.ranks_per_job) + " needs at least " +
+                     std::to_string(r.ranks_per_job + 1) + " MPI ranks (rank 0 only coordinates)");
+  const GroupLayout layout = make_group_layout(mpi.rank(), mpi.size(), r.ranks_per_job);
+  GroupComm group(layout, mpi.rank());
+  if (mpi.rank() == 0) return coordinate(r, mpi, spec, std::move(jobs), layout);
+  return train_assigned(mpi, layout, group, worker);
+}
+
+}  // namespace ms

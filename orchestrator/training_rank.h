@@ -1,0 +1,41 @@
+// What a training rank sets up before its first job, one way for `run` (worker_loop) and
+// `train`: its device, its LibTorch threads, the check that the ranks of a group sit on distinct
+// GPUs, and the group's data-parallel communicator.
+#pragma once
+#include <memory>
+#include <mpi.h>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "orchestrator/mpi_env.h"
+#include "worker/dist/communicator.h"
+
+namespace ms {
+
+struct WorkerSettings {
+  std::string device = "auto";       // auto | cpu | cuda
+  int local_rank = 0;                // picks the GPU on CUDA
+  int threads = 0;                   // LibTorch intra-op threads (0: leave as is)
+  bool verbose = false;              // per-epoch lines from the trainer
+  std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
+};
+
+// LibTorch intra-op threads for one training rank: this node's cores shared by the ranks that
+// train on it (a coordinator on the node does not count: it sleeps in MPI), and never more than
+// the cores this process may run on (mpirun binds ranks to one core by default when there are at
+// most 2 ranks: pass --bind-to none or --map-by ...:PE=n to give them more).
+int threads_per_rank(const MpiEnvironment& mpi, bool coordinator_on_node);
+
+struct TrainingRank {
+  torch::Device device{torch::kCPU};
+  std::unique_ptr<Communicator> comm;  // null for a group of one rank
+  int group_size = 1;
+};
+
+// group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:
+// this rank prints the one-time notes (the --cuda-graphs note where it cannot apply).
+// Collective over `group`. Throws when two ranks of the group would share one GPU.
+TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce);
+
+}  // namespace ms

@@ -1,0 +1,345 @@
+// Building and rendering the ablation table (see ablation.h).
+#include "results/reports/ablation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
+#include "sweeps/version.h"
+
+namespace ms {
+
+namespace {
+
+std::string scaled(std::optional<double> v, double unit) {
+  if (!v) return "-";
+  const double x = *v / unit;
+  char buffer[32];
+  if (x >= 100)
+    std::snprintf(buffer, sizeof(buffer), "%.0f", x);
+  else if (x >= 10)
+    std::snprintf(buffer, sizeof(buffer), "%.1f", x);
+  else if (x >= 0.01)
+    std::snprintf(buffer, sizeof(buffer), "%.2f", x);
+  else
+    std::snprintf(buffer, sizeof(buffer), "%.2g", x);
+  return buffer;
+}
+
+std::optional<double> mean_metric(const GroupRow& g, const std::string& m) {
+  auto it = g.metrics.find(m);
+  if (it == g.metrics.end()) return std::nullopt;
+  return it->second.mean;
+}
+
+std::string p_text(const AblationRow& r) {
+  if (!r.test) return "-";
+  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP);
+  if (!r.p_adjusted) return "-";
+  char buffer[32];
+  if (*r.p_adjusted < 0.001)
+    std::snprintf(buffer, sizeof(buffer), "<0.001");
+  else
+    std::snprintf(buffer, sizeof(buffer), "%.3f", *r.p_adjusted);
+  return std::string(buffer) + (r.test->paired ? "" : " (W)");
+}
+
+std::string ci_text(const AblationRow& r) {
+  if (!r.ci_pts) return "-";
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "[%+.2f, %+.2f]", r.ci_pts->low, r.ci_pts->high);
+  return buffer;
+}
+
+std::string spearman_note(const AblationTable& t, TableStyle style) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof(buffer), " Spearman rank correlation with the reference: %s = %.2f over %d variants.",
+                style == TableStyle::Latex ? "$\\rho$" : "ρ", *t.spearman, t.reference_n);
+  return buffer;
+}
+
+}  // namespace
+
+std::map<int64_t, double> done_acc_by_seed(const GroupRow& g) {
+  std::map<int64_t, double> out;
+  for (const JobRow& j : g.jobs)
+    if (j.status == JobStatus::Done && j.test_acc) out[j.seed] = *j.test_acc;
+  return out;
+}
+
+std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline) {
+  const auto a = done_acc_by_seed(variant), b = done_acc_by_seed(baseline);
+  std::vector<double> va, vb;
+  bool same_seeds = a.size() == b.size();
+  for (const auto& [seed, acc] : a) {
+    va.push_back(acc);
+    same_seeds = same_seeds && b.count(seed);
+  }
+  for (const auto& [seed, acc] : b) vb.push_back(acc);
+  if (same_seeds) return paired_t_test(va, vb);  // both maps sorted by seed: pairs line up
+  return welch_t_test(va, vb);
+}
+
+AblationTable build_ablation(const ResultStore& store, const std::string& sweep) {
+  AblationTable t;
+  t.sweep = sweep;
+  const auto info = store.sweep_info(sweep);
+  if (!info) {
+    const auto names = store.sweeps();
+    throw UsageError("no sweep '" + sweep + "' in " + store.path() +
+                     " (sweeps: " + (names.empty() ? std::string("none") : join(names, ", ")) + ")");
+  }
+  t.description = info->description;
+  t.reference_metric = info->reference_metric;
+  ResultQuery q;
+  q.sweep = sweep;
+  const auto groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  for (const auto& g : groups)
+    for (const auto& j : g.jobs)
+      if (j.status == JobStatus::Done) t.semantics_done[j.semantics.value_or(0)]++;
+  const GroupRow* baseline = nullptr;
+  for (const auto& g : groups)
+    if (g.values[0] == "baseline") baseline = &g;
+  std::optional<double> base_mean = baseline ? mean_metric(*baseline, "test_acc") : std::nullopt;
+  for (const auto& g : groups) {
+    AblationRow r;
+    r.group = g;
+    r.section = g.values[0];
+    r.variant = g.values[1];
+    if (auto it = g.metrics.find("test_acc"); it != g.metrics.end()) r.acc = it->second;
+    if (r.acc && base_mean && &g != baseline) {
+      r.delta_pts = (r.acc->mean - *base_mean) * 100;
+      r.test = seed_test(g, *baseline);
+      if (r.test) {
+        const Interval ci = confidence_interval(*r.test, kCiLevel);
+        r.ci_pts = Interval{ci.low * 100, ci.high * 100};
+        r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
+      }
+    }
+    r.reference = g.jobs.front().reference;
+    if (t.rows.empty() || t.rows.back().section != r.section) t.section_starts.push_back(t.rows.size());
+    t.rows.push_back(std::move(r));
+  }
+  // One family of comparisons: every variant with a p-value against the one baseline.
+  std::vector<double> raw;
+  std::vector<AblationRow*> tested;
+  for (auto& r : t.rows)
+    if (r.test && !r.too_few_seeds) {
+      raw.push_back(r.test->p);
+      tested.push_back(&r);
+    }
+  const std::vector<double> adjusted = holm_adjust(raw);
+  for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
+  t.comparisons = static_cast<int>(tested.size());
+  for (const auto& r : t.rows) {
+    if (!r.test) continue;
+    (r.test->paired ? t.any_paired : t.any_welch) = true;
+    t.any_too_few = t.any_too_few || r.too_few_seeds;
+  }
+  // Best per section (ties all bold); a one-row section has nothing to beat.
+  for (size_t s = 0; s < t.section_starts.size(); ++s) {
+    const size_t begin = t.section_starts[s],
+                 end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
+    if (end - begin < 2) continue;
+    double best = -1;
+    for (size_t i = begin; i < end; ++i)
+      if (t.rows[i].acc) best = std::max(best, t.rows[i].acc->mean);
+    for (size_t i = begin; i < end; ++i) t.rows[i].best = t.rows[i].acc && t.rows[i].acc->mean == best;
+  }
+  std::vector<double> ours, theirs;
+  for (const auto& r : t.rows)
+    if (r.acc && r.reference) {
+      ours.push_back(r.acc->mean);
+      theirs.push_back(*r.reference);
+    }
+  t.reference_n = static_cast<int>(ours.size());
+  t.spearman = spearman(ours, theirs);
+  return t;
+}
+
+TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
+  const bool tex = style == TableStyle::Latex, html = style == TableStyle::Html;
+  const std::string pm = tex ? " $\\pm$ " : " ± ";
+  auto bold = [&](const std::string& s) {
+    if (tex) return "\\textbf{" + s + "}";
+    if (html) return "<b>" + s + "</b>";
+    return "**" + s + "**";
+  };
+  auto text = [&](const std::string& s) { return tex ? latex_escape(s) : html ? html_escape(s) : s; };
+  bool any_reference = false;
+  int reference_decimals = 0;  // one spelling for the whole column: 76.0 beside 77.2, not 76
+  for (const auto& r : t.rows) {
+    any_reference = any_reference || r.reference;
+    for (int d = reference_decimals;
+         r.reference && d < 2 &&
+         std::abs(*r.reference * std::pow(10, d) - std::round(*r.reference * std::pow(10, d))) > 1e-9;)
+      reference_decimals = ++d;
+  }
+  TextTable out;
+  const std::string ci_header = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "% CI of " +
+                                "Δ";  // render_latex escapes headers (Δ becomes $\Delta$)
+  out.header = {"section",    "variant",  "test acc. (%)",
+                "Δ (pts)",    ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
+                "params (M)", "MACs (G)", "samples/s",
+                "status"};
+  if (any_reference) out.header.push_back(t.reference_metric.empty() ? "reference" : t.reference_metric);
+  out.right = {false, false, true, true, true, true, true, true, true, false, true};
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    const AblationRow& r = t.rows[i];
+    std::string acc = "-";
+    if (r.acc) {
+      char buffer[64];
+      std::snprintf(buffer, sizeof(buffer), "%.2f", r.acc->mean * 100);
+      acc = buffer;
+      if (r.acc->n >= 2) {
+        std::snprintf(buffer, sizeof(buffer), "%.2f", r.acc->std * 100);
+        acc += pm + buffer;
+      }
+      acc += " (" + std::to_string(r.acc->n) + ")";
+      if (r.best) acc = bold(acc);
+    } else if (r.group.has(JobStatus::Diverged)) {
+      acc = "diverged";
+    } else if (r.group.has(JobStatus::Failed)) {
+      acc = "failed";
+    }
+    std::string delta = "-";
+    if (r.delta_pts) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof(buffer), "%+.2f", *r.delta_pts);
+      delta = buffer;
+    }
+    const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
+    std::vector<std::string> row = {
+        first_of_section ? text(r.section) : "",
+        text(r.variant),
+        acc,
+        delta,
+        text(ci_text(r)),
+        tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" : text(p_text(r)),
+        scaled(mean_metric(r.group, "params"), 1e6),
+        scaled(mean_metric(r.group, "macs"), 1e9),
+        mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
+        text(r.group.status_text())};
+    if (any_reference) row.push_back(r.reference ? fixed(*r.reference, reference_decimals) : "-");
+    out.rows.push_back(std::move(row));
+  }
+  for (size_t s = 1; s < t.section_starts.size(); ++s) out.rules_before.push_back(t.section_starts[s]);
+  return out;
+}
+
+namespace {
+
+std::string test_note(const AblationTable& t, TableStyle style);
+
+// Says when the table's numbers come from different training semantics (or from a release that
+// did not record it): they would not be comparable to the last digit.
+std::string versions_note(const AblationTable& t) {
+  int older = 0, current = 0;
+  for (const auto& [semantics, n] : t.semantics_done) (semantics >= kTrainingSemantics ? current : older) += n;
+  if (older == 0) return "";
+  std::string note = " Versions: " + std::to_string(older) +
+                     " done job(s) trained by an older metasweep (training "
+                     "semantics before " +
+                     std::to_string(kTrainingSemantics) + " or not recorded)";
+  note += current > 0 ? ", " + std::to_string(current) + " by this one: the table mixes them." : ".";
+  return note + " `metasweep run SWEEP.yaml --db FILE --retrain-older` trains the older ones again.";
+}
+
+// Says exactly what the numbers are: which test, which correction, why a p-value is missing.
+std::string footnote(const AblationTable& t, TableStyle style) { return test_note(t, style) + versions_note(t); }
+
+std::string test_note(const AblationTable& t, TableStyle style) {
+  const bool tex = style == TableStyle::Latex;
+  const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
+  const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");
+  std::string note =
+      "Mean " + pm + " sample std over done seeds (n). " + delta + ": difference of means vs the baseline in points";
+  if (!t.any_paired && !t.any_welch)
+    return note + "; no variant has 2 done seeds on both sides, so no test." +
+           (t.spearman ? spearman_note(t, style) : "");
+  note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
+  if (t.any_paired && t.any_welch)
+    note +=
+        "Student's paired t-test by seed where both have the same done seeds, Welch's unequal-variances t-test "
+        "otherwise (W).";
+  else if (t.any_paired)
+    note += "Student's paired t-test by seed (both sides have the same done seeds).";
+  else
+    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
+  if (t.comparisons > 1)
+    note += " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
+            " variants compared with the one baseline.";
+  if (t.any_too_few)
+    note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") +
+            ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
+            " done seeds on a side (too few for a meaningful t-test); the CI shows the uncertainty.";
+  if (t.spearman) note += spearman_note(t, style);
+  return note;
+}
+
+// A \label key: letters, digits and - only (LaTeX expands a label's text, so \_ or # break it).
+std::string label_key(const std::string& name) {
+  std::string key;
+  for (unsigned char c : name) key += std::isalnum(c) && c < 0x80 ? static_cast<char>(c) : '-';
+  return key;
+}
+
+}  // namespace
+
+std::string ablation_latex(const AblationTable& t) {
+  const TextTable table = ablation_text_table(t, TableStyle::Latex);
+  std::ostringstream out;
+  // The table is shrunk to the line width when it is wider (\resizebox measures it first as
+  // \width); a narrow table keeps its natural size.
+  out << "% Generated by metasweep report; needs \\usepackage{booktabs} and \\usepackage{graphicx}.\n"
+         "\\begin{table}[t]\n\\centering\n\\small\n"
+         "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+      << render_latex(table, std::vector<bool>(table.header.size(), true)) << "}\n\\caption{Ablation study "
+      << latex_escape(t.sweep)
+      << ". "
+      // The note escaped like every field ("95% CI" would comment out the rest of the caption).
+      << latex_escape(footnote(t, TableStyle::Markdown)) << "}\n\\label{tab:" << label_key(t.sweep)
+      << "}\n\\end{table}\n";
+  return out.str();
+}
+
+std::string ablation_markdown(const AblationTable& t) {
+  return render_markdown(ablation_text_table(t, TableStyle::Markdown)) + "\n" + footnote(t, TableStyle::Markdown) +
+         "\n";
+}
+
+std::string ablation_html(const AblationTable& t) {
+  const TextTable table = ablation_text_table(t, TableStyle::Html);
+  // Cell classes: num (right-aligned) or txt; the status column ("1 done, 1 failed, ...") and the
+  // reference column's header (the metric's name, e.g. "ImageNet top-1 (%)") may wrap.
+  std::vector<std::string> classes;
+  for (size_t c = 0; c < table.header.size(); ++c)
+    classes.push_back(std::string(table.right[c] ? "num" : "txt") + (table.header[c] == "status" ? " status" : "") +
+                      (c > 0 && table.header[c - 1] == "status" ? " reference" : ""));
+  std::ostringstream out;
+  out << "<table class=\"ablation\">\n<thead><tr>";
+  for (size_t c = 0; c < table.header.size(); ++c)
+    out << "<th class=\"" << classes[c] << "\">" << html_escape(table.header[c]) << "</th>";
+  out << "</tr></thead>\n<tbody>\n";
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const bool rule = std::find(table.rules_before.begin(), table.rules_before.end(), r) != table.rules_before.end();
+    out << "<tr" << (rule ? " class=\"section\"" : "") << ">";
+    for (size_t c = 0; c < table.rows[r].size(); ++c)
+      out << "<td class=\"" << classes[c] << "\">" << table.rows[r][c] << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody>\n</table>\n<p class=\"note\">" << html_escape(footnote(t, TableStyle::Html)) << "</p>\n";
+  return out.str();
+}
+
+std::string ablation_markdown(const std::string& db_path, const std::string& sweep) {
+  ResultStore store(db_path, OpenMode::ReadOnly);
+  return ablation_markdown(build_ablation(store, sweep));
+}
+
+}  // namespace ms

@@ -1,0 +1,68 @@
+// The paper-style ablation table of one sweep: section by section in the sweep file's order,
+// each variant's test accuracy mean ± std over seeds (n), Δ vs the baseline in points with its
+// 95% confidence interval, a t-test against the baseline (paired by seed when the seeds match,
+// Welch otherwise; no p-value below 3 done seeds on a side; Holm-adjusted when several variants
+// are compared with the one baseline), params (M),
+// MACs (G), throughput; best per section in bold; diverged/failed shown as such; optional
+// published reference values with the Spearman correlation between the two orderings.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/reports/stats.h"
+#include "results/reports/text_table.h"
+#include "results/store/query.h"
+#include "results/store/store.h"
+
+namespace ms {
+
+struct AblationRow {
+  GroupRow group;  // section + variant group
+  std::string section, variant;
+  std::optional<Summary> acc;        // over done seeds
+  std::optional<double> delta_pts;   // (mean - baseline mean) * 100
+  std::optional<TTest> test;         // vs the baseline (n >= 2 on each side)
+  std::optional<Interval> ci_pts;    // 95% CI of delta_pts (from `test`)
+  std::optional<double> p_adjusted;  // Holm over the table's p-values; none when too_few_seeds
+  bool too_few_seeds = false;        // a test exists but a side has < kMinSeedsForP done seeds
+  std::optional<double> reference;
+  bool best = false;  // best mean accuracy of its section
+};
+
+struct AblationTable {
+  std::string sweep, description, reference_metric;
+  std::vector<AblationRow> rows;  // baseline first, then sections in file order
+  std::vector<size_t> section_starts;
+  std::optional<double> spearman;  // ours vs the reference, over variants with both
+  int reference_n = 0;
+  int comparisons = 0;  // p-values in the Holm family
+  bool any_paired = false, any_welch = false, any_too_few = false;
+  // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
+  std::map<int64_t, int> semantics_done;
+};
+
+constexpr int kMinSeedsForP = 3;  // fewer done seeds on a side: no p-value
+constexpr double kCiLevel = 0.95;
+
+AblationTable build_ablation(const ResultStore& store, const std::string& sweep);
+
+// Final test accuracy by seed of a group's done jobs.
+std::map<int64_t, double> done_acc_by_seed(const GroupRow& g);
+// Two-sided t-test of a's done accuracies against b's: paired by seed when both have exactly the
+// same done seeds, Welch's otherwise; none below 2 values a side.
+std::optional<TTest> seed_test(const GroupRow& a, const GroupRow& b);
+
+enum class TableStyle { Markdown, Latex, Html };
+// The cells for one style (bold best, ± and Δ spelled for the target).
+TextTable ablation_text_table(const AblationTable& t, TableStyle style);
+
+std::string ablation_markdown(const AblationTable& t);
+std::string ablation_latex(const AblationTable& t);  // a complete table environment
+std::string ablation_html(const AblationTable& t);
+
+// What `make demo` prints: the markdown ablation table of a sweep in a database.
+std::string ablation_markdown(const std::string& db_path, const std::string& sweep);
+
+}  // namespace ms

@@ -1,0 +1,46 @@
+// Two sweeps side by side (`metasweep compare`): variants matched by section and label, each
+// side's test accuracy mean ± std over done seeds, the difference B − A in points with its 95%
+// confidence interval and a two-sided t-test (paired by seed when both sides have the same done
+// seeds, Welch's otherwise; no p-value below 3 done seeds a side; Holm-adjusted over the matched
+// variants). The two sweeps may live in one database or in two.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/reports/format.h"
+#include "results/reports/stats.h"
+#include "results/store/query.h"
+#include "results/store/store.h"
+
+namespace ms {
+
+struct CompareSide {
+  GroupRow group;
+  std::optional<Summary> acc;  // over done seeds
+};
+
+struct CompareRow {
+  std::string section, variant;
+  std::optional<CompareSide> a, b;  // none: the variant is not in that sweep
+  std::optional<double> delta_pts;  // (b - a) * 100
+  std::optional<TTest> test;        // b vs a
+  std::optional<Interval> ci_pts;
+  std::optional<double> p_adjusted;
+  bool too_few_seeds = false;
+};
+
+struct Comparison {
+  std::string sweep_a, sweep_b;
+  std::vector<CompareRow> rows;  // A's order, then variants only B has
+  int comparisons = 0;
+  bool any_paired = false, any_welch = false, any_too_few = false;
+};
+
+Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a, const ResultStore& store_b,
+                          const std::string& sweep_b);
+
+std::string format_comparison(const Comparison& c, OutputFormat format);
+std::string comparison_note(const Comparison& c);  // which test, which correction, what n<3 means
+
+}  // namespace ms

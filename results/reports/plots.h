@@ -1,0 +1,48 @@
+// Report plots drawn by gnuplot (a subprocess with `set terminal svg`; data passed through temp
+// files). Each function returns the SVG text, ready to inline in HTML, or throws
+// std::runtime_error with gnuplot's message. gnuplot_available() says whether gnuplot runs.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ms {
+
+struct Series {
+  std::string title;
+  std::vector<double> x, y, err;            // err: the ± std around y (dot plots)
+  std::vector<std::string> labels;          // one per point (scatter) or per column (dot plot)
+  std::vector<std::vector<double>> points;  // dot plots: every seed's value, per column
+};
+
+bool gnuplot_available();
+
+std::string plot_lines(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Series>& series);
+// Points numbered 1, 2, ... across all series, the key below naming each number (labels of
+// points that nearly coincide are merged, "2,5"), so labels never pile on top of each other.
+std::string plot_scatter(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                         const std::vector<Series>& series, bool log_x);
+// A dot plot: per column every seed's value (hollow circles, spread a little sideways), the mean
+// (a bar) with ± std (whiskers); the first column's mean, when `baseline_first`, as a dashed line
+// across the panel. The y range fits the points: nothing is a bar from an arbitrary floor.
+std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first);
+
+// A unit for an axis of counts (MACs, parameters): the largest power of 1000 that keeps the
+// biggest value at or above 1 (K, M, G/B, T), e.g. 2.8e6 MACs -> {1e6, "M"}.
+struct AxisUnit {
+  double scale = 1;
+  std::string suffix;  // "" for plain units
+};
+AxisUnit count_unit(double largest, bool billions_as_g);
+
+// Learning curves: per band a mean line over a shaded low..high range (e.g. min..max over seeds);
+// a `reference` band (the baseline) is drawn dashed in dark grey beneath the others.
+struct Band {
+  std::string title;
+  std::vector<double> x, mean, low, high;
+  bool reference = false;
+};
+std::string plot_bands(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                       const std::vector<Band>& bands);
+
+}  // namespace ms

@@ -1,0 +1,59 @@
+// Learning-curve panels of the report (see report_curves.h).
+#include "results/reports/report_curves.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "results/reports/epochs.h"
+
+namespace ms {
+
+Band curve_band(const ResultStore& store, const AblationRow& row, const std::string& metric) {
+  const std::vector<JobRow>& jobs = row.group.jobs;
+  const auto points = group_epochs(jobs, select_epochs(store, jobs), {});
+  const double scale = metric == "test_acc" ? 100 : 1;
+  Band b;
+  b.title = row.variant;
+  for (const CurvePoint& p : points) {
+    auto it = p.metrics.find(metric);
+    if (it == p.metrics.end()) continue;
+    b.x.push_back(static_cast<double>(p.epoch));
+    b.mean.push_back(it->second.mean * scale);
+    b.low.push_back(it->second.min * scale);
+    b.high.push_back(it->second.max * scale);
+  }
+  return b;
+}
+
+std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationTable& table, size_t begin, size_t end,
+                                       const std::string& slug) {
+  struct Panel {
+    const char* metric;
+    const char* name;
+    const char* axis;
+  };
+  static const Panel kPanels[] = {{"test_acc", "test accuracy", "test accuracy (%)"},
+                                  {"train_loss", "train loss", "train loss"},
+                                  {"test_loss", "test loss", "test loss"}};
+  const AblationRow* baseline = !table.rows.empty() && table.rows[0].section == "baseline" ? &table.rows[0] : nullptr;
+  const std::string& section = table.rows.at(begin).section;
+  std::vector<CurveFigure> figures;
+  for (const Panel& panel : kPanels) {
+    std::vector<Band> bands;
+    if (baseline && begin != 0) {
+      bands.push_back(curve_band(store, *baseline, panel.metric));
+      bands.back().reference = true;
+    }
+    for (size_t i = begin; i < end; ++i) bands.push_back(curve_band(store, table.rows[i], panel.metric));
+    bands.erase(std::remove_if(bands.begin(), bands.end(), [](const Band& b) { return b.x.empty(); }), bands.end());
+    if (bands.empty()) continue;
+    figures.push_back({slug + "_" + std::string(panel.metric),
+                       std::string(1, static_cast<char>(std::toupper(panel.name[0]))) + (panel.name + 1) +
+                           " per epoch: " + section + " (mean over seeds, band: min–max" +
+                           (baseline && begin != 0 ? "; dashed: baseline)" : ")"),
+                       plot_bands(section + ": " + panel.name, "epoch", panel.axis, bands)});
+  }
+  return figures;
+}
+
+}  // namespace ms

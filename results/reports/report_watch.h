@@ -1,0 +1,24 @@
+// `metasweep report --watch SEC`: keeps a sweep's report current while the sweep runs. Each
+// round opens the database afresh (read-only, beside the running writer), rewrites the report
+// with a page that reloads itself every SEC seconds, and waits; once no job of the sweep is
+// pending or running (or when asked to stop) it writes the final report, which no longer
+// reloads, and returns.
+#pragma once
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace ms {
+
+struct WatchOptions {
+  double interval_s = 10;
+  std::function<bool()> stop;         // polled; true: write the final report and return
+  std::function<void(double)> sleep;  // default: sleeps, waking early when stop() turns true
+  std::ostream* log = nullptr;        // one line per round (default std::cerr)
+};
+
+// Returns the number of reports written.
+int watch_report(const std::string& db_path, const std::string& sweep, const std::string& out_dir,
+                 const WatchOptions& options);
+
+}  // namespace ms

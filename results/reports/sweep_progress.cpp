@@ -1,0 +1,151 @@
+// Sweep progress for `metasweep status` (see progress.h).
+#include "results/reports/sweep_progress.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "results/reports/text_table.h"
+#include "results/store/run_lock.h"
+
+namespace ms {
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long s = std::lround(seconds);
+  char buffer[64];
+  if (s >= 3600)
+    std::snprintf(buffer, sizeof(buffer), "%ldh %02ldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60)
+    std::snprintf(buffer, sizeof(buffer), "%ldm %02lds", s / 60, s % 60);
+  else
+    std::snprintf(buffer, sizeof(buffer), "%lds", s);
+  return buffer;
+}
+
+SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now) {
+  SweepProgress p;
+  p.sweep = sweep;
+  p.counts = store.status_counts(sweep);
+  p.live_run = RunLock::live_holder(store.path());
+  p.total = p.counts.total();
+  Statement s(store.db(),
+              "SELECT j.id, m.section, m.variant, j.seed, j.status, j.attempts, j.error, j.epochs_done, "
+              "COALESCE(j.epochs_total, 0), j.started_at, j.finished_at, j.host, j.test_acc, "
+              "(SELECT MAX(recorded_at) FROM epochs e WHERE e.job_id = j.id), "
+              "(SELECT samples_per_s FROM epochs e WHERE e.job_id = j.id ORDER BY epoch DESC LIMIT 1) "
+              "FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? ORDER BY m.position");
+  s.bind(1, sweep);
+  while (s.step()) {
+    const JobStatus status = job_status_from_string(s.column_text(4));
+    const int64_t done = s.column_int64(7), total = s.column_int64(8);
+    const bool finished = is_finished(status);
+    p.epochs_total += total;
+    p.epochs_done += finished ? total : std::min(done, total);
+    if (!s.is_null(9))
+      p.first_start = p.first_start ? std::min(*p.first_start, s.column_double(9)) : s.column_double(9);
+    for (int col : {10, 13})
+      if (!s.is_null(col))
+        p.last_activity = p.last_activity ? std::max(*p.last_activity, s.column_double(col)) : s.column_double(col);
+    if (status == JobStatus::Running) {
+      RunningJob r{s.column_text(0),
+                   s.column_text(1),
+                   s.column_text(2),
+                   s.column_text(11),
+                   s.column_int64(3),
+                   done,
+                   total,
+                   s.is_null(9) ? now : s.column_double(9),
+                   static_cast<int>(s.column_int64(5)),
+                   s.column_optional_double(12)};
+      p.running.push_back(r);
+      if (!s.is_null(14)) p.samples_per_s += s.column_double(14);
+    } else if (status == JobStatus::Failed || status == JobStatus::Diverged) {
+      p.failures.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(6), status,
+                            s.column_int64(3), static_cast<int>(s.column_int64(5))});
+    }
+  }
+  if (p.first_start) {
+    const double end = p.running.empty() && p.last_activity ? *p.last_activity : now;
+    const double elapsed = end - *p.first_start;
+    // Epochs trained so far (not counting never-trained failures as work done).
+    Statement e(store.db(), "SELECT COUNT(*) FROM epochs e JOIN sweep_jobs m ON m.job_id = e.job_id WHERE m.sweep = ?");
+    e.bind(1, sweep);
+    const double trained = e.step() ? static_cast<double>(e.column_int64(0)) : 0;
+    if (elapsed > 0 && trained > 0) {
+      p.epochs_per_hour = trained / elapsed * 3600.0;
+      if (!p.running.empty() && p.live_run)
+        p.eta_s = static_cast<double>(p.epochs_total - p.epochs_done) / *p.epochs_per_hour * 3600.0;
+    }
+  }
+  return p;
+}
+
+std::string format_progress(const SweepProgress& p, double now) {
+  std::ostringstream out;
+  out << "sweep " << p.sweep << ": " << p.total << " jobs";
+  for (JobStatus st : kJobStatusesByProgress) out << ", " << p.counts[st] << " " << to_string(st);
+  out << "\n";
+  const double pct =
+      p.epochs_total > 0 ? 100.0 * static_cast<double>(p.epochs_done) / static_cast<double>(p.epochs_total) : 0;
+  out << "  progress: " << p.epochs_done << "/" << p.epochs_total << " epochs (" << fixed(pct, 1) << "%)";
+  if (p.first_start)
+    out << ", elapsed "
+        << format_duration((p.running.empty() && p.last_activity ? *p.last_activity : now) - *p.first_start);
+  out << "\n";
+  out << "  throughput: ";
+  if (p.epochs_per_hour)
+    out << fixed(*p.epochs_per_hour, 1) << " epochs/h";
+  else
+    out << "no epoch finished yet";
+  if (!p.running.empty() && p.live_run) out << ", " << fixed(p.samples_per_s, 0) << " samples/s now";
+  out << "\n  ETA: ";
+  if (p.stale_running())
+    out << "not running: " << p.running.size() << " job(s) recorded as running, but no metasweep run holds "
+        << "the database's lock (that run died); re-run the sweep to resume them";
+  else if (p.eta_s)
+    out << format_duration(*p.eta_s);
+  else if (p.running.empty() && p.counts[JobStatus::Pending] > 0)
+    out << "not running (" << p.counts[JobStatus::Pending] << " pending)";
+  else if (p.running.empty())
+    out << "finished";
+  else
+    out << "unknown until an epoch finishes";
+  out << "\n";
+  if (!p.running.empty()) {
+    TextTable t;
+    t.header = {p.live_run ? "running (live run, pid " + *p.live_run + ")" : std::string("stale (run died)"),
+                "section",
+                "variant",
+                "seed",
+                "epoch",
+                "test_acc",
+                "for",
+                "host"};
+    t.right = {false, false, false, true, true, true, true, false};
+    for (const auto& r : p.running)
+      t.rows.push_back({r.id, r.section, r.variant, std::to_string(r.seed),
+                        std::to_string(r.epochs_done) + "/" + std::to_string(r.epochs_total),
+                        r.test_acc ? fixed(*r.test_acc, 4) : "-",
+                        p.live_run ? format_duration(now - r.started_at) : "-", r.host});
+    std::istringstream lines(render_plain(t));
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  }
+  if (!p.failures.empty()) {
+    // One aligned row per failed or diverged job; only the first line of a long error message.
+    TextTable t;
+    t.header = {"problem", "section", "variant", "seed", "tries", "message"};
+    t.right = {false, false, false, true, true, false};
+    for (const auto& f : p.failures) {
+      std::string message = f.error.empty() ? "-" : f.error.substr(0, f.error.find('\n'));
+      if (message.size() < f.error.size()) message += " [...]";
+      t.rows.push_back({std::string(to_string(f.status)) + " " + f.id, f.section, f.variant, std::to_string(f.seed),
+                        std::to_string(f.attempts), message});
+    }
+    std::istringstream lines(render_plain(t));
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace ms

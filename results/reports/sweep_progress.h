@@ -1,0 +1,54 @@
+// What `metasweep status` shows for one sweep: counts by status, running jobs with their epoch,
+// failures with their messages, throughput so far and an ETA. Progress is counted in epochs:
+// finished jobs (done, diverged, failed) count as complete, so the ETA covers only the epochs
+// still to train; jobs of very different cost make it an estimate, not a promise.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/store/store.h"
+
+namespace ms {
+
+struct RunningJob {
+  std::string id, section, variant, host;
+  int64_t seed = 0;
+  int64_t epochs_done = 0, epochs_total = 0;
+  double started_at = 0;
+  int attempts = 0;
+  std::optional<double> test_acc;
+};
+
+struct FailedJob {
+  std::string id, section, variant, error;
+  JobStatus status = JobStatus::Failed;
+  int64_t seed = 0;
+  int attempts = 0;
+};
+
+struct SweepProgress {
+  std::string sweep;
+  StatusCounts counts;
+  int total = 0;
+  std::vector<RunningJob> running;
+  std::vector<FailedJob> failures;            // failed and diverged jobs
+  int64_t epochs_done = 0, epochs_total = 0;  // finished jobs count as complete
+  std::optional<double> first_start;          // earliest job start
+  std::optional<double> last_activity;        // latest epoch or finish
+  double samples_per_s = 0;                   // sum over running jobs' latest epochs
+  std::optional<double> epochs_per_hour;
+  std::optional<double> eta_s;          // only while jobs are running
+  std::optional<std::string> live_run;  // pid of the run holding the database's lock, if any
+  // Jobs recorded as running while no run holds the lock: their run died (SIGKILL, Ctrl-C on
+  // `train`, a crash) before it could record them. Re-running the sweep resumes them.
+  bool stale_running() const { return !running.empty() && !live_run; }
+};
+
+// live_run is read from the run lock beside the database (RunLock::live_holder).
+SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now);
+std::string format_progress(const SweepProgress& p, double now);
+std::string format_duration(double seconds);  // "1h 02m", "3m 10s", "12s"
+
+}  // namespace ms

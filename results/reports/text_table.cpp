@@ -1,0 +1,271 @@
+// Rendering text tables (see text_table.h).
+#include "results/reports/text_table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <sstream>
+
+namespace ms {
+
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+namespace {
+
+std::vector<size_t> widths(const TextTable& t, std::string (*escape)(const std::string&)) {
+  std::vector<size_t> w(t.header.size(), 0);
+  auto grow = [&](const std::vector<std::string>& row) {
+    for (size_t c = 0; c < row.size() && c < w.size(); ++c)
+      w[c] = std::max(w[c], display_width(escape ? escape(row[c]) : row[c]));
+  };
+  grow(t.header);
+  for (const auto& row : t.rows) grow(row);
+  return w;
+}
+
+std::string pad(const std::string& s, size_t width, bool right) {
+  const size_t n = display_width(s);
+  const std::string fill(width > n ? width - n : 0, ' ');
+  return right ? fill + s : s + fill;
+}
+
+bool is_right(const TextTable& t, size_t c) { return c < t.right.size() && t.right[c]; }
+
+bool rule_before(const TextTable& t, size_t r) {
+  return std::find(t.rules_before.begin(), t.rules_before.end(), r) != t.rules_before.end();
+}
+
+std::string cell(const std::vector<std::string>& row, size_t c) { return c < row.size() ? row[c] : ""; }
+
+}  // namespace
+
+std::string render_plain(const TextTable& t) {
+  const auto w = widths(t, nullptr);
+  std::ostringstream out;
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string text;
+    for (size_t c = 0; c < w.size(); ++c) text += (c ? "  " : "") + pad(cell(row, c), w[c], is_right(t, c));
+    text.erase(text.find_last_not_of(' ') + 1);
+    out << text << "\n";
+  };
+  std::string rule;
+  for (size_t c = 0; c < w.size(); ++c) rule += (c ? "  " : "") + std::string(w[c], '-');
+  line(t.header);
+  out << rule << "\n";
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (r > 0 && rule_before(t, r)) out << "\n";
+    line(t.rows[r]);
+  }
+  return out.str();
+}
+
+// A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return)
+// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers.
+std::string csv_neutralise(const std::string& s) {
+  if (s.empty() || std::string("=+-@\t\r").find(s.front()) == std::string::npos) return s;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  if (end == s.c_str() + s.size() && s.front() != '\t' && s.front() != '\r') return s;  // a number
+  return "'" + s;
+}
+
+std::string csv_field(const std::string& raw) {
+  const std::string s = csv_neutralise(raw);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string render_csv(const TextTable& t) {
+  std::ostringstream out;
+  auto line = [&](const std::vector<std::string>& row) {
+    for (size_t c = 0; c < t.header.size(); ++c) out << (c ? "," : "") << csv_field(cell(row, c));
+    out << "\r\n";
+  };
+  line(t.header);
+  for (const auto& row : t.rows) line(row);
+  return out.str();
+}
+
+std::string markdown_escape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '<': {  // a tag can only start with <letter, </, <! or <?: "n<3" stays as it is
+        const char next = i + 1 < s.size() ? s[i + 1] : ' ';
+        const bool tag = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
+        out += tag ? "&lt;" : "<";
+        break;
+      }
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '`':
+        out += "&#96;";
+        break;
+      default:
+        // Control characters (a newline would end a table row or a heading) become spaces.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+std::string render_markdown(const TextTable& t) {
+  TextTable e = t;  // '|' escaped everywhere; other markdown (bold) is the caller's
+  for (auto& h : e.header) h = markdown_escape(h);
+  for (auto& row : e.rows)
+    for (auto& c : row) c = markdown_escape(c);
+  const auto w = widths(e, nullptr);
+  std::ostringstream out;
+  auto line = [&](const std::vector<std::string>& row) {
+    out << "|";
+    for (size_t c = 0; c < e.header.size(); ++c)
+      out << " " << pad(cell(row, c), std::max<size_t>(w[c], 3), is_right(e, c)) << " |";
+    out << "\n";
+  };
+  line(e.header);
+  out << "|";
+  for (size_t c = 0; c < e.header.size(); ++c) {
+    const size_t n = std::max<size_t>(w[c], 3);
+    out << " " << (is_right(e, c) ? std::string(n - 1, '-') + ":" : std::string(n, '-')) << " |";
+  }
+  out << "\n";
+  for (const auto& row : e.rows) line(row);
+  return out.str();
+}
+
+std::string latex_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      case '&':
+      case '%':
+      case '$':
+      case '#':
+      case '_':
+      case '{':
+      case '}':
+        out += '\\';
+        out += c;
+        break;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      case '<':
+        out += "\\textless{}";
+        break;
+      case '>':
+        out += "\\textgreater{}";
+        break;
+      case '|':
+        out += "\\textbar{}";
+        break;
+      default:
+        // Control characters (a newline would end a paragraph inside a cell, an empty line
+        // breaks the tabular) become spaces.
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
+    }
+  }
+  for (const auto& [utf8, tex] :
+       {std::pair<std::string, std::string>{"±", "$\\pm$"}, {"Δ", "$\\Delta$"}, {"ρ", "$\\rho$"}}) {
+    for (size_t at = out.find(utf8); at != std::string::npos; at = out.find(utf8, at + tex.size()))
+      out.replace(at, utf8.size(), tex);
+  }
+  return out;
+}
+
+std::string render_latex(const TextTable& t, const std::vector<bool>& raw) {
+  std::ostringstream out;
+  out << "\\begin{tabular}{";
+  for (size_t c = 0; c < t.header.size(); ++c) out << (is_right(t, c) ? 'r' : 'l');
+  out << "}\n\\toprule\n";
+  auto esc = [&](const std::vector<std::string>& row, size_t c) {
+    return c < raw.size() && raw[c] ? cell(row, c) : latex_escape(cell(row, c));
+  };
+  for (size_t c = 0; c < t.header.size(); ++c) out << (c ? " & " : "") << latex_escape(t.header[c]);
+  out << " \\\\\n\\midrule\n";
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (r > 0 && rule_before(t, r)) out << "\\midrule\n";
+    for (size_t c = 0; c < t.header.size(); ++c) out << (c ? " & " : "") << esc(t.rows[r], c);
+    out << " \\\\\n";
+  }
+  out << "\\bottomrule\n\\end{tabular}\n";
+  return out.str();
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string fixed(double v, int decimals) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
+  return buffer;
+}
+
+std::string shortest(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buffer[64];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
+  return buffer;
+}
+
+std::string si_count(double v) {
+  if (!std::isfinite(v)) return fixed(v, 0);
+  static const char* suffixes[] = {"", "K", "M", "G", "T"};
+  size_t i = 0;
+  double x = v;
+  while (std::abs(x) >= 999.5 && i + 1 < std::size(suffixes)) x /= 1000, ++i;
+  if (i == 0) return fixed(x, std::abs(x - std::round(x)) < 1e-9 ? 0 : 2);
+  return fixed(x, std::abs(x) >= 99.95 ? 0 : std::abs(x) >= 9.995 ? 1 : 2) + suffixes[i];
+}
+
+}  // namespace ms

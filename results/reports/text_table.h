@@ -1,0 +1,35 @@
+// A table of text cells rendered four ways: aligned plain text for the terminal, CSV (RFC 4180),
+// GitHub markdown and LaTeX booktabs; plus the escaping and number formatting they share.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ms {
+
+struct TextTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> right;           // per column: right-aligned (numbers); missing = left
+  std::vector<size_t> rules_before;  // row indices preceded by a rule (section breaks)
+};
+
+std::string render_plain(const TextTable& t);
+std::string render_csv(const TextTable& t);
+std::string render_markdown(const TextTable& t);
+// Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
+std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
+
+std::string csv_field(const std::string& s);       // quoted when needed; formula-like text neutralised
+std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
+std::string latex_escape(const std::string& s);
+// "|" escaped; & > ` and a < that could open a tag as HTML entities (report.md is rendered as
+// HTML); control characters as spaces.
+std::string markdown_escape(const std::string& s);
+std::string html_escape(const std::string& s);
+
+std::string fixed(double v, int decimals);      // "0.8200"; "nan"/"inf" spelled out
+std::string shortest(double v);                 // round-trip spelling, for CSV
+std::string si_count(double v);                 // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
+size_t display_width(const std::string& utf8);  // code points (for ± and Δ alignment)
+
+}  // namespace ms

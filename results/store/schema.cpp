@@ -1,0 +1,193 @@
+// Schema DDL and version checks (see schema.h).
+//   sweeps        one row per sweep file name (the yaml text is kept for the report)
+//   jobs          one row per job id; a job shared by sweeps is one row, trained once
+//   sweep_jobs    membership: which sweep, section, variant, position, reference value; exactly
+//                 the jobs of each sweep's current definition (replaced at every registration)
+//   removed_sweep_jobs  memberships an edit of the sweep file dropped (v2): the jobs keep their
+//                 results and stay queryable by id, but never mix into the sweep's tables
+//   epochs        per-epoch metrics, primary key (job_id, epoch): a resumed job replaces rows
+//   config_values the resolved config flattened to dotted keys, for --where and --group-by
+//   (v3) jobs.trained_by, jobs.semantics: the metasweep version and training semantics that
+//                 trained the job (sweeps/version.h)
+// plus the views of views.h (job_results, epoch_results) for users' own queries.
+#include "results/store/schema.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "results/store/sqlite_db.h"
+#include "results/store/views.h"
+#include "sweeps/errors.h"
+
+namespace ms {
+
+namespace {
+
+const char* kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS sweeps (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  file TEXT NOT NULL DEFAULT '',
+  yaml TEXT NOT NULL DEFAULT '',
+  sections TEXT NOT NULL DEFAULT '[]',
+  reference_metric TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  config TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'running', 'done', 'failed', 'diverged')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  params INTEGER,
+  macs INTEGER,
+  epochs_total INTEGER,
+  epochs_done INTEGER NOT NULL DEFAULT 0,
+  test_acc REAL,
+  test_loss REAL,
+  train_loss REAL,
+  test_seq_acc REAL,
+  wall_s REAL,
+  samples_per_s REAL,
+  started_at REAL,
+  finished_at REAL,
+  host TEXT
+);
+CREATE TABLE IF NOT EXISTS sweep_jobs (
+  sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  section TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  reference REAL,
+  PRIMARY KEY (sweep, job_id)
+);
+CREATE INDEX IF NOT EXISTS sweep_jobs_job ON sweep_jobs(job_id);
+CREATE TABLE IF NOT EXISTS epochs (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  train_loss REAL,
+  test_loss REAL,
+  test_acc REAL,
+  test_seq_acc REAL,
+  lr REAL,
+  samples_per_s REAL,
+  wall_s REAL,
+  recorded_at REAL NOT NULL,
+  PRIMARY KEY (job_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS config_values (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  num REAL,
+  uniform TEXT,
+  PRIMARY KEY (job_id, key)
+);
+CREATE INDEX IF NOT EXISTS config_values_key ON config_values(key, value);
+)sql";
+
+const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS removed_sweep_jobs (
+  sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,  -- a forgotten job takes these along
+  section TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  reference REAL,
+  removed_at REAL NOT NULL,
+  PRIMARY KEY (sweep, job_id)
+);
+CREATE INDEX IF NOT EXISTS removed_sweep_jobs_job ON removed_sweep_jobs(job_id);
+)sql";
+
+// v3: which metasweep, under which training semantics (sweeps/version.h), started each job's
+// training; NULL for jobs trained before it was recorded.
+const char* kSchemaV3 = R"sql(
+ALTER TABLE jobs ADD COLUMN trained_by TEXT;
+ALTER TABLE jobs ADD COLUMN semantics INTEGER;
+)sql";
+
+int user_version(const Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
+}
+
+}  // namespace
+
+void ensure_schema(Database& db) {
+  Transaction tx(db);
+  const int version = user_version(db);
+  if (version > kSchemaVersion)
+    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
+                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+  if (version < 1) {
+    db.exec(kSchemaV1);
+    db.exec("PRAGMA user_version = 1");
+  }
+  if (version < 2) {
+    db.exec(kSchemaV2);
+    db.exec("PRAGMA user_version = 2");
+  }
+  if (version < 3) {
+    db.exec(kSchemaV3);
+    db.exec("PRAGMA user_version = 3");
+  }
+  ensure_views(db);
+  tx.commit();
+}
+
+int schema_version(const Database& db) { return user_version(db); }
+
+void check_writable_database_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError("--db " + path + " is a directory, not a database file");
+  if (std::filesystem::file_size(path, ec) == 0 || ec) return;  // an empty file: SQLite makes it a new database
+  {                                                             // every SQLite 3 database file starts with this header
+    char magic[16] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, sizeof magic);
+    if (in.gcount() != sizeof magic || std::string(magic, sizeof magic) != std::string("SQLite format 3\0", 16))
+      throw UsageError("--db " + path + " is not a SQLite database: refusing to write into it");
+  }
+  int version = 0;
+  std::vector<std::string> tables;
+  try {
+    Database db(path, Database::Access::ReadOnly);
+    version = user_version(db);
+    Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    while (s.step()) tables.push_back(s.column_text(0));
+  } catch (const std::exception& e) {
+    // A damaged file is not ours to write into; anything else (a full disk, I/O errors) is a
+    // runtime failure reported as it is.
+    std::string why = e.what();
+    if (why.find("file is not a database") == std::string::npos && why.find("malformed") == std::string::npos) throw;
+    if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+    throw UsageError("--db " + path + " is not a usable SQLite database (" + why + "): refusing to write into it");
+  }
+  if (version == 0 && !tables.empty()) {
+    std::string names;
+    for (size_t i = 0; i < tables.size() && i < 5; ++i) names += (i ? ", " : "") + tables[i];
+    if (tables.size() > 5) names += ", ...";
+    throw UsageError("--db " + path + " is a SQLite database but not a metasweep results database (tables: " + names +
+                     "): refusing to write into it");
+  }
+}
+
+void check_schema_readable(const Database& db) {
+  const int version = user_version(db);
+  if (version == 0) throw std::runtime_error(db.path() + ": not a metasweep results database (no schema)");
+  if (version > kSchemaVersion)
+    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
+                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+}
+
+}  // namespace ms

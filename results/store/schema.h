@@ -1,0 +1,22 @@
+// The results database schema, versioned with PRAGMA user_version. ensure_schema creates it in
+// a new file and upgrades older versions step by step; it refuses files from a newer metasweep.
+#pragma once
+#include <string>
+
+namespace ms {
+
+class Database;
+
+// 1: sweeps, jobs, sweep_jobs, epochs, config_values.
+// 2: removed_sweep_jobs (memberships an edit of the sweep file dropped; the jobs stay).
+constexpr int kSchemaVersion = 3;
+
+void ensure_schema(Database& db);                // writer: create or upgrade
+void check_schema_readable(const Database& db);  // reader: a known version (or throws)
+int schema_version(const Database& db);          // PRAGMA user_version
+
+// Before a writer touches an existing file: throws ms::UsageError when it is not a SQLite
+// database, or a SQLite database with tables but no metasweep schema (the file stays unchanged).
+void check_writable_database_file(const std::string& path);
+
+}  // namespace ms

@@ -1,0 +1,103 @@
+// ResultStore: the results database of metasweep (DESIGN.md §5). The coordinator (rank 0) is the
+// only writer: it opens the store in Writer mode, which creates or upgrades the schema and takes
+// an exclusive run lock for the object's lifetime. `status`, `results` and `report` open it
+// ReadOnly; in WAL mode they neither wait for nor block the writer.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/store/run_lock.h"
+#include "results/store/sqlite_db.h"
+#include "sweeps/job.h"
+#include "sweeps/metrics.h"
+#include "sweeps/sweep_spec.h"
+
+namespace ms {
+
+enum class OpenMode { ReadOnly, Writer };
+
+struct SweepInfo {
+  std::string name;
+  std::string description;
+  std::string file;
+  std::string yaml;
+  std::vector<std::string> sections;  // file order, "baseline" first
+  std::string reference_metric;
+  double created_at = 0;  // seconds since the Unix epoch
+  double updated_at = 0;
+};
+
+// What registering a sweep changed in its membership (the jobs its tables show).
+struct MembershipChange {
+  bool new_sweep = false;
+  int added = 0;    // jobs of the current definition that were not members before
+  int removed = 0;  // members before that the current definition no longer has
+  int kept = 0;
+  std::string previous_file;  // the file the sweep was registered from before, when different
+};
+
+// "" when the path names a file; otherwise why it cannot hold results (":memory:", "", URIs).
+std::string database_path_problem(const std::string& path);
+
+class ResultStore {
+ public:
+  // ReadOnly on a missing file throws ms::UsageError("PATH: no such database"). Writer creates
+  // the file and schema and refuses (ms::UsageError) when another run holds the database.
+  ResultStore(const std::string& path, OpenMode mode);
+
+  // ---- writer (coordinator) -------------------------------------------------------------
+  // Upserts the sweep, inserts new jobs as pending (a known id keeps its state: resume) and
+  // replaces the sweep's membership with exactly `jobs` (DESIGN.md §4: a sweep is its current
+  // definition); members the file no longer has move to removed_sweep_jobs, their jobs and
+  // results stay. fresh = start the sweep over: its jobs back to pending with no epochs,
+  // metrics, attempts or errors.
+  MembershipChange register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
+                                  bool fresh);
+  // Marks the job running and, when it starts from scratch, records which metasweep and which
+  // training semantics (sweeps/version.h) train it.
+  void job_started(const std::string& id, const std::string& where);
+  // Members of `sweep` trained (wholly or partly) under a training semantics older than
+  // `semantics`, or before it was recorded: what `run --retrain-older` trains again.
+  std::vector<std::string> jobs_trained_before(const std::string& sweep, int semantics) const;
+  // Back to pending with no epochs, metrics, attempts, errors or version marks (what `--fresh`
+  // does to a whole sweep). The caller removes their checkpoints.
+  void reset_jobs(const std::vector<std::string>& ids);
+  // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
+  // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
+  void record_epoch(const std::string& id, const EpochMetrics& m);
+  // wall_s < 0 keeps the sum of the epochs' wall times.
+  void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
+  void reset_running(const std::string& sweep);  // running -> pending (interrupted jobs)
+
+  // ---- readers ---------------------------------------------------------------------------
+  // Ids in sweep order that still need running: pending, running (interrupted earlier), or
+  // failed with attempts <= max_retries.
+  std::vector<std::string> runnable_jobs(const std::string& sweep, int max_retries) const;
+  int attempts(const std::string& id) const;
+  JobStatus status(const std::string& id) const;
+  std::string error(const std::string& id) const;
+  std::vector<EpochMetrics> epochs(const std::string& id) const;
+  std::vector<std::string> sweeps() const;  // by creation time
+  std::optional<SweepInfo> sweep_info(const std::string& name) const;
+  bool has_sweep(const std::string& name) const;
+  bool has_table(const std::string& name) const;
+  StatusCounts status_counts(const std::string& sweep) const;
+
+  const Database& db() const { return db_; }
+  const std::string& path() const { return path_; }
+  OpenMode mode() const { return mode_; }
+
+ private:
+  void reset_job_rows(const std::vector<std::string>& ids);  // inside the caller's transaction
+  void require_writer(const char* what) const;
+  std::string path_;
+  OpenMode mode_;
+  std::optional<RunLock> lock_;  // declared before db_: released after the connection closes
+  Database db_;
+};
+
+double unix_now();  // seconds since the Unix epoch, as stored in the database
+
+}  // namespace ms

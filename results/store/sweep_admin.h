@@ -1,0 +1,47 @@
+// Managing what a results database keeps (`metasweep forget`, `metasweep note`): forgetting a
+// sweep (the sweep, its memberships, and the jobs no other sweep shares, with their epochs and
+// checkpoints) or one job's results (back to pending, epochs and checkpoint dropped, so the next
+// run trains it afresh), and free-text notes attached to a sweep. Every change takes the
+// writer's run lock first, so it is refused while a `metasweep run` uses the database.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "results/store/store.h"
+
+namespace ms {
+
+struct ForgetPlan {
+  std::string sweep;
+  std::vector<std::string> jobs;    // removed: members of no other sweep
+  std::vector<std::string> shared;  // kept: members of other sweeps too
+  int64_t epochs = 0;               // epoch rows removed with the jobs
+};
+
+struct JobInfo {
+  std::string id;
+  JobStatus status = JobStatus::Pending;
+  int64_t epochs = 0;
+  std::vector<std::string> sweeps;
+};
+
+struct SweepNote {
+  double created_at = 0;  // seconds since the Unix epoch
+  std::string text;
+};
+
+// Throw ms::UsageError for an unknown sweep or job id.
+ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep);
+JobInfo job_info(const ResultStore& store, const std::string& id);
+
+// checkpoint_dir: where the runs kept checkpoints (default DB.checkpoints); its files of the
+// removed or reset jobs are deleted too. Both take the run lock (UsageError while a run holds it).
+ForgetPlan forget_sweep(const std::string& db_path, const std::string& sweep, const std::string& checkpoint_dir);
+void forget_job(const std::string& db_path, const std::string& id, const std::string& checkpoint_dir);
+
+void add_note(const std::string& db_path, const std::string& sweep, const std::string& text);
+std::vector<SweepNote> sweep_notes(const ResultStore& store, const std::string& sweep);  // oldest first
+// For `status`: "  notes:" and one "    YYYY-MM-DD HH:MM  text" line per note (local time); "" for none.
+std::string format_notes(const std::vector<SweepNote>& notes);
+
+}  // namespace ms

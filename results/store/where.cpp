@@ -1,0 +1,237 @@
+// Parsing --where expressions into bound SQL conditions (see where.h).
+#include "results/store/where.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/config_schema.h"
+#include "sweeps/errors.h"
+
+namespace ms {
+
+namespace {
+
+const char* kForms =
+    "expected KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V or KEY>=V, where KEY is a dotted config "
+    "key (e.g. model.norm), section, variant, sweep, status, id, seed, or a metric (test_acc, "
+    "test_loss, train_loss, test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, "
+    "epochs_total, attempts)";
+
+[[noreturn]] void malformed(const std::string& expr, const std::string& why) {
+  throw UsageError("--where '" + expr + "': " + why + "; " + kForms);
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): the value may
+// end up in JSON text (lists), and nlohmann::json refuses to dump anything else.
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int extra = 0;
+    uint32_t cp = 0;
+    if (c < 0x80)
+      extra = 0, cp = c;
+    else if ((c & 0xE0) == 0xC0)
+      extra = 1, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+      extra = 2, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+      extra = 3, cp = c & 0x07;
+    else
+      return false;
+    if (i + static_cast<size_t>(extra) >= s.size()) return false;  // truncated sequence
+    for (int k = 1; k <= extra; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += static_cast<size_t>(extra) + 1;
+  }
+  return true;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+bool valid_key(const std::string& key) {
+  if (key.empty() || key.front() == '.' || key.back() == '.') return false;
+  for (char c : key)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
+  return key.find("..") == std::string::npos;
+}
+
+// "[pool, pool, attention]" or JSON "[\"pool\",...]" -> the JSON text the store keeps.
+std::string normalise_list(const std::string& value) {
+  nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
+  if (!parsed.is_discarded() && parsed.is_array()) return parsed.dump();
+  nlohmann::json list = nlohmann::json::array();
+  std::string inner = value.substr(1, value.size() - 2);
+  size_t start = 0;
+  while (start <= inner.size()) {
+    size_t comma = inner.find(',', start);
+    if (comma == std::string::npos) comma = inner.size();
+    std::string item = trim(inner.substr(start, comma - start));
+    if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'') && item.back() == item.front())
+      item = item.substr(1, item.size() - 2);
+    if (auto n = parse_number(item)) {
+      list.push_back(std::floor(*n) == *n && std::fabs(*n) < 1e15 ? nlohmann::json(static_cast<int64_t>(*n))
+                                                                  : nlohmann::json(*n));
+    } else if (!item.empty()) {
+      list.push_back(item);
+    }
+    start = comma + 1;
+  }
+  return list.dump();
+}
+
+const char* op_sql(WhereOp op) {
+  switch (op) {
+    case WhereOp::Eq:
+      return "=";
+    case WhereOp::Ne:
+      return "!=";
+    case WhereOp::Lt:
+      return "<";
+    case WhereOp::Gt:
+      return ">";
+    case WhereOp::Le:
+      return "<=";
+    case WhereOp::Ge:
+      return ">=";
+  }
+  return "=";
+}
+
+std::string column_of(const std::string& key) {
+  if (key == "section" || key == "variant" || key == "sweep") return "m." + key;
+  return "j." + key;
+}
+
+}  // namespace
+
+const std::vector<std::string>& where_job_fields() {
+  static const std::vector<std::string> fields = {"section", "variant", "sweep", "status", "id", "seed"};
+  return fields;
+}
+
+const std::vector<std::string>& where_metrics() {
+  static const std::vector<std::string> metrics = {"test_acc",    "test_loss",    "train_loss", "test_seq_acc",
+                                                   "params",      "macs",         "wall_s",     "samples_per_s",
+                                                   "epochs_done", "epochs_total", "attempts"};
+  return metrics;
+}
+
+std::optional<double> parse_number(const std::string& text) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+WhereClause parse_where(const std::string& expr) {
+  if (!valid_utf8(expr)) throw UsageError("--where: the expression is not valid UTF-8; " + std::string(kForms));
+  const size_t at = expr.find_first_of("!<>=");
+  if (at == std::string::npos) malformed(expr, "no comparison operator");
+  WhereClause c;
+  c.expr = expr;
+  c.key = trim(expr.substr(0, at));
+  size_t value_at = at + 1;
+  const char first = expr[at];
+  const bool then_eq = at + 1 < expr.size() && expr[at + 1] == '=';
+  if (first == '!') {
+    if (!then_eq) malformed(expr, "'!' must be followed by '='");
+    c.op = WhereOp::Ne;
+    value_at = at + 2;
+  } else if (first == '<' || first == '>') {
+    c.op = first == '<' ? (then_eq ? WhereOp::Le : WhereOp::Lt) : (then_eq ? WhereOp::Ge : WhereOp::Gt);
+    value_at = then_eq ? at + 2 : at + 1;
+  } else {
+    c.op = WhereOp::Eq;
+    value_at = then_eq ? at + 2 : at + 1;  // "==" reads as "="
+  }
+  if (c.key.empty()) malformed(expr, "missing key");
+  if (!valid_key(c.key)) malformed(expr, "'" + c.key + "' is not a key (letters, digits, '_' and '.')");
+  c.value = trim(expr.substr(value_at));
+  if (c.value.empty()) malformed(expr, "missing value");
+  if (std::string("!<>=").find(c.value.front()) != std::string::npos)
+    malformed(expr, "unknown operator '" + expr.substr(at, value_at - at + 1) + "'");
+  c.number = parse_number(c.value);
+
+  const auto& fields = where_job_fields();
+  const auto& metrics = where_metrics();
+  if (std::find(metrics.begin(), metrics.end(), c.key) != metrics.end()) {
+    c.kind = WhereKeyKind::Metric;
+    if (!c.number) malformed(expr, "metric '" + c.key + "' compares with a number, got '" + c.value + "'");
+  } else if (c.key == "seed") {
+    c.kind = WhereKeyKind::JobNumber;
+    if (!c.number) malformed(expr, "seed compares with a number, got '" + c.value + "'");
+  } else if (std::find(fields.begin(), fields.end(), c.key) != fields.end()) {
+    c.kind = WhereKeyKind::JobText;
+  } else if (c.key.find('.') != std::string::npos) {
+    c.kind = WhereKeyKind::Config;
+    if (c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']') {
+      c.as_written = c.value;  // a text value may hold brackets too (task.data_dir=[x])
+      c.value = normalise_list(c.value);
+    }
+  } else {
+    std::string hint = closest_key(c.key);
+    malformed(expr, "unknown key '" + c.key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+  }
+  return c;
+}
+
+SqlFilter where_sql(const WhereClause& c) {
+  SqlFilter f;
+  const bool ordering = c.op != WhereOp::Eq && c.op != WhereOp::Ne;
+  if (c.kind == WhereKeyKind::Metric || c.kind == WhereKeyKind::JobNumber) {
+    f.sql = "(" + column_of(c.key) + " " + op_sql(c.op) + " ?)";
+    f.params.push_back(*c.number);
+    return f;
+  }
+  if (c.kind == WhereKeyKind::JobText) {
+    f.sql = "(" + column_of(c.key) + " " + op_sql(c.op) + " ?)";
+    f.params.push_back(c.value);
+    return f;
+  }
+  // Config key: one row of config_values per (job, key).
+  const std::string exists = "EXISTS (SELECT 1 FROM config_values c WHERE c.job_id = j.id AND c.key = ? AND ";
+  f.params.push_back(c.key);
+  if (!ordering) {
+    std::string match = "(c.value = ? OR c.uniform = ?";
+    f.params.push_back(c.value);
+    f.params.push_back(c.value);
+    if (c.as_written) {
+      match += " OR c.value = ?";
+      f.params.push_back(*c.as_written);
+    }
+    if (c.number) {
+      match += " OR c.num = ?";
+      f.params.push_back(*c.number);
+    }
+    match += ")";
+    f.sql = std::string(c.op == WhereOp::Ne ? "NOT " : "") + exists + match + ")";
+    return f;
+  }
+  if (c.number) {
+    f.sql = exists + "c.num " + op_sql(c.op) + " ?)";
+    f.params.push_back(*c.number);
+  } else {
+    f.sql = exists + "COALESCE(c.uniform, c.value) " + op_sql(c.op) + " ?)";
+    f.params.push_back(c.value);
+  }
+  return f;
+}
+
+}  // namespace ms

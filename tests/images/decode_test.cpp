@@ -1,0 +1,393 @@
+// decode_image / encode_png against live Pillow: fixtures (JPEG in every subsampling, progressive,
+// grey, CMYK; PNG in every colour type and bit depth, palettes, Adam7) are written by Pillow or by
+// tests/images/pillow_reference.py, decoded by both, and compared byte for byte; plus scaled JPEG
+// decoding against Pillow's draft(), hostile input, and the PNG encoder.
+#include "images/decode.h"
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "images/resample.h"
+#include "tests/test_support.h"
+
+namespace ms {
+namespace {
+
+using test::TempDir;
+
+void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+// One batch of pillow_reference.py jobs, run by a single Python process.
+class PillowBatch {
+ public:
+  explicit PillowBatch(const TempDir& dir) : dir_(dir) {}
+  void add(const std::string& id, const std::string& op, const std::string& fields) {
+    jobs_ += "{\"id\": \"" + id + "\", \"op\": \"" + op + "\", " + fields + "}\n";
+  }
+  void run() {
+    const std::string jobs = dir_.write("jobs.jsonl", jobs_), results = dir_.file("results.txt");
+    const std::string script = test::source_dir() + "/tests/images/pillow_reference.py";
+    const auto r = test::run_command("/usr/bin/python3 " + test::shell_quote(script) + " " + test::shell_quote(jobs) +
+                                     " " + test::shell_quote(results));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream in(test::read_file(results));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string id, word;
+      words >> id;
+      while (words >> word) results_[id].push_back(word);
+    }
+  }
+  const std::vector<std::string>& result(const std::string& id) const { return results_.at(id); }
+
+ private:
+  const TempDir& dir_;
+  std::string jobs_;
+  std::map<std::string, std::vector<std::string>> results_;
+};
+
+std::string q(const std::string& s) { return "\"" + s + "\""; }
+
+struct JpegFixture {
+  std::string name, mode;
+  int w, h;
+  std::string options;  // extra JSON fields
+};
+
+const std::vector<JpegFixture>& jpeg_fixtures() {
+  static const std::vector<JpegFixture> f = {
+      {"j444", "RGB", 333, 211, "\"quality\": 90, \"subsampling\": 0"},
+      {"j422", "RGB", 333, 211, "\"quality\": 85, \"subsampling\": 1"},
+      {"j420", "RGB", 333, 211, "\"quality\": 75, \"subsampling\": 2"},
+      {"jprog", "RGB", 333, 211, "\"quality\": 90, \"subsampling\": 2, \"progressive\": true"},
+      {"jgrey", "L", 333, 211, "\"quality\": 90"},
+      {"jcmyk", "CMYK", 97, 61, "\"quality\": 90"},
+      {"jbig", "RGB", 640, 480, "\"quality\": 90, \"subsampling\": 2"},
+      {"jsmall", "RGB", 37, 53, "\"quality\": 95, \"subsampling\": 2"},
+  };
+  return f;
+}
+
+struct PngFixture {
+  std::string name, op, fields;
+};
+
+const std::vector<PngFixture>& png_fixtures() {
+  static const std::vector<PngFixture> f = {
+      {"prgb", "make_image", "\"mode\": \"RGB\", \"w\": 333, \"h\": 211"},
+      {"pgrey", "make_image", "\"mode\": \"L\", \"w\": 333, \"h\": 211"},
+      {"ppal", "make_image", "\"mode\": \"P\", \"w\": 123, \"h\": 77"},
+      {"ppal4", "make_image", "\"mode\": \"P\", \"colors\": 16, \"bits\": 4, \"w\": 45, \"h\": 29"},
+      {"prgba", "make_image", "\"mode\": \"RGBA\", \"w\": 51, \"h\": 33"},
+      {"pla", "make_image", "\"mode\": \"LA\", \"w\": 51, \"h\": 33"},
+      {"pbit", "make_image", "\"mode\": \"1\", \"w\": 67, \"h\": 13"},
+      {"rgb16", "make_png", "\"bit_depth\": 16, \"color_type\": 2, \"w\": 61, \"h\": 37"},
+      {"rgba16", "make_png", "\"bit_depth\": 16, \"color_type\": 6, \"w\": 61, \"h\": 37"},
+      {"la16", "make_png", "\"bit_depth\": 16, \"color_type\": 4, \"w\": 61, \"h\": 37"},
+      {"grey16", "make_png", "\"bit_depth\": 16, \"color_type\": 0, \"w\": 61, \"h\": 37"},
+      {"grey1", "make_png", "\"bit_depth\": 1, \"color_type\": 0, \"w\": 67, \"h\": 13"},
+      {"grey2", "make_png", "\"bit_depth\": 2, \"color_type\": 0, \"w\": 67, \"h\": 13"},
+      {"grey4", "make_png", "\"bit_depth\": 4, \"color_type\": 0, \"w\": 67, \"h\": 13"},
+      {"la8", "make_png", "\"bit_depth\": 8, \"color_type\": 4, \"w\": 20, \"h\": 9"},
+      {"pal_short", "make_png",
+       "\"bit_depth\": 4, \"color_type\": 3, \"palette_size\": 5, \"beyond_palette\": 11, \"w\": 31, \"h\": 17"},
+      {"pal_trns", "make_png",
+       "\"bit_depth\": 8, \"color_type\": 3, \"palette_size\": 200, \"trns\": true, "
+       "\"w\": 31, \"h\": 17"},
+      {"pal2_adam7", "make_png", "\"bit_depth\": 2, \"color_type\": 3, \"interlace\": true, \"w\": 45, \"h\": 29"},
+      {"rgb_adam7", "make_png", "\"bit_depth\": 8, \"color_type\": 2, \"interlace\": true, \"w\": 133, \"h\": 71"},
+      {"grey4_adam7", "make_png", "\"bit_depth\": 4, \"color_type\": 0, \"interlace\": true, \"w\": 45, \"h\": 29"},
+      {"ours_rgb", "", ""},  // written by encode_png before the batch runs
+      {"ours_grey", "", ""},
+  };
+  return f;
+}
+
+// Scaled decodes compared with Pillow's draft(): fixture, channels, denominator.
+struct ScaledCase {
+  std::string name;
+  int channels, denom;
+};
+const std::vector<ScaledCase>& scaled_cases() {
+  static const std::vector<ScaledCase> c = {{"j420", 3, 2},  {"j420", 3, 4},  {"j420", 3, 8}, {"jbig", 3, 2},
+                                            {"jbig", 3, 4},  {"jbig", 3, 8},  {"jbig", 1, 2}, {"jprog", 3, 4},
+                                            {"jgrey", 1, 2}, {"jgrey", 3, 4}, {"j444", 3, 8}, {"j422", 3, 2},
+                                            {"jcmyk", 3, 2}, {"jsmall", 3, 2}};
+  return c;
+}
+
+Image random_image(int w, int h, int channels, uint32_t seed) {
+  Image im = make_image(w, h, channels);
+  std::mt19937 rng(seed);
+  for (auto& p : im.pixels) p = static_cast<uint8_t>(rng());
+  return im;
+}
+
+class DecodeVsPillow : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    PillowBatch batch(*dir_);
+    int seed = 1;
+    for (const auto& f : jpeg_fixtures())
+      batch.add(f.name, "make_image",
+                "\"path\": " + q(path(f.name)) + ", \"format\": \"JPEG\", \"mode\": " + q(f.mode) +
+                    ", \"w\": " + std::to_string(f.w) + ", \"h\": " + std::to_string(f.h) +
+                    ", \"seed\": " + std::to_string(seed++) + ", " + f.options);
+    batch.add("jsmooth", "make_image",
+              "\"path\": " + q(path("jsmooth")) +
+                  ", \"format\": \"JPEG\", \"mode\": \"RGB\", \"w\": 320, \"h\": 240, \"seed\": 99, \"smooth\": true, "
+                  "\"quality\": 95, \"subsampling\": 0");
+    write_bytes(path("ours_rgb"), encode_png(random_image(77, 41, 3, 5)));
+    write_bytes(path("ours_grey"), encode_png(random_image(77, 41, 1, 6)));
+    for (const auto& f : png_fixtures()) {
+      if (f.op.empty()) continue;
+      std::string fields = "\"path\": " + q(path(f.name)) + ", \"seed\": " + std::to_string(seed++) + ", " + f.fields;
+      if (f.op == "make_image") fields += ", \"format\": \"PNG\"";
+      batch.add(f.name, f.op, fields);
+    }
+    for (const auto& name : all_names())
+      for (const char* mode : {"RGB", "L"})
+        batch.add(name + "_" + mode, "decode",
+                  "\"path\": " + q(path(name)) + ", \"mode\": " + q(mode) + ", \"out\": " + q(out(name, mode, 1)));
+    for (const auto& c : scaled_cases()) {
+      const std::string mode = c.channels == 3 ? "RGB" : "L";
+      batch.add(c.name + "_" + mode + "_" + std::to_string(c.denom), "decode",
+                "\"path\": " + q(path(c.name)) + ", \"mode\": " + q(mode) + ", \"scale\": " + std::to_string(c.denom) +
+                    ", \"out\": " + q(out(c.name, mode, c.denom)));
+    }
+    batch.run();
+    batch_ok_ = !::testing::Test::HasFatalFailure();
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  void SetUp() override { ASSERT_TRUE(batch_ok_) << "the Pillow reference batch failed"; }
+
+  static std::vector<std::string> all_names() {
+    std::vector<std::string> names;
+    for (const auto& f : jpeg_fixtures()) names.push_back(f.name);
+    for (const auto& f : png_fixtures()) names.push_back(f.name);
+    names.push_back("jsmooth");
+    return names;
+  }
+  static std::string path(const std::string& name) { return dir_->file(name + ".img"); }
+  static std::string out(const std::string& name, const std::string& mode, int denom) {
+    return dir_->file(name + "_" + mode + "_" + std::to_string(denom) + ".raw");
+  }
+  // Pillow's pixels for a decode job (size from the JPEG header scaled like draft()).
+  static Image pillow(const std::string& name, int channels, int denom) {
+    const std::string raw = test::read_file(out(name, channels == 3 ? "RGB" : "L", denom));
+    const ImageHeader h = read_image_header(test::read_file(path(name)));
+    Image im = make_image((h.width + denom - 1) / denom, (h.height + denom - 1) / denom, channels);
+    EXPECT_EQ(raw.size(), im.pixels.size()) << name;
+    if (raw.size() == im.pixels.size()) im.pixels.assign(raw.begin(), raw.end());
+    return im;
+  }
+
+  static std::unique_ptr<TempDir> dir_;
+  static bool batch_ok_;
+};
+std::unique_ptr<TempDir> DecodeVsPillow::dir_;
+bool DecodeVsPillow::batch_ok_ = false;
+
+size_t count_differences(const Image& a, const Image& b) {
+  if (a.width != b.width || a.height != b.height || a.channels != b.channels) return SIZE_MAX;
+  size_t n = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) n += a.pixels[i] != b.pixels[i];
+  return n;
+}
+
+TEST_F(DecodeVsPillow, EveryFixtureDecodesLikePillowConvert) {
+  for (const auto& name : all_names()) {
+    const std::string bytes = test::read_file(path(name));
+    for (int channels : {3, 1}) {
+      const Image ours = decode_image(bytes, channels);
+      const Image theirs = pillow(name, channels, 1);
+      EXPECT_EQ(ours.width, theirs.width) << name;
+      EXPECT_EQ(ours.height, theirs.height) << name;
+      EXPECT_EQ(count_differences(ours, theirs), 0u) << name << " channels=" << channels;
+    }
+  }
+}
+
+TEST_F(DecodeVsPillow, ScaledJpegMatchesPillowDraft) {
+  for (const auto& c : scaled_cases()) {
+    const std::string bytes = test::read_file(path(c.name));
+    const ImageHeader h = read_image_header(bytes);
+    const int min_w = (h.width + c.denom - 1) / c.denom, min_h = (h.height + c.denom - 1) / c.denom;
+    const JpegScale s = choose_jpeg_scale(h.width, h.height, min_w, min_h);
+    ASSERT_EQ(s.num * c.denom, s.denom) << c.name << " 1/" << c.denom;
+    DecodeOptions o;
+    o.channels = c.channels, o.min_width = min_w, o.min_height = min_h;
+    const Image ours = decode_image(bytes, o);
+    EXPECT_EQ(ours.width, min_w);
+    EXPECT_EQ(ours.height, min_h);
+    EXPECT_EQ(count_differences(ours, pillow(c.name, c.channels, c.denom)), 0u) << c.name << " 1/" << c.denom;
+  }
+}
+
+// Factors Pillow's draft() cannot produce (3/8, 5/8, 3/4, 7/8): right size, and close to Pillow's
+// full decode resized to that size.
+TEST_F(DecodeVsPillow, ScaledJpegAtOtherFactorsApproximatesResizedDecode) {
+  const std::string bytes = test::read_file(path("jsmooth"));
+  const Image full = pillow("jsmooth", 3, 1);
+  for (int m : {3, 5, 6, 7}) {
+    const int w = (320 * m + 7) / 8, h = (240 * m + 7) / 8;
+    const JpegScale s = choose_jpeg_scale(320, 240, w, h);
+    EXPECT_EQ(s.num * 8, m * s.denom) << m;
+    const Image ours = decode_image(bytes, 3, w, h);
+    ASSERT_EQ(ours.width, w);
+    ASSERT_EQ(ours.height, h);
+    const Image reference = resize(full, w, h, Filter::Bilinear);
+    double total = 0;
+    for (size_t i = 0; i < ours.pixels.size(); ++i) total += std::abs(ours.pixels[i] - reference.pixels[i]);
+    EXPECT_LT(total / static_cast<double>(ours.pixels.size()), 2.5) << m << "/8";
+  }
+}
+
+TEST_F(DecodeVsPillow, HeadersMatchFixtureSizes) {
+  for (const auto& f : jpeg_fixtures()) {
+    const ImageHeader h = read_image_header(test::read_file(path(f.name)));
+    EXPECT_EQ(h.format, ImageFormat::Jpeg);
+    EXPECT_EQ(h.width, f.w);
+    EXPECT_EQ(h.height, f.h);
+  }
+  const ImageHeader p = read_image_header(test::read_file(path("rgb_adam7")));
+  EXPECT_EQ(p.format, ImageFormat::Png);
+  EXPECT_EQ(p.width, 133);
+  EXPECT_EQ(p.height, 71);
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+std::string expect_error(const std::string& bytes, int channels = 3) {
+  try {
+    decode_image(bytes, channels);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "decoding did not throw";
+  return "";
+}
+
+TEST_F(DecodeVsPillow, TruncatedAndCorruptInputsThrowClearErrors) {
+  const std::string jpeg = test::read_file(path("j420")), prog = test::read_file(path("jprog")),
+                    png = test::read_file(path("prgb"));
+  EXPECT_PRED2(starts_with, expect_error(jpeg.substr(0, jpeg.size() / 2)), "truncated JPEG");
+  EXPECT_PRED2(starts_with, expect_error(prog.substr(0, prog.size() / 2)), "truncated JPEG");
+  EXPECT_PRED2(starts_with, expect_error(jpeg.substr(0, 40)), "truncated JPEG");
+  EXPECT_NE(expect_error(std::string("\xff\xd8\xff\xd9", 4)).find(" JPEG"), std::string::npos);  // SOI, EOI
+  EXPECT_PRED2(starts_with, expect_error(jpeg.substr(0, 3) + std::string(500, '\x07')), "corrupt JPEG: ");
+  EXPECT_EQ(expect_error(png.substr(0, png.size() / 2)), "truncated PNG");
+  EXPECT_EQ(expect_error(png.substr(0, 30)), "truncated PNG");
+  std::string bad_crc = png;
+  bad_crc[bad_crc.size() / 2] ^= 0x55;
+  EXPECT_PRED2(starts_with, expect_error(bad_crc), "corrupt PNG: ");
+  EXPECT_EQ(expect_error("GIF89a........"), "unrecognised image format (neither JPEG nor PNG)");
+  EXPECT_EQ(expect_error(""), "unrecognised image format (neither JPEG nor PNG)");
+  EXPECT_THROW(decode_image(jpeg, 2), std::invalid_argument);
+  EXPECT_THROW(read_image_header("\xff\xd8\xff"), std::runtime_error);
+  EXPECT_PRED2(starts_with, expect_error("\xff\xd8\xff"), "truncated JPEG");
+}
+
+TEST_F(DecodeVsPillow, HostilePngHeadersAreRefusedBeforeAllocating) {
+  std::string png = test::read_file(path("prgb"));
+  auto set_size = [](std::string s, uint32_t w, uint32_t h) {
+    for (int i = 0; i < 4; ++i) {
+      s[16 + i] = static_cast<char>(w >> (24 - 8 * i));
+      s[20 + i] = static_cast<char>(h >> (24 - 8 * i));
+    }
+    return s;
+  };
+  EXPECT_THROW(decode_image(set_size(png, 40000, 10)), std::invalid_argument);           // beyond kMaxImageSide
+  EXPECT_EQ(expect_error(set_size(png, 30000, 30000).substr(0, 100)), "truncated PNG");  // 900 Mpx in 100 bytes
+  EXPECT_PRED2(starts_with, expect_error(set_size(png, 0, 5)), "corrupt PNG");
+}
+
+// Random byte flips, insertions and truncations: every outcome is an image or an exception.
+TEST_F(DecodeVsPillow, MutatedFilesNeverCrash) {
+  std::mt19937 rng(1234);
+  int decoded = 0, refused = 0;
+  for (const char* name : {"j420", "jprog", "jgrey", "jcmyk", "prgb", "ppal4", "rgb_adam7", "grey16"}) {
+    const std::string original = test::read_file(path(name));
+    for (int trial = 0; trial < 60; ++trial) {
+      std::string bytes = original;
+      const int edits = 1 + static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits; ++e) {
+        const size_t at = rng() % bytes.size();
+        switch (rng() % 3) {
+          case 0:
+            bytes[at] = static_cast<char>(rng());
+            break;
+          case 1:
+            bytes.insert(at, 1, static_cast<char>(rng()));
+            break;
+          default:
+            bytes.resize(std::max<size_t>(at, 4));
+        }
+      }
+      try {
+        const Image im = decode_image(bytes, trial % 2 ? 1 : 3, trial % 3 ? 0 : 40, 0);
+        EXPECT_EQ(im.pixels.size(), im.row_bytes() * static_cast<size_t>(im.height));
+        ++decoded;
+      } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()), "");
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(decoded, 0);
+}
+
+TEST(ChooseJpegScale, PicksTheSmallestFactorStillCoveringTheMinimum) {
+  auto pick = [](int w, int h, int mw, int mh) {
+    const JpegScale s = choose_jpeg_scale(w, h, mw, mh);
+    return std::to_string(s.num) + "/" + std::to_string(s.denom);
+  };
+  EXPECT_EQ(pick(333, 211, 0, 0), "1/1");
+  EXPECT_EQ(pick(333, 211, 80, 50), "1/4");  // 84×53
+  EXPECT_EQ(pick(333, 211, 85, 0), "3/8");   // 125×80
+  EXPECT_EQ(pick(333, 211, 0, 54), "3/8");   // height decides
+  EXPECT_EQ(pick(333, 211, 42, 27), "1/8");  // 42×27 exactly
+  EXPECT_EQ(pick(333, 211, 43, 0), "1/4");
+  EXPECT_EQ(pick(333, 211, 300, 0), "1/1");  // 7/8 gives 292 < 300
+  EXPECT_EQ(pick(333, 211, 292, 0), "7/8");
+  EXPECT_EQ(pick(333, 211, 293, 0), "1/1");
+  EXPECT_EQ(pick(333, 211, 1000, 1000), "1/1");  // never upscales
+  EXPECT_EQ(pick(3, 3, 3, 3), "1/1");            // 7/8 also gives 3×3; TurboJPEG would use 1/1
+}
+
+TEST(EncodePng, RoundTripsGreyAndRgb) {
+  for (int channels : {1, 3}) {
+    const Image im = random_image(123, 45, channels, 7);
+    const std::string png = encode_png(im);
+    EXPECT_EQ(detect_image_format(png), ImageFormat::Png);
+    const Image back = decode_image(png, channels);
+    EXPECT_EQ(back.width, 123);
+    EXPECT_EQ(back.height, 45);
+    EXPECT_EQ(back.pixels, im.pixels);
+  }
+  Image bad = make_image(4, 4, 3);
+  bad.pixels.resize(5);
+  EXPECT_THROW(encode_png(bad), std::invalid_argument);
+}
+
+TEST(PillowLuma, UsesPillowsFixedPointFormula) {
+  // L24: (19595 R + 38470 G + 7471 B + 0x8000) >> 16, not R*299/1000 + ... truncated.
+  EXPECT_EQ(pillow_luma(255, 255, 255), 255);
+  EXPECT_EQ(pillow_luma(0, 0, 0), 0);
+  EXPECT_EQ(pillow_luma(255, 0, 0), 76);   // 76.24
+  EXPECT_EQ(pillow_luma(0, 255, 0), 150);  // 149.69: rounded, where 587/1000 truncation would give 149
+  EXPECT_EQ(pillow_luma(0, 0, 255), 29);
+}
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+"""Live Pillow (and transcribed torchvision 0.14) reference for tests/images/*_test.cpp.
+
+Usage: pillow_reference.py JOBS RESULTS
+JOBS holds one JSON object per line, each with an "id" and an "op"; RESULTS gets one line per job,
+"id value...", in order. Images travel as raw HWC bytes in files (mode "L" or "RGB").
+
+ops:
+  make_image   path, format (JPEG|PNG), mode, w, h, seed, [smooth], plus Pillow save options
+               (quality, subsampling, progressive, bits)                       -> "id ok"
+  make_png     path, w, h, bit_depth, color_type, seed, [interlace], [palette_size], [trns]:
+               a PNG written here byte by byte (16-bit, 1/2/4-bit, short PLTE, Adam7), which
+               Pillow cannot write                                               -> "id ok"
+  decode       path, mode (RGB|L), [scale]: Image.open(path) [draft(mode, W//s x H//s)]
+               .convert(mode) written to out                                    -> "id W H"
+  resize       in, w, h, mode, size [W, H], filter, [box], [crop]: Image.frombytes(...)
+               [.crop(crop)].resize(size, filter, box) written to out           -> "id W H"
+  eval         in, w, h, mode, crop, crop_pct, filter: torchvision Resize(floor(crop/crop_pct))
+               + CenterCrop(crop), transcribed, on Pillow                        -> "id W H"
+  center_crop  in, w, h, mode, cw, ch: torchvision center_crop (pad with 0 then crop)
+  rrc          w, h, draws, scale, ratio: RandomResizedCrop.get_params with torch's random calls
+               replaced by the given uniforms in [0, 1)                          -> "id i j h w"
+"""
+import json
+import math
+import random
+import struct
+import sys
+import zlib
+
+from PIL import Image
+
+FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
+
+
+def pattern(w, h, channels, seed, smooth=False):
+    """Gradients, a hard-edged block and (unless smooth) noise: bytes, HWC."""
+    rnd = random.Random(seed)
+    out = bytearray(w * h * channels)
+    i = 0
+    for y in range(h):
+        for x in range(w):
+            block = w // 4 <= x < w // 2 and h // 3 <= y < 2 * h // 3
+            for c in range(channels):
+                v = (x * (3 + c) * 255 // max(w, 1) + y * (5 - c) * 255 // max(h, 1)) // 4 + 40 * c
+                if block:
+                    v = 250 if (c % 2 == 0) else 5
+                if not smooth:
+                    v += rnd.randint(-30, 30)
+                out[i] = min(max(v, 0), 255)
+                i += 1
+    return bytes(out)
+
+
+def make_image(job):
+    w, h, mode = job["w"], job["h"], job["mode"]
+    smooth = job.get("smooth", False)
+    if mode == "P":
+        im = Image.frombytes("RGB", (w, h), pattern(w, h, 3, job["seed"], smooth)).quantize(colors=job.get("colors", 256))
+    elif mode == "1":
+        im = Image.frombytes("L", (w, h), pattern(w, h, 1, job["seed"], smooth)).convert("1")
+    else:
+        im = Image.frombytes(mode, (w, h), pattern(w, h, len(mode), job["seed"], smooth))
+    options = {k: job[k] for k in ("quality", "subsampling", "progressive", "bits") if k in job}
+    im.save(job["path"], job["format"], **options)
+    return "ok"
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def make_png(job):
+    w, h, depth, ctype = job["w"], job["h"], job["bit_depth"], job["color_type"]
+    rnd = random.Random(job["seed"])
+    samples = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
+    top = (1 << depth) - 1
+    if ctype == 3:
+        top = min(top, job.get("palette_size", 256) + job.get("beyond_palette", 0) - 1)
+    if ctype == 0 and depth == 16:
+        top = 600  # mostly above 255: Pillow clamps 16-bit grey
+
+    pixels = [[tuple(rnd.randint(0, top) for _ in range(samples)) for _ in range(w)] for _ in range(h)]
+
+    def pack_row(row):
+        if depth == 16:
+            return b"".join(struct.pack(">%dH" % samples, *p) for p in row)
+        if depth == 8:
+            return bytes(v for p in row for v in p)
+        bits = 0
+        nbits = 0
+        out = bytearray()
+        for p in row:
+            for v in p:
+                bits = (bits << depth) | v
+                nbits += depth
+                if nbits == 8:
+                    out.append(bits)
+                    bits = nbits = 0
+        if nbits:
+            out.append(bits << (8 - nbits))
+        return bytes(out)
+
+    raw = bytearray()
+    if job.get("interlace"):
+        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        for x0, y0, dx, dy in passes:
+            if x0 >= w or y0 >= h:
+                continue
+            for y in range(y0, h, dy):
+                raw += b"\0" + pack_row(pixels[y][x0::dx])
+    else:
+        for y in range(h):
+            raw += b"\0" + pack_row(pixels[y])
+
+    data = b"\x89PNG\r\n\x1a\n"
+    data += png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, 1 if job.get("interlace") else 0))
+    if ctype == 3:
+        n = job.get("palette_size", 1 << depth)
+        data += png_chunk(b"PLTE", bytes(rnd.randint(0, 255) for _ in range(3 * n)))
+        if job.get("trns"):
+            data += png_chunk(b"tRNS", bytes(rnd.randint(0, 255) for _ in range(n)))
+    data += png_chunk(b"IDAT", zlib.compress(bytes(raw), 6))
+    data += png_chunk(b"IEND", b"")
+    with open(job["path"], "wb") as f:
+        f.write(data)
+    return "ok"
+
+
+def load_raw(job):
+    with open(job["in"], "rb") as f:
+        return Image.frombytes(job["mode"], (job["w"], job["h"]), f.read())
+
+
+def save_raw(im, job):
+    with open(job["out"], "wb") as f:
+        f.write(im.tobytes())
+    return "%d %d" % im.size
+
+
+def decode(job):
+    im = Image.open(job["path"])
+    s = job.get("scale", 1)
+    if s > 1:
+        w, h = im.size
+        im.draft(im.mode, (w // s, h // s))
+        if im.size != ((w + s - 1) // s, (h + s - 1) // s):
+            raise RuntimeError("draft did not pick scale 1/%d: %s" % (s, im.size))
+    return save_raw(im.convert(job["mode"]), job)
+
+
+def resize(job):
+    im = load_raw(job)
+    if job.get("crop"):
+        im = im.crop(tuple(job["crop"]))
+    box = tuple(job["box"]) if job.get("box") else None
+    return save_raw(im.resize(tuple(job["size"]), FILTERS[job["filter"]], box), job)
+
+
+def tv_center_crop(img, crop_height, crop_width):
+    image_width, image_height = img.size
+    if crop_width > image_width or crop_height > image_height:
+        left = (crop_width - image_width) // 2 if crop_width > image_width else 0
+        top = (crop_height - image_height) // 2 if crop_height > image_height else 0
+        right = (crop_width - image_width + 1) // 2 if crop_width > image_width else 0
+        bottom = (crop_height - image_height + 1) // 2 if crop_height > image_height else 0
+        padded = Image.new(img.mode, (image_width + left + right, image_height + top + bottom), 0)
+        padded.paste(img, (left, top))
+        img = padded
+        image_width, image_height = img.size
+        if crop_width == image_width and crop_height == image_height:
+            return img
+    crop_top = int(round((image_height - crop_height) / 2.0))
+    crop_left = int(round((image_width - crop_width) / 2.0))
+    return img.crop((crop_left, crop_top, crop_left + crop_width, crop_top + crop_height))
+
+
+def tv_resize_shorter(img, size, interpolation):
+    w, h = img.size
+    short, long = (w, h) if w <= h else (h, w)
+    if short == size:
+        return img
+    new_short, new_long = size, int(size * long / short)
+    new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
+    return img.resize((new_w, new_h), interpolation)
+
+
+def eval_transform(job):
+    im = load_raw(job)
+    size = int(math.floor(job["crop"] / job["crop_pct"]))
+    im = tv_resize_shorter(im, size, FILTERS[job["filter"]])
+    return save_raw(tv_center_crop(im, job["crop"], job["crop"]), job)
+
+
+def center_crop(job):
+    return save_raw(tv_center_crop(load_raw(job), job["ch"], job["cw"]), job)
+
+
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def rrc(job):
+    """torchvision 0.14 RandomResizedCrop.get_params; torch.empty(1).uniform_(a, b) (float32) and
+    torch.randint(0, n) replaced by the job's uniforms, mapped as the C++ code documents."""
+    width, height = job["w"], job["h"]
+    scale, ratio = job["scale"], job["ratio"]
+    draws = iter(job["draws"])
+    area = height * width
+    log_ratio = [f32(math.log(f32(r))) for r in ratio]
+
+    def uniform(lo, hi):
+        return f32(lo + (hi - lo) * next(draws))
+
+    def randint(n):
+        return min(max(int(next(draws) * n), 0), n - 1)
+
+    for _ in range(10):
+        target_area = area * uniform(f32(scale[0]), f32(scale[1]))
+        aspect_ratio = f32(math.exp(uniform(log_ratio[0], log_ratio[1])))
+        w = int(round(math.sqrt(target_area * aspect_ratio)))
+        h = int(round(math.sqrt(target_area / aspect_ratio)))
+        if 0 < w <= width and 0 < h <= height:
+            i = randint(height - h + 1)
+            j = randint(width - w + 1)
+            return "%d %d %d %d" % (i, j, h, w)
+    in_ratio = float(width) / float(height)
+    if in_ratio < min(ratio):
+        w = width
+        h = int(round(w / min(ratio)))
+    elif in_ratio > max(ratio):
+        h = height
+        w = int(round(h * max(ratio)))
+    else:
+        w = width
+        h = height
+    i = (height - h) // 2
+    j = (width - w) // 2
+    return "%d %d %d %d" % (i, j, h, w)
+
+
+OPS = {
+    "make_image": make_image,
+    "make_png": make_png,
+    "decode": decode,
+    "resize": resize,
+    "eval": eval_transform,
+    "center_crop": center_crop,
+    "rrc": rrc,
+}
+
+
+def main():
+    jobs_path, results_path = sys.argv[1], sys.argv[2]
+    lines = []
+    with open(jobs_path) as f:
+        for line in f:
+            if line.strip():
+                job = json.loads(line)
+                lines.append("%s %s\n" % (job["id"], OPS[job["op"]](job)))
+    with open(results_path, "w") as f:
+        f.writelines(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+// A job's failure is transient (the coordinator retries it) by the type of what was thrown, not
+// by its text: ours say so with TransientError, LibTorch's typed out-of-memory errors and a real
+// failed allocation count as transient, everything else (missing data, shape errors, even our
+// own error that merely mentions memory) is final.
+#include "worker/train/job_error.h"
+
+#include <new>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "sweeps/errors.h"
+
+namespace ms {
+namespace {
+
+template <typename F>
+JobError classify_thrown(F&& f) {
+  try {
+    f();
+  } catch (...) {
+    return classify_job_error(std::current_exception());
+  }
+  ADD_FAILURE() << "nothing was thrown";
+  return {};
+}
+
+TEST(JobError, TransientByType) {
+  EXPECT_TRUE(classify_thrown([] { throw TransientError("ncclAllReduce failed: unhandled system error"); }).transient);
+  EXPECT_TRUE(classify_thrown([] { throw std::bad_alloc(); }).transient);
+  EXPECT_TRUE(classify_thrown([] {
+                TORCH_CHECK_WITH(OutOfMemoryError, false, "CUDA out of memory. Tried to allocate 20.00 MiB");
+              }).transient);
+}
+
+TEST(JobError, ARealFailedAllocationIsTransient) {
+  // 1 PiB is beyond any machine's address space, so LibTorch's CPU allocator fails for real.
+  const JobError e = classify_thrown([] { (void)torch::empty({int64_t(1) << 50}, torch::kUInt8); });
+  EXPECT_TRUE(e.transient) << e.message;
+  EXPECT_EQ(e.message.find("frame #"), std::string::npos) << "no LibTorch backtrace in the message: " << e.message;
+}
+
+TEST(JobError, EverythingElseIsFinal) {
+  EXPECT_FALSE(
+      classify_thrown([] { throw std::runtime_error("/data: cannot open train-images-idx3-ubyte"); }).transient);
+  EXPECT_FALSE(classify_thrown([] { TORCH_CHECK(false, "shape mismatch: [8, 16] vs [8, 32]"); }).transient);
+  // The type decides, not the words: our own error mentioning memory is not a retry.
+  EXPECT_FALSE(classify_thrown([] { throw std::runtime_error("model too large: out of memory"); }).transient);
+  EXPECT_FALSE(classify_thrown([] { throw UsageError("bad input"); }).transient);
+  const JobError odd = classify_thrown([] { throw 42; });
+  EXPECT_FALSE(odd.transient);
+  EXPECT_FALSE(odd.message.empty());
+}
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,268 @@
+// Streaming, decoding and augmenting image batches (see image_stream.h).
+#include "worker/data/image_stream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "images/decode.h"
+#include "images/geometry.h"
+#include "images/sources/image_folder.h"
+#include "images/sources/tar_shards.h"
+#include "worker/data/loaders.h"
+
+namespace ms {
+
+namespace {
+
+constexpr size_t kAhead = 2;            // batches prepared ahead of the trainer
+constexpr uint64_t kAugmentStream = 4;  // order_stream tag of the per-image augmentation draws
+
+// Uniform doubles in [0, 1) from one SplitMix64 stream (53 bits each).
+struct Uniform01 {
+  SplitMix64 rng;
+  double operator()() { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
+};
+
+int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / part), at most side
+  const double v = std::ceil(static_cast<double>(side) * target / std::max(1, part));
+  return static_cast<int>(std::min<double>(side, v));
+}
+
+// One training image: RandomResizedCrop of the full-resolution geometry, decoded at the
+// smallest JPEG scale that still gives the crop at least `size` pixels per side, then flipped.
+Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter, Uniform01& u) {
+  const ImageHeader h = read_image_header(bytes);
+  RandomResizedCropOptions o;
+  o.scale_min = task.augment.scale_min, o.scale_max = task.augment.scale_max;
+  o.ratio_min = task.augment.ratio_min, o.ratio_max = task.augment.ratio_max;
+  const CropRect r = random_resized_crop_params(h.width, h.height, std::function<double()>(std::ref(u)), o);
+  const int size = static_cast<int>(task.image_size);
+  Image image = decode_image(bytes, static_cast<int>(task.channels), ceil_div_scaled(h.width, size, r.width),
+                             ceil_div_scaled(h.height, size, r.height));
+  CropRect rect = r;
+  if (image.width != h.width || image.height != h.height) {  // decoded reduced: the crop in its pixels
+    const double sx = double(image.width) / h.width, sy = double(image.height) / h.height;
+    rect.left = std::min(image.width - 1, static_cast<int>(std::floor(r.left * sx)));
+    rect.top = std::min(image.height - 1, static_cast<int>(std::floor(r.top * sy)));
+    rect.width = std::clamp(static_cast<int>(std::lround(r.width * sx)), 1, image.width - rect.left);
+    rect.height = std::clamp(static_cast<int>(std::lround(r.height * sy)), 1, image.height - rect.top);
+  }
+  image = resized_crop(image, rect, size, size, filter);
+  if (u() < task.augment.hflip) image = hflip(image);
+  return image;
+}
+
+// One test image: the shorter side resized to image_size / eval_crop_pct, then center-cropped.
+Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter) {
+  const ImageHeader h = read_image_header(bytes);
+  const int size = static_cast<int>(task.image_size);
+  const int resize_to = eval_resize_size(size, task.augment.eval_crop_pct), shorter = std::min(h.width, h.height);
+  const Image image = decode_image(bytes, static_cast<int>(task.channels), ceil_div_scaled(h.width, resize_to, shorter),
+                                   ceil_div_scaled(h.height, resize_to, shorter));
+  return eval_transform(image, size, task.augment.eval_crop_pct, filter);
+}
+
+std::string describe(const ImageSet& set, const ImageRecord& r) {
+  std::string where = set.files[r.file];
+  if (r.offset > 0) where += " (bytes " + std::to_string(r.offset) + "..+" + std::to_string(r.size) + ")";
+  return where;
+}
+
+void keep_first(ImageSet& set, int64_t n) {
+  if (n > 0 && n < static_cast<int64_t>(set.records.size())) set.records.resize(static_cast<size_t>(n));
+}
+
+}  // namespace
+
+ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const TaskConfig& task, int64_t seed,
+                         const BatchSourceOptions& options)
+    : train_(std::move(train)),
+      test_(std::move(test)),
+      shuffle_(shuffle),
+      task_(task),
+      seed_(seed),
+      options_(options),
+      filter_(task.augment.interpolation == "bilinear" ? Filter::Bilinear : Filter::Bicubic),
+      pool_(std::max(0, options.threads - 1)) {
+  keep_first(train_, task.train_subset);
+  keep_first(test_, task.test_subset);
+  if (train_.records.empty() || test_.records.empty())
+    throw std::runtime_error("dataset '" + task.dataset + "' has an empty train or test split");
+  for (const ImageSet* set : {&train_, &test_})
+    for (const ImageRecord& r : set->records)
+      if (r.label >= task.num_classes)
+        throw std::runtime_error(describe(*set, r) + ": label " + std::to_string(r.label) +
+                                 " is outside the task.num_classes " + std::to_string(task.num_classes) + " classes");
+  if (task.batch_size < 1) throw std::runtime_error("task.batch_size must be at least 1");
+  global_batch_ = std::min<int64_t>(task.batch_size, static_cast<int64_t>(train_.size()));
+  steps_ = static_cast<int64_t>(train_.size()) / global_batch_;
+  const bool imagenet = task.augment.normalize == "imagenet";
+  const float rgb_mean[3] = {0.485f, 0.456f, 0.406f}, rgb_std[3] = {0.229f, 0.224f, 0.225f};
+  for (int c = 0; c < 3; ++c) {
+    // Grey images: the average of ImageNet's channel statistics (timm's rule for in_chans 1).
+    mean_[c] = !imagenet ? 0.0f : task.channels == 1 ? (0.485f + 0.456f + 0.406f) / 3 : rgb_mean[c];
+    std_[c] = !imagenet ? 1.0f : task.channels == 1 ? (0.229f + 0.224f + 0.225f) / 3 : rgb_std[c];
+  }
+}
+
+ImageStream::~ImageStream() { stop_producer(); }
+
+ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, const ImageSet& set, bool train,
+                                        int64_t epoch) {
+  const int64_t n = static_cast<int64_t>(records.size()), c = task_.channels, s = task_.image_size;
+  auto host = torch::TensorOptions().dtype(torch::kFloat).pinned_memory(options_.device.is_cuda());
+  torch::Tensor x = torch::empty({n, c, s, s}, host);
+  std::vector<int64_t> labels(static_cast<size_t>(n));
+  std::vector<char> kept(static_cast<size_t>(n), 1);
+  std::vector<std::string> errors(static_cast<size_t>(n));
+  float* out = x.data_ptr<float>();
+  pool_.run(n, [&](int64_t i) {
+    const ImageRecord& r = set.records[records[static_cast<size_t>(i)]];
+    labels[static_cast<size_t>(i)] = r.label;
+    try {
+      const std::string bytes = set.read(r);
+      Image image;
+      if (train) {
+        Uniform01 u{SplitMix64(order_stream(seed_, epoch, kAugmentStream, records[static_cast<size_t>(i)]))};
+        image = train_image(bytes, task_, filter_, u);
+      } else {
+        image = test_image(bytes, task_, filter_);
+      }
+      float* dst = out + i * c * s * s;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const float scale = 1.0f / (255.0f * std_[ch]), shift = mean_[ch] / std_[ch];
+        for (int64_t p = 0; p < s * s; ++p)
+          dst[ch * s * s + p] = image.pixels[static_cast<size_t>(p * c + ch)] * scale - shift;
+      }
+    } catch (const std::exception& e) {
+      kept[static_cast<size_t>(i)] = 0;
+      errors[static_cast<size_t>(i)] = describe(set, r) + ": " + e.what();
+    }
+  });
+  std::vector<int64_t> keep;
+  for (int64_t i = 0; i < n; ++i) {
+    if (kept[static_cast<size_t>(i)]) {
+      keep.push_back(i);
+      continue;
+    }
+    if (task_.on_corrupt != "skip")
+      throw std::runtime_error(errors[static_cast<size_t>(i)] + " (task.on_corrupt: skip would skip it)");
+    ++skipped_;
+  }
+  Batch b;
+  b.y = torch::tensor(labels, torch::kInt64);
+  if (static_cast<int64_t>(keep.size()) == n) {
+    b.x = x;
+  } else {
+    const auto idx = torch::tensor(keep, torch::kInt64);
+    b.x = x.index_select(0, idx);
+    b.y = b.y.index_select(0, idx);
+  }
+  return b;
+}
+
+void ImageStream::stop_producer() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancel_ = true;
+  }
+  room_.notify_all();
+  if (producer_.joinable()) producer_.join();
+}
+
+void ImageStream::start_epoch(int64_t epoch) {
+  stop_producer();
+  queue_.clear();
+  cancel_ = false;
+  failure_ = nullptr;
+  next_step_ = 0;
+  skipped_ = 0;
+  producer_ = std::thread([this, epoch] {
+    try {
+      const EpochPlan plan(train_, shuffle_, seed_, epoch, global_batch_);
+      for (int64_t step = 0; step < plan.steps(); ++step) {
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          room_.wait(lock, [&] { return cancel_ || queue_.size() < kAhead; });
+          if (cancel_) return;
+        }
+        Batch b = prepare(plan.batch(step, options_.rank, options_.size), train_, true, epoch);
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(std::move(b));
+        ready_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure_ = std::current_exception();
+      ready_.notify_all();
+    }
+  });
+}
+
+bool ImageStream::batch(int64_t step, torch::Tensor& x, torch::Tensor& y) {
+  if (step != next_step_) throw std::logic_error("ImageStream: steps must come in order");
+  ++next_step_;
+  Batch b;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return !queue_.empty() || failure_; });
+    if (queue_.empty()) std::rethrow_exception(failure_);
+    b = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  room_.notify_all();
+  if (b.y.numel() == 0) return false;
+  const bool async = options_.device.is_cuda();
+  x = b.x.to(options_.device, /*non_blocking=*/async);
+  y = b.y.to(options_.device, /*non_blocking=*/async);
+  return true;
+}
+
+int64_t ImageStream::test_chunks(int64_t chunk) const {
+  const auto [begin, end] = rank_slice(static_cast<int64_t>(test_.size()), options_.rank, options_.size);
+  return (end - begin + chunk - 1) / chunk;
+}
+
+void ImageStream::test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, torch::Tensor& y) {
+  const auto [begin, end] = rank_slice(static_cast<int64_t>(test_.size()), options_.rank, options_.size);
+  const int64_t off = begin + index * chunk, n = std::min(chunk, end - off);
+  std::vector<size_t> records(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) records[static_cast<size_t>(i)] = static_cast<size_t>(off + i);
+  const Batch b = prepare(records, test_, false, 0);
+  x = b.x.to(options_.device);
+  y = b.y.to(options_.device);
+}
+
+std::string ImageStream::epoch_notes() {
+  const int64_t n = skipped_.load();
+  return n == 0 ? "" : "skipped " + std::to_string(n) + " corrupt image(s) (task.on_corrupt: skip)";
+}
+
+namespace {
+
+void check_classes(const ImageSet& train, const TaskConfig& task, const std::string& where) {
+  if (static_cast<int64_t>(train.classes.size()) != task.num_classes)
+    throw std::runtime_error(where + " has " + std::to_string(train.classes.size()) +
+                             " classes but task.num_classes is " + std::to_string(task.num_classes));
+}
+
+}  // namespace
+
+std::unique_ptr<BatchSource> open_image_folder(const DatasetInfo&, const TaskConfig& task, int64_t seed,
+                                               const BatchSourceOptions& options) {
+  ImageSet train = index_image_folder(task.data_dir, "train");
+  check_classes(train, task, task.data_dir + "/train");
+  ImageSet test = index_image_folder(task.data_dir, "val", train.classes);
+  return std::make_unique<ImageStream>(std::move(train), std::move(test), Shuffle::kGlobal, task, seed, options);
+}
+
+std::unique_ptr<BatchSource> open_tar_shards(const DatasetInfo&, const TaskConfig& task, int64_t seed,
+                                             const BatchSourceOptions& options) {
+  // Shards name their labels, not their class count: every label must fit task.num_classes.
+  ImageSet train = index_tar_shards(task.train_shards.empty() ? task.data_dir + "/train" : task.train_shards);
+  ImageSet test = index_tar_shards(task.val_shards.empty() ? task.data_dir + "/val" : task.val_shards);
+  return std::make_unique<ImageStream>(std::move(train), std::move(test), Shuffle::kShardLocal, task, seed, options);
+}
+
+}  // namespace ms

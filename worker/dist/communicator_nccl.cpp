@@ -1,0 +1,134 @@
+// NCCL collectives on the current CUDA stream of the communicator's device.
+#include "worker/dist/communicator_nccl.h"
+
+#ifdef METASWEEP_HAVE_NCCL
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "sweeps/errors.h"
+
+namespace ms {
+
+namespace {
+
+// A call the program made wrongly fails for good; a failing link, peer or CUDA call may not recur.
+void check(ncclResult_t rc, const char* what) {
+  if (rc == ncclSuccess) return;
+  const std::string message = std::string(what) + " failed: " + ncclGetErrorString(rc);
+  if (rc == ncclInvalidArgument || rc == ncclInvalidUsage) throw std::runtime_error(message);
+  throw TransientError(message);
+}
+
+ncclDataType_t nccl_type(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat:
+      return ncclFloat32;
+    case torch::kDouble:
+      return ncclFloat64;
+    case torch::kHalf:
+      return ncclFloat16;
+#if defined(NCCL_VERSION_CODE) && NCCL_VERSION_CODE >= 21000
+    case torch::kBFloat16:
+      return ncclBfloat16;
+#endif
+    case torch::kInt64:
+      return ncclInt64;
+    case torch::kInt32:
+      return ncclInt32;
+    case torch::kUInt8:
+      return ncclUint8;
+    case torch::kInt8:
+      return ncclInt8;
+    default:
+      throw std::runtime_error(std::string("NCCL collectives do not support tensors of type ") + c10::toString(t));
+  }
+}
+
+// Refuses two ranks of the group on one GPU of one host, naming them.
+void check_one_rank_per_gpu(MPI_Comm comm, int rank, const torch::Device& device) {
+  struct Slot {
+    char host[256];
+    int64_t index;
+  } mine{};
+  gethostname(mine.host, sizeof mine.host - 1);
+  mine.index = device.index();
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  std::vector<Slot> all(static_cast<size_t>(size));
+  MPI_Allgather(&mine, sizeof(Slot), MPI_BYTE, all.data(), sizeof(Slot), MPI_BYTE, comm);
+  for (int i = 0; i < size; ++i)
+    if (i != rank && all[size_t(i)].index == mine.index && std::strcmp(all[size_t(i)].host, mine.host) == 0)
+      throw std::runtime_error("NCCL needs one rank per GPU: ranks " + std::to_string(std::min(i, rank)) + " and " +
+                               std::to_string(std::max(i, rank)) + " both use cuda:" + std::to_string(mine.index) +
+                               " on " + mine.host + " (start at most one rank per GPU per node)");
+}
+
+// Runs `op` on a contiguous CUDA tensor on `device`, staging other tensors through one.
+template <typename Op>
+void on_device(torch::Tensor& t, const torch::Device& device, Op op) {
+  if (!t.is_contiguous()) throw std::runtime_error("NCCL collectives need a contiguous tensor");
+  if (t.device() == device) return op(t);
+  torch::Tensor staged = t.to(device);
+  op(staged);
+  t.copy_(staged);
+}
+
+}  // namespace
+
+NcclCommunicator::NcclCommunicator(MPI_Comm comm, torch::Device device) : mpi_(comm), device_(device) {
+  if (!device.is_cuda() || !device.has_index())
+    throw std::runtime_error("NcclCommunicator needs an indexed CUDA device, got " + device.str());
+  check_one_rank_per_gpu(mpi_.comm(), mpi_.rank(), device);
+  ncclUniqueId id;
+  if (mpi_.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+  if (MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_.comm()) != MPI_SUCCESS)
+    throw std::runtime_error("MPI_Bcast of the NCCL unique id failed");
+  c10::cuda::CUDAGuard guard(device_);
+  check(ncclCommInitRank(&nccl_, mpi_.size(), id, mpi_.rank()), "ncclCommInitRank");
+}
+
+NcclCommunicator::NcclCommunicator(NcclCommunicator&& other) noexcept
+    : mpi_(std::move(other.mpi_)), device_(other.device_), nccl_(std::exchange(other.nccl_, nullptr)) {}
+
+NcclCommunicator::~NcclCommunicator() {
+  if (nccl_) ncclCommDestroy(nccl_);  // errors are ignored: destructors never throw
+}
+
+void NcclCommunicator::all_reduce_sum(torch::Tensor& flat) {
+  if (size() == 1) return;
+  on_device(flat, device_, [&](torch::Tensor& t) {
+    c10::cuda::CUDAGuard guard(device_);
+    auto stream = c10::cuda::getCurrentCUDAStream(device_.index());
+    check(ncclAllReduce(t.data_ptr(), t.data_ptr(), size_t(t.numel()), nccl_type(t.scalar_type()), ncclSum, nccl_,
+                        stream.stream()),
+          "ncclAllReduce");
+  });
+}
+
+void NcclCommunicator::broadcast(torch::Tensor& t, int root) {
+  if (size() == 1) return;
+  on_device(t, device_, [&](torch::Tensor& d) {
+    c10::cuda::CUDAGuard guard(device_);
+    auto stream = c10::cuda::getCurrentCUDAStream(device_.index());
+    // Bytes, so any dtype (bool, bf16 with old NCCL) broadcasts.
+    check(ncclBroadcast(d.data_ptr(), d.data_ptr(), size_t(d.numel()) * d.element_size(), ncclUint8, root, nccl_,
+                        stream.stream()),
+          "ncclBroadcast");
+  });
+}
+
+void NcclCommunicator::barrier() {
+  c10::cuda::getCurrentCUDAStream(device_.index()).synchronize();
+  mpi_.barrier();
+}
+
+}  // namespace ms
+#endif  // METASWEEP_HAVE_NCCL

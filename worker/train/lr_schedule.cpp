@@ -1,0 +1,28 @@
+// Warmup + cosine / constant learning-rate schedule.
+#include "worker/train/lr_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace ms {
+
+LrSchedule::LrSchedule(const std::string& name, double peak_lr, double min_lr, double warmup_epochs,
+                       int64_t steps_per_epoch, int64_t epochs)
+    : peak_(peak_lr), min_(min_lr) {
+  if (name != "cosine" && name != "constant")
+    throw std::runtime_error("unknown task.schedule.name '" + name + "': expected one of cosine, constant");
+  cosine_ = name == "cosine";
+  total_steps_ = std::max<int64_t>(1, steps_per_epoch * epochs);
+  warmup_steps_ = std::min<int64_t>(total_steps_, std::llround(warmup_epochs * double(steps_per_epoch)));
+}
+
+double LrSchedule::at(int64_t step) const {
+  if (step < warmup_steps_) return peak_ * double(step + 1) / double(warmup_steps_);
+  if (!cosine_) return peak_;
+  const double span = double(std::max<int64_t>(1, total_steps_ - warmup_steps_));
+  const double progress = std::min(1.0, double(step - warmup_steps_) / span);
+  return min_ + (peak_ - min_) * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+}  // namespace ms

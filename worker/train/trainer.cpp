@@ -1,0 +1,283 @@
+// The training loop of one job on one rank (see trainer.h for the data-parallel contract).
+// Hot path: batches are index_select'ed from device-resident tensors, the loss is summed on
+// the device and read back only every kCheckEvery steps (divergence + timeout check, one
+// small all-reduce) and once per epoch (metrics). On CUDA, forward + loss + backward of small
+// models run as one replayed CUDA graph (cuda_graph_step.h, TrainOptions::cuda_graphs).
+#include "worker/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "worker/data/batch_source.h"
+#include "worker/dist/grad_bucketer.h"
+#include "worker/dist/rank_consistency.h"
+#include "worker/train/checkpoint.h"
+#include "worker/train/cuda_graph_step.h"
+#include "worker/train/device.h"
+#include "worker/train/lr_schedule.h"
+#include "worker/train/trainer_loss.h"
+#include "worker/train/trainer_optimizer.h"
+
+namespace ms {
+
+namespace {
+
+constexpr int64_t kCheckEvery = 32;  // steps between divergence/timeout checks
+constexpr int64_t kEvalBatch = 512;
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Rank 0's parameters and buffers everywhere (initial weights, whatever each rank built).
+void broadcast_state(torch::nn::Module& model, Communicator& comm) {
+  torch::NoGradGuard no_grad;
+  auto sync = [&](torch::Tensor t) {
+    if (t.is_contiguous()) {
+      comm.broadcast(t, 0);
+    } else {
+      auto tmp = t.contiguous();
+      comm.broadcast(tmp, 0);
+      t.copy_(tmp);
+    }
+  };
+  for (auto& p : model.parameters()) sync(p.detach());
+  for (auto& b : model.buffers()) sync(b);
+}
+
+// Global-norm gradient clipping without a host sync.
+void clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : params)
+    if (p.grad().defined()) norms.push_back(p.grad().norm(2).to(torch::kFloat));
+  if (norms.empty()) return;
+  auto coef = (max_norm / (torch::stack(norms).norm(2) + 1e-6)).clamp_max(1.0);
+  for (const auto& p : params)
+    if (p.grad().defined()) p.grad().mul_(coef);
+}
+
+// Sums a small vector of doubles over the group (one collective) and returns it on the host.
+std::vector<double> reduce_values(const std::vector<torch::Tensor>& parts, Communicator* comm) {
+  auto v = torch::stack(parts).to(torch::kDouble);
+  if (comm && comm->size() > 1) comm->all_reduce_sum(v);
+  v = v.cpu();
+  return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+}
+
+// Newest intact checkpoint payload from group rank 0, shared with every rank.
+std::optional<std::string> load_checkpoint_bytes(const std::string& path, Communicator* comm,
+                                                 std::vector<std::string>& problems) {
+  const bool root = !comm || comm->rank() == 0;
+  std::optional<std::string> payload;
+  if (root) payload = read_checkpoint_file(path, &problems);
+  if (!comm || comm->size() == 1) return payload;
+  auto length = torch::tensor({payload ? int64_t(payload->size()) : int64_t(-1)}, torch::kInt64);
+  comm->broadcast(length, 0);
+  const int64_t n = length.item<int64_t>();
+  if (n < 0) return std::nullopt;
+  auto bytes = torch::empty({n}, torch::kUInt8);
+  if (root) std::memcpy(bytes.data_ptr<uint8_t>(), payload->data(), size_t(n));
+  comm->broadcast(bytes, 0);
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(n));
+}
+
+struct EvalSums {
+  torch::Tensor loss, tokens, correct, seq_correct, seqs;
+};
+
+// Loss and accuracy sums over this rank's share of the test set.
+EvalSums evaluate(ModelImpl& model, BatchSource& data, bool bf16, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  EvalSums s{torch::zeros({}, opts), torch::zeros({}, opts), torch::zeros({}, opts), torch::zeros({}, opts),
+             torch::zeros({}, opts)};
+  const int64_t chunks = data.test_chunks(kEvalBatch);
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    torch::Tensor x, y;
+    data.test_chunk(chunk, kEvalBatch, x, y);
+    const int64_t n = x.size(0);
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(bf16, device);
+      logits = model.forward(x);
+    }
+    s.loss += smoothed_cross_entropy_sum(logits, y, 0.0);
+    s.correct += correct_count(logits, y);
+    s.tokens += double(y.numel());
+    if (data.sequence()) {
+      s.seq_correct += exact_sequence_count(logits, y);
+      s.seqs += double(n);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const TrainOptions& options,
+                         const ModelFactory& factory) {
+  const auto job_start = Clock::now();
+  const RunConfig run = run_config(config);
+  const TaskConfig& task = run.task;
+  Communicator* comm = options.comm && options.comm->size() > 1 ? options.comm : nullptr;
+  const int rank = comm ? comm->rank() : 0, size = comm ? comm->size() : 1;
+  const torch::Device device = options.device;
+  if (options.threads > 0) torch::set_num_threads(options.threads);
+
+  BatchSourceOptions data_options;
+  data_options.device = device;
+  data_options.rank = rank, data_options.size = size;
+  data_options.threads = std::max(1, options.threads);
+  const int64_t global_batch = task.batch_size;
+  if (global_batch < size)
+    throw std::runtime_error("task.batch_size " + std::to_string(global_batch) + " is smaller than the " +
+                             std::to_string(size) + " ranks of the job");
+
+  std::unique_ptr<BatchSource> data = make_batch_source(task, seed, data_options);
+
+  torch::manual_seed(uint64_t(seed));
+  std::shared_ptr<ModelImpl> model = factory(config);
+  model->to(device);
+  if (comm) {
+    require_same_on_all_ranks(structure_fingerprint(config, seed, *model), *comm, "the config and model structure");
+    broadcast_state(*model, *comm);
+  }
+  std::vector<torch::Tensor> params;
+  for (auto& p : model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  // Parameters and gradients in group buffers: the optimizer, gradient zeroing, clipping and
+  // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
+  StepParameters updated = make_step_parameters(task.optimizer, *model);
+  torch::optim::Optimizer* optimizer = updated.optimizer.get();
+  std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(updated.tensors, *comm) : nullptr;
+
+  BatchSource& loader = *data;
+  const int64_t epochs = task.epochs, steps = loader.steps_per_epoch();
+  const LrSchedule schedule(task.schedule.name, task.optimizer.lr, task.schedule.min_lr, task.schedule.warmup_epochs,
+                            steps, epochs);
+  const double smoothing = task.label_smoothing;
+  const double grad_clip = task.grad_clip;
+  const bool bf16 = task.precision == "bf16" && device.is_cuda();
+  const int64_t per_example = loader.targets_per_example();  // loss terms per example
+  const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
+
+  TrainOutcome outcome;
+  CheckpointState state;
+  state.job_key = config.dump() + " seed=" + std::to_string(seed);
+  if (!options.checkpoint_path.empty()) {
+    std::vector<std::string> problems;
+    if (auto bytes = load_checkpoint_bytes(options.checkpoint_path, comm, problems)) {
+      CheckpointState restored = decode_checkpoint(*bytes, *model, *optimizer);
+      if (restored.job_key != state.job_key)
+        throw std::runtime_error(options.checkpoint_path +
+                                 ": checkpoint belongs to another job (config or seed differs)");
+      state = restored;
+      outcome.resumed_from_epoch = state.epoch;
+    }
+    for (const auto& p : problems) {
+      outcome.message += (outcome.message.empty() ? "" : "; ") + p;
+      if (rank == 0) std::cerr << "warning: " << p << "\n";
+    }
+  }
+  outcome.epochs = state.epochs;
+
+  // Built after any checkpoint reload: a graph captures the parameters as they are when it is
+  // first replayed, and the optimizer step it leaves out updates them in place.
+  int64_t trainable = 0;
+  for (const auto& p : params) trainable += p.numel();
+  std::unique_ptr<GraphedTrainStep> graphed;
+  if (use_cuda_graphs(options.cuda_graphs, device, trainable))
+    graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
+
+  auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  for (int64_t epoch = state.epoch + 1; epoch <= epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    // Reseeded per (seed, epoch, rank): a resumed run draws what the uninterrupted one drew.
+    torch::manual_seed(uint64_t(seed) * 1000003ULL + uint64_t(epoch) * 7919ULL + uint64_t(rank));
+    loader.start_epoch(epoch);
+    model->train();
+    auto loss_sum = torch::zeros({}, fopts);
+    int64_t terms = 0;
+    double lr = 0;
+    torch::Tensor x, y;
+    for (int64_t step = 0; step < steps; ++step) {
+      lr = schedule.at((epoch - 1) * steps + step);
+      set_learning_rate(*optimizer, lr);
+      const bool have_batch = loader.batch(step, x, y);
+      const bool replay = have_batch && graphed && graphed->accepts(x, y);
+      if (!replay) updated.zero_grad();  // a replay sets every gradient itself
+      if (replay) {
+        loss_sum += graphed->run(x, y);
+        terms += y.numel();
+        outcome.cuda_graphs = true;
+      } else if (have_batch) {
+        torch::Tensor batch_loss;
+        {
+          AutocastScope autocast(bf16, device);
+          batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+        }
+        (batch_loss * loss_scale).backward();
+        loss_sum += batch_loss.detach();
+        terms += y.numel();
+      }
+      if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
+      if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
+      optimizer->step();
+      if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
+        const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+        const auto v = reduce_values({loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)}, comm);
+        if (v[1] > 0)
+          throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
+                           std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+        if (!std::isfinite(v[0])) {
+          outcome.status = JobStatus::Diverged;
+          outcome.diverged_epoch = epoch;
+          outcome.message = "diverged: training loss became " + std::string(std::isnan(v[0]) ? "nan" : "inf") +
+                            " in epoch " + std::to_string(epoch) + " (by step " + std::to_string(step + 1) + " of " +
+                            std::to_string(steps) + ")";
+          if (options.verbose && rank == 0) std::cerr << outcome.message << "\n";
+          return outcome;
+        }
+      }
+    }
+    const double train_s = seconds_since(epoch_start);
+    if (const std::string notes = loader.epoch_notes(); !notes.empty())
+      std::cerr << "warning: epoch " << epoch << (size > 1 ? ", rank " + std::to_string(rank) : "") << ": " << notes
+                << "\n";
+    EvalSums e = evaluate(*model, loader, bf16, device);
+    const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+    const auto v = reduce_values({loss_sum, torch::full({}, double(terms), fopts), e.loss, e.tokens, e.correct,
+                                  e.seq_correct, e.seqs, torch::full({}, late ? 1.0 : 0.0, fopts)},
+                                 comm);
+    if (v[7] > 0)
+      throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
+                       std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = v[0] / std::max(1.0, v[1]);
+    m.test_loss = v[2] / std::max(1.0, v[3]);
+    m.test_acc = v[4] / std::max(1.0, v[3]);
+    m.test_seq_acc = loader.sequence() ? v[5] / std::max(1.0, v[6]) : -1;
+    m.lr = lr;
+    m.samples_per_s = double(steps * loader.global_batch()) / std::max(1e-9, train_s);
+    m.wall_s = seconds_since(epoch_start);
+    outcome.epochs.push_back(m);
+    state.epoch = epoch;
+    state.epochs = outcome.epochs;
+    if (rank == 0) {
+      if (!options.checkpoint_path.empty())
+        write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
+      if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
+      if (options.on_epoch) options.on_epoch(m);
+    }
+  }
+  if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters");
+  return outcome;
+}
+
+}  // namespace ms
