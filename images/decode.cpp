@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <png.h>
 #include <stdexcept>
 #include <turbojpeg.h>
@@ -68,8 +69,21 @@ JpegHeader read_jpeg_header(const TurboJpegDecompressor& tj, const std::string& 
   return h;
 }
 
-Image decode_jpeg(const std::string& bytes, const DecodeOptions& options) {
-  TurboJpegDecompressor tj;
+// Into `out`, reusing its buffer: a loader decoding image after image on one thread allocates
+// (and faults in) nothing once the buffer is large enough. One TurboJPEG handle per thread.
+void decode_jpeg_into(const std::string& bytes, const DecodeOptions& options, Image& out) {
+  // A handle that met an error or a warning is not reused: its state could colour the next file's
+  // messages (seen: a 3-byte file then read as a corrupt marker instead of a truncated file).
+  thread_local std::unique_ptr<TurboJpegDecompressor> cached;
+  struct DropOnTrouble {
+    std::unique_ptr<TurboJpegDecompressor>& handle;
+    bool clean = false;
+    ~DropOnTrouble() {
+      if (!clean) handle.reset();
+    }
+  } guard{cached};
+  if (!cached) cached = std::make_unique<TurboJpegDecompressor>();
+  const TurboJpegDecompressor& tj = *cached;
   const JpegHeader header = read_jpeg_header(tj, bytes);
   check_side(header.width, header.height);
   const JpegScale scale = choose_jpeg_scale(header.width, header.height, options.min_width, options.min_height);
@@ -83,8 +97,10 @@ Image decode_jpeg(const std::string& bytes, const DecodeOptions& options) {
   // from the Y plane.
   const TJPF format = cmyk_source ? TJPF_CMYK : (grey_source && options.channels == 1) ? TJPF_GRAY : TJPF_RGB;
   const int pixel_size = tjPixelSize[format];
-  std::vector<uint8_t> decoded(static_cast<size_t>(width) * static_cast<size_t>(height) *
-                               static_cast<size_t>(pixel_size));
+  const size_t bytes_out = static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(pixel_size);
+  PixelBuffer cmyk;
+  PixelBuffer& decoded = format == TJPF_CMYK ? cmyk : out.pixels;
+  decoded.resize(bytes_out);
   if (tjDecompress2(tj.get(), byte_data(bytes), static_cast<unsigned long>(bytes.size()), decoded.data(), width, 0,
                     height, format, TJFLAG_ACCURATEDCT) != 0) {
     const std::string message = tj.error();
@@ -92,17 +108,13 @@ Image decode_jpeg(const std::string& bytes, const DecodeOptions& options) {
     // such files; running out of data does not (Pillow: "image file is truncated").
     if (tjGetErrorCode(tj.get()) != TJERR_WARNING) throw std::runtime_error("corrupt JPEG: " + message);
     if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
+  } else {
+    guard.clean = true;
   }
 
-  if (format == TJPF_GRAY) {
-    Image out = make_image(width, height, 1);
-    out.pixels = std::move(decoded);
-    return out;
-  }
-  Image rgb = make_image(width, height, 3);
-  if (format == TJPF_RGB) {
-    rgb.pixels = std::move(decoded);
-  } else {
+  out.width = width, out.height = height, out.channels = format == TJPF_GRAY ? 1 : 3;
+  if (format == TJPF_CMYK) {
+    out.pixels.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
     // Pillow reads CMYK JPEGs as Adobe-inverted ("CMYK;I") and converts with cmyk2rgb:
     // channel = (255 - k) - round((255 - k) * c / 255), on the inverted values.
     const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
@@ -111,11 +123,11 @@ Image decode_jpeg(const std::string& bytes, const DecodeOptions& options) {
       const int nk = p[3];  // 255 - inverted k
       for (int c = 0; c < 3; ++c) {
         const int tmp = (255 - p[c]) * nk + 128;
-        rgb.pixels[i * 3 + static_cast<size_t>(c)] = static_cast<uint8_t>(nk - (((tmp >> 8) + tmp) >> 8));
+        out.pixels[i * 3 + static_cast<size_t>(c)] = static_cast<uint8_t>(nk - (((tmp >> 8) + tmp) >> 8));
       }
     }
   }
-  return options.channels == 1 ? rgb_to_grey(rgb) : rgb;
+  if (options.channels == 1 && out.channels == 3) out = rgb_to_grey(out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,17 +392,24 @@ JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height
   return best;
 }
 
-Image decode_image(const std::string& bytes, const DecodeOptions& options) {
+void decode_image_into(const std::string& bytes, const DecodeOptions& options, Image& out) {
   check_channels(options.channels);
   switch (detect_image_format(bytes)) {
     case ImageFormat::Jpeg:
-      return decode_jpeg(bytes, options);
+      return decode_jpeg_into(bytes, options, out);
     case ImageFormat::Png:
-      return decode_png(bytes, options);
+      out = decode_png(bytes, options);
+      return;
     case ImageFormat::Unknown:
       break;
   }
   throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+}
+
+Image decode_image(const std::string& bytes, const DecodeOptions& options) {
+  Image out;
+  decode_image_into(bytes, options, out);
+  return out;
 }
 
 Image decode_image(const std::string& bytes, int channels, int min_width, int min_height) {

@@ -50,6 +50,9 @@ struct DecodeOptions {
 // ...", "truncated PNG", "unrecognised image format") and std::invalid_argument for bad options or
 // an image side beyond kMaxImageSide.
 Image decode_image(const std::string& bytes, const DecodeOptions& options);
+// The same into `out`, reusing its pixel buffer (JPEG: nothing allocated once it is large
+// enough; a loader keeps one per thread). On an exception `out` holds no usable image.
+void decode_image_into(const std::string& bytes, const DecodeOptions& options, Image& out);
 Image decode_image(const std::string& bytes, int channels = 3, int min_width = 0, int min_height = 0);
 
 // An 8-bit grey or RGB PNG of the image (zlib level 6, no interlace).

@@ -1,12 +1,13 @@
 // Image construction with its limits checked (see image.h).
 #include "images/image.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace ms {
 
-Image make_image(int width, int height, int channels, uint8_t fill) {
+Image make_image(int width, int height, int channels) {
   if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
     throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
                                 " is outside 1.." + std::to_string(kMaxImageSide) + " per side");
@@ -14,7 +15,13 @@ Image make_image(int width, int height, int channels, uint8_t fill) {
     throw std::invalid_argument("images have 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
   Image image;
   image.width = width, image.height = height, image.channels = channels;
-  image.pixels.assign(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels), fill);
+  image.pixels.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels));
+  return image;
+}
+
+Image make_image(int width, int height, int channels, uint8_t fill) {
+  Image image = make_image(width, height, channels);
+  std::fill(image.pixels.begin(), image.pixels.end(), fill);
   return image;
 }
 

@@ -38,8 +38,11 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
   o.ratio_min = task.augment.ratio_min, o.ratio_max = task.augment.ratio_max;
   const CropRect r = random_resized_crop_params(h.width, h.height, std::function<double()>(std::ref(u)), o);
   const int size = static_cast<int>(task.image_size);
-  Image image = decode_image(bytes, static_cast<int>(task.channels), ceil_div_scaled(h.width, size, r.width),
-                             ceil_div_scaled(h.height, size, r.height));
+  thread_local Image image;  // the decoded picture: its buffer is reused image after image
+  decode_image_into(bytes,
+                    {static_cast<int>(task.channels), ceil_div_scaled(h.width, size, r.width),
+                     ceil_div_scaled(h.height, size, r.height)},
+                    image);
   CropRect rect = r;
   if (image.width != h.width || image.height != h.height) {  // decoded reduced: the crop in its pixels
     const double sx = double(image.width) / h.width, sy = double(image.height) / h.height;
@@ -48,9 +51,9 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
     rect.width = std::clamp(static_cast<int>(std::lround(r.width * sx)), 1, image.width - rect.left);
     rect.height = std::clamp(static_cast<int>(std::lround(r.height * sy)), 1, image.height - rect.top);
   }
-  image = resized_crop(image, rect, size, size, filter);
-  if (u() < task.augment.hflip) image = hflip(image);
-  return image;
+  Image out = resized_crop(image, rect, size, size, filter);
+  if (u() < task.augment.hflip) out = hflip(out);
+  return out;
 }
 
 // One test image: the shorter side resized to image_size / eval_crop_pct, then center-cropped.
@@ -58,8 +61,11 @@ Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter
   const ImageHeader h = read_image_header(bytes);
   const int size = static_cast<int>(task.image_size);
   const int resize_to = eval_resize_size(size, task.augment.eval_crop_pct), shorter = std::min(h.width, h.height);
-  const Image image = decode_image(bytes, static_cast<int>(task.channels), ceil_div_scaled(h.width, resize_to, shorter),
-                                   ceil_div_scaled(h.height, resize_to, shorter));
+  thread_local Image image;
+  decode_image_into(bytes,
+                    {static_cast<int>(task.channels), ceil_div_scaled(h.width, resize_to, shorter),
+                     ceil_div_scaled(h.height, resize_to, shorter)},
+                    image);
   return eval_transform(image, size, task.augment.eval_crop_pct, filter);
 }
 
@@ -101,8 +107,10 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
   const float rgb_mean[3] = {0.485f, 0.456f, 0.406f}, rgb_std[3] = {0.229f, 0.224f, 0.225f};
   for (int c = 0; c < 3; ++c) {
     // Grey images: the average of ImageNet's channel statistics (timm's rule for in_chans 1).
-    mean_[c] = !imagenet ? 0.0f : task.channels == 1 ? (0.485f + 0.456f + 0.406f) / 3 : rgb_mean[c];
-    std_[c] = !imagenet ? 1.0f : task.channels == 1 ? (0.229f + 0.224f + 0.225f) / 3 : rgb_std[c];
+    const float mean = !imagenet ? 0.0f : task.channels == 1 ? (0.485f + 0.456f + 0.406f) / 3 : rgb_mean[c];
+    const float std = !imagenet ? 1.0f : task.channels == 1 ? (0.229f + 0.224f + 0.225f) / 3 : rgb_std[c];
+    const float scale = 1.0f / (255.0f * std), shift = mean / std;
+    for (int v = 0; v < 256; ++v) lut_[c][v] = static_cast<float>(v) * scale - shift;
   }
 }
 
@@ -111,8 +119,22 @@ ImageStream::~ImageStream() { stop_producer(); }
 ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, const ImageSet& set, bool train,
                                         int64_t epoch) {
   const int64_t n = static_cast<int64_t>(records.size()), c = task_.channels, s = task_.image_size;
-  auto host = torch::TensorOptions().dtype(torch::kFloat).pinned_memory(options_.device.is_cuda());
-  torch::Tensor x = torch::empty({n, c, s, s}, host);
+  torch::Tensor x;
+  // On the CPU, a ring buffer nobody else holds any more (the trainer is done with it). On CUDA
+  // the batch is copied asynchronously from pinned memory, so a buffer is never rewritten here:
+  // LibTorch's pinned-memory cache hands blocks back only once their copies have completed.
+  const bool reuse = train && !options_.device.is_cuda();
+  if (reuse)
+    for (const torch::Tensor& t : ring_)
+      if (t.size(0) == n && t.use_count() == 1 && t.storage().use_count() == 1) {
+        x = t;
+        break;
+      }
+  if (!x.defined()) {
+    auto host = torch::TensorOptions().dtype(torch::kFloat).pinned_memory(options_.device.is_cuda());
+    x = torch::empty({n, c, s, s}, host);
+    if (reuse && ring_.size() < kAhead + 3) ring_.push_back(x);
+  }
   std::vector<int64_t> labels(static_cast<size_t>(n));
   std::vector<char> kept(static_cast<size_t>(n), 1);
   std::vector<std::string> errors(static_cast<size_t>(n));
@@ -130,10 +152,16 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
         image = test_image(bytes, task_, filter_);
       }
       float* dst = out + i * c * s * s;
-      for (int64_t ch = 0; ch < c; ++ch) {
-        const float scale = 1.0f / (255.0f * std_[ch]), shift = mean_[ch] / std_[ch];
-        for (int64_t p = 0; p < s * s; ++p)
-          dst[ch * s * s + p] = image.pixels[static_cast<size_t>(p * c + ch)] * scale - shift;
+      const uint8_t* src = image.pixels.data();
+      const int64_t plane = s * s;
+      if (c == 1) {
+        for (int64_t p = 0; p < plane; ++p) dst[p] = lut_[0][src[p]];
+      } else {  // HWC bytes to CHW floats, one pass over the pixels
+        for (int64_t p = 0; p < plane; ++p, src += 3) {
+          dst[p] = lut_[0][src[0]];
+          dst[plane + p] = lut_[1][src[1]];
+          dst[2 * plane + p] = lut_[2][src[2]];
+        }
       }
     } catch (const std::exception& e) {
       kept[static_cast<size_t>(i)] = 0;

@@ -51,7 +51,10 @@ class ImageStream : public BatchSource {
   int64_t seed_, global_batch_ = 0, steps_ = 0;
   BatchSourceOptions options_;
   Filter filter_;
-  float mean_[3], std_[3];
+  float lut_[3][256];  // normalised value of each byte, per channel
+  // CPU training batch buffers, reused once nothing but this ring holds them: a fresh 150 MB
+  // batch per step cost more in page faults than the decoding itself (producer thread only).
+  std::vector<torch::Tensor> ring_;
   ParallelFor pool_;
 
   // The producer prepares the epoch's batches in order, at most kAhead ahead of the trainer.
