@@ -62,6 +62,7 @@ RunConfig run_config(const json& c) {
   t.augment.ratio_min = get<double>(c, "task.augment.ratio_min");
   t.augment.ratio_max = get<double>(c, "task.augment.ratio_max");
   t.augment.hflip = get<double>(c, "task.augment.hflip");
+  t.augment.erasing = get<double>(c, "task.augment.erasing");
   t.augment.eval_crop_pct = get<double>(c, "task.augment.eval_crop_pct");
   t.augment.interpolation = get<std::string>(c, "task.augment.interpolation");
   t.augment.normalize = get<std::string>(c, "task.augment.normalize");

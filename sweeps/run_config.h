@@ -25,7 +25,7 @@ struct ScheduleConfig {
 
 // Streamed image datasets: the training crops and flips and the evaluation transform.
 struct AugmentConfig {
-  double scale_min = 0, scale_max = 0, ratio_min = 0, ratio_max = 0, hflip = 0, eval_crop_pct = 0;
+  double scale_min = 0, scale_max = 0, ratio_min = 0, ratio_max = 0, hflip = 0, eval_crop_pct = 0, erasing = 0;
   std::string interpolation, normalize;
 };
 

@@ -10,6 +10,7 @@
 #include "images/sources/image_folder.h"
 #include "images/sources/tar_shards.h"
 #include "worker/data/loaders.h"
+#include "worker/data/random_erasing.h"
 
 namespace ms {
 
@@ -145,8 +146,8 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
     try {
       const std::string bytes = set.read(r);
       Image image;
+      Uniform01 u{SplitMix64(order_stream(seed_, epoch, kAugmentStream, records[static_cast<size_t>(i)]))};
       if (train) {
-        Uniform01 u{SplitMix64(order_stream(seed_, epoch, kAugmentStream, records[static_cast<size_t>(i)]))};
         image = train_image(bytes, task_, filter_, u);
       } else {
         image = test_image(bytes, task_, filter_);
@@ -163,6 +164,9 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
           dst[2 * plane + p] = lut_[2][src[2]];
         }
       }
+      if (train)  // after normalisation, as timm erases (the noise is N(0, 1) in normalised units)
+        random_erase(dst, static_cast<int>(c), static_cast<int>(s), static_cast<int>(s), task_.augment.erasing,
+                     std::function<double()>(std::ref(u)));
     } catch (const std::exception& e) {
       kept[static_cast<size_t>(i)] = 0;
       errors[static_cast<size_t>(i)] = describe(set, r) + ": " + e.what();

@@ -3,7 +3,8 @@
 // its share of the global batch (images/sources/sample_order.h: the same order for any number of
 // ranks), decodes them (scaled JPEG decode when the crop allows) and augments them on a pool of
 // threads, one batch ahead of the trainer, into pinned memory copied asynchronously on CUDA.
-// Training: RandomResizedCrop + horizontal flip (task.augment.*), drawn per (seed, epoch, image)
+// Training: RandomResizedCrop + horizontal flip, then random erasing after normalisation
+// (task.augment.*), drawn per (seed, epoch, image)
 // so a resumed or re-sharded run sees the same crops. Test: resize to image_size/eval_crop_pct,
 // center crop. Pixels normalised with fixed statistics (task.augment.normalize).
 #pragma once
