@@ -13,6 +13,7 @@
 #include "orchestrator/local_transport.h"
 #include "orchestrator/mpi_transport.h"
 #include "orchestrator/run_summary.h"
+#include "orchestrator/training_rank.h"
 #include "orchestrator/worker_loop.h"
 #include "results/store/store.h"
 #include "sweeps/advice.h"

@@ -8,7 +8,7 @@
 
 #include "orchestrator/coordinator.h"
 #include "orchestrator/mpi_env.h"
-#include "orchestrator/training_rank.h"
+#include "orchestrator/worker_settings.h"
 
 namespace ms {
 

@@ -9,17 +9,10 @@
 #include <torch/torch.h>
 
 #include "orchestrator/mpi_env.h"
+#include "orchestrator/worker_settings.h"
 #include "worker/dist/communicator.h"
 
 namespace ms {
-
-struct WorkerSettings {
-  std::string device = "auto";       // auto | cpu | cuda
-  int local_rank = 0;                // picks the GPU on CUDA
-  int threads = 0;                   // LibTorch intra-op threads (0: leave as is)
-  bool verbose = false;              // per-epoch lines from the trainer
-  std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
-};
 
 // LibTorch intra-op threads for one training rank: this node's cores shared by the ranks that
 // train on it (a coordinator on the node does not count: it sleeps in MPI), and never more than
