@@ -2,8 +2,6 @@
 #include "orchestrator/worker_loop.h"
 
 #include <chrono>
-#include <cstdio>
-#include <set>
 
 #include <torch/torch.h>
 
@@ -11,8 +9,6 @@
 #include "orchestrator/protocol.h"
 #include "sweeps/errors.h"
 #include "worker/dist/communicator.h"
-#include "worker/train/cuda_graph_step.h"
-#include "worker/train/device.h"
 #include "worker/train/job_error.h"
 #include "worker/train/trainer.h"
 
