@@ -21,19 +21,23 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3]\n");
+    std::fprintf(stderr, "usage: image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3] [basic|full]\n");
     return 2;
   }
   using namespace ms;
   const int threads = std::atoi(argv[3]);
   const int64_t batch = argc > 4 ? std::atoll(argv[4]) : 256;
   const int repeats = argc > 5 ? std::atoi(argv[5]) : 3;
+  // basic: crop, flip, normalise; full: also RandAugment rand-m9-mstd0.5-inc1 and random erasing 0.25.
+  const bool full = argc > 6 && std::string(argv[6]) == "full";
   torch::set_num_threads(1);
   Overrides o = {{"task.dataset", "imagefolder", {}},
                  {"task.data_dir", argv[1], {}},
                  {"task.num_classes", std::atoll(argv[2]), {}},
                  {"task.batch_size", batch, {}},
-                 {"task.image_size", 224, {}}};
+                 {"task.image_size", 224, {}},
+                 {"task.augment.erasing", full ? 0.25 : 0.0, {}},
+                 {"task.augment.rand_augment", full ? "rand-m9-mstd0.5-inc1" : "", {}}};
   const TaskConfig task = run_config(resolve_config("bench.yaml", {&o}, model_catalog(), Mark{})).task;
   BatchSourceOptions options;
   options.threads = threads;
@@ -52,6 +56,6 @@ int main(int argc, char** argv) {
     if (epoch > 0) rates.push_back(images / s);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("metasweep threads=%d median %.1f images/s\n", threads, rates[rates.size() / 2]);
+  std::printf("metasweep %s threads=%d median %.1f images/s\n", full ? "full" : "basic", threads, rates[rates.size() / 2]);
   return 0;
 }

@@ -5,13 +5,16 @@
 # side in one run, interleaved A B A B per thread count so that machine load hits both alike.
 # metasweep decodes on THREADS threads (the trainer's thread takes part); torchvision on THREADS
 # worker processes (its main process only collects batches).
-#   usage: bench/image_loader_vs_torchvision.sh [THREADS="1 2"] [IMAGES=10000] [BUILD=build] [ROUNDS=2]
+# RECIPES "basic" (crop, flip, normalise) and/or "full" (also RandAugment and random erasing: timm's
+# rand-m9-mstd0.5-inc1 here, torchvision's RandAugment(2, 9) there; see torchvision_loader.py).
+#   usage: bench/image_loader_vs_torchvision.sh [THREADS="1 2"] [IMAGES=10000] [BUILD=build] [ROUNDS=2] [RECIPES="basic full"]
 # Needs python3-torchvision and python3-pil (INSTALL_EXTRAS=1 scripts/install-deps.sh).
 set -euo pipefail
 THREADS=${1:-"1 2"}
 IMAGES=${2:-10000}
 BUILD=${3:-build}
 ROUNDS=${4:-2}
+RECIPES=${5:-"basic full"}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=${IMAGE_BENCH_DATA:-/tmp/metasweep-image-bench-$IMAGES}
@@ -43,8 +46,10 @@ fi
 echo "== $(find "$DATA/train" -name '*.jpg' | wc -l) training JPEGs, $(du -sh "$DATA/train" | cut -f1); $(nproc) cores; $(date -u)"
 
 for round in $(seq "$ROUNDS"); do
-  for t in $THREADS; do
-    "$BUILD/bench/image_loader_bench" "$DATA" 10 "$t" 256 2 | tail -1 | sed "s/^/round $round: /"
-    "$PY" "$HERE/torchvision_loader.py" "$DATA" "$t" 256 2 2>/dev/null | tail -1 | sed "s/^/round $round: /"
+  for recipe in $RECIPES; do
+    for t in $THREADS; do
+      "$BUILD/bench/image_loader_bench" "$DATA" 10 "$t" 256 2 "$recipe" | tail -1 | sed "s/^/round $round: /"
+      "$PY" "$HERE/torchvision_loader.py" "$DATA" "$t" 256 2 "$recipe" 2>/dev/null | tail -1 | sed "s/^/round $round: /"
+    done
   done
 done

@@ -6,6 +6,7 @@
 #include "sweeps/config_schema.h"
 #include "sweeps/datasets.h"
 #include "sweeps/errors.h"
+#include "sweeps/rand_augment_spec.h"
 #include "sweeps/run_config.h"
 
 namespace ms {
@@ -98,6 +99,21 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
     fail("task.augment.scale_min", "task.augment.scale_min is above task.augment.scale_max");
   if (flat["task.augment.ratio_min"].get<double>() > flat["task.augment.ratio_max"].get<double>())
     fail("task.augment.ratio_min", "task.augment.ratio_min is above task.augment.ratio_max");
+  try {
+    parse_rand_augment(flat["task.augment.rand_augment"].get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    fail("task.augment.rand_augment", std::string("task.augment.") + e.what());
+  }
+  if (flat["task.augment.rand_augment"] != "" && !data.streamed) {
+    std::vector<std::string> streamed;
+    for (const DatasetInfo& d : dataset_catalog())
+      if (d.streamed) streamed.push_back(d.name);
+    fail("task.augment.rand_augment",
+         "task.augment.rand_augment applies to streamed image datasets (" + join(streamed, ", ") + "), not " + dataset);
+  }
+  if (sequence_task && (flat["task.augment.mixup"] != 0.0 || flat["task.augment.cutmix"] != 0.0))
+    fail(flat["task.augment.mixup"] != 0.0 ? "task.augment.mixup" : "task.augment.cutmix",
+         "Mixup and CutMix mix images; " + dataset + " is a sequence task");
   if (data.default_train_size > 0 && flat["task.train_size"] == 0) flat["task.train_size"] = data.default_train_size;
   if (data.default_test_size > 0 && flat["task.test_size"] == 0) flat["task.test_size"] = data.default_test_size;
   if (data.even_length && flat["task.seq_len"].get<int64_t>() % 2 != 0)

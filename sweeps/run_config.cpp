@@ -66,6 +66,11 @@ RunConfig run_config(const json& c) {
   t.augment.eval_crop_pct = get<double>(c, "task.augment.eval_crop_pct");
   t.augment.interpolation = get<std::string>(c, "task.augment.interpolation");
   t.augment.normalize = get<std::string>(c, "task.augment.normalize");
+  t.augment.rand_augment = get<std::string>(c, "task.augment.rand_augment");
+  t.augment.mixup = get<double>(c, "task.augment.mixup");
+  t.augment.cutmix = get<double>(c, "task.augment.cutmix");
+  t.augment.mix_prob = get<double>(c, "task.augment.mix_prob");
+  t.augment.mix_switch = get<double>(c, "task.augment.mix_switch");
   t.train_subset = get<int64_t>(c, "task.train_subset");
   t.test_subset = get<int64_t>(c, "task.test_subset");
   t.train_size = get<int64_t>(c, "task.train_size");

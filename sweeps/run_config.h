@@ -26,7 +26,9 @@ struct ScheduleConfig {
 // Streamed image datasets: the training crops and flips and the evaluation transform.
 struct AugmentConfig {
   double scale_min = 0, scale_max = 0, ratio_min = 0, ratio_max = 0, hflip = 0, eval_crop_pct = 0, erasing = 0;
+  double mixup = 0, cutmix = 0, mix_prob = 0, mix_switch = 0;  // Beta alphas (0: off), per-batch probabilities
   std::string interpolation, normalize;
+  std::string rand_augment;  // timm's spec (sweeps/rand_augment_spec.h); empty: off
 };
 
 struct TaskConfig {

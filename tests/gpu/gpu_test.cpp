@@ -161,18 +161,23 @@ TEST(Gpu, GraphedStepMatchesTheEagerStep) {
 }
 
 // A job trained with graphs follows the eager loss curve from the same seed (drop_path 0;
-// only the order of floating-point atomics may differ).
+// only the order of floating-point atomics may differ), also with Mixup/CutMix's soft targets.
 TEST(Gpu, JobWithGraphsOnMatchesGraphsOff) {
   SKIP_WITHOUT_CUDA_GRAPHS();
   struct Case {
     const char* mixer;
     const char* precision;
     const char* norm;
+    bool mix;
   };
-  for (const Case& c : {Case{"pool", "fp32", "group1"}, Case{"attention", "fp32", "batchnorm"},
-                        Case{"attention", "bf16", "layernorm"}}) {
-    SCOPED_TRACE(std::string(c.mixer) + " " + c.precision + " " + c.norm);
-    const auto config = small_config(c.mixer, c.precision, c.norm, 3);
+  for (const Case& c : {Case{"pool", "fp32", "group1", false}, Case{"attention", "fp32", "batchnorm", false},
+                        Case{"attention", "bf16", "layernorm", false}, Case{"pool", "fp32", "group1", true}}) {
+    SCOPED_TRACE(std::string(c.mixer) + " " + c.precision + " " + c.norm + (c.mix ? " mixup+cutmix" : ""));
+    auto config = small_config(c.mixer, c.precision, c.norm, 3);
+    if (c.mix) {  // soft targets (Mixup/CutMix) through the captured loss
+      config["task"]["augment"]["mixup"] = 0.8;
+      config["task"]["augment"]["cutmix"] = 1.0;
+    }
     TrainOptions options;
     options.device = torch::Device(torch::kCUDA, 0);
     options.cuda_graphs = "off";

@@ -20,6 +20,13 @@ ops:
   center_crop  in, w, h, mode, cw, ch: torchvision center_crop (pad with 0 then crop)
   rrc          w, h, draws, scale, ratio: RandomResizedCrop.get_params with torch's random calls
                replaced by the given uniforms in [0, 1)                          -> "id i j h w"
+  augment      in, w, h, mode, name, [arg], [filter], [fill]: one of timm's RandAugment ops
+               (auto_augment.py) as timm calls Pillow; fill is an int for "L", a list for "RGB"
+               written to out                                                   -> "id W H"
+  rand_augment in, w, h, mode, draws, n, m, mstd, mmax, p, increasing, filter, fill: timm's
+               RandAugment(AugmentOp...) with numpy's and Python's random calls replaced by the
+               given uniforms (order documented in images/rand_augment.h), written to out
+                                                      -> "id W H name:applied:magnitude:arg ..."
 """
 import json
 import math
@@ -28,7 +35,7 @@ import struct
 import sys
 import zlib
 
-from PIL import Image
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
 
@@ -239,6 +246,159 @@ def rrc(job):
     return "%d %d %d %d" % (i, j, h, w)
 
 
+# timm/data/auto_augment.py (0.6 / 0.9), transcribed: the ops exactly as timm calls Pillow.
+def timm_solarize_add(img, add, thresh=128):
+    lut = []
+    for i in range(256):
+        if i < thresh:
+            lut.append(min(255, i + add))
+        else:
+            lut.append(i)
+    if img.mode == "RGB":
+        lut = lut + lut + lut
+    return img.point(lut)
+
+
+def timm_posterize(img, bits_to_keep):
+    if bits_to_keep >= 8:
+        return img
+    return ImageOps.posterize(img, bits_to_keep)
+
+
+def timm_op(img, name, arg, resample, fill):
+    if name == "auto_contrast":
+        return ImageOps.autocontrast(img)
+    if name == "equalize":
+        return ImageOps.equalize(img)
+    if name == "invert":
+        return ImageOps.invert(img)
+    if name == "posterize":
+        return timm_posterize(img, arg)
+    if name == "solarize":
+        return ImageOps.solarize(img, arg)
+    if name == "solarize_add":
+        return timm_solarize_add(img, arg)
+    if name == "color":
+        return ImageEnhance.Color(img).enhance(arg)
+    if name == "contrast":
+        return ImageEnhance.Contrast(img).enhance(arg)
+    if name == "brightness":
+        return ImageEnhance.Brightness(img).enhance(arg)
+    if name == "sharpness":
+        return ImageEnhance.Sharpness(img).enhance(arg)
+    if name == "rotate":
+        return img.rotate(arg, resample=resample, fillcolor=fill)
+    if name == "shear_x":
+        return img.transform(img.size, Image.AFFINE, (1, arg, 0, 0, 1, 0), resample=resample, fillcolor=fill)
+    if name == "shear_y":
+        return img.transform(img.size, Image.AFFINE, (1, 0, 0, arg, 1, 0), resample=resample, fillcolor=fill)
+    if name == "translate_x":
+        return img.transform(img.size, Image.AFFINE, (1, 0, arg, 0, 1, 0), resample=resample, fillcolor=fill)
+    if name == "translate_y":
+        return img.transform(img.size, Image.AFFINE, (1, 0, 0, 0, 1, arg), resample=resample, fillcolor=fill)
+    raise ValueError("unknown op " + name)
+
+
+def pil_fill(mode, fill):
+    # timm passes the 3-tuple img_mean; Pillow 9.4 refuses a 3-tuple for an "L" image, so grey
+    # images get the first component as an int.
+    return fill[0] if mode == "L" else tuple(fill)
+
+
+def augment(job):
+    im = load_raw(job)
+    fill = pil_fill(job["mode"], job.get("fill", [128, 128, 128]))
+    out = timm_op(im, job["name"], job.get("arg"), FILTERS[job.get("filter", "bicubic")], fill)
+    return save_raw(out, job)
+
+
+def rand_augment(job):
+    """timm's RandAugment.__call__ and AugmentOp.__call__, with random replaced by the job's draws."""
+    draws = iter(job["draws"])
+    rnd = lambda: next(draws)  # noqa: E731
+
+    def gauss(mu, sigma):  # random.gauss without its cache of the second normal
+        x2pi = rnd() * (2.0 * math.pi)
+        g2rad = math.sqrt(-2.0 * math.log(1.0 - rnd()))
+        return mu + math.cos(x2pi) * g2rad * sigma
+
+    def negate(v):  # _randomly_negate
+        return -v if rnd() > 0.5 else v
+
+    increasing = job["increasing"]
+    names = [
+        "AutoContrast", "Equalize", "Invert", "Rotate",
+        "PosterizeIncreasing" if increasing else "Posterize",
+        "SolarizeIncreasing" if increasing else "Solarize",
+        "SolarizeAdd",
+        "ColorIncreasing" if increasing else "Color",
+        "ContrastIncreasing" if increasing else "Contrast",
+        "BrightnessIncreasing" if increasing else "Brightness",
+        "SharpnessIncreasing" if increasing else "Sharpness",
+        "ShearX", "ShearY", "TranslateXRel", "TranslateYRel",
+    ]
+    enhance = {"Color": "color", "Contrast": "contrast", "Brightness": "brightness", "Sharpness": "sharpness"}
+    img = load_raw(job)
+    resample = FILTERS[job["filter"]]
+    fill = pil_fill(job["mode"], job["fill"])
+    chosen = [names[min(int(rnd() * len(names)), len(names) - 1)] for _ in range(job["n"])]
+    trace = []
+    for name in chosen:
+        prob = job["p"]
+        if prob < 1.0 and rnd() > prob:
+            trace.append("%s:0:0:0" % name)
+            continue
+        magnitude = job["m"]
+        mstd = job["mstd"]
+        if mstd > 0:
+            if mstd == float("inf"):
+                magnitude = 0 + (magnitude - 0) * rnd()
+            else:
+                magnitude = gauss(magnitude, mstd)
+        magnitude = max(0.0, min(magnitude, job["mmax"] or 10.0))
+        level = magnitude
+        base = name.replace("Increasing", "")
+        if base in ("AutoContrast", "Equalize", "Invert"):
+            arg = 0
+            img = timm_op(img, {"AutoContrast": "auto_contrast", "Equalize": "equalize", "Invert": "invert"}[base],
+                          None, resample, fill)
+        elif base == "Rotate":
+            arg = negate((level / 10.0) * 30.0)
+            img = timm_op(img, "rotate", arg, resample, fill)
+        elif base in ("ShearX", "ShearY"):
+            arg = negate((level / 10.0) * 0.3)
+            img = timm_op(img, "shear_x" if base == "ShearX" else "shear_y", arg, resample, fill)
+        elif base in ("TranslateXRel", "TranslateYRel"):
+            arg = negate((level / 10.0) * 0.45)
+            if base == "TranslateXRel":
+                img = timm_op(img, "translate_x", arg * img.size[0], resample, fill)
+            else:
+                img = timm_op(img, "translate_y", arg * img.size[1], resample, fill)
+        elif base == "Posterize":
+            arg = int((level / 10.0) * 4)
+            if increasing:
+                arg = 4 - arg
+            img = timm_op(img, "posterize", arg, resample, fill)
+        elif base == "Solarize":
+            arg = min(256, int((level / 10.0) * 256))
+            if increasing:
+                arg = 256 - arg
+            img = timm_op(img, "solarize", arg, resample, fill)
+        elif base == "SolarizeAdd":
+            arg = min(128, int((level / 10.0) * 110))
+            img = timm_op(img, "solarize_add", arg, resample, fill)
+        else:
+            if increasing:
+                arg = max(0.1, 1.0 + negate((level / 10.0) * 0.9))
+            else:
+                arg = (level / 10.0) * 1.8 + 0.1
+            img = timm_op(img, enhance[base], arg, resample, fill)
+        trace.append("%s:1:%r:%r" % (name, magnitude, float(arg)))
+    if next(draws, None) is not None:
+        raise RuntimeError("rand_augment: draws left over")
+    return save_raw(img, job) + " " + " ".join(trace)
+
+
 OPS = {
     "make_image": make_image,
     "make_png": make_png,
@@ -247,6 +407,8 @@ OPS = {
     "eval": eval_transform,
     "center_crop": center_crop,
     "rrc": rrc,
+    "augment": augment,
+    "rand_augment": rand_augment,
 }
 
 

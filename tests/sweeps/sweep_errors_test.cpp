@@ -99,6 +99,18 @@ const BadCase kCases[] = {
     {"empty_section", "name: x\nablations:\n  empty: []\n", 3, "section 'empty' has no variants"},
     {"empty_section_map", "name: x\nablations:\n  empty: {}\n", 3, "section 'empty' has no variants"},
     {"blank_sweep_name", "name: \"  \"\n", 1, "sweep name is empty"},
+    // Image recipe (issue 15): RandAugment strings, where they apply, and what Mixup can mix.
+    {"rand_augment_bad_spec",
+     "name: x\nbase:\n  task: {dataset: imagefolder, data_dir: /d, num_classes: 10}\nablations:\n  a:\n    - "
+     "{task.augment.rand_augment: "
+     "rand-m9-x2}\n",
+     6, "task.augment.rand_augment 'rand-m9-x2': unknown part 'x2'"},
+    {"rand_augment_in_memory", "name: x\nbase:\n  task: {augment: {rand_augment: rand-m9-mstd0.5-inc1}}\n", 3,
+     "applies to streamed image datasets (imagefolder, webdataset), not fashion-mnist"},
+    {"mixup_on_tokens",
+     "name: x\nbase:\n  task: {dataset: copy, augment: {mixup: 0.8}}\n  model: {arch: sequence, depths: [1], dims: "
+     "[16]}\n",
+     3, "Mixup and CutMix mix images; copy is a sequence task"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};

@@ -96,6 +96,40 @@ TEST(ImageStream, BatchesHaveTheConfiguredGeometryAndReplay) {
   EXPECT_EQ(x2.size(0), 2);
 }
 
+// RandAugment (rand-m9-mstd0.5-inc1, two operations each applied with p 0.5) changes about
+// three images in four and leaves the rest as the crop and flip made them; the same epoch replays.
+TEST(ImageStream, RandAugmentChangesImagesAndReplays) {
+  test::TempDir dir;
+  write_folder(dir.path(), 8, 2);
+  const test::KeyValues no_erasing = {{"task.augment.erasing", 0.0}};
+  test::KeyValues with = no_erasing;
+  with.push_back({"task.augment.rand_augment", "rand-m9-mstd0.5-inc1"});
+  auto plain = make_batch_source(folder_task(dir.path(), no_erasing), 4, ranks(0, 1));
+  auto augmented = make_batch_source(folder_task(dir.path(), with), 4, ranks(0, 1));
+  int changed = 0, images = 0;
+  for (int64_t epoch = 1; epoch <= 4; ++epoch) {
+    plain->start_epoch(epoch);
+    augmented->start_epoch(epoch);
+    for (int64_t step = 0; step < plain->steps_per_epoch(); ++step) {
+      torch::Tensor x, y, ax, ay;
+      ASSERT_TRUE(plain->batch(step, x, y));
+      ASSERT_TRUE(augmented->batch(step, ax, ay));
+      EXPECT_TRUE(torch::equal(y, ay));  // the same images in the same order
+      for (int64_t i = 0; i < x.size(0); ++i, ++images) changed += !torch::equal(x[i], ax[i]);
+    }
+  }
+  // P(at least one of two ops applied) = 0.75; a few applied ops leave a picture as it was (e.g. a
+  // posterize that keeps every bit of an 8-level image): between 0.5 and 0.95 of 96 images.
+  EXPECT_GT(changed, images / 2) << changed << " of " << images;
+  EXPECT_LT(changed, images * 95 / 100) << changed << " of " << images;
+  torch::Tensor a, b, ya, yb;
+  augmented->start_epoch(2);
+  ASSERT_TRUE(augmented->batch(0, a, ya));
+  augmented->start_epoch(2);
+  ASSERT_TRUE(augmented->batch(0, b, yb));
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
 TEST(ImageStream, RankSharesConcatenateToTheOneRankBatch) {
   test::TempDir dir;
   write_folder(dir.path(), 8, 2);
@@ -116,7 +150,9 @@ TEST(ImageStream, RankSharesConcatenateToTheOneRankBatch) {
         w.finish();
       }
     }
-    const TaskConfig task = folder_task(root, {{"task.dataset", dataset}});
+    // The whole training recipe, RandAugment included: every draw is per (seed, epoch, image).
+    const TaskConfig task =
+        folder_task(root, {{"task.dataset", dataset}, {"task.augment.rand_augment", "rand-m9-mstd0.5-inc1"}});
     auto one = make_batch_source(task, 9, ranks(0, 1));
     one->start_epoch(3);
     for (int size : {2, 3, 5}) {

@@ -42,6 +42,20 @@ struct BatchSourceOptions {
   int threads = 1;  // decoding threads of a streamed dataset
 };
 
+// This rank's share of a test set of `test_size` examples (rank_slice), cut into evaluation
+// chunks of `chunk`: how many, and where chunk `index` starts and how many examples it has.
+struct TestRange {
+  int64_t offset = 0, count = 0;
+};
+int64_t test_chunk_count(int64_t test_size, int rank, int size, int64_t chunk);
+TestRange test_chunk_range(int64_t test_size, int rank, int size, int64_t index, int64_t chunk);
+inline int64_t test_chunk_count(int64_t test_size, const BatchSourceOptions& o, int64_t chunk) {
+  return test_chunk_count(test_size, o.rank, o.size, chunk);
+}
+inline TestRange test_chunk_range(int64_t test_size, const BatchSourceOptions& o, int64_t index, int64_t chunk) {
+  return test_chunk_range(test_size, o.rank, o.size, index, chunk);
+}
+
 // The job's data for this rank: loaded (or generated) and placed on the device, or opened for
 // streaming. Throws std::runtime_error naming the file for bad data.
 std::unique_ptr<BatchSource> make_batch_source(const TaskConfig& task, int64_t seed, const BatchSourceOptions& options);

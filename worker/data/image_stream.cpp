@@ -7,8 +7,10 @@
 
 #include "images/decode.h"
 #include "images/geometry.h"
+#include "images/rand_augment.h"
 #include "images/sources/image_folder.h"
 #include "images/sources/tar_shards.h"
+#include "sweeps/rand_augment_spec.h"
 #include "worker/data/loaders.h"
 #include "worker/data/random_erasing.h"
 
@@ -31,8 +33,10 @@ int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / p
 }
 
 // One training image: RandomResizedCrop of the full-resolution geometry, decoded at the
-// smallest JPEG scale that still gives the crop at least `size` pixels per side, then flipped.
-Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter, Uniform01& u) {
+// smallest JPEG scale that still gives the crop at least `size` pixels per side, then flipped,
+// then RandAugment when configured (timm's order).
+Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter,
+                  const std::optional<RandAugmentParams>& rand_augment, Uniform01& u) {
   const ImageHeader h = read_image_header(bytes);
   RandomResizedCropOptions o;
   o.scale_min = task.augment.scale_min, o.scale_max = task.augment.scale_max;
@@ -54,6 +58,7 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
   }
   Image out = resized_crop(image, rect, size, size, filter);
   if (u() < task.augment.hflip) out = hflip(out);
+  if (rand_augment) out = ms::rand_augment(out, *rand_augment, std::function<double()>(std::ref(u)));
   return out;
 }
 
@@ -113,6 +118,18 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
     const float scale = 1.0f / (255.0f * std), shift = mean / std;
     for (int v = 0; v < 256; ++v) lut_[c][v] = static_cast<float>(v) * scale - shift;
   }
+  if (const auto spec = parse_rand_augment(task.augment.rand_augment)) {
+    RandAugmentParams p;
+    p.num_ops = spec->num_ops, p.magnitude = spec->magnitude, p.magnitude_std = spec->magnitude_std;
+    p.magnitude_max = spec->magnitude_max, p.probability = spec->probability, p.increasing = spec->increasing;
+    p.filter = filter_;
+    // timm's fill for the geometric operations: the normalisation mean in bytes (Python's round).
+    for (int c = 0; c < 3; ++c) {
+      const double mean = !imagenet ? 0.0 : task.channels == 1 ? (0.485 + 0.456 + 0.406) / 3 : rgb_mean[c];
+      p.fill[c] = static_cast<uint8_t>(std::nearbyint(255.0 * mean));
+    }
+    rand_augment_ = p;
+  }
 }
 
 ImageStream::~ImageStream() { stop_producer(); }
@@ -148,7 +165,7 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
       Image image;
       Uniform01 u{SplitMix64(order_stream(seed_, epoch, kAugmentStream, records[static_cast<size_t>(i)]))};
       if (train) {
-        image = train_image(bytes, task_, filter_, u);
+        image = train_image(bytes, task_, filter_, rand_augment_, u);
       } else {
         image = test_image(bytes, task_, filter_);
       }
@@ -252,15 +269,13 @@ bool ImageStream::batch(int64_t step, torch::Tensor& x, torch::Tensor& y) {
 }
 
 int64_t ImageStream::test_chunks(int64_t chunk) const {
-  const auto [begin, end] = rank_slice(static_cast<int64_t>(test_.size()), options_.rank, options_.size);
-  return (end - begin + chunk - 1) / chunk;
+  return test_chunk_count(static_cast<int64_t>(test_.size()), options_, chunk);
 }
 
 void ImageStream::test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, torch::Tensor& y) {
-  const auto [begin, end] = rank_slice(static_cast<int64_t>(test_.size()), options_.rank, options_.size);
-  const int64_t off = begin + index * chunk, n = std::min(chunk, end - off);
-  std::vector<size_t> records(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) records[static_cast<size_t>(i)] = static_cast<size_t>(off + i);
+  const TestRange r = test_chunk_range(static_cast<int64_t>(test_.size()), options_, index, chunk);
+  std::vector<size_t> records(static_cast<size_t>(r.count));
+  for (int64_t i = 0; i < r.count; ++i) records[static_cast<size_t>(i)] = static_cast<size_t>(r.offset + i);
   const Batch b = prepare(records, test_, false, 0);
   x = b.x.to(options_.device);
   y = b.y.to(options_.device);

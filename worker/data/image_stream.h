@@ -3,8 +3,8 @@
 // its share of the global batch (images/sources/sample_order.h: the same order for any number of
 // ranks), decodes them (scaled JPEG decode when the crop allows) and augments them on a pool of
 // threads, one batch ahead of the trainer, into pinned memory copied asynchronously on CUDA.
-// Training: RandomResizedCrop + horizontal flip, then random erasing after normalisation
-// (task.augment.*), drawn per (seed, epoch, image)
+// Training: RandomResizedCrop + horizontal flip + RandAugment (images/rand_augment.h), then
+// random erasing after normalisation (task.augment.*), drawn per (seed, epoch, image)
 // so a resumed or re-sharded run sees the same crops. Test: resize to image_size/eval_crop_pct,
 // center crop. Pixels normalised with fixed statistics (task.augment.normalize).
 #pragma once
@@ -13,8 +13,10 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "images/rand_augment.h"
 #include "images/resample.h"
 #include "images/sources/image_set.h"
 #include "images/sources/sample_order.h"
@@ -52,7 +54,8 @@ class ImageStream : public BatchSource {
   int64_t seed_, global_batch_ = 0, steps_ = 0;
   BatchSourceOptions options_;
   Filter filter_;
-  float lut_[3][256];  // normalised value of each byte, per channel
+  std::optional<RandAugmentParams> rand_augment_;  // task.augment.rand_augment, when on
+  float lut_[3][256];                              // normalised value of each byte, per channel
   // CPU training batch buffers, reused once nothing but this ring holds them: a fresh 150 MB
   // batch per step cost more in page faults than the decoding itself (producer thread only).
   std::vector<torch::Tensor> ring_;

@@ -15,15 +15,13 @@ MemoryBatches::MemoryBatches(Dataset data, int64_t global_batch, int64_t seed, c
 }
 
 int64_t MemoryBatches::test_chunks(int64_t chunk) const {
-  const auto [begin, end] = rank_slice(data_.test_size(), rank_, size_);
-  return (end - begin + chunk - 1) / chunk;
+  return test_chunk_count(data_.test_size(), rank_, size_, chunk);
 }
 
 void MemoryBatches::test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, torch::Tensor& y) {
-  const auto [begin, end] = rank_slice(data_.test_size(), rank_, size_);
-  const int64_t off = begin + index * chunk, n = std::min(chunk, end - off);
-  x = data_.test_x.narrow(0, off, n);
-  y = data_.test_y.narrow(0, off, n);
+  const TestRange r = test_chunk_range(data_.test_size(), rank_, size_, index, chunk);
+  x = data_.test_x.narrow(0, r.offset, r.count);
+  y = data_.test_y.narrow(0, r.offset, r.count);
 }
 
 std::unique_ptr<BatchSource> make_batch_source(const TaskConfig& task, int64_t seed,

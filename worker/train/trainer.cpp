@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 
+#include "worker/data/batch_mixing.h"
 #include "worker/data/batch_source.h"
 #include "worker/dist/grad_bucketer.h"
 #include "worker/dist/rank_consistency.h"
@@ -165,6 +166,10 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   const bool bf16 = task.precision == "bf16" && device.is_cuda();
   const int64_t per_example = loader.targets_per_example();  // loss terms per example
   const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
+  MixOptions mixing;  // Mixup / CutMix of image batches (batch_mixing.h)
+  mixing.mixup_alpha = task.augment.mixup, mixing.cutmix_alpha = task.augment.cutmix;
+  mixing.mix_prob = task.augment.mix_prob, mixing.switch_prob = task.augment.mix_switch;
+  if (loader.sequence()) mixing = MixOptions{};  // the validator refuses it; never mix tokens
 
   TrainOutcome outcome;
   CheckpointState state;
@@ -209,11 +214,17 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
       const bool have_batch = loader.batch(step, x, y);
+      if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
+        const MixDraw draw =
+            draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
+        MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
+        x = std::move(mixed.x), y = std::move(mixed.targets);
+      }
       const bool replay = have_batch && graphed && graphed->accepts(x, y);
       if (!replay) updated.zero_grad();  // a replay sets every gradient itself
       if (replay) {
         loss_sum += graphed->run(x, y);
-        terms += y.numel();
+        terms += loss_terms(y);
         outcome.cuda_graphs = true;
       } else if (have_batch) {
         torch::Tensor batch_loss;
@@ -223,7 +234,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
         }
         (batch_loss * loss_scale).backward();
         loss_sum += batch_loss.detach();
-        terms += y.numel();
+        terms += loss_terms(y);
       }
       if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
       if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
