@@ -1,14 +1,21 @@
 // GPU suite (CTest label gpu): every token mixer gives the same numbers on CPU and CUDA, a bf16
 // autocast training step runs and stays finite, a single-rank NCCL group all-reduces, and the
 // CUDA-graph training step gives the eager step's loss and gradients (and a job the same loss
-// curve with graphs on and off). Each test skips cleanly on a machine without CUDA (the CPU CI
+// curve with graphs on and off), and streamed image batches (pinned memory, asynchronous copies)
+// arrive on the device as the CPU loader makes them. Each test skips cleanly on a machine without CUDA (the CPU CI
 // machine) or without NCCL / CUDA graphs compiled in.
+#include <filesystem>
+#include <fstream>
 #include <mpi.h>
 
 #include <gtest/gtest.h>
 
+#include "images/decode.h"
 #include "sweeps/override.h"
 #include "sweeps/resolve.h"
+#include "sweeps/run_config.h"
+#include "tests/test_support.h"
+#include "worker/data/batch_source.h"
 #include "worker/dist/communicator.h"
 #include "worker/models/model.h"
 #include "worker/models/model_cost.h"
@@ -197,6 +204,54 @@ TEST(Gpu, JobWithGraphsOnMatchesGraphsOff) {
       EXPECT_NEAR(on.epochs[i].test_loss, off.epochs[i].test_loss, tol * off.epochs[i].test_loss) << "epoch " << i + 1;
     }
   }
+}
+
+// The streamed loader on CUDA builds batches in pinned host memory and copies them to the device
+// asynchronously, one batch ahead: every batch must arrive equal to the CPU loader's, also while
+// earlier copies may still be in flight (the pinned buffers are never rewritten under a copy).
+TEST(Gpu, StreamedImagesArriveOnTheDeviceAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  test::TempDir dir;
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 20; ++i)
+      for (const std::string split : {"train", "val"}) {
+        if (split == "val" && i >= 4) continue;
+        Image im = make_image(40 + i % 7, 30 + k, 3);
+        for (size_t p = 0; p < im.pixels.size(); ++p) im.pixels[p] = static_cast<uint8_t>((p * (k + 3) + i * 31) % 251);
+        const std::string folder = dir.file(split + "/class_" + std::to_string(k));
+        std::filesystem::create_directories(folder);
+        std::ofstream(folder + "/" + std::to_string(i) + ".png", std::ios::binary) << encode_png(im);
+      }
+  Overrides o = {{"task.dataset", "imagefolder", {}}, {"task.data_dir", dir.path(), {}},
+                 {"task.num_classes", 3, {}},         {"task.image_size", 24, {}},
+                 {"task.batch_size", 12, {}},         {"task.augment.rand_augment", "rand-m9-mstd0.5-inc1", {}}};
+  const TaskConfig task = run_config(resolve_config("gpu.yaml", {&o}, model_catalog(), Mark{})).task;
+  BatchSourceOptions on_cpu, on_gpu;
+  on_cpu.threads = on_gpu.threads = 2;
+  on_gpu.device = torch::Device(torch::kCUDA, 0);
+  auto cpu = make_batch_source(task, 3, on_cpu), gpu = make_batch_source(task, 3, on_gpu);
+  for (int64_t epoch = 1; epoch <= 2; ++epoch) {
+    cpu->start_epoch(epoch);
+    gpu->start_epoch(epoch);
+    std::vector<torch::Tensor> expected, arrived;  // kept until the end: copies may overlap
+    for (int64_t step = 0; step < gpu->steps_per_epoch(); ++step) {
+      torch::Tensor x, y, gx, gy;
+      ASSERT_TRUE(cpu->batch(step, x, y));
+      ASSERT_TRUE(gpu->batch(step, gx, gy));
+      EXPECT_TRUE(gx.is_cuda());
+      EXPECT_TRUE(gy.is_cuda());
+      expected.push_back(x.clone()), expected.push_back(y.clone());
+      arrived.push_back(gx), arrived.push_back(gy);
+    }
+    torch::cuda::synchronize();
+    for (size_t i = 0; i < expected.size(); ++i)
+      EXPECT_TRUE(torch::equal(arrived[i].cpu(), expected[i])) << "epoch " << epoch << ", tensor " << i;
+  }
+  torch::Tensor x, y, gx, gy;
+  cpu->test_chunk(0, 8, x, y);
+  gpu->test_chunk(0, 8, gx, gy);
+  EXPECT_TRUE(torch::equal(gx.cpu(), x));
+  EXPECT_TRUE(torch::equal(gy.cpu(), y));
 }
 
 }  // namespace
