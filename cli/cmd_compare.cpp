@@ -11,7 +11,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: metasweep compare --db FILE SWEEP_A SWEEP_B [--db-b FILE]
+const char* kCompareUsage = R"(usage: metasweep compare --db FILE SWEEP_A SWEEP_B [--db-b FILE]
                          [--format table|csv|json|markdown|latex]
 
 Puts two sweeps side by side: variants matched by section and label, each side's test accuracy
@@ -32,7 +32,7 @@ int cmd_compare(const Args& args) {
   po::positional_options_description positional;
   positional.add("sweep-a", 1).add("sweep-b", 1);
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (!parse_options(args, kCompareUsage, options, positional, vm)) return 0;
   check_choice("format", format, output_format_names());
   ResultStore store_a(db, OpenMode::ReadOnly);
   std::unique_ptr<ResultStore> other;

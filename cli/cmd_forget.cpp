@@ -13,7 +13,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: metasweep forget --db FILE (--sweep NAME | --job ID) [--checkpoint-dir DIR] [--yes]
+const char* kForgetUsage = R"(usage: metasweep forget --db FILE (--sweep NAME | --job ID) [--checkpoint-dir DIR] [--yes]
 
 --sweep NAME  forget a sweep: the sweep, its notes, and its jobs that no other sweep shares, with
               their epochs and checkpoints (jobs shared with other sweeps stay)
@@ -32,7 +32,7 @@ int cmd_forget(const Args& args) {
       "checkpoint-dir", po::value(&checkpoint_dir), "the runs' checkpoint directory (default: FILE.checkpoints)")(
       "yes,y", po::bool_switch(&yes), "do not ask");
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, {}, vm)) return 0;
+  if (!parse_options(args, kForgetUsage, options, {}, vm)) return 0;
   if (sweep.empty() == job.empty()) throw UsageError("give exactly one of --sweep NAME and --job ID");
   if (checkpoint_dir.empty()) checkpoint_dir = db + ".checkpoints";
   if (!sweep.empty()) {

@@ -16,7 +16,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage =
+const char* kPlanUsage =
     "usage: metasweep plan SWEEP.yaml [--format table|json] [--max-jobs N]\n\n"
     "Expands a sweep file (baseline, ablation variants, grid/zip cells, seeds) into jobs and prints\n"
     "each with its id (hash of the resolved config + seed), trainable parameters and MACs per example.\n"
@@ -73,7 +73,7 @@ int cmd_plan(const Args& args) {
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (!parse_options(args, kPlanUsage, options, positional, vm)) return 0;
   if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("format", format, {"table", "json"});
 

@@ -18,7 +18,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: metasweep report --db FILE --sweep NAME --out DIR [--watch SEC]
+const char* kReportUsage = R"(usage: metasweep report --db FILE --sweep NAME --out DIR [--watch SEC]
 
 Writes DIR/report.md, DIR/report.html (self-contained, plots inline) and DIR/table.tex.
   --watch SEC  keep the report current while the sweep runs: rewrite it every SEC seconds (the
@@ -39,7 +39,7 @@ int cmd_report(const Args& args) {
                                                                         "output directory (created when missing)")(
       "watch", po::value(&watch), "rewrite the report every SEC seconds while the sweep runs");
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, {}, vm)) return 0;
+  if (!parse_options(args, kReportUsage, options, {}, vm)) return 0;
   if (vm.count("watch") && !(watch >= 1 && std::isfinite(watch)))
     throw UsageError("--watch must be a number of seconds >= 1");
   if (watch > 0) {

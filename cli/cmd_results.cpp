@@ -17,7 +17,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS]
+const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS]
                          [--metric NAME] [--epochs] [--format table|csv|json|markdown|latex]
 
   --where KEY=VALUE | KEY!=VALUE | KEY<V | KEY>V | KEY<=V | KEY>=V  (several are ANDed)
@@ -47,7 +47,7 @@ int cmd_results(const Args& args) {
       "epochs", po::bool_switch(), "per-epoch metrics (learning curves) instead of final ones")(
       "format", po::value(&format), "table | csv | json | markdown | latex");
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, {}, vm)) return 0;
+  if (!parse_options(args, kResultsUsage, options, {}, vm)) return 0;
   check_choice("format", format, output_format_names());
   const bool epochs = vm["epochs"].as<bool>();
   if (!metric.empty()) check_choice("metric", metric, epochs ? epoch_metrics() : result_metrics());

@@ -11,7 +11,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage =
+const char* kRunUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
     "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh] [--retrain-older]\n"
     "                     [--cuda-graphs auto|on|off] [--max-jobs N]\n\n"
@@ -50,7 +50,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (!parse_options(args, kRunUsage, options, positional, vm)) return 0;
   if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});

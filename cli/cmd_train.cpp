@@ -26,7 +26,7 @@ namespace ms::cli {
 
 namespace {
 
-const char* kUsage =
+const char* kTrainUsage =
     "usage: metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE]\n"
     "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n"
     "                       [--cuda-graphs auto|on|off]\n\n"
@@ -97,7 +97,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
-  if (!parse_options(args, kUsage, options, positional, vm)) return 0;
+  if (!parse_options(args, kTrainUsage, options, positional, vm)) return 0;
   if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});

@@ -14,7 +14,7 @@
 
 namespace {
 
-const char* kUsage = R"(metasweep — distributed ablation sweeps for MetaFormer-family networks
+const char* kMainUsage = R"(metasweep — distributed ablation sweeps for MetaFormer-family networks
 
 usage: metasweep <command> [options]      (metasweep <command> --help for details)
 
@@ -49,12 +49,12 @@ void ensure_short_openmp_spin(char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage;
+    std::cerr << kMainUsage;
     return 2;
   }
   const std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
-    std::cout << kUsage;
+    std::cout << kMainUsage;
     return 0;
   }
   if (command == "--version") {

@@ -75,4 +75,8 @@ std::string TempDir::write(const std::string& name, const std::string& text) con
   return p;
 }
 
+CommandResult run_metasweep(const std::string& args) {
+  return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null");
+}
+
 }  // namespace ms::test

@@ -23,6 +23,8 @@ inline std::string shell_quote(const std::string& s) {
 
 // Path of build/metasweep (from $METASWEEP_BIN, set by CTest).
 std::string metasweep_bin();
+// The built binary with `args` (already shell-quoted where needed), stdin from /dev/null.
+CommandResult run_metasweep(const std::string& args);
 // The repository root (for sweeps/*.yaml and tests/data).
 std::string source_dir();
 

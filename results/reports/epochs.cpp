@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/reports/format.h"
 #include "results/reports/text_table.h"
 
 namespace ms {
@@ -29,19 +30,6 @@ std::string cell(std::optional<double> v, const std::string& metric) {
 }
 
 json num(std::optional<double> v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
-
-std::string render(const TextTable& t, OutputFormat format) {
-  switch (format) {
-    case OutputFormat::Csv:
-      return render_csv(t);
-    case OutputFormat::Markdown:
-      return render_markdown(t);
-    case OutputFormat::Latex:
-      return render_latex(t);
-    default:
-      return render_plain(t);
-  }
-}
 
 }  // namespace
 
@@ -137,7 +125,7 @@ std::string format_epochs(const std::vector<JobRow>& jobs, const std::vector<Epo
     }
     t.rows.push_back(std::move(row));
   }
-  return render(t, format);
+  return render_table(t, format);
 }
 
 std::string format_curves(const std::vector<CurvePoint>& points, OutputFormat format, const std::string& metric) {
@@ -225,7 +213,7 @@ std::string format_curves(const std::vector<CurvePoint>& points, OutputFormat fo
     }
     t.rows.push_back(std::move(row));
   }
-  return render(t, format);
+  return render_table(t, format);
 }
 
 }  // namespace ms

@@ -47,19 +47,6 @@ json opt(std::optional<double> v) { return v && std::isfinite(*v) ? json(*v) : j
 json opt(std::optional<int64_t> v) { return v ? json(*v) : json(nullptr); }
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-std::string render(const TextTable& t, OutputFormat format) {
-  switch (format) {
-    case OutputFormat::Csv:
-      return render_csv(t);
-    case OutputFormat::Markdown:
-      return render_markdown(t);
-    case OutputFormat::Latex:
-      return render_latex(t);
-    default:
-      return render_plain(t);
-  }
-}
-
 std::string dump_array(const json& array) { return array.dump(2) + "\n"; }
 
 bool several_sweeps(const std::vector<JobRow>& rows) {
@@ -147,6 +134,19 @@ TextTable groups_csv(const std::vector<GroupRow>& groups) {
 }
 
 }  // namespace
+
+std::string render_table(const TextTable& t, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::Csv:
+      return render_csv(t);
+    case OutputFormat::Markdown:
+      return render_markdown(t);
+    case OutputFormat::Latex:
+      return render_latex(t);
+    default:
+      return render_plain(t);
+  }
+}
 
 const std::vector<std::string>& output_format_names() {
   static const std::vector<std::string> names = {"table", "csv", "json", "markdown", "latex"};
@@ -265,7 +265,7 @@ std::string format_jobs(const std::vector<JobRow>& rows, OutputFormat format, co
     for (const auto& m : metrics) row.push_back(cell_of(r.metric(m), m));
     t.rows.push_back(std::move(row));
   }
-  return render(t, format);
+  return render_table(t, format);
 }
 
 std::string format_groups(const std::vector<GroupRow>& groups, OutputFormat format, const std::string& metric) {
@@ -306,7 +306,7 @@ std::string format_groups(const std::vector<GroupRow>& groups, OutputFormat form
     }
     t.rows.push_back(std::move(row));
   }
-  return render(t, format);
+  return render_table(t, format);
 }
 
 }  // namespace ms

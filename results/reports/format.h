@@ -14,6 +14,10 @@ enum class OutputFormat { Table, Csv, Json, Markdown, Latex };
 const std::vector<std::string>& output_format_names();      // table, csv, json, markdown, latex
 OutputFormat parse_output_format(const std::string& name);  // ms::UsageError when unknown
 
+struct TextTable;
+// `t` in a text format (Table, Csv, Markdown, Latex; Json is not a text-table format: plain).
+std::string render_table(const TextTable& t, OutputFormat format);
+
 // `metric` empty: the default metric columns; otherwise only that metric (table/markdown/latex;
 // csv and json always carry every metric).
 std::string format_jobs(const std::vector<JobRow>& rows, OutputFormat format, const std::string& metric = "");

@@ -30,7 +30,7 @@ using test::test_image;
 
 const uint8_t kFill[3] = {124, 116, 104};
 
-struct Source {
+struct OpSource {
   std::string name;
   int w, h, channels;
   bool low_contrast;
@@ -39,14 +39,14 @@ struct Source {
 // G, C: the test picture (saturated 0/255 blocks over noisy gradients); g, c: low contrast, every
 // channel in its own narrow range (so autocontrast and equalize have work to do and no 255s);
 // p: eight levels, the top one crowded; S: tiny; Q: square (90° rotations are transposes).
-const std::vector<Source>& sources() {
-  static const std::vector<Source> s = {{"G", 37, 29, 1, false}, {"C", 37, 29, 3, false}, {"g", 37, 29, 1, true},
-                                        {"c", 31, 23, 3, true},  {"p", 29, 37, 3, true},  {"S", 2, 5, 3, false},
-                                        {"Q", 16, 16, 1, false}};
+const std::vector<OpSource>& op_sources() {
+  static const std::vector<OpSource> s = {{"G", 37, 29, 1, false}, {"C", 37, 29, 3, false}, {"g", 37, 29, 1, true},
+                                          {"c", 31, 23, 3, true},  {"p", 29, 37, 3, true},  {"S", 2, 5, 3, false},
+                                          {"Q", 16, 16, 1, false}};
   return s;
 }
 
-Image source_image(const Source& s, uint32_t seed) {
+Image source_image(const OpSource& s, uint32_t seed) {
   Image im = test_image(s.w, s.h, s.channels, seed);
   if (s.name == "p")  // few levels, the top one crowded (equalize's step leaves out the top bin)
     for (uint8_t& v : im.pixels) v = static_cast<uint8_t>(std::min(200, 40 + (v & 0xE0)));
@@ -166,7 +166,7 @@ class RandAugmentVsPillow : public ::testing::Test {
     dir_ = std::make_unique<TempDir>();
     images_ = new std::map<std::string, Image>;
     uint32_t seed = 21;
-    for (const auto& s : sources()) {
+    for (const auto& s : op_sources()) {
       const Image im = source_image(s, seed++);
       std::ofstream(raw(s.name), std::ios::binary)
           .write(reinterpret_cast<const char*>(im.pixels.data()), static_cast<std::streamsize>(im.pixels.size()));

@@ -28,12 +28,8 @@ std::string sweep_text(int train_size) {
          "    - {label: huge, model.dims: [100000, 100000]}\n";
 }
 
-CommandResult ms_cmd(const std::string& args) {
-  return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null");
-}
-
 nlohmann::json results_json(const std::string& db, const std::string& extra = "--sweep edits") {
-  const CommandResult r = ms_cmd("results --db " + shell_quote(db) + " " + extra + " --format json");
+  const CommandResult r = run_metasweep("results --db " + shell_quote(db) + " " + extra + " --format json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out, nullptr, false);
 }
@@ -43,13 +39,13 @@ TEST(CliRunHardening, TooLargeVariantFailsAloneAndAnEditedSweepShowsOnlyItsNewJo
   const std::string sweep = dir.write("edits.yaml", sweep_text(64));
   const std::string db = dir.file("r.db");
 
-  const CommandResult plan = ms_cmd("plan " + shell_quote(sweep));
+  const CommandResult plan = run_metasweep("plan " + shell_quote(sweep));
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("model too large to build"), std::string::npos) << plan.out;
   EXPECT_EQ(plan.out.find("frame #"), std::string::npos) << plan.out;
   EXPECT_EQ(plan.err.find("frame #"), std::string::npos) << plan.err;
 
-  const CommandResult first = ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db));
+  const CommandResult first = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));
   EXPECT_EQ(first.exit_code, 1) << first.err;  // one job failed
   EXPECT_EQ(first.err.find("frame #"), std::string::npos) << first.err;
   EXPECT_NE(first.out.find("1 done, 0 diverged, 1 failed"), std::string::npos) << first.out;
@@ -70,7 +66,7 @@ TEST(CliRunHardening, TooLargeVariantFailsAloneAndAnEditedSweepShowsOnlyItsNewJo
 
   // The same name, a different experiment: every id changes.
   dir.write("edits.yaml", sweep_text(32));
-  const CommandResult second = ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db));
+  const CommandResult second = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_NE(second.err.find("the definition changed since it was last registered: 2 job(s) added, 2 removed"),
             std::string::npos)
@@ -82,7 +78,7 @@ TEST(CliRunHardening, TooLargeVariantFailsAloneAndAnEditedSweepShowsOnlyItsNewJo
     EXPECT_EQ(job["config"]["task"]["train_size"], 32);
   }
   const CommandResult table =
-      ms_cmd("results --db " + shell_quote(db) + " --sweep edits --group-by section,variant --format json");
+      run_metasweep("results --db " + shell_quote(db) + " --sweep edits --group-by section,variant --format json");
   const nlohmann::json groups = nlohmann::json::parse(table.out, nullptr, false);
   ASSERT_TRUE(groups.is_array()) << table.out;
   for (const auto& g : groups) EXPECT_EQ(g["jobs"], 1) << g.dump();  // never two experiments as two seeds
@@ -93,7 +89,8 @@ TEST(CliRunHardening, TooLargeVariantFailsAloneAndAnEditedSweepShowsOnlyItsNewJo
   EXPECT_EQ(old[0]["status"], "done");
   EXPECT_EQ(old[0]["config"]["task"]["train_size"], 64);
 
-  const CommandResult again = ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db));  // nothing changed
+  const CommandResult again =
+      run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));  // nothing changed
   EXPECT_EQ(again.err.find("definition changed"), std::string::npos) << again.err;
 }
 

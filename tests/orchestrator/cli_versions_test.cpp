@@ -16,7 +16,7 @@
 namespace ms::test {
 namespace {
 
-const char* kSweep =
+const char* kVersionsSweep =
     "name: versions\n"
     "base:\n"
     "  task: {dataset: synthetic-images, image_size: 8, train_size: 32, test_size: 16, epochs: 1, batch_size: 16}\n"
@@ -26,19 +26,16 @@ const char* kSweep =
     "  mixer:\n"
     "    - {label: identity, model.mixers: identity}\n";
 
-CommandResult ms_cmd(const std::string& args) {
-  return run_command(shell_quote(metasweep_bin()) + " " + args + " </dev/null");
-}
-
 nlohmann::json jobs_json(const std::string& db) {
-  const CommandResult r = ms_cmd("results --db " + shell_quote(db) + " --sweep versions --format json");
+  const CommandResult r = run_metasweep("results --db " + shell_quote(db) + " --sweep versions --format json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out, nullptr, false);
 }
 
 std::string report_md(TempDir& dir, const std::string& db) {
   const std::string out = dir.file("report");
-  const CommandResult r = ms_cmd("report --db " + shell_quote(db) + " --sweep versions --out " + shell_quote(out));
+  const CommandResult r =
+      run_metasweep("report --db " + shell_quote(db) + " --sweep versions --out " + shell_quote(out));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(out + "/report.md");
   std::stringstream text;
@@ -48,9 +45,9 @@ std::string report_md(TempDir& dir, const std::string& db) {
 
 TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   TempDir dir;
-  const std::string sweep = dir.write("versions.yaml", kSweep);
+  const std::string sweep = dir.write("versions.yaml", kVersionsSweep);
   const std::string db = dir.file("v.db");
-  ASSERT_EQ(ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db)).exit_code, 0);
+  ASSERT_EQ(run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db)).exit_code, 0);
   std::string baseline;
   for (const auto& job : jobs_json(db)) {
     EXPECT_EQ(job["trained_by"], kMetasweepVersion);
@@ -72,7 +69,7 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
     EXPECT_TRUE(job["semantics"].is_null());
   }
   // A run upgrades it; the new marks go only to jobs it trains (none: both are done).
-  const CommandResult kept = ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db));
+  const CommandResult kept = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));
   EXPECT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_NE(kept.err.find("2 job(s) were trained by an older metasweep"), std::string::npos) << kept.err;
   EXPECT_NE(kept.err.find("--retrain-older"), std::string::npos) << kept.err;
@@ -85,7 +82,8 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   EXPECT_NE(mixed.find("Versions: 1 done job(s) trained by an older metasweep"), std::string::npos) << mixed;
   EXPECT_NE(mixed.find("1 by this one: the table mixes them"), std::string::npos) << mixed;
 
-  const CommandResult retrain = ms_cmd("run " + shell_quote(sweep) + " --db " + shell_quote(db) + " --retrain-older");
+  const CommandResult retrain =
+      run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + " --retrain-older");
   EXPECT_EQ(retrain.exit_code, 0) << retrain.err;
   EXPECT_NE(retrain.err.find("training 1 job(s) again"), std::string::npos) << retrain.err;
   for (const auto& job : jobs_json(db)) {

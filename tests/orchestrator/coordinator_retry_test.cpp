@@ -18,7 +18,7 @@
 namespace ms {
 namespace {
 
-const char* kSweep = R"(name: retries
+const char* kRetriesSweep = R"(name: retries
 base:
   task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
   model: {depths: [1, 1], dims: [8, 16]}
@@ -78,7 +78,7 @@ class ScriptedGroup : public CoordinatorLink {
 
 TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   test::TempDir dir;
-  const SweepSpec spec = parse_sweep(kSweep, "retries.yaml", model_catalog());
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   ASSERT_EQ(jobs.size(), 4u);
   ScriptedGroup group({{0, {"transient: CUDA out of memory. Tried to allocate 2.00 GiB"}},        // always OOM
@@ -88,7 +88,7 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   ResultStore store(dir.file("r.db"), OpenMode::Writer);
   RunSettings settings;
   settings.max_retries = 2;
-  const RunSummary s = run_coordinator(spec, kSweep, jobs, group, store, settings);
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, group, store, settings);
 
   EXPECT_EQ(group.assignments(0), 3);  // first attempt + 2 retries
   EXPECT_EQ(group.assignments(1), 2);
@@ -110,7 +110,7 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
 
   // A re-run retries nothing that used up its attempts and runs nothing that finished.
   ScriptedGroup again({});
-  const RunSummary s2 = run_coordinator(spec, kSweep, jobs, again, store, settings);
+  const RunSummary s2 = run_coordinator(spec, kRetriesSweep, jobs, again, store, settings);
   EXPECT_EQ(again.assignments(0), 0);
   EXPECT_EQ(again.assignments(1), 0);
   EXPECT_EQ(again.assignments(3), 0);

@@ -204,7 +204,7 @@ TEST(Progress, TerminalColumnsFromColumnsOrTheTty) {
     unsetenv("COLUMNS");
 }
 
-const char* kSweep = R"(name: summary demo
+const char* kSummarySweep = R"(name: summary demo
 base:
   task: {dataset: synthetic-images, epochs: 2, batch_size: 16}
   model: {depths: [1, 1], dims: [8, 16]}
@@ -252,7 +252,7 @@ class EchoGroup : public CoordinatorLink {
 
 TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
   test::TempDir dir;
-  const SweepSpec spec = parse_sweep(kSweep, "summary.yaml", model_catalog());
+  const SweepSpec spec = parse_sweep(kSummarySweep, "summary.yaml", model_catalog());
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   ASSERT_EQ(jobs.size(), 6u);
   std::map<std::string, std::string> variant_of;
@@ -265,7 +265,7 @@ TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
   RunSettings settings;
   settings.verbose = true;
   settings.progress = clock.options(&out, false, 0);
-  const RunSummary s = run_coordinator(spec, kSweep, jobs, group, store, settings);
+  const RunSummary s = run_coordinator(spec, kSummarySweep, jobs, group, store, settings);
   EXPECT_EQ(s.done, 5);
   EXPECT_EQ(s.diverged, 1);
 

@@ -28,12 +28,6 @@
 namespace ms {
 namespace {
 
-std::vector<std::string> all_mixers() {
-  std::vector<std::string> names;
-  for (const auto& e : mixer_registry()) names.push_back(e.traits.name);
-  return names;
-}
-
 // A two-stage MetaFormer on 8×8 one-channel images (4×4 then 2×2 tokens) with `mixer` in both.
 nlohmann::json small_image_model(const std::string& mixer, const std::string& norm, test::KeyValues extra = {}) {
   test::KeyValues kv = {{"task.dataset", "synthetic-images"},
@@ -75,7 +69,7 @@ TEST(WeightDecay, DefaultsFollowTheOptimizer) {
 // Every parameter's role, for every mixer × norm: weights decay, nothing else does.
 TEST(WeightDecay, RolesOfEveryParameter) {
   std::map<std::string, int> seen_roles;
-  for (const auto& mixer : all_mixers())
+  for (const auto& mixer : test::all_mixers())
     for (const auto& norm : norm_names()) {
       if (mixer == "fourier" || mixer == "random") continue;  // no trainable mixer parameters
       auto model = build_model(small_image_model(mixer, norm));
@@ -159,7 +153,7 @@ TEST(Learning, EveryParameterOfEveryMixerAndNormGetsAGradientAndMoves) {
   torch::manual_seed(0);
   const auto x = torch::randn({8, 1, 8, 8});
   const auto y = torch::randint(0, 4, {8}, torch::kInt64);
-  for (const auto& mixer : all_mixers())
+  for (const auto& mixer : test::all_mixers())
     for (const auto& norm : norm_names())
       for (const auto& opt : optimizers)
         for (bool pack : {true, false}) {
@@ -220,7 +214,7 @@ torch::Tensor position_dependence(MixerImpl& mixer, int64_t dim, int64_t h, int6
 }
 
 TEST(Learning, EveryMixerButIdentityMixesPositions) {
-  for (const auto& name : all_mixers()) {
+  for (const auto& name : test::all_mixers()) {
     const bool identity = name == "identity";
     MixerContext image;
     image.dim = 8, image.heads = 2, image.head_dim = 4, image.pool_size = 3, image.height = 4, image.width = 4;

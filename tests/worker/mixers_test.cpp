@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/worker/model_test_util.h"
 #include "worker/mixers/attention_core.h"
 #include "worker/mixers/registry.h"
 #include "worker/models/mac_counter.h"
@@ -26,12 +27,6 @@ MixerContext sequence_context(bool causal, int64_t length = 10, int64_t dim = 8)
   return c;
 }
 
-std::vector<std::string> all_mixers() {
-  std::vector<std::string> names;
-  for (const auto& e : mixer_registry()) names.push_back(e.traits.name);
-  return names;
-}
-
 torch::Tensor param(MixerImpl& m, const std::string& name) {
   auto named = m.named_parameters();
   EXPECT_TRUE(named.contains(name)) << name;
@@ -39,7 +34,7 @@ torch::Tensor param(MixerImpl& m, const std::string& name) {
 }
 
 TEST(Mixer, EveryMixerKeepsTheShape) {
-  for (const auto& name : all_mixers()) {
+  for (const auto& name : test::all_mixers()) {
     auto mixer = make_mixer(name, image_context());
     auto y = mixer->forward(torch::randn({2, 16, 4, 4}));
     EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 16, 4, 4})) << name;
@@ -56,7 +51,7 @@ TEST(Mixer, UnknownNameListsKnownMixers) {
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("poool"), std::string::npos);
-    for (const auto& name : all_mixers()) {
+    for (const auto& name : test::all_mixers()) {
       EXPECT_NE(what.find(name), std::string::npos) << name;
     }
   }
@@ -102,7 +97,7 @@ TEST(Mixer, FourierHasNoCausalForm) {
 }
 
 TEST(Mixer, GradientReachesEveryTrainableParameter) {
-  for (const auto& name : all_mixers()) {
+  for (const auto& name : test::all_mixers()) {
     for (bool sequence : {false, true}) {
       if (sequence && !find_mixer_entry(name).traits.causal_ok) continue;
       torch::manual_seed(2);

@@ -12,6 +12,7 @@
 #include "sweeps/override.h"
 #include "sweeps/resolve.h"
 #include "sweeps/run_config.h"
+#include "worker/mixers/registry.h"
 #include "worker/models/model_cost.h"
 
 namespace ms::test {
@@ -55,6 +56,13 @@ inline int64_t trainable_params(torch::nn::Module& m) {
   for (const auto& p : m.parameters())
     if (p.requires_grad()) n += p.numel();
   return n;
+}
+
+// Every registered token mixer's name, in registry order.
+inline std::vector<std::string> all_mixers() {
+  std::vector<std::string> names;
+  for (const auto& e : mixer_registry()) names.push_back(e.traits.name);
+  return names;
 }
 
 }  // namespace ms::test
