@@ -39,6 +39,13 @@ class SplitMix64 {
   uint64_t state_;
 };
 
+// Uniform doubles in [0, 1) (53 bits each) from one SplitMix64 stream: the draws of every
+// per-image and per-step augmentation, so a seed fixes them on every platform.
+struct Uniform01 {
+  SplitMix64 rng;
+  double operator()() { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
+};
+
 // SplitMix64's output function.
 uint64_t mix64(uint64_t z);
 

@@ -38,11 +38,6 @@ double sample_gamma(double shape, const std::function<double()>& uniform01) {
   }
 }
 
-struct Uniform01 {
-  SplitMix64 rng;
-  double operator()() { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
-};
-
 }  // namespace
 
 double sample_beta(double alpha, const std::function<double()>& uniform01) {

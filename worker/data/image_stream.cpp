@@ -21,12 +21,6 @@ namespace {
 constexpr size_t kAhead = 2;            // batches prepared ahead of the trainer
 constexpr uint64_t kAugmentStream = 4;  // order_stream tag of the per-image augmentation draws
 
-// Uniform doubles in [0, 1) from one SplitMix64 stream (53 bits each).
-struct Uniform01 {
-  SplitMix64 rng;
-  double operator()() { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
-};
-
 int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / part), at most side
   const double v = std::ceil(static_cast<double>(side) * target / std::max(1, part));
   return static_cast<int>(std::min<double>(side, v));
