@@ -164,24 +164,10 @@ TEST(BatchMixing, SoftTargetLossIsSmoothedCrossEntropyWhenUnmixed) {
 // above the unmixed run's, and the model still learns the classes (chance 0.25).
 TEST(BatchMixing, TrainingWithMixupAndCutmixLearns) {
   auto job = [](double mixup, double cutmix) {
-    return test::make_config({{"task.dataset", "synthetic-images"},
-                              {"task.image_size", 8},
-                              {"task.channels", 1},
-                              {"task.num_classes", 4},
-                              {"task.train_size", 512},
-                              {"task.test_size", 128},
-                              {"task.epochs", 3},
-                              {"task.batch_size", 32},
-                              {"task.optimizer.lr", 5e-3},
-                              {"task.augment.mixup", mixup},
-                              {"task.augment.cutmix", cutmix},
-                              {"model.depths", {1, 1}},
-                              {"model.dims", {8, 16}},
-                              {"model.head_dim", 8},
-                              {"model.drop_path", 0.0},
-                              {"model.stem.kernel", 3},
-                              {"model.stem.stride", 2},
-                              {"model.stem.padding", 1}});
+    return test::tiny_image_job({{"task.train_size", 512},
+                                 {"task.test_size", 128},
+                                 {"task.augment.mixup", mixup},
+                                 {"task.augment.cutmix", cutmix}});
   };
   TrainOptions o;
   o.threads = 1;

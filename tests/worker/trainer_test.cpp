@@ -16,28 +16,6 @@
 namespace ms {
 namespace {
 
-nlohmann::json tiny_image_job(test::KeyValues extra = {}) {
-  test::KeyValues kv = {{"task.dataset", "synthetic-images"},
-                        {"task.image_size", 8},
-                        {"task.channels", 1},
-                        {"task.num_classes", 4},
-                        {"task.train_size", 256},
-                        {"task.test_size", 64},
-                        {"task.epochs", 3},
-                        {"task.batch_size", 32},
-                        {"task.optimizer.lr", 5e-3},
-                        {"task.schedule.warmup_epochs", 0.5},
-                        {"model.depths", {1, 1}},
-                        {"model.dims", {8, 16}},
-                        {"model.head_dim", 8},
-                        {"model.drop_path", 0.0},
-                        {"model.stem.kernel", 3},
-                        {"model.stem.stride", 2},
-                        {"model.stem.padding", 1}};
-  kv.insert(kv.end(), extra.begin(), extra.end());
-  return test::make_config(kv);
-}
-
 TrainOptions quiet() {
   TrainOptions o;
   o.threads = 1;
@@ -80,7 +58,7 @@ TEST(Loss, SmoothedCrossEntropyMatchesHandComputation) {
 }
 
 TEST(Trainer, TinyPoolFormerLearnsSyntheticImages) {
-  const auto config = tiny_image_job();
+  const auto config = test::tiny_image_job();
   std::vector<EpochMetrics> seen;
   TrainOptions o = quiet();
   o.on_epoch = [&](const EpochMetrics& m) { seen.push_back(m); };
@@ -118,7 +96,7 @@ TEST(Trainer, SequenceTaskReportsTokenAndSequenceAccuracy) {
 }
 
 TEST(Trainer, ResumedRunEndsWithTheSameNumbers) {
-  const auto config = tiny_image_job();
+  const auto config = test::tiny_image_job();
   const TrainOutcome clean = train_job(config, 3, quiet());
 
   test::TempDir dir;
@@ -144,7 +122,7 @@ TEST(Trainer, ResumedRunEndsWithTheSameNumbers) {
 }
 
 TEST(Trainer, CorruptNewestCheckpointFallsBackToThePreviousOne) {
-  const auto config = tiny_image_job({{"task.epochs", 2}});
+  const auto config = test::tiny_image_job({{"task.epochs", 2}});
   test::TempDir dir;
   TrainOptions o = quiet();
   o.checkpoint_path = dir.file("job.ckpt");
@@ -170,7 +148,7 @@ struct PoisonImpl : ModelImpl {
 };
 
 TEST(Trainer, NanLossEndsAsDivergedWithItsEpoch) {
-  const auto config = tiny_image_job();
+  const auto config = test::tiny_image_job();
   auto model = std::make_shared<PoisonImpl>();
   TrainOptions o = quiet();
   o.on_epoch = [&](const EpochMetrics& m) {
@@ -184,11 +162,11 @@ TEST(Trainer, NanLossEndsAsDivergedWithItsEpoch) {
 }
 
 TEST(Trainer, AbsurdLearningRateDiverges) {
-  const auto config = tiny_image_job({{"task.optimizer.name", "sgd"},
-                                      {"task.optimizer.lr", 1e6},
-                                      {"task.schedule.name", "constant"},
-                                      {"task.schedule.warmup_epochs", 0.0},
-                                      {"task.label_smoothing", 0.0}});
+  const auto config = test::tiny_image_job({{"task.optimizer.name", "sgd"},
+                                            {"task.optimizer.lr", 1e6},
+                                            {"task.schedule.name", "constant"},
+                                            {"task.schedule.warmup_epochs", 0.0},
+                                            {"task.label_smoothing", 0.0}});
   const TrainOutcome out = train_job(config, 0, quiet());
   EXPECT_EQ(out.status, JobStatus::Diverged) << (out.epochs.empty() ? 0 : out.epochs.back().train_loss);
 }
@@ -196,7 +174,7 @@ TEST(Trainer, AbsurdLearningRateDiverges) {
 TEST(Trainer, TimeoutThrowsJobTimeout) {
   TrainOptions o = quiet();
   o.timeout_s = 1e-9;
-  EXPECT_THROW(train_job(tiny_image_job(), 0, o), JobTimeout);
+  EXPECT_THROW(train_job(test::tiny_image_job(), 0, o), JobTimeout);
 }
 
 }  // namespace
