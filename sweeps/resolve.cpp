@@ -104,12 +104,20 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   } catch (const std::invalid_argument& e) {
     fail("task.augment.rand_augment", std::string("task.augment.") + e.what());
   }
-  if (flat["task.augment.rand_augment"] != "" && !data.streamed) {
-    std::vector<std::string> streamed;
-    for (const DatasetInfo& d : dataset_catalog())
-      if (d.streamed) streamed.push_back(d.name);
-    fail("task.augment.rand_augment",
-         "task.augment.rand_augment applies to streamed image datasets (" + join(streamed, ", ") + "), not " + dataset);
+  // The per-image augmentations run in the streamed loader only: a key given for a dataset held
+  // in memory would be ignored, and an ablation of it would show nothing, so it is refused.
+  // Mixup and CutMix work on batches of any image dataset.
+  if (!data.streamed) {
+    for (const auto& [key, mark] : where) {
+      if (key.rfind("task.augment.", 0) != 0 || key == "task.augment.mixup" || key == "task.augment.cutmix" ||
+          key == "task.augment.mix_prob" || key == "task.augment.mix_switch")
+        continue;
+      std::vector<std::string> streamed;
+      for (const DatasetInfo& d : dataset_catalog())
+        if (d.streamed) streamed.push_back(d.name);
+      fail(key, key + " applies to streamed image datasets (" + join(streamed, ", ") + "); " + dataset +
+                    " is held in memory, where only task.augment.mixup, cutmix, mix_prob and mix_switch apply");
+    }
   }
   if (sequence_task && (flat["task.augment.mixup"] != 0.0 || flat["task.augment.cutmix"] != 0.0))
     fail(flat["task.augment.mixup"] != 0.0 ? "task.augment.mixup" : "task.augment.cutmix",

@@ -106,7 +106,10 @@ const BadCase kCases[] = {
      "rand-m9-x2}\n",
      6, "task.augment.rand_augment 'rand-m9-x2': unknown part 'x2'"},
     {"rand_augment_in_memory", "name: x\nbase:\n  task: {augment: {rand_augment: rand-m9-mstd0.5-inc1}}\n", 3,
-     "applies to streamed image datasets (imagefolder, webdataset), not fashion-mnist"},
+     "task.augment.rand_augment applies to streamed image datasets (imagefolder, webdataset); fashion-mnist is "
+     "held in memory"},
+    {"erasing_in_memory", "name: x\nablations:\n  e:\n    - {task.augment.erasing: 0.5}\n", 4,
+     "task.augment.erasing applies to streamed image datasets"},
     {"mixup_on_tokens",
      "name: x\nbase:\n  task: {dataset: copy, augment: {mixup: 0.8}}\n  model: {arch: sequence, depths: [1], dims: "
      "[16]}\n",
