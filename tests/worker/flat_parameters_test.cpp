@@ -16,21 +16,10 @@
 namespace ms {
 namespace {
 
+// The shared tiny PoolFormer with an attention stage (parameters of every kind to pack).
 nlohmann::json tiny_model(test::KeyValues extra = {}) {
-  test::KeyValues kv = {{"task.dataset", "synthetic-images"},
-                        {"task.image_size", 8},
-                        {"task.channels", 1},
-                        {"task.num_classes", 4},
-                        {"model.depths", {1, 1}},
-                        {"model.dims", {8, 16}},
-                        {"model.mixers", {"pool", "attention"}},
-                        {"model.head_dim", 8},
-                        {"model.drop_path", 0.0},
-                        {"model.stem.kernel", 3},
-                        {"model.stem.stride", 2},
-                        {"model.stem.padding", 1}};
-  kv.insert(kv.end(), extra.begin(), extra.end());
-  return test::make_config(kv);
+  extra.insert(extra.begin(), {"model.mixers", {"pool", "attention"}});
+  return test::tiny_image_job(extra);
 }
 
 std::vector<torch::Tensor> trainable(torch::nn::Module& m) {

@@ -105,11 +105,12 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
   steps_ = static_cast<int64_t>(train_.size()) / global_batch_;
   const bool imagenet = task.augment.normalize == "imagenet";
   const float rgb_mean[3] = {0.485f, 0.456f, 0.406f}, rgb_std[3] = {0.229f, 0.224f, 0.225f};
+  float mean[3], std[3];
   for (int c = 0; c < 3; ++c) {
     // Grey images: the average of ImageNet's channel statistics (timm's rule for in_chans 1).
-    const float mean = !imagenet ? 0.0f : task.channels == 1 ? (0.485f + 0.456f + 0.406f) / 3 : rgb_mean[c];
-    const float std = !imagenet ? 1.0f : task.channels == 1 ? (0.229f + 0.224f + 0.225f) / 3 : rgb_std[c];
-    const float scale = 1.0f / (255.0f * std), shift = mean / std;
+    mean[c] = !imagenet ? 0.0f : task.channels == 1 ? (0.485f + 0.456f + 0.406f) / 3 : rgb_mean[c];
+    std[c] = !imagenet ? 1.0f : task.channels == 1 ? (0.229f + 0.224f + 0.225f) / 3 : rgb_std[c];
+    const float scale = 1.0f / (255.0f * std[c]), shift = mean[c] / std[c];
     for (int v = 0; v < 256; ++v) lut_[c][v] = static_cast<float>(v) * scale - shift;
   }
   if (const auto spec = parse_rand_augment(task.augment.rand_augment)) {
@@ -118,10 +119,7 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
     p.magnitude_max = spec->magnitude_max, p.probability = spec->probability, p.increasing = spec->increasing;
     p.filter = filter_;
     // timm's fill for the geometric operations: the normalisation mean in bytes (Python's round).
-    for (int c = 0; c < 3; ++c) {
-      const double mean = !imagenet ? 0.0 : task.channels == 1 ? (0.485 + 0.456 + 0.406) / 3 : rgb_mean[c];
-      p.fill[c] = static_cast<uint8_t>(std::nearbyint(255.0 * mean));
-    }
+    for (int c = 0; c < 3; ++c) p.fill[c] = static_cast<uint8_t>(std::nearbyint(255.0 * mean[c]));
     rand_augment_ = p;
   }
 }
