@@ -1,17 +1,24 @@
-// JPEG (TurboJPEG) and PNG (libpng) decoding to Pillow-identical 8-bit pixels, and PNG encoding.
-// libpng reports errors by longjmp: every function that calls into libpng under setjmp keeps only
-// trivially destructible locals, and the handles live in RAII owners one frame up.
+// JPEG (libjpeg, headers through TurboJPEG) and PNG (libpng) decoding to
+// Pillow-identical 8-bit pixels, and PNG encoding. libjpeg and libpng report errors by longjmp:
+// every function that calls into them under setjmp keeps only trivially destructible locals, and
+// the handles live in RAII owners one frame up.
 #include "images/decode.h"
 
+#include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <jerror.h>
+#include <jpeglib.h>  // after <cstdio>: it needs FILE and size_t
 #include <limits>
 #include <memory>
 #include <png.h>
 #include <stdexcept>
 #include <turbojpeg.h>
 #include <vector>
+
+#include "images/geometry.h"
 
 namespace ms {
 namespace {
@@ -69,8 +76,145 @@ JpegHeader read_jpeg_header(const TurboJpegDecompressor& tj, const std::string& 
   return h;
 }
 
+// ---- Decoding through the libjpeg API (what Pillow uses), whole images or only a rectangle. ----
+
+// Errors end the decode by longjmp. Warnings are kept: corrupt-data warnings (e.g. extraneous bytes
+// before a marker) leave a complete image, and Pillow accepts such files; running out of data
+// ("Premature end of JPEG file", whatever else follows) does not: Pillow says "image file is
+// truncated". TurboJPEG's decoder was not used for this: it reports an error that follows a warning
+// as a warning, so a file that fails half-way would have been taken with rows never written.
+struct LibjpegErrors {
+  jpeg_error_mgr manager;  // first: libjpeg hands callbacks a pointer to it
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX] = {};      // the error
+  char end_of_file[JMSG_LENGTH_MAX] = {};  // the premature-end warning, when the data ran out
+};
+
+void libjpeg_error_exit(j_common_ptr info) {
+  LibjpegErrors* errors = reinterpret_cast<LibjpegErrors*>(info->err);
+  (*info->err->format_message)(info, errors->message);
+  std::longjmp(errors->jump, 1);
+}
+
+void libjpeg_emit_message(j_common_ptr info, int level) {
+  if (level >= 0) return;  // trace messages
+  LibjpegErrors* errors = reinterpret_cast<LibjpegErrors*>(info->err);
+  if (info->err->msg_code == JWRN_JPEG_EOF && errors->end_of_file[0] == 0)
+    (*info->err->format_message)(info, errors->end_of_file);
+  ++info->err->num_warnings;
+}
+
+struct LibjpegDecompressor {
+  jpeg_decompress_struct info{};
+  LibjpegErrors errors;
+  bool created = false;
+  LibjpegDecompressor() {
+    info.err = jpeg_std_error(&errors.manager);
+    errors.manager.error_exit = libjpeg_error_exit;
+    errors.manager.emit_message = libjpeg_emit_message;
+  }
+  ~LibjpegDecompressor() {
+    if (created) jpeg_destroy_decompress(&info);
+  }
+  LibjpegDecompressor(const LibjpegDecompressor&) = delete;
+  LibjpegDecompressor& operator=(const LibjpegDecompressor&) = delete;
+};
+
+// Pillow reads CMYK JPEGs as Adobe-inverted ("CMYK;I") and converts with cmyk2rgb:
+// channel = (255 - k) - round((255 - k) * c / 255), on the inverted values.
+void cmyk_row_to_rgb(const uint8_t* cmyk, int width, uint8_t* rgb) {
+  for (int x = 0; x < width; ++x, cmyk += 4, rgb += 3) {
+    const int nk = cmyk[3];  // 255 - inverted k
+    for (int c = 0; c < 3; ++c) {
+      const int tmp = (255 - cmyk[c]) * nk + 128;
+      rgb[c] = static_cast<uint8_t>(nk - (((tmp >> 8) + tmp) >> 8));
+    }
+  }
+}
+
+// The fewest columns a cropped decode transforms: libjpeg upsamples a region less than two chroma
+// samples wide (up to 4 pixels each) by replication, not by its triangle filter.
+constexpr int kMinJpegCropColumns = 32;
+
+// Decodes `rect` (in the pixels of the decode at `scale`; the whole image or part of it) into
+// `out`. For a part, only its columns and rows are transformed, plus one pixel around it that is
+// dropped: libjpeg treats the edges of a cropped region as image edges when it upsamples chroma,
+// so the rectangle's own border pixels would differ from the whole decode's. (One row above and
+// below too: libjpeg-turbo 2.1 keeps the upsampler's context rows across jpeg_skip_scanlines, and
+// the tests find rows exact without it, but it costs one row and guards other versions.) Rows below it are
+// skipped (entropy-decoded, not transformed) down to the last, which is read so that libjpeg checks
+// the file to its end like a whole decode. Returns false when libjpeg reported an error.
+bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, int channels, JpegScale scale, const CropRect& rect,
+                 Image& out, PixelBuffer& row) {
+  if (setjmp(d.errors.jump)) return false;
+  jpeg_decompress_struct& info = d.info;
+  jpeg_create_decompress(&info);
+  d.created = true;
+  jpeg_mem_src(&info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&info, TRUE);
+  // Grey files decode straight to what was asked (libjpeg replicates grey into RGB exactly as
+  // Pillow does); colour files always decode to RGB, because Pillow's 'L' is computed from RGB,
+  // not taken from the Y plane.
+  const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+  const bool grey_out = info.jpeg_color_space == JCS_GRAYSCALE && channels == 1;
+  info.out_color_space = cmyk ? JCS_CMYK : grey_out ? JCS_GRAYSCALE : JCS_RGB;
+  info.scale_num = static_cast<unsigned int>(scale.num), info.scale_denom = static_cast<unsigned int>(scale.denom);
+  info.dct_method = JDCT_ISLOW;  // Pillow's default (TurboJPEG's TJFLAG_ACCURATEDCT)
+  info.do_fancy_upsampling = TRUE;
+  jpeg_start_decompress(&info);
+  const int full_width = static_cast<int>(info.output_width), full_height = static_cast<int>(info.output_height);
+  if (rect.left + rect.width > full_width || rect.top + rect.height > full_height)
+    throw std::logic_error("JPEG crop outside the scaled image");  // scale_crop_rect keeps it inside
+  const bool part = rect.width < full_width || rect.height < full_height;
+  const int first_row = part ? std::max(0, rect.top - 1) : 0;
+  const int end_row = part ? std::min(full_height, rect.top + rect.height + 1) : full_height;
+  int left = std::max(0, rect.left - 1), right = std::min(full_width, rect.left + rect.width + 1);
+  if (right - left < kMinJpegCropColumns) {  // narrower regions are upsampled differently
+    right = std::min(full_width, left + kMinJpegCropColumns);
+    left = std::max(0, right - kMinJpegCropColumns);
+  }
+  JDIMENSION x = 0;
+  if (left > 0 || right < full_width) {
+    x = static_cast<JDIMENSION>(left);
+    JDIMENSION span = static_cast<JDIMENSION>(right - left);
+    jpeg_crop_scanline(&info, &x, &span);  // x moves left to an iMCU boundary, span grows to match
+  }
+  const size_t pixel = static_cast<size_t>(info.output_components);
+  const size_t skip_bytes = static_cast<size_t>(rect.left - static_cast<int>(x)) * pixel;
+  out.width = rect.width, out.height = rect.height, out.channels = cmyk ? 3 : static_cast<int>(pixel);
+  out.pixels.resize(out.row_bytes() * static_cast<size_t>(rect.height));
+  // Rows land in `out` directly when they are exactly its rows; otherwise through `row`.
+  const bool direct = !cmyk && static_cast<int>(info.output_width) == rect.width;
+  row.resize(static_cast<size_t>(info.output_width) * pixel);
+  if (first_row > 0) jpeg_skip_scanlines(&info, static_cast<JDIMENSION>(first_row));
+  for (int y = first_row; y < end_row; ++y) {
+    const bool inside = y >= rect.top && y < rect.top + rect.height;
+    JSAMPROW target = inside && direct ? out.row(y - rect.top) : row.data();
+    jpeg_read_scanlines(&info, &target, 1);
+    if (!inside || direct) continue;
+    if (cmyk)
+      cmyk_row_to_rgb(row.data() + skip_bytes, rect.width, out.row(y - rect.top));
+    else
+      std::memcpy(out.row(y - rect.top), row.data() + skip_bytes, out.row_bytes());
+  }
+  const JDIMENSION last = info.output_height - 1;
+  if (info.output_scanline < last) jpeg_skip_scanlines(&info, last - info.output_scanline);
+  JSAMPROW target = row.data();
+  while (info.output_scanline < info.output_height) jpeg_read_scanlines(&info, &target, 1);
+  jpeg_finish_decompress(&info);
+  return true;
+}
+
+void check_crop(const CropRect& r, int width, int height) {
+  if (r.width < 1 || r.height < 1 || r.left < 0 || r.top < 0 || r.width > width - r.left || r.height > height - r.top)
+    throw std::invalid_argument("crop " + std::to_string(r.width) + "x" + std::to_string(r.height) + " at (" +
+                                std::to_string(r.left) + ", " + std::to_string(r.top) + ") is not inside a " +
+                                std::to_string(width) + "x" + std::to_string(height) + " image");
+}
+
 // Into `out`, reusing its buffer: a loader decoding image after image on one thread allocates
-// (and faults in) nothing once the buffer is large enough. One TurboJPEG handle per thread.
+// (and faults in) nothing once the buffer is large enough. The header is read with TurboJPEG,
+// through one handle per thread.
 void decode_jpeg_into(const std::string& bytes, const DecodeOptions& options, Image& out) {
   // A handle that met an error or a warning is not reused: its state could colour the next file's
   // messages (seen: a 3-byte file then read as a corrupt marker instead of a truncated file).
@@ -83,50 +227,26 @@ void decode_jpeg_into(const std::string& bytes, const DecodeOptions& options, Im
     }
   } guard{cached};
   if (!cached) cached = std::make_unique<TurboJpegDecompressor>();
-  const TurboJpegDecompressor& tj = *cached;
-  const JpegHeader header = read_jpeg_header(tj, bytes);
+  const JpegHeader header = read_jpeg_header(*cached, bytes);
+  guard.clean = true;
   check_side(header.width, header.height);
   const JpegScale scale = choose_jpeg_scale(header.width, header.height, options.min_width, options.min_height);
   const tjscalingfactor factor{scale.num, scale.denom};
   const int width = TJSCALED(header.width, factor), height = TJSCALED(header.height, factor);
-
-  const bool grey_source = header.colorspace == TJCS_GRAY;
-  const bool cmyk_source = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
-  // Grey files decode straight to what was asked (libjpeg replicates grey into RGB exactly as Pillow
-  // does); colour files always decode to RGB, because Pillow's 'L' is computed from RGB, not taken
-  // from the Y plane.
-  const TJPF format = cmyk_source ? TJPF_CMYK : (grey_source && options.channels == 1) ? TJPF_GRAY : TJPF_RGB;
-  const int pixel_size = tjPixelSize[format];
-  const size_t bytes_out = static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(pixel_size);
-  PixelBuffer cmyk;
-  PixelBuffer& decoded = format == TJPF_CMYK ? cmyk : out.pixels;
-  decoded.resize(bytes_out);
-  if (tjDecompress2(tj.get(), byte_data(bytes), static_cast<unsigned long>(bytes.size()), decoded.data(), width, 0,
-                    height, format, TJFLAG_ACCURATEDCT) != 0) {
-    const std::string message = tj.error();
-    // Warnings (e.g. extraneous bytes before a marker) leave a complete image, and Pillow accepts
-    // such files; running out of data does not (Pillow: "image file is truncated").
-    if (tjGetErrorCode(tj.get()) != TJERR_WARNING) throw std::runtime_error("corrupt JPEG: " + message);
+  CropRect rect{0, 0, height, width};
+  if (options.crop.width != 0) {
+    check_crop(options.crop, header.width, header.height);
+    rect = scale_crop_rect(options.crop, header.width, header.height, width, height);
+  }
+  thread_local PixelBuffer row;  // one decoded row, reused
+  LibjpegDecompressor d;
+  if (!run_libjpeg(d, bytes, options.channels, scale, rect, out, row)) {
+    if (d.errors.end_of_file[0] != 0) throw std::runtime_error(std::string("truncated JPEG: ") + d.errors.end_of_file);
+    const std::string message = d.errors.message;
     if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
-  } else {
-    guard.clean = true;
+    throw std::runtime_error("corrupt JPEG: " + message);
   }
-
-  out.width = width, out.height = height, out.channels = format == TJPF_GRAY ? 1 : 3;
-  if (format == TJPF_CMYK) {
-    out.pixels.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
-    // Pillow reads CMYK JPEGs as Adobe-inverted ("CMYK;I") and converts with cmyk2rgb:
-    // channel = (255 - k) - round((255 - k) * c / 255), on the inverted values.
-    const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
-    for (size_t i = 0; i < n; ++i) {
-      const uint8_t* p = &decoded[i * 4];
-      const int nk = p[3];  // 255 - inverted k
-      for (int c = 0; c < 3; ++c) {
-        const int tmp = (255 - p[c]) * nk + 128;
-        out.pixels[i * 3 + static_cast<size_t>(c)] = static_cast<uint8_t>(nk - (((tmp >> 8) + tmp) >> 8));
-      }
-    }
-  }
+  if (d.errors.end_of_file[0] != 0) throw std::runtime_error(std::string("truncated JPEG: ") + d.errors.end_of_file);
   if (options.channels == 1 && out.channels == 3) out = rgb_to_grey(out);
 }
 
@@ -370,6 +490,17 @@ ImageHeader read_image_header(const std::string& bytes) {
   throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
 }
 
+CropRect scale_crop_rect(const CropRect& r, int full_width, int full_height, int width, int height) {
+  if (width == full_width && height == full_height) return r;
+  const double sx = static_cast<double>(width) / full_width, sy = static_cast<double>(height) / full_height;
+  CropRect out;
+  out.left = std::min(width - 1, static_cast<int>(std::floor(r.left * sx)));
+  out.top = std::min(height - 1, static_cast<int>(std::floor(r.top * sy)));
+  out.width = std::clamp(static_cast<int>(std::lround(r.width * sx)), 1, width - out.left);
+  out.height = std::clamp(static_cast<int>(std::lround(r.height * sy)), 1, height - out.top);
+  return out;
+}
+
 JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height) {
   JpegScale best;
   if (min_width <= 0 && min_height <= 0) return best;
@@ -399,6 +530,10 @@ void decode_image_into(const std::string& bytes, const DecodeOptions& options, I
       return decode_jpeg_into(bytes, options, out);
     case ImageFormat::Png:
       out = decode_png(bytes, options);
+      if (options.crop.width != 0) {
+        check_crop(options.crop, out.width, out.height);
+        if (options.crop.width < out.width || options.crop.height < out.height) out = crop(out, options.crop);
+      }
       return;
     case ImageFormat::Unknown:
       break;

@@ -1,7 +1,7 @@
 // Encoded image bytes to 8-bit pixels, matching Pillow's `Image.open(f).convert('RGB' | 'L')`
-// byte for byte: JPEG through TurboJPEG (optionally with libjpeg's DCT scaling, the way Pillow's
-// `Image.draft` decodes a reduced image), PNG through libpng. Also a small PNG encoder, used to
-// write test datasets.
+// byte for byte: JPEG through libjpeg-turbo (optionally with libjpeg's DCT scaling, the way
+// Pillow's `Image.draft` decodes a reduced image, and optionally only a crop), PNG through libpng.
+// Also a small PNG encoder, used to write test datasets.
 #pragma once
 #include <string>
 
@@ -36,9 +36,20 @@ struct DecodeOptions {
   int channels = 3;  // 3: Pillow's convert('RGB'); 1: convert('L')
   // JPEG only: decode reduced by the factor choose_jpeg_scale() picks for this minimum (PNG ignores it).
   int min_width = 0, min_height = 0;
+  // Only this rectangle of the full-resolution image (width 0: the whole image), mapped into the
+  // reduced pixels by scale_crop_rect() when the decode is reduced. The pixels are those of the
+  // whole decode cropped, byte for byte; a JPEG inverse-transforms only the rectangle's rows and
+  // columns (libjpeg's crop_scanline and skip_scanlines) but still reads all of its entropy-coded
+  // data, so a corrupt or truncated file fails whatever the rectangle.
+  CropRect crop;
 };
 
-// Decodes a JPEG or PNG (detected by magic bytes). Conversions follow Pillow 9.4:
+// A rectangle of a full_width × full_height image in the pixels of its reduced decode
+// (width × height): corners scaled and floored, sides rounded, at least one pixel, inside the image.
+CropRect scale_crop_rect(const CropRect& rect, int full_width, int full_height, int width, int height);
+
+// Decodes a JPEG or PNG (detected by magic bytes), or the rectangle options.crop of it. Conversions
+// follow Pillow 9.4:
 //  - alpha is dropped (never composited), palettes expand through Pillow's palette (entries the
 //    PLTE chunk lacks are Pillow's grey ramp), grey replicates to RGB;
 //  - RGB→grey is Pillow's L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16 (for colour JPEGs too,
@@ -47,8 +58,8 @@ struct DecodeOptions {
 //    it as 32-bit mode "I" and clips on conversion);
 //  - CMYK/YCCK JPEGs are read with Adobe's inverted polarity and converted like Pillow's cmyk2rgb.
 // Throws std::runtime_error naming the problem ("corrupt JPEG: ...", "truncated JPEG", "corrupt PNG:
-// ...", "truncated PNG", "unrecognised image format") and std::invalid_argument for bad options or
-// an image side beyond kMaxImageSide.
+// ...", "truncated PNG", "unrecognised image format") and std::invalid_argument for bad options, a
+// crop not inside the image or an image side beyond kMaxImageSide.
 Image decode_image(const std::string& bytes, const DecodeOptions& options);
 // The same into `out`, reusing its pixel buffer (JPEG: nothing allocated once it is large
 // enough; a loader keeps one per thread). On an exception `out` holds no usable image.

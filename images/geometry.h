@@ -12,14 +12,6 @@
 
 namespace ms {
 
-// A crop in torchvision's order (i, j, h, w): top row, left column, height, width.
-struct CropRect {
-  int top = 0, left = 0, height = 0, width = 0;
-  bool operator==(const CropRect& o) const {
-    return top == o.top && left == o.left && height == o.height && width == o.width;
-  }
-};
-
 struct Size {
   int width = 0, height = 0;
 };

@@ -46,6 +46,15 @@ struct Image {
   uint8_t at(int x, int y, int c) const { return row(y)[static_cast<size_t>(x) * channels + c]; }
 };
 
+// A rectangle of pixels in torchvision's crop order (i, j, h, w): top row, left column, height,
+// width. Width 0 means none.
+struct CropRect {
+  int top = 0, left = 0, height = 0, width = 0;
+  bool operator==(const CropRect& o) const {
+    return top == o.top && left == o.left && height == o.height && width == o.width;
+  }
+};
+
 // Largest side accepted anywhere (decoders refuse bigger images instead of allocating them).
 constexpr int kMaxImageSide = 1 << 15;
 

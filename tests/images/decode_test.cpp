@@ -1,7 +1,8 @@
 // decode_image / encode_png against live Pillow: fixtures (JPEG in every subsampling, progressive,
 // grey, CMYK; PNG in every colour type and bit depth, palettes, Adam7) are written by Pillow or by
 // tests/images/pillow_reference.py, decoded by both, and compared byte for byte; plus scaled JPEG
-// decoding against Pillow's draft(), hostile input, and the PNG encoder.
+// decoding against Pillow's draft(), cropped decodes against the whole decode cropped, hostile
+// input, and the PNG encoder.
 #include "images/decode.h"
 
 #include <fstream>
@@ -14,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "images/geometry.h"
 #include "images/resample.h"
 #include "tests/test_support.h"
 
@@ -333,18 +335,138 @@ TEST_F(DecodeVsPillow, MutatedFilesNeverCrash) {
             bytes.resize(std::max<size_t>(at, 4));
         }
       }
+      DecodeOptions o;
+      o.channels = trial % 2 ? 1 : 3, o.min_width = trial % 3 ? 0 : 40;
+      std::string outcome;
+      Image whole;
       try {
-        const Image im = decode_image(bytes, trial % 2 ? 1 : 3, trial % 3 ? 0 : 40, 0);
-        EXPECT_EQ(im.pixels.size(), im.row_bytes() * static_cast<size_t>(im.height));
+        whole = decode_image(bytes, o);
+        EXPECT_EQ(whole.pixels.size(), whole.row_bytes() * static_cast<size_t>(whole.height));
         ++decoded;
       } catch (const std::exception& e) {
-        EXPECT_NE(std::string(e.what()), "");
+        outcome = e.what();
+        EXPECT_NE(outcome, "");
         ++refused;
+      }
+      // The same file cropped: the same outcome, and the whole decode's pixels.
+      ImageHeader h;
+      try {
+        h = read_image_header(bytes);
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (h.width > kMaxImageSide || h.height > kMaxImageSide) continue;
+      o.crop = {h.height / 3, h.width / 4, std::max(1, h.height / 3), std::max(1, h.width / 2)};
+      try {
+        const Image part = decode_image(bytes, o);
+        EXPECT_EQ(outcome, "") << name << " trial " << trial << ": only the crop decode succeeded";
+        if (outcome.empty()) {
+          EXPECT_EQ(count_differences(
+                        part, crop(whole, scale_crop_rect(o.crop, h.width, h.height, whole.width, whole.height))),
+                    0u)
+              << name << " trial " << trial;
+        }
+      } catch (const std::exception& e) {
+        EXPECT_EQ(std::string(e.what()), outcome) << name << " trial " << trial;
       }
     }
   }
   EXPECT_GT(refused, 0);
   EXPECT_GT(decoded, 0);
+}
+
+// Rectangles of a width × height image: corners, edges, single pixels and rows, sides on and off
+// 8- and 16-pixel (iMCU) boundaries, the whole image, and random ones.
+std::vector<CropRect> crop_cases(int width, int height, std::mt19937& rng) {
+  std::vector<CropRect> rects = {{0, 0, height, width},
+                                 {0, 0, 1, 1},
+                                 {height - 1, width - 1, 1, 1},
+                                 {0, 0, height, 1},
+                                 {0, width - 1, height, 1},
+                                 {height / 2, 0, 1, width},
+                                 {0, 0, std::min(height, 16), std::min(width, 16)}};
+  for (int edge : {8, 16, 17, 15, 32})
+    if (edge < width && edge < height)
+      rects.push_back({edge, edge, std::min(height - edge, edge), std::min(width - edge, 2 * edge)});
+  for (int i = 0; i < 30; ++i) {
+    CropRect r;
+    r.width = 1 + static_cast<int>(rng() % static_cast<unsigned>(width));
+    r.height = 1 + static_cast<int>(rng() % static_cast<unsigned>(height));
+    r.left = static_cast<int>(rng() % static_cast<unsigned>(width - r.width + 1));
+    r.top = static_cast<int>(rng() % static_cast<unsigned>(height - r.height + 1));
+    rects.push_back(r);
+  }
+  return rects;
+}
+
+// Every fixture, both channel counts, every DCT reduction: the crop decode (libjpeg's
+// crop_scanline/skip_scanlines for JPEG) gives exactly the whole decode's pixels of the rectangle,
+// and at full size exactly Pillow's.
+TEST_F(DecodeVsPillow, CroppedDecodeEqualsTheWholeDecodeCropped) {
+  std::mt19937 rng(77);
+  int compared = 0;
+  for (const auto& name : all_names()) {
+    const std::string bytes = test::read_file(path(name));
+    const ImageHeader h = read_image_header(bytes);
+    for (int channels : {3, 1})
+      for (int denom : {1, 2, 4, 8}) {
+        if (denom > 1 && h.format != ImageFormat::Jpeg) continue;
+        DecodeOptions whole;
+        whole.channels = channels;
+        whole.min_width = denom > 1 ? (h.width + denom - 1) / denom : 0;
+        whole.min_height = denom > 1 ? (h.height + denom - 1) / denom : 0;
+        const Image all = decode_image(bytes, whole);
+        const Image reference = denom == 1 ? pillow(name, channels, 1) : all;
+        for (const CropRect& rect : crop_cases(h.width, h.height, rng)) {
+          DecodeOptions o = whole;
+          o.crop = rect;
+          const Image ours = decode_image(bytes, o);
+          const CropRect scaled = scale_crop_rect(rect, h.width, h.height, all.width, all.height);
+          ASSERT_EQ(count_differences(ours, crop(reference, scaled)), 0u)
+              << name << " channels=" << channels << " 1/" << denom << " crop " << rect.width << "x" << rect.height
+              << "+" << rect.left << "+" << rect.top;
+          ++compared;
+        }
+      }
+  }
+  EXPECT_GT(compared, 2500);
+}
+
+TEST(ScaleCropRect, MapsARectangleIntoTheReducedPixels) {
+  const CropRect r{100, 50, 200, 300};  // top, left, height, width of a 640x480 image
+  EXPECT_EQ(scale_crop_rect(r, 640, 480, 640, 480), r);
+  EXPECT_EQ(scale_crop_rect(r, 640, 480, 320, 240), (CropRect{50, 25, 100, 150}));
+  EXPECT_EQ(scale_crop_rect({479, 639, 1, 1}, 640, 480, 80, 60), (CropRect{59, 79, 1, 1}));  // stays inside
+  EXPECT_EQ(scale_crop_rect({0, 0, 3, 3}, 333, 211, 42, 27), (CropRect{0, 0, 1, 1}));        // at least a pixel
+  EXPECT_EQ(scale_crop_rect({7, 9, 100, 99}, 333, 211, 167, 106).width, 50);                 // lround(99 / 2)
+}
+
+// A crop decode reads the file to its end like the whole decode: a truncation or corruption below
+// the rectangle fails it the same way, whatever rows it covers.
+TEST_F(DecodeVsPillow, CroppedDecodeFailsLikeTheWholeDecode) {
+  DecodeOptions top_rows;
+  top_rows.crop = {0, 10, 20, 100};
+  for (const char* name : {"j420", "jprog", "jgrey", "j444"}) {
+    const std::string bytes = test::read_file(path(name));
+    for (double keep : {0.5, 0.9}) {
+      const std::string cut = bytes.substr(0, static_cast<size_t>(static_cast<double>(bytes.size()) * keep));
+      try {
+        decode_image(cut, top_rows);
+        ADD_FAILURE() << name << " cut to " << keep << ": the crop decode did not throw";
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), expect_error(cut)) << name;
+      }
+    }
+  }
+  const std::string jpeg = test::read_file(path("j420")), png = test::read_file(path("prgb"));
+  for (const std::string* bytes : {&jpeg, &png}) {
+    DecodeOptions o;
+    for (CropRect bad :
+         {CropRect{0, 0, 10, 334}, CropRect{205, 0, 7, 10}, CropRect{-1, 0, 5, 5}, CropRect{0, 0, 0, 5}}) {
+      o.crop = bad;
+      EXPECT_THROW(decode_image(*bytes, o), std::invalid_argument);
+    }
+  }
 }
 
 TEST(ChooseJpegScale, PicksTheSmallestFactorStillCoveringTheMinimum) {

@@ -27,8 +27,8 @@ int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / p
 }
 
 // One training image: RandomResizedCrop of the full-resolution geometry, decoded at the
-// smallest JPEG scale that still gives the crop at least `size` pixels per side, then flipped,
-// then RandAugment when configured (timm's order).
+// smallest JPEG scale that still gives the crop at least `size` pixels per side and only the
+// crop's rows and columns, then flipped, then RandAugment when configured (timm's order).
 Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter,
                   const std::optional<RandAugmentParams>& rand_augment, Uniform01& u) {
   const ImageHeader h = read_image_header(bytes);
@@ -37,20 +37,14 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
   o.ratio_min = task.augment.ratio_min, o.ratio_max = task.augment.ratio_max;
   const CropRect r = random_resized_crop_params(h.width, h.height, std::function<double()>(std::ref(u)), o);
   const int size = static_cast<int>(task.image_size);
-  thread_local Image image;  // the decoded picture: its buffer is reused image after image
-  decode_image_into(bytes,
-                    {static_cast<int>(task.channels), ceil_div_scaled(h.width, size, r.width),
-                     ceil_div_scaled(h.height, size, r.height)},
-                    image);
-  CropRect rect = r;
-  if (image.width != h.width || image.height != h.height) {  // decoded reduced: the crop in its pixels
-    const double sx = double(image.width) / h.width, sy = double(image.height) / h.height;
-    rect.left = std::min(image.width - 1, static_cast<int>(std::floor(r.left * sx)));
-    rect.top = std::min(image.height - 1, static_cast<int>(std::floor(r.top * sy)));
-    rect.width = std::clamp(static_cast<int>(std::lround(r.width * sx)), 1, image.width - rect.left);
-    rect.height = std::clamp(static_cast<int>(std::lround(r.height * sy)), 1, image.height - rect.top);
-  }
-  Image out = resized_crop(image, rect, size, size, filter);
+  thread_local Image image;  // the decoded crop: its buffer is reused image after image
+  DecodeOptions decode;
+  decode.channels = static_cast<int>(task.channels);
+  decode.min_width = ceil_div_scaled(h.width, size, r.width);
+  decode.min_height = ceil_div_scaled(h.height, size, r.height);
+  decode.crop = r;
+  decode_image_into(bytes, decode, image);
+  Image out = resize(image, size, size, filter);
   if (u() < task.augment.hflip) out = hflip(out);
   if (rand_augment) out = ms::rand_augment(out, *rand_augment, std::function<double()>(std::ref(u)));
   return out;
@@ -62,10 +56,11 @@ Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter
   const int size = static_cast<int>(task.image_size);
   const int resize_to = eval_resize_size(size, task.augment.eval_crop_pct), shorter = std::min(h.width, h.height);
   thread_local Image image;
-  decode_image_into(bytes,
-                    {static_cast<int>(task.channels), ceil_div_scaled(h.width, resize_to, shorter),
-                     ceil_div_scaled(h.height, resize_to, shorter)},
-                    image);
+  DecodeOptions decode;  // the whole image: the resize before the center crop reads past its edges
+  decode.channels = static_cast<int>(task.channels);
+  decode.min_width = ceil_div_scaled(h.width, resize_to, shorter);
+  decode.min_height = ceil_div_scaled(h.height, resize_to, shorter);
+  decode_image_into(bytes, decode, image);
   return eval_transform(image, size, task.augment.eval_crop_pct, filter);
 }
 
