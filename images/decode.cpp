@@ -1,4 +1,4 @@
-// JPEG (libjpeg, headers through TurboJPEG) and PNG (libpng) decoding to
+// JPEG (libjpeg-turbo's libjpeg API, as Pillow) and PNG (libpng) decoding to
 // Pillow-identical 8-bit pixels, and PNG encoding. libjpeg and libpng report errors by longjmp:
 // every function that calls into them under setjmp keeps only trivially destructible locals, and
 // the handles live in RAII owners one frame up.
@@ -15,7 +15,6 @@
 #include <memory>
 #include <png.h>
 #include <stdexcept>
-#include <turbojpeg.h>
 #include <vector>
 
 #include "images/geometry.h"
@@ -27,6 +26,11 @@ constexpr unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1
 
 const unsigned char* byte_data(const std::string& bytes) {
   return reinterpret_cast<const unsigned char*>(bytes.data());
+}
+
+// A side decoded at `scale`: libjpeg's ceil(side * num / denom).
+int scaled_side(int side, JpegScale scale) {
+  return static_cast<int>((static_cast<long long>(side) * scale.num + scale.denom - 1) / scale.denom);
 }
 
 void check_side(int width, int height) {
@@ -42,39 +46,6 @@ void check_channels(int channels) {
 
 // ---------------------------------------------------------------------------------------------
 // JPEG
-
-class TurboJpegDecompressor {
- public:
-  TurboJpegDecompressor() : handle_(tjInitDecompress()) {
-    if (!handle_) throw std::runtime_error(std::string("cannot initialise TurboJPEG: ") + tjGetErrorStr2(nullptr));
-  }
-  ~TurboJpegDecompressor() { tjDestroy(handle_); }
-  TurboJpegDecompressor(const TurboJpegDecompressor&) = delete;
-  TurboJpegDecompressor& operator=(const TurboJpegDecompressor&) = delete;
-  tjhandle get() const { return handle_; }
-  std::string error() const { return tjGetErrorStr2(handle_); }
-
- private:
-  tjhandle handle_;
-};
-
-struct JpegHeader {
-  int width = 0, height = 0, subsampling = 0, colorspace = 0;
-};
-
-JpegHeader read_jpeg_header(const TurboJpegDecompressor& tj, const std::string& bytes) {
-  if (bytes.size() > std::numeric_limits<unsigned long>::max()) throw std::runtime_error("corrupt JPEG: too large");
-  JpegHeader h;
-  const int rc = tjDecompressHeader3(tj.get(), byte_data(bytes), static_cast<unsigned long>(bytes.size()), &h.width,
-                                     &h.height, &h.subsampling, &h.colorspace);
-  // TurboJPEG 2.1 returns success, sizes untouched, for a file that ends before its frame header.
-  if (rc != 0 || h.width < 1 || h.height < 1) {
-    const std::string message = tj.error();
-    if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
-    throw std::runtime_error("corrupt JPEG: " + (rc != 0 ? message : std::string("no frame header")));
-  }
-  return h;
-}
 
 // ---- Decoding through the libjpeg API (what Pillow uses), whole images or only a rectangle. ----
 
@@ -132,6 +103,13 @@ void cmyk_row_to_rgb(const uint8_t* cmyk, int width, uint8_t* rgb) {
   }
 }
 
+void check_crop(const CropRect& r, int width, int height) {
+  if (r.width < 1 || r.height < 1 || r.left < 0 || r.top < 0 || r.width > width - r.left || r.height > height - r.top)
+    throw std::invalid_argument("crop " + std::to_string(r.width) + "x" + std::to_string(r.height) + " at (" +
+                                std::to_string(r.left) + ", " + std::to_string(r.top) + ") is not inside a " +
+                                std::to_string(width) + "x" + std::to_string(height) + " image");
+}
+
 // The fewest columns a cropped decode transforms: libjpeg upsamples a region less than two chroma
 // samples wide (up to 4 pixels each) by replication, not by its triangle filter.
 constexpr int kMinJpegCropColumns = 32;
@@ -144,14 +122,19 @@ constexpr int kMinJpegCropColumns = 32;
 // the tests find rows exact without it, but it costs one row and guards other versions.) Rows below it are
 // skipped (entropy-decoded, not transformed) down to the last, which is read so that libjpeg checks
 // the file to its end like a whole decode. Returns false when libjpeg reported an error.
-bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, int channels, JpegScale scale, const CropRect& rect,
-                 Image& out, PixelBuffer& row) {
+bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, const DecodeOptions& options, Image& out,
+                 PixelBuffer& row) {
   if (setjmp(d.errors.jump)) return false;
   jpeg_decompress_struct& info = d.info;
   jpeg_create_decompress(&info);
   d.created = true;
   jpeg_mem_src(&info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&info, TRUE);
+  const int image_width = static_cast<int>(info.image_width), image_height = static_cast<int>(info.image_height);
+  check_side(image_width, image_height);  // before libjpeg allocates for it
+  if (options.crop.width != 0) check_crop(options.crop, image_width, image_height);
+  const int channels = options.channels;
+  const JpegScale scale = choose_jpeg_scale(image_width, image_height, options.min_width, options.min_height);
   // Grey files decode straight to what was asked (libjpeg replicates grey into RGB exactly as
   // Pillow does); colour files always decode to RGB, because Pillow's 'L' is computed from RGB,
   // not taken from the Y plane.
@@ -159,12 +142,13 @@ bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, int channels,
   const bool grey_out = info.jpeg_color_space == JCS_GRAYSCALE && channels == 1;
   info.out_color_space = cmyk ? JCS_CMYK : grey_out ? JCS_GRAYSCALE : JCS_RGB;
   info.scale_num = static_cast<unsigned int>(scale.num), info.scale_denom = static_cast<unsigned int>(scale.denom);
-  info.dct_method = JDCT_ISLOW;  // Pillow's default (TurboJPEG's TJFLAG_ACCURATEDCT)
+  info.dct_method = JDCT_ISLOW;  // Pillow's default
   info.do_fancy_upsampling = TRUE;
   jpeg_start_decompress(&info);
   const int full_width = static_cast<int>(info.output_width), full_height = static_cast<int>(info.output_height);
-  if (rect.left + rect.width > full_width || rect.top + rect.height > full_height)
-    throw std::logic_error("JPEG crop outside the scaled image");  // scale_crop_rect keeps it inside
+  const CropRect rect = options.crop.width == 0
+                            ? CropRect{0, 0, full_height, full_width}
+                            : scale_crop_rect(options.crop, image_width, image_height, full_width, full_height);
   const bool part = rect.width < full_width || rect.height < full_height;
   const int first_row = part ? std::max(0, rect.top - 1) : 0;
   const int end_row = part ? std::min(full_height, rect.top + rect.height + 1) : full_height;
@@ -205,48 +189,45 @@ bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, int channels,
   return true;
 }
 
-void check_crop(const CropRect& r, int width, int height) {
-  if (r.width < 1 || r.height < 1 || r.left < 0 || r.top < 0 || r.width > width - r.left || r.height > height - r.top)
-    throw std::invalid_argument("crop " + std::to_string(r.width) + "x" + std::to_string(r.height) + " at (" +
-                                std::to_string(r.left) + ", " + std::to_string(r.top) + ") is not inside a " +
-                                std::to_string(width) + "x" + std::to_string(height) + " image");
+bool run_libjpeg_header(LibjpegDecompressor& d, const std::string& bytes, ImageHeader& header) {
+  if (setjmp(d.errors.jump)) return false;
+  jpeg_create_decompress(&d.info);
+  d.created = true;
+  jpeg_mem_src(&d.info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&d.info, TRUE);
+  header.width = static_cast<int>(d.info.image_width), header.height = static_cast<int>(d.info.image_height);
+  return true;
+}
+
+// The exception for a decode or header read that failed or ran out of data, if it did.
+void throw_jpeg_trouble(const LibjpegDecompressor& d, bool failed) {
+  if (d.errors.end_of_file[0] != 0) throw std::runtime_error(std::string("truncated JPEG: ") + d.errors.end_of_file);
+  if (!failed) return;
+  const std::string message = d.errors.message;
+  if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
+  throw std::runtime_error("corrupt JPEG: " + message);
+}
+
+void check_jpeg_size(const std::string& bytes) {
+  if (bytes.size() > std::numeric_limits<unsigned long>::max()) throw std::runtime_error("corrupt JPEG: too large");
+}
+
+ImageHeader read_jpeg_header(const std::string& bytes) {
+  check_jpeg_size(bytes);
+  LibjpegDecompressor d;
+  ImageHeader header;
+  header.format = ImageFormat::Jpeg;
+  throw_jpeg_trouble(d, !run_libjpeg_header(d, bytes, header));
+  return header;
 }
 
 // Into `out`, reusing its buffer: a loader decoding image after image on one thread allocates
-// (and faults in) nothing once the buffer is large enough. The header is read with TurboJPEG,
-// through one handle per thread.
+// (and faults in) nothing once the buffer is large enough.
 void decode_jpeg_into(const std::string& bytes, const DecodeOptions& options, Image& out) {
-  // A handle that met an error or a warning is not reused: its state could colour the next file's
-  // messages (seen: a 3-byte file then read as a corrupt marker instead of a truncated file).
-  thread_local std::unique_ptr<TurboJpegDecompressor> cached;
-  struct DropOnTrouble {
-    std::unique_ptr<TurboJpegDecompressor>& handle;
-    bool clean = false;
-    ~DropOnTrouble() {
-      if (!clean) handle.reset();
-    }
-  } guard{cached};
-  if (!cached) cached = std::make_unique<TurboJpegDecompressor>();
-  const JpegHeader header = read_jpeg_header(*cached, bytes);
-  guard.clean = true;
-  check_side(header.width, header.height);
-  const JpegScale scale = choose_jpeg_scale(header.width, header.height, options.min_width, options.min_height);
-  const tjscalingfactor factor{scale.num, scale.denom};
-  const int width = TJSCALED(header.width, factor), height = TJSCALED(header.height, factor);
-  CropRect rect{0, 0, height, width};
-  if (options.crop.width != 0) {
-    check_crop(options.crop, header.width, header.height);
-    rect = scale_crop_rect(options.crop, header.width, header.height, width, height);
-  }
+  check_jpeg_size(bytes);
   thread_local PixelBuffer row;  // one decoded row, reused
   LibjpegDecompressor d;
-  if (!run_libjpeg(d, bytes, options.channels, scale, rect, out, row)) {
-    if (d.errors.end_of_file[0] != 0) throw std::runtime_error(std::string("truncated JPEG: ") + d.errors.end_of_file);
-    const std::string message = d.errors.message;
-    if (message.find("Premature end") != std::string::npos) throw std::runtime_error("truncated JPEG: " + message);
-    throw std::runtime_error("corrupt JPEG: " + message);
-  }
-  if (d.errors.end_of_file[0] != 0) throw std::runtime_error(std::string("truncated JPEG: ") + d.errors.end_of_file);
+  throw_jpeg_trouble(d, !run_libjpeg(d, bytes, options, out, row));
   if (options.channels == 1 && out.channels == 3) out = rgb_to_grey(out);
 }
 
@@ -474,14 +455,8 @@ ImageFormat detect_image_format(const std::string& bytes) {
 
 ImageHeader read_image_header(const std::string& bytes) {
   switch (detect_image_format(bytes)) {
-    case ImageFormat::Jpeg: {
-      TurboJpegDecompressor tj;
-      const JpegHeader h = read_jpeg_header(tj, bytes);
-      ImageHeader out;
-      out.format = ImageFormat::Jpeg;
-      out.width = h.width, out.height = h.height;
-      return out;
-    }
+    case ImageFormat::Jpeg:
+      return read_jpeg_header(bytes);
     case ImageFormat::Png:
       return read_png_header(bytes);
     case ImageFormat::Unknown:
@@ -504,20 +479,16 @@ CropRect scale_crop_rect(const CropRect& r, int full_width, int full_height, int
 JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height) {
   JpegScale best;
   if (min_width <= 0 && min_height <= 0) return best;
-  int count = 0;
-  const tjscalingfactor* factors = tjGetScalingFactors(&count);
-  if (!factors) return best;
+  // libjpeg's factors M/8 up to 1, largest first: among factors with equal output the larger is
+  // kept (libjpeg-turbo would decode both alike).
+  static constexpr JpegScale kFactors[] = {{1, 1}, {7, 8}, {3, 4}, {5, 8}, {1, 2}, {3, 8}, {1, 4}, {1, 8}};
   long long best_area = static_cast<long long>(width) * height;
-  // TurboJPEG lists factors largest first and decodes with the largest one that gives the requested
-  // size, so among factors with equal output only the first may be chosen.
-  for (int i = 0; i < count; ++i) {
-    const tjscalingfactor f = factors[i];
-    if (f.num > f.denom) continue;
-    const int w = TJSCALED(width, f), h = TJSCALED(height, f);
+  for (const JpegScale f : kFactors) {
+    const int w = scaled_side(width, f), h = scaled_side(height, f);
     if (w < min_width || h < min_height) continue;
     if (static_cast<long long>(w) * h < best_area) {
       best_area = static_cast<long long>(w) * h;
-      best.num = f.num, best.denom = f.denom;
+      best = f;
     }
   }
   return best;

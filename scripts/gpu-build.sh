@@ -28,7 +28,7 @@ packages=(libyaml-cpp-dev libyaml-cpp0.7
           libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libpmix2 libevent-2.1-7 libevent-core-2.1-7
           libevent-pthreads-2.1-7 libhwloc15 libfabric1 libucx0 libibverbs1 librdmacm1 libpsm2-2 libpsm-infinipath1
           libnl-3-200 libnl-route-3-200 libxnvctrl0 libltdl7 libnuma1 libmunge2 ibverbs-providers
-          libturbojpeg0-dev libturbojpeg0 libjpeg62-turbo-dev libjpeg62-turbo libpng-dev libpng16-16 zlib1g-dev
+          libjpeg62-turbo-dev libjpeg62-turbo libpng-dev libpng16-16 zlib1g-dev
           libgtest-dev googletest)
 
 prefix_env() {

@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libssl-dev
   libgtest-dev googletest
   dataset-fashion-mnist
-  libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev     # images/: JPEG (libjpeg-turbo: TurboJPEG and libjpeg APIs), PNG
+  libjpeg62-turbo-dev libpng-dev                       # images/: JPEG (libjpeg-turbo) and PNG decoding
   gnuplot-nox
   python3
   # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
