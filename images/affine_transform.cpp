@@ -1,7 +1,9 @@
 // Pillow 9.4's affine transform and quarter turns (see affine_transform.h), transcribed from
-// libImaging/Geometry.c with its float steps, truncations and clips.
+// libImaging/Geometry.c with its float steps, truncations and clips; pixels whose whole source
+// neighbourhood is inside the image take a clip-free path with the same double arithmetic.
 #include "images/affine_transform.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -76,10 +78,107 @@ struct Sampler {
   }
 };
 
+// The same filters for C channels (1 or 3) where the whole source neighbourhood (2×2 bilinear, 4×4
+// bicubic) lies inside the image, so no coordinate is clipped and no row falls back: direct row
+// pointers, the channel loop unrolled, and every floating-point step exactly as in Sampler (the
+// neighbourhood test only decides which of the two computes a pixel, never its value). A pixel
+// near the edges goes to Sampler unchanged.
+template <int C>
+struct InteriorSampler {
+  const Image& im;
+  const Sampler edge{im};
+  const size_t stride = im.row_bytes();
+
+  void bilinear(double xin, double yin, uint8_t* out) const {
+    const double xs = xin - 0.5, ys = yin - 0.5;
+    // floor_int of a non-negative value is the truncation; x + 1 and y + 1 must be inside too.
+    if (!(xs >= 0.0 && ys >= 0.0)) {
+      edge.bilinear(xin, yin, out);
+      return;
+    }
+    const int x = static_cast<int>(xs), y = static_cast<int>(ys);
+    if (x >= im.width - 1 || y >= im.height - 1) {
+      edge.bilinear(xin, yin, out);
+      return;
+    }
+    const double dx = xs - x, dy = ys - y;
+    const uint8_t* r0 = im.row(y) + static_cast<size_t>(x) * C;
+    const uint8_t* r1 = r0 + stride;
+    for (int c = 0; c < C; ++c) {
+      double v1 = r0[c] + (r0[C + c] - r0[c]) * dx;
+      const double v2 = r1[c] + (r1[C + c] - r1[c]) * dx;
+      v1 = v1 + (v2 - v1) * dy;
+      out[c] = static_cast<uint8_t>(v1);
+    }
+  }
+
+  void bicubic(double xin, double yin, uint8_t* out) const {
+    const double xs = xin - 0.5, ys = yin - 0.5;
+    // Columns x - 1 .. x + 2 and rows y - 1 .. y + 2 inside: x, y >= 1 (so xs, ys >= 1.0, where
+    // floor_int truncates) and x + 2 <= width - 1, y + 2 <= height - 1.
+    if (!(xs >= 1.0 && ys >= 1.0)) {
+      edge.bicubic(xin, yin, out);
+      return;
+    }
+    const int x = static_cast<int>(xs), y = static_cast<int>(ys);
+    if (x + 2 >= im.width || y + 2 >= im.height) {
+      edge.bicubic(xin, yin, out);
+      return;
+    }
+    const double dx = xs - x, dy = ys - y;
+    const uint8_t* r0 = im.row(y - 1) + static_cast<size_t>(x - 1) * C;
+    for (int c = 0; c < C; ++c) {
+      // The horizontal passes of the four rows. Sampler::cubic's p1..p4 on bytes are small
+      // integers, exact in int as in double (so computed in int); the Horner steps are its own.
+      int p[4][4];  // p[i][k]: p(i+1) of row k
+      for (int k = 0; k < 4; ++k) {
+        const uint8_t* r = r0 + k * stride + c;
+        const int q1 = r[0], q2 = r[C], q3 = r[2 * C], q4 = r[3 * C];
+        p[0][k] = q2;
+        p[1][k] = -q1 + q3;
+        p[2][k] = 2 * (q1 - q2) + q3 - q4;
+        p[3][k] = -q1 + q2 - q3 + q4;
+      }
+      double v[4];
+      for (int k = 0; k < 4; ++k) {
+        const double p1 = p[0][k], p2 = p[1][k], p3 = p[2][k], p4 = p[3][k];
+        v[k] = p1 + dx * (p2 + dx * (p3 + dx * p4));
+      }
+      const double s = Sampler::cubic(v[0], v[1], v[2], v[3], dy);
+      // Branch-free clamp (the same bytes as Sampler's: 0 at or below 0, 255 at or above 255).
+      out[c] = static_cast<uint8_t>(std::min(std::max(s, 0.0), 255.0));
+    }
+  }
+};
+
+// The generic transform's pixel loop (ImagingGenericTransform with affine_transform's coordinates):
+// positions outside the input keep `fill`, already in `out`.
+template <typename S>
+void transform_pixels(const S& s, const double a[6], Filter filter, Image& out) {
+  const int w = out.width, h = out.height;
+  const size_t channels = static_cast<size_t>(out.channels);
+  for (int y = 0; y < h; ++y) {
+    uint8_t* o = out.row(y);
+    for (int x = 0; x < w; ++x, o += channels) {
+      const double xin = x + 0.5, yin = y + 0.5;
+      const double xx = a[0] * xin + a[1] * yin + a[2];
+      const double yy = a[3] * xin + a[4] * yin + a[5];
+      if (xx < 0.0 || xx >= w || yy < 0.0 || yy >= h) continue;  // the filters' own test, first
+      if (filter == Filter::Bilinear)
+        s.bilinear(xx, yy, o);
+      else
+        s.bicubic(xx, yy, o);
+    }
+  }
+}
+
+// The output prefilled with `fill`: the first row pixel by pixel, then copied to the others.
 Image filled(const Image& image, const uint8_t fill[3]) {
   Image out = make_image(image.width, image.height, image.channels);
-  const size_t channels = static_cast<size_t>(image.channels), n = out.pixels.size();
-  for (size_t i = 0; i < n; ++i) out.pixels[i] = fill[i % channels];
+  const size_t channels = static_cast<size_t>(image.channels), row_bytes = out.row_bytes();
+  uint8_t* first = out.row(0);
+  for (size_t i = 0; i < row_bytes; i += channels) std::memcpy(first + i, fill, channels);
+  for (int y = 1; y < image.height; ++y) std::memcpy(out.row(y), first, row_bytes);
   return out;
 }
 
@@ -97,17 +196,12 @@ Image affine_transform(const Image& im, const double a[6], Filter filter, const 
   Image out = filled(im, fill);
   const int w = im.width, h = im.height;
   if (filter != Filter::Nearest) {
-    const Sampler s{im};
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        const double xin = x + 0.5, yin = y + 0.5;
-        const double xx = a[0] * xin + a[1] * yin + a[2];
-        const double yy = a[3] * xin + a[4] * yin + a[5];
-        if (filter == Filter::Bilinear)
-          s.bilinear(xx, yy, &out.at(x, y, 0));
-        else
-          s.bicubic(xx, yy, &out.at(x, y, 0));
-      }
+    if (im.channels == 3)
+      transform_pixels(InteriorSampler<3>{im}, a, filter, out);
+    else if (im.channels == 1)
+      transform_pixels(InteriorSampler<1>{im}, a, filter, out);
+    else
+      transform_pixels(Sampler{im}, a, filter, out);
     return out;
   }
 
