@@ -6,6 +6,7 @@
 #include "cli/options.h"
 #include "results/reports/compare.h"
 #include "results/store/store.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -26,13 +27,16 @@ int cmd_compare(const Args& args) {
   po::options_description options("compare options");
   std::string db, db_b, sweep_a, sweep_b, format = "table";
   options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
-      "sweep-a", po::value(&sweep_a)->required(), "sweep A")("sweep-b", po::value(&sweep_b)->required(), "sweep B")(
+      "sweep-a", po::value(&sweep_a), "sweep A")("sweep-b", po::value(&sweep_b), "sweep B")(
       "db-b", po::value(&db_b), "database of sweep B (default: --db)")("format", po::value(&format),
                                                                        "table | csv | json | markdown | latex");
   po::positional_options_description positional;
   positional.add("sweep-a", 1).add("sweep-b", 1);
   po::variables_map vm;
   if (!parse_options(args, kCompareUsage, options, positional, vm)) return 0;
+  if (sweep_a.empty() || sweep_b.empty())  // positional: Boost's "--sweep-b is required" names no flag the user has
+    throw UsageError(std::string("give two sweeps to compare: metasweep compare --db FILE SWEEP_A SWEEP_B") +
+                     (sweep_a.empty() ? "" : " (only " + sweep_a + " was given)"));
   check_choice("format", format, output_format_names());
   ResultStore store_a(db, OpenMode::ReadOnly);
   std::unique_ptr<ResultStore> other;

@@ -59,6 +59,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
+  check_folder_path("checkpoint-dir", checkpoint_dir);
 
   RunRequest request;
   request.sweep_file = sweep_file;

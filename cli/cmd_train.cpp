@@ -31,7 +31,8 @@ const char* kTrainUsage =
     "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n"
     "                       [--cuda-graphs auto|on|off]\n\n"
     "Trains one job of a sweep: --job takes an id (a unique prefix is enough, see `metasweep plan`),\n"
-    "--variant a variant label (with --seed, default the sweep's first seed). Under `mpirun -np K`\n"
+    "--variant a variant label, or SECTION/LABEL where two sections share the label (with --seed,\n"
+    "default the sweep's first seed). Under `mpirun -np K`\n"
     "the K ranks train it data-parallel (task.batch_size is the global batch). With --db the job and\n"
     "its epochs are recorded like `run` does. With --checkpoint-dir it checkpoints every epoch and a\n"
     "second invocation resumes. Intra-op threads default to cores / ranks on the node, never more than\n"
@@ -58,12 +59,30 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
                        std::to_string(hits.front()->seed) + ")");
     return *hits.front();
   }
-  std::vector<std::string> labels;
+  // A label is unique within its section only: "SECTION/LABEL" (or "SECTION / LABEL") names one
+  // in any section, and a bare label found in two sections is refused.
+  auto named = [&](const Job& j) {
+    return j.variant == variant || j.section + "/" + j.variant == variant || j.section + " / " + j.variant == variant;
+  };
+  std::vector<std::string> labels, sections;
+  const Job* first = nullptr;
+  const Job* with_seed = nullptr;
   for (const auto& j : jobs) {
-    if (j.variant == variant && (!seed || j.seed == *seed)) return j;
+    if (named(j)) {
+      if (!first) first = &j;
+      if (!with_seed && (!seed || j.seed == *seed)) with_seed = &j;
+      if (std::find(sections.begin(), sections.end(), j.section) == sections.end()) sections.push_back(j.section);
+    }
     if (std::find(labels.begin(), labels.end(), j.variant) == labels.end()) labels.push_back(j.variant);
   }
-  if (std::find(labels.begin(), labels.end(), variant) != labels.end())
+  if (sections.size() > 1) {
+    std::string list;
+    for (const auto& section : sections) list += (list.empty() ? "" : ", ") + ("'" + section + "/" + variant + "'");
+    throw UsageError("--variant '" + variant + "' is ambiguous: it is a label in " + std::to_string(sections.size()) +
+                     " sections; give one of " + list + " (or --job ID)");
+  }
+  if (with_seed) return *with_seed;
+  if (first)
     throw UsageError("--seed " + std::to_string(*seed) + ": variant '" + variant + "' has no job with that seed");
   std::string list;
   for (const auto& l : labels) list += (list.empty() ? " " : "; ") + l;
@@ -104,6 +123,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
   if (vm.count("db") && !database_path_problem(db_path).empty()) throw UsageError(database_path_problem(db_path));
   if (threads < 0) throw UsageError("--threads must be >= 0");
+  if (!checkpoint_dir.empty()) check_folder_path("checkpoint-dir", checkpoint_dir);
   std::optional<int64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
 

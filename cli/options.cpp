@@ -2,6 +2,7 @@
 #include "cli/options.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -31,6 +32,25 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices) {
   if (std::find(choices.begin(), choices.end(), value) == choices.end())
     throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
+}
+
+void check_folder_path(const std::string& flag, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (fs::path p = fs::absolute(fs::path(path), ec); !ec && !p.empty(); p = p.parent_path()) {
+    const fs::file_status st = fs::status(p, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+      break;  // unreadable: let the write say why
+    ec.clear();
+    if (!fs::exists(st)) {
+      if (p == p.parent_path()) break;
+      continue;
+    }
+    if (fs::is_directory(st)) return;
+    throw UsageError("--" + flag + " " + path + ": " +
+                     (p == fs::absolute(fs::path(path)) ? std::string("exists and is not a folder")
+                                                        : p.string() + " is not a folder"));
+  }
 }
 
 bool confirm(const std::string& question, bool yes) {

@@ -19,6 +19,10 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 // Checks that an enumerated flag has one of the accepted values.
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices);
 
+// Checks that `path` can be a folder metasweep creates or writes into: it is one, or the first of
+// its ancestors that exists is one (a regular file there is refused with ms::UsageError).
+void check_folder_path(const std::string& flag, const std::string& path);
+
 // Asks before a destructive change: true with --yes; otherwise asks `question [y/N]` on stderr
 // and reads the answer from a terminal; without a terminal (a script) it throws ms::UsageError
 // asking for --yes, so nothing is ever removed by accident.

@@ -173,7 +173,9 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
         ++summary.failed;
         progress.message("job " + job_name(job) + " failed: " + r.error);
       } else {
-        if (r.status == JobStatus::Diverged) progress.message("job " + job_name(job) + " diverged: " + r.error);
+        if (r.status == JobStatus::Diverged)  // the trainer's message starts "diverged: " already
+          progress.message("job " + job_name(job) + (r.error.rfind("diverged", 0) == 0 ? ": " : " diverged: ") +
+                           r.error);
         (r.status == JobStatus::Diverged ? summary.diverged : summary.done)++;
         remove_checkpoints(settings, r.job_id);
       }

@@ -21,6 +21,7 @@
 #include "sweeps/sweep_spec.h"
 #include "worker/models/model_cost.h"
 #include "worker/models/plan_costs.h"
+#include "worker/train/device.h"
 
 namespace ms {
 
@@ -38,11 +39,20 @@ constexpr const char* kInterrupted =
 
 // No mpirun: the coordinator here, one worker on a thread.
 int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs, const WorkerSettings& worker) {
+  pick_device(worker.device, worker.local_rank);  // "--device cuda" without CUDA: say so before anything starts
   auto store = std::make_unique<ResultStore>(r.db_path, OpenMode::Writer);
   fill_costs(jobs);
   stop_on_signals();
   LocalTransport transport;
-  std::thread trainer([&] { run_worker(&transport.worker(), MPI_COMM_NULL, worker); });
+  std::thread trainer([&] {
+    try {  // setup outside any job (device, communicator): the coordinator would wait for it forever
+      run_worker(&transport.worker(), MPI_COMM_NULL, worker);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "metasweep run: error: %s\n", user_message(e.what()).c_str());
+      std::fflush(stderr);
+      std::_Exit(1);  // finished jobs are committed; SQLite recovers the rest on the next open
+    }
+  });
   RunSummary s;
   try {
     s = run_coordinator(spec, spec.source, jobs, transport.coordinator(), *store, r.settings);

@@ -96,7 +96,11 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     if (!r.a || !r.b || !r.a->acc || !r.b->acc) continue;
     r.delta_pts = (r.b->acc->mean - r.a->acc->mean) * 100;
     r.test = seed_test(r.b->group, r.a->group);
-    if (!r.test) continue;
+    if (!r.test) {  // under 2 done seeds a side, or seed differences without any spread
+      c.any_no_spread =
+          c.any_no_spread || (done_acc_by_seed(r.a->group).size() >= 2 && done_acc_by_seed(r.b->group).size() >= 2);
+      continue;
+    }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
     r.ci_pts = Interval{ci.low * 100, ci.high * 100};
     r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
@@ -116,7 +120,10 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
 std::string comparison_note(const Comparison& c) {
   std::string note = "A = " + c.sweep_a + ", B = " + c.sweep_b +
                      ". Test accuracy (%): mean ± sample std over done seeds (n); Δ = B − A in points";
-  if (!c.any_paired && !c.any_welch) return note + "; no variant has 2 done seeds on both sides, so no test.";
+  if (!c.any_paired && !c.any_welch)
+    return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
+                                     "every seed (zero spread: the same sweep twice?)."
+                                   : "; no variant has 2 done seeds on both sides, so no test.");
   note += "; 95% CI of Δ (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=

@@ -35,6 +35,7 @@ struct Comparison {
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
+  bool any_no_spread = false;  // a variant with 2+ done seeds a side whose differences have no spread
 };
 
 Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a, const ResultStore& store_b,

@@ -304,8 +304,8 @@ std::string markdown_link_text(const std::string& s) {
 
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
                          int refresh_s) {
+  const AblationTable table = build_ablation(store, sweep);  // an unknown sweep creates no folder
   const fs::path dir = output_dir(out_dir);
-  const AblationTable table = build_ablation(store, sweep);
   ReportFiles files;
   std::vector<Figure> figures;
   if (!gnuplot_available()) {

@@ -39,9 +39,11 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
   while (s.step()) {
     const JobStatus status = job_status_from_string(s.column_text(4));
     const int64_t done = s.column_int64(7), total = s.column_int64(8);
-    const bool finished = is_finished(status);
+    // Done and diverged jobs are complete (a diverged one stops early by design); a failed job
+    // counts only the epochs it trained, so a sweep whose jobs all failed is not "100%".
+    const bool complete = is_finished(status) && status != JobStatus::Failed;
     p.epochs_total += total;
-    p.epochs_done += finished ? total : std::min(done, total);
+    p.epochs_done += complete ? total : std::min(done, total);
     if (!s.is_null(9))
       p.first_start = p.first_start ? std::min(*p.first_start, s.column_double(9)) : s.column_double(9);
     for (int col : {10, 13})

@@ -34,7 +34,7 @@ struct SweepProgress {
   int total = 0;
   std::vector<RunningJob> running;
   std::vector<FailedJob> failures;            // failed and diverged jobs
-  int64_t epochs_done = 0, epochs_total = 0;  // finished jobs count as complete
+  int64_t epochs_done = 0, epochs_total = 0;  // done and diverged jobs count as complete
   std::optional<double> first_start;          // earliest job start
   std::optional<double> last_activity;        // latest epoch or finish
   double samples_per_s = 0;                   // sum over running jobs' latest epochs

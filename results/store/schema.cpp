@@ -183,11 +183,20 @@ void check_writable_database_file(const std::string& path) {
 }
 
 void check_schema_readable(const Database& db) {
-  const int version = user_version(db);
-  if (version == 0) throw std::runtime_error(db.path() + ": not a metasweep results database (no schema)");
+  // The wrong file given as --db is bad input (exit 2), as for the commands that write.
+  int version = 0;
+  try {
+    version = user_version(db);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (why.find("file is not a database") == std::string::npos && why.find("malformed") == std::string::npos) throw;
+    if (why.rfind(db.path() + ": ", 0) == 0) why = why.substr(db.path().size() + 2);
+    throw UsageError("--db " + db.path() + " is not a usable SQLite database (" + why + ")");
+  }
+  if (version == 0) throw UsageError("--db " + db.path() + " is not a metasweep results database (no schema)");
   if (version > kSchemaVersion)
-    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
-                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+    throw UsageError("--db " + db.path() + ": schema version " + std::to_string(version) +
+                     " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
 }
 
 }  // namespace ms

@@ -1,0 +1,113 @@
+// The real binary on the command-line cases a QA pass found wrong: a missing CUDA device under
+// `run` (was an uncaught exception and SIGABRT), a label two sections share under `train
+// --variant` (trained one silently), `report` for an unknown sweep (made its --out folder),
+// `status` of failed jobs (counted their epochs as done), --checkpoint-dir naming a file (raw
+// filesystem error, exit 1, an empty database left), a foreign file as --db for the readers
+// (exit 1, unlike the writers' 2), `compare` with one sweep (named an option the usage does not
+// have) and of a sweep with itself (blamed missing seeds). Each trains tiny jobs for one epoch.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+
+#include "tests/test_support.h"
+
+namespace ms::test {
+namespace {
+
+// Two sections sharing the label `x`, and a variant too large to build (it fails at once).
+std::string qa_sweep_text() {
+  return "name: qa\n"
+         "base:\n"
+         "  task: {dataset: synthetic-images, image_size: 8, channels: 1, num_classes: 4, train_size: 32, "
+         "test_size: 16, epochs: 1, batch_size: 16}\n"
+         "  model: {depths: [1], dims: [8], stem: {kernel: 4, stride: 4, padding: 0}}\n"
+         "seeds: [0, 1]\n"
+         "ablations:\n"
+         "  A:\n"
+         "    - {label: x, model.mixers: identity}\n"
+         "  B:\n"
+         "    - {label: x, model.norm: none}\n"
+         "  C:\n"
+         "    - {label: huge, model.dims: [100000]}\n";
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+
+TEST(CliQaFixes, RunWithoutCudaAskedForCudaSaysSoInOneLine) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA";
+  TempDir dir;
+  const std::string sweep = dir.write("qa.yaml", qa_sweep_text()), db = dir.file("cu.db");
+  const CommandResult r = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + " --device cuda");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("--device cuda: no CUDA device is available"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Signal"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(db));  // refused before the database was opened
+}
+
+TEST(CliQaFixes, AmbiguousLabelsFoldersFilesAndReadersGiveOneLineAndExit2) {
+  TempDir dir;
+  const std::string sweep = dir.write("qa.yaml", qa_sweep_text());
+
+  // --variant x is a label of sections A and B: refused, naming both ways to say which.
+  const CommandResult ambiguous = run_metasweep("train " + shell_quote(sweep) + " --variant x");
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.err;
+  EXPECT_TRUE(one_line(ambiguous.err)) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("is ambiguous"), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("'A/x'"), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("'B/x'"), std::string::npos) << ambiguous.err;
+  const CommandResult chosen = run_metasweep("train " + shell_quote(sweep) + " --variant B/x --seed 1 --device cpu");
+  EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("(B / x, seed 1)"), std::string::npos) << chosen.out;
+
+  // --checkpoint-dir naming a file, or a folder below a file: exit 2 before any database exists.
+  const std::string file = dir.write("afile", "x"), db = dir.file("r.db");
+  for (const std::string& bad : {file, file + "/sub"}) {
+    const CommandResult r = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) +
+                                          " --checkpoint-dir " + shell_quote(bad));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("is not a folder"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(db));
+  }
+
+  // A run whose 2 `huge` jobs fail: status counts only the epochs trained (6 of 8).
+  const CommandResult run = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const CommandResult status = run_metasweep("status --db " + shell_quote(db));
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("progress: 6/8 epochs (75.0%)"), std::string::npos) << status.out;
+
+  // report of an unknown sweep: exit 2, and no --out folder made.
+  const std::string out = dir.file("never");
+  const CommandResult report =
+      run_metasweep("report --db " + shell_quote(db) + " --sweep nosuch --out " + shell_quote(out));
+  EXPECT_EQ(report.exit_code, 2) << report.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  // compare: one sweep is a usage error in the usage's own words; a sweep against itself has
+  // seeds enough but no spread, and says that.
+  const CommandResult one = run_metasweep("compare --db " + shell_quote(db) + " qa");
+  EXPECT_EQ(one.exit_code, 2) << one.err;
+  EXPECT_NE(one.err.find("SWEEP_A SWEEP_B"), std::string::npos) << one.err;
+  EXPECT_EQ(one.err.find("--sweep-b"), std::string::npos) << one.err;
+  const CommandResult self = run_metasweep("compare --db " + shell_quote(db) + " qa qa");
+  EXPECT_EQ(self.exit_code, 0) << self.err;
+  EXPECT_NE(self.out.find("zero spread"), std::string::npos) << self.out;
+
+  // Readers given a file that is not a metasweep database: exit 2 like the writers.
+  const std::string garbage = dir.write("garbage.db", std::string(4096, 'g'));
+  const std::string empty_sqlite = dir.file("other.db");
+  ASSERT_EQ(run_command("sqlite3 " + shell_quote(empty_sqlite) + " 'CREATE TABLE t (x)'").exit_code, 0);
+  for (const std::string& foreign : {garbage, empty_sqlite})
+    for (const std::string& command :
+         {std::string("results"), std::string("status"), "report --sweep qa --out " + shell_quote(dir.file("o"))}) {
+      const CommandResult r = run_metasweep(command + " --db " + shell_quote(foreign));
+      EXPECT_EQ(r.exit_code, 2) << command << " on " << foreign << ": " << r.err;
+      EXPECT_TRUE(one_line(r.err)) << r.err;
+    }
+}
+
+}  // namespace
+}  // namespace ms::test
