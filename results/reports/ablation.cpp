@@ -171,6 +171,9 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     return "**" + s + "**";
   };
   auto text = [&](const std::string& s) { return tex ? latex_escape(s) : html ? html_escape(s) : s; };
+  // User text (section, variant) is escaped for markdown too; our own cells and headers are
+  // written as markdown already ("**" bold, "[-1.2, +3.4]", "n<3").
+  auto user = [&](const std::string& s) { return style == TableStyle::Markdown ? markdown_escape(s) : text(s); };
   bool any_reference = false;
   int reference_decimals = 0;  // one spelling for the whole column: 76.0 beside 77.2, not 76
   for (const auto& r : t.rows) {
@@ -187,7 +190,10 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
                 "Δ (pts)",    ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
                 "params (M)", "MACs (G)", "samples/s",
                 "status"};
-  if (any_reference) out.header.push_back(t.reference_metric.empty() ? "reference" : t.reference_metric);
+  if (any_reference) {  // headers are escaped by render_latex and ablation_html, by us for markdown
+    const std::string metric = t.reference_metric.empty() ? "reference" : t.reference_metric;
+    out.header.push_back(style == TableStyle::Markdown ? markdown_escape(metric) : metric);
+  }
   out.right = {false, false, true, true, true, true, true, true, true, false, true};
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const AblationRow& r = t.rows[i];
@@ -215,8 +221,8 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     }
     const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
     std::vector<std::string> row = {
-        first_of_section ? text(r.section) : "",
-        text(r.variant),
+        first_of_section ? user(r.section) : "",
+        user(r.variant),
         acc,
         delta,
         text(ci_text(r)),
@@ -309,8 +315,9 @@ std::string ablation_latex(const AblationTable& t) {
 }
 
 std::string ablation_markdown(const AblationTable& t) {
-  return render_markdown(ablation_text_table(t, TableStyle::Markdown)) + "\n" + footnote(t, TableStyle::Markdown) +
-         "\n";
+  const TextTable table = ablation_text_table(t, TableStyle::Markdown);  // user text escaped, bold kept
+  return render_markdown(table, std::vector<bool>(table.header.size(), true)) + "\n" +
+         footnote(t, TableStyle::Markdown) + "\n";
 }
 
 std::string ablation_html(const AblationTable& t) {
