@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <openssl/sha.h>
+
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
 #include "sweeps/version.h"
@@ -289,10 +291,27 @@ std::string test_note(const AblationTable& t, TableStyle style) {
 }
 
 // A \label key: letters, digits and - only (LaTeX expands a label's text, so \_ or # break it).
+// A name that is not already such a key keeps its ASCII letters and digits and gains 8 hex digits
+// of its SHA-256, so two names that differ only in other characters ("注意", "Δ-run", "a_b" and
+// "a.b") never share a label, and a name gets the same label in every report.
 std::string label_key(const std::string& name) {
   std::string key;
-  for (unsigned char c : name) key += std::isalnum(c) && c < 0x80 ? static_cast<char>(c) : '-';
-  return key;
+  bool changed = false;
+  for (unsigned char c : name) {
+    const bool keep = (std::isalnum(c) && c < 0x80) || c == '-';
+    key += keep ? static_cast<char>(c) : '-';
+    changed = changed || !keep;
+  }
+  if (!changed && !key.empty()) return key;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(name.data()), name.size(), digest);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", digest[0], digest[1], digest[2], digest[3]);
+  // Runs of - from the characters dropped collapse to one: "注意" gives "-1a2b3c4d", not "------1a2b3c4d".
+  std::string compact;
+  for (char c : key)
+    if (c != '-' || compact.empty() || compact.back() != '-') compact += c;
+  return compact + (compact.empty() || compact.back() == '-' ? "" : "-") + hex;
 }
 
 }  // namespace
