@@ -21,7 +21,7 @@ int cmd_note(const Args& args) {
   if (!parse_options(args,
                      "usage: metasweep note --db FILE --sweep NAME [TEXT]\n\nAdds TEXT as a note to the sweep, "
                      "or lists the sweep's notes.",
-                     options, positional, vm))
+                     options, positional, vm, {"text"}))
     return 0;
   if (vm.count("text")) {
     add_note(db, sweep, text);
@@ -35,7 +35,7 @@ int cmd_note(const Args& args) {
     localtime_r(&t, &tm);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    std::cout << when << "  " << n.text << "\n";
+    std::cout << when << "  " << note_terminal_text(n.text, 18) << "\n";
   }
   return 0;
 }

@@ -10,14 +10,33 @@
 
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"
 
 namespace ms::cli {
 
+namespace {
+
+void check_option_text(const std::string& name, const std::string& value) {
+  if (auto problem = text_problem(value, "--" + name)) throw UsageError(*problem);
+}
+
+}  // namespace
+
 bool parse_options(const Args& args, const std::string& usage, po::options_description& options,
-                   const po::positional_options_description& positional, po::variables_map& vm) {
+                   const po::positional_options_description& positional, po::variables_map& vm,
+                   const std::vector<std::string>& free_text) {
+  // First every argument, so that no parser message ever echoes a bad byte.
+  for (const std::string& arg : args)
+    if (auto problem = text_problem(arg, "argument", TextKind::FreeText)) throw UsageError(*problem);
   options.add_options()("help,h", "show this help");
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    for (const auto& [name, value] : vm) {
+      if (std::find(free_text.begin(), free_text.end(), name) != free_text.end()) continue;
+      if (const auto* text = boost::any_cast<std::string>(&value.value())) check_option_text(name, *text);
+      if (const auto* texts = boost::any_cast<std::vector<std::string>>(&value.value()))
+        for (const std::string& text : *texts) check_option_text(name, text);
+    }
     if (vm.count("help")) {
       std::cout << usage << "\n\n" << options << "\n";
       return false;

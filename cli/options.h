@@ -12,9 +12,13 @@ namespace ms::cli {
 namespace po = boost::program_options;
 
 // Parses `args` against `options` (plus --help) and `positional`. Returns false when --help
-// was printed (the caller returns 0).
+// was printed (the caller returns 0). Every argument is user text (sweeps/user_text.h): invalid
+// UTF-8 or a control character anywhere is refused (ms::UsageError) before anything is parsed,
+// and the value of every text option must be one line -- except the options named in
+// `free_text` (a note), which may hold line breaks and tabs.
 bool parse_options(const Args& args, const std::string& usage, po::options_description& options,
-                   const po::positional_options_description& positional, po::variables_map& vm);
+                   const po::positional_options_description& positional, po::variables_map& vm,
+                   const std::vector<std::string>& free_text = {});
 
 // Checks that an enumerated flag has one of the accepted values.
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices);

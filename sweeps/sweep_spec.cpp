@@ -95,11 +95,37 @@ void check_size(const std::string& file, size_t variants, size_t cells, size_t s
                    "; pass --max-jobs " + (n == INT64_MAX ? std::string("N") : std::to_string(n)) + " to allow it");
 }
 
+// Every key and scalar of the file is user text (user_text.h), checked before anything reads it:
+// YAML escapes ("\x01", "\u001b") put control characters into scalars that the byte check of
+// the whole file cannot see. The description is free text (line breaks and tabs allowed); the
+// rest is one line. `path` is the dotted key path of `node`.
+void check_sweep_text(const std::string& file, const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) {
+    const std::string what = path == "name" ? "sweep name" : path.empty() ? "value" : path;
+    const TextKind kind = path == "description" ? TextKind::FreeText : TextKind::Line;
+    if (auto problem = text_problem(node.Scalar(), what, kind)) fail_at(file, node, *problem);
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      if (kv.first.IsScalar()) {
+        const std::string what = path == "ablations" ? "section name" : "key";
+        if (auto problem = text_problem(key, what)) fail_at(file, kv.first, *problem);
+      } else {
+        check_sweep_text(file, kv.first, path);
+      }
+      const std::string below = path.empty() ? key : path + "." + key;
+      check_sweep_text(file, kv.second, key == "label" ? "label" : below);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_sweep_text(file, item, path);
+  }
+}
+
 }  // namespace
 
 SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog, int64_t max_jobs) {
-  if (auto bad = first_invalid_utf8(text))
-    throw SpecError(file, bad->line, bad->col, "the file is not valid UTF-8 (ill-formed byte here)");
+  if (auto flaw = first_text_flaw(text, TextKind::Source))
+    throw SpecError(file, flaw->at.line, flaw->at.col, "the file " + flaw->reason);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -107,6 +133,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
     throw SpecError(file, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
   }
   if (!root.IsMap()) throw SpecError(file, 1, 1, "a sweep file must be a mapping with at least 'name' and 'base'");
+  check_sweep_text(file, root, "");
   check_duplicate_keys(file, root);
 
   for (const auto& kv : root) {

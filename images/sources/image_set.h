@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sweeps/names.h"  // printable(): file and class names in messages
+#include "sweeps/user_text.h"  // printable(): file and class names in messages
 
 namespace ms {
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <openssl/sha.h>
+
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
 #include "sweeps/version.h"
@@ -171,6 +173,9 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     return "**" + s + "**";
   };
   auto text = [&](const std::string& s) { return tex ? latex_escape(s) : html ? html_escape(s) : s; };
+  // User text (section, variant) is escaped for markdown too; our own cells and headers are
+  // written as markdown already ("**" bold, "[-1.2, +3.4]", "n<3").
+  auto user = [&](const std::string& s) { return style == TableStyle::Markdown ? markdown_escape(s) : text(s); };
   bool any_reference = false;
   int reference_decimals = 0;  // one spelling for the whole column: 76.0 beside 77.2, not 76
   for (const auto& r : t.rows) {
@@ -187,7 +192,10 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
                 "Δ (pts)",    ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
                 "params (M)", "MACs (G)", "samples/s",
                 "status"};
-  if (any_reference) out.header.push_back(t.reference_metric.empty() ? "reference" : t.reference_metric);
+  if (any_reference) {  // headers are escaped by render_latex and ablation_html, by us for markdown
+    const std::string metric = t.reference_metric.empty() ? "reference" : t.reference_metric;
+    out.header.push_back(style == TableStyle::Markdown ? markdown_escape(metric) : metric);
+  }
   out.right = {false, false, true, true, true, true, true, true, true, false, true};
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const AblationRow& r = t.rows[i];
@@ -215,8 +223,8 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     }
     const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
     std::vector<std::string> row = {
-        first_of_section ? text(r.section) : "",
-        text(r.variant),
+        first_of_section ? user(r.section) : "",
+        user(r.variant),
         acc,
         delta,
         text(ci_text(r)),
@@ -283,10 +291,27 @@ std::string test_note(const AblationTable& t, TableStyle style) {
 }
 
 // A \label key: letters, digits and - only (LaTeX expands a label's text, so \_ or # break it).
+// A name that is not already such a key keeps its ASCII letters and digits and gains 8 hex digits
+// of its SHA-256, so two names that differ only in other characters ("注意", "Δ-run", "a_b" and
+// "a.b") never share a label, and a name gets the same label in every report.
 std::string label_key(const std::string& name) {
   std::string key;
-  for (unsigned char c : name) key += std::isalnum(c) && c < 0x80 ? static_cast<char>(c) : '-';
-  return key;
+  bool changed = false;
+  for (unsigned char c : name) {
+    const bool keep = (std::isalnum(c) && c < 0x80) || c == '-';
+    key += keep ? static_cast<char>(c) : '-';
+    changed = changed || !keep;
+  }
+  if (!changed && !key.empty()) return key;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(name.data()), name.size(), digest);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", digest[0], digest[1], digest[2], digest[3]);
+  // Runs of - from the characters dropped collapse to one: "注意" gives "-1a2b3c4d", not "------1a2b3c4d".
+  std::string compact;
+  for (char c : key)
+    if (c != '-' || compact.empty() || compact.back() != '-') compact += c;
+  return compact + (compact.empty() || compact.back() == '-' ? "" : "-") + hex;
 }
 
 }  // namespace
@@ -309,8 +334,9 @@ std::string ablation_latex(const AblationTable& t) {
 }
 
 std::string ablation_markdown(const AblationTable& t) {
-  return render_markdown(ablation_text_table(t, TableStyle::Markdown)) + "\n" + footnote(t, TableStyle::Markdown) +
-         "\n";
+  const TextTable table = ablation_text_table(t, TableStyle::Markdown);  // user text escaped, bold kept
+  return render_markdown(table, std::vector<bool>(table.header.size(), true)) + "\n" +
+         footnote(t, TableStyle::Markdown) + "\n";
 }
 
 std::string ablation_html(const AblationTable& t) {

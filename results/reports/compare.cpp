@@ -117,14 +117,18 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   return c;
 }
 
-std::string comparison_note(const Comparison& c) {
-  std::string note = "A = " + c.sweep_a + ", B = " + c.sweep_b +
-                     ". Test accuracy (%): mean ± sample std over done seeds (n); Δ = B − A in points";
+std::string comparison_note(const Comparison& c, OutputFormat format) {
+  // Markdown: the sweep names escaped. LaTeX (a comment line below the table): ASCII symbols.
+  const bool tex = format == OutputFormat::Latex;
+  const std::string delta = tex ? "Delta" : "Δ", pm = tex ? "+/-" : "±", minus = tex ? "-" : "−";
+  auto name = [&](const std::string& s) { return format == OutputFormat::Markdown ? markdown_escape(s) : s; };
+  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Test accuracy (%): mean " + pm +
+                     " sample std over done seeds (n); " + delta + " = B " + minus + " A in points";
   if (!c.any_paired && !c.any_welch)
     return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
                                      "every seed (zero spread: the same sweep twice?)."
                                    : "; no variant has 2 done seeds on both sides, so no test.");
-  note += "; 95% CI of Δ (not adjusted) and p from a two-sided ";
+  note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=
         "Student's paired t-test by seed where both sides have the same done seeds, Welch's unequal-variances "
@@ -171,13 +175,15 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
     if (r.ci_pts) std::snprintf(ci, sizeof ci, "[%+.2f, %+.2f]", r.ci_pts->low, r.ci_pts->high);
     t.rows.push_back({r.section, r.variant, acc_cell(r.a), acc_cell(r.b), delta, ci, p_cell(r)});
   }
+  // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
+  const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};
   switch (format) {
     case OutputFormat::Csv:
       return render_csv(t);
     case OutputFormat::Markdown:
-      return render_markdown(t) + "\n" + comparison_note(c) + "\n";
+      return render_markdown(t, markdown_raw) + "\n" + comparison_note(c, format) + "\n";
     case OutputFormat::Latex:
-      return render_latex(t) + "% " + comparison_note(c) + "\n";
+      return render_latex(t) + "% " + comparison_note(c, format) + "\n";
     default:
       return render_plain(t) + comparison_note(c) + "\n";
   }

@@ -42,6 +42,8 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
                           const std::string& sweep_b);
 
 std::string format_comparison(const Comparison& c, OutputFormat format);
-std::string comparison_note(const Comparison& c);  // which test, which correction, what n<3 means
+// Which test, which correction, what n<3 means; the sweep names escaped for markdown, and ASCII
+// only for LaTeX (where it is a comment below the table).
+std::string comparison_note(const Comparison& c, OutputFormat format = OutputFormat::Table);
 
 }  // namespace ms

@@ -180,16 +180,7 @@ std::string note_date(const SweepNote& n) {
 
 // A note as one markdown list item: its text on one line, markdown's own characters escaped.
 std::string markdown_note(const SweepNote& n) {
-  std::string out = note_date(n) + ": ";
-  for (char c : n.text) {
-    if (c == '\n' || c == '\r')
-      out += ' ';
-    else if (std::string("\\`*_[]<>#|!").find(c) != std::string::npos)
-      out += std::string("\\") + c;
-    else
-      out += c;
-  }
-  return out;
+  return note_date(n) + ": " + markdown_escape(n.text);  // line breaks become spaces: one list item
 }
 
 // Writes a temp file beside `path` and renames it over `path`: a symlink at `path` is replaced,
@@ -275,7 +266,7 @@ std::vector<std::string> replace_plots(const fs::path& dir,
   return paths;
 }
 
-// Text for report.md outside tables: HTML-significant characters escaped, line breaks kept.
+// Text for report.md outside tables: escaped line by line, line breaks kept.
 std::string markdown_text(const std::string& s) {
   std::string out;
   size_t start = 0;
@@ -287,17 +278,6 @@ std::string markdown_text(const std::string& s) {
     start = nl + 1;
   }
   return out;
-}
-
-// Link text of an image: brackets and backslashes of the user's escaped first (so none can end
-// the text early), then markdown_escape.
-std::string markdown_link_text(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '[' || c == ']' || c == '\\') out += '\\';
-    out += c;
-  }
-  return markdown_escape(out);
 }
 
 }  // namespace
@@ -341,7 +321,7 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   std::vector<std::pair<std::string, std::string>> svgs;
   for (const Figure& f : figures) {
     svgs.emplace_back(f.name, f.svg);
-    md << "![" << markdown_link_text(f.caption) << "](plots/" << f.name << ".svg)\n\n";
+    md << "![" << markdown_escape(f.caption) << "](plots/" << f.name << ".svg)\n\n";
   }
   files.plots = replace_plots(dir, svgs);
   files.markdown = (dir / "report.md").string();

@@ -97,41 +97,34 @@ std::string render_csv(const TextTable& t) {
 }
 
 std::string markdown_escape(const std::string& s) {
+  auto digit = [&](size_t i) { return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); };
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    switch (c) {
-      case '|':
-        out += "\\|";
-        break;
-      case '<': {  // a tag can only start with <letter, </, <! or <?: "n<3" stays as it is
-        const char next = i + 1 < s.size() ? s[i + 1] : ' ';
-        const bool tag = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
-        out += tag ? "&lt;" : "<";
-        break;
-      }
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '`':
-        out += "&#96;";
-        break;
-      default:
-        // Control characters (a newline would end a table row or a heading) become spaces.
-        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      out += ' ';  // a newline would end a table row, a heading or a list item
+      continue;
     }
+    const bool punctuation = u < 0x80 && std::ispunct(u);
+    // Never special in CommonMark or GitHub's extensions, so left bare for readability: , % ' " / ; ?
+    // and the dot of a number (3.25) and the sign of one (-0.5, +1): an ordered-list marker needs
+    // a space after its dot, a bullet a space after its - or +.
+    const bool bare = std::string(",%'\"/;?").find(c) != std::string::npos ||
+                      (c == '.' && i > 0 && digit(i - 1) && digit(i + 1)) || ((c == '-' || c == '+') && digit(i + 1));
+    if (punctuation && !bare) out += '\\';
+    out += c;
   }
   return out;
 }
 
-std::string render_markdown(const TextTable& t) {
-  TextTable e = t;  // '|' escaped everywhere; other markdown (bold) is the caller's
-  for (auto& h : e.header) h = markdown_escape(h);
+std::string render_markdown(const TextTable& t, const std::vector<bool>& raw) {
+  TextTable e = t;  // headers and cells escaped, but for the raw columns (bold is the caller's)
+  for (size_t c = 0; c < e.header.size(); ++c)
+    if (c >= raw.size() || !raw[c]) e.header[c] = markdown_escape(e.header[c]);
   for (auto& row : e.rows)
-    for (auto& c : row) c = markdown_escape(c);
+    for (size_t c = 0; c < row.size(); ++c)
+      if (c >= raw.size() || !raw[c]) row[c] = markdown_escape(row[c]);
   const auto w = widths(e, nullptr);
   std::ostringstream out;
   auto line = [&](const std::vector<std::string>& row) {
@@ -189,8 +182,11 @@ std::string latex_escape(const std::string& s) {
         out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
     }
   }
-  for (const auto& [utf8, tex] :
-       {std::pair<std::string, std::string>{"±", "$\\pm$"}, {"Δ", "$\\Delta$"}, {"ρ", "$\\rho$"}}) {
+  for (const auto& [utf8, tex] : {std::pair<std::string, std::string>{"±", "$\\pm$"},
+                                  {"Δ", "$\\Delta$"},
+                                  {"ρ", "$\\rho$"},
+                                  {"−", "$-$"},
+                                  {"–", "--"}}) {
     for (size_t at = out.find(utf8); at != std::string::npos; at = out.find(utf8, at + tex.size()))
       out.replace(at, utf8.size(), tex);
   }

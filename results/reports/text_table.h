@@ -15,15 +15,22 @@ struct TextTable {
 
 std::string render_plain(const TextTable& t);
 std::string render_csv(const TextTable& t);
-std::string render_markdown(const TextTable& t);
+// Headers and cells are escaped unless their column already holds markdown (`raw_columns`: the
+// caller escaped the column's user text, header included, with markdown_escape()).
+std::string render_markdown(const TextTable& t, const std::vector<bool>& raw_columns = {});
 // Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
 std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
 
 std::string csv_field(const std::string& s);       // quoted when needed; formula-like text neutralised
 std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
+// LaTeX's special characters escaped, controls as spaces, and the symbols our own text uses
+// (± Δ ρ − –) spelled in ASCII LaTeX, which pdflatex reads without Unicode support.
 std::string latex_escape(const std::string& s);
-// "|" escaped; & > ` and a < that could open a tag as HTML entities (report.md is rendered as
-// HTML); control characters as spaces.
+// Literal text in CommonMark (and GitHub's tables, strikethrough and autolinks): every ASCII
+// punctuation character with a meaning there gets a backslash (CommonMark lets any ASCII
+// punctuation be escaped so), which stops emphasis, links, code, HTML, entities and autolinks;
+// only , % ' " / ; ? and the dots, commas and signs inside numbers stay bare. Control characters
+// become spaces. The one Markdown escape for user text.
 std::string markdown_escape(const std::string& s);
 std::string html_escape(const std::string& s);
 

@@ -1,12 +1,15 @@
 // Forgetting sweeps and jobs, and sweep notes (see sweep_admin.h).
 #include "results/store/sweep_admin.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 
 #include "results/store/sqlite_db.h"
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
+#include "sweeps/names.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
@@ -126,6 +129,8 @@ void forget_job(const std::string& db_path, const std::string& id, const std::st
 }
 
 void add_note(const std::string& db_path, const std::string& sweep, const std::string& text) {
+  if (auto problem = text_problem(text, "note", TextKind::FreeText)) throw UsageError(*problem);
+  if (trim_spaces(text).empty()) throw UsageError("the note is empty: write some text, or none to list the notes");
   const ResultStore writer(db_path, OpenMode::Writer);
   require_sweep(writer, sweep);
   Database db(db_path, Database::Access::ReadWrite);
@@ -154,9 +159,23 @@ std::string format_notes(const std::vector<SweepNote>& notes) {
     localtime_r(&t, &tm);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    out += "    " + std::string(when) + "  " + n.text + "\n";
+    out += "    " + std::string(when) + "  " + note_terminal_text(n.text, 22) + "\n";
   }
   return out;
+}
+
+std::string note_terminal_text(const std::string& text, size_t indent) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    const size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::replace(line.begin(), line.end(), '\t', ' ');
+    out += printable(line);
+    if (nl == std::string::npos) return out;
+    out += "\n" + std::string(indent, ' ');
+    start = nl + 1;
+  }
 }
 
 }  // namespace ms

@@ -39,9 +39,14 @@ JobInfo job_info(const ResultStore& store, const std::string& id);
 ForgetPlan forget_sweep(const std::string& db_path, const std::string& sweep, const std::string& checkpoint_dir);
 void forget_job(const std::string& db_path, const std::string& id, const std::string& checkpoint_dir);
 
+// The note is free user text (sweeps/user_text.h): empty (blank) text, invalid UTF-8 or a control
+// character other than a line break or tab is refused with ms::UsageError, the database untouched.
 void add_note(const std::string& db_path, const std::string& sweep, const std::string& text);
 std::vector<SweepNote> sweep_notes(const ResultStore& store, const std::string& sweep);  // oldest first
 // For `status`: "  notes:" and one "    YYYY-MM-DD HH:MM  text" line per note (local time); "" for none.
 std::string format_notes(const std::vector<SweepNote>& notes);
+// A note as a terminal shows it: every line after the first indented by `indent` spaces, tabs as
+// spaces, and any control character or invalid byte an older database may hold as \xNN.
+std::string note_terminal_text(const std::string& text, size_t indent);
 
 }  // namespace ms

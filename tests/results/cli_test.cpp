@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "sweeps/user_text.h"
 #include "tests/results/csv_reader.h"
 #include "tests/results/results_fixture.h"
 #include "tests/test_support.h"
@@ -240,6 +241,56 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
     EXPECT_NE(usage_error(got[i]).find(cases[i].second), std::string::npos) << got[i].err;
   }
   EXPECT_FALSE(std::filesystem::exists(missing)) << "a read-only command created the database";
+}
+
+// Text hygiene: every text argument is user text (sweeps/user_text.h). A note with a control
+// character, invalid UTF-8 or no text, and a --sweep, --where or file argument with a control
+// character, are refused with exit 2 and one clean line, the database untouched; a note may span
+// lines and hold tabs, and `note` lists it indented, never raw.
+TEST_F(CliResults, ControlCharactersAndBadUtf8AreRefusedAtTheDoor) {
+  TempDir own;
+  const std::string path = own.file("notes.db");
+  fill_tiny_db(path);
+  const std::string before = read_file(path);
+  const std::vector<std::string> note = {"note", "--db", path, "--sweep", "tiny"};
+  auto with = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  const std::vector<std::vector<std::string>> refused = {
+      with(note, {"bad\x01"
+                  "ctrl"}),
+      with(note, {"bad \xff byte"}),
+      with(note, {"\x1b[31mred\x1b[0m"}),
+      with(note, {"csi \xc2\x9b"
+                  "31m"}),
+      with(note, {""}),
+      with(note, {" \n\t "}),
+      {"note", "--db", path, "--sweep", "ti\x01ny", "text"},
+      {"status", "--db", path, "--sweep", "ti\x1bny"},
+      results_args({"--where",
+                    "model.norm=a\x01"
+                    "b"}),
+      results_args({"--where", "model.norm=\xff"}),
+      results_args({"--sweep", "tiny\n"}),
+      {"plan", "sweep\x07.yaml"},
+  };
+  const std::vector<CommandResult> got = ms_all(refused);
+  for (size_t i = 0; i < refused.size(); ++i) {
+    std::string line;
+    for (const auto& a : refused[i]) line += " " + printable(a);
+    SCOPED_TRACE("metasweep" + line);
+    const std::string err = usage_error(got[i]);
+    EXPECT_FALSE(text_problem(err.substr(0, err.size() - 1), "stderr")) << printable(err);
+  }
+  EXPECT_EQ(read_file(path), before) << "a refused note changed the database";
+
+  const std::vector<CommandResult> ok = ms_all({with(note, {"two lines:\n\tlr 1e-3 too high"})});
+  ASSERT_EQ(ok[0].exit_code, 0) << ok[0].err;
+  const CommandResult listed = ms(note);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("  two lines:\n" + std::string(18, ' ') + " lr 1e-3 too high\n"), std::string::npos)
+      << listed.out;
 }
 
 TEST_F(CliResults, HelpExitsZero) {

@@ -122,6 +122,33 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   EXPECT_NE(table.find("A = tiny, B = tiny4"), std::string::npos) << table;
 }
 
+// Text hygiene: the LaTeX form is ASCII (the header's Δ B−A once held U+2212, which pdflatex
+// refuses) and compiles with pdflatex under T1 + inputenc utf8; the markdown note escapes the
+// sweep names.
+TEST_F(Compare, LatexIsAsciiAndCompilesAndMarkdownNamesAreEscaped) {
+  const ResultStore store(dir_->file("ab.db"), OpenMode::ReadOnly);
+  Comparison c = compare_sweeps(store, "tiny", store, "tiny4");
+  const std::string tex = format_comparison(c, OutputFormat::Latex);
+  for (size_t i = 0; i < tex.size(); ++i)
+    ASSERT_LT(static_cast<unsigned char>(tex[i]), 0x80) << "non-ASCII at " << i << ": " << tex.substr(i, 20);
+  EXPECT_NE(tex.find("$\\Delta$ B$-$A (pts)"), std::string::npos) << tex;
+
+  ASSERT_EQ(run_command("command -v pdflatex").exit_code, 0) << "pdflatex missing (scripts/install-deps.sh)";
+  TempDir dir;
+  dir.write("compare.tex", tex);
+  dir.write("doc.tex",
+            "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n"
+            "\\usepackage{booktabs}\n\\begin{document}\n\\input{compare.tex}\n\\end{document}\n");
+  const CommandResult r =
+      run_command("cd " + dir.path() + " && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape doc.tex");
+  const std::string log = read_file(dir.file("doc.log"));
+  EXPECT_EQ(r.exit_code, 0) << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
+
+  c.sweep_a = "*a* [x](http://y)";
+  const std::string md = format_comparison(c, OutputFormat::Markdown);
+  EXPECT_NE(md.find("A = \\*a\\* \\[x\\]\\(http\\://y\\), B = tiny4"), std::string::npos) << md;
+}
+
 TEST_F(Compare, ThroughTheBinaryWithOneOrTwoDatabases) {
   const std::string bin = shell_quote(metasweep_bin());
   auto run = [](std::string line) { return std::async(std::launch::async, [line] { return run_command(line); }); };

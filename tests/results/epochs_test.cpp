@@ -74,8 +74,8 @@ TEST_F(Epochs, OneRowPerJobAndEpochInEveryFormat) {
   const std::string table = format_epochs(jobs_, rows_, OutputFormat::Table);
   EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), static_cast<long>(kEpochRows + 2));  // header, rule
   const std::string md = format_epochs(jobs_, rows_, OutputFormat::Markdown, "test_acc");
-  EXPECT_NE(md.find("| [P,P,A,A]"), std::string::npos) << md;
-  EXPECT_EQ(md.find("train_loss"), std::string::npos);  // --metric keeps one metric column
+  EXPECT_NE(md.find("| \\[P,P,A,A\\]"), std::string::npos) << md;  // a label is literal: [ ] escaped
+  EXPECT_EQ(md.find("train\\_loss"), std::string::npos);           // --metric keeps one metric column
   const std::string tex = format_epochs(jobs_, rows_, OutputFormat::Latex);
   for (const char* rule : {"\\toprule", "\\midrule", "\\bottomrule"}) {
     EXPECT_NE(tex.find(rule), std::string::npos);

@@ -99,6 +99,26 @@ const BadCase kCases[] = {
     {"empty_section", "name: x\nablations:\n  empty: []\n", 3, "section 'empty' has no variants"},
     {"empty_section_map", "name: x\nablations:\n  empty: {}\n", 3, "section 'empty' has no variants"},
     {"blank_sweep_name", "name: \"  \"\n", 1, "sweep name is empty"},
+    // Every string of a sweep file is user text (text hygiene): control characters that YAML
+    // escapes put into scalars, raw control bytes, C1 controls, in any key or value.
+    {"description_with_escape", "name: x\ndescription: \"desc\\u0001with\\u001b[31mRED\\u001b[0m\"\n", 2,
+     "description 'desc\\x01with\\x1B[31mRED\\x1B[0m' contains a control character (U+0001"},
+    {"reference_metric_bell", "name: x\nreference_metric: \"top1\\u0007bell\"\n", 2,
+     "reference_metric 'top1\\x07bell' contains a control character (U+0007"},
+    {"data_dir_control", "name: x\nbase:\n  task:\n    data_dir: \"/tmp/a\\x01b\"\n", 4,
+     "base.task.data_dir '/tmp/a\\x01b' contains a control character"},
+    {"data_dir_c1", "name: x\nbase:\n  task:\n    data_dir: \"/tmp/\\u009b31m\"\n", 4, "(U+009B"},
+    {"value_in_variant", "name: x\nablations:\n  s:\n    - {model.norm: \"layer\\tnorm\"}\n", 4,
+     "contains a control character (U+0009"},
+    {"exclude_entry", "name: x\nexclude:\n  - {model.norm: \"no\\x1bne\"}\n", 3, "contains a control character"},
+    {"grid_value", "name: x\ngrid:\n  model.activation: [gelu, \"re\\x00lu\"]\n", 3, "control character (U+0000"},
+    {"key_with_control", "name: x\nbase:\n  \"mo\\x01del\": {}\n", 3, "key 'mo\\x01del' contains a control character"},
+    {"description_newline_in_key_path", "name: x\nbase: {task: {dataset: \"fashion\\nmnist\"}}\n", 2,
+     "base.task.dataset 'fashion\\x0Amnist' contains a control character"},
+    {"raw_control_byte_in_file", "name: x\n# a comment \x07 with a bell\n", 2,
+     "the file contains a control character (U+0007) here"},
+    {"raw_c1_in_file", "name: x\ndescription: a \xc2\x85 b\n", 2,
+     "the file contains a control character (U+0085) here"},
     // Image recipe (issue 15): RandAugment strings, where they apply, and what Mixup can mix.
     {"rand_augment_bad_spec",
      "name: x\nbase:\n  task: {dataset: imagefolder, data_dir: /d, num_classes: 10}\nablations:\n  a:\n    - "
@@ -131,6 +151,13 @@ TEST_P(BadSweep, ReportsFileLineAndMessage) {
     EXPECT_NE(what.find(c.needle), std::string::npos) << what;
     EXPECT_EQ(what.rfind("bad.yaml:" + std::to_string(c.line) + ":", 0), 0u) << what;
   }
+}
+
+// The description is free text: a folded or literal block (line breaks, tabs) is fine.
+TEST(SweepText, DescriptionMayHoldLineBreaksAndTabs) {
+  const SweepSpec spec =
+      parse_sweep("name: x\ndescription: |\n  line one\n  \tline two\n", "ok.yaml", test::test_catalog());
+  EXPECT_EQ(spec.description, "line one\n\tline two\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRules, BadSweep, ::testing::ValuesIn(kCases),

@@ -1,0 +1,141 @@
+// The user-text rule and its UTF-8 primitives (see user_text.h).
+#include "sweeps/user_text.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+namespace ms {
+
+size_t utf8_sequence_length(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t extra = 0;
+  uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0)
+    extra = 1, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    extra = 2, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    extra = 3, cp = c & 0x07;
+  else
+    return 0;
+  if (i + extra >= s.size()) return 0;  // truncated
+  for (size_t k = 1; k <= extra; ++k) {
+    const auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return extra + 1;
+}
+
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::optional<TextPosition> first_invalid_utf8(const std::string& text) {
+  TextPosition at;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return at;
+    if (text[i] == '\n') {
+      ++at.line;
+      at.col = 1;
+    } else {
+      at.col += static_cast<int>(n);
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The code point of the control character at s[i] (sequence length n), or -1 when it is none:
+// C0, DEL and C1 (U+0080-U+009F, two bytes C2 80..C2 9F).
+int32_t control_at(const std::string& s, size_t i, size_t n) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (n == 1) return c < 0x20 || c == 0x7F ? c : -1;
+  if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) return static_cast<unsigned char>(s[i + 1]);
+  return -1;
+}
+
+std::string code_point_text(int32_t cp) {
+  char code[16];
+  std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+  return code;
+}
+
+}  // namespace
+
+std::optional<size_t> first_bad_text_byte(const std::string& text, TextKind kind) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return i;
+    const int32_t control = control_at(text, i, n);
+    const bool allowed = (kind != TextKind::Line && (control == '\n' || control == '\t')) ||
+                         (kind == TextKind::Source && control == '\r');
+    if (control >= 0 && !allowed) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> text_problem(const std::string& text, const std::string& what, TextKind kind) {
+  const auto bad = first_bad_text_byte(text, kind);
+  if (!bad) return std::nullopt;
+  const std::string shown = what + " '" + printable(text) + "'";
+  const size_t n = utf8_sequence_length(text, *bad);
+  if (n == 0) return shown + " is not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")";
+  return shown + " contains a control character (" + code_point_text(control_at(text, *bad, n)) +
+         "; U+0000-U+001F, U+007F-U+009F are not allowed" +
+         (kind == TextKind::FreeText ? std::string(" except line breaks and tabs") : std::string()) + ")";
+}
+
+std::optional<TextFlaw> first_text_flaw(const std::string& text, TextKind kind) {
+  const auto bad = first_bad_text_byte(text, kind);
+  if (!bad) return std::nullopt;
+  TextFlaw flaw;
+  for (size_t i = 0; i < *bad; ++i) {
+    if (text[i] == '\n') {
+      ++flaw.at.line;
+      flaw.at.col = 1;
+    } else {
+      ++flaw.at.col;  // bytes, like first_invalid_utf8()
+    }
+  }
+  const size_t n = utf8_sequence_length(text, *bad);
+  flaw.reason = n == 0 ? "is not valid UTF-8 (ill-formed byte here)"
+                       : "contains a control character (" + code_point_text(control_at(text, *bad, n)) + ") here";
+  return flaw;
+}
+
+std::string printable(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    // C0 and C1 controls and bytes that are not UTF-8 are shown as \xNN, so the message stays one
+    // clean line of UTF-8 whatever a file or class name holds.
+    if (n == 0 || control_at(s, i, n) >= 0) {
+      for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\x%02X", static_cast<unsigned char>(s[i + k]));
+        out += buffer;
+      }
+      i += std::max<size_t>(n, 1);
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+}  // namespace ms
