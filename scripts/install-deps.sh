@@ -18,6 +18,7 @@ packages=(
   python3
   # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
   python3-pil                                          # tests/images: Pillow is the reference for decode and resize
+  libmd4c-dev                                          # tests/results: a CommonMark parser reads escaped Markdown
   chromium                                             # report.html screenshot test
   texlive-latex-base texlive-latex-recommended         # pdflatex + booktabs: table.tex compile test
   slurm-wlm munge                                      # tests/slurm: sbatch on a single-node SLURM
