@@ -26,8 +26,16 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
                    const po::positional_options_description& positional, po::variables_map& vm,
                    const std::vector<std::string>& free_text) {
   // First every argument, so that no parser message ever echoes a bad byte.
-  for (const std::string& arg : args)
-    if (auto problem = text_problem(arg, "argument", TextKind::FreeText)) throw UsageError(*problem);
+  for (size_t i = 0; i < args.size(); ++i) {
+    // Named by its flag where it has one: "--where 'x\xFF' is not valid UTF-8".
+    std::string what = "argument";
+    if (args[i].rfind("--", 0) == 0 && args[i].find('=') != std::string::npos)
+      what = args[i].substr(0, args[i].find('='));
+    else if (i > 0 && args[i - 1].rfind("--", 0) == 0 && args[i - 1].find('=') == std::string::npos)
+      what = args[i - 1];
+    if (first_bad_text_byte(what, TextKind::Line)) what = "argument";
+    if (auto problem = text_problem(args[i], what, TextKind::FreeText)) throw UsageError(*problem);
+  }
   options.add_options()("help,h", "show this help");
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);

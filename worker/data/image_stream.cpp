@@ -11,6 +11,7 @@
 #include "images/sources/image_folder.h"
 #include "images/sources/tar_shards.h"
 #include "sweeps/rand_augment_spec.h"
+#include "sweeps/user_text.h"
 #include "worker/data/loaders.h"
 #include "worker/data/random_erasing.h"
 
@@ -65,7 +66,7 @@ Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter
 }
 
 std::string describe(const ImageSet& set, const ImageRecord& r) {
-  std::string where = set.files[r.file];
+  std::string where = printable(set.files[r.file]);  // a file name may hold any byte but '/'
   if (r.offset > 0) where += " (bytes " + std::to_string(r.offset) + "..+" + std::to_string(r.size) + ")";
   return where;
 }

@@ -86,6 +86,56 @@ std::optional<std::string> load_checkpoint_bytes(const std::string& path, Commun
   return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(n));
 }
 
+// A failure on one rank of a data-parallel job (a corrupt image in its share, an allocation)
+// must not leave its partners waiting in a collective forever. That rank keeps stepping with
+// zero gradients until the next check, where every rank learns which ranks failed (one flag per
+// rank in the check's all-reduce); then all of them end the job with the first failing rank's
+// message. Alone, a rank rethrows at once.
+class GroupTrouble {
+ public:
+  explicit GroupTrouble(Communicator* comm) : comm_(comm) {}
+  // Inside a catch block: rethrows when alone, else keeps the message.
+  void record() {
+    if (!comm_) throw;
+    if (message_.empty()) {
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        message_ = e.what();
+      } catch (...) {
+        message_ = "unknown error";
+      }
+      if (message_.empty()) message_ = "error";
+    }
+  }
+  bool failed() const { return !message_.empty(); }
+  // One flag per rank, to append to the check's all-reduce.
+  void append_flags(std::vector<torch::Tensor>& parts, const torch::TensorOptions& opts) const {
+    if (!comm_) return;
+    for (int r = 0; r < comm_->size(); ++r)
+      parts.push_back(torch::full({}, r == comm_->rank() && failed() ? 1.0 : 0.0, opts));
+  }
+  // After the all-reduce: `flags` are its last size() values. Throws on every rank if any failed.
+  void throw_if_any(const double* flags) const {
+    if (!comm_) return;
+    for (int r = 0; r < comm_->size(); ++r) {
+      if (flags[r] <= 0) continue;
+      auto length = torch::tensor({int64_t(message_.size())}, torch::kInt64);
+      comm_->broadcast(length, r);
+      auto bytes = torch::empty({length.item<int64_t>()}, torch::kUInt8);
+      if (r == comm_->rank()) std::memcpy(bytes.data_ptr<uint8_t>(), message_.data(), message_.size());
+      comm_->broadcast(bytes, r);
+      throw std::runtime_error(
+          "rank " + std::to_string(r) + " of " + std::to_string(comm_->size()) + ": " +
+          std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(bytes.numel())));
+    }
+  }
+
+ private:
+  Communicator* comm_;
+  std::string message_;
+};
+
 struct EvalSums {
   torch::Tensor loss, tokens, correct, seq_correct, seqs;
 };
@@ -210,38 +260,48 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     int64_t terms = 0;
     double lr = 0;
     torch::Tensor x, y;
+    GroupTrouble trouble(comm);
     for (int64_t step = 0; step < steps; ++step) {
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
-      const bool have_batch = loader.batch(step, x, y);
-      if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
-        const MixDraw draw =
-            draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
-        MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
-        x = std::move(mixed.x), y = std::move(mixed.targets);
-      }
-      const bool replay = have_batch && graphed && graphed->accepts(x, y);
-      if (!replay) updated.zero_grad();  // a replay sets every gradient itself
-      if (replay) {
-        loss_sum += graphed->run(x, y);
-        terms += loss_terms(y);
-        outcome.cuda_graphs = true;
-      } else if (have_batch) {
-        torch::Tensor batch_loss;
-        {
-          AutocastScope autocast(bf16, device);
-          batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+      try {
+        if (trouble.failed()) throw std::logic_error("skipped");  // zero gradients until the next check
+        const bool have_batch = loader.batch(step, x, y);
+        if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
+          const MixDraw draw =
+              draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
+          MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
+          x = std::move(mixed.x), y = std::move(mixed.targets);
         }
-        (batch_loss * loss_scale).backward();
-        loss_sum += batch_loss.detach();
-        terms += loss_terms(y);
+        const bool replay = have_batch && graphed && graphed->accepts(x, y);
+        if (!replay) updated.zero_grad();  // a replay sets every gradient itself
+        if (replay) {
+          loss_sum += graphed->run(x, y);
+          terms += loss_terms(y);
+          outcome.cuda_graphs = true;
+        } else if (have_batch) {
+          torch::Tensor batch_loss;
+          {
+            AutocastScope autocast(bf16, device);
+            batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+          }
+          (batch_loss * loss_scale).backward();
+          loss_sum += batch_loss.detach();
+          terms += loss_terms(y);
+        }
+      } catch (...) {
+        if (!trouble.failed()) trouble.record();  // alone: rethrown
+        updated.zero_grad();
       }
       if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
       if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
       optimizer->step();
       if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
         const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
-        const auto v = reduce_values({loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)}, comm);
+        std::vector<torch::Tensor> parts = {loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)};
+        trouble.append_flags(parts, fopts);
+        const auto v = reduce_values(parts, comm);
+        trouble.throw_if_any(v.data() + 2);
         if (v[1] > 0)
           throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
                            std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
@@ -257,14 +317,33 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       }
     }
     const double train_s = seconds_since(epoch_start);
+    EvalSums e;
+    try {
+      e = evaluate(*model, loader, bf16, device);
+    } catch (...) {
+      trouble.record();  // alone: rethrown
+      e = EvalSums{torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts),
+                   torch::zeros({}, fopts)};
+    }
+    const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+    std::vector<torch::Tensor> parts = {
+        loss_sum, torch::full({}, double(terms), fopts),   e.loss, e.tokens, e.correct, e.seq_correct,
+        e.seqs,   torch::full({}, late ? 1.0 : 0.0, fopts)};
+    trouble.append_flags(parts, fopts);
+    const auto v = reduce_values(parts, comm);
+    trouble.throw_if_any(v.data() + 8);
+    // Skipped corrupt images (training and test) are reported once the epoch's evaluation ran.
     if (const std::string notes = loader.epoch_notes(); !notes.empty())
       std::cerr << "warning: epoch " << epoch << (size > 1 ? ", rank " + std::to_string(rank) : "") << ": " << notes
                 << "\n";
-    EvalSums e = evaluate(*model, loader, bf16, device);
-    const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
-    const auto v = reduce_values({loss_sum, torch::full({}, double(terms), fopts), e.loss, e.tokens, e.correct,
-                                  e.seq_correct, e.seqs, torch::full({}, late ? 1.0 : 0.0, fopts)},
-                                 comm);
+    // Every example skipped (task.on_corrupt: skip on a wholly corrupt split) leaves nothing to
+    // report: a loss of 0 and an accuracy of 0 would be stored as a result.
+    if (v[1] <= 0)
+      throw std::runtime_error("epoch " + std::to_string(epoch) +
+                               " trained on no example (were all training images skipped as corrupt?)");
+    if (v[3] <= 0)
+      throw std::runtime_error("epoch " + std::to_string(epoch) +
+                               " evaluated no test example (were all test images skipped as corrupt?)");
     if (v[7] > 0)
       throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
                        std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
