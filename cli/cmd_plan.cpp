@@ -78,7 +78,9 @@ int cmd_plan(const Args& args) {
   check_choice("format", format, {"table", "json"});
 
   const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
-  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  std::vector<std::string> folded;
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog(), &folded);
+  for (const auto& line : folded) std::fprintf(stderr, "metasweep plan: %s\n", line.c_str());
   for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep plan: warning: %s\n", line.c_str());
   fill_costs(jobs);
 

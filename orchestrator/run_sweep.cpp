@@ -156,9 +156,12 @@ int train_assigned(const MpiEnvironment& mpi, const GroupLayout& layout, const G
 int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
   // Every rank validates the sweep, so a bad file ends every rank the same way.
   const SweepSpec spec = load_sweep_file(r.sweep_file, model_catalog(), r.max_jobs);
-  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
-  if (mpi.rank() == 0)
+  std::vector<std::string> folded;
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog(), &folded);
+  if (mpi.rank() == 0) {
+    for (const auto& line : folded) std::fprintf(stderr, "metasweep run: %s\n", line.c_str());
     for (const auto& line : sweep_advice(jobs)) std::fprintf(stderr, "metasweep run: warning: %s\n", line.c_str());
+  }
 
   WorkerSettings worker = r.worker;
   worker.local_rank = mpi.local_rank();

@@ -1,11 +1,14 @@
 // Job ids and sweep expansion (see job.h).
 #include "sweeps/job.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <set>
+#include <map>
+#include <utility>
 
 #include <openssl/sha.h>
 
+#include "sweeps/errors.h"
 #include "sweeps/resolve.h"
 
 namespace ms {
@@ -59,31 +62,135 @@ bool matches(const json& flat, const Overrides& entry) {
   return true;
 }
 
+// What became of one section's variant x cell combinations during expansion.
+struct SectionOutcome {
+  size_t kept = 0;                  // jobs it contributes
+  std::vector<size_t> excluded_by;  // exclude entries that dropped some of it, in file order
+  const Variant* first_variant = nullptr;
+};
+
+// What became of one variant: combinations that gave only jobs an earlier variant already has.
+struct VariantFolds {
+  size_t cells = 0;   // combinations not excluded
+  size_t folded = 0;  // of those, ones whose every job was already listed
+  std::string into;   // the earlier job it repeats, as messages name it (first folded combination)
+};
+
+std::string warning_at(const std::string& file, const Mark& m) {
+  return file + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": warning: ";
+}
+
+std::string earlier_job_name(const std::string& section, const std::string& variant) {
+  return section == "baseline" && variant == "baseline" ? std::string("the baseline")
+                                                        : "'" + variant + "' (section '" + section + "')";
+}
+
+// Refuses exclusions that empty the sweep, the baseline or a section, and sections whose every
+// variant repeats an earlier job (DESIGN.md §4: no section is empty), pointing at the exclude
+// entry responsible (the first one that dropped part of it) or at the section's first variant.
+void check_nothing_vanished(const SweepSpec& spec, const std::vector<Job>& jobs,
+                            const std::map<std::string, SectionOutcome>& sections,
+                            const std::map<const Variant*, VariantFolds>& folds) {
+  auto entries = [&](const std::vector<size_t>& by) {
+    std::string also;
+    for (size_t i = 1; i < by.size(); ++i)
+      also += (also.empty() ? "" : ", ") + std::to_string(spec.excludes[by[i]].mark.line);
+    return also.empty() ? std::string() : " (with the exclude entries at line " + also + ")";
+  };
+  if (jobs.empty()) {  // the baseline never repeats an earlier job: exclusions removed it all
+    std::vector<size_t> by;
+    for (const auto& [name, s] : sections) by.insert(by.end(), s.excluded_by.begin(), s.excluded_by.end());
+    std::sort(by.begin(), by.end());
+    by.erase(std::unique(by.begin(), by.end()), by.end());
+    const Mark m = spec.excludes.at(by.front()).mark;
+    throw SpecError(spec.file, m.line, m.col,
+                    "this exclude entry removes every job of the sweep" + entries(by) +
+                        ": nothing would run (narrow the entry with more keys, or remove it)");
+  }
+  for (const std::string& name : spec.sections) {
+    const SectionOutcome& s = sections.at(name);
+    if (s.kept > 0) continue;
+    if (!s.excluded_by.empty()) {
+      const Mark m = spec.excludes[s.excluded_by.front()].mark;
+      throw SpecError(spec.file, m.line, m.col,
+                      name == "baseline"
+                          ? "this exclude entry removes the baseline" + entries(s.excluded_by) +
+                                ": every table compares against it (narrow the entry, e.g. with the keys of "
+                                "the variants it is meant for)"
+                          : "this exclude entry removes every job of section '" + name + "'" + entries(s.excluded_by) +
+                                ": no section may be empty (remove the section instead)");
+    }
+    const Variant* v = s.first_variant;
+    throw SpecError(spec.file, v->mark.line, v->mark.col,
+                    "section '" + name + "' has no jobs of its own: variant '" + v->label + "' is the same job as " +
+                        folds.at(v).into +
+                        " (a job is listed once, under its first section), so the section would be empty: "
+                        "change the variant or remove the section");
+  }
+}
+
 }  // namespace
 
-std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog) {
+std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std::vector<std::string>* warnings) {
   std::vector<Job> jobs;
-  std::set<std::string> seen;
+  std::map<std::string, std::pair<std::string, std::string>> seen;  // id -> (section, variant)
+  std::map<std::string, SectionOutcome> sections;
+  std::map<const Variant*, VariantFolds> folds;
   for (const Variant& variant : spec.variants) {
+    SectionOutcome& outcome = sections[variant.section];
+    if (!outcome.first_variant) outcome.first_variant = &variant;
+    VariantFolds& fold = folds[&variant];
     for (const Cell& cell : spec.cells) {
       const json config =
           resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
       const json flat = flatten_config(config);
-      bool excluded = false;
-      for (const auto& entry : spec.excludes) excluded = excluded || matches(flat, entry);
-      if (excluded) continue;
+      size_t excluded_by = spec.excludes.size();
+      for (size_t i = 0; i < spec.excludes.size() && excluded_by == spec.excludes.size(); ++i)
+        if (matches(flat, spec.excludes[i].keys)) excluded_by = i;
+      if (excluded_by < spec.excludes.size()) {
+        auto& by = outcome.excluded_by;
+        if (std::find(by.begin(), by.end(), excluded_by) == by.end()) by.push_back(excluded_by);
+        continue;
+      }
+      ++fold.cells;
+      size_t added = 0;
+      std::string repeated;
       for (int64_t seed : spec.seeds) {
         Job job;
         job.id = job_id(config, seed);
-        if (!seen.insert(job.id).second) continue;
         job.sweep = spec.name;
         job.section = variant.section;
         job.variant = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
+        auto [it, inserted] = seen.emplace(job.id, std::make_pair(job.section, job.variant));
+        if (!inserted) {
+          if (repeated.empty()) repeated = earlier_job_name(it->second.first, it->second.second);
+          continue;
+        }
         job.seed = seed;
         job.config = config;
         job.reference = variant.reference;
         jobs.push_back(std::move(job));
+        ++added;
       }
+      outcome.kept += added;
+      if (added == 0) {
+        ++fold.folded;
+        if (fold.into.empty()) fold.into = repeated;
+      }
+    }
+  }
+  check_nothing_vanished(spec, jobs, sections, folds);
+  if (warnings) {
+    for (const Variant& v : spec.variants) {
+      const VariantFolds& f = folds.at(&v);
+      if (f.folded == 0) continue;
+      const std::string what = "variant '" + v.label + "' of section '" + v.section + "'";
+      warnings->push_back(warning_at(spec.file, v.mark) +
+                          (f.folded == f.cells
+                               ? what + " is the same job as " + f.into + "; it is listed once, there"
+                               : std::to_string(f.folded) + " of " + std::to_string(f.cells) + " grid/zip cells of " +
+                                     what + " are the same jobs as earlier ones (first " + f.into +
+                                     "); each is listed once, under the first"));
     }
   }
   return jobs;

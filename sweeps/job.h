@@ -35,7 +35,12 @@ std::string canonical_text(const nlohmann::json& config, int64_t seed, const std
 std::string job_id(const nlohmann::json& config, int64_t seed);  // 16 hex digits of SHA-256
 
 // Baseline and every variant, times grid/zip cells, times seeds; exclusions dropped; the
-// same id twice kept once (first in file order).
-std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog);
+// same id twice kept once (first in file order). Throws SpecError when the exclusions remove
+// every job, the baseline or a whole section (at the exclude entry responsible), or when a
+// section has no job that an earlier section does not already have (at its first variant): no
+// section is empty. `warnings`, when given, receives one "FILE:LINE:COL: ..." line per variant
+// whose jobs fold into earlier ones, for plan and run to print.
+std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog,
+                              std::vector<std::string>* warnings = nullptr);
 
 }  // namespace ms

@@ -2,6 +2,7 @@
 #include "sweeps/sweep_spec.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -79,20 +80,103 @@ std::vector<Cell> product(const std::vector<Cell>& a, const std::vector<Cell>& b
   return out;
 }
 
-// Jobs before exclusions and de-duplication: variants x cells x seeds, saturating at INT64_MAX.
-int64_t job_count(size_t variants, size_t cells, size_t seeds) {
-  const long double n = static_cast<long double>(variants) * cells * seeds;
-  return n > 9.2e18L ? INT64_MAX : static_cast<int64_t>(n);
+// A count as the size message prints it: exact below 1e18, else rounded ("1.2e+21").
+std::string count_text(long double n) {
+  if (n < 1e18L) return std::to_string(static_cast<int64_t>(n));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3Lg", n);
+  return buf;
 }
 
-void check_size(const std::string& file, size_t variants, size_t cells, size_t seeds, int64_t max_jobs) {
-  const int64_t n = job_count(variants, cells, seeds);
-  if (n <= max_jobs) return;
-  throw UsageError(file + ": error: the sweep expands to " +
-                   (n == INT64_MAX ? std::string("more than 9e18") : std::to_string(n)) + " jobs (" +
-                   std::to_string(variants) + " variants x " + std::to_string(cells) + " grid/zip cells x " +
-                   std::to_string(seeds) + " seeds), more than the limit of " + std::to_string(max_jobs) +
-                   "; pass --max-jobs " + (n == INT64_MAX ? std::string("N") : std::to_string(n)) + " to allow it");
+// Refuses a sweep of more than max_jobs jobs (variants x cells x seeds, before exclusions and
+// de-duplication), naming the whole count and the --max-jobs that would let it through.
+void check_size(const std::string& file, size_t variants, long double cells, size_t seeds, int64_t max_jobs) {
+  const long double n = static_cast<long double>(variants) * cells * static_cast<long double>(seeds);
+  if (n <= static_cast<long double>(max_jobs)) return;
+  const bool fits = n <= 9.2e18L;  // an int64 --max-jobs can still allow it
+  throw UsageError(file + ": error: the sweep expands to " + count_text(n) + " jobs (" + std::to_string(variants) +
+                   " variants x " + count_text(cells) + " grid/zip cells x " + std::to_string(seeds) +
+                   " seeds), more than the limit of " + std::to_string(max_jobs) +
+                   (fits ? "; pass --max-jobs " + count_text(n) + " to allow it" : "; no limit allows that many"));
+}
+
+// The grid/zip cells the file declares, from the lengths of its lists alone (nothing is
+// expanded): a grid multiplies its lists' lengths, a zip entry contributes its first list's.
+// Entries of the wrong shape count 1 here and are refused when read.
+long double declared_cells(const YAML::Node& root) {
+  long double cells = 1;
+  const YAML::Node grid = root["grid"];
+  if (grid && grid.IsMap())
+    for (const auto& kv : grid)
+      if (kv.second.IsSequence()) cells *= static_cast<long double>(kv.second.size());
+  const YAML::Node zip = root["zip"];
+  if (zip && zip.IsSequence())
+    for (const auto& group : zip)
+      if (group.IsMap() && group.begin() != group.end() && group.begin()->second.IsSequence())
+        cells *= static_cast<long double>(group.begin()->second.size());
+  return cells;
+}
+
+// Where a second YAML document starts, if the text holds one: a "---" line (column 1) after
+// content, or content after a "..." line. A plain load reads the first document and drops the
+// rest silently; yaml-cpp's LoadAll can loop on malformed text, so the markers are found here,
+// lexically (the spec forbids them at column 1 inside any scalar). An empty trailing document
+// ("---" and nothing after it) holds no sweep and is no second one.
+std::optional<Mark> second_document(const std::string& text) {
+  bool content = false, ended = false;
+  std::optional<Mark> marker;  // a "---" after content, waiting for content of its own
+  int line = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string row = text.substr(start, end - start);
+    start = end + 1;
+    ++line;
+    if (!row.empty() && row.back() == '\r') row.pop_back();
+    auto is_marker = [&](const char* m) {
+      return row.compare(0, 3, m) == 0 && (row.size() == 3 || row[3] == ' ' || row[3] == '\t');
+    };
+    std::string rest = row;
+    if (is_marker("---")) {
+      if (content && !marker) marker = Mark{line, 1};
+      rest = row.substr(3);
+    } else if (is_marker("...")) {
+      ended = content;
+      continue;
+    } else if (!content && row.rfind('%', 0) == 0) {
+      continue;  // a directive (%YAML 1.2) before the first document
+    }
+    const size_t first = rest.find_first_not_of(" \t");
+    if (first == std::string::npos || rest[first] == '#') continue;  // blank or a comment
+    if (marker) return marker;
+    if (ended) return Mark{line, static_cast<int>(first + 1)};
+    content = true;
+  }
+  return std::nullopt;
+}
+
+YAML::Node load_single_document(const std::string& text, const std::string& file) {
+  if (auto second = second_document(text))
+    throw SpecError(file, second->line, second->col,
+                    "a second YAML document starts here: a sweep file holds one sweep (split it into two files, or "
+                    "remove the '---' line)");
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw SpecError(file, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
+  }
+}
+
+// "unknown top-level key 'seed': expected one of ... (did you mean 'seeds'?)"
+std::string unknown_top_key_message(const std::string& key) {
+  std::string hint;
+  size_t best = 3;
+  for (const auto& k : kTopKeys) {
+    const size_t d = edit_distance(key, k);
+    if (d < best) best = d, hint = k;
+  }
+  return "unknown top-level key '" + key + "': expected one of " + join(kTopKeys, ", ") +
+         (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
 }
 
 // Every key and scalar of the file is user text (user_text.h), checked before anything reads it:
@@ -126,12 +210,7 @@ void check_sweep_text(const std::string& file, const YAML::Node& node, const std
 SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog, int64_t max_jobs) {
   if (auto flaw = first_text_flaw(text, TextKind::Source))
     throw SpecError(file, flaw->at.line, flaw->at.col, "the file " + flaw->reason);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw SpecError(file, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
-  }
+  YAML::Node root = load_single_document(text, file);
   if (!root.IsMap()) throw SpecError(file, 1, 1, "a sweep file must be a mapping with at least 'name' and 'base'");
   check_sweep_text(file, root, "");
   check_duplicate_keys(file, root);
@@ -139,7 +218,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
-      fail_at(file, kv.first, "unknown top-level key '" + key + "': expected one of " + join(kTopKeys, ", "));
+      fail_at(file, kv.first, unknown_top_key_message(key));
   }
 
   SweepSpec spec;
@@ -226,11 +305,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
                           "label '" + v.label + "' is used twice in section '" + name + "' (first at line " +
                               std::to_string(it->second->mark.line) + "): labels must be unique within a section");
       }
-      check_size(file, spec.variants.size(), 1, spec.seeds.size(), max_jobs);
     }
   }
 
-  check_size(file, spec.variants.size(), 1, spec.seeds.size(), max_jobs);
+  // The whole count, before any grid/zip cell is built (a section's variants are bounded by the
+  // file's length; the cells multiply).
+  check_size(file, spec.variants.size(), declared_cells(root), spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
@@ -241,7 +321,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
         if (auto problem = name_problem(axis.back().label, "grid label", true))
           throw SpecError(file, o.mark.line, o.mark.col, *problem);
       }
-      check_size(file, spec.variants.size(), spec.cells.size() * axis.size(), spec.seeds.size(), max_jobs);
+      check_size(file, spec.variants.size(), static_cast<long double>(spec.cells.size()) * axis.size(),
+                 spec.seeds.size(), max_jobs);  // a guard: declared_cells counted it already
       spec.cells = product(spec.cells, axis);
     }
   }
@@ -269,7 +350,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
         c.label = labels_of(c.overrides);
         if (auto problem = name_problem(c.label, "zip label", true)) fail_at(file, group, *problem);
       }
-      check_size(file, spec.variants.size(), spec.cells.size() * axis.size(), spec.seeds.size(), max_jobs);
+      check_size(file, spec.variants.size(), static_cast<long double>(spec.cells.size()) * axis.size(),
+                 spec.seeds.size(), max_jobs);  // a guard: declared_cells counted it already
       spec.cells = product(spec.cells, axis);
     }
   }
@@ -277,10 +359,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   if (const YAML::Node exclude = root["exclude"]) {
     if (!exclude.IsSequence()) fail_at(file, exclude, "exclude must be a list of mappings");
     for (const auto& entry : exclude) {
-      Overrides o;
-      flatten_overrides(file, entry, "", catalog, o);
-      if (o.empty()) fail_at(file, entry, "an exclude entry must name at least one key");
-      spec.excludes.push_back(std::move(o));
+      Exclusion e;
+      e.mark = mark_of(entry);
+      flatten_overrides(file, entry, "", catalog, e.keys);
+      if (e.keys.empty()) fail_at(file, entry, "an exclude entry must name at least one key");
+      spec.excludes.push_back(std::move(e));
     }
   }
   return spec;

@@ -42,10 +42,19 @@ void check_duplicate_keys(const std::string& file, const YAML::Node& node) {
 
 namespace {
 
+// A scalar the file marks as text: quoted ("no", '1', tag "!") or tagged !!str. YAML reads
+// those as strings, never as a number or a boolean; only plain scalars (tag "?") and the
+// other explicit tags (!!int, !!bool, ...) may be.
+bool is_quoted_or_str(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  return tag == "!" || tag == "tag:yaml.org,2002:str";
+}
+
 std::string describe(const YAML::Node& node) {
   if (node.IsMap()) return "a mapping";
   if (node.IsSequence()) return "a list";
   if (node.IsNull()) return "nothing";
+  if (is_quoted_or_str(node)) return "the text '" + node.Scalar() + "' (quoted or !!str: write it without quotes)";
   return "'" + node.Scalar() + "'";
 }
 
@@ -66,7 +75,7 @@ double parse_number(const std::string& file, const KeySpec& spec, const YAML::No
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || node.Tag() == "!")
+  if (text.empty() || end != text.c_str() + text.size() || is_quoted_or_str(node))
     fail_at(file, node, spec.key + " must be a number, got " + describe(node));
   if (!std::isfinite(v) || errno == ERANGE)
     fail_at(file, node, spec.key + " must be a finite number, got " + describe(node));
@@ -111,7 +120,8 @@ json convert_value(const std::string& file, const KeySpec& spec, const YAML::Nod
     case ValueKind::Float:
       return parse_number(file, spec, node);
     case ValueKind::Bool: {
-      if (node.IsScalar()) {
+      // Plain true/false and YAML 1.1's yes/no/on/off (any case); a quoted "no" is text.
+      if (node.IsScalar() && !is_quoted_or_str(node)) {
         std::string t = node.Scalar();
         std::transform(t.begin(), t.end(), t.begin(), ::tolower);
         if (t == "true" || t == "yes" || t == "on") return true;

@@ -134,6 +134,58 @@ const BadCase kCases[] = {
      "name: x\nbase:\n  task: {dataset: copy, augment: {mixup: 0.8}}\n  model: {arch: sequence, depths: [1], dims: "
      "[16]}\n",
      3, "Mixup and CutMix mix images; copy is a sequence task"},
+    // Sweep-file QA pass: several documents, top-level hints, quoted/tagged scalars, exclusions
+    // and de-duplication that would leave a section (or everything) empty.
+    {"second_document", "name: a\nbase: {}\n---\nname: b\n", 3, "a second YAML document starts here"},
+    {"second_document_after_marker", "---\nname: a\n---\nname: b\nbase: {}\n", 3, "a second YAML document"},
+    {"second_document_marker_line", "name: a\n# two sweeps\n--- # the next\n\n  name: b\n", 3,
+     "a second YAML document"},
+    {"second_document_after_end", "name: a\n...\n# more\nname: b\n", 4, "a second YAML document"},
+    {"unknown_top_key_hint", "name: x\nseed: 1\n", 2,
+     "unknown top-level key 'seed': expected one of name, description, base, seeds, ablations, grid, zip, exclude, "
+     "reference, reference_metric (did you mean 'seeds'?)"},
+    {"quoted_no_is_not_a_bool", "name: x\nbase: {model: {residual: \"no\"}}\n", 2,
+     "model.residual must be true or false, got the text 'no' (quoted or !!str"},
+    {"single_quoted_true_is_not_a_bool", "name: x\nablations:\n  r:\n    - {model.channel_mlp: 'false'}\n", 4,
+     "model.channel_mlp must be true or false"},
+    {"str_tag_is_not_a_bool", "name: x\nbase: {model: {residual: !!str yes}}\n", 2,
+     "model.residual must be true or false"},
+    {"str_tag_is_not_a_number", "name: x\nbase:\n  task: {epochs: !!str 1}\n", 3,
+     "task.epochs must be a number, got the text '1'"},
+    {"quoted_int_in_list", "name: x\nbase: {model: {depths: [1, \"1\"], dims: [8, 16]}}\n", 2,
+     "model.depths must be a number, got the text '1'"},
+    {"quoted_heads", "name: x\nbase: {model: {heads: '2'}}\n", 2, "model.heads must be a number"},
+    {"quoted_seed", "name: x\nseeds: [0, \"1\"]\n", 2, "seeds must be a number"},
+    {"attention_heads_in_variant",
+     "name: x\nbase: {model: {heads: 3, dims: [8], depths: [1], mixers: pool}}\nablations:\n  m:\n    - "
+     "{model.mixers: attention}\n",
+     2, "stage 1: dim 8 is not divisible into 3 heads"},
+    {"exclude_empties_section",
+     "name: x\nablations:\n  pool:\n    model.pool_size: [5]\n  norm:\n    model.norm: [none]\nexclude:\n  - "
+     "{model.pool_size: 5}\n",
+     8, "this exclude entry removes every job of section 'pool': no section may be empty"},
+    {"exclude_everything",
+     "name: x\nablations:\n  n:\n    model.norm: [none]\nexclude:\n  - {model.depths: [2, 2, 6, 2]}\n", 6,
+     "this exclude entry removes every job of the sweep: nothing would run"},
+    {"exclude_everything_by_two",
+     "name: x\nablations:\n  n:\n    model.norm: [none]\nexclude:\n  - {model.norm: none}\n  - "
+     "{model.norm: group1}\n",
+     6, "removes every job of the sweep (with the exclude entries at line 7)"},
+    {"exclude_only_group1", "name: x\nexclude:\n  - {model.norm: group1}\n", 3, "removes every job of the sweep"},
+    {"exclude_baseline", "name: x\nablations:\n  n:\n    model.norm: [none]\nexclude:\n  - {model.norm: group1}\n", 6,
+     "this exclude entry removes the baseline: every table compares against it"},
+    {"exclude_baseline_cells",
+     "name: x\nablations:\n  p:\n    model.pool_size: [5]\ngrid:\n  model.activation: [gelu, relu]\nexclude:\n  - "
+     "{model.pool_size: 3}\n",
+     8, "removes the baseline"},
+    {"section_folds_into_baseline",
+     "name: x\nbase: {model: {pool_size: 3}}\nablations:\n  pool:\n    model.pool_size: [3]\n", 5,
+     "section 'pool' has no jobs of its own: variant 'model.pool_size=3' is the same job as the baseline"},
+    {"section_folds_into_other_section",
+     "name: x\nablations:\n  a:\n    - {label: five, model.pool_size: 5}\n  b:\n    - {label: also five, "
+     "model.pool_size: "
+     "5.0}\n",
+     6, "variant 'also five' is the same job as 'five' (section 'a')"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};

@@ -49,6 +49,57 @@ TEST(SweepLimits, ManySeedsAreRefusedWithTheCountAndAllowedByARaisedLimit) {
   EXPECT_EQ(expand_sweep(spec, test::test_catalog()).size(), 10002u);
 }
 
+TEST(SweepLimits, TheRefusalNamesTheWholeCountNotThePartOneSeenSoFar) {
+  // 4 variants x 2 seeds = 8: the count once used to stop at the section that crossed the limit
+  // ("6 jobs (3 variants ...); pass --max-jobs 6"), and 6 then gave "8".
+  const std::string yaml =
+      "name: tiny\nseeds: [0, 1]\nablations:\n  a:\n    model.pool_size: [5, 7]\n  b:\n    model.norm: [none]\n";
+  for (int64_t limit : {3, 6, 7}) {
+    try {
+      parse_sweep(yaml, "tiny.yaml", test::test_catalog(), limit);
+      FAIL() << "accepted under --max-jobs " << limit;
+    } catch (const UsageError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("expands to 8 jobs (4 variants x 1 grid/zip cells x 2 seeds)"), std::string::npos) << what;
+      EXPECT_NE(what.find("pass --max-jobs 8 to allow it"), std::string::npos) << what;
+    }
+  }
+  EXPECT_EQ(expand_sweep(parse_sweep(yaml, "tiny.yaml", test::test_catalog(), 8), test::test_catalog()).size(), 8u);
+}
+
+TEST(SweepLimits, GridAndZipCellsAreCountedBeforeTheyAreBuilt) {
+  const std::string yaml =
+      "name: g\nablations:\n  p:\n    model.pool_size: [5]\ngrid:\n  model.activation: [gelu, relu]\n  model.norm: "
+      "[none, group1, layernorm]\nzip:\n  - {model.drop_path: [0.1, 0.2], model.layer_scale: [0, 1]}\n";
+  try {
+    parse_sweep(yaml, "g.yaml", test::test_catalog(), 10);
+    FAIL() << "24 jobs accepted under a limit of 10";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("24 jobs (2 variants x 12 grid/zip cells x 1 seeds)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(parse_sweep(yaml, "g.yaml", test::test_catalog(), 24).cells.size(), 12u);
+}
+
+TEST(SweepLimits, BeyondAnyLimitGivesNoAdvice) {
+  // 1000^7 cells: more than an int64 --max-jobs can allow; nothing is built.
+  std::string yaml = "name: huge\ngrid:\n";
+  const char* keys[] = {"task.optimizer.lr",          "task.optimizer.weight_decay", "task.label_smoothing",
+                        "task.schedule.min_lr",       "model.layer_scale",           "task.grad_clip",
+                        "task.schedule.warmup_epochs"};
+  for (const char* key : keys) yaml += std::string("  ") + key + ": " + list_of(1000) + "\n";
+  try {
+    parse_sweep(yaml, "huge.yaml", test::test_catalog());
+    FAIL() << "accepted";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("expands to 1e+21 jobs (1 variants x 1e+21 grid/zip cells x 1 seeds)"), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("no limit allows that many"), std::string::npos) << what;
+    EXPECT_EQ(what.find("pass --max-jobs"), std::string::npos) << what;
+  }
+}
+
 TEST(SweepLimits, ExactlyAtTheLimitIsAccepted) {
   const std::string yaml = "name: edge\nseeds: [0, 1]\ngrid:\n  model.pool_size: [3, 5]\n";
   EXPECT_EQ(expand_sweep(parse_sweep(yaml, "e.yaml", test::test_catalog(), 4), test::test_catalog()).size(), 4u);

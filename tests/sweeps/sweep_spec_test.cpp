@@ -100,6 +100,102 @@ ablations:
   EXPECT_EQ(jobs[1].variant, "model.pool_size=5");
 }
 
+TEST(SweepSpec, VariantEqualToBaselineIsSaidWithItsPlace) {
+  const SweepSpec spec = parse_sweep(R"(name: dup
+base: {model: {pool_size: 3}}
+seeds: [0, 1]
+ablations:
+  pool size:
+    model.pool_size: [3, 5]
+  hybrid:
+    - {label: all pool, model.mixers: [pool, pool, pool, pool]}
+    - {model.mixers: identity}
+)",
+                                     "t.yaml", test::test_catalog());
+  std::vector<std::string> warnings;
+  const auto jobs = expand_sweep(spec, test::test_catalog(), &warnings);
+  ASSERT_EQ(jobs.size(), 3u * 2u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0],
+            "t.yaml:6:23: warning: variant 'model.pool_size=3' of section 'pool size' is the same job as the "
+            "baseline; it is listed once, there");
+  EXPECT_EQ(warnings[1].rfind("t.yaml:8:7: warning: variant 'all pool' of section 'hybrid' is the same job as the "
+                              "baseline",
+                              0),
+            0u)
+      << warnings[1];
+}
+
+TEST(SweepSpec, GridCellsFoldingIntoEarlierJobsAreCounted) {
+  // weight_decay 0 is sgd's default: under the sgd cell the variant is the baseline's job.
+  const SweepSpec spec = parse_sweep(
+      "name: g\nablations:\n  wd:\n    task.optimizer.weight_decay: [0]\ngrid:\n  task.optimizer.name: [adamw, sgd]\n",
+      "g.yaml", test::test_catalog());
+  std::vector<std::string> warnings;
+  const auto jobs = expand_sweep(spec, test::test_catalog(), &warnings);
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[2].variant, "task.optimizer.weight_decay=0.0, task.optimizer.name=adamw");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "g.yaml:4:35: warning: 1 of 2 grid/zip cells of variant 'task.optimizer.weight_decay=0.0' of section 'wd' "
+            "are the same jobs as earlier ones (first 'baseline, task.optimizer.name=sgd' (section 'baseline')); "
+            "each is listed once, under the first");
+}
+
+TEST(SweepSpec, PoolWithHeadsThatDoNotDivideDimPlans) {
+  // model.heads only matters to mixers that split heads (uses_heads): pool ignores it.
+  const auto jobs = plan("name: h\nbase: {model: {heads: 3, dims: [8], depths: [1], mixers: pool}}\n");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].config["model"]["heads"], nlohmann::json({3}));
+}
+
+TEST(SweepSpec, PlainYamlBooleansAndNumbersStillRead) {
+  // Plain true/false, YAML 1.1 yes/no/on/off (any case) and explicit !!bool/!!int tags are
+  // read as before; only quoted or !!str scalars are text (sweep_errors_test).
+  const auto jobs = plan(R"(name: b
+base: {model: {residual: no, channel_mlp: On}, task: {epochs: !!int 2, optimizer: {nesterov: !!bool true}}}
+ablations:
+  r:
+    - {model.residual: yes}
+    - {model.residual: TRUE, model.channel_mlp: off}
+)");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].config["model"]["residual"], false);
+  EXPECT_EQ(jobs[0].config["model"]["channel_mlp"], true);
+  EXPECT_EQ(jobs[0].config["task"]["epochs"], 2);
+  EXPECT_EQ(jobs[0].config["task"]["optimizer"]["nesterov"], true);
+  EXPECT_EQ(jobs[1].config["model"]["residual"], true);
+  EXPECT_EQ(jobs[2].config["model"]["channel_mlp"], false);
+  // Quoted values stay fine where text is expected: names, enumerations, "auto".
+  EXPECT_EQ(plan("name: \"q\"\nbase: {model: {norm: \"layernorm\", heads: \"auto\"}}\n")[0].config["model"]["norm"],
+            "layernorm");
+}
+
+TEST(SweepSpec, AnEmptyTrailingDocumentIsNoSecondSweep) {
+  EXPECT_EQ(plan("---\nname: one\n...\n").size(), 1u);
+  EXPECT_EQ(plan("name: one\n---\n").size(), 1u);
+  EXPECT_EQ(
+      plan("%YAML 1.2\n--- # one sweep\nname: one\ndescription: |\n  --- not a marker when indented\n...\n# end\n")
+          .size(),
+      1u);
+}
+
+TEST(SweepSpec, ExcludingPartOfASectionOrTheBaselineIsFine) {
+  const auto jobs = plan(R"(name: part
+ablations:
+  p:
+    model.pool_size: [5, 7]
+grid:
+  model.activation: [gelu, relu]
+exclude:
+  - {model.pool_size: 5}
+  - {model.pool_size: 3, model.activation: relu}
+)");
+  ASSERT_EQ(jobs.size(), 3u);  // baseline x gelu, pool 7 x gelu and relu
+  EXPECT_EQ(jobs[0].variant, "baseline, model.activation=gelu");
+  EXPECT_EQ(jobs[1].variant, "model.pool_size=7, model.activation=gelu");
+}
+
 TEST(SweepSpec, DifferentSeedOrConfigGivesDifferentId) {
   const auto jobs = plan(kStudy);
   EXPECT_NE(jobs[0].id, jobs[1].id);

@@ -20,7 +20,10 @@ BlockOptions block_options_from_config(const ModelConfig& model, size_t stage) {
   const int64_t dim = model.dims.at(stage);
   o.context.dim = dim;
   o.context.heads = model.heads.at(stage);  // resolved: "auto" became dim / head_dim there
-  if (o.context.heads < 1 || dim % o.context.heads != 0)
+  // Only mixers that split channels into heads need dim divisible by heads (the registry's
+  // uses_heads, the same rule as sweeps/resolve.cpp); the others never read heads or head_dim.
+  const bool uses_heads = find_mixer_entry(o.mixer).traits.uses_heads;
+  if (o.context.heads < 1 || (uses_heads && dim % o.context.heads != 0))
     throw std::invalid_argument("stage " + std::to_string(stage + 1) + ": dim " + std::to_string(dim) +
                                 " is not divisible into " + std::to_string(o.context.heads) + " heads");
   o.context.head_dim = dim / o.context.heads;
