@@ -34,9 +34,8 @@ int scaled_side(int side, JpegScale scale) {
 }
 
 void check_side(int width, int height) {
-  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
-    throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
-                                " is outside 1.." + std::to_string(kMaxImageSide) + " per side");
+  if (const std::string problem = image_size_problem(width, height); !problem.empty())
+    throw std::invalid_argument(problem);
 }
 
 void check_channels(int channels) {

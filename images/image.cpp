@@ -7,10 +7,19 @@
 
 namespace ms {
 
-Image make_image(int width, int height, int channels) {
+std::string image_size_problem(int width, int height) {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
   if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
-    throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
-                                " is outside 1.." + std::to_string(kMaxImageSide) + " per side");
+    return "image size " + size + " is outside 1.." + std::to_string(kMaxImageSide) + " per side";
+  if (static_cast<int64_t>(width) * height > kMaxImagePixels)
+    return "image size " + size + " is over " + std::to_string(kMaxImagePixels) +
+           " pixels (Pillow's decompression-bomb limit)";
+  return "";
+}
+
+Image make_image(int width, int height, int channels) {
+  if (const std::string problem = image_size_problem(width, height); !problem.empty())
+    throw std::invalid_argument(problem);
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("images have 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
   Image image;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -55,12 +56,19 @@ struct CropRect {
   }
 };
 
-// Largest side accepted anywhere (decoders refuse bigger images instead of allocating them).
-constexpr int kMaxImageSide = 1 << 15;
+// The largest image accepted anywhere: decoders refuse bigger ones before allocating them. The
+// pixel bound is Pillow's (it raises DecompressionBombError above 2 × Image.MAX_IMAGE_PIXELS);
+// the side bound keeps long, thin images (10000 × 5, resized for evaluation to 34000 × 17)
+// while keeping every size far from int overflow.
+constexpr int kMaxImageSide = 1 << 20;
+constexpr int64_t kMaxImagePixels = 178956970;
+
+// Why a width × height image is refused ("image size 0x5 is outside ..."), or "" when it is not.
+std::string image_size_problem(int width, int height);
 
 // A width × height image of `channels` (1 or 3) channels: uninitialised (for code that writes
-// every pixel), or every byte `fill`. Throws std::invalid_argument for a side outside
-// 1..kMaxImageSide or another channel count.
+// every pixel), or every byte `fill`. Throws std::invalid_argument for a size image_size_problem()
+// refuses or another channel count.
 Image make_image(int width, int height, int channels);
 Image make_image(int width, int height, int channels, uint8_t fill);
 

@@ -186,9 +186,8 @@ void check_image(const Image& image) {
 }
 
 void check_size(int width, int height) {
-  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
-    throw std::invalid_argument("resize: output size " + std::to_string(width) + "x" + std::to_string(height) +
-                                " is outside 1.." + std::to_string(kMaxImageSide));
+  if (const std::string problem = image_size_problem(width, height); !problem.empty())
+    throw std::invalid_argument("resize: output " + problem);
 }
 
 Image resize_float_box(const Image& image, int width, int height, Filter filter, const float box[4]) {

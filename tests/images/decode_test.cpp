@@ -308,8 +308,10 @@ TEST_F(DecodeVsPillow, HostilePngHeadersAreRefusedBeforeAllocating) {
     }
     return s;
   };
-  EXPECT_THROW(decode_image(set_size(png, 40000, 10)), std::invalid_argument);           // beyond kMaxImageSide
-  EXPECT_EQ(expect_error(set_size(png, 30000, 30000).substr(0, 100)), "truncated PNG");  // 900 Mpx in 100 bytes
+  EXPECT_THROW(decode_image(set_size(png, 1u << 21, 10)), std::invalid_argument);  // beyond kMaxImageSide
+  EXPECT_THROW(decode_image(set_size(png, 30000, 30000)), std::invalid_argument);  // 900 Mpx: a decompression bomb
+  EXPECT_THROW(decode_image(set_size(png, 20000, 20000).substr(0, 100)), std::invalid_argument);
+  EXPECT_EQ(expect_error(set_size(png, 13000, 13000).substr(0, 100)), "truncated PNG");  // 169 Mpx in 100 bytes
   EXPECT_PRED2(starts_with, expect_error(set_size(png, 0, 5)), "corrupt PNG");
 }
 

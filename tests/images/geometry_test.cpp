@@ -339,3 +339,24 @@ TEST(RandomResizedCrop, DefaultsStayInsideAndCoverEightPercentOrMore) {
 
 }  // namespace
 }  // namespace ms
+
+namespace ms {
+namespace {
+
+// A valid long, thin image (10000 × 5) resized for evaluation is 34000 × 17 before its center
+// crop: past the old 32768 side limit, well under the pixel limit. It must evaluate, as in
+// torchvision, not fail as if corrupt.
+TEST(EvalTransform, LongThinImagesEvaluate) {
+  Image wide = make_image(10000, 5, 3, 77), tall = make_image(3, 10000, 1, 200);
+  const Image a = eval_transform(wide, 16, 0.9, Filter::Bicubic), b = eval_transform(tall, 16, 0.9, Filter::Bilinear);
+  EXPECT_EQ(a.width, 16);
+  EXPECT_EQ(a.height, 16);
+  EXPECT_EQ(a.pixels[a.pixels.size() / 2], 77);  // a flat image stays flat inside
+  EXPECT_EQ(b.width, 16);
+  EXPECT_EQ(b.pixels[b.pixels.size() / 2], 200);
+  EXPECT_NE(image_size_problem(20000, 20000), "");  // 400 Mpx: over Pillow's bomb limit
+  EXPECT_EQ(image_size_problem(34000, 17), "");
+}
+
+}  // namespace
+}  // namespace ms
