@@ -1,6 +1,7 @@
 // Override stacking and cross-key validation (see resolve.h).
 #include "sweeps/resolve.h"
 
+#include <filesystem>
 #include <map>
 
 #include "sweeps/config_schema.h"
@@ -8,6 +9,7 @@
 #include "sweeps/errors.h"
 #include "sweeps/rand_augment_spec.h"
 #include "sweeps/run_config.h"
+#include "sweeps/shard_pattern.h"
 
 namespace ms {
 
@@ -117,6 +119,26 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
         if (d.streamed) streamed.push_back(d.name);
       fail(key, key + " applies to streamed image datasets (" + join(streamed, ", ") + "); " + dataset +
                     " is held in memory, where only task.augment.mixup, cutmix, mix_prob and mix_switch apply");
+    }
+  }
+  // The keys of the on-disk datasets do nothing for the others: refused for the same reason.
+  for (const auto& [key, mark] : where) {
+    if ((key == "task.train_shards" || key == "task.val_shards") && dataset != "webdataset")
+      fail(key, key + " names tar shards of the webdataset dataset; " + dataset + " reads none");
+    if (key == "task.on_corrupt" && !data.streamed)
+      fail(key, "task.on_corrupt applies to image files read from disk (imagefolder, webdataset); " + dataset +
+                    " is held in memory");
+  }
+  // A shard pattern's syntax is known before any file is read (a path that exists is a shard or
+  // a folder of shards as it is, braces and all).
+  for (const char* key : {"task.train_shards", "task.val_shards"}) {
+    const std::string pattern = flat[key];
+    std::error_code ec;
+    if (dataset != "webdataset" || pattern.empty() || std::filesystem::exists(pattern, ec)) continue;
+    try {
+      expand_braces(pattern);
+    } catch (const std::invalid_argument& e) {
+      fail(key, std::string(key) + ": " + e.what());
     }
   }
   if (sequence_task && (flat["task.augment.mixup"] != 0.0 || flat["task.augment.cutmix"] != 0.0))

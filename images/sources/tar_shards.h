@@ -12,14 +12,9 @@
 #include <vector>
 
 #include "images/sources/image_set.h"
+#include "sweeps/shard_pattern.h"  // expand_braces
 
 namespace ms {
-
-// WebDataset's shard-list notation (the braceexpand rules): each {A..B} (decimal, ascending or
-// descending; zero-padded to the longer of A and B when either has a leading zero) or {x,y,z}
-// group expands, left to right, into the cartesian product. A pattern without braces is itself.
-// Throws std::invalid_argument for an unclosed or nested brace.
-std::vector<std::string> expand_braces(const std::string& pattern);
 
 // The shard files `source` names: an existing folder gives all its *.tar files in byte order;
 // an existing file is the one shard; anything else is expanded with expand_braces. Throws

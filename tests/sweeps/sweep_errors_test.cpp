@@ -130,6 +130,19 @@ const BadCase kCases[] = {
      "held in memory"},
     {"erasing_in_memory", "name: x\nablations:\n  e:\n    - {task.augment.erasing: 0.5}\n", 4,
      "task.augment.erasing applies to streamed image datasets"},
+    {"shards_for_imagefolder",
+     "name: x\nbase:\n  task: {dataset: imagefolder, data_dir: /d, num_classes: 2, train_shards: /s}\n", 3,
+     "task.train_shards names tar shards of the webdataset dataset; imagefolder reads none"},
+    {"on_corrupt_in_memory", "name: x\nablations:\n  c:\n    - {task.on_corrupt: skip}\n", 4,
+     "task.on_corrupt applies to image files read from disk"},
+    {"shard_pattern_unclosed",
+     "name: x\nbase:\n  task: {dataset: webdataset, num_classes: 2, train_shards: \"/no/s-{0..3.tar\", "
+     "val_shards: /no/v.tar}\n",
+     3, "task.train_shards: shard pattern \"/no/s-{0..3.tar\" has an unclosed '{'"},
+    {"shard_pattern_too_many",
+     "name: x\nbase:\n  task: {dataset: webdataset, num_classes: 2, train_shards: /no/t.tar, "
+     "val_shards: \"/no/v-{0..99999999}.tar\"}\n",
+     3, "expands to too many names"},
     {"mixup_on_tokens",
      "name: x\nbase:\n  task: {dataset: copy, augment: {mixup: 0.8}}\n  model: {arch: sequence, depths: [1], dims: "
      "[16]}\n",
