@@ -244,6 +244,7 @@ TEST(TarShards, BadSamplesAreErrorsNamingShardAndKey) {
   EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.cls", ""}}), "not an integer");
   EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.cls", " -2\n"}}), "sample \"a\" has a negative label -2");
   EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.cls", "99999999999"}}), "above the largest supported");
+  EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.cls", "1048576"}}), "above the largest supported 1048575");
   EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.JPG", "y"}, {"a.cls", "0"}}), "sample \"a\" has two .jpg members");
   EXPECT_CONTAINS(error({{"a.jpg", "x"}, {"a.png", "y"}, {"a.cls", "0"}}), "has more than one image");
   EXPECT_CONTAINS(error({{"a\x01.jpg", "x"}}), "sample \"a\\x01\" has no .cls");  // control bytes escaped
