@@ -54,6 +54,13 @@ void print_table(const std::vector<Job>& jobs) {
   }
   std::printf("\n%zu jobs (%zu configurations x seeds), estimated training compute %.3g MACs (fwd+bwd ~ 3x fwd)\n",
               jobs.size(), configs.size(), total_cost);
+  size_t assumed = 0;
+  for (const auto& j : jobs) assumed += costed_at_assumed_size(j) ? 1 : 0;
+  if (assumed > 0)
+    std::printf(
+        "note: %zu job(s) read images from disk, whose count is known only when a job indexes them: they are "
+        "costed at %lld training images per epoch (task.train_subset sets the count used)\n",
+        assumed, static_cast<long long>(kAssumedTrainExamples));
   std::map<std::string, int> unmeasured;  // error -> jobs
   for (const auto& j : jobs)
     if (!j.cost_error.empty()) unmeasured[j.cost_error]++;

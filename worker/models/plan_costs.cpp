@@ -36,6 +36,11 @@ void fill_costs(std::vector<Job>& jobs) {
   }
 }
 
+bool costed_at_assumed_size(const Job& job) {
+  const TaskConfig task = run_config(job.config).task;
+  return task.train_subset <= 0 && dataset_info(task.dataset).train_examples <= 0 && task.train_size <= 0;
+}
+
 double estimated_cost(const Job& job) {
   const TaskConfig task = run_config(job.config).task;
   const DatasetInfo& data = dataset_info(task.dataset);
@@ -47,7 +52,7 @@ double estimated_cost(const Job& job) {
   else if (task.train_size > 0)
     examples = double(task.train_size);
   else
-    examples = 10000;
+    examples = double(kAssumedTrainExamples);
   const double macs = job.macs > 0 ? double(job.macs) : 1e6;
   return 3.0 * macs * examples * double(task.epochs);
 }
