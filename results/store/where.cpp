@@ -11,6 +11,7 @@
 
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
@@ -24,37 +25,6 @@ const char* kForms =
 
 [[noreturn]] void malformed(const std::string& expr, const std::string& why) {
   throw UsageError("--where '" + expr + "': " + why + "; " + kForms);
-}
-
-// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): the value may
-// end up in JSON text (lists), and nlohmann::json refuses to dump anything else.
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80)
-      extra = 0, cp = c;
-    else if ((c & 0xE0) == 0xC0)
-      extra = 1, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-      extra = 2, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-      extra = 3, cp = c & 0x07;
-    else
-      return false;
-    if (i + static_cast<size_t>(extra) >= s.size()) return false;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += static_cast<size_t>(extra) + 1;
-  }
-  return true;
 }
 
 std::string trim(const std::string& s) {
@@ -141,6 +111,8 @@ std::optional<double> parse_number(const std::string& text) {
 }
 
 WhereClause parse_where(const std::string& expr) {
+  // Well-formed UTF-8 (sweeps/user_text.h): a value may end up in JSON text (lists), and
+  // nlohmann::json refuses to dump anything else.
   if (!valid_utf8(expr)) throw UsageError("--where: the expression is not valid UTF-8; " + std::string(kForms));
   const size_t at = expr.find_first_of("!<>=");
   if (at == std::string::npos) malformed(expr, "no comparison operator");
