@@ -113,6 +113,15 @@ void check_crop(const CropRect& r, int width, int height) {
 // samples wide (up to 4 pixels each) by replication, not by its triangle filter.
 constexpr int kMinJpegCropColumns = 32;
 
+// The decompressor set up on `bytes` with the header read. Only under a caller's setjmp: libjpeg
+// reports errors by longjmp to it.
+void read_libjpeg_header(LibjpegDecompressor& d, const std::string& bytes) {
+  jpeg_create_decompress(&d.info);
+  d.created = true;
+  jpeg_mem_src(&d.info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&d.info, TRUE);
+}
+
 // Decodes `rect` (in the pixels of the decode at `scale`; the whole image or part of it) into
 // `out`. For a part, only its columns and rows are transformed, plus one pixel around it that is
 // dropped: libjpeg treats the edges of a cropped region as image edges when it upsamples chroma,
@@ -125,10 +134,7 @@ bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, const DecodeO
                  PixelBuffer& row) {
   if (setjmp(d.errors.jump)) return false;
   jpeg_decompress_struct& info = d.info;
-  jpeg_create_decompress(&info);
-  d.created = true;
-  jpeg_mem_src(&info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
-  jpeg_read_header(&info, TRUE);
+  read_libjpeg_header(d, bytes);
   const int image_width = static_cast<int>(info.image_width), image_height = static_cast<int>(info.image_height);
   check_side(image_width, image_height);  // before libjpeg allocates for it
   if (options.crop.width != 0) check_crop(options.crop, image_width, image_height);
@@ -190,10 +196,7 @@ bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, const DecodeO
 
 bool run_libjpeg_header(LibjpegDecompressor& d, const std::string& bytes, ImageHeader& header) {
   if (setjmp(d.errors.jump)) return false;
-  jpeg_create_decompress(&d.info);
-  d.created = true;
-  jpeg_mem_src(&d.info, byte_data(bytes), static_cast<unsigned long>(bytes.size()));
-  jpeg_read_header(&d.info, TRUE);
+  read_libjpeg_header(d, bytes);
   header.width = static_cast<int>(d.info.image_width), header.height = static_cast<int>(d.info.image_height);
   return true;
 }

@@ -264,34 +264,37 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     for (int64_t step = 0; step < steps; ++step) {
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
-      try {
-        if (trouble.failed()) throw std::logic_error("skipped");  // zero gradients until the next check
-        const bool have_batch = loader.batch(step, x, y);
-        if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
-          const MixDraw draw =
-              draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
-          MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
-          x = std::move(mixed.x), y = std::move(mixed.targets);
-        }
-        const bool replay = have_batch && graphed && graphed->accepts(x, y);
-        if (!replay) updated.zero_grad();  // a replay sets every gradient itself
-        if (replay) {
-          loss_sum += graphed->run(x, y);
-          terms += loss_terms(y);
-          outcome.cuda_graphs = true;
-        } else if (have_batch) {
-          torch::Tensor batch_loss;
-          {
-            AutocastScope autocast(bf16, device);
-            batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+      if (trouble.failed()) {
+        updated.zero_grad();  // this rank failed: zero gradients until the next check
+      } else {
+        try {
+          const bool have_batch = loader.batch(step, x, y);
+          if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
+            const MixDraw draw =
+                draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
+            MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
+            x = std::move(mixed.x), y = std::move(mixed.targets);
           }
-          (batch_loss * loss_scale).backward();
-          loss_sum += batch_loss.detach();
-          terms += loss_terms(y);
+          const bool replay = have_batch && graphed && graphed->accepts(x, y);
+          if (!replay) updated.zero_grad();  // a replay sets every gradient itself
+          if (replay) {
+            loss_sum += graphed->run(x, y);
+            terms += loss_terms(y);
+            outcome.cuda_graphs = true;
+          } else if (have_batch) {
+            torch::Tensor batch_loss;
+            {
+              AutocastScope autocast(bf16, device);
+              batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
+            }
+            (batch_loss * loss_scale).backward();
+            loss_sum += batch_loss.detach();
+            terms += loss_terms(y);
+          }
+        } catch (...) {
+          trouble.record();  // alone: rethrown
+          updated.zero_grad();
         }
-      } catch (...) {
-        if (!trouble.failed()) trouble.record();  // alone: rethrown
-        updated.zero_grad();
       }
       if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
       if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
