@@ -136,6 +136,10 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
   std::map<std::string, std::pair<std::string, std::string>> seen;  // id -> (section, variant)
   std::map<std::string, SectionOutcome> sections;
   std::map<const Variant*, VariantFolds> folds;
+  // Per exclude entry: whether it dropped some combination (was the first entry to match it), and
+  // the earlier entry that first took one it matched.
+  std::vector<bool> entry_drops(spec.excludes.size(), false);
+  std::vector<size_t> shadowed_by(spec.excludes.size(), spec.excludes.size());
   for (const Variant& variant : spec.variants) {
     SectionOutcome& outcome = sections[variant.section];
     if (!outcome.first_variant) outcome.first_variant = &variant;
@@ -145,8 +149,14 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
           resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
       const json flat = flatten_config(config);
       size_t excluded_by = spec.excludes.size();
-      for (size_t i = 0; i < spec.excludes.size() && excluded_by == spec.excludes.size(); ++i)
-        if (matches(flat, spec.excludes[i].keys)) excluded_by = i;
+      for (size_t i = 0; i < spec.excludes.size(); ++i) {
+        if (!matches(flat, spec.excludes[i].keys)) continue;
+        if (excluded_by == spec.excludes.size()) excluded_by = i;
+        if (excluded_by == i)
+          entry_drops[i] = true;
+        else if (shadowed_by[i] == spec.excludes.size())
+          shadowed_by[i] = excluded_by;
+      }
       if (excluded_by < spec.excludes.size()) {
         auto& by = outcome.excluded_by;
         if (std::find(by.begin(), by.end(), excluded_by) == by.end()) by.push_back(excluded_by);
@@ -181,6 +191,16 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
   }
   check_nothing_vanished(spec, jobs, sections, folds);
   if (warnings) {
+    // An entry that drops nothing is almost always a typo in a value, or a stale entry after the
+    // ablations changed: the user believes some jobs are gone that will in fact run.
+    for (size_t i = 0; i < spec.excludes.size(); ++i) {
+      if (entry_drops[i]) continue;
+      const bool shadowed = shadowed_by[i] < spec.excludes.size();
+      warnings->push_back(warning_at(spec.file, spec.excludes[i].mark) + "this exclude entry drops nothing: " +
+                          (shadowed ? "every job it matches is already dropped by an earlier entry (the one at line " +
+                                          std::to_string(spec.excludes[shadowed_by[i]].mark.line) + ")"
+                                    : "no variant and grid/zip cell has all of its values (check them for a typo)"));
+    }
     for (const Variant& v : spec.variants) {
       const VariantFolds& f = folds.at(&v);
       if (f.folded == 0) continue;

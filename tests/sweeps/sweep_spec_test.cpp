@@ -196,6 +196,33 @@ exclude:
   EXPECT_EQ(jobs[1].variant, "model.pool_size=7, model.activation=gelu");
 }
 
+TEST(SweepSpec, ExcludeEntriesThatDropNothingAreWarnedAbout) {
+  // Line 8 drops pool 5; line 9 names a value no job has (a typo: 9 is not swept); line 10 only
+  // matches jobs line 8 already dropped. The jobs are what they would be without lines 9 and 10.
+  const SweepSpec spec = parse_sweep(R"(name: x
+ablations:
+  p:
+    model.pool_size: [5, 7]
+grid:
+  model.activation: [gelu, relu]
+exclude:
+  - {model.pool_size: 5}
+  - {model.pool_size: 9}
+  - {model.pool_size: 5, model.activation: relu}
+)",
+                                     "x.yaml", test::test_catalog());
+  std::vector<std::string> warnings;
+  const auto jobs = expand_sweep(spec, test::test_catalog(), &warnings);
+  EXPECT_EQ(jobs.size(), 4u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0],
+            "x.yaml:9:5: warning: this exclude entry drops nothing: no variant and grid/zip cell has all of its "
+            "values (check them for a typo)");
+  EXPECT_EQ(warnings[1],
+            "x.yaml:10:5: warning: this exclude entry drops nothing: every job it matches is already dropped by an "
+            "earlier entry (the one at line 8)");
+}
+
 TEST(SweepSpec, DifferentSeedOrConfigGivesDifferentId) {
   const auto jobs = plan(kStudy);
   EXPECT_NE(jobs[0].id, jobs[1].id);
