@@ -1,7 +1,7 @@
 // Encoded image bytes to 8-bit pixels, matching Pillow's `Image.open(f).convert('RGB' | 'L')`
 // byte for byte: JPEG through libjpeg-turbo (optionally with libjpeg's DCT scaling, the way
-// Pillow's `Image.draft` decodes a reduced image, and optionally only a crop), PNG through libpng.
-// Also a small PNG encoder, used to write test datasets.
+// Pillow's `Image.draft` decodes a reduced image, and optionally only a crop; jpeg_codec.h), PNG
+// through libpng (png_codec.h, which also has a small PNG encoder for writing test datasets).
 #pragma once
 #include <string>
 
@@ -22,19 +22,9 @@ struct ImageHeader {
 // Throws std::runtime_error ("unrecognised image format", "corrupt JPEG: ...", "truncated PNG", ...).
 ImageHeader read_image_header(const std::string& bytes);
 
-// A JPEG DCT scaling factor num/denom (libjpeg-turbo offers M/8 for M = 1..16).
-struct JpegScale {
-  int num = 1, denom = 1;
-};
-
-// The smallest-output scaling factor M/8 <= 1 whose output, ceil(width * M / 8) × ceil(height * M / 8),
-// is still at least min_width × min_height; 1/1 when no reduction fits or no minimum is asked for
-// (a minimum <= 0 does not constrain its side).
-JpegScale choose_jpeg_scale(int width, int height, int min_width, int min_height);
-
 struct DecodeOptions {
   int channels = 3;  // 3: Pillow's convert('RGB'); 1: convert('L')
-  // JPEG only: decode reduced by the factor choose_jpeg_scale() picks for this minimum (PNG ignores it).
+  // JPEG only: decode reduced by the factor choose_jpeg_scale() (jpeg_codec.h) picks for this minimum (PNG ignores it).
   int min_width = 0, min_height = 0;
   // Only this rectangle of the full-resolution image (width 0: the whole image), mapped into the
   // reduced pixels by scale_crop_rect() when the decode is reduced. The pixels are those of the
@@ -43,10 +33,6 @@ struct DecodeOptions {
   // data, so a corrupt or truncated file fails whatever the rectangle.
   CropRect crop;
 };
-
-// A rectangle of a full_width × full_height image in the pixels of its reduced decode
-// (width × height): corners scaled and floored, sides rounded, at least one pixel, inside the image.
-CropRect scale_crop_rect(const CropRect& rect, int full_width, int full_height, int width, int height);
 
 // Decodes a JPEG or PNG (detected by magic bytes), or the rectangle options.crop of it. Conversions
 // follow Pillow 9.4:
@@ -65,9 +51,6 @@ Image decode_image(const std::string& bytes, const DecodeOptions& options);
 // enough; a loader keeps one per thread). On an exception `out` holds no usable image.
 void decode_image_into(const std::string& bytes, const DecodeOptions& options, Image& out);
 Image decode_image(const std::string& bytes, int channels = 3, int min_width = 0, int min_height = 0);
-
-// An 8-bit grey or RGB PNG of the image (zlib level 6, no interlace).
-std::string encode_png(const Image& image);
 
 // Pillow's RGB→L conversion of one pixel and of a whole RGB image.
 inline uint8_t pillow_luma(uint8_t r, uint8_t g, uint8_t b) {

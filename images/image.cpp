@@ -17,9 +17,20 @@ std::string image_size_problem(int width, int height) {
   return "";
 }
 
-Image make_image(int width, int height, int channels) {
+void check_image_size(int width, int height) {
   if (const std::string problem = image_size_problem(width, height); !problem.empty())
     throw std::invalid_argument(problem);
+}
+
+void check_crop_inside(const CropRect& r, int width, int height) {
+  if (r.width < 1 || r.height < 1 || r.left < 0 || r.top < 0 || r.width > width - r.left || r.height > height - r.top)
+    throw std::invalid_argument("crop " + std::to_string(r.width) + "x" + std::to_string(r.height) + " at (" +
+                                std::to_string(r.left) + ", " + std::to_string(r.top) + ") is not inside a " +
+                                std::to_string(width) + "x" + std::to_string(height) + " image");
+}
+
+Image make_image(int width, int height, int channels) {
+  check_image_size(width, height);
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("images have 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
   Image image;

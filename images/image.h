@@ -65,6 +65,12 @@ constexpr int64_t kMaxImagePixels = 178956970;
 
 // Why a width × height image is refused ("image size 0x5 is outside ..."), or "" when it is not.
 std::string image_size_problem(int width, int height);
+// Throws std::invalid_argument with image_size_problem()'s text when there is one.
+void check_image_size(int width, int height);
+
+// Throws std::invalid_argument unless the rectangle is non-empty and inside a width × height image
+// (the check for a requested crop; geometry's crop() reports the same as std::out_of_range).
+void check_crop_inside(const CropRect& rect, int width, int height);
 
 // A width × height image of `channels` (1 or 3) channels: uninitialised (for code that writes
 // every pixel), or every byte `fill`. Throws std::invalid_argument for a size image_size_problem()

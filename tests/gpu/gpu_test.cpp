@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "images/decode.h"
+#include "images/png_codec.h"
 #include "sweeps/override.h"
 #include "sweeps/resolve.h"
 #include "sweeps/run_config.h"

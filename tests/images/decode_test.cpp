@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "images/geometry.h"
+#include "images/jpeg_codec.h"
+#include "images/png_codec.h"
 #include "images/resample.h"
 #include "tests/test_support.h"
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "images/decode.h"
+#include "images/png_codec.h"
 #include "tests/test_support.h"
 
 namespace ms {

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "images/decode.h"
+#include "images/png_codec.h"
 #include "images/sources/tar_shards.h"
 #include "tests/test_support.h"
 #include "tests/worker/model_test_util.h"

@@ -1,0 +1,245 @@
+// PNG decoding through libpng to Pillow-identical 8-bit pixels, and a small PNG encoder (see
+// png_codec.h). libpng reports errors by longjmp: every function that calls into it under setjmp
+// keeps only trivially destructible locals, and the handles live in RAII owners one frame up.
+#include "images/png_codec.h"
+
+#include <cstdio>
+#include <cstring>
+#include <png.h>
+#include <stdexcept>
+#include <vector>
+
+namespace ms {
+namespace {
+
+struct PngContext {
+  const unsigned char* data = nullptr;
+  size_t size = 0, pos = 0;
+  bool truncated = false;
+  char message[256] = {};
+  std::string* output = nullptr;  // encoding only
+};
+
+PngContext* png_context(png_structp png) { return static_cast<PngContext*>(png_get_error_ptr(png)); }
+
+void png_on_error(png_structp png, png_const_charp message) {
+  std::snprintf(png_context(png)->message, sizeof(PngContext::message), "%s", message ? message : "unknown error");
+  png_longjmp(png, 1);
+}
+
+void png_on_warning(png_structp, png_const_charp) {}
+
+void png_read_bytes(png_structp png, png_bytep out, size_t length) {
+  PngContext* ctx = static_cast<PngContext*>(png_get_io_ptr(png));
+  if (ctx->size - ctx->pos < length) {
+    ctx->truncated = true;
+    png_error(png, "truncated PNG");
+  }
+  std::memcpy(out, ctx->data + ctx->pos, length);
+  ctx->pos += length;
+}
+
+void png_write_bytes(png_structp png, png_bytep data, size_t length) {
+  PngContext* ctx = static_cast<PngContext*>(png_get_io_ptr(png));
+  try {
+    ctx->output->append(reinterpret_cast<const char*>(data), length);
+  } catch (...) {
+    png_error(png, "out of memory while encoding");
+  }
+}
+
+void png_flush(png_structp) {}
+
+class PngReader {
+ public:
+  explicit PngReader(PngContext* ctx) {
+    png_ = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, png_on_error, png_on_warning);
+    if (png_) info_ = png_create_info_struct(png_);
+    if (!png_ || !info_) {
+      png_destroy_read_struct(png_ ? &png_ : nullptr, nullptr, nullptr);
+      throw std::runtime_error("cannot initialise libpng");
+    }
+    png_set_read_fn(png_, ctx, png_read_bytes);
+  }
+  ~PngReader() { png_destroy_read_struct(&png_, &info_, nullptr); }
+  PngReader(const PngReader&) = delete;
+  PngReader& operator=(const PngReader&) = delete;
+  png_structp png() const { return png_; }
+  png_infop info() const { return info_; }
+
+ private:
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+};
+
+class PngWriter {
+ public:
+  explicit PngWriter(PngContext* ctx) {
+    png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, png_on_error, png_on_warning);
+    if (png_) info_ = png_create_info_struct(png_);
+    if (!png_ || !info_) {
+      png_destroy_write_struct(png_ ? &png_ : nullptr, nullptr);
+      throw std::runtime_error("cannot initialise libpng");
+    }
+    png_set_write_fn(png_, ctx, png_write_bytes, png_flush);
+  }
+  ~PngWriter() { png_destroy_write_struct(&png_, &info_); }
+  PngWriter(const PngWriter&) = delete;
+  PngWriter& operator=(const PngWriter&) = delete;
+  png_structp png() const { return png_; }
+  png_infop info() const { return info_; }
+
+ private:
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+};
+
+// What libpng will hand back after the transforms we set.
+struct PngLayout {
+  png_uint_32 width = 0, height = 0;
+  int bit_depth = 0, color_type = 0, channels = 0;
+  size_t row_bytes = 0;
+  png_colorp palette = nullptr;
+  int palette_size = 0;
+};
+
+// Reads the header chunks and sets up transforms. Only trivially destructible locals (setjmp).
+bool png_read_layout(png_structp png, png_infop info, PngLayout* layout) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_user_limits(png, kMaxImageSide, kMaxImageSide);
+  png_read_info(png, info);
+  int interlace = 0;
+  png_get_IHDR(png, info, &layout->width, &layout->height, &layout->bit_depth, &layout->color_type, &interlace, nullptr,
+               nullptr);
+  if (layout->color_type == PNG_COLOR_TYPE_PALETTE) {
+    png_set_packing(png);  // one palette index per byte; expanded below through Pillow's palette
+    if (!png_get_PLTE(png, info, &layout->palette, &layout->palette_size)) png_error(png, "palette image without PLTE");
+  } else if (layout->color_type == PNG_COLOR_TYPE_GRAY && layout->bit_depth < 8) {
+    png_set_expand_gray_1_2_4_to_8(png);  // scales like Pillow's "1", "L;2", "L;4" unpackers
+  }
+  // 16-bit grey stays 16-bit (Pillow clamps it); other 16-bit types keep their high byte.
+  if (layout->bit_depth == 16 && layout->color_type != PNG_COLOR_TYPE_GRAY) png_set_strip_16(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  layout->channels = png_get_channels(png, info);
+  layout->bit_depth = png_get_bit_depth(png, info);
+  layout->row_bytes = png_get_rowbytes(png, info);
+  return true;
+}
+
+bool png_read_rows(png_structp png, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_read_image(png, rows);
+  return true;
+}
+
+[[noreturn]] void throw_png_error(const PngContext& ctx) {
+  if (ctx.truncated) throw std::runtime_error("truncated PNG");
+  throw std::runtime_error(std::string("corrupt PNG: ") + ctx.message);
+}
+
+bool png_write_all(png_structp png, png_infop info, int width, int height, int color_type, const uint8_t* pixels,
+                   size_t stride) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, color_type,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, 6);
+  png_write_info(png, info);
+  for (int y = 0; y < height; ++y) png_write_row(png, pixels + stride * static_cast<size_t>(y));
+  png_write_end(png, info);
+  return true;
+}
+
+}  // namespace
+
+ImageHeader read_png_header(const std::string& bytes) {
+  // Signature, then the IHDR chunk: length (4), "IHDR", width (4), height (4), ...
+  if (bytes.size() < 24) throw std::runtime_error("truncated PNG");
+  if (std::memcmp(bytes.data() + 12, "IHDR", 4) != 0) throw std::runtime_error("corrupt PNG: first chunk is not IHDR");
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  auto be32 = [](const unsigned char* q) {
+    return (uint32_t{q[0]} << 24) | (uint32_t{q[1]} << 16) | (uint32_t{q[2]} << 8) | uint32_t{q[3]};
+  };
+  const uint32_t width = be32(p + 16), height = be32(p + 20);
+  if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu)
+    throw std::runtime_error("corrupt PNG: invalid size in IHDR");
+  ImageHeader h;
+  h.format = ImageFormat::Png;
+  h.width = static_cast<int>(width), h.height = static_cast<int>(height);
+  return h;
+}
+
+Image decode_png(const std::string& bytes, int channels) {
+  const ImageHeader header = read_png_header(bytes);
+  check_image_size(header.width, header.height);
+  // Deflate cannot compress more than ~1032:1, so a file this short cannot hold these pixels; refuse
+  // it before allocating what a hostile header asks for.
+  const double min_raw_bytes = static_cast<double>(header.width) * header.height / 8.0;
+  if (static_cast<double>(bytes.size()) * 1100.0 < min_raw_bytes) throw std::runtime_error("truncated PNG");
+
+  PngContext ctx;
+  ctx.data = reinterpret_cast<const unsigned char*>(bytes.data());
+  ctx.size = bytes.size();
+  PngReader reader(&ctx);
+  PngLayout layout;
+  if (!png_read_layout(reader.png(), reader.info(), &layout)) throw_png_error(ctx);
+  const int width = static_cast<int>(layout.width), height = static_cast<int>(layout.height);
+  check_image_size(width, height);
+
+  std::vector<uint8_t> raw(layout.row_bytes * static_cast<size_t>(height));
+  std::vector<png_bytep> rows(static_cast<size_t>(height));
+  for (int y = 0; y < height; ++y)
+    rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
+  if (!png_read_rows(reader.png(), rows.data())) throw_png_error(ctx);
+
+  const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+  Image out;
+  if (layout.color_type == PNG_COLOR_TYPE_PALETTE) {
+    // Pillow's palette starts as a grey ramp; PLTE overwrites its first entries.
+    uint8_t table[256][3];
+    for (int i = 0; i < 256; ++i) table[i][0] = table[i][1] = table[i][2] = static_cast<uint8_t>(i);
+    for (int i = 0; i < layout.palette_size && i < 256; ++i) {
+      table[i][0] = layout.palette[i].red, table[i][1] = layout.palette[i].green, table[i][2] = layout.palette[i].blue;
+    }
+    out = make_image(width, height, 3);
+    for (size_t i = 0; i < n; ++i) std::memcpy(&out.pixels[i * 3], table[raw[i]], 3);
+  } else if (layout.channels == 1 && layout.bit_depth == 16) {
+    out = make_image(width, height, 1);
+    for (size_t i = 0; i < n; ++i) {
+      const unsigned v = (unsigned{raw[2 * i]} << 8) | raw[2 * i + 1];
+      out.pixels[i] = static_cast<uint8_t>(v > 255 ? 255 : v);
+    }
+  } else if (layout.bit_depth == 8 && layout.channels >= 1 && layout.channels <= 4) {
+    // 1: grey, 2: grey+alpha, 3: RGB, 4: RGBA; alpha is dropped.
+    const int colours = layout.channels >= 3 ? 3 : 1;
+    out = make_image(width, height, colours);
+    const size_t step = static_cast<size_t>(layout.channels);
+    for (size_t i = 0; i < n; ++i)
+      for (int c = 0; c < colours; ++c) out.pixels[i * colours + c] = raw[i * step + static_cast<size_t>(c)];
+  } else {
+    throw std::runtime_error("corrupt PNG: unsupported layout (" + std::to_string(layout.channels) + " channels of " +
+                             std::to_string(layout.bit_depth) + " bits)");
+  }
+  if (channels == out.channels) return out;
+  return channels == 1 ? rgb_to_grey(out) : grey_to_rgb(out);
+}
+
+std::string encode_png(const Image& image) {
+  if (image.channels != 1 && image.channels != 3)
+    throw std::invalid_argument("PNG encoding takes 1 (grey) or 3 (RGB) channels, not " +
+                                std::to_string(image.channels));
+  check_image_size(image.width, image.height);
+  if (image.pixels.size() != image.row_bytes() * static_cast<size_t>(image.height))
+    throw std::invalid_argument("image pixel buffer does not match its size");
+  std::string out;
+  PngContext ctx;
+  ctx.output = &out;
+  PngWriter writer(&ctx);
+  const int color_type = image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB;
+  if (!png_write_all(writer.png(), writer.info(), image.width, image.height, color_type, image.pixels.data(),
+                     image.row_bytes()))
+    throw std::runtime_error(std::string("cannot encode PNG: ") + ctx.message);
+  return out;
+}
+
+}  // namespace ms

@@ -1,0 +1,19 @@
+// PNG through libpng, the way Pillow decodes (see decode.h for the conversions), and a small
+// PNG encoder used to write test datasets. Callers outside images/ decode through decode.h.
+#pragma once
+#include <string>
+
+#include "images/decode.h"
+
+namespace ms {
+
+// The PNG's size from its IHDR chunk (decode.h's read_image_header for a PNG).
+ImageHeader read_png_header(const std::string& bytes);
+
+// The whole PNG as `channels` (1 or 3) channels, converted like Pillow's convert('L' | 'RGB').
+Image decode_png(const std::string& bytes, int channels);
+
+// An 8-bit grey or RGB PNG of the image (zlib level 6, no interlace).
+std::string encode_png(const Image& image);
+
+}  // namespace ms
