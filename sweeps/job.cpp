@@ -171,6 +171,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
         job.sweep = spec.name;
         job.section = variant.section;
         job.variant = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
+        job.cell = cell.label;
         auto [it, inserted] = seen.emplace(job.id, std::make_pair(job.section, job.variant));
         if (!inserted) {
           if (repeated.empty()) repeated = earlier_job_name(it->second.first, it->second.second);

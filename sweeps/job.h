@@ -18,6 +18,7 @@ struct Job {
   std::string sweep;
   std::string section;
   std::string variant;
+  std::string cell;  // the grid/zip cell's label, which `variant` ends with (", <cell>"); "" without grid/zip
   int64_t seed = 0;
   nlohmann::json config;  // nested, fully resolved (see resolve.h)
   std::optional<double> reference;

@@ -65,6 +65,40 @@ std::string spearman_note(const AblationTable& t, TableStyle style) {
   return buffer;
 }
 
+// Each row's grid/zip cell, and the row of that cell's baseline.
+void assign_cells(AblationTable& t) {
+  // Databases before schema v4 did not record cells: a baseline row's cell is what follows
+  // "baseline, " in its label, and a variant row's is the longest baseline cell its label ends with.
+  std::vector<std::string> legacy_cells;
+  for (const AblationRow& r : t.rows)
+    if (r.section == "baseline" && !r.group.jobs.front().cell)
+      legacy_cells.push_back(r.variant.size() > 10 && r.variant.rfind("baseline, ", 0) == 0 ? r.variant.substr(10)
+                                                                                            : std::string());
+  std::map<std::string, size_t> baseline_of;
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    AblationRow& r = t.rows[i];
+    if (const auto& cell = r.group.jobs.front().cell) {
+      r.cell = *cell;
+    } else if (r.section == "baseline") {
+      r.cell = r.variant.size() > 10 && r.variant.rfind("baseline, ", 0) == 0 ? r.variant.substr(10) : "";
+    } else {
+      for (const std::string& c : legacy_cells)
+        if (c.size() > r.cell.size() && r.variant.size() > c.size() + 2 &&
+            r.variant.compare(r.variant.size() - c.size() - 2, std::string::npos, ", " + c) == 0)
+          r.cell = c;
+    }
+    if (r.section == "baseline") baseline_of.emplace(r.cell, i);
+    t.cells = t.cells || !r.cell.empty();
+  }
+  for (AblationRow& r : t.rows) {
+    if (r.section == "baseline") continue;
+    if (auto it = baseline_of.find(r.cell); it != baseline_of.end())
+      r.baseline_row = it->second;
+    else
+      ++t.cells_without_baseline;
+  }
+}
+
 }  // namespace
 
 std::map<int64_t, double> done_acc_by_seed(const GroupRow& g) {
@@ -87,6 +121,17 @@ std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline
   return welch_t_test(va, vb);
 }
 
+std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end) {
+  std::vector<size_t> rows;
+  for (size_t i = begin; i < end && i < t.rows.size(); ++i)
+    if (const auto b = t.rows[i].baseline_row; b && t.rows[*b].acc) rows.push_back(*b);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  std::vector<const AblationRow*> out;
+  for (size_t i : rows) out.push_back(&t.rows[i]);
+  return out;
+}
+
 AblationTable build_ablation(const ResultStore& store, const std::string& sweep) {
   AblationTable t;
   t.sweep = sweep;
@@ -104,28 +149,31 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
   for (const auto& g : groups)
     for (const auto& j : g.jobs)
       if (j.status == JobStatus::Done) t.semantics_done[j.semantics.value_or(0)]++;
-  const GroupRow* baseline = nullptr;
-  for (const auto& g : groups)
-    if (g.values[0] == "baseline") baseline = &g;
-  std::optional<double> base_mean = baseline ? mean_metric(*baseline, "test_acc") : std::nullopt;
   for (const auto& g : groups) {
     AblationRow r;
     r.group = g;
     r.section = g.values[0];
     r.variant = g.values[1];
     if (auto it = g.metrics.find("test_acc"); it != g.metrics.end()) r.acc = it->second;
-    if (r.acc && base_mean && &g != baseline) {
-      r.delta_pts = (r.acc->mean - *base_mean) * 100;
-      r.test = seed_test(g, *baseline);
-      if (r.test) {
-        const Interval ci = confidence_interval(*r.test, kCiLevel);
-        r.ci_pts = Interval{ci.low * 100, ci.high * 100};
-        r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
-      }
-    }
     r.reference = g.jobs.front().reference;
     if (t.rows.empty() || t.rows.back().section != r.section) t.section_starts.push_back(t.rows.size());
     t.rows.push_back(std::move(r));
+  }
+  assign_cells(t);
+  for (const AblationRow& r : t.rows) t.baseline_done = t.baseline_done || (r.section == "baseline" && r.acc);
+  for (AblationRow& r : t.rows) {
+    if (!r.baseline_row) continue;
+    const AblationRow& base = t.rows[*r.baseline_row];
+    if (!r.acc || !base.acc) continue;
+    r.delta_pts = (r.acc->mean - base.acc->mean) * 100;
+    r.test = seed_test(r.group, base.group);
+    t.any_identical = t.any_identical || (!r.test && r.acc->n >= 2 && base.acc->n >= 2);
+    if (r.test) {
+      t.any_zero_spread = t.any_zero_spread || r.test->se == 0;
+      const Interval ci = confidence_interval(*r.test, kCiLevel);
+      r.ci_pts = Interval{ci.low * 100, ci.high * 100};
+      r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
+    }
   }
   // One family of comparisons: every variant with a p-value against the one baseline.
   std::vector<double> raw;
@@ -143,15 +191,21 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
     (r.test->paired ? t.any_paired : t.any_welch) = true;
     t.any_too_few = t.any_too_few || r.too_few_seeds;
   }
-  // Best per section (ties all bold); a one-row section has nothing to beat.
+  // Best per section and cell (ties all bold): accuracies of different cells (e.g. two datasets of
+  // a grid) are not comparable. A section with one row in a cell has nothing to beat there.
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
     const size_t begin = t.section_starts[s],
                  end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
-    if (end - begin < 2) continue;
-    double best = -1;
-    for (size_t i = begin; i < end; ++i)
+    std::map<std::string, std::pair<int, double>> by_cell;  // cell -> rows, best mean
+    for (size_t i = begin; i < end; ++i) {
+      auto& [rows, best] = by_cell.try_emplace(t.rows[i].cell, 0, -1.0).first->second;
+      ++rows;
       if (t.rows[i].acc) best = std::max(best, t.rows[i].acc->mean);
-    for (size_t i = begin; i < end; ++i) t.rows[i].best = t.rows[i].acc && t.rows[i].acc->mean == best;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const auto& [rows, best] = by_cell.at(t.rows[i].cell);
+      t.rows[i].best = rows > 1 && t.rows[i].acc && t.rows[i].acc->mean == best;
+    }
   }
   std::vector<double> ours, theirs;
   for (const auto& r : t.rows)
@@ -265,10 +319,18 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex;
   const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
   const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");
-  std::string note =
-      "Mean " + pm + " sample std over done seeds (n). " + delta + ": difference of means vs the baseline in points";
+  std::string note = "Mean " + pm + " sample std over done seeds (n). " + delta + ": difference of means vs the " +
+                     (t.cells ? "baseline of the same grid/zip cell" : "baseline") + " in points";
+  std::string gaps;  // why some rows have no Δ or no test
+  if (t.cells_without_baseline > 0)
+    gaps += " " + std::to_string(t.cells_without_baseline) +
+            (t.cells_without_baseline == 1 ? " row has" : " rows have") + " no " + delta +
+            ": the exclusions removed the baseline of its grid/zip cell.";
+  if (t.any_identical)
+    gaps += " No CI or p where a variant's accuracies equal its baseline's seed by seed (nothing varies to test).";
+  if (!t.baseline_done) return note + "; the baseline has no done seed yet, so no " + delta + " and no test." + gaps;
   if (!t.any_paired && !t.any_welch)
-    return note + "; no variant has 2 done seeds on both sides, so no test." +
+    return note + "; no variant has 2 done seeds on both sides, so no test." + gaps +
            (t.spearman ? spearman_note(t, style) : "");
   note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (t.any_paired && t.any_welch)
@@ -281,7 +343,12 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
   if (t.comparisons > 1)
     note += " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
-            " variants compared with the one baseline.";
+            (t.cells ? " variants compared with their cell's baseline." : " variants compared with the one baseline.");
+  if (t.any_zero_spread)
+    note +=
+        " A zero-width CI: every seed moved by exactly the same amount, so the t statistic is infinite and its "
+        "p a limit, not evidence (more seeds or a larger test set give a real spread).";
+  note += gaps;
   if (t.any_too_few)
     note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") +
             ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +

@@ -28,7 +28,11 @@ struct AblationRow {
   std::optional<double> p_adjusted;  // Holm over the table's p-values; none when too_few_seeds
   bool too_few_seeds = false;        // a test exists but a side has < kMinSeedsForP done seeds
   std::optional<double> reference;
-  bool best = false;  // best mean accuracy of its section
+  bool best = false;  // best mean accuracy of its section within its grid/zip cell
+  std::string cell;   // the grid/zip cell's label ("" without grid/zip)
+  // The row of its cell's baseline (Δ, the CI and the p-value are against it); none for a
+  // baseline row, or when the sweep's exclusions removed the baseline of this cell.
+  std::optional<size_t> baseline_row;
 };
 
 struct AblationTable {
@@ -37,11 +41,20 @@ struct AblationTable {
   std::vector<size_t> section_starts;
   std::optional<double> spearman;  // ours vs the reference, over variants with both
   int reference_n = 0;
-  int comparisons = 0;  // p-values in the Holm family
+  int comparisons = 0;             // p-values in the Holm family
+  bool cells = false;              // the sweep has grid/zip cells: every variant is compared within its own cell
+  int cells_without_baseline = 0;  // rows whose cell's baseline was excluded: no Δ
+  bool baseline_done = false;      // some baseline row has a done seed (else no Δ anywhere)
+  bool any_zero_spread = false;    // a test whose differences have no spread (infinite t, a zero-width CI)
+  bool any_identical = false;      // a variant equal to its baseline seed by seed (no test: nothing varies)
   bool any_paired = false, any_welch = false, any_too_few = false;
   // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
   std::map<int64_t, int> semantics_done;
 };
+
+// The baseline rows that rows [begin, end) of the table are compared with (one per grid/zip cell
+// they cover), distinct, in table order; only those with a done seed.
+std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end);
 
 constexpr int kMinSeedsForP = 3;  // fewer done seeds on a side: no p-value
 constexpr double kCiLevel = 0.95;

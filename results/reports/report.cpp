@@ -36,7 +36,6 @@ struct Figure {
 
 std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& t) {
   std::vector<Figure> figures;
-  const AblationRow* baseline = !t.rows.empty() && t.rows[0].section == "baseline" ? &t.rows[0] : nullptr;
   std::map<std::string, Series> by_macs, by_params;
   std::vector<std::string> order;
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
@@ -51,8 +50,10 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
       dots.points.emplace_back();
       for (const auto& [seed, acc] : done_acc_by_seed(r.group)) dots.points.back().push_back(acc * 100);
     };
-    const bool with_baseline = baseline && section != "baseline" && baseline->acc;
-    if (with_baseline) add_column(*baseline);
+    // The baseline each row is compared with: one dashed line, or (grid/zip cells) one column per cell.
+    const std::vector<const AblationRow*> baselines = baselines_of(t, begin, end);
+    for (const AblationRow* b : baselines) add_column(*b);
+    const bool with_baseline = baselines.size() == 1;
     for (size_t i = begin; i < end; ++i) {
       const AblationRow& r = t.rows[i];
       if (r.acc) {
@@ -80,7 +81,9 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     if (!dots.y.empty() && section != "baseline")
       figures.push_back({slug + "_dots",
                          "Final test accuracy: " + section + " (every seed, mean ± std" +
-                             (with_baseline ? "; dashed: the baseline's mean)" : ")"),
+                             (with_baseline       ? "; dashed: the baseline's mean)"
+                              : baselines.empty() ? ")"
+                                                  : "; first columns: the baseline of each grid/zip cell)"),
                          plot_dots(section + ": final test accuracy", "test accuracy (%)", dots, with_baseline)});
   }
   std::vector<Series> macs, params;

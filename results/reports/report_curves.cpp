@@ -35,13 +35,13 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
   static const Panel kPanels[] = {{"test_acc", "test accuracy", "test accuracy (%)"},
                                   {"train_loss", "train loss", "train loss"},
                                   {"test_loss", "test loss", "test loss"}};
-  const AblationRow* baseline = !table.rows.empty() && table.rows[0].section == "baseline" ? &table.rows[0] : nullptr;
+  const std::vector<const AblationRow*> baselines = baselines_of(table, begin, end);  // one per grid/zip cell
   const std::string& section = table.rows.at(begin).section;
   std::vector<CurveFigure> figures;
   for (const Panel& panel : kPanels) {
     std::vector<Band> bands;
-    if (baseline && begin != 0) {
-      bands.push_back(curve_band(store, *baseline, panel.metric));
+    for (const AblationRow* b : baselines) {
+      bands.push_back(curve_band(store, *b, panel.metric));
       bands.back().reference = true;
     }
     for (size_t i = begin; i < end; ++i) bands.push_back(curve_band(store, table.rows[i], panel.metric));
@@ -50,7 +50,9 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
     figures.push_back({slug + "_" + std::string(panel.metric),
                        std::string(1, static_cast<char>(std::toupper(panel.name[0]))) + (panel.name + 1) +
                            " per epoch: " + section + " (mean over seeds, band: min–max" +
-                           (baseline && begin != 0 ? "; dashed: baseline)" : ")"),
+                           (baselines.empty()       ? ")"
+                            : baselines.size() == 1 ? "; dashed: baseline)"
+                                                    : "; dashed: each grid/zip cell's baseline)"),
                        plot_bands(section + ": " + panel.name, "epoch", panel.axis, bands)});
   }
   return figures;

@@ -112,17 +112,20 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
   const bool by_id = std::any_of(query.where.begin(), query.where.end(), [](const WhereClause& c) {
     return c.kind == WhereKeyKind::JobText && c.key == "id" && c.op == WhereOp::Eq;
   });
+  const std::string cell = schema_version(store.db()) >= 4 ? "cell" : "NULL AS cell";
   const std::string members =
       by_id && store.has_table("removed_sweep_jobs")
-          ? "(SELECT sweep, job_id, section, variant, position, reference, 0 AS removed FROM sweep_jobs UNION ALL "
-            "SELECT sweep, job_id, section, variant, position, reference, 1 FROM removed_sweep_jobs)"
-          : "(SELECT sweep, job_id, section, variant, position, reference, 0 AS removed FROM sweep_jobs)";
+          ? "(SELECT sweep, job_id, section, variant, position, reference, " + cell +
+                ", 0 AS removed FROM sweep_jobs UNION ALL SELECT sweep, job_id, section, variant, position, "
+                "reference, " +
+                cell + ", 1 FROM removed_sweep_jobs)"
+          : "(SELECT sweep, job_id, section, variant, position, reference, " + cell + ", 0 AS removed FROM sweep_jobs)";
   std::string sql =
       "SELECT m.sweep, m.section, m.variant, m.position, m.reference, j.id, j.seed, j.status, j.attempts, j.error, "
       "j.params, j.macs, j.epochs_total, j.epochs_done, j.test_acc, j.test_loss, j.train_loss, j.test_seq_acc, "
       "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed, " +
-      std::string(schema_version(store.db()) >= 3 ? "j.trained_by, j.semantics " : "NULL, NULL ") + "FROM " + members +
-      " m JOIN jobs j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
+      std::string(schema_version(store.db()) >= 3 ? "j.trained_by, j.semantics, " : "NULL, NULL, ") + "m.cell FROM " +
+      members + " m JOIN jobs j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
   std::vector<SqlParam> params;
   if (!query.sweep.empty()) {
     sql += " AND m.sweep = ?";
@@ -175,6 +178,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.removed = s.column_int64(24) != 0;
     r.trained_by = s.column_text(25);
     r.semantics = s.column_optional_int64(26);
+    if (!s.is_null(27)) r.cell = s.column_text(27);
     rows.push_back(std::move(r));
   }
   return rows;

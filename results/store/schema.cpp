@@ -9,6 +9,7 @@
 //   config_values the resolved config flattened to dotted keys, for --where and --group-by
 //   (v3) jobs.trained_by, jobs.semantics: the metasweep version and training semantics that
 //                 trained the job (sweeps/version.h)
+//   (v4) sweep_jobs.cell, removed_sweep_jobs.cell: the grid/zip cell's label of each membership
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "results/store/schema.h"
 
@@ -114,6 +115,13 @@ ALTER TABLE jobs ADD COLUMN trained_by TEXT;
 ALTER TABLE jobs ADD COLUMN semantics INTEGER;
 )sql";
 
+// v4: the grid/zip cell of each membership, so that a variant is compared with the baseline of its
+// own cell; NULL for memberships registered before it was recorded (readers derive it from labels).
+const char* kSchemaV4 = R"sql(
+ALTER TABLE sweep_jobs ADD COLUMN cell TEXT;
+ALTER TABLE removed_sweep_jobs ADD COLUMN cell TEXT;
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -138,6 +146,10 @@ void ensure_schema(Database& db) {
   if (version < 3) {
     db.exec(kSchemaV3);
     db.exec("PRAGMA user_version = 3");
+  }
+  if (version < 4) {
+    db.exec(kSchemaV4);
+    db.exec("PRAGMA user_version = 4");
   }
   ensure_views(db);
   tx.commit();

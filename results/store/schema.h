@@ -9,7 +9,9 @@ class Database;
 
 // 1: sweeps, jobs, sweep_jobs, epochs, config_values.
 // 2: removed_sweep_jobs (memberships an edit of the sweep file dropped; the jobs stay).
-constexpr int kSchemaVersion = 3;
+// 3: jobs.trained_by, jobs.semantics (which metasweep trained a job).
+// 4: sweep_jobs.cell, removed_sweep_jobs.cell (the grid/zip cell a member belongs to).
+constexpr int kSchemaVersion = 4;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

@@ -171,7 +171,8 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   for (const Job& job : jobs) current.insert(job.id);
   Statement retire(db_,
                    "INSERT OR REPLACE INTO removed_sweep_jobs (sweep, job_id, section, variant, position, reference, "
-                   "removed_at) SELECT sweep, job_id, section, variant, position, reference, ? FROM sweep_jobs "
+                   "cell, removed_at) SELECT sweep, job_id, section, variant, position, reference, cell, ? FROM "
+                   "sweep_jobs "
                    "WHERE sweep = ? AND job_id = ?");
   Statement drop(db_, "DELETE FROM sweep_jobs WHERE sweep = ? AND job_id = ?");
   for (const std::string& id : old_members) {
@@ -188,9 +189,10 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
                        "VALUES (?, ?, ?, ?, ?, ?)");
   Statement update_cost(db_, "UPDATE jobs SET params = ?, macs = ? WHERE id = ?");
   Statement member(db_,
-                   "INSERT INTO sweep_jobs (sweep, job_id, section, variant, position, reference) "
-                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sweep, job_id) DO UPDATE SET section = excluded.section, "
-                   "variant = excluded.variant, position = excluded.position, reference = excluded.reference");
+                   "INSERT INTO sweep_jobs (sweep, job_id, section, variant, position, reference, cell) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sweep, job_id) DO UPDATE SET section = excluded.section, "
+                   "variant = excluded.variant, position = excluded.position, reference = excluded.reference, "
+                   "cell = excluded.cell");
   Statement unretire(db_, "DELETE FROM removed_sweep_jobs WHERE sweep = ? AND job_id = ?");
   int64_t position = 0;
   for (const Job& job : jobs) {
@@ -217,7 +219,7 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
       update_cost.reset();
     }
     member.bind(1, spec.name).bind(2, job.id).bind(3, job.section).bind(4, job.variant).bind(5, position++);
-    member.bind(6, job.reference).run();
+    member.bind(6, job.reference).bind(7, job.cell).run();
     member.reset();
     unretire.bind(1, spec.name).bind(2, job.id).run();
     unretire.reset();

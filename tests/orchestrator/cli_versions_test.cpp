@@ -62,6 +62,7 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
     Database raw(db, Database::Access::ReadWrite);
     raw.exec(
         "ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN semantics; "
+        "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN cell; "
         "PRAGMA user_version = 2");
   }
   for (const auto& job : jobs_json(db)) {  // readers take an old database as it is

@@ -215,7 +215,7 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
     Database db(path, Database::Access::ReadWrite);
     db.exec(
         "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; "
-        "ALTER TABLE jobs DROP COLUMN semantics; PRAGMA user_version = 1");
+        "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");
   }
   {
     const ResultStore reader(path, OpenMode::ReadOnly);
@@ -224,6 +224,7 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
     const auto rows = select_jobs(reader, q);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_FALSE(rows[0].semantics.has_value());  // not recorded then
+    EXPECT_FALSE(rows[0].cell.has_value());
     EXPECT_EQ(schema_version(reader.db()), 1);
   }
   const ResultStore writer(path, OpenMode::Writer);
