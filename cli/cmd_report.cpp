@@ -23,7 +23,8 @@ const char* kReportUsage = R"(usage: metasweep report --db FILE --sweep NAME --o
 Writes DIR/report.md, DIR/report.html (self-contained, plots inline) and DIR/table.tex.
   --watch SEC  keep the report current while the sweep runs: rewrite it every SEC seconds (the
                HTML page reloads itself, so leave it open in a browser) until no job is pending
-               or running, then write the final report; Ctrl-C writes the final report and stops)";
+               or running, or no run has been writing the database for two rounds (stopped or
+               died), then write the final report; Ctrl-C writes the final report and stops)";
 
 std::atomic<bool> g_stop_watch{false};
 void on_stop(int) { g_stop_watch.store(true); }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "results/reports/report.h"
+#include "results/store/run_lock.h"
 #include "results/store/store.h"
 
 namespace ms {
@@ -36,18 +37,36 @@ int watch_report(const std::string& db_path, const std::string& sweep, const std
          !stop() && std::chrono::steady_clock::now() < end;)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   };
+  auto run_alive = [&] { return options.run_alive ? options.run_alive() : RunLock::live_holder(db_path).has_value(); };
   const int refresh = std::max(1, static_cast<int>(std::lround(options.interval_s)));
+  int without_run = 0;  // rounds in a row that found jobs left but no run writing the database
+  std::string last;
   for (int written = 1;; ++written) {
     const ResultStore store(db_path, OpenMode::ReadOnly);
     const auto counts = store.status_counts(sweep);
-    const bool live = counts[JobStatus::Pending] + counts[JobStatus::Running] > 0 && !stop();
+    const bool jobs_left = counts[JobStatus::Pending] + counts[JobStatus::Running] > 0;
+    without_run = jobs_left && !run_alive() ? without_run + 1 : 0;
+    const bool live = jobs_left && without_run < 2 && !stop();
     const ReportFiles files = write_report(store, sweep, out_dir, live ? refresh : 0);
-    log << clock_time() << "  " << files.html << ": " << counts[JobStatus::Done] << " done, "
-        << counts[JobStatus::Running] << " running, " << counts[JobStatus::Pending] << " pending, "
-        << counts[JobStatus::Diverged] << " diverged, " << counts[JobStatus::Failed] << " failed"
-        << (live ? "; next update in " + std::to_string(refresh) + " s (Ctrl-C stops)" : "; final report") << "\n";
-    log.flush();
-    if (!live) return written;
+    const std::string line = files.html + ": " + std::to_string(counts[JobStatus::Done]) + " done, " +
+                             std::to_string(counts[JobStatus::Running]) + " running, " +
+                             std::to_string(counts[JobStatus::Pending]) + " pending, " +
+                             std::to_string(counts[JobStatus::Diverged]) + " diverged, " +
+                             std::to_string(counts[JobStatus::Failed]) + " failed";
+    if (!live) {
+      log << clock_time() << "  " << line << "; final report"
+          << (without_run >= 2 ? " (no run is writing " + db_path +
+                                     ": it was stopped or ended; the same `metasweep run` command resumes it)"
+                               : std::string())
+          << "\n";
+      log.flush();
+      return written;
+    }
+    if (line != last) {
+      log << clock_time() << "  " << line << "; next update in " << refresh << " s (Ctrl-C stops)\n";
+      log.flush();
+      last = line;
+    }
     sleep(options.interval_s);
   }
 }

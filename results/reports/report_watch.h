@@ -1,8 +1,9 @@
 // `metasweep report --watch SEC`: keeps a sweep's report current while the sweep runs. Each
 // round opens the database afresh (read-only, beside the running writer), rewrites the report
 // with a page that reloads itself every SEC seconds, and waits; once no job of the sweep is
-// pending or running (or when asked to stop) it writes the final report, which no longer
-// reloads, and returns.
+// pending or running, or no run has been writing the database for two rounds in a row (it was
+// stopped or died; `run` resumes it later), or when asked to stop, it writes the final report,
+// which no longer reloads, and returns. A line is logged when the counts change.
 #pragma once
 #include <functional>
 #include <ostream>
@@ -14,7 +15,8 @@ struct WatchOptions {
   double interval_s = 10;
   std::function<bool()> stop;         // polled; true: write the final report and return
   std::function<void(double)> sleep;  // default: sleeps, waking early when stop() turns true
-  std::ostream* log = nullptr;        // one line per round (default std::cerr)
+  std::ostream* log = nullptr;        // a line per round that changed something (default std::cerr)
+  std::function<bool()> run_alive;    // whether a run writes the database (default: its run lock is held)
 };
 
 // Returns the number of reports written.

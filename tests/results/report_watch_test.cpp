@@ -4,6 +4,7 @@
 // on time.
 #include "results/reports/report_watch.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -25,6 +26,7 @@ TEST(ReportWatch, FollowsTheSweepUntilNothingRunsThenStopsReloading) {
   WatchOptions w;
   w.interval_s = 5;
   w.log = &log;
+  w.run_alive = [] { return true; };
   w.sleep = [&](double seconds) {
     EXPECT_EQ(seconds, 5);
     pages.push_back(read_file(html));
@@ -50,6 +52,34 @@ TEST(ReportWatch, FollowsTheSweepUntilNothingRunsThenStopsReloading) {
   EXPECT_NE(first.find("1 running"), std::string::npos) << first;
   EXPECT_NE(first.find("next update in 5 s"), std::string::npos) << first;
   EXPECT_NE(second.find("final report"), std::string::npos) << second;
+}
+
+// A run that was stopped or died leaves jobs pending: the watch ends after two rounds without a
+// run writing the database (one round's grace for a run that is being restarted), logging each
+// change once.
+TEST(ReportWatch, EndsWhenNoRunWritesTheDatabase) {
+  TempDir dir;
+  fill_tiny_db(dir.file("r.db"));  // batchnorm seed 2 "running", but no run holds the lock
+  std::ostringstream log;
+  WatchOptions w;
+  w.interval_s = 5;
+  w.log = &log;
+  int sleeps = 0;
+  w.sleep = [&](double) { ++sleeps; };  // the default run_alive: the database's real run lock
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 2);
+  EXPECT_EQ(sleeps, 1);
+  EXPECT_EQ(read_file(dir.file("out/report.html")).find("http-equiv=\"refresh\""), std::string::npos);
+  EXPECT_NE(log.str().find("final report (no run is writing"), std::string::npos) << log.str();
+
+  // With a run alive the watch goes on, and logs a round only when the counts changed.
+  std::ostringstream quiet;
+  w.log = &quiet;
+  sleeps = 0;
+  w.run_alive = [] { return true; };
+  w.stop = [&] { return sleeps >= 3; };
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 4);
+  const std::string lines = quiet.str();
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << lines;  // the first round and the final one
 }
 
 TEST(ReportWatch, StoppingWritesTheFinalReport) {
