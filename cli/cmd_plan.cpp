@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cli/options.h"
+#include "results/reports/text_table.h"
 #include "sweeps/advice.h"
 #include "sweeps/errors.h"
 #include "sweeps/job.h"
@@ -20,24 +21,14 @@ const char* kPlanUsage =
     "usage: metasweep plan SWEEP.yaml [--format table|json] [--max-jobs N]\n\n"
     "Expands a sweep file (baseline, ablation variants, grid/zip cells, seeds) into jobs and prints\n"
     "each with its id (hash of the resolved config + seed), trainable parameters and MACs per example.\n"
+    "MACs are one forward pass of one example counted like fvcore: convolutions, linear layers and\n"
+    "matrix products; pooling, norms, activations, softmax and FFTs count 0 (so `fourier` costs what\n"
+    "`identity` does). Frozen weights (the `random` mixer's matrices) are not trainable parameters.\n"
     "A sweep of more than --max-jobs jobs (default 10000, counted before expanding) is refused.";
 
-std::string millions(int64_t n) {
-  if (n < 0) return "?";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
-  return buf;
-}
-
-std::string macs_text(int64_t n) {
-  if (n < 0) return "?";
-  char buf[32];
-  if (n >= 100000000)
-    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
-  else
-    std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
-  return buf;
-}
+// Counts in the unit that reads best (950, 4.27K, 11.4M, 1.82G), as `results` and `report` show
+// them: a 4,000-parameter test model is not "0.00M".
+std::string count_text(int64_t n) { return n < 0 ? "?" : si_count(static_cast<double>(n)); }
 
 void print_table(const std::vector<Job>& jobs) {
   size_t wsec = 7, wvar = 7;
@@ -48,7 +39,7 @@ void print_table(const std::vector<Job>& jobs) {
   double total_cost = 0;
   for (const auto& j : jobs) {
     std::printf("%-*s  %-*s  %4lld  %-16s  %9s  %9s\n", int(wsec), j.section.c_str(), int(wvar), j.variant.c_str(),
-                static_cast<long long>(j.seed), j.id.c_str(), millions(j.params).c_str(), macs_text(j.macs).c_str());
+                static_cast<long long>(j.seed), j.id.c_str(), count_text(j.params).c_str(), count_text(j.macs).c_str());
     configs[j.config.dump()]++;
     total_cost += estimated_cost(j);
   }
