@@ -41,7 +41,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "max-retries", po::value(&max_retries)->default_value(2), "retries of a job after a transient failure")(
       "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
       "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
-      "fresh", po::bool_switch(), "start the sweep over: forget its results and checkpoints")(
+      "fresh", po::bool_switch(),
+      "start the sweep over: forget its results and checkpoints (not those of finished jobs another sweep holds)")(
       "retrain-older", po::bool_switch(),
       "train again the jobs an older metasweep trained under different training semantics (see --version)")(
       "verbose,v", po::bool_switch(&verbose), "a line per epoch of every job, naming the job")(

@@ -13,6 +13,7 @@
 #include "orchestrator/backoff.h"
 #include "orchestrator/progress.h"
 #include "results/store/query.h"
+#include "sweeps/user_text.h"
 #include "sweeps/version.h"
 #include "worker/models/plan_costs.h"
 
@@ -48,9 +49,16 @@ std::string epoch_line(const Job& job, const EpochMetrics& m) {
 RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, std::vector<Job> jobs,
                            CoordinatorLink& link, ResultStore& store, const RunSettings& settings) {
   if (!settings.checkpoint_dir.empty()) std::filesystem::create_directories(settings.checkpoint_dir);
-  if (settings.fresh)
-    for (const auto& j : jobs) remove_checkpoints(settings, j.id);
   const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
+  for (const auto& id : change.reset) remove_checkpoints(settings, id);
+  if (!change.kept_shared.empty()) {
+    std::string names;
+    for (const auto& s : change.sharing_sweeps) names += (names.empty() ? "" : ", ") + printable(s);
+    std::fprintf(stderr,
+                 "sweep %s: --fresh kept %zu finished job(s) that sweep(s) %s also hold: their results are those "
+                 "sweeps' too (`metasweep forget --db FILE --job ID` retrains one)\n",
+                 spec.name.c_str(), change.kept_shared.size(), names.c_str());
+  }
   // A sweep is its current definition (DESIGN.md §4): say what an edit of the file changed.
   if (!change.new_sweep && (change.added > 0 || change.removed > 0))
     std::fprintf(stderr,

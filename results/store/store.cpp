@@ -160,9 +160,19 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   sweep.bind(5, json(spec.sections).dump()).bind(6, spec.reference_metric).bind(7, now).run();
 
   if (fresh) {
-    std::vector<std::string> ids;
-    for (const Job& job : jobs) ids.push_back(job.id);
-    reset_job_rows(ids);
+    Statement others(db_,
+                     "SELECT m.sweep FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.job_id = ? AND "
+                     "m.sweep != ? AND j.status IN ('done', 'diverged') ORDER BY m.sweep");
+    std::set<std::string> sharing;
+    for (const Job& job : jobs) {
+      others.bind(1, job.id).bind(2, spec.name);
+      bool shared = false;
+      while (others.step()) shared = true, sharing.insert(others.column_text(0));
+      others.reset();
+      (shared ? change.kept_shared : change.reset).push_back(job.id);
+    }
+    change.sharing_sweeps.assign(sharing.begin(), sharing.end());
+    reset_job_rows(change.reset);
   }
 
   // Members the current definition no longer has: recorded as removed (with their section and

@@ -36,6 +36,12 @@ struct MembershipChange {
   int removed = 0;  // members before that the current definition no longer has
   int kept = 0;
   std::string previous_file;  // the file the sweep was registered from before, when different
+  // fresh: the jobs reset to pending (their checkpoints are the caller's to remove), and the
+  // finished jobs left as they were because another sweep holds them too (their results are that
+  // sweep's as well; `forget --job` retrains one), with those sweeps' names.
+  std::vector<std::string> reset;
+  std::vector<std::string> kept_shared;
+  std::vector<std::string> sharing_sweeps;
 };
 
 // "" when the path names a file; otherwise why it cannot hold results (":memory:", "", URIs).
@@ -52,7 +58,8 @@ class ResultStore {
   // replaces the sweep's membership with exactly `jobs` (DESIGN.md §4: a sweep is its current
   // definition); members the file no longer has move to removed_sweep_jobs, their jobs and
   // results stay. fresh = start the sweep over: its jobs back to pending with no epochs,
-  // metrics, attempts or errors.
+  // metrics, attempts or errors, except finished jobs another sweep also holds (as `forget
+  // --sweep` keeps them).
   MembershipChange register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
                                   bool fresh);
   // Marks the job running and, when it starts from scratch, records which metasweep and which

@@ -127,6 +127,31 @@ TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
   EXPECT_EQ(store.sweeps(), (std::vector<std::string>{"tiny", "other"}));
 }
 
+// `--fresh` on one sweep never erases another sweep's finished results (as `forget --sweep`
+// keeps shared jobs): a killed fresh run would otherwise leave the other sweep without them.
+TEST(ResultStore, FreshKeepsFinishedJobsAnotherSweepHolds) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  SweepSpec other = tiny_spec();
+  other.name = "other";
+  std::vector<Job> mine(jobs.begin(), jobs.begin() + 3);  // the baseline, shared with "tiny"
+  mine.push_back(jobs.back());                            // batchnorm seed 2: still running, shared
+  for (auto& job : mine) job.sweep = "other";
+  store.register_sweep(other, "name: other\n", mine, false);
+  const MembershipChange change = store.register_sweep(other, "name: other\n", mine, true);
+  EXPECT_EQ(change.kept_shared, (std::vector<std::string>{jobs[0].id, jobs[1].id, jobs[2].id}));
+  EXPECT_EQ(change.sharing_sweeps, (std::vector<std::string>{"tiny"}));
+  EXPECT_EQ(change.reset, (std::vector<std::string>{jobs.back().id}));  // unfinished: started over
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(store.status(jobs[i].id), JobStatus::Done);
+    EXPECT_EQ(store.epochs(jobs[i].id).size(), 3u);
+  }
+  EXPECT_EQ(store.status(jobs.back().id), JobStatus::Pending);
+  EXPECT_EQ(store.status_counts("tiny")[JobStatus::Done], 15);  // as fill_tiny_db left it
+}
+
 TEST(ResultStore, SecondWriterIsRefusedWithThePid) {
   TempDir dir;
   const std::string path = dir.file("r.db");
