@@ -39,7 +39,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "ranks-per-job", po::value(&ranks_per_job)->default_value(1), "MPI ranks that train one job together")(
       "device", po::value(&device)->default_value("auto"), "auto | cpu | cuda")(
       "max-retries", po::value(&max_retries)->default_value(2), "retries of a job after a transient failure")(
-      "job-timeout", po::value(&job_timeout)->default_value(0), "end a job after SEC seconds (0 = never)")(
+      "job-timeout", po::value(&job_timeout)->default_value(0),
+      "end a job after SEC seconds of training, counting the epochs it resumes from (0 = never)")(
       "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
       "fresh", po::bool_switch(),
       "start the sweep over: forget its results and checkpoints (not those of finished jobs another sweep holds)")(

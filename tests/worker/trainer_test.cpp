@@ -121,6 +121,34 @@ TEST(Trainer, ResumedRunEndsWithTheSameNumbers) {
   EXPECT_THROW(train_job(config, 4, resumed), std::runtime_error);
 }
 
+// --job-timeout bounds a job's training time across attempts: a job resumed from its checkpoint
+// brings the time its checkpointed epochs took (a re-run used to restart the clock, so a job over
+// the limit could end done after a few re-runs).
+TEST(Trainer, ATimeoutCountsTheEpochsOfEarlierAttempts) {
+  const auto config = test::tiny_image_job();
+  test::TempDir dir;
+  TrainOptions crashing = quiet();
+  crashing.checkpoint_path = dir.file("job.ckpt");
+  double checkpointed_s = 0;
+  crashing.on_epoch = [&](const EpochMetrics& m) {
+    checkpointed_s += m.wall_s;
+    if (m.epoch == 2) throw std::runtime_error("simulated kill after epoch 2");
+  };
+  EXPECT_THROW(train_job(config, 3, crashing), std::runtime_error);
+  ASSERT_GT(checkpointed_s, 0);
+
+  TrainOptions resumed = quiet();
+  resumed.checkpoint_path = dir.file("job.ckpt");
+  resumed.timeout_s = 0.9 * checkpointed_s;  // already spent: the first check ends it
+  try {
+    train_job(config, 3, resumed);
+    ADD_FAILURE() << "the resumed job ran past its limit";
+  } catch (const JobTimeout& e) {
+    EXPECT_NE(std::string(e.what()).find("counting the"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("in epoch 3"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, CorruptNewestCheckpointFallsBackToThePreviousOne) {
   const auto config = test::tiny_image_job({{"task.epochs", 2}});
   test::TempDir dir;

@@ -240,6 +240,21 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     }
   }
   outcome.epochs = state.epochs;
+  // --job-timeout bounds the job's training time, not one attempt's: a job resumed from a
+  // checkpoint (a re-run after a timeout, a kill or a stop) brings the time its epochs took.
+  double earlier_s = 0;
+  for (const EpochMetrics& m : state.epochs) earlier_s += m.wall_s;
+  auto past_timeout = [&] { return options.timeout_s > 0 && earlier_s + seconds_since(job_start) > options.timeout_s; };
+  auto timeout_error = [&](int64_t epoch) {
+    char text[256];
+    std::snprintf(text, sizeof text, "job timed out after %.0f s (limit %g s) in epoch %lld%s",
+                  earlier_s + seconds_since(job_start), options.timeout_s, static_cast<long long>(epoch),
+                  earlier_s > 0 ? (", counting the " + std::to_string(std::lround(earlier_s)) +
+                                   " s its checkpointed epochs took before this attempt")
+                                      .c_str()
+                                : "");
+    return JobTimeout(text);
+  };
 
   // Built after any checkpoint reload: a graph captures the parameters as they are when it is
   // first replayed, and the optimizer step it leaves out updates them in place.
@@ -300,14 +315,12 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
       optimizer->step();
       if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
-        const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+        const bool late = past_timeout();
         std::vector<torch::Tensor> parts = {loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)};
         trouble.append_flags(parts, fopts);
         const auto v = reduce_values(parts, comm);
         trouble.throw_if_any(v.data() + 2);
-        if (v[1] > 0)
-          throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
-                           std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+        if (v[1] > 0) throw timeout_error(epoch);
         if (!std::isfinite(v[0])) {
           outcome.status = JobStatus::Diverged;
           outcome.diverged_epoch = epoch;
@@ -328,7 +341,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       e = EvalSums{torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts),
                    torch::zeros({}, fopts)};
     }
-    const bool late = options.timeout_s > 0 && seconds_since(job_start) > options.timeout_s;
+    const bool late = past_timeout();
     std::vector<torch::Tensor> parts = {
         loss_sum, torch::full({}, double(terms), fopts),   e.loss, e.tokens, e.correct, e.seq_correct,
         e.seqs,   torch::full({}, late ? 1.0 : 0.0, fopts)};
@@ -347,9 +360,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     if (v[3] <= 0)
       throw std::runtime_error("epoch " + std::to_string(epoch) +
                                " evaluated no test example (were all test images skipped as corrupt?)");
-    if (v[7] > 0)
-      throw JobTimeout("job timed out after " + std::to_string(int(seconds_since(job_start))) + " s (limit " +
-                       std::to_string(int(options.timeout_s)) + " s) in epoch " + std::to_string(epoch));
+    if (v[7] > 0) throw timeout_error(epoch);
     EpochMetrics m;
     m.epoch = epoch;
     m.train_loss = v[0] / std::max(1.0, v[1]);
