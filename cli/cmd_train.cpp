@@ -19,6 +19,7 @@
 #include "sweeps/job.h"
 #include "sweeps/run_config.h"
 #include "sweeps/sweep_spec.h"
+#include "sweeps/user_text.h"
 #include "worker/models/model_cost.h"
 #include "worker/train/trainer.h"
 
@@ -64,26 +65,33 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
   auto named = [&](const Job& j) {
     return j.variant == variant || j.section + "/" + j.variant == variant || j.section + " / " + j.variant == variant;
   };
-  std::vector<std::string> labels, sections;
-  const Job* first = nullptr;
+  std::vector<std::string> labels;
+  std::vector<const Job*> matches;  // the first job of each (section, label) the text names
   const Job* with_seed = nullptr;
+  std::string seeds;
   for (const auto& j : jobs) {
     if (named(j)) {
-      if (!first) first = &j;
       if (!with_seed && (!seed || j.seed == *seed)) with_seed = &j;
-      if (std::find(sections.begin(), sections.end(), j.section) == sections.end()) sections.push_back(j.section);
+      if (std::none_of(matches.begin(), matches.end(),
+                       [&](const Job* m) { return m->section == j.section && m->variant == j.variant; }))
+        matches.push_back(&j);
+      if (matches.size() == 1 && j.section == matches.front()->section && j.variant == matches.front()->variant)
+        seeds += (seeds.empty() ? "" : ", ") + std::to_string(j.seed);
     }
     if (std::find(labels.begin(), labels.end(), j.variant) == labels.end()) labels.push_back(j.variant);
   }
-  if (sections.size() > 1) {
+  if (matches.size() > 1) {  // a label in two sections, or a '/' inside a section name or label
     std::string list;
-    for (const auto& section : sections) list += (list.empty() ? "" : ", ") + ("'" + section + "/" + variant + "'");
-    throw UsageError("--variant '" + variant + "' is ambiguous: it is a label in " + std::to_string(sections.size()) +
-                     " sections; give one of " + list + " (or --job ID)");
+    for (const Job* m : matches)
+      list += (list.empty() ? "" : "; ") +
+              ("section '" + printable(m->section) + "', label '" + printable(m->variant) + "': --job " + m->id);
+    throw UsageError("--variant '" + printable(variant) + "' names " + std::to_string(matches.size()) +
+                     " variants; pick one by its job id: " + list);
   }
   if (with_seed) return *with_seed;
-  if (first)
-    throw UsageError("--seed " + std::to_string(*seed) + ": variant '" + variant + "' has no job with that seed");
+  if (!matches.empty())
+    throw UsageError("--seed " + std::to_string(*seed) + ": variant '" + printable(variant) +
+                     "' has no job with that seed (its seeds: " + seeds + ")");
   std::string list;
   for (const auto& l : labels) list += (list.empty() ? " " : "; ") + l;
   throw UsageError("--variant '" + variant + "': no such variant; available labels:" + list);

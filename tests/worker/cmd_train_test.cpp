@@ -2,6 +2,8 @@
 // available labels; a tiny job trains, prints its epochs and is recorded with --db; a second
 // invocation with the same --checkpoint-dir resumes instead of starting over; --cuda-graphs on
 // a CPU is a one-line note and trains as off.
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "tests/test_support.h"
@@ -38,6 +40,30 @@ TEST(CmdTrain, SelectionErrorsAreUsageErrors) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = test::run_command(train(dir, "--variant baseline --seed 9"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("(its seeds: 0, 1)"), std::string::npos) << r.err;
+}
+
+// Section "a" with label "b/c" and section "a/b" with label "c": "a/b/c" names both. The advice
+// is each one's job id (a SECTION/LABEL spelling would be just as ambiguous), and it works.
+TEST(CmdTrain, ASlashInsideNamesGetsJobIdsAsAdvice) {
+  test::TempDir dir;
+  std::string sweep = kSweep;
+  sweep +=
+      "  a:\n    - {label: b/c, model.mixers: pool, model.pool_size: 5}\n"
+      "  a/b:\n    - {label: c, model.mixers: pool, model.pool_size: 7}\n";
+  dir.write("s.yaml", sweep);
+  const auto r = test::run_command(train(dir, "--variant a/b/c"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("names 2 variants"), std::string::npos) << r.err;
+  const size_t at = r.err.find("section 'a/b', label 'c': --job ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string id = r.err.substr(at + std::string("section 'a/b', label 'c': --job ").size(), 16);
+  const auto plan = test::run_command(test::metasweep_bin() + " plan " + dir.file("s.yaml"));
+  bool listed = false;  // the id is the plan's job of section a/b
+  std::istringstream lines(plan.out);
+  for (std::string line; std::getline(lines, line);)
+    listed = listed || (line.rfind("a/b ", 0) == 0 && line.find(id) != std::string::npos);
+  EXPECT_TRUE(listed) << id << "\n" << plan.out;
 }
 
 TEST(CmdTrain, TrainsRecordsAndResumes) {
