@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -81,12 +82,24 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
     if (std::find(labels.begin(), labels.end(), j.variant) == labels.end()) labels.push_back(j.variant);
   }
   if (matches.size() > 1) {  // a label in two sections, or a '/' inside a section name or label
+    // Each by SECTION/LABEL where that spelling names it alone (a '/' inside the names can make it
+    // ambiguous again), and always by its job id.
+    auto alone = [&](const std::string& text) {
+      std::set<std::pair<std::string, std::string>> named_by;
+      for (const auto& j : jobs)
+        if (j.variant == text || j.section + "/" + j.variant == text || j.section + " / " + j.variant == text)
+          named_by.emplace(j.section, j.variant);
+      return named_by.size() == 1;
+    };
     std::string list;
-    for (const Job* m : matches)
-      list += (list.empty() ? "" : "; ") +
-              ("section '" + printable(m->section) + "', label '" + printable(m->variant) + "': --job " + m->id);
-    throw UsageError("--variant '" + printable(variant) + "' names " + std::to_string(matches.size()) +
-                     " variants; pick one by its job id: " + list);
+    for (const Job* m : matches) {
+      const std::string spelled = m->section + "/" + m->variant;
+      list += (list.empty() ? "" : ", ") + (alone(spelled) ? "'" + printable(spelled) + "' (--job " + m->id + ")"
+                                                           : "section '" + printable(m->section) + "' label '" +
+                                                                 printable(m->variant) + "': --job " + m->id);
+    }
+    throw UsageError("--variant '" + printable(variant) + "' is ambiguous: it names " + std::to_string(matches.size()) +
+                     " variants; give one of " + list);
   }
   if (with_seed) return *with_seed;
   if (!matches.empty())

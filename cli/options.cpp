@@ -50,6 +50,18 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
       return false;
     }
     po::notify(vm);
+  } catch (const po::required_option& e) {
+    // A positional argument is an option to Boost ("--sweep"); the user never typed that name.
+    const std::string usage_line = usage.substr(0, usage.find('\n'));
+    for (unsigned i = 0; i < positional.max_total_count() && i < 8; ++i)
+      if (e.get_option_name() == "--" + positional.name_for_position(i))
+        throw UsageError("missing argument: " + usage_line + " (see --help)");
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError("too many arguments: " + usage.substr(0, usage.find('\n')) +
+                     " (quote a text with spaces; a text starting with '-' goes after --)");
+  } catch (const po::unknown_option& e) {
+    throw UsageError(std::string(e.what()) + " (see --help; a text starting with '-' goes after --)");
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()) + " (see --help)");
   }

@@ -55,9 +55,11 @@ TEST(CmdTrain, ASlashInsideNamesGetsJobIdsAsAdvice) {
   const auto r = test::run_command(train(dir, "--variant a/b/c"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("names 2 variants"), std::string::npos) << r.err;
-  const size_t at = r.err.find("section 'a/b', label 'c': --job ");
+  EXPECT_EQ(r.err.find("'a/b/c' (--job"), std::string::npos) << "a spelling that is ambiguous again: " << r.err;
+  const std::string prefix = "section 'a/b' label 'c': --job ";
+  const size_t at = r.err.find(prefix);
   ASSERT_NE(at, std::string::npos) << r.err;
-  const std::string id = r.err.substr(at + std::string("section 'a/b', label 'c': --job ").size(), 16);
+  const std::string id = r.err.substr(at + prefix.size(), 16);
   const auto plan = test::run_command(test::metasweep_bin() + " plan " + dir.file("s.yaml"));
   bool listed = false;  // the id is the plan's job of section a/b
   std::istringstream lines(plan.out);
