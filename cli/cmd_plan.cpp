@@ -43,8 +43,8 @@ void print_table(const std::vector<Job>& jobs) {
     configs[j.config.dump()]++;
     total_cost += estimated_cost(j);
   }
-  std::printf("\n%zu jobs (%zu configurations x seeds), estimated training compute %.3g MACs (fwd+bwd ~ 3x fwd)\n",
-              jobs.size(), configs.size(), total_cost);
+  std::printf("\n%zu job%s (%zu configuration%s x seeds), estimated training compute %.3g MACs (fwd+bwd ~ 3x fwd)\n",
+              jobs.size(), jobs.size() == 1 ? "" : "s", configs.size(), configs.size() == 1 ? "" : "s", total_cost);
   size_t assumed = 0;
   for (const auto& j : jobs) assumed += costed_at_assumed_size(j) ? 1 : 0;
   if (assumed > 0)

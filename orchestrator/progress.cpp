@@ -159,7 +159,9 @@ std::string Progress::line(int width) const {
     double partial = 0;
     for (const auto& [id, r] : running_) partial += r.epochs > 0 ? r.cost * r.epoch_done / r.epochs : 0;
     const double elapsed = elapsed_s(), spent = finished_cost_ + partial;
-    const std::string eta = spent > 0 ? format_duration(elapsed * (total_cost_ - spent) / spent) : "?";
+    const std::string eta = finished >= total_ && running == 0 ? format_duration(0)  // e.g. all finished before
+                            : spent > 0 ? format_duration(elapsed * (total_cost_ - spent) / spent)
+                                        : "?";
     clock = " | " + format_duration(elapsed) + ", ETA " + eta;
     clock_short = " | ETA " + eta;
   }

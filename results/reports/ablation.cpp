@@ -26,10 +26,10 @@ std::string scaled(std::optional<double> v, double unit) {
     std::snprintf(buffer, sizeof(buffer), "%.0f", x);
   else if (x >= 10)
     std::snprintf(buffer, sizeof(buffer), "%.1f", x);
-  else if (x >= 0.01)
+  else if (x >= 1 || x == 0)
     std::snprintf(buffer, sizeof(buffer), "%.2f", x);
-  else
-    std::snprintf(buffer, sizeof(buffer), "%.2g", x);
+  else  // three significant digits, never an exponent in a paper's table: 0.0109, 0.00709, 0.0000630
+    std::snprintf(buffer, sizeof(buffer), "%.*f", std::min(9, 2 - static_cast<int>(std::floor(std::log10(x)))), x);
   return buffer;
 }
 

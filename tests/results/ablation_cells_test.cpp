@@ -44,7 +44,8 @@ const std::map<std::string, std::vector<double>> kAcc = {
 
 void fill(const std::string& path, const std::string& yaml) {
   const SweepSpec spec = parse_sweep(yaml, "cells.yaml", results_catalog());
-  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  for (Job& job : jobs) job.params = 4270, job.macs = 63000;  // a tiny model: 0.00427 M, 0.000063 G
   ResultStore store(path, OpenMode::Writer);
   store.register_sweep(spec, yaml, jobs, false);
   for (const Job& job : jobs) {
@@ -98,6 +99,11 @@ TEST(AblationCells, VariantsAreComparedWithTheirOwnCellsBaseline) {
   ResultStore store(dir.file("c.db"), OpenMode::ReadOnly);
   const AblationTable t = build_ablation(store, "cells");
   expect_compared_within_cells(t);
+  // Tiny counts keep three significant digits and no exponent in the paper-ready table.
+  const std::string md = ablation_markdown(t);
+  EXPECT_NE(md.find(" 0.00427 "), std::string::npos) << md;
+  EXPECT_NE(md.find(" 0.0000630 "), std::string::npos) << md;
+  EXPECT_EQ(md.find("e-0"), std::string::npos) << md;
   // Concretely: identity under relu is +5.33 points over the relu baseline (not -25 against gelu's).
   EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=relu").delta_pts, 5.333333333, 1e-6);
 }
