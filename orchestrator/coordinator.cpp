@@ -48,6 +48,10 @@ std::string epoch_line(const Job& job, const EpochMetrics& m) {
 RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, std::vector<Job> jobs,
                            CoordinatorLink& link, ResultStore& store, const RunSettings& settings) {
   if (!settings.checkpoint_dir.empty()) std::filesystem::create_directories(settings.checkpoint_dir);
+  // Jobs a killed run left `running` resume from their checkpoints. The run lock says no other run
+  // writes this database, so every `running` job is stale, also one an edit of its sweep file has
+  // since dropped (register_sweep below would take it out of this sweep's reach).
+  store.reset_stale_running();
   if (settings.fresh)
     for (const auto& j : jobs) remove_checkpoints(settings, j.id);
   const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
@@ -73,7 +77,6 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
         "results are kept and the report marks them; `run --retrain-older` trains them again\n",
         spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
   }
-  store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
 
   std::map<std::string, const Job*> by_id;
   for (const auto& j : jobs) by_id[j.id] = &j;

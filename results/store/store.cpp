@@ -332,6 +332,13 @@ void ResultStore::reset_running(const std::string& sweep) {
   s.bind(1, sweep).run();
 }
 
+int ResultStore::reset_stale_running() {
+  require_writer("reset_stale_running");
+  Statement s(db_, "UPDATE jobs SET status = 'pending' WHERE status = 'running'");
+  s.run();
+  return static_cast<int>(db_.changes());
+}
+
 std::vector<std::string> ResultStore::runnable_jobs(const std::string& sweep, int max_retries) const {
   Statement s(db_,
               "SELECT j.id FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? AND "

@@ -70,6 +70,10 @@ class ResultStore {
   // wall_s < 0 keeps the sum of the epochs' wall times.
   void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
   void reset_running(const std::string& sweep);  // running -> pending (interrupted jobs)
+  // Every `running` job of the database back to pending, whatever sweep it belongs to (or none,
+  // after an edit dropped it): a writer holds the run lock, so no other run is writing and every
+  // `running` row was left by a dead run. Returns how many.
+  int reset_stale_running();
 
   // ---- readers ---------------------------------------------------------------------------
   // Ids in sweep order that still need running: pending, running (interrupted earlier), or
