@@ -1,9 +1,11 @@
 // What a run makes of the state earlier runs left in the database, without MPI or training (a
 // scripted worker group answers): jobs a killed run left `running`, also ones an edit of the sweep
-// file has since dropped, go back to pending.
+// file has since dropped, go back to pending; failed jobs whose attempts are used up keep the run
+// from counting as a success and are named in its summary.
 #include <gtest/gtest.h>
 
 #include "orchestrator/coordinator.h"
+#include "orchestrator/run_summary.h"
 #include "results/store/store.h"
 #include "sweeps/sweep_spec.h"
 #include "tests/orchestrator/scripted_group.h"
@@ -72,6 +74,55 @@ TEST(CoordinatorRestart, JobsADeadRunLeftRunningAreResetAlsoWhenTheEditedSweepDr
   Statement running(store.db(), "SELECT COUNT(*) FROM jobs WHERE status = 'running'");
   ASSERT_TRUE(running.step());
   EXPECT_EQ(running.column_int64(0), 0);
+}
+
+TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {
+  test::TempDir dir;
+  const std::string db = dir.file("r.db");
+  const Sweep two = sweep_of(kTwoSeeds);
+  ResultStore store(db, OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 0;
+  ScriptedGroup first({{1, {"/no/such/dir: cannot open train-images-idx3-ubyte"}}});
+  const RunSummary s1 = run_coordinator(two.spec, two.text, two.jobs, first, store, settings);
+  EXPECT_EQ(s1.done, 1);
+  EXPECT_EQ(s1.failed, 1);
+  EXPECT_TRUE(s1.any_failed());
+
+  for (int run = 2; run <= 3; ++run) {  // nothing left to run; seed 1 stays failed every time
+    ScriptedGroup again({});
+    const RunSummary s = run_coordinator(two.spec, two.text, two.jobs, again, store, settings);
+    EXPECT_EQ(again.assignments(1), 0);
+    EXPECT_EQ(s.done + s.failed, 0);
+    EXPECT_EQ(s.skipped_done, 1) << "only the done job counts as finished";
+    EXPECT_EQ(s.failed_before, 1);
+    EXPECT_EQ(s.failed_before_ids, std::vector<std::string>{two.jobs[1].id});
+    EXPECT_EQ(s.retries_needed, 1);
+    EXPECT_TRUE(s.any_failed()) << "run " << run << " would exit 0 with a failed job in the sweep";
+
+    const std::string summary = format_run_summary(s, store, two.spec.name, db);
+    EXPECT_EQ(summary.rfind("sweep restart: 0 done, 0 diverged, 0 failed, 1 already finished, 1 failed earlier and "
+                            "not retried; this run took ",
+                            0),
+              0u)
+        << summary;
+    EXPECT_NE(summary.find("  " + two.jobs[1].id + " baseline / baseline seed 1: /no/such/dir: cannot open"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("the same `run` command with --max-retries 1; to start one over: metasweep forget --db " +
+                           shell_word(db) + " --job " + two.jobs[1].id),
+              std::string::npos)
+        << summary;
+  }
+
+  // With attempts to spare, the failed job runs again and the sweep ends a success.
+  settings.max_retries = 1;
+  ScriptedGroup retry({});
+  const RunSummary s4 = run_coordinator(two.spec, two.text, two.jobs, retry, store, settings);
+  EXPECT_EQ(retry.assignments(1), 1);
+  EXPECT_EQ(s4.done, 1);
+  EXPECT_EQ(s4.failed_before, 0);
+  EXPECT_FALSE(s4.any_failed());
 }
 
 }  // namespace

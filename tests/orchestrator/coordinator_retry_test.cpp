@@ -64,7 +64,9 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   EXPECT_EQ(again.assignments(0), 0);
   EXPECT_EQ(again.assignments(1), 0);
   EXPECT_EQ(again.assignments(3), 0);
-  EXPECT_EQ(s2.skipped_done + s2.done + s2.failed, 4);
+  EXPECT_EQ(s2.skipped_done + s2.done + s2.failed + s2.failed_before, 4);
+  EXPECT_EQ(s2.failed_before, 1);  // seed 0, out of attempts: still failed, so the run is not a success
+  EXPECT_TRUE(s2.any_failed());
 }
 
 }  // namespace
