@@ -1,7 +1,9 @@
 // ResultStore: schema, register/resume/fresh semantics, shared jobs, epochs, run lock.
+#include <filesystem>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "results/store/schema.h"
@@ -154,6 +156,58 @@ TEST(ResultStore, SecondWriterIsRefusedWithThePid) {
   // Readers are never refused.
   ResultStore reader(path, OpenMode::ReadOnly);
   EXPECT_TRUE(reader.sweeps().empty());
+}
+
+// A second writer in a child process, on `path`: 3 when refused naming the parent's pid.
+int second_writer_outcome(const std::string& path) {
+  const pid_t child = fork();
+  if (child == 0) {
+    try {
+      ResultStore second(path, OpenMode::Writer);
+      _exit(0);
+    } catch (const UsageError& e) {
+      const std::string what = e.what();
+      _exit(what.find("in use by another metasweep run (pid ") != std::string::npos ? 3 : 4);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "second writer on %s: %s\n", path.c_str(), e.what());
+      _exit(5);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(ResultStore, TheLockGoesByTheFileNotByThePathSpelling) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  ResultStore first(path, OpenMode::Writer);
+  ASSERT_EQ(symlink("r.db", dir.file("alias.db").c_str()), 0);
+  EXPECT_EQ(second_writer_outcome(dir.file("alias.db")), 3) << "through a symlink";
+  ASSERT_EQ(mkdir(dir.file("sub").c_str(), 0755), 0);
+  EXPECT_EQ(second_writer_outcome(dir.file("sub/../r.db")), 3) << "another spelling";
+  // Readers find the live run through any spelling (status, stop).
+  EXPECT_EQ(RunLock::live_holder(dir.file("alias.db")), std::to_string(getpid()));
+  EXPECT_EQ(RunLock::lock_file_for(dir.file("alias.db")), RunLock::lock_file_for(path));
+}
+
+TEST(ResultStore, DeletingTheLockFileDoesNotLetASecondWriterIn) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  ResultStore first(path, OpenMode::Writer);
+  ASSERT_EQ(unlink((path + ".lock").c_str()), 0);  // "a stale lock file", cleaned up by hand
+  EXPECT_EQ(second_writer_outcome(path), 3);
+}
+
+TEST(ResultStore, ASymlinkToADatabaseNotYetCreatedLocksTheTarget) {
+  TempDir dir;
+  ASSERT_EQ(symlink("new.db", dir.file("alias.db").c_str()), 0);
+  ResultStore first(dir.file("alias.db"), OpenMode::Writer);
+  const std::string real = std::filesystem::canonical(dir.path()).string();
+  EXPECT_EQ(RunLock::lock_file_for(dir.file("alias.db")), real + "/new.db.lock");
+  EXPECT_TRUE(std::filesystem::exists(real + "/new.db.lock"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("alias.db.lock")));
+  EXPECT_EQ(second_writer_outcome(dir.file("new.db")), 3);
 }
 
 TEST(ResultStore, LockIsReleasedWithTheStore) {
