@@ -118,7 +118,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       if (row.status == JobStatus::Failed && !failed_now.count(row.id)) {  // attempts used up: still failed
         ++summary.failed_before;
         summary.failed_before_ids.push_back(row.id);
-        summary.retries_needed = std::max(summary.retries_needed, store.attempts(row.id));
+        summary.retries_needed = std::max(summary.retries_needed, store.failures(row.id));
       }
     }
   }
@@ -178,7 +178,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       store.job_finished(r.job_id, r.status, r.error, r.wall_s);
-      if (r.status == JobStatus::Failed && r.transient && store.attempts(r.job_id) <= settings.max_retries) {
+      if (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries) {
         progress.message("job " + job_name(job) + " failed, retrying: " + r.error);
         progress.job_requeued(r.job_id);
         queue.push_back(&job);

@@ -1,7 +1,8 @@
 // What a run makes of the state earlier runs left in the database, without MPI or training (a
 // scripted worker group answers): jobs a killed run left `running`, also ones an edit of the sweep
 // file has since dropped, go back to pending; failed jobs whose attempts are used up keep the run
-// from counting as a success and are named in its summary.
+// from counting as a success and are named in its summary; attempts that a killed or stopped run
+// interrupted do not use up a job's retries.
 #include <gtest/gtest.h>
 
 #include "orchestrator/coordinator.h"
@@ -123,6 +124,51 @@ TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {
   EXPECT_EQ(s4.done, 1);
   EXPECT_EQ(s4.failed_before, 0);
   EXPECT_FALSE(s4.any_failed());
+}
+
+TEST(CoordinatorRestart, InterruptedAttemptsDoNotUseUpRetries) {
+  test::TempDir dir;
+  const std::string db = dir.file("r.db");
+  const Sweep one = sweep_of(kOneSeed);
+  const std::string id = one.jobs[0].id;
+  ResultStore store(db, OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 1;
+  {  // a run killed mid-job (SIGKILL: nothing recorded), then two stopped ones (SIGTERM, `stop`)
+    store.register_sweep(one.spec, one.text, one.jobs, false);
+    store.job_started(id, "killed");
+  }
+  for (int run = 0; run < 2; ++run) {
+    ScriptedGroup stopped({{0, {"interrupted"}}});
+    const RunSummary s = run_coordinator(one.spec, one.text, one.jobs, stopped, store, settings);
+    g_stop_signal.store(0);
+    ASSERT_TRUE(s.interrupted);
+    EXPECT_EQ(store.status(id), JobStatus::Pending);
+  }
+  EXPECT_EQ(store.attempts(id), 3);
+  EXPECT_EQ(store.failures(id), 0);
+
+  // A transient failure now is retried (1 failure <= --max-retries 1), within the run...
+  ScriptedGroup flaky({{0, {"transient: CUDA out of memory. Tried to allocate 2.00 GiB", "done"}}});
+  const RunSummary s = run_coordinator(one.spec, one.text, one.jobs, flaky, store, settings);
+  EXPECT_EQ(flaky.assignments(0), 2);
+  EXPECT_EQ(s.done, 1);
+  EXPECT_EQ(store.status(id), JobStatus::Done);
+  EXPECT_EQ(store.failures(id), 1);
+
+  // ... and across runs: a failure after an interrupted attempt is retried by the next run.
+  store.reset_jobs({id});
+  ScriptedGroup stopped({{0, {"interrupted"}}});
+  ASSERT_TRUE(run_coordinator(one.spec, one.text, one.jobs, stopped, store, settings).interrupted);
+  g_stop_signal.store(0);
+  ScriptedGroup broken({{0, {"/no/such/dir: cannot open train-images-idx3-ubyte"}}});
+  EXPECT_EQ(run_coordinator(one.spec, one.text, one.jobs, broken, store, settings).failed, 1);
+  EXPECT_EQ(store.attempts(id), 2);
+  EXPECT_EQ(store.failures(id), 1);
+  ScriptedGroup again({});
+  const RunSummary s2 = run_coordinator(one.spec, one.text, one.jobs, again, store, settings);
+  EXPECT_EQ(again.assignments(0), 1) << "1 failure <= --max-retries 1: retried";
+  EXPECT_EQ(s2.done, 1);
 }
 
 }  // namespace

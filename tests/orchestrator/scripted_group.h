@@ -1,6 +1,7 @@
 // A scripted worker group for coordinator tests without MPI or training: each assignment is
 // answered with the next outcome of its seed's script, as a real group would report it.
 #pragma once
+#include <csignal>
 #include <deque>
 #include <exception>
 #include <map>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/coordinator.h"
 #include "orchestrator/protocol.h"
 #include "orchestrator/transport.h"
 #include "sweeps/errors.h"
@@ -18,7 +20,8 @@ namespace ms::test {
 
 // One worker group whose answers are scripted per seed: a list of outcomes, one per attempt
 // (the last one repeats). "done" and "diverged" end the job; "transient: MESSAGE" fails it with a
-// TransientError, anything else with a std::runtime_error of that message.
+// TransientError; "interrupted" answers nothing and raises g_stop_signal, as SIGTERM or `metasweep
+// stop` does mid-job; anything else fails it with a std::runtime_error of that message.
 class ScriptedGroup : public CoordinatorLink {
  public:
   explicit ScriptedGroup(std::map<int64_t, std::vector<std::string>> script) : script_(std::move(script)) {}
@@ -31,6 +34,10 @@ class ScriptedGroup : public CoordinatorLink {
     const std::string outcome = outcomes.empty() ? "done" : outcomes.front();
     if (outcomes.size() > 1) outcomes.erase(outcomes.begin());
     ++assignments_[a.seed];
+    if (outcome == "interrupted") {
+      g_stop_signal.store(SIGTERM);
+      return;
+    }
     JobReport r;
     r.job_id = a.job_id;
     if (outcome == "done" || outcome == "diverged") {

@@ -80,6 +80,35 @@ TEST(ResultStore, RegisterIsIdempotentAndResumeKeepsState) {
   EXPECT_EQ(store.status(jobs[15].id), JobStatus::Running);
 }
 
+TEST(ResultStore, FailuresAreCountedApartFromAttemptsAndMigratedFromVersion4) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = tiny_jobs();
+  {
+    ResultStore store(path, OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (int i = 0; i < 2; ++i) store.job_started(jobs[0].id, "h");  // one interrupted, one failed
+    store.job_finished(jobs[0].id, JobStatus::Failed, "boom", -1);
+    store.job_started(jobs[1].id, "h");
+    store.job_finished(jobs[1].id, JobStatus::Done, "", 1.0);
+    EXPECT_EQ(store.attempts(jobs[0].id), 2);
+    EXPECT_EQ(store.failures(jobs[0].id), 1);
+    EXPECT_EQ(store.failures(jobs[1].id), 0);
+    EXPECT_EQ(store.runnable_jobs("tiny", 1).front(), jobs[0].id);  // 1 failure <= 1
+    store.job_started(jobs[2].id, "h");
+    store.job_finished(jobs[2].id, JobStatus::Failed, "boom", -1);
+  }
+  {  // what metasweep wrote with schema v4: failed attempts were not counted apart
+    Database db(path, Database::Access::ReadWrite);
+    db.exec("ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
+  }
+  ResultStore store(path, OpenMode::Writer);
+  EXPECT_EQ(count(store, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(store.failures(jobs[0].id), 2) << "a failed v4 job keeps its attempts as failures";
+  EXPECT_EQ(store.failures(jobs[1].id), 0);
+  EXPECT_EQ(store.failures(jobs[2].id), 1);
+}
+
 TEST(ResultStore, RecordEpochReplacesAndDropsStaleEpochs) {
   TempDir dir;
   const std::string path = dir.file("r.db");
