@@ -49,6 +49,10 @@ std::string epoch_line(const Job& job, const EpochMetrics& m) {
 RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, std::vector<Job> jobs,
                            CoordinatorLink& link, ResultStore& store, const RunSettings& settings) {
   if (!settings.checkpoint_dir.empty()) std::filesystem::create_directories(settings.checkpoint_dir);
+  // Jobs a killed run left `running` resume from their checkpoints. The run lock says no other run
+  // writes this database, so every `running` job is stale, also one an edit of its sweep file has
+  // since dropped (register_sweep below would take it out of this sweep's reach).
+  store.reset_stale_running();
   const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
   for (const auto& id : change.reset) remove_checkpoints(settings, id);
   if (!change.kept_shared.empty()) {
@@ -81,13 +85,13 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
         "results are kept and the report marks them; `run --retrain-older` trains them again\n",
         spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
   }
-  store.reset_running(spec.name);  // jobs of a killed run: resumable from their checkpoints
 
   std::map<std::string, const Job*> by_id;
   for (const auto& j : jobs) by_id[j.id] = &j;
   std::map<std::string, int64_t> verbose_shown;  // per job: the last epoch printed with --verbose
   std::deque<const Job*> queue;
   RunSummary summary;
+  std::set<std::string> failed_now;  // failed before any worker saw them (cost_error)
   for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries)) {
     auto it = by_id.find(id);
     if (it == by_id.end()) continue;
@@ -95,6 +99,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     if (!job->cost_error.empty()) {  // its model cannot even be built here: failed, never sent
       store.job_finished(job->id, JobStatus::Failed, job->cost_error, -1);
       ++summary.failed;
+      failed_now.insert(job->id);
       std::fprintf(stderr, "job %s (%s / %s seed %lld) failed: %s\n", job->id.c_str(), job->section.c_str(),
                    job->variant.c_str(), static_cast<long long>(job->seed), job->cost_error.c_str());
       continue;
@@ -106,7 +111,6 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    [](const Job* a, const Job* b) { return estimated_cost(*a) > estimated_cost(*b); });
 
   summary.total = static_cast<int>(jobs.size());
-  summary.skipped_done = summary.total - static_cast<int>(queue.size()) - summary.failed;
   double queued_cost = 0;
   for (const Job* j : queue) queued_cost += estimated_cost(*j);
   const auto run_started = std::chrono::steady_clock::now();
@@ -116,13 +120,24 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     for (const Job* j : queue) queued.insert(j->id);
     ResultQuery q;
     q.sweep = spec.name;
-    for (const JobRow& row : select_jobs(store, q))
-      if (by_id.count(row.id) && !queued.count(row.id))
-        progress.add_finished(row.section + " / " + row.variant, row.status, row.test_acc.value_or(-1));
+    for (const JobRow& row : select_jobs(store, q)) {
+      if (!by_id.count(row.id) || queued.count(row.id)) continue;
+      progress.add_finished(row.section + " / " + row.variant, row.status, row.test_acc.value_or(-1));
+      if (row.status == JobStatus::Failed && !failed_now.count(row.id)) {  // attempts used up: still failed
+        ++summary.failed_before;
+        summary.failed_before_ids.push_back(row.id);
+        summary.retries_needed = std::max(summary.retries_needed, store.failures(row.id));
+      }
+    }
   }
+  summary.skipped_done = summary.total - static_cast<int>(queue.size()) - summary.failed - summary.failed_before;
   progress.message("sweep " + spec.name + ": " + std::to_string(summary.total) + " jobs, " +
-                   std::to_string(summary.skipped_done) + " already finished, " + std::to_string(queue.size()) +
-                   " to run on " + std::to_string(link.num_groups()) + " worker group(s)");
+                   std::to_string(summary.skipped_done) + " already finished, " +
+                   (summary.failed_before
+                        ? std::to_string(summary.failed_before) + " failed earlier (attempts used up, not retried), "
+                        : std::string()) +
+                   std::to_string(queue.size()) + " to run on " + std::to_string(link.num_groups()) +
+                   " worker group(s)");
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
@@ -171,7 +186,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       store.job_finished(r.job_id, r.status, r.error, r.wall_s);
-      if (r.status == JobStatus::Failed && r.transient && store.attempts(r.job_id) <= settings.max_retries) {
+      if (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries) {
         progress.message("job " + job_name(job) + " failed, retrying: " + r.error);
         progress.job_requeued(r.job_id);
         queue.push_back(&job);

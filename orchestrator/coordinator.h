@@ -26,9 +26,17 @@ struct RunSettings {
 };
 
 struct RunSummary {
+  // skipped_done: done or diverged in earlier runs; failed: failed in this run.
   int total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0;
+  // Jobs that ended failed in earlier runs and used up their attempts: not run again, still
+  // failed. retries_needed is the --max-retries that would run every one of them again.
+  int failed_before = 0, retries_needed = 0;
+  std::vector<std::string> failed_before_ids;  // sweep order
   bool interrupted = false;
   double elapsed_s = 0;  // this run's wall time
+
+  // Whether any job of the sweep is failed at the end (`run` exits 1), this run's or earlier ones'.
+  bool any_failed() const { return failed > 0 || failed_before > 0; }
 };
 
 // Set from a signal handler (SIGINT/SIGTERM): the coordinator records running jobs as

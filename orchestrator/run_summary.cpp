@@ -3,12 +3,19 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "results/reports/sweep_progress.h"
 #include "results/store/query.h"
 
 namespace ms {
+
+namespace {
+
+constexpr int kListedFailures = 5;  // failed jobs of earlier runs named in the summary
+
+}  // namespace
 
 std::string shell_word(const std::string& s) {
   const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -25,10 +32,28 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
                                const std::string& db_path, int top) {
   std::ostringstream out;
   out << "sweep " << sweep << ": " << s.done << " done, " << s.diverged << " diverged, " << s.failed << " failed, "
-      << s.skipped_done << " already finished; this run took " << format_duration(s.elapsed_s) << "\n";
+      << s.skipped_done << " already finished";
+  if (s.failed_before) out << ", " << s.failed_before << " failed earlier and not retried";
+  out << "; this run took " << format_duration(s.elapsed_s) << "\n";
   ResultQuery q;
   q.sweep = sweep;
-  std::vector<GroupRow> groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  const std::vector<JobRow> rows = select_jobs(store, q);
+  const std::string db = shell_word(db_path), name = shell_word(sweep);
+  if (s.failed_before) {  // still failed: say which, and how to run them again
+    out << "failed in an earlier run, attempts used up (not retried; `run` exits 1 while they stay failed):\n";
+    const std::set<std::string> ids(s.failed_before_ids.begin(), s.failed_before_ids.end());
+    int listed = 0;
+    for (const JobRow& row : rows) {
+      if (!ids.count(row.id) || listed == kListedFailures) continue;
+      ++listed;
+      out << "  " << row.id << " " << row.section << " / " << row.variant << " seed " << row.seed << ": "
+          << row.error.substr(0, row.error.find('\n')) << "\n";
+    }
+    if (s.failed_before > listed) out << "  ... and " << s.failed_before - listed << " more\n";
+    out << "  to retry them: the same `run` command with --max-retries " << s.retries_needed
+        << "; to start one over: metasweep forget --db " << db << " --job " << s.failed_before_ids.front() << "\n";
+  }
+  std::vector<GroupRow> groups = group_jobs(rows, {"section", "variant"});
   groups.erase(
       std::remove_if(groups.begin(), groups.end(), [](const GroupRow& g) { return !g.metrics.count("test_acc"); }),
       groups.end());
@@ -57,7 +82,6 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
       out << "\n";
     }
   }
-  const std::string db = shell_word(db_path), name = shell_word(sweep);
   out << "next:\n"
       << "  metasweep results --db " << db << " --sweep " << name << " --group-by section,variant\n"
       << "  metasweep report --db " << db << " --sweep " << name << " --out report\n";

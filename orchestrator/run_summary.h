@@ -1,4 +1,5 @@
-// What `metasweep run` prints when a sweep ends: the outcome counts and this run's wall time,
+// What `metasweep run` prints when a sweep ends: the outcome counts and this run's wall time, the
+// jobs that stay failed from earlier runs (their attempts used up) and how to run them again,
 // the best variants by their mean test accuracy over done seeds (jobs of earlier runs included),
 // and the commands to look further (results, report), quoted for a POSIX shell.
 #pragma once

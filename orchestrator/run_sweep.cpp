@@ -76,7 +76,7 @@ int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs,
   }
   trainer.join();
   std::cout << format_run_summary(s, *store, spec.name, r.db_path) << std::flush;
-  return s.failed ? 1 : 0;
+  return s.any_failed() ? 1 : 0;  // the sweep's state at the end, not only this run's
 }
 
 // Rank 0's CPU share over the run: the coordinator should cost next to nothing.
@@ -131,7 +131,7 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
   link.stop_parked();
   report_coordinator_cpu(started);
   std::cout << format_run_summary(s, *store, spec.name, r.db_path) << std::flush;
-  return s.failed ? 1 : 0;
+  return s.any_failed() ? 1 : 0;  // the sweep's state at the end, not only this run's
 }
 
 // Ranks 1..K-1 under mpirun: wait for rank 0's setup, then train what it assigns.

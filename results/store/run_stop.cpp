@@ -12,6 +12,7 @@
 
 #include <sys/file.h>
 
+#include "results/store/run_lock.h"
 #include "sweeps/errors.h"
 
 namespace ms {
@@ -32,7 +33,7 @@ std::string command_of(int pid) {
 }  // namespace
 
 std::optional<RunHolder> run_holder(const std::string& db_path) {
-  const std::string lock = db_path + ".lock";
+  const std::string lock = RunLock::lock_file_for(db_path);  // the real path's, as the run took it
   const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;  // never written by a run
   std::optional<RunHolder> holder;

@@ -14,7 +14,8 @@ struct RunHolder {
   std::string command;  // its command line, arguments joined by spaces ("" when not on this host)
 };
 
-// The process holding DB.lock, or none when no run writes the database.
+// The process holding the database's lock file (RunLock::lock_file_for), or none when no run
+// writes the database.
 std::optional<RunHolder> run_holder(const std::string& db_path);
 
 // SIGTERM to the holder; throws ms::UsageError when it is not a metasweep process on this host

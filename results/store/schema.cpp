@@ -10,6 +10,8 @@
 //   (v3) jobs.trained_by, jobs.semantics: the metasweep version and training semantics that
 //                 trained the job (sweeps/version.h)
 //   (v4) sweep_jobs.cell, removed_sweep_jobs.cell: the grid/zip cell's label of each membership
+//   (v5) jobs.failures: the attempts that ended failed (attempts counts every start, also those a
+//                 killed or stopped run interrupted); --max-retries limits failures
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "results/store/schema.h"
 
@@ -122,6 +124,14 @@ ALTER TABLE sweep_jobs ADD COLUMN cell TEXT;
 ALTER TABLE removed_sweep_jobs ADD COLUMN cell TEXT;
 )sql";
 
+// v5: failed attempts apart from started ones, so that interrupted attempts (a killed run, `stop`,
+// scancel) never use up the retries. A job failed before v5 keeps its attempts as its failures,
+// the count its retries were judged by until then; other jobs start at 0.
+const char* kSchemaV5 = R"sql(
+ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET failures = attempts WHERE status = 'failed';
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -150,6 +160,10 @@ void ensure_schema(Database& db) {
   if (version < 4) {
     db.exec(kSchemaV4);
     db.exec("PRAGMA user_version = 4");
+  }
+  if (version < 5) {
+    db.exec(kSchemaV5);
+    db.exec("PRAGMA user_version = 5");
   }
   ensure_views(db);
   tx.commit();

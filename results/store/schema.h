@@ -11,7 +11,8 @@ class Database;
 // 2: removed_sweep_jobs (memberships an edit of the sweep file dropped; the jobs stay).
 // 3: jobs.trained_by, jobs.semantics (which metasweep trained a job).
 // 4: sweep_jobs.cell, removed_sweep_jobs.cell (the grid/zip cell a member belongs to).
-constexpr int kSchemaVersion = 4;
+// 5: jobs.failures (failed attempts: what --max-retries limits; attempts also counts interrupted ones).
+constexpr int kSchemaVersion = 5;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

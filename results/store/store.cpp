@@ -241,7 +241,7 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
 
 void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
   Statement reset(db_,
-                  "UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, epochs_done = 0, "
+                  "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
                   "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
                   "semantics = NULL WHERE id = ?");
@@ -320,7 +320,9 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
 
 void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s) {
   require_writer("job_finished");
-  Statement s(db_, "UPDATE jobs SET status = ?, error = ?, wall_s = COALESCE(?, wall_s), finished_at = ? WHERE id = ?");
+  Statement s(db_,
+              "UPDATE jobs SET status = ?1, error = ?2, wall_s = COALESCE(?3, wall_s), finished_at = ?4, "
+              "failures = failures + (?1 = 'failed') WHERE id = ?5");
   s.bind(1, to_string(status));
   if (error.empty())
     s.bind_null(2);
@@ -342,10 +344,17 @@ void ResultStore::reset_running(const std::string& sweep) {
   s.bind(1, sweep).run();
 }
 
+int ResultStore::reset_stale_running() {
+  require_writer("reset_stale_running");
+  Statement s(db_, "UPDATE jobs SET status = 'pending' WHERE status = 'running'");
+  s.run();
+  return static_cast<int>(db_.changes());
+}
+
 std::vector<std::string> ResultStore::runnable_jobs(const std::string& sweep, int max_retries) const {
   Statement s(db_,
               "SELECT j.id FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? AND "
-              "(j.status IN ('pending', 'running') OR (j.status = 'failed' AND j.attempts <= ?)) "
+              "(j.status IN ('pending', 'running') OR (j.status = 'failed' AND j.failures <= ?)) "
               "ORDER BY m.position");
   s.bind(1, sweep).bind(2, max_retries);
   std::vector<std::string> ids;
@@ -355,6 +364,13 @@ std::vector<std::string> ResultStore::runnable_jobs(const std::string& sweep, in
 
 int ResultStore::attempts(const std::string& id) const {
   Statement s(db_, "SELECT attempts FROM jobs WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) throw std::runtime_error(path_ + ": unknown job " + id);
+  return static_cast<int>(s.column_int64(0));
+}
+
+int ResultStore::failures(const std::string& id) const {
+  Statement s(db_, "SELECT failures FROM jobs WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) throw std::runtime_error(path_ + ": unknown job " + id);
   return static_cast<int>(s.column_int64(0));

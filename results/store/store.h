@@ -68,21 +68,26 @@ class ResultStore {
   // Members of `sweep` trained (wholly or partly) under a training semantics older than
   // `semantics`, or before it was recorded: what `run --retrain-older` trains again.
   std::vector<std::string> jobs_trained_before(const std::string& sweep, int semantics) const;
-  // Back to pending with no epochs, metrics, attempts, errors or version marks (what `--fresh`
+  // Back to pending with no epochs, metrics, attempts, failures, errors or version marks (what `--fresh`
   // does to a whole sweep). The caller removes their checkpoints.
   void reset_jobs(const std::vector<std::string>& ids);
   // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
   void record_epoch(const std::string& id, const EpochMetrics& m);
-  // wall_s < 0 keeps the sum of the epochs' wall times.
+  // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure.
   void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
   void reset_running(const std::string& sweep);  // running -> pending (interrupted jobs)
+  // Every `running` job of the database back to pending, whatever sweep it belongs to (or none,
+  // after an edit dropped it): a writer holds the run lock, so no other run is writing and every
+  // `running` row was left by a dead run. Returns how many.
+  int reset_stale_running();
 
   // ---- readers ---------------------------------------------------------------------------
   // Ids in sweep order that still need running: pending, running (interrupted earlier), or
-  // failed with attempts <= max_retries.
+  // failed with failures <= max_retries.
   std::vector<std::string> runnable_jobs(const std::string& sweep, int max_retries) const;
-  int attempts(const std::string& id) const;
+  int attempts(const std::string& id) const;  // every start, interrupted ones included
+  int failures(const std::string& id) const;  // the attempts that ended failed (what --max-retries limits)
   JobStatus status(const std::string& id) const;
   std::string error(const std::string& id) const;
   std::vector<EpochMetrics> epochs(const std::string& id) const;

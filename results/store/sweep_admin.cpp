@@ -117,7 +117,7 @@ void forget_job(const std::string& db_path, const std::string& id, const std::st
   {
     Transaction tx(db);
     Statement reset(db,
-                    "UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, epochs_done = 0, "
+                    "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
                     "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
                     "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL WHERE id = ?");
     reset.bind(1, id).run();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two `metasweep run` commands on one database at once: the second (alone or under mpirun) is
-# refused with one clear line naming the holder and exit 2, and writes nothing; readers (`status`)
+# refused with one clear line naming the holder and exit 2, and writes nothing, also when it names
+# the database through a symlink or another spelling of its path; readers (`status`)
 # still work during the run; the first run finishes normally with every epoch recorded once.
 source "$(dirname "$0")/common.sh"
 cat > "$WORK/sweep.yaml" <<YAML
@@ -34,6 +35,21 @@ for sweep in sweep.yaml other.yaml; do
   [ "$(wc -l < "$WORK/err2")" = 1 ] || { cat "$WORK/err2"; fail "second run ($sweep): expected one line on stderr"; }
   grep -q "is in use by another metasweep run (pid [0-9]*)" "$WORK/err2" || { cat "$WORK/err2"; fail "unclear refusal"; }
 done
+# The lock goes by the file, not by the path as typed: a symlink to the database or another
+# spelling of its path is refused alike, and `status` through the symlink sees the live run.
+ln -s c.db "$WORK/alias.db"
+mkdir "$WORK/sub"
+for db in "$WORK/alias.db" "$WORK/sub/../c.db"; do
+  set +e
+  "$BIN" run "$WORK/other.yaml" --db "$db" --device cpu > "$WORK/out2" 2> "$WORK/err2"
+  code=$?
+  set -e
+  [ $code = 2 ] || { cat "$WORK/err2"; fail "second run through $db exited $code, expected 2"; }
+  grep -q "is in use by another metasweep run (pid [0-9]*)" "$WORK/err2" || { cat "$WORK/err2"; fail "unclear refusal ($db)"; }
+done
+[ ! -e "$WORK/alias.db.lock" ] || fail "a lock file was made for the symlink's name"
+timeout 20 "$BIN" status --db "$WORK/alias.db" > "$WORK/status" 2>&1 || { cat "$WORK/status"; fail "status via the symlink"; }
+! grep -q "stale" "$WORK/status" || { cat "$WORK/status"; fail "status via the symlink calls the live run's jobs stale"; }
 # Under mpirun as well: refused (every rank ends, exit 2 from the ranks), nothing hangs.
 set +e
 timeout 60 $MPIRUN -np 2 "$BIN" run "$WORK/other.yaml" --db "$DB" --device cpu > "$WORK/out3" 2> "$WORK/err3"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `metasweep stop` on a running sweep: the run records its running job as interrupted and exits
-# (130, like Ctrl-C), no job is left `running`, and the same `run` command finishes the sweep.
+# `metasweep stop` on a running sweep (named through a symlink to its database): the run records
+# its running job as interrupted and exits (130, like Ctrl-C), no job is left `running`, and the
+# same `run` command finishes the sweep.
 # With nothing running, stop says so and exits 1; `forget --job` and `note` are refused while
 # the run holds the database and work once it ended.
 source "$(dirname "$0")/common.sh"
@@ -34,7 +35,8 @@ noyes_code=$?
 set -e
 [ $forget_code = 2 ] && grep -q "in use by another metasweep run" "$WORK/forget.err" || fail "forget during a run: exit $forget_code"
 [ $noyes_code = 2 ] && grep -q "refused without --yes" "$WORK/noyes.err" || fail "stop without --yes: exit $noyes_code"
-"$BIN" stop --db "$DB" --yes > "$WORK/stop.out" || fail "stop exited $?"
+ln -s s.db "$WORK/alias.db"  # the run is found through any path to its database
+"$BIN" stop --db "$WORK/alias.db" --yes > "$WORK/stop.out" || fail "stop exited $?"
 grep -q "sent SIGTERM to pid $pid" "$WORK/stop.out" || { cat "$WORK/stop.out"; fail "stop did not signal the run"; }
 set +e
 wait $pid

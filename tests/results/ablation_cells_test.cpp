@@ -115,7 +115,7 @@ TEST(AblationCells, ADatabaseWithoutRecordedCellsGivesTheSameTable) {
     Database db(dir.file("old.db"), Database::Access::ReadWrite);
     db.exec(
         "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN cell; "
-        "PRAGMA user_version = 3");
+        "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 3");
   }
   ResultStore store(dir.file("old.db"), OpenMode::ReadOnly);
   const AblationTable t = build_ablation(store, "cells");

@@ -214,7 +214,8 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
     db.exec(
-        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; "
+        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN "
+        "failures; "
         "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");
   }
   {

@@ -1,7 +1,9 @@
 // ResultStore: schema, register/resume/fresh semantics, shared jobs, epochs, run lock.
+#include <filesystem>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "results/store/schema.h"
@@ -76,6 +78,35 @@ TEST(ResultStore, RegisterIsIdempotentAndResumeKeepsState) {
   store.job_started(jobs[15].id, "host-b");
   EXPECT_EQ(store.attempts(jobs[15].id), 2);
   EXPECT_EQ(store.status(jobs[15].id), JobStatus::Running);
+}
+
+TEST(ResultStore, FailuresAreCountedApartFromAttemptsAndMigratedFromVersion4) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = tiny_jobs();
+  {
+    ResultStore store(path, OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (int i = 0; i < 2; ++i) store.job_started(jobs[0].id, "h");  // one interrupted, one failed
+    store.job_finished(jobs[0].id, JobStatus::Failed, "boom", -1);
+    store.job_started(jobs[1].id, "h");
+    store.job_finished(jobs[1].id, JobStatus::Done, "", 1.0);
+    EXPECT_EQ(store.attempts(jobs[0].id), 2);
+    EXPECT_EQ(store.failures(jobs[0].id), 1);
+    EXPECT_EQ(store.failures(jobs[1].id), 0);
+    EXPECT_EQ(store.runnable_jobs("tiny", 1).front(), jobs[0].id);  // 1 failure <= 1
+    store.job_started(jobs[2].id, "h");
+    store.job_finished(jobs[2].id, JobStatus::Failed, "boom", -1);
+  }
+  {  // what metasweep wrote with schema v4: failed attempts were not counted apart
+    Database db(path, Database::Access::ReadWrite);
+    db.exec("ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
+  }
+  ResultStore store(path, OpenMode::Writer);
+  EXPECT_EQ(count(store, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(store.failures(jobs[0].id), 2) << "a failed v4 job keeps its attempts as failures";
+  EXPECT_EQ(store.failures(jobs[1].id), 0);
+  EXPECT_EQ(store.failures(jobs[2].id), 1);
 }
 
 TEST(ResultStore, RecordEpochReplacesAndDropsStaleEpochs) {
@@ -179,6 +210,58 @@ TEST(ResultStore, SecondWriterIsRefusedWithThePid) {
   // Readers are never refused.
   ResultStore reader(path, OpenMode::ReadOnly);
   EXPECT_TRUE(reader.sweeps().empty());
+}
+
+// A second writer in a child process, on `path`: 3 when refused naming the parent's pid.
+int second_writer_outcome(const std::string& path) {
+  const pid_t child = fork();
+  if (child == 0) {
+    try {
+      ResultStore second(path, OpenMode::Writer);
+      _exit(0);
+    } catch (const UsageError& e) {
+      const std::string what = e.what();
+      _exit(what.find("in use by another metasweep run (pid ") != std::string::npos ? 3 : 4);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "second writer on %s: %s\n", path.c_str(), e.what());
+      _exit(5);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(ResultStore, TheLockGoesByTheFileNotByThePathSpelling) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  ResultStore first(path, OpenMode::Writer);
+  ASSERT_EQ(symlink("r.db", dir.file("alias.db").c_str()), 0);
+  EXPECT_EQ(second_writer_outcome(dir.file("alias.db")), 3) << "through a symlink";
+  ASSERT_EQ(mkdir(dir.file("sub").c_str(), 0755), 0);
+  EXPECT_EQ(second_writer_outcome(dir.file("sub/../r.db")), 3) << "another spelling";
+  // Readers find the live run through any spelling (status, stop).
+  EXPECT_EQ(RunLock::live_holder(dir.file("alias.db")), std::to_string(getpid()));
+  EXPECT_EQ(RunLock::lock_file_for(dir.file("alias.db")), RunLock::lock_file_for(path));
+}
+
+TEST(ResultStore, DeletingTheLockFileDoesNotLetASecondWriterIn) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  ResultStore first(path, OpenMode::Writer);
+  ASSERT_EQ(unlink((path + ".lock").c_str()), 0);  // "a stale lock file", cleaned up by hand
+  EXPECT_EQ(second_writer_outcome(path), 3);
+}
+
+TEST(ResultStore, ASymlinkToADatabaseNotYetCreatedLocksTheTarget) {
+  TempDir dir;
+  ASSERT_EQ(symlink("new.db", dir.file("alias.db").c_str()), 0);
+  ResultStore first(dir.file("alias.db"), OpenMode::Writer);
+  const std::string real = std::filesystem::canonical(dir.path()).string();
+  EXPECT_EQ(RunLock::lock_file_for(dir.file("alias.db")), real + "/new.db.lock");
+  EXPECT_TRUE(std::filesystem::exists(real + "/new.db.lock"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("alias.db.lock")));
+  EXPECT_EQ(second_writer_outcome(dir.file("new.db")), 3);
 }
 
 TEST(ResultStore, LockIsReleasedWithTheStore) {

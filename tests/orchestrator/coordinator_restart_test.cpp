@@ -1,0 +1,175 @@
+// What a run makes of the state earlier runs left in the database, without MPI or training (a
+// scripted worker group answers): jobs a killed run left `running`, also ones an edit of the sweep
+// file has since dropped, go back to pending; failed jobs whose attempts are used up keep the run
+// from counting as a success and are named in its summary; attempts that a killed or stopped run
+// interrupted do not use up a job's retries.
+#include <gtest/gtest.h>
+
+#include "orchestrator/coordinator.h"
+#include "orchestrator/run_summary.h"
+#include "results/store/store.h"
+#include "sweeps/sweep_spec.h"
+#include "tests/orchestrator/scripted_group.h"
+#include "tests/test_support.h"
+#include "worker/models/model_cost.h"
+
+namespace ms {
+namespace {
+
+using test::ScriptedGroup;
+
+const char* kTwoSeeds = R"(name: restart
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
+  model: {depths: [1, 1], dims: [8, 16]}
+seeds: [0, 1]
+)";
+
+const char* kOneSeed = R"(name: restart
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
+  model: {depths: [1, 1], dims: [8, 16]}
+seeds: [0]
+)";
+
+const char* kOtherSweep = R"(name: other
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
+  model: {depths: [1, 1], dims: [8, 16]}
+seeds: [5]
+)";
+
+struct Sweep {
+  SweepSpec spec;
+  std::vector<Job> jobs;
+  std::string text;
+};
+
+Sweep sweep_of(const char* text) {
+  Sweep s{parse_sweep(text, "restart.yaml", model_catalog()), {}, text};
+  s.jobs = expand_sweep(s.spec, model_catalog());
+  return s;
+}
+
+TEST(CoordinatorRestart, JobsADeadRunLeftRunningAreResetAlsoWhenTheEditedSweepDroppedThem) {
+  test::TempDir dir;
+  const std::string db = dir.file("r.db");
+  const Sweep two = sweep_of(kTwoSeeds), other = sweep_of(kOtherSweep), one = sweep_of(kOneSeed);
+  ASSERT_EQ(two.jobs.size(), 2u);
+  const std::string dropped = two.jobs[1].id;  // seed 1
+  {  // a run killed while it trained both seeds, and a run of another sweep killed mid-job
+    ResultStore store(db, OpenMode::Writer);
+    store.register_sweep(two.spec, two.text, two.jobs, false);
+    store.register_sweep(other.spec, other.text, other.jobs, false);
+    for (const Job& j : two.jobs) store.job_started(j.id, "killed");
+    store.job_started(other.jobs[0].id, "killed");
+  }
+  // The sweep file is edited to drop seed 1, then run again.
+  ResultStore store(db, OpenMode::Writer);
+  ScriptedGroup group({});
+  const RunSummary s = run_coordinator(one.spec, one.text, one.jobs, group, store, RunSettings{});
+  EXPECT_EQ(s.done, 1);
+  EXPECT_EQ(group.assignments(1), 0) << "a dropped job is not trained";
+  EXPECT_EQ(store.status(dropped), JobStatus::Pending) << "left running by the dead run";
+  EXPECT_EQ(store.status(other.jobs[0].id), JobStatus::Pending) << "another sweep's job left running";
+  Statement running(store.db(), "SELECT COUNT(*) FROM jobs WHERE status = 'running'");
+  ASSERT_TRUE(running.step());
+  EXPECT_EQ(running.column_int64(0), 0);
+}
+
+TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {
+  test::TempDir dir;
+  const std::string db = dir.file("r.db");
+  const Sweep two = sweep_of(kTwoSeeds);
+  ResultStore store(db, OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 0;
+  ScriptedGroup first({{1, {"/no/such/dir: cannot open train-images-idx3-ubyte"}}});
+  const RunSummary s1 = run_coordinator(two.spec, two.text, two.jobs, first, store, settings);
+  EXPECT_EQ(s1.done, 1);
+  EXPECT_EQ(s1.failed, 1);
+  EXPECT_TRUE(s1.any_failed());
+
+  for (int run = 2; run <= 3; ++run) {  // nothing left to run; seed 1 stays failed every time
+    ScriptedGroup again({});
+    const RunSummary s = run_coordinator(two.spec, two.text, two.jobs, again, store, settings);
+    EXPECT_EQ(again.assignments(1), 0);
+    EXPECT_EQ(s.done + s.failed, 0);
+    EXPECT_EQ(s.skipped_done, 1) << "only the done job counts as finished";
+    EXPECT_EQ(s.failed_before, 1);
+    EXPECT_EQ(s.failed_before_ids, std::vector<std::string>{two.jobs[1].id});
+    EXPECT_EQ(s.retries_needed, 1);
+    EXPECT_TRUE(s.any_failed()) << "run " << run << " would exit 0 with a failed job in the sweep";
+
+    const std::string summary = format_run_summary(s, store, two.spec.name, db);
+    EXPECT_EQ(summary.rfind("sweep restart: 0 done, 0 diverged, 0 failed, 1 already finished, 1 failed earlier and "
+                            "not retried; this run took ",
+                            0),
+              0u)
+        << summary;
+    EXPECT_NE(summary.find("  " + two.jobs[1].id + " baseline / baseline seed 1: /no/such/dir: cannot open"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("the same `run` command with --max-retries 1; to start one over: metasweep forget --db " +
+                           shell_word(db) + " --job " + two.jobs[1].id),
+              std::string::npos)
+        << summary;
+  }
+
+  // With attempts to spare, the failed job runs again and the sweep ends a success.
+  settings.max_retries = 1;
+  ScriptedGroup retry({});
+  const RunSummary s4 = run_coordinator(two.spec, two.text, two.jobs, retry, store, settings);
+  EXPECT_EQ(retry.assignments(1), 1);
+  EXPECT_EQ(s4.done, 1);
+  EXPECT_EQ(s4.failed_before, 0);
+  EXPECT_FALSE(s4.any_failed());
+}
+
+TEST(CoordinatorRestart, InterruptedAttemptsDoNotUseUpRetries) {
+  test::TempDir dir;
+  const std::string db = dir.file("r.db");
+  const Sweep one = sweep_of(kOneSeed);
+  const std::string id = one.jobs[0].id;
+  ResultStore store(db, OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 1;
+  {  // a run killed mid-job (SIGKILL: nothing recorded), then two stopped ones (SIGTERM, `stop`)
+    store.register_sweep(one.spec, one.text, one.jobs, false);
+    store.job_started(id, "killed");
+  }
+  for (int run = 0; run < 2; ++run) {
+    ScriptedGroup stopped({{0, {"interrupted"}}});
+    const RunSummary s = run_coordinator(one.spec, one.text, one.jobs, stopped, store, settings);
+    g_stop_signal.store(0);
+    ASSERT_TRUE(s.interrupted);
+    EXPECT_EQ(store.status(id), JobStatus::Pending);
+  }
+  EXPECT_EQ(store.attempts(id), 3);
+  EXPECT_EQ(store.failures(id), 0);
+
+  // A transient failure now is retried (1 failure <= --max-retries 1), within the run...
+  ScriptedGroup flaky({{0, {"transient: CUDA out of memory. Tried to allocate 2.00 GiB", "done"}}});
+  const RunSummary s = run_coordinator(one.spec, one.text, one.jobs, flaky, store, settings);
+  EXPECT_EQ(flaky.assignments(0), 2);
+  EXPECT_EQ(s.done, 1);
+  EXPECT_EQ(store.status(id), JobStatus::Done);
+  EXPECT_EQ(store.failures(id), 1);
+
+  // ... and across runs: a failure after an interrupted attempt is retried by the next run.
+  store.reset_jobs({id});
+  ScriptedGroup stopped({{0, {"interrupted"}}});
+  ASSERT_TRUE(run_coordinator(one.spec, one.text, one.jobs, stopped, store, settings).interrupted);
+  g_stop_signal.store(0);
+  ScriptedGroup broken({{0, {"/no/such/dir: cannot open train-images-idx3-ubyte"}}});
+  EXPECT_EQ(run_coordinator(one.spec, one.text, one.jobs, broken, store, settings).failed, 1);
+  EXPECT_EQ(store.attempts(id), 2);
+  EXPECT_EQ(store.failures(id), 1);
+  ScriptedGroup again({});
+  const RunSummary s2 = run_coordinator(one.spec, one.text, one.jobs, again, store, settings);
+  EXPECT_EQ(again.assignments(0), 1) << "1 failure <= --max-retries 1: retried";
+  EXPECT_EQ(s2.done, 1);
+}
+
+}  // namespace
+}  // namespace ms
