@@ -68,12 +68,14 @@ std::string render_plain(const TextTable& t) {
 }
 
 // A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return)
-// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers.
+// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers, and so
+// does a lone "-" (no formula). Text that already starts with an apostrophe gets one more, so the
+// rule reverses (a leading ' is always ours: drop it) and "=x" and "'=x" stay different.
 std::string csv_neutralise(const std::string& s) {
-  if (s.empty() || std::string("=+-@\t\r").find(s.front()) == std::string::npos) return s;
+  if (s.empty() || s == "-" || std::string("=+-@\t\r'").find(s.front()) == std::string::npos) return s;
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
-  if (end == s.c_str() + s.size() && s.front() != '\t' && s.front() != '\r') return s;  // a number
+  if (end == s.c_str() + s.size() && std::string("+-").find(s.front()) != std::string::npos) return s;  // a number
   return "'" + s;
 }
 

@@ -21,8 +21,9 @@ std::string render_markdown(const TextTable& t, const std::vector<bool>& raw_col
 // Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
 std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
 
-std::string csv_field(const std::string& s);       // quoted when needed; formula-like text neutralised
-std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
+std::string csv_field(const std::string& s);  // quoted when needed; formula-like text neutralised
+// "=cmd" -> "'=cmd", "'x" -> "''x" (reversible: drop one leading '); numbers and "-" unchanged.
+std::string csv_neutralise(const std::string& s);
 // LaTeX's special characters escaped, controls as spaces, and the symbols our own text uses
 // (± Δ ρ − –) spelled in ASCII LaTeX, which pdflatex reads without Unicode support. Text renders
 // as typed: no TeX ligature (-- --- `` '' ,, !` ?` << >>) forms, ` ' " are the straight ASCII
