@@ -58,10 +58,26 @@ std::string ci_text(const AblationRow& r) {
   return buffer;
 }
 
+// The rank correlation with the reference, or why there is none ("" when no row has a reference).
 std::string spearman_note(const AblationTable& t, TableStyle style) {
-  char buffer[160];
-  std::snprintf(buffer, sizeof(buffer), " Spearman rank correlation with the reference: %s = %.2f over %d variants.",
-                style == TableStyle::Latex ? "$\\rho$" : "ρ", *t.spearman, t.reference_n);
+  const char* rho = style == TableStyle::Latex ? "$\\rho$" : "ρ";
+  char buffer[200];
+  if (t.spearman)
+    std::snprintf(buffer, sizeof(buffer),
+                  " Spearman rank correlation with the reference: %s = %.2f over %d rows with a reference value.", rho,
+                  *t.spearman, t.reference_n);
+  else if (t.reference_n == 0)
+    return "";
+  else if (t.reference_n < static_cast<int>(kMinPairsForSpearman))
+    std::snprintf(buffer, sizeof(buffer),
+                  " No rank correlation with the reference: %d row%s with a reference value (%s needs %d; over 2 it "
+                  "is always +1 or -1).",
+                  t.reference_n, t.reference_n == 1 ? "" : "s", rho, static_cast<int>(kMinPairsForSpearman));
+  else
+    std::snprintf(buffer, sizeof(buffer),
+                  " No rank correlation with the reference: over the %d rows with a reference value, ours or the "
+                  "reference's are all equal.",
+                  t.reference_n);
   return buffer;
 }
 
@@ -330,8 +346,7 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     gaps += " No CI or p where a variant's accuracies equal its baseline's seed by seed (nothing varies to test).";
   if (!t.baseline_done) return note + "; the baseline has no done seed yet, so no " + delta + " and no test." + gaps;
   if (!t.any_paired && !t.any_welch)
-    return note + "; no variant has 2 done seeds on both sides, so no test." + gaps +
-           (t.spearman ? spearman_note(t, style) : "");
+    return note + "; no variant has 2 done seeds on both sides, so no test." + gaps + spearman_note(t, style);
   note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (t.any_paired && t.any_welch)
     note +=
@@ -353,8 +368,7 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") +
             ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
             " done seeds on a side (too few for a meaningful t-test); the CI shows the uncertainty.";
-  if (t.spearman) note += spearman_note(t, style);
-  return note;
+  return note + spearman_note(t, style);
 }
 
 // A \label key: letters, digits and - only (LaTeX expands a label's text, so \_ or # break it).
