@@ -67,7 +67,8 @@ std::string normalise_list(const std::string& value) {
 }
 
 // A value in double quotes ("=x", "<5 epochs", " padded "): the text between them exactly, a
-// doubled "" standing for one ". Nothing when `written` is not one whole quoted string.
+// doubled "" standing for one ". Nothing when `written` is not one whole quoted string (then it
+// is literal text, quotes and all: "a" b is the text "a" b).
 std::optional<std::string> unquote(const std::string& written) {
   if (written.size() < 2 || written.front() != '"' || written.back() != '"') return std::nullopt;
   std::string out;
@@ -165,11 +166,6 @@ WhereClause parse_where(const std::string& expr) {
       malformed(expr, "unknown operator '" + expr.substr(at, value_at - at + 1) + "' (for a value that starts with " +
                           written.front() + ", quote it: " + c.key + expr.substr(at, value_at - at) + "\"" + written +
                           "\")");
-    if (written.front() == '"')
-      malformed(expr,
-                "a value that starts with '\"' is quoted: the whole value in double quotes, each \" in it "
-                "doubled (" +
-                    c.key + "=\"\"\"x\"\" y\" is the text \"x\" y)");
     c.value = written;
   }
   if (c.value.empty()) malformed(expr, "missing value");

@@ -1,8 +1,8 @@
 // `--where` expressions: KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V, KEY>=V ("==" is refused:
 // it once read as "=" and silently dropped a value's leading "="). VALUE is trimmed; in double
 // quotes it is the text between them exactly, "" standing for one " (variant="=x", section="<5
-// epochs", variant=" padded "). An unquoted VALUE that starts with ! < > = or " is refused with a
-// hint to quote it.
+// epochs", variant=" padded "); a VALUE that is not one whole quoted string is literal text, quotes
+// included. An unquoted VALUE that starts with ! < > or = is refused with a hint to quote it.
 // KEY is one of
 //   - a job field: section, variant, sweep, status, id, seed;
 //   - a metric: test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,

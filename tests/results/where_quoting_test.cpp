@@ -1,8 +1,9 @@
 // `--where` with labels that start with an operator character (QA ux #5): "==" is refused with a
 // hint (it once read as "=" and silently dropped the value's leading "="); a value in double
 // quotes is matched exactly ("" for a quote in it), which selects labels such as "=x", "<5
-// epochs", ">1M params", "!residual", "\"q\"" and " padded "; unquoted ones are refused with a
-// hint to quote them.
+// epochs", ">1M params", "!residual", "\"q\"" and " padded "; unquoted ones starting with an
+// operator character are refused with a hint to quote them; a value that is not one whole quoted
+// string stays literal text.
 #include <map>
 #include <string>
 
@@ -53,8 +54,15 @@ TEST(WhereQuoting, UnquotedOperatorValuesAreRefusedWithAHint) {
   EXPECT_NE(why.find("quote it: variant=\"<img src=x onerror=alert(1)>\""), std::string::npos) << why;
   why = rejection("variant=>x");
   EXPECT_NE(why.find("quote it: variant=\">x\""), std::string::npos) << why;
-  for (const std::string expr : {"variant=\"a\" b", "variant=\"", "variant=\"a\"b\"", "variant=\"\""})
-    EXPECT_NE(rejection(expr), "") << expr;
+  EXPECT_NE(rejection("variant=\"\""), "");  // an empty value
+}
+
+// A value that is not one whole quoted string is text, quotes and all (as before quoting existed).
+TEST(WhereQuoting, PartlyQuotedValuesAreLiteral) {
+  EXPECT_EQ(parse_where("variant=\"a\" b").value, "\"a\" b");
+  EXPECT_EQ(parse_where("variant=\"").value, "\"");
+  EXPECT_EQ(parse_where("variant=\"a\"b\"").value, "\"a\"b\"");
+  EXPECT_EQ(parse_where("model.norm=\") OR 1=1 --").value, "\") OR 1=1 --");
 }
 
 // Through the store: each hostile label is selected exactly, and only it.
