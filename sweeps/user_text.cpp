@@ -84,8 +84,7 @@ int32_t code_point_at(const std::string& s, size_t i, size_t n) {
 // Bidirectional embeddings, overrides and isolates: they make text display in another order than
 // it is stored ("Trojan Source"). The marks U+200E/U+200F (and U+061C) stay allowed.
 bool bidi_control(int32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
-// U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: line breaks to many editors and languages
-// (refused in one-line text and in a sweep file; a note may hold them).
+// U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: line breaks to many editors and languages.
 bool line_separator(int32_t cp) { return cp == 0x2028 || cp == 0x2029; }
 
 // The code point text of `kind` refuses at s[i] (sequence length n >= 1), or -1.
@@ -98,9 +97,7 @@ int32_t refused_at(const std::string& s, size_t i, size_t n, TextKind kind) {
   }
   if (n != 3) return -1;
   const int32_t cp = code_point_at(s, i, n);
-  // A sweep file must not hold the separators raw either: YAML 1.1 parsers (yaml-cpp) read them
-  // as line breaks and fold them into a space inside a quoted scalar, so no name check sees them.
-  return bidi_control(cp) || (kind != TextKind::FreeText && line_separator(cp)) ? cp : -1;
+  return bidi_control(cp) || (kind == TextKind::Line && line_separator(cp)) ? cp : -1;
 }
 
 // What the refused code point is, e.g. "a control character (U+0007)".
