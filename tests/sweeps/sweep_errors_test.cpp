@@ -130,8 +130,9 @@ const BadCase kCases[] = {
     {"name_with_line_separator", "name: \"a\\u2028b\"\n", 1,
      "sweep name 'a\\u2028b' contains a line separator (U+2028"},
     {"label_with_paragraph_separator",
-     "name: x\nablations:\n  s:\n    - {label: \"a\xe2\x80\xa9b\", model.norm: layernorm}\n", 4,
-     "contains a line separator (U+2029"},
+     "name: x\nablations:\n  s:\n    - {label: \"a\xe2\x80\xa9"  // "\xa9b" would be one hex escape
+     "b\", model.norm: layernorm}\n",
+     4, "label 'a\\u2029b' contains a line separator (U+2029"},
     // Image recipe (issue 15): RandAugment strings, where they apply, and what Mixup can mix.
     {"rand_augment_bad_spec",
      "name: x\nbase:\n  task: {dataset: imagefolder, data_dir: /d, num_classes: 10}\nablations:\n  a:\n    - "
