@@ -25,7 +25,10 @@ const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME]
       variant, sweep, status, id, seed, or a metric (test_acc, test_loss, train_loss,
       test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, epochs_total, attempts).
       Per-stage keys match a list ([pool,pool,attention,attention]) or, given one value,
-      configs whose stages all equal it (model.mixers=pool).
+      configs whose stages all equal it (model.mixers=pool). A VALUE in double quotes is
+      matched exactly, "" for a quote in it: needed when it starts with = ! < >, is itself
+      in quotes, or has spaces at its ends (--where 'variant="=x"',
+      --where 'section="<5 epochs"').
   --group-by KEYS  comma-separated keys; alone, section,variant (mean/std/n/min/max over seeds,
       computed over done jobs; the status column says when seeds diverged or failed)
   --epochs  learning curves: one row per epoch of every selected job (train_loss, test_loss,

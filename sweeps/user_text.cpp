@@ -73,16 +73,48 @@ std::string code_point_text(int32_t cp) {
   return code;
 }
 
+// The code point of the well-formed sequence s[i..i+n).
+int32_t code_point_at(const std::string& s, size_t i, size_t n) {
+  static const unsigned char kLead[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  int32_t cp = static_cast<unsigned char>(s[i]) & kLead[n];
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
+// Bidirectional embeddings, overrides and isolates: they make text display in another order than
+// it is stored ("Trojan Source"). The marks U+200E/U+200F (and U+061C) stay allowed.
+bool bidi_control(int32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
+// U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: line breaks to many editors and languages.
+bool line_separator(int32_t cp) { return cp == 0x2028 || cp == 0x2029; }
+
+// The code point text of `kind` refuses at s[i] (sequence length n >= 1), or -1.
+int32_t refused_at(const std::string& s, size_t i, size_t n, TextKind kind) {
+  const int32_t control = control_at(s, i, n);
+  if (control >= 0) {
+    const bool allowed = (kind != TextKind::Line && (control == '\n' || control == '\t')) ||
+                         (kind == TextKind::Source && control == '\r');
+    return allowed ? -1 : control;
+  }
+  if (n != 3) return -1;
+  const int32_t cp = code_point_at(s, i, n);
+  return bidi_control(cp) || (kind == TextKind::Line && line_separator(cp)) ? cp : -1;
+}
+
+// What the refused code point is, e.g. "a control character (U+0007)".
+std::string refused_what(int32_t cp) {
+  return std::string(bidi_control(cp)     ? "a bidirectional formatting character ("
+                     : line_separator(cp) ? "a line separator ("
+                                          : "a control character (") +
+         code_point_text(cp) + ")";
+}
+
 }  // namespace
 
 std::optional<size_t> first_bad_text_byte(const std::string& text, TextKind kind) {
   for (size_t i = 0; i < text.size();) {
     const size_t n = utf8_sequence_length(text, i);
     if (n == 0) return i;
-    const int32_t control = control_at(text, i, n);
-    const bool allowed = (kind != TextKind::Line && (control == '\n' || control == '\t')) ||
-                         (kind == TextKind::Source && control == '\r');
-    if (control >= 0 && !allowed) return i;
+    if (refused_at(text, i, n, kind) >= 0) return i;
     i += n;
   }
   return std::nullopt;
@@ -94,7 +126,15 @@ std::optional<std::string> text_problem(const std::string& text, const std::stri
   const std::string shown = what + " '" + printable(text) + "'";
   const size_t n = utf8_sequence_length(text, *bad);
   if (n == 0) return shown + " is not valid UTF-8 (byte " + std::to_string(*bad + 1) + ")";
-  return shown + " contains a control character (" + code_point_text(control_at(text, *bad, n)) +
+  const int32_t cp = refused_at(text, *bad, n, kind);
+  if (bidi_control(cp))
+    return shown + " contains a bidirectional formatting character (" + code_point_text(cp) +
+           "; U+202A-U+202E and U+2066-U+2069 are not allowed: they make text display in another order than it "
+           "is stored)";
+  if (line_separator(cp))
+    return shown + " contains a line separator (" + code_point_text(cp) +
+           "; U+2028 and U+2029 are line breaks to many editors, and this must be one line)";
+  return shown + " contains a control character (" + code_point_text(cp) +
          "; U+0000-U+001F, U+007F-U+009F are not allowed" +
          (kind == TextKind::FreeText ? std::string(" except line breaks and tabs") : std::string()) + ")";
 }
@@ -113,7 +153,7 @@ std::optional<TextFlaw> first_text_flaw(const std::string& text, TextKind kind) 
   }
   const size_t n = utf8_sequence_length(text, *bad);
   flaw.reason = n == 0 ? "is not valid UTF-8 (ill-formed byte here)"
-                       : "contains a control character (" + code_point_text(control_at(text, *bad, n)) + ") here";
+                       : "contains " + refused_what(refused_at(text, *bad, n, kind)) + " here";
   return flaw;
 }
 
@@ -123,7 +163,12 @@ std::string printable(const std::string& s) {
     const size_t n = utf8_sequence_length(s, i);
     // C0 and C1 controls and bytes that are not UTF-8 are shown as \xNN, so the message stays one
     // clean line of UTF-8 whatever a file or class name holds.
-    if (n == 0 || control_at(s, i, n) >= 0) {
+    if (n == 3 && (bidi_control(code_point_at(s, i, n)) || line_separator(code_point_at(s, i, n)))) {
+      char buffer[16];  // shown, not obeyed: the message keeps its order and stays one line
+      std::snprintf(buffer, sizeof buffer, "\\u%04X", static_cast<unsigned>(code_point_at(s, i, n)));
+      out += buffer;
+      i += n;
+    } else if (n == 0 || control_at(s, i, n) >= 0) {
       for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) {
         char buffer[8];
         std::snprintf(buffer, sizeof buffer, "\\x%02X", static_cast<unsigned char>(s[i + k]));

@@ -1,7 +1,11 @@
 // User text at the door (DESIGN.md §4: user text is hostile): the one rule every string a user
 // hands metasweep passes before it is stored or printed -- sweep-file scalars and keys, command
 // line arguments, notes. Well-formed UTF-8 without control characters (C0 U+0000-U+001F, DEL
-// U+007F, C1 U+0080-U+009F); free text (a note, a description) may also hold line breaks and tabs.
+// U+007F, C1 U+0080-U+009F) or bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069: text that displays in another order than it is stored); one-line text also
+// without U+2028/U+2029 (line and paragraph separators); free text (a note, a description) may
+// also hold line breaks and tabs. Text is kept byte for byte, not Unicode-normalised: "é" (U+00E9)
+// and "e" + U+0301 are two different labels that look alike.
 // Also the UTF-8 primitives the rule is built on and printable(), the form of such text in a
 // message.
 #pragma once
@@ -46,7 +50,8 @@ struct TextFlaw {
 std::optional<TextFlaw> first_text_flaw(const std::string& text, TextKind kind);
 
 // The text shown for user text in a message or on a terminal: C0/C1 control characters and bytes
-// that are not UTF-8 as \xNN, quotes kept.
+// that are not UTF-8 as \xNN, bidirectional formatting characters and U+2028/U+2029 as \uNNNN,
+// quotes kept.
 std::string printable(const std::string& s);
 
 }  // namespace ms

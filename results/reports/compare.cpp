@@ -178,7 +178,10 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};
   switch (format) {
-    case OutputFormat::Csv:
+    case OutputFormat::Csv:  // a missing value is an empty cell there, as in `results --format csv`
+      for (auto& row : t.rows)
+        for (size_t col = 2; col < row.size(); ++col)
+          if (row[col] == "-") row[col].clear();
       return render_csv(t);
     case OutputFormat::Markdown:
       return render_markdown(t, markdown_raw) + "\n" + comparison_note(c, format) + "\n";

@@ -64,12 +64,16 @@ std::string quoted(const std::string& s) {
   return q + "\"";
 }
 
-// A label in a data file: one double-quoted field on one line (gnuplot reads data files as data,
-// never as commands); double quotes become single ones and control characters spaces.
-std::string data_label(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '"' ? '\'' : (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
-  return "\"" + out + "\"";
+// Text for gnuplot to show per row of a data file (xtic labels, point labels): a gnuplot array
+// `name` holding each text as a quoted() string, so it arrives byte for byte. (A string field
+// inside the data file itself would be read with gnuplot's escape processing: backslashes lost,
+// `\n` a line break, and no way to write a double quote.) Row i of the data file (the pseudo
+// column 0 counts rows from 0) shows `name[int($0)+1]`; an empty list still makes a 1-element array.
+std::string text_array(const std::string& name, const std::vector<std::string>& texts) {
+  std::string out = "array " + name + "[" + std::to_string(std::max<size_t>(1, texts.size())) + "]\n";
+  for (size_t i = 0; i < texts.size(); ++i)
+    out += name + "[" + std::to_string(i + 1) + "] = " + quoted(texts[i]) + "\n";
+  return out;
 }
 
 class ScratchDir {
@@ -133,13 +137,12 @@ std::string run_gnuplot(const ScratchDir& dir, const std::string& script, int he
   return text.substr(start);
 }
 
-// One data line per point: x y "label" (the label column is empty when the series has none).
+// One data line per point: x y.
 std::string write_series(const ScratchDir& dir, size_t index, const Series& s) {
   const std::string path = dir.file("s" + std::to_string(index) + ".dat");
   std::ofstream out(path);
   for (size_t i = 0; i < s.x.size(); ++i) {
-    out << shortest(s.x[i]) << " " << shortest(s.y[i]) << " " << data_label(i < s.labels.size() ? s.labels[i] : "")
-        << "\n";
+    out << shortest(s.x[i]) << " " << shortest(s.y[i]) << "\n";
   }
   return path;
 }
@@ -233,12 +236,13 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
     }
   }
   const std::string label_file = dir.file("labels.dat");
+  std::vector<std::string> label_texts;
   {
     std::ofstream out(label_file);
-    for (const Label& l : labels) out << shortest(l.x) << " " << shortest(l.y) << " " << data_label(l.text) << "\n";
+    for (const Label& l : labels) out << shortest(l.x) << " " << shortest(l.y) << "\n", label_texts.push_back(l.text);
   }
-  plot += ", " + quoted(label_file) +
-          " using 1:2:3 with labels left offset char 0.8,0.9 font ',12' tc rgb '#222222' notitle";
+  plot = text_array("PointLabel", label_texts) + plot + ", " + quoted(label_file) +
+         " using 1:2:(PointLabel[int($0)+1]) with labels left offset char 0.8,0.9 font ',12' tc rgb '#222222' notitle";
   return run_gnuplot(dir, plot, std::max(kHeight, height));
 }
 
@@ -250,8 +254,7 @@ std::string plot_dots(const std::string& title, const std::string& ylabel, const
     std::ofstream out(seeds), mean(means);
     for (size_t i = 0; i < columns.y.size(); ++i) {
       const double err = i < columns.err.size() ? columns.err[i] : 0.0;
-      mean << i << " " << shortest(columns.y[i]) << " " << shortest(err) << " "
-           << data_label(i < columns.labels.size() ? columns.labels[i] : "") << "\n";
+      mean << i << " " << shortest(columns.y[i]) << " " << shortest(err) << "\n";
       low = std::min(low, columns.y[i] - err), high = std::max(high, columns.y[i] + err);
       const std::vector<double> none;
       const auto& values = i < columns.points.size() ? columns.points[i] : none;
@@ -271,7 +274,9 @@ std::string plot_dots(const std::string& title, const std::string& ylabel, const
   // At 50 degrees a name of n characters reaches ~0.36 n rows down and ~0.6 n characters left.
   const int below = steep ? static_cast<int>(std::lround(0.36 * static_cast<double>(longest))) : 0;  // char rows
   const int left = steep ? std::max(10, static_cast<int>(std::lround(0.6 * static_cast<double>(longest))) - 4) : 10;
-  std::string plot = header(title, "", ylabel) + "set grid noxtics\n" +
+  std::vector<std::string> names(columns.labels.begin(), columns.labels.end());
+  names.resize(columns.y.size());
+  std::string plot = header(title, "", ylabel) + text_array("ColumnName", names) + "set grid noxtics\n" +
                      (steep ? "set xtics rotate by 50 nomirror scale 0 right offset 0.5,0\n"
                             : "set xtics rotate by -20 nomirror scale 0\n") +
                      "set key below horizontal\nset bmargin " + std::to_string(5 + below) + "\nset lmargin " +
@@ -285,7 +290,8 @@ std::string plot_dots(const std::string& title, const std::string& ylabel, const
   if (baseline_first && !columns.y.empty())
     plot += "set arrow from graph 0, first " + shortest(columns.y[0]) + " to graph 1, first " + shortest(columns.y[0]) +
             " nohead lc rgb '#777777' dt 2 lw 1.5 back\n";
-  plot += "plot " + quoted(means) + " using 1:2:3:xtic(4) with yerrorbars lc rgb '#1f77b4' lw 2 pt 0 title " +
+  plot += "plot " + quoted(means) +
+          " using 1:2:3:xtic(ColumnName[int($0)+1]) with yerrorbars lc rgb '#1f77b4' lw 2 pt 0 title " +
           quoted("mean ± std") + ", " + quoted(means) +
           " using ($1-0.15):2:(0.3):(0) with vectors nohead lc rgb '#1f77b4' lw 3 notitle, " + quoted(seeds) +
           " using 1:2 with points pt 6 ps 1.1 lc rgb '#d62728' title " + quoted("seeds");

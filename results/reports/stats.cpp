@@ -160,7 +160,7 @@ std::vector<double> average_ranks(const std::vector<double>& values) {
 }
 
 std::optional<double> spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  if (x.size() != y.size() || x.size() < 2) return std::nullopt;
+  if (x.size() != y.size() || x.size() < kMinPairsForSpearman) return std::nullopt;
   const auto rx = average_ranks(x), ry = average_ranks(y);  // Pearson on the ranks (ties safe)
   const double mx = mean_of(rx), my = mean_of(ry);
   double sxy = 0, sxx = 0, syy = 0;

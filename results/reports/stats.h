@@ -38,7 +38,10 @@ std::vector<double> holm_adjust(const std::vector<double>& p);
 std::optional<TTest> welch_t_test(const std::vector<double>& a, const std::vector<double>& b);
 std::optional<TTest> paired_t_test(const std::vector<double>& a, const std::vector<double>& b);
 
-std::vector<double> average_ranks(const std::vector<double>& values);                        // 1-based
-std::optional<double> spearman(const std::vector<double>& x, const std::vector<double>& y);  // n >= 2
+std::vector<double> average_ranks(const std::vector<double>& values);  // 1-based
+// Spearman's rho needs at least kMinPairsForSpearman pairs: over 2 it is +1 or -1 by construction.
+constexpr size_t kMinPairsForSpearman = 3;
+// std::nullopt with fewer pairs, unequal lengths, or one side all ties.
+std::optional<double> spearman(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace ms

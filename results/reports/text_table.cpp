@@ -68,12 +68,14 @@ std::string render_plain(const TextTable& t) {
 }
 
 // A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return)
-// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers.
+// gets a leading apostrophe (OWASP's advice); numbers, negative ones included, stay numbers, and so
+// does a lone "-" (no formula). Text that already starts with an apostrophe gets one more, so the
+// rule reverses (a leading ' is always ours: drop it) and "=x" and "'=x" stay different.
 std::string csv_neutralise(const std::string& s) {
-  if (s.empty() || std::string("=+-@\t\r").find(s.front()) == std::string::npos) return s;
+  if (s.empty() || s == "-" || std::string("=+-@\t\r'").find(s.front()) == std::string::npos) return s;
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
-  if (end == s.c_str() + s.size() && s.front() != '\t' && s.front() != '\r') return s;  // a number
+  if (end == s.c_str() + s.size() && std::string("+-").find(s.front()) != std::string::npos) return s;  // a number
   return "'" + s;
 }
 
@@ -146,7 +148,8 @@ std::string render_markdown(const TextTable& t, const std::vector<bool>& raw) {
 
 std::string latex_escape(const std::string& s) {
   std::string out;
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i], next = i + 1 < s.size() ? s[i + 1] : '\0';
     switch (c) {
       case '\\':
         out += "\\textbackslash{}";
@@ -167,7 +170,7 @@ std::string latex_escape(const std::string& s) {
       case '^':
         out += "\\textasciicircum{}";
         break;
-      case '<':
+      case '<':  // also breaks the << guillemet ligature (T1), and >> below
         out += "\\textless{}";
         break;
       case '>':
@@ -176,17 +179,42 @@ std::string latex_escape(const std::string& s) {
       case '|':
         out += "\\textbar{}";
         break;
+      // Characters TeX's fonts would set otherwise than typed: ` and ' are curly quotes (and ``
+      // '' !` ?` ligatures), " is a closing curly quote in OT1. The straight forms come from
+      // TS1 (in the LaTeX kernel since 2020) and T1 (\UseTextSymbol works under any encoding).
+      case '`':
+        out += "\\textasciigrave{}";
+        break;
+      case '\'':
+        out += "\\textquotesingle{}";
+        break;
+      case '"':
+        out += "\\UseTextSymbol{T1}{\\textquotedbl}";
+        break;
+      case '-':  // -- and --- are dash ligatures, ,, a low quote (T1): {} ends the pair
+      case ',':
+        out += c;
+        if (next == c) out += "{}";
+        break;
+      case '[':  // a cell starting with [ or * would be read as \\'s optional argument or star
+      case ']':
+      case '*':
+        out += '{';
+        out += c;
+        out += '}';
+        break;
       default:
         // Control characters (a newline would end a paragraph inside a cell, an empty line
         // breaks the tabular) become spaces.
         out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
     }
   }
+  // The en dash is \textendash, never "--", which is how a user's two hyphens are written.
   for (const auto& [utf8, tex] : {std::pair<std::string, std::string>{"±", "$\\pm$"},
                                   {"Δ", "$\\Delta$"},
                                   {"ρ", "$\\rho$"},
                                   {"−", "$-$"},
-                                  {"–", "--"}}) {
+                                  {"–", "\\textendash{}"}}) {
     for (size_t at = out.find(utf8); at != std::string::npos; at = out.find(utf8, at + tex.size()))
       out.replace(at, utf8.size(), tex);
   }

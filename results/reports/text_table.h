@@ -21,10 +21,15 @@ std::string render_markdown(const TextTable& t, const std::vector<bool>& raw_col
 // Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
 std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
 
-std::string csv_field(const std::string& s);       // quoted when needed; formula-like text neutralised
-std::string csv_neutralise(const std::string& s);  // "=cmd" -> "'=cmd"; numbers unchanged
+std::string csv_field(const std::string& s);  // quoted when needed; formula-like text neutralised
+// "=cmd" -> "'=cmd", "'x" -> "''x" (reversible: drop one leading '); numbers and "-" unchanged.
+std::string csv_neutralise(const std::string& s);
 // LaTeX's special characters escaped, controls as spaces, and the symbols our own text uses
-// (± Δ ρ − –) spelled in ASCII LaTeX, which pdflatex reads without Unicode support.
+// (± Δ ρ − –) spelled in ASCII LaTeX, which pdflatex reads without Unicode support. Text renders
+// as typed: no TeX ligature (-- --- `` '' ,, !` ?` << >>) forms, ` ' " are the straight ASCII
+// marks, and two different strings never give the same output (– is \textendash, not --). Other
+// non-ASCII text is passed through as UTF-8: pdflatex sets Latin, Greek and Cyrillic letters
+// its fonts have; other scripts (CJK, Arabic, emoji, ...) need xelatex or lualatex.
 std::string latex_escape(const std::string& s);
 // Literal text in CommonMark (and GitHub's tables, strikethrough and autolinks): every ASCII
 // punctuation character with a meaning there gets a backslash (CommonMark lets any ASCII

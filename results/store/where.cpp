@@ -18,7 +18,8 @@ namespace ms {
 namespace {
 
 const char* kForms =
-    "expected KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V or KEY>=V, where KEY is a dotted config "
+    "expected KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V or KEY>=V (VALUE may be in double quotes, "
+    "\"\" for a quote in it), where KEY is a dotted config "
     "key (e.g. model.norm), section, variant, sweep, status, id, seed, or a metric (test_acc, "
     "test_loss, train_loss, test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, "
     "epochs_total, attempts)";
@@ -63,6 +64,25 @@ std::string normalise_list(const std::string& value) {
     start = comma + 1;
   }
   return list.dump();
+}
+
+// A value in double quotes ("=x", "<5 epochs", " padded "): the text between them exactly, a
+// doubled "" standing for one ". Nothing when `written` is not one whole quoted string (then it
+// is literal text, quotes and all: "a" b is the text "a" b).
+std::optional<std::string> unquote(const std::string& written) {
+  if (written.size() < 2 || written.front() != '"' || written.back() != '"') return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i + 1 < written.size(); ++i) {
+    if (written[i] == '"') {
+      if (i + 2 < written.size() && written[i + 1] == '"') {
+        out += '"', ++i;
+        continue;
+      }
+      return std::nullopt;  // a lone quote inside: not one quoted string
+    }
+    out += written[i];
+  }
+  return out;
 }
 
 const char* op_sql(WhereOp op) {
@@ -131,14 +151,24 @@ WhereClause parse_where(const std::string& expr) {
     value_at = then_eq ? at + 2 : at + 1;
   } else {
     c.op = WhereOp::Eq;
-    value_at = then_eq ? at + 2 : at + 1;  // "==" reads as "="
   }
   if (c.key.empty()) malformed(expr, "missing key");
   if (!valid_key(c.key)) malformed(expr, "'" + c.key + "' is not a key (letters, digits, '_' and '.')");
-  c.value = trim(expr.substr(value_at));
+  const std::string written = trim(expr.substr(value_at));
+  if (written.empty()) malformed(expr, "missing value");
+  if (first == '=' && then_eq)  // once read as "=", which dropped a value's leading '='
+    malformed(expr, "'==' is not an operator: write '" + c.key +
+                        "=VALUE' (for a value that starts with '=', quote it: " + c.key + "=\"=...\")");
+  if (auto quoted = unquote(written)) {
+    c.value = *quoted;
+  } else {
+    if (std::string("!<>=").find(written.front()) != std::string::npos)
+      malformed(expr, "unknown operator '" + expr.substr(at, value_at - at + 1) + "' (for a value that starts with " +
+                          written.front() + ", quote it: " + c.key + expr.substr(at, value_at - at) + "\"" + written +
+                          "\")");
+    c.value = written;
+  }
   if (c.value.empty()) malformed(expr, "missing value");
-  if (std::string("!<>=").find(c.value.front()) != std::string::npos)
-    malformed(expr, "unknown operator '" + expr.substr(at, value_at - at + 1) + "'");
   c.number = parse_number(c.value);
 
   const auto& fields = where_job_fields();

@@ -1,4 +1,8 @@
-// `--where` expressions: KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V, KEY>=V ("==" reads as "=").
+// `--where` expressions: KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V, KEY>=V ("==" is refused:
+// it once read as "=" and silently dropped a value's leading "="). VALUE is trimmed; in double
+// quotes it is the text between them exactly, "" standing for one " (variant="=x", section="<5
+// epochs", variant=" padded "); a VALUE that is not one whole quoted string is literal text, quotes
+// included. An unquoted VALUE that starts with ! < > or = is refused with a hint to quote it.
 // KEY is one of
 //   - a job field: section, variant, sweep, status, id, seed;
 //   - a metric: test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,
@@ -25,7 +29,7 @@ struct WhereClause {
   std::string expr;  // as written, for error messages
   std::string key;
   WhereOp op = WhereOp::Eq;
-  std::string value;                      // text as written (trimmed); a bracketed config value as JSON list text
+  std::string value;  // text as written (trimmed, or unquoted); a bracketed config value as JSON list text
   std::optional<std::string> as_written;  // config keys: a bracketed value before it became JSON
   std::optional<double> number;           // when the value parses as a number
   WhereKeyKind kind = WhereKeyKind::Config;

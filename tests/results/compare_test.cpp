@@ -122,6 +122,25 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   EXPECT_NE(table.find("A = tiny, B = tiny4"), std::string::npos) << table;
 }
 
+// A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
+// --format csv`, never "-" neutralised into "'-" (QA ux #4).
+TEST_F(Compare, CsvLeavesMissingValuesEmpty) {
+  const ResultStore store(dir_->file("ab.db"), OpenMode::ReadOnly);
+  const Comparison c = compare_sweeps(store, "tiny", store, "tiny4");
+  const auto csv = parse_csv(format_comparison(c, OutputFormat::Csv));
+  ASSERT_EQ(csv.size(), 8u);
+  size_t empty = 0;
+  for (const auto& row : csv)
+    for (const auto& cell : row) {
+      EXPECT_NE(cell, "'-");
+      EXPECT_NE(cell, "-");
+      empty += cell.empty();
+    }
+  EXPECT_GE(empty, 3u);            // relu has no A side: no delta, CI or p
+  EXPECT_EQ(csv[7][2], "absent");  // a status stays a word
+  EXPECT_EQ(csv[7][4], "");        // its delta
+}
+
 // Text hygiene: the LaTeX form is ASCII (the header's Δ B−A once held U+2212, which pdflatex
 // refuses) and compiles with pdflatex under T1 + inputenc utf8; the markdown note escapes the
 // sweep names.

@@ -39,7 +39,7 @@ class TinyDb : public ::testing::Test {
 
 TEST(Where, ParsesEveryOperator) {
   EXPECT_EQ(parse_where("model.norm=layernorm").op, WhereOp::Eq);
-  EXPECT_EQ(parse_where("model.norm==layernorm").value, "layernorm");
+  EXPECT_THROW(parse_where("model.norm==layernorm"), UsageError);  // once read as "=" (QA ux #5)
   EXPECT_EQ(parse_where("model.norm!=layernorm").op, WhereOp::Ne);
   EXPECT_EQ(parse_where("test_acc<0.5").op, WhereOp::Lt);
   EXPECT_EQ(parse_where("test_acc>0.5").op, WhereOp::Gt);

@@ -50,9 +50,11 @@ TEST(WhereCorpus, EdgeCasesParseOrReject) {
   EXPECT_TRUE(parse_or_reject("model.mixers=[[1],{\"a\":2}]"));
   EXPECT_TRUE(parse_or_reject("model.depths=[1e308, -1e308, 1e15]"));
   EXPECT_TRUE(parse_or_reject(std::string("model.norm=a\0b", 14)));
-  for (const std::string& expr :
-       std::vector<std::string>{"", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan",
-                                std::string(100000, '='), std::string(1, '\0')})
+  EXPECT_TRUE(parse_or_reject("variant=\"=x\""));
+  EXPECT_TRUE(parse_or_reject("model.mixers=\"[pool, \"\"a\"\"]\""));
+  for (const std::string& expr : std::vector<std::string>{
+           "", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan", "variant==x", "variant=\"",
+           "variant=\"a\"b\"", std::string(100000, '='), std::string(1, '\0')})
     EXPECT_FALSE(parse_or_reject(expr)) << expr.substr(0, 40);
 }
 

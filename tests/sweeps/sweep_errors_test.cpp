@@ -119,6 +119,20 @@ const BadCase kCases[] = {
      "the file contains a control character (U+0007) here"},
     {"raw_c1_in_file", "name: x\ndescription: a \xc2\x85 b\n", 2,
      "the file contains a control character (U+0085) here"},
+    // QA ux #8: text that displays in another order than it is stored, and line separators in a
+    // one-line name, are refused like control characters (raw in the file, or as YAML escapes).
+    {"label_with_rlo", "name: x\nablations:\n  s:\n    - {label: \"a\\u202Eb\", model.norm: layernorm}\n", 4,
+     "label 'a\\u202Eb' contains a bidirectional formatting character (U+202E"},
+    {"section_with_isolate", "name: x\nablations:\n  \"s\\u2067x\":\n    model.pool_size: [5]\n", 3,
+     "section name 's\\u2067x' contains a bidirectional formatting character (U+2067"},
+    {"raw_rlo_in_file", "name: x\n# a comment \xe2\x80\xae hidden\n", 2,
+     "the file contains a bidirectional formatting character (U+202E) here"},
+    {"name_with_line_separator", "name: \"a\\u2028b\"\n", 1,
+     "sweep name 'a\\u2028b' contains a line separator (U+2028"},
+    {"label_with_paragraph_separator",
+     "name: x\nablations:\n  s:\n    - {label: \"a\xe2\x80\xa9"  // "\xa9b" would be one hex escape
+     "b\", model.norm: layernorm}\n",
+     4, "label 'a\\u2029b' contains a line separator (U+2029"},
     // Image recipe (issue 15): RandAugment strings, where they apply, and what Mixup can mix.
     {"rand_augment_bad_spec",
      "name: x\nbase:\n  task: {dataset: imagefolder, data_dir: /d, num_classes: 10}\nablations:\n  a:\n    - "

@@ -51,6 +51,42 @@ TEST(UserText, FirstFlawOfAFileHasLineAndColumn) {
   EXPECT_EQ(first_text_flaw("a\n\xff", TextKind::Source)->reason, "is not valid UTF-8 (ill-formed byte here)");
 }
 
+// QA ux #8: bidirectional embeddings, overrides and isolates are refused in every kind of text;
+// U+2028/U+2029 in one-line text; the marks U+200E/U+200F and right-to-left letters stay allowed.
+TEST(UserText, RefusesBidiControlsEverywhereAndLineSeparatorsInOneLineText) {
+  for (const char* bidi : {"\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x80\xae",
+                           "\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9"}) {
+    const std::string text = std::string("RLO") + bidi + "x";
+    for (TextKind kind : {TextKind::Line, TextKind::FreeText, TextKind::Source}) {
+      const auto problem = text_problem(text, "label", kind);
+      ASSERT_TRUE(problem) << printable(text);
+      EXPECT_NE(problem->find("contains a bidirectional formatting character (U+2"), std::string::npos) << *problem;
+      EXPECT_FALSE(first_bad_text_byte(*problem)) << "the message shows it, never obeys it: " << *problem;
+      EXPECT_EQ(first_bad_text_byte(text, kind), 3u);
+    }
+  }
+  EXPECT_EQ(*text_problem("a\xe2\x80\xae"
+                          "b",
+                          "label"),
+            "label 'a\\u202Eb' contains a bidirectional formatting character (U+202E; U+202A-U+202E and "
+            "U+2066-U+2069 are not allowed: they make text display in another order than it is stored)");
+  for (const char* separator : {"\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+    const std::string text = std::string("a") + separator + "b";
+    const auto problem = text_problem(text, "sweep name");
+    ASSERT_TRUE(problem);
+    EXPECT_NE(problem->find("contains a line separator (U+202"), std::string::npos) << *problem;
+    EXPECT_FALSE(text_problem(text, "note", TextKind::FreeText));  // a line break in free text
+  }
+  EXPECT_EQ(first_text_flaw("name: x\n# \xe2\x81\xa6 y\n", TextKind::Source)->reason,
+            "contains a bidirectional formatting character (U+2066) here");
+  // Right-to-left text, its marks, and other format characters stay allowed.
+  EXPECT_FALSE(text_problem("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x80\x8f mark \xe2\x80\x8e \xd8\xb3", "label"));
+  EXPECT_FALSE(text_problem("e\xcc\x81 \xc3\xa9 \xe2\x80\x93 \xe2\x80\xa6 \xe2\x81\xa0", "label"));
+  EXPECT_EQ(printable("a\xe2\x80\xae\xe2\x80\xa8"
+                      "b"),
+            "a\\u202E\\u2028b");
+}
+
 TEST(UserText, PrintableShowsControlsAndBadBytesAsHex) {
   EXPECT_EQ(printable("a\x01\xc2\x9b\xff\nb"), "a\\x01\\xC2\\x9B\\xFF\\x0Ab");
   EXPECT_EQ(printable("café"), "café");
