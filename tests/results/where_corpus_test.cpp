@@ -52,9 +52,12 @@ TEST(WhereCorpus, EdgeCasesParseOrReject) {
   EXPECT_TRUE(parse_or_reject(std::string("model.norm=a\0b", 14)));
   EXPECT_TRUE(parse_or_reject("variant=\"=x\""));
   EXPECT_TRUE(parse_or_reject("model.mixers=\"[pool, \"\"a\"\"]\""));
-  for (const std::string& expr : std::vector<std::string>{
-           "", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan", "variant==x", "variant=\"",
-           "variant=\"a\"b\"", std::string(100000, '='), std::string(1, '\0')})
+  // A value that is not one whole quoted string is literal text, quotes and all.
+  EXPECT_TRUE(parse_or_reject("variant=\""));
+  EXPECT_TRUE(parse_or_reject("variant=\"a\"b\""));
+  for (const std::string& expr :
+       std::vector<std::string>{"", "=", "<", "!", "!=", "<=>", "a", "[", "]=[", "test_acc<1e999", "seed>nan",
+                                "variant==x", std::string(100000, '='), std::string(1, '\0')})
     EXPECT_FALSE(parse_or_reject(expr)) << expr.substr(0, 40);
 }
 
