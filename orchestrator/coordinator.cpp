@@ -174,11 +174,15 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     backoff.reset();
     if (msg->kind == MessageKind::Epoch) {
       const EpochReport r = decode_epoch(msg->payload);
+      // A resumed job re-sends its checkpointed epochs when it finishes: print each epoch once,
+      // and not one the database already had (an earlier run recorded it; nothing trained it now).
+      bool recorded = false;
+      if (settings.verbose)
+        for (const EpochMetrics& m : store.epochs(r.job_id)) recorded = recorded || m.epoch == r.metrics.epoch;
       store.record_epoch(r.job_id, r.metrics);
       progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
-      // A resumed job re-sends its checkpointed epochs when it finishes: print each epoch once.
       int64_t& shown = verbose_shown[r.job_id];
-      if (settings.verbose && by_id.count(r.job_id) && r.metrics.epoch > shown)
+      if (settings.verbose && !recorded && by_id.count(r.job_id) && r.metrics.epoch > shown)
         progress.message(epoch_line(*by_id.at(r.job_id), r.metrics));
       shown = std::max(shown, static_cast<int64_t>(r.metrics.epoch));
     } else if (msg->kind == MessageKind::Finished) {
