@@ -81,6 +81,12 @@ std::string spearman_note(const AblationTable& t, TableStyle style) {
   return buffer;
 }
 
+// A baseline row's cell as its label spells it ("baseline, <cell>"; "" for "baseline").
+std::string cell_of_baseline_label(const std::string& label) {
+  const std::string prefix = "baseline, ";
+  return label.size() > prefix.size() && label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : "";
+}
+
 // Each row's grid/zip cell, and the row of that cell's baseline.
 void assign_cells(AblationTable& t) {
   // Databases before schema v4 did not record cells: a baseline row's cell is what follows
@@ -88,15 +94,14 @@ void assign_cells(AblationTable& t) {
   std::vector<std::string> legacy_cells;
   for (const AblationRow& r : t.rows)
     if (r.section == "baseline" && !r.group.jobs.front().cell)
-      legacy_cells.push_back(r.variant.size() > 10 && r.variant.rfind("baseline, ", 0) == 0 ? r.variant.substr(10)
-                                                                                            : std::string());
+      legacy_cells.push_back(cell_of_baseline_label(r.variant));
   std::map<std::string, size_t> baseline_of;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     AblationRow& r = t.rows[i];
     if (const auto& cell = r.group.jobs.front().cell) {
       r.cell = *cell;
     } else if (r.section == "baseline") {
-      r.cell = r.variant.size() > 10 && r.variant.rfind("baseline, ", 0) == 0 ? r.variant.substr(10) : "";
+      r.cell = cell_of_baseline_label(r.variant);
     } else {
       for (const std::string& c : legacy_cells)
         if (c.size() > r.cell.size() && r.variant.size() > c.size() + 2 &&
