@@ -88,7 +88,13 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
 
   std::map<std::string, const Job*> by_id;
   for (const auto& j : jobs) by_id[j.id] = &j;
-  std::map<std::string, int64_t> verbose_shown;  // per job: the last epoch printed with --verbose
+  // --verbose prints each epoch an attempt trains once, and an epoch restored from a checkpoint
+  // only when the database lacked it when the attempt began (its report was lost with a killed run).
+  struct Shown {
+    int64_t recorded_before = 0;  // the last epoch the database had when the attempt was assigned
+    std::set<int64_t> printed;
+  };
+  std::map<std::string, Shown> verbose_shown;
   std::deque<const Job*> queue;
   RunSummary summary;
   std::set<std::string> failed_now;  // failed before any worker saw them (cost_error)
@@ -161,6 +167,10 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    settings.job_timeout_s};
       link.send(static_cast<int>(g), MessageKind::Assign, encode(a));
       busy[g] = job->id;
+      if (settings.verbose) {
+        const std::vector<EpochMetrics> recorded = store.epochs(job->id);
+        verbose_shown[job->id] = Shown{recorded.empty() ? 0 : recorded.back().epoch, {}};
+      }
       progress.job_started(job->id, estimated_cost(*job), job->section + " / " + job->variant,
                            job->config["task"]["epochs"].get<int>());
     }
@@ -174,17 +184,14 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     backoff.reset();
     if (msg->kind == MessageKind::Epoch) {
       const EpochReport r = decode_epoch(msg->payload);
-      // A resumed job re-sends its checkpointed epochs when it finishes: print each epoch once,
-      // and not one the database already had (an earlier run recorded it; nothing trained it now).
-      bool recorded = false;
-      if (settings.verbose)
-        for (const EpochMetrics& m : store.epochs(r.job_id)) recorded = recorded || m.epoch == r.metrics.epoch;
       store.record_epoch(r.job_id, r.metrics);
       progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
-      int64_t& shown = verbose_shown[r.job_id];
-      if (settings.verbose && !recorded && by_id.count(r.job_id) && r.metrics.epoch > shown)
-        progress.message(epoch_line(*by_id.at(r.job_id), r.metrics));
-      shown = std::max(shown, static_cast<int64_t>(r.metrics.epoch));
+      // A resumed job re-sends all its epochs when it ends (worker_loop.cpp).
+      Shown& shown = verbose_shown[r.job_id];
+      if (settings.verbose && by_id.count(r.job_id) && !(r.replayed && r.metrics.epoch <= shown.recorded_before) &&
+          shown.printed.insert(r.metrics.epoch).second)
+        progress.message(epoch_line(*by_id.at(r.job_id), r.metrics) +
+                         (r.replayed ? "  (trained before the restart; from its checkpoint)" : ""));
     } else if (msg->kind == MessageKind::Finished) {
       const JobReport r = decode_job_report(msg->payload);
       busy.at(static_cast<size_t>(msg->group)).reset();

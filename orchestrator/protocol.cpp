@@ -42,7 +42,7 @@ Assignment decode_assignment(const std::string& text) {
 }
 
 std::string encode(const EpochReport& r) {
-  return json{{"job_id", r.job_id}, {"metrics", finite_or_null(json(r.metrics))}}.dump();
+  return json{{"job_id", r.job_id}, {"metrics", finite_or_null(json(r.metrics))}, {"replayed", r.replayed}}.dump();
 }
 
 EpochReport decode_epoch(const std::string& text) {
@@ -53,6 +53,7 @@ EpochReport decode_epoch(const std::string& text) {
   EpochReport r;
   r.job_id = j.at("job_id");
   r.metrics = m.get<EpochMetrics>();
+  r.replayed = j.at("replayed");
   return r;
 }
 

@@ -25,6 +25,7 @@ struct Assignment {
 struct EpochReport {
   std::string job_id;
   EpochMetrics metrics;
+  bool replayed = false;  // restored from the job's checkpoint and re-sent, not trained by this attempt
 };
 
 struct JobReport {

@@ -32,14 +32,16 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     options.cuda_graphs = settings.cuda_graphs;
     if (link)
       options.on_epoch = [&](const EpochMetrics& m) {
-        link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m}));
+        link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m, false}));
       };
     const TrainOutcome outcome = train_job(a.config, a.seed, options);
     // A resumed job's checkpoint may hold an epoch whose report never reached the coordinator (a
     // rank died after writing the checkpoint, before or while sending the report). Re-send every
-    // epoch in order, so the database ends with exactly the epochs the model was trained for.
-    if (options.on_epoch && outcome.resumed_from_epoch > 0)
-      for (const auto& m : outcome.epochs) options.on_epoch(m);
+    // epoch in order, so the database ends with exactly the epochs the model was trained for; the
+    // ones restored from the checkpoint say so (they were trained by an earlier attempt).
+    if (link && outcome.resumed_from_epoch > 0)
+      for (const auto& m : outcome.epochs)
+        link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m, m.epoch <= outcome.resumed_from_epoch}));
     report.status = outcome.status;
     report.error = outcome.status == JobStatus::Diverged ? outcome.message : "";
   } catch (const JobTimeout& e) {

@@ -3,6 +3,9 @@
 // file has since dropped, go back to pending; failed jobs whose attempts are used up keep the run
 // from counting as a success and are named in its summary; attempts that a killed or stopped run
 // interrupted do not use up a job's retries.
+#include <deque>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "orchestrator/coordinator.h"
@@ -169,6 +172,96 @@ TEST(CoordinatorRestart, InterruptedAttemptsDoNotUseUpRetries) {
   const RunSummary s2 = run_coordinator(one.spec, one.text, one.jobs, again, store, settings);
   EXPECT_EQ(again.assignments(0), 1) << "1 failure <= --max-retries 1: retried";
   EXPECT_EQ(s2.done, 1);
+}
+
+// A group whose job was resumed from a checkpoint of `checkpointed` epochs: it trains the rest,
+// then re-sends every epoch as worker_loop.cpp does, the restored ones marked replayed.
+class ResumingGroup : public CoordinatorLink {
+ public:
+  ResumingGroup(int64_t checkpointed, int64_t epochs) : checkpointed_(checkpointed), epochs_(epochs) {}
+  int num_groups() const override { return 1; }
+  std::string group_name(int) const override { return "resuming"; }
+  void send(int, MessageKind kind, const std::string& payload) override {
+    if (kind != MessageKind::Assign) return;
+    const Assignment a = decode_assignment(payload);
+    auto epoch = [&](int64_t e, bool replayed) {
+      EpochReport r;
+      r.job_id = a.job_id;
+      r.metrics.epoch = e;
+      r.metrics.test_acc = 0.1 * static_cast<double>(e);
+      r.replayed = replayed;
+      replies_.push_back({MessageKind::Epoch, 0, encode(r)});
+    };
+    for (int64_t e = checkpointed_ + 1; e <= epochs_; ++e) epoch(e, false);
+    for (int64_t e = 1; e <= epochs_; ++e) epoch(e, e <= checkpointed_);
+    JobReport done;
+    done.job_id = a.job_id;
+    done.status = JobStatus::Done;
+    replies_.push_back({MessageKind::Finished, 0, encode(done)});
+  }
+  std::optional<Message> poll() override {
+    if (replies_.empty()) return std::nullopt;
+    Message m = replies_.front();
+    replies_.pop_front();
+    return m;
+  }
+
+ private:
+  int64_t checkpointed_, epochs_;
+  std::deque<Message> replies_;
+};
+
+// -v after a kill: the killed run recorded epochs 1-2 of 5, its checkpoint holds 1-3 (epoch 3's
+// report died with the run). The resumed attempt trains 4-5 and re-sends 1-5. Printed: 4 and 5
+// once each as trained, 3 once as restored from the checkpoint; 1 and 2 not at all.
+TEST(CoordinatorRestart, VerbosePrintsTrainedEpochsOnceAndRestoredOnesOnlyWhenTheDatabaseLackedThem) {
+  const char* text = R"(name: resume
+base:
+  task: {dataset: synthetic-images, epochs: 5, batch_size: 16}
+  model: {depths: [1, 1], dims: [8, 16]}
+seeds: [0]
+)";
+  test::TempDir dir;
+  Sweep s{parse_sweep(text, "resume.yaml", model_catalog()), {}, text};
+  s.jobs = expand_sweep(s.spec, model_catalog());
+  ASSERT_EQ(s.jobs.size(), 1u);
+  const std::string id = s.jobs[0].id;
+  ResultStore store(dir.file("v.db"), OpenMode::Writer);
+  store.register_sweep(s.spec, s.text, s.jobs, false);
+  store.job_started(id, "killed");
+  for (int64_t e = 1; e <= 2; ++e) {
+    EpochMetrics m;
+    m.epoch = e;
+    m.test_acc = 0.1 * static_cast<double>(e);
+    store.record_epoch(id, m);
+  }
+  std::ostringstream out;
+  RunSettings settings;
+  settings.verbose = true;
+  settings.progress = ProgressOptions{};
+  settings.progress.out = &out;
+  settings.progress.timestamp = [] { return std::string("T"); };
+  ResumingGroup group(3, 5);
+  EXPECT_EQ(run_coordinator(s.spec, s.text, s.jobs, group, store, settings).done, 1);
+  const std::string log = out.str();
+  auto lines_of = [&](int e) {
+    const std::string tag = "[" + id + "] epoch " + std::to_string(e) + "/5 ";
+    int n = 0;
+    for (size_t at = log.find(tag); at != std::string::npos; at = log.find(tag, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines_of(1), 0) << log;
+  EXPECT_EQ(lines_of(2), 0) << log;
+  EXPECT_EQ(lines_of(3), 1) << log;
+  EXPECT_EQ(lines_of(4), 1) << log;
+  EXPECT_EQ(lines_of(5), 1) << log;
+  EXPECT_NE(log.find("epoch 3/5 "), std::string::npos);
+  const size_t three = log.find("[" + id + "] epoch 3/5 ");
+  EXPECT_NE(log.find("from its checkpoint", three), std::string::npos) << "epoch 3 says it was restored";
+  EXPECT_EQ(log.find("from its checkpoint", log.find('\n', three)), std::string::npos)
+      << "only epoch 3 was restored without a database row";
+  EXPECT_EQ(store.epochs(id).size(), 5u);
+  EXPECT_EQ(store.status(id), JobStatus::Done);
 }
 
 }  // namespace

@@ -143,6 +143,8 @@ check "cancelled mid-way: ${DONE3:-?} of ${TOTAL:-?} jobs done" test "${TOTAL:-0
 "$BIN" results --db "$WORK/long.db" --sweep slurm-long --where status!=done --format csv | tail -n +2 |
   cut -d, -f1,6,9 >"$WORK/left.csv"
 echo "     left after scancel (id,status,epochs_done): $(tr '\n' ' ' <"$WORK/left.csv")"
+epoch_rows() { sqlite3 -csv "$WORK/long.db" "select job_id, epoch, train_loss, test_loss, test_acc from epochs order by 1, 2"; }
+epoch_rows >"$WORK/epochs1.csv"
 
 echo "--- $((SECONDS - START))s 3b. sbatch the longer sweep again: resumes"
 J4=$(submit long2 long.yaml long.db METASWEEP_ARGS=-v)
@@ -153,9 +155,9 @@ check "resubmission skipped the $DONE3 finished jobs and ran the other $((TOTAL 
   grep -q "sweep slurm-long: $((TOTAL - DONE3)) done, 0 diverged, 0 failed, $DONE3 already finished" "$WORK/long2.out"
 check "database: 6 of 6 jobs done" test "$(done_count "$WORK/long.db" slurm-long)" = "6 6"
 # A finished job trains no epoch in run 2. An interrupted job continues from its checkpoint: the
-# epochs it had recorded come back from the checkpoint (run 2 prints them again, unchanged: same
-# losses, same samples/s and time as run 1 measured) and only the missing ones are trained.
-strip() { sed -n "s/^[0-9-]* [0-9:]*  \(.*\[$1\] epoch $2\/.*\)/\1/p" "$WORK/$3.out" | head -1; }
+# epochs it had recorded stay in the database as run 1 measured them (run 2 does not print them:
+# -v prints an epoch only when it was not recorded before), and run 2 prints only the missing ones.
+epoch_lines() { sed -n "s/^[0-9-]* [0-9:]*  .*\[$1\] epoch \([0-9]*\)\/8 .*/\1/p" "$WORK/$2.out" | sort -n | uniq | tr '\n' ' '; }
 ok=1 resumed=0
 for id in $("$BIN" results --db "$WORK/long.db" --sweep slurm-long --format csv | tail -n +2 | cut -d, -f1); do
   if ! grep -q "^$id," "$WORK/left.csv"; then
@@ -163,21 +165,19 @@ for id in $("$BIN" results --db "$WORK/long.db" --sweep slurm-long --format csv 
   fi
 done
 while IFS=, read -r id _ epochs; do
-  ((epochs > 0)) || continue
-  same=1
-  for ((e = 1; e <= epochs; e++)); do
-    a=$(strip "$id" "$e" long1) b=$(strip "$id" "$e" long2)
-    # The last epoch run 1 recorded may have reached the database while its -v line, still in
-    # srun's stdio forwarding, died with the step: nothing to compare it with, so it is skipped.
-    if [[ -z $a && $e == "$epochs" && -n $b ]]; then
-      echo "     job $id epoch $e: run 1's line was lost when scancel killed the step (the database has it); not compared"
-      continue
-    fi
-    [[ -n $a && $a == "$b" ]] || { same=0; echo "     job $id epoch $e: run 1 '$a', run 2 '$b'"; }
-  done
-  if ((same)); then resumed=$((resumed + 1)); echo "     job $id: epochs 1-$epochs from the checkpoint (as run 1 trained them), $((8 - epochs)) trained in run 2"
-  else ok=0; fi
+  want=$(seq $((epochs + 1)) 8 | tr '\n' ' ')
+  got=$(epoch_lines "$id" long2)
+  if [[ $got != "$want" ]]; then
+    ok=0
+    echo "     job $id had $epochs epoch(s) recorded: run 2 printed epochs '$got', expected '$want'"
+  elif ((epochs > 0)); then
+    resumed=$((resumed + 1))
+    echo "     job $id: epochs 1-$epochs from the checkpoint, $((8 - epochs)) trained in run 2"
+  fi
 done <"$WORK/left.csv"
+# the epochs recorded before the cancel are in the database unchanged (same losses and accuracy)
+changed=$(comm -23 <(sort "$WORK/epochs1.csv") <(epoch_rows | sort) | wc -l)
+check "the $(wc -l <"$WORK/epochs1.csv") epoch rows recorded before the cancel are unchanged after the resume" test "$changed" = 0
 check "resume trained only what was missing ($resumed interrupted job(s) continued from their checkpoint)" test $ok = 1 -a $resumed -ge 1
 
 echo "--- $((SECONDS - START))s in all"
