@@ -34,7 +34,7 @@ int cmd_forget(const Args& args) {
   po::variables_map vm;
   if (!parse_options(args, kForgetUsage, options, {}, vm)) return 0;
   if (sweep.empty() == job.empty()) throw UsageError("give exactly one of --sweep NAME and --job ID");
-  if (checkpoint_dir.empty()) checkpoint_dir = db + ".checkpoints";
+  if (checkpoint_dir.empty()) checkpoint_dir = default_checkpoint_dir(db);
   if (!sweep.empty()) {
     ForgetPlan plan;
     {

@@ -60,7 +60,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
-  if (checkpoint_dir.empty()) checkpoint_dir = db_path + ".checkpoints";
+  if (checkpoint_dir.empty()) checkpoint_dir = default_checkpoint_dir(db_path);
   check_folder_path("checkpoint-dir", checkpoint_dir);
 
   RunRequest request;

@@ -159,6 +159,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   settings.local_rank = mpi.local_rank();
   settings.threads = threads > 0 ? threads : threads_per_rank(mpi, /*coordinator_on_node=*/false);
   settings.cuda_graphs = cuda_graphs;
+  require_requested_device(device_spec, mpi, /*trains=*/true);
   TrainingRank rank = setup_training_rank(settings, mpi.size() > 1 ? MPI_COMM_WORLD : MPI_COMM_NULL, root);
   const torch::Device device = rank.device;
   threads = settings.threads;

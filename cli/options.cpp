@@ -92,6 +92,17 @@ void check_folder_path(const std::string& flag, const std::string& path) {
   }
 }
 
+std::string default_checkpoint_dir(const std::string& db) {
+  namespace fs = std::filesystem;
+  const std::string typed = db + ".checkpoints";
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(fs::path(db), ec);
+  if (ec || real.empty()) return typed;
+  const std::string resolved = real.string() + ".checkpoints";
+  if (!fs::exists(resolved, ec) && fs::is_directory(typed, ec)) return typed;
+  return resolved;
+}
+
 bool confirm(const std::string& question, bool yes) {
   if (yes) return true;
   if (!isatty(STDIN_FILENO)) throw UsageError(question + ": refused without --yes (standard input is not a terminal)");

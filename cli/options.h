@@ -27,6 +27,12 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 // its ancestors that exists is one (a regular file there is refused with ms::UsageError).
 void check_folder_path(const std::string& flag, const std::string& path);
 
+// The checkpoint folder of database `db` when --checkpoint-dir is not given: the database file's
+// own path (symlinks resolved) + ".checkpoints", so a run through a symlink to the database finds
+// the checkpoints of a run through its real path. A folder that an older version made beside the
+// path as typed (a symlink) is still used when the resolved one does not exist.
+std::string default_checkpoint_dir(const std::string& db);
+
 // Asks before a destructive change: true with --yes; otherwise asks `question [y/N]` on stderr
 // and reads the answer from a terminal; without a terminal (a script) it throws ms::UsageError
 // asking for --yes, so nothing is ever removed by accident.

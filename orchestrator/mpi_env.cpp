@@ -37,6 +37,12 @@ int MpiEnvironment::broadcast_from_root(int value) const {
   return value;
 }
 
+int MpiEnvironment::min_over_ranks(int value) const {
+  int out = value;
+  MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return out;
+}
+
 std::string MpiEnvironment::broadcast_from_root(const std::string& text) const {
   uint64_t size = text.size();
   MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);

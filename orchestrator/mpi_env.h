@@ -22,6 +22,8 @@ class MpiEnvironment {
   // Rank 0's value on every rank (collective: every rank of MPI_COMM_WORLD must call it).
   int broadcast_from_root(int value) const;
   std::string broadcast_from_root(const std::string& text) const;
+  // The smallest value any rank passed, on every rank (collective).
+  int min_over_ranks(int value) const;
 
   // Aborts every rank (used when one rank hits a fatal error and the others may be blocked).
   [[noreturn]] void abort(int code) const;

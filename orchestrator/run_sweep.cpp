@@ -21,7 +21,6 @@
 #include "sweeps/sweep_spec.h"
 #include "worker/models/model_cost.h"
 #include "worker/models/plan_costs.h"
-#include "worker/train/device.h"
 
 namespace ms {
 
@@ -39,7 +38,6 @@ constexpr const char* kInterrupted =
 
 // No mpirun: the coordinator here, one worker on a thread.
 int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs, const WorkerSettings& worker) {
-  pick_device(worker.device, worker.local_rank);  // "--device cuda" without CUDA: say so before anything starts
   auto store = std::make_unique<ResultStore>(r.db_path, OpenMode::Writer);
   fill_costs(jobs);
   stop_on_signals();
@@ -168,6 +166,8 @@ int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
   worker.verbose = false;  // rank 0 prints the epoch lines, each naming its job (RunSettings::verbose)
   const bool coordinator_on_node = mpi.broadcast_from_root(mpi.host()) == mpi.host();
   worker.threads = threads_per_rank(mpi, coordinator_on_node);
+  // "--device cuda" where a training rank has none: bad input, said before anything starts
+  require_requested_device(worker.device, mpi, /*trains=*/mpi.size() == 1 || mpi.rank() > 0);
 
   if (mpi.size() == 1) return run_alone(r, spec, std::move(jobs), worker);
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "sweeps/errors.h"
 #include "worker/train/cuda_graph_step.h"
 #include "worker/train/device.h"
 
@@ -45,6 +46,15 @@ int threads_per_rank(const MpiEnvironment& mpi, bool coordinator_on_node) {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   const int trainers = std::max(1, mpi.local_size() - (coordinator_on_node ? 1 : 0));
   return std::max(1, std::min(allowed, cores / trainers));
+}
+
+void require_requested_device(const std::string& spec, const MpiEnvironment& mpi, bool trains) {
+  const bool missing = trains && spec == "cuda" && !torch::cuda::is_available();
+  const int first = mpi.min_over_ranks(missing ? mpi.rank() : mpi.size());
+  if (first == mpi.size()) return;
+  throw UsageError("--device cuda: no CUDA device is available" +
+                   (mpi.size() > 1 ? " to rank " + std::to_string(first) : std::string()) +
+                   " (a CPU-only LibTorch build, or no GPU visible); use --device auto or --device cpu");
 }
 
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {

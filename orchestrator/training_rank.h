@@ -26,6 +26,11 @@ struct TrainingRank {
   int group_size = 1;
 };
 
+// `--device cuda` where a training rank has no CUDA device: a UsageError (exit status 2) on every
+// rank before anything starts, naming the first such rank. Collective over MPI_COMM_WORLD; `trains`:
+// whether this rank trains (rank 0 of `run` under mpirun only coordinates).
+void require_requested_device(const std::string& spec, const MpiEnvironment& mpi, bool trains);
+
 // group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:
 // this rank prints the one-time notes (the --cuda-graphs note where it cannot apply).
 // Collective over `group`. Throws when two ranks of the group would share one GPU.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `metasweep stop` on a running sweep (named through a symlink to its database): the run records
-# its running job as interrupted and exits (130, like Ctrl-C), no job is left `running`, and the
-# same `run` command finishes the sweep.
+# its running job as interrupted and exits (130, like Ctrl-C), no job is left `running`, and `run`
+# through the symlink finishes the sweep from the checkpoints beside the real database.
 # With nothing running, stop says so and exits 1; `forget --job` and `note` are refused while
 # the run holds the database and work once it ended.
 source "$(dirname "$0")/common.sh"
@@ -47,7 +47,14 @@ grep -q "interrupted" "$WORK/err1" || fail "the run did not report the interrupt
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='running'")" = 0 ] || fail "jobs left running after stop"
 "$BIN" note --db "$DB" --sweep stopped "stopped by run_stop.sh" || fail "note exited $?"
 "$BIN" note --db "$DB" --sweep stopped | grep -q "stopped by run_stop.sh" || fail "note not listed"
-"$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu > "$WORK/out2" 2> "$WORK/err2" \
+# Resumed through the symlink: the interrupted job continues from the checkpoint the first run
+# wrote beside the real database, so -v shows exactly the epochs the database lacks (a job that
+# restarted from scratch would show all 8 of its epochs again).
+recorded=$(sqlite3 "$DB" "select count(*) from epochs")
+"$BIN" run "$WORK/sweep.yaml" --db "$WORK/alias.db" --device cpu -v > "$WORK/out2" 2> "$WORK/err2" \
   || { cat "$WORK/err2"; fail "resumed run exited $?"; }
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" = 2 ] || fail "not every job done after resume"
-echo "run_stop: ok"
+shown=$(grep -c "\] epoch [0-9]*/8 " "$WORK/err2" || true)
+[ "$shown" = $((16 - recorded)) ] || { cat "$WORK/err2"; fail "resume through the symlink showed $shown epochs, $((16 - recorded)) were missing"; }
+[ ! -e "$WORK/alias.db.checkpoints" ] || fail "a second checkpoint folder beside the symlink"
+echo "run_stop: ok ($recorded epochs recorded before the stop, $shown after the resume through a symlink)"

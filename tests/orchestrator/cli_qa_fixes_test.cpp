@@ -39,8 +39,10 @@ TEST(CliQaFixes, RunWithoutCudaAskedForCudaSaysSoInOneLine) {
   TempDir dir;
   const std::string sweep = dir.write("qa.yaml", qa_sweep_text()), db = dir.file("cu.db");
   const CommandResult r = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + " --device cuda");
-  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // bad input for this machine: exit status 2, one line
+  EXPECT_TRUE(one_line(r.err)) << r.err;
   EXPECT_NE(r.err.find("--device cuda: no CUDA device is available"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use --device auto or --device cpu"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("Signal"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(db));  // refused before the database was opened
