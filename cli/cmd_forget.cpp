@@ -18,7 +18,7 @@ const char* kForgetUsage = R"(usage: metasweep forget --db FILE (--sweep NAME | 
 --sweep NAME  forget a sweep: the sweep, its notes, and its jobs that no other sweep shares, with
               their epochs and checkpoints (jobs shared with other sweeps stay)
 --job ID      forget one job's results: back to pending, epochs and checkpoint dropped, so the
-              next `run` trains it afresh
+              next `run` trains it afresh (a unique prefix of the id is enough)
 Asks for confirmation on a terminal; scripts pass --yes. Refused while a run uses FILE.)";
 
 }  // namespace
@@ -58,6 +58,7 @@ int cmd_forget(const Args& args) {
     const ResultStore store(db, OpenMode::ReadOnly);
     info = job_info(store, job);
   }
+  job = info.id;  // the whole id where a prefix was given
   const std::string what = "forget the results of job " + job + " (" + to_string(info.status) + ", " +
                            std::to_string(info.epochs) + " epochs; sweeps: " + join(info.sweeps, ", ") +
                            "): back to pending";

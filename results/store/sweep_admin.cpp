@@ -70,10 +70,25 @@ ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep)
   return plan;
 }
 
-JobInfo job_info(const ResultStore& store, const std::string& id) {
+JobInfo job_info(const ResultStore& store, const std::string& id_or_prefix) {
+  // the id itself, else the ids it begins (compared as text: no LIKE wildcards in user text)
+  Statement find(store.db(),
+                 "SELECT id FROM jobs WHERE id = ?1 UNION ALL SELECT id FROM jobs WHERE id <> ?1 AND "
+                 "length(?1) > 0 AND substr(id, 1, length(?1)) = ?1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE id = ?1) "
+                 "ORDER BY 1 LIMIT 6");
+  find.bind(1, id_or_prefix);
+  std::vector<std::string> ids;
+  while (find.step()) ids.push_back(find.column_text(0));
+  if (ids.empty())
+    throw UsageError("no job '" + id_or_prefix + "' in " + store.path() + " (ids: metasweep results --db FILE)");
+  if (ids.size() > 1)
+    throw UsageError("job id prefix '" + id_or_prefix + "' matches several jobs in " + store.path() + ": " +
+                     join(std::vector<std::string>(ids.begin(), ids.begin() + std::min<size_t>(ids.size(), 5)), ", ") +
+                     (ids.size() > 5 ? ", ..." : "") + "; give more of the id");
+  const std::string id = ids[0];
   Statement s(store.db(), "SELECT status, (SELECT COUNT(*) FROM epochs WHERE job_id = id) FROM jobs WHERE id = ?");
   s.bind(1, id);
-  if (!s.step()) throw UsageError("no job '" + id + "' in " + store.path() + " (ids: metasweep results --db FILE)");
+  if (!s.step()) throw UsageError("no job '" + id + "' in " + store.path());
   JobInfo info{id, job_status_from_string(s.column_text(0)), s.column_int64(1), {}};
   Statement m(store.db(), "SELECT sweep FROM sweep_jobs WHERE job_id = ? ORDER BY sweep");
   m.bind(1, id);

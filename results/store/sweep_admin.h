@@ -30,9 +30,11 @@ struct SweepNote {
   std::string text;
 };
 
-// Throw ms::UsageError for an unknown sweep or job id.
+// Throw ms::UsageError for an unknown sweep or job id. job_info takes a job id or a prefix of
+// exactly one job's id (as `plan`, `results` and `train --job` show them); JobInfo::id is the
+// whole id. An ambiguous prefix is refused, naming the ids it matches.
 ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep);
-JobInfo job_info(const ResultStore& store, const std::string& id);
+JobInfo job_info(const ResultStore& store, const std::string& id_or_prefix);
 
 // checkpoint_dir: where the runs kept checkpoints (default DB.checkpoints); its files of the
 // removed or reset jobs are deleted too. Both take the run lock (UsageError while a run holds it).

@@ -118,6 +118,24 @@ TEST_F(Admin, ForgettingAJobsResultsMakesItPendingAgain) {
     EXPECT_EQ(info.epochs, 3);
     EXPECT_EQ(info.sweeps, std::vector<std::string>{"tiny"});
     EXPECT_THROW(job_info(store, "0123"), UsageError);
+    EXPECT_EQ(job_info(store, identity.id.substr(0, 6)).id, identity.id) << "a unique prefix names the job";
+    EXPECT_THROW(job_info(store, ""), UsageError);
+    EXPECT_THROW(job_info(store, "%"), UsageError) << "no LIKE wildcard";
+    // a prefix two ids share is refused, naming both
+    std::vector<std::string> ids;
+    Statement all(store.db(), "SELECT id FROM jobs ORDER BY id");
+    while (all.step()) ids.push_back(all.column_text(0));
+    std::string a, b;
+    for (size_t i = 1; i < ids.size() && a.empty(); ++i)
+      if (ids[i - 1][0] == ids[i][0]) a = ids[i - 1], b = ids[i];
+    ASSERT_FALSE(a.empty()) << "no two job ids of the fixture share a first character";
+    try {
+      job_info(store, a.substr(0, 1));
+      ADD_FAILURE() << "an ambiguous prefix was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(a), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(b), std::string::npos) << e.what();
+    }
   }
   forget_job(db(), identity.id, dir_.file("ckpt"));
   EXPECT_FALSE(fs::exists(ckpt)) << "a stale checkpoint would make the next run resume the old training";
