@@ -18,7 +18,8 @@ namespace ms::cli {
 namespace {
 
 const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME] [--where EXPR]... [--group-by KEYS]
-                         [--metric NAME] [--epochs] [--format table|csv|json|markdown|latex]
+                         [--metric NAME] [--epochs] [--removed]
+                         [--format table|csv|json|markdown|latex]
 
   --where KEY=VALUE | KEY!=VALUE | KEY<V | KEY>V | KEY<=V | KEY>=V  (several are ANDed)
       KEY: a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...), section,
@@ -33,7 +34,9 @@ const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME]
       computed over done jobs; the status column says when seeds diverged or failed)
   --epochs  learning curves: one row per epoch of every selected job (train_loss, test_loss,
       test_acc, test_seq_acc, lr, samples_per_s, wall_s); with --group-by, one row per group and
-      epoch with mean/std/n/min/max over the group's jobs that reached that epoch (any status))";
+      epoch with mean/std/n/min/max over the group's jobs that reached that epoch (any status)
+  --removed  the jobs that edits of the sweep file removed from the sweep instead: they keep
+      their results in the database but leave the sweep's tables (`status` counts them))";
 
 }  // namespace
 
@@ -48,6 +51,7 @@ int cmd_results(const Args& args) {
       "group by these comma-separated keys (alone: section,variant)")("metric", po::value(&metric),
                                                                       "show only this metric (table, markdown, latex)")(
       "epochs", po::bool_switch(), "per-epoch metrics (learning curves) instead of final ones")(
+      "removed", po::bool_switch(), "only the jobs edits of the sweep file removed (their results are kept)")(
       "format", po::value(&format), "table | csv | json | markdown | latex");
   po::variables_map vm;
   if (!parse_options(args, kResultsUsage, options, {}, vm)) return 0;
@@ -57,6 +61,7 @@ int cmd_results(const Args& args) {
 
   ResultQuery query;
   query.sweep = sweep;
+  query.removed = vm["removed"].as<bool>();
   for (const auto& expr : where) query.where.push_back(parse_where(expr));
   ResultStore store(db, OpenMode::ReadOnly);
   const OutputFormat out = parse_output_format(format);
@@ -76,7 +81,8 @@ int cmd_results(const Args& args) {
     std::cout << format_jobs(rows, out, metric);
   else
     std::cout << format_groups(group_jobs(rows, keys), out, metric);
-  if (rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no jobs match\n";
+  if (rows.empty() && out == OutputFormat::Table)
+    std::cerr << (query.removed ? "metasweep results: no removed jobs match\n" : "metasweep results: no jobs match\n");
   return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "results/reports/sweep_progress.h"
 #include "results/store/query.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
@@ -16,17 +17,6 @@ namespace {
 constexpr int kListedFailures = 5;  // failed jobs of earlier runs named in the summary
 
 }  // namespace
-
-std::string shell_word(const std::string& s) {
-  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string("_-./,:=+@%").find(c) != std::string::npos;
-  });
-  if (plain) return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 std::string format_run_summary(const RunSummary& s, const ResultStore& store, const std::string& sweep,
                                const std::string& db_path, int top) {

@@ -183,4 +183,15 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+std::string shell_word(const std::string& s) {
+  const auto plain = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string("_./:,+-=@%").find(static_cast<char>(c)) != std::string::npos;
+  };
+  if (!s.empty() && std::all_of(s.begin(), s.end(), plain)) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace ms

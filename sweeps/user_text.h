@@ -54,4 +54,9 @@ std::optional<TextFlaw> first_text_flaw(const std::string& text, TextKind kind);
 // quotes kept.
 std::string printable(const std::string& s);
 
+// `s` as one word a POSIX shell reads back byte for byte, for a command metasweep suggests
+// ("next: metasweep results --db ..."): unchanged when it holds only letters, digits and
+// _ . / : , + - = @ %; otherwise in single quotes, a ' inside as '\''.
+std::string shell_word(const std::string& s);
+
 }  // namespace ms

@@ -7,6 +7,7 @@
 
 #include "results/reports/text_table.h"
 #include "results/store/run_lock.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
@@ -29,6 +30,12 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
   p.counts = store.status_counts(sweep);
   p.live_run = RunLock::live_holder(store.path());
   p.total = p.counts.total();
+  p.db = store.path();
+  if (store.has_table("removed_sweep_jobs")) {
+    Statement removed(store.db(), "SELECT COUNT(*) FROM removed_sweep_jobs WHERE sweep = ?");
+    removed.bind(1, sweep);
+    if (removed.step()) p.removed = static_cast<int>(removed.column_int64(0));
+  }
   Statement s(store.db(),
               "SELECT j.id, m.section, m.variant, j.seed, j.status, j.attempts, j.error, j.epochs_done, "
               "COALESCE(j.epochs_total, 0), j.started_at, j.finished_at, j.host, j.test_acc, "
@@ -88,6 +95,9 @@ std::string format_progress(const SweepProgress& p, double now) {
   out << "sweep " << p.sweep << ": " << p.total << " jobs";
   for (JobStatus st : kJobStatusesByProgress) out << ", " << p.counts[st] << " " << to_string(st);
   out << "\n";
+  if (p.removed > 0)
+    out << "  removed by edits of the sweep file: " << p.removed << " job(s), results kept (list them: metasweep "
+        << "results --db " << shell_word(p.db) << " --sweep " << shell_word(p.sweep) << " --removed)\n";
   const double pct =
       p.epochs_total > 0 ? 100.0 * static_cast<double>(p.epochs_done) / static_cast<double>(p.epochs_total) : 0;
   out << "  progress: " << p.epochs_done << "/" << p.epochs_total << " epochs (" << fixed(pct, 1) << "%)";

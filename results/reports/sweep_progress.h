@@ -41,6 +41,8 @@ struct SweepProgress {
   std::optional<double> epochs_per_hour;
   std::optional<double> eta_s;          // only while jobs are running
   std::optional<std::string> live_run;  // pid of the run holding the database's lock, if any
+  std::string db;                       // the database's path, for the commands suggested
+  int removed = 0;                      // jobs edits of the sweep file removed (results kept)
   // Jobs recorded as running while no run holds the lock: their run died (SIGKILL, Ctrl-C on
   // `train`, a crash) before it could record them. Re-running the sweep resumes them.
   bool stale_running() const { return !running.empty() && !live_run; }

@@ -113,8 +113,13 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     return c.kind == WhereKeyKind::JobText && c.key == "id" && c.op == WhereOp::Eq;
   });
   const std::string cell = schema_version(store.db()) >= 4 ? "cell" : "NULL AS cell";
+  const bool removed_table = store.has_table("removed_sweep_jobs");
   const std::string members =
-      by_id && store.has_table("removed_sweep_jobs")
+      query.removed ? (removed_table ? "(SELECT sweep, job_id, section, variant, position, reference, " + cell +
+                                           ", 1 AS removed FROM removed_sweep_jobs)"
+                                     : "(SELECT sweep, job_id, section, variant, position, reference, " + cell +
+                                           ", 1 AS removed FROM sweep_jobs WHERE 0)")
+      : by_id && removed_table
           ? "(SELECT sweep, job_id, section, variant, position, reference, " + cell +
                 ", 0 AS removed FROM sweep_jobs UNION ALL SELECT sweep, job_id, section, variant, position, "
                 "reference, " +

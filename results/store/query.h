@@ -60,11 +60,12 @@ struct GroupRow {
 struct ResultQuery {
   std::string sweep;               // empty: every sweep
   std::vector<WhereClause> where;  // ANDed
+  bool removed = false;            // only the jobs edits of the sweep files removed
 };
 
 // Rows of the sweeps' current definitions. A query with `id=...` also finds jobs that an edit of
-// their sweep file removed (JobRow::removed). Throws ms::UsageError for an unknown sweep or an
-// unknown config key (with a hint).
+// their sweep file removed (JobRow::removed); a query with `removed` finds only those. Throws ms::UsageError for an
+// unknown sweep or an unknown config key (with a hint).
 std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& query);
 
 // Aggregates over members whose status is `done` (params and macs over every member).

@@ -12,6 +12,7 @@
 #include "orchestrator/run_summary.h"
 #include "results/store/store.h"
 #include "sweeps/sweep_spec.h"
+#include "sweeps/user_text.h"
 #include "tests/orchestrator/scripted_group.h"
 #include "tests/test_support.h"
 #include "worker/models/model_cost.h"

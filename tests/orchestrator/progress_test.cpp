@@ -19,6 +19,7 @@
 #include "orchestrator/run_summary.h"
 #include "results/store/store.h"
 #include "sweeps/sweep_spec.h"
+#include "sweeps/user_text.h"
 #include "tests/test_support.h"
 #include "worker/models/model_cost.h"
 

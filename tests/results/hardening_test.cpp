@@ -24,6 +24,7 @@
 #include "results/store/sqlite_db.h"
 #include "results/store/sweep_admin.h"
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"
 #include "tests/results/csv_reader.h"
 #include "tests/results/results_fixture.h"
 #include "tests/test_support.h"
@@ -154,6 +155,27 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
   EXPECT_EQ(old[0].status, JobStatus::Done);
   EXPECT_DOUBLE_EQ(*old[0].test_acc, 0.80);
   EXPECT_EQ(job_json(old[0])["removed"], true);
+  // `results --removed` lists exactly the 18 jobs the edit removed, with a --where on top; `status`
+  // counts them and says how to list them.
+  ResultQuery removed;
+  removed.sweep = "tiny";
+  removed.removed = true;
+  std::set<std::string> removed_ids, old_ids;
+  for (const auto& r : select_jobs(store, removed)) {
+    EXPECT_TRUE(r.removed);
+    removed_ids.insert(r.id);
+  }
+  for (const auto& j : old_jobs) old_ids.insert(j.id);
+  EXPECT_EQ(removed_ids, old_ids);
+  removed.where.push_back(parse_where("section=baseline"));
+  EXPECT_EQ(select_jobs(store, removed).size(), 3u);
+  const SweepProgress p = sweep_progress(store, "tiny", 0);
+  EXPECT_EQ(p.removed, 18);
+  EXPECT_NE(format_progress(p, 0).find("removed by edits of the sweep file: 18 job(s), results kept (list them: "
+                                       "metasweep results --db " +
+                                       shell_word(path) + " --sweep tiny --removed)"),
+            std::string::npos)
+      << format_progress(p, 0);
 }
 
 TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {

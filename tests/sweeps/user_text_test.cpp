@@ -2,6 +2,8 @@
 // allow, how the reason shows the text, and where in a file the first refused byte is.
 #include "sweeps/user_text.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 namespace ms {
@@ -90,6 +92,24 @@ TEST(UserText, RefusesBidiControlsEverywhereAndLineSeparatorsInOneLineText) {
 TEST(UserText, PrintableShowsControlsAndBadBytesAsHex) {
   EXPECT_EQ(printable("a\x01\xc2\x9b\xff\nb"), "a\\x01\\xC2\\x9B\\xFF\\x0Ab");
   EXPECT_EQ(printable("café"), "café");
+}
+
+// A suggested command's words read back byte for byte by a real /bin/sh, hostile ones included.
+TEST(UserText, ShellWordIsReadBackByAShellAsItIs) {
+  EXPECT_EQ(shell_word("runs/r1.db"), "runs/r1.db");
+  EXPECT_EQ(shell_word("a b"), "'a b'");
+  EXPECT_EQ(shell_word(""), "''");
+  for (const std::string word : {"a b", "it's", "$(touch pwned)", "`id`", "a\\b", "*", "~", "", "-", "caf\xc3\xa9",
+                                 "x;y|z&", "\"q\"", "'", "''", "!x", "#c", "a\tb"}) {
+    const std::string command = "printf %s " + shell_word(word);
+    FILE* sh = popen(command.c_str(), "r");
+    ASSERT_NE(sh, nullptr);
+    std::string back;
+    char buf[256];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, sh)) > 0;) back.append(buf, n);
+    EXPECT_EQ(pclose(sh), 0) << command;
+    EXPECT_EQ(back, word) << command;
+  }
 }
 
 }  // namespace
