@@ -23,7 +23,7 @@ const std::vector<std::string> kDefaultMetrics = {"test_acc", "test_loss", "para
 bool is_count(const std::string& metric) { return metric == "params" || metric == "macs"; }
 
 int decimals_of(const std::string& metric) {
-  if (metric == "epochs_done" || metric == "epochs_total" || metric == "attempts") return 0;
+  if (metric == "epochs_done" || metric == "epochs_total" || metric == "attempts" || metric == "failures") return 0;
   if (metric == "samples_per_s") return 0;
   if (metric == "wall_s") return 1;
   return 4;
@@ -64,6 +64,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   t.header.push_back("reference");
   t.header.push_back("trained_by");
   t.header.push_back("semantics");
+  t.header.push_back("failures");  // after the older columns: scripts that cut by position keep working
   std::set<std::string> config_keys;
   std::vector<json> flats;
   for (const auto& r : rows) {
@@ -91,6 +92,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
     row.push_back(r.reference ? shortest(*r.reference) : "");
     row.push_back(r.trained_by);
     row.push_back(r.semantics ? std::to_string(*r.semantics) : "");
+    row.push_back(std::to_string(r.failures));
     for (const auto& k : config_keys) {
       const json& flat = flats[i];
       if (!flat.contains(k))
@@ -170,6 +172,7 @@ json job_json(const JobRow& r) {
               {"seed", r.seed},
               {"status", to_string(r.status)},
               {"attempts", r.attempts},
+              {"failures", r.failures},
               {"error", r.error.empty() ? json(nullptr) : json(r.error)},
               {"epochs_done", r.epochs_done},
               {"epochs_total", opt(r.epochs_total)},

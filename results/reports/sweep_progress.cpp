@@ -7,6 +7,7 @@
 
 #include "results/reports/text_table.h"
 #include "results/store/run_lock.h"
+#include "results/store/schema.h"
 #include "sweeps/user_text.h"
 
 namespace ms {
@@ -40,8 +41,9 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
               "SELECT j.id, m.section, m.variant, j.seed, j.status, j.attempts, j.error, j.epochs_done, "
               "COALESCE(j.epochs_total, 0), j.started_at, j.finished_at, j.host, j.test_acc, "
               "(SELECT MAX(recorded_at) FROM epochs e WHERE e.job_id = j.id), "
-              "(SELECT samples_per_s FROM epochs e WHERE e.job_id = j.id ORDER BY epoch DESC LIMIT 1) "
-              "FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? ORDER BY m.position");
+              "(SELECT samples_per_s FROM epochs e WHERE e.job_id = j.id ORDER BY epoch DESC LIMIT 1), j.failures "
+              "FROM sweep_jobs m JOIN " +
+                  jobs_table_sql(store.db()) + " j ON j.id = m.job_id WHERE m.sweep = ? ORDER BY m.position");
   s.bind(1, sweep);
   while (s.step()) {
     const JobStatus status = job_status_from_string(s.column_text(4));
@@ -71,7 +73,8 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
       if (!s.is_null(14)) p.samples_per_s += s.column_double(14);
     } else if (status == JobStatus::Failed || status == JobStatus::Diverged) {
       p.failures.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(6), status,
-                            s.column_int64(3), static_cast<int>(s.column_int64(5))});
+                            s.column_int64(3), static_cast<int>(s.column_int64(5)),
+                            static_cast<int>(s.column_int64(15))});
     }
   }
   if (p.first_start) {
@@ -146,13 +149,13 @@ std::string format_progress(const SweepProgress& p, double now) {
   if (!p.failures.empty()) {
     // One aligned row per failed or diverged job; only the first line of a long error message.
     TextTable t;
-    t.header = {"problem", "section", "variant", "seed", "tries", "message"};
-    t.right = {false, false, false, true, true, false};
+    t.header = {"problem", "section", "variant", "seed", "tries", "failed", "message"};
+    t.right = {false, false, false, true, true, true, false};
     for (const auto& f : p.failures) {
       std::string message = f.error.empty() ? "-" : f.error.substr(0, f.error.find('\n'));
       if (message.size() < f.error.size()) message += " [...]";
       t.rows.push_back({std::string(to_string(f.status)) + " " + f.id, f.section, f.variant, std::to_string(f.seed),
-                        std::to_string(f.attempts), message});
+                        std::to_string(f.attempts), std::to_string(f.failures), message});
     }
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";

@@ -25,7 +25,8 @@ struct FailedJob {
   std::string id, section, variant, error;
   JobStatus status = JobStatus::Failed;
   int64_t seed = 0;
-  int attempts = 0;
+  int attempts = 0;  // every start, interrupted ones included
+  int failures = 0;  // the attempts that ended failed
 };
 
 struct SweepProgress {

@@ -20,7 +20,8 @@ struct JobRow {
   int64_t position = 0;
   int64_t seed = 0;
   std::optional<double> reference;
-  int64_t attempts = 0;
+  int64_t attempts = 0;  // every start, interrupted ones included
+  int64_t failures = 0;  // the attempts that ended failed (what run --max-retries limits)
   std::optional<int64_t> params, macs, epochs_total;
   int64_t epochs_done = 0;
   std::optional<double> test_acc, test_loss, train_loss, test_seq_acc, wall_s, samples_per_s;

@@ -169,6 +169,12 @@ void ensure_schema(Database& db) {
   tx.commit();
 }
 
+std::string jobs_table_sql(const Database& db) {
+  return schema_version(db) >= 5
+             ? "jobs"
+             : "(SELECT *, CASE WHEN status = 'failed' THEN attempts ELSE 0 END AS failures FROM jobs)";
+}
+
 int schema_version(const Database& db) { return user_version(db); }
 
 void check_writable_database_file(const std::string& path) {

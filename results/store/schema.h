@@ -17,6 +17,9 @@ constexpr int kSchemaVersion = 5;
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)
 int schema_version(const Database& db);          // PRAGMA user_version
+// The jobs table for a query: `jobs` itself, or before v5 (read as is) with the failures column
+// the v5 migration would add (a failed job's attempts, else 0).
+std::string jobs_table_sql(const Database& db);
 
 // Before a writer touches an existing file: throws ms::UsageError when it is not a SQLite
 // database, or a SQLite database with tables but no metasweep schema (the file stays unchanged).

@@ -36,7 +36,8 @@ void replace_view(Database& db, const std::string& name, const std::string& sql)
 std::string job_results_view_sql() {
   std::string sql =
       "CREATE VIEW job_results AS SELECT m.sweep, m.section, m.variant, m.position, m.reference, j.id, j.seed, "
-      "j.status, j.attempts, j.error, j.epochs_done, j.epochs_total, j.params, j.macs, j.test_acc, j.test_loss, "
+      "j.status, j.attempts, j.failures, j.error, j.epochs_done, j.epochs_total, j.params, j.macs, j.test_acc, "
+      "j.test_loss, "
       "j.train_loss, j.test_seq_acc, j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config";
   for (const KeySpec& spec : config_schema())
     sql += ", json_extract(j.config, " + quote_literal("$." + spec.key) + ") AS " + quote_identifier(spec.key);

@@ -22,7 +22,7 @@ const char* kForms =
     "\"\" for a quote in it), where KEY is a dotted config "
     "key (e.g. model.norm), section, variant, sweep, status, id, seed, or a metric (test_acc, "
     "test_loss, train_loss, test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, "
-    "epochs_total, attempts)";
+    "epochs_total, attempts, failures)";
 
 [[noreturn]] void malformed(const std::string& expr, const std::string& why) {
   throw UsageError("--where '" + expr + "': " + why + "; " + kForms);
@@ -118,7 +118,7 @@ const std::vector<std::string>& where_job_fields() {
 const std::vector<std::string>& where_metrics() {
   static const std::vector<std::string> metrics = {"test_acc",    "test_loss",    "train_loss", "test_seq_acc",
                                                    "params",      "macs",         "wall_s",     "samples_per_s",
-                                                   "epochs_done", "epochs_total", "attempts"};
+                                                   "epochs_done", "epochs_total", "attempts",   "failures"};
   return metrics;
 }
 

@@ -6,7 +6,7 @@
 // KEY is one of
 //   - a job field: section, variant, sweep, status, id, seed;
 //   - a metric: test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,
-//     samples_per_s, epochs_done, epochs_total, attempts (VALUE must be a number);
+//     samples_per_s, epochs_done, epochs_total, attempts, failures (VALUE must be a number);
 //   - a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...).
 // Comparison is numeric when VALUE parses as a number, textual otherwise. Job fields compare
 // with the text as written (variant=[P,P,A,A] is that label). Per-stage config keys are

@@ -114,7 +114,8 @@ TEST(AblationCells, ADatabaseWithoutRecordedCellsGivesTheSameTable) {
   {  // what metasweep wrote before schema v4: no cell column
     Database db(dir.file("old.db"), Database::Access::ReadWrite);
     db.exec(
-        "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN cell; "
+        "DROP VIEW job_results; ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN "
+        "cell; "
         "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 3");
   }
   ResultStore store(dir.file("old.db"), OpenMode::ReadOnly);

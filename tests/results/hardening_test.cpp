@@ -178,6 +178,65 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
       << format_progress(p, 0);
 }
 
+// attempts counts every start; failures only the attempts that ended failed (what --max-retries
+// limits). Results (table, CSV, JSON, --where) and status show both, also for a v4 database.
+TEST(SweepMembership, FailedAttemptsAreShownApartFromInterruptedOnes) {
+  TempDir dir;
+  const std::string path = dir.file("f.db");
+  const std::vector<Job> jobs = fill_tiny_db(path);
+  std::string restarted, failed;  // identity seed 0: two interrupted starts; batchnorm seed 0: two failures
+  for (const Job& j : jobs) {
+    if (j.variant == "model.mixers=identity" && j.seed == 0) restarted = j.id;
+    if (j.variant == "model.norm=batchnorm" && j.seed == 0) failed = j.id;
+  }
+  {
+    ResultStore writer(path, OpenMode::Writer);
+    writer.job_started(restarted, "h");  // interrupted, resumed, finished
+    writer.job_started(restarted, "h");
+    writer.job_finished(restarted, JobStatus::Done, "", 1);
+    writer.job_started(failed, "h");
+    writer.job_finished(failed, JobStatus::Failed, "boom again", 1);
+  }
+  auto check = [&](const std::string& db, int64_t restarted_failures) {
+    SCOPED_TRACE(db);
+    const ResultStore store(db, OpenMode::ReadOnly);
+    ResultQuery q;
+    q.sweep = "tiny";
+    for (const JobRow& r : select_jobs(store, q)) {
+      if (r.id == restarted) {
+        EXPECT_EQ(r.attempts, 3);
+        EXPECT_EQ(r.failures, restarted_failures);
+      }
+      if (r.id == failed) {
+        EXPECT_EQ(r.attempts, 2);
+        EXPECT_EQ(r.failures, 2);
+        EXPECT_EQ(job_json(r)["failures"], 2);
+      }
+    }
+    q.where.push_back(parse_where("failures>=1"));
+    const auto rows = select_jobs(store, q);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].id, failed);
+    const auto csv = parse_csv(format_jobs(rows, OutputFormat::Csv));
+    const auto at = std::find(csv[0].begin(), csv[0].end(), "failures");
+    ASSERT_NE(at, csv[0].end());
+    EXPECT_EQ(*(at - 1), "semantics") << "a new column goes after the older ones";
+    EXPECT_EQ(csv[1][static_cast<size_t>(at - csv[0].begin())], "2");
+    const std::string status = format_progress(sweep_progress(store, "tiny", 0), 0);
+    EXPECT_TRUE(std::regex_search(status, std::regex("tries +failed +message")) &&
+                std::regex_search(status, std::regex("failed " + failed + " .* 2 +2 +boom again")))
+        << status;
+  };
+  check(path, 0);
+  // Read as is before v5: a failed job's attempts are its failures, other jobs have none.
+  fs::copy_file(path, dir.file("v4.db"));
+  {
+    Database db(dir.file("v4.db"), Database::Access::ReadWrite);
+    db.exec("DROP VIEW IF EXISTS job_results; ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
+  }
+  check(dir.file("v4.db"), 0);
+}
+
 TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
   TempDir dir;
   const std::string path = dir.file("r.db");
@@ -236,7 +295,8 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
     db.exec(
-        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN "
+        "DROP VIEW job_results; DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE "
+        "jobs DROP COLUMN "
         "failures; "
         "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");
   }
@@ -253,6 +313,9 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   const ResultStore writer(path, OpenMode::Writer);
   EXPECT_EQ(schema_version(writer.db()), kSchemaVersion);
   EXPECT_TRUE(writer.has_table("removed_sweep_jobs"));
+  Statement view(writer.db(), "SELECT COUNT(*) FROM job_results WHERE failures = 1");  // the view is current
+  ASSERT_TRUE(view.step());
+  EXPECT_EQ(view.column_int64(0), 1) << "batchnorm seed 0 failed once";
 }
 
 // ---- 4. databases that keep nothing -----------------------------------------------------------
