@@ -127,7 +127,7 @@ table.ablation th{border-bottom:1px solid #333;padding:.4em .5em;vertical-align:
 table.ablation td{padding:.3em .5em;white-space:nowrap}table.ablation td.status{white-space:normal;min-width:9.5em}
 table.ablation .num{text-align:right;font-variant-numeric:tabular-nums}table.ablation .txt{text-align:left}
 table.ablation tr.section td{border-top:1px solid #999}table.ablation tbody tr:hover{background:#f4f7fb}
-.note{color:#555;font-size:.88em}
+.note{color:#555;font-size:.88em}.free{white-space:pre-wrap;tab-size:4}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:1.5em}
 figure{margin:0;min-width:0}figure svg{display:block;width:100%;height:auto;border:1px solid #e4e4e4}
 figcaption{font-size:.88em;color:#444;text-align:center;margin-top:.3em}pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:.85em}
@@ -181,9 +181,35 @@ std::string note_date(const SweepNote& n) {
   return buffer;
 }
 
-// A note as one markdown list item: its text on one line, markdown's own characters escaped.
+// Free text for report.md outside tables (a description, a note): escaped line by line, each line
+// break kept as a hard break (a trailing backslash), an empty line as a paragraph break, and the
+// spaces and tabs a line starts with as non-breaking spaces (never an indented code block).
+// `indent` starts every line after the first (a list item's continuation).
+std::string markdown_text(const std::string& s, const std::string& indent = "") {
+  std::vector<std::string> lines;
+  for (size_t start = 0;;) {
+    const size_t nl = s.find('\n', start);
+    lines.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (i > 0) out += line.empty() ? "" : indent;
+    size_t lead = 0;
+    for (; lead < line.size() && (line[lead] == ' ' || line[lead] == '\t'); ++lead)
+      out += line[lead] == '\t' ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;";
+    out += markdown_escape(line.substr(lead));
+    const bool next_is_text = i + 1 < lines.size() && !lines[i + 1].empty();
+    if (i + 1 < lines.size()) out += !line.empty() && next_is_text ? "\\\n" : "\n";
+  }
+  return out;
+}
+
+// A note as one markdown list item: its lines kept, markdown's own characters escaped.
 std::string markdown_note(const SweepNote& n) {
-  return note_date(n) + ": " + markdown_escape(n.text);  // line breaks become spaces: one list item
+  return note_date(n) + ": " + markdown_text(n.text, "  ");  // one list item, its line breaks kept
 }
 
 // Writes a temp file beside `path` and renames it over `path`: a symlink at `path` is replaced,
@@ -269,20 +295,6 @@ std::vector<std::string> replace_plots(const fs::path& dir,
   return paths;
 }
 
-// Text for report.md outside tables: escaped line by line, line breaks kept.
-std::string markdown_text(const std::string& s) {
-  std::string out;
-  size_t start = 0;
-  while (true) {
-    const size_t nl = s.find('\n', start);
-    out += markdown_escape(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-    if (nl == std::string::npos) break;
-    out += '\n';
-    start = nl + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
@@ -336,14 +348,16 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
        << (refresh.empty() ? "" : "<meta http-equiv=\"refresh\" content=\"" + refresh + "\">\n")
        << "<title>Ablation report: " << html_escape(sweep) << "</title>\n<style>\n"
        << kCss << "</style>\n</head>\n<body>\n<h1>Ablation report: " << html_escape(sweep) << "</h1>\n";
-  if (!table.description.empty()) html << "<p>" << html_escape(table.description) << "</p>\n";
+  // free text keeps its line breaks and indentation (class free: white-space pre-wrap)
+  if (!table.description.empty()) html << "<p class=\"free\">" << html_escape(table.description) << "</p>\n";
   html << "<p class=\"note\">Generated " << timestamp() << " from <code>" << html_escape(store.path())
        << "</code> (jobs: " << html_escape(progress) << ")."
        << (refresh.empty() ? "" : " This page reloads itself every " + refresh + " s while the sweep runs.")
        << "</p>\n";
   if (!notes.empty()) {
     html << "<h2>Notes</h2>\n<ul class=\"notes\">\n";
-    for (const SweepNote& n : notes) html << "<li>" << html_escape(note_date(n) + ": " + n.text) << "</li>\n";
+    for (const SweepNote& n : notes)
+      html << "<li class=\"free\">" << html_escape(note_date(n) + ": " + n.text) << "</li>\n";
     html << "</ul>\n";
   }
   html << "<h2>Ablation table</h2>\n<div class=\"scroll\">\n" << ablation_html(table) << "</div>\n<h2>Figures</h2>\n";

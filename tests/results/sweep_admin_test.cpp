@@ -190,5 +190,22 @@ TEST_F(Admin, NotesAreKeptInOrderAndShownInTheReport) {
   EXPECT_NE(html.find("rerun &lt;batchnorm&gt; on the new nodes"), std::string::npos);
 }
 
+// A note of several lines keeps them: in report.md as hard breaks inside its list item (a line
+// that looks like a list, a heading or code stays text), in report.html as preformatted lines.
+TEST_F(Admin, AMultiLineNoteKeepsItsLinesInTheReport) {
+  add_note(db(), "tiny", "first line\n- not a list\n\n    indented\tx\n# not a heading");
+  const ResultStore store(db(), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, "tiny", dir_.file("report"));
+  const std::string md = read_file(files.markdown), html = read_file(files.html);
+  EXPECT_NE(md.find(": first line\\\n  \\- not a list\n\n  &nbsp;&nbsp;&nbsp;&nbsp;indented x\\\n  \\# not a "
+                    "heading\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(html.find("<li class=\"free\">"), std::string::npos) << html;
+  EXPECT_NE(html.find(": first line\n- not a list\n\n    indented\tx\n# not a heading</li>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find(".free{white-space:pre-wrap"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ms::test
