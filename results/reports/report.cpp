@@ -125,6 +125,7 @@ h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size
 table.ablation{border-collapse:collapse;font-size:.9em;margin:1em 0;border-top:2px solid #333;border-bottom:2px solid #333}
 table.ablation th{border-bottom:1px solid #333;padding:.4em .5em;vertical-align:bottom;white-space:nowrap}table.ablation th.reference{white-space:normal;min-width:6em}
 table.ablation td{padding:.3em .5em;white-space:nowrap}table.ablation td.status{white-space:normal;min-width:9.5em}
+table.ablation td.txt{white-space:normal;overflow-wrap:anywhere;min-width:7em;max-width:26em}
 table.ablation .num{text-align:right;font-variant-numeric:tabular-nums}table.ablation .txt{text-align:left}
 table.ablation tr.section td{border-top:1px solid #999}table.ablation tbody tr:hover{background:#f4f7fb}
 .note{color:#555;font-size:.88em}.free{white-space:pre-wrap;tab-size:4}

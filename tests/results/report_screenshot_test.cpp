@@ -75,5 +75,49 @@ TEST(ReportScreenshot, RendersInHeadlessChromium) {
   EXPECT_GT(curve_bytes.size(), 15000u) << "the curve panel looks blank";
 }
 
+// A variant label of 180 characters wraps inside its cell: the table still fits the page's
+// 1240 px column at a 1280 px window, instead of pushing the numbers out of view. Measured by
+// Chromium's layout (a probe script writes the table's width into the DOM it dumps).
+TEST(ReportScreenshot, ALongLabelWrapsAndTheTableFitsThePage) {
+  ASSERT_TRUE(std::filesystem::exists(kChromium)) << kChromium << " not installed: run scripts/install-deps.sh";
+  TempDir dir;
+  const std::string label(180, 'w');
+  const std::string text =
+      "name: wide\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}\n"
+      "  model: {depths: [1, 1, 1, 1], dims: [8, 16, 32, 64], mixers: pool, head_dim: 8}\n"
+      "seeds: [0, 1]\nablations:\n  token mixer:\n    - {label: " +
+      label.substr(0, 60) + " " + label.substr(60, 60) + label.substr(120) + ", model.mixers: identity}\n";
+  const SweepSpec spec = parse_sweep(text, "wide.yaml", results_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  {
+    ResultStore store(dir.file("w.db"), OpenMode::Writer);
+    store.register_sweep(spec, text, jobs, false);
+    for (const Job& j : jobs) {
+      store.job_started(j.id, "h");
+      store.record_epoch(j.id, tiny_epoch(j.variant == "baseline" ? 0.8 : 0.7 + 0.01 * j.seed, 1, j.seed));
+      store.job_finished(j.id, JobStatus::Done, "", 1);
+    }
+  }
+  const ResultStore store(dir.file("w.db"), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, "wide", dir.file("report"));
+  std::string page = read_file(files.html);
+  const std::string probe =
+      "<script>window.addEventListener('load',()=>{const t=document.querySelector('table.ablation');"
+      "document.body.setAttribute('data-table-width',Math.round(t.getBoundingClientRect().width));});</script>";
+  page.insert(page.rfind("</body>"), probe);
+  const std::string probe_html = dir.write("probe.html", page);
+  const CommandResult r =
+      run_command("timeout 60 " + std::string(kChromium) +
+                  " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+                  " --disable-component-update --disable-sync --user-data-dir=" +
+                  dir.file("profile") + " --window-size=1280,2000 --dump-dom file://" + probe_html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.out.find("data-table-width=\"");
+  ASSERT_NE(at, std::string::npos) << r.out.substr(0, 2000);
+  const int width = std::stoi(r.out.substr(at + 18));
+  EXPECT_GT(width, 300);
+  EXPECT_LE(width, 1240) << "the long label keeps the table wider than the page";
+}
+
 }  // namespace
 }  // namespace ms::test
