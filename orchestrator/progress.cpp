@@ -13,31 +13,17 @@
 #include <sys/ioctl.h>
 
 #include "results/reports/sweep_progress.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
 namespace {
 
 // Display columns of UTF-8 text: one per code point (continuation bytes take none).
-size_t columns_of(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+size_t columns_of(const std::string& s) { return terminal_columns(s); }  // wide characters take 2
 
-// The first `columns` code points of s, ending in "…" when something was cut.
-std::string cut(const std::string& s, size_t columns) {
-  if (columns_of(s) <= columns) return s;
-  if (columns == 0) return "";
-  std::string out;
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80 && ++n > columns - 1) break;
-    out += s[i];
-  }
-  return out + "…";
-}
+// What fits in `columns` terminal columns, ending in "…" when something was cut.
+std::string cut(const std::string& s, size_t columns) { return cut_to_columns(s, columns); }
 
 std::string plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "results/reports/sweep_progress.h"
+#include "results/reports/text_table.h"
 #include "results/store/query.h"
 #include "sweeps/user_text.h"
 
@@ -57,7 +58,7 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
     std::vector<std::string> labels;
     for (size_t i = 0; i < shown; ++i) {
       labels.push_back(groups[i].values[0] + " / " + groups[i].values[1]);
-      label_width = std::max(label_width, labels.back().size());
+      label_width = std::max(label_width, display_width(labels.back()));
     }
     for (size_t i = 0; i < shown; ++i) {
       const Summary& acc = groups[i].metrics.at("test_acc");
@@ -66,7 +67,8 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
         std::snprintf(numbers, sizeof numbers, "%.4f ± %.4f (%d seeds)", acc.mean, acc.std, acc.n);
       else
         std::snprintf(numbers, sizeof numbers, "%.4f (1 seed)", acc.mean);
-      out << "  " << i + 1 << ". " << labels[i] << std::string(label_width - labels[i].size() + 2, ' ') << numbers;
+      out << "  " << i + 1 << ". " << labels[i] << std::string(label_width - display_width(labels[i]) + 2, ' ')
+          << numbers;
       const std::string others = groups[i].status_text();
       if (groups[i].jobs.size() != static_cast<size_t>(acc.n)) out << "  [" << others << "]";
       out << "\n";

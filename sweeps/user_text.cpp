@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <locale.h>
+#include <wchar.h>
 
 namespace ms {
 
@@ -192,6 +194,68 @@ std::string shell_word(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+namespace {
+
+// One character's columns: glibc's tables under a C.UTF-8 locale, set for this thread only while
+// asking (the process's locale stays "C"). Without that locale, every character takes 1.
+size_t columns_of_code_point(uint32_t cp) {
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  if (!utf8) return 1;
+  const locale_t previous = uselocale(utf8);
+  const int w = wcwidth(static_cast<wchar_t>(cp));
+  uselocale(previous);
+  return w < 0 ? 1 : static_cast<size_t>(w);
+}
+
+// The code point of the n-byte well-formed sequence at s[i] (n from utf8_sequence_length).
+uint32_t decode_utf8(const std::string& s, size_t i, size_t n) {
+  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
+  if (n == 1) return b(0);
+  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+}
+
+// Calls f(byte offset, byte length, columns) for each character of s.
+template <typename F>
+void for_each_character(const std::string& s, F f) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      f(i, size_t{1}, size_t{1});
+      ++i;
+      continue;
+    }
+    const uint32_t cp = decode_utf8(s, i, n);
+    f(i, n, cp < 0x80 ? size_t{1} : columns_of_code_point(cp));
+    i += n;
+  }
+}
+
+}  // namespace
+
+size_t terminal_columns(const std::string& s) {
+  size_t total = 0;
+  for_each_character(s, [&](size_t, size_t, size_t w) { total += w; });
+  return total;
+}
+
+std::string cut_to_columns(const std::string& s, size_t columns) {
+  if (terminal_columns(s) <= columns) return s;
+  if (columns == 0) return "";
+  size_t used = 0, end = 0;
+  bool full = false;
+  for_each_character(s, [&](size_t at, size_t n, size_t w) {
+    if (full || used + w > columns - 1) {  // one column is kept for the "…"
+      full = true;
+      return;
+    }
+    used += w;
+    end = at + n;
+  });
+  return s.substr(0, end) + "…";
 }
 
 }  // namespace ms

@@ -54,6 +54,14 @@ std::optional<TextFlaw> first_text_flaw(const std::string& text, TextKind kind);
 // quotes kept.
 std::string printable(const std::string& s);
 
+// The columns `s` takes on a terminal: East Asian wide and fullwidth characters and emoji take 2,
+// combining marks and zero-width characters 0, others 1 (glibc's wcwidth() under C.UTF-8, without
+// touching the process's locale); a byte that is not UTF-8 takes 1 (printable() shows it).
+size_t terminal_columns(const std::string& s);
+// The longest prefix of whole characters of `s` that, with a trailing "…" when something is cut,
+// fits in `columns` terminal columns.
+std::string cut_to_columns(const std::string& s, size_t columns);
+
 // `s` as one word a POSIX shell reads back byte for byte, for a command metasweep suggests
 // ("next: metasweep results --db ..."): unchanged when it holds only letters, digits and
 // _ . / : , + - = @ %; otherwise in single quotes, a ' inside as '\''.

@@ -182,35 +182,9 @@ std::string note_date(const SweepNote& n) {
   return buffer;
 }
 
-// Free text for report.md outside tables (a description, a note): escaped line by line, each line
-// break kept as a hard break (a trailing backslash), an empty line as a paragraph break, and the
-// spaces and tabs a line starts with as non-breaking spaces (never an indented code block).
-// `indent` starts every line after the first (a list item's continuation).
-std::string markdown_text(const std::string& s, const std::string& indent = "") {
-  std::vector<std::string> lines;
-  for (size_t start = 0;;) {
-    const size_t nl = s.find('\n', start);
-    lines.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string& line = lines[i];
-    if (i > 0) out += line.empty() ? "" : indent;
-    size_t lead = 0;
-    for (; lead < line.size() && (line[lead] == ' ' || line[lead] == '\t'); ++lead)
-      out += line[lead] == '\t' ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;";
-    out += markdown_escape(line.substr(lead));
-    const bool next_is_text = i + 1 < lines.size() && !lines[i + 1].empty();
-    if (i + 1 < lines.size()) out += !line.empty() && next_is_text ? "\\\n" : "\n";
-  }
-  return out;
-}
-
 // A note as one markdown list item: its lines kept, markdown's own characters escaped.
 std::string markdown_note(const SweepNote& n) {
-  return note_date(n) + ": " + markdown_text(n.text, "  ");  // one list item, its line breaks kept
+  return note_date(n) + ": " + markdown_lines(n.text, "  ");  // one list item, its line breaks kept
 }
 
 // Writes a temp file beside `path` and renames it over `path`: a symlink at `path` is replaced,
@@ -324,7 +298,7 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   // markdown rendered as HTML: no raw tags, and a newline never ends the heading.
   std::ostringstream md;
   md << "# Ablation report: " << markdown_escape(sweep) << "\n\n";
-  if (!table.description.empty()) md << markdown_text(table.description) << "\n\n";
+  if (!table.description.empty()) md << markdown_lines(table.description) << "\n\n";
   md << "Generated " << timestamp() << " from " << markdown_escape(store.path()) << " (jobs: " << progress << ").\n\n";
   const std::vector<SweepNote> notes = sweep_notes(store, sweep);  // metasweep note
   if (!notes.empty()) {

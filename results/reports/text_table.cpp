@@ -9,14 +9,11 @@
 #include <iterator>
 #include <sstream>
 
+#include "sweeps/user_text.h"
+
 namespace ms {
 
-size_t display_width(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
+size_t display_width(const std::string& s) { return terminal_columns(s); }
 
 namespace {
 
@@ -116,6 +113,29 @@ std::string markdown_escape(const std::string& s) {
                       (c == '.' && i > 0 && digit(i - 1) && digit(i + 1)) || ((c == '-' || c == '+') && digit(i + 1));
     if (punctuation && !bare) out += '\\';
     out += c;
+  }
+  return out;
+}
+
+std::string markdown_lines(const std::string& s, const std::string& indent) {
+  const std::string kNbsp = "\xc2\xa0";  // U+00A0: a leading space that is never indentation
+  std::vector<std::string> lines;
+  for (size_t start = 0;;) {
+    const size_t nl = s.find('\n', start);
+    lines.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (i > 0) out += line.empty() ? "" : indent;
+    size_t lead = 0;
+    for (; lead < line.size() && (line[lead] == ' ' || line[lead] == '\t'); ++lead)
+      out += line[lead] == '\t' ? kNbsp + kNbsp + kNbsp + kNbsp : kNbsp;
+    out += markdown_escape(line.substr(lead));
+    const bool next_is_text = i + 1 < lines.size() && !lines[i + 1].empty();
+    if (i + 1 < lines.size()) out += !line.empty() && next_is_text ? "\\\n" : "\n";
   }
   return out;
 }

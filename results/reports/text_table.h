@@ -39,9 +39,14 @@ std::string latex_escape(const std::string& s);
 std::string markdown_escape(const std::string& s);
 std::string html_escape(const std::string& s);
 
-std::string fixed(double v, int decimals);      // "0.8200"; "nan"/"inf" spelled out
-std::string shortest(double v);                 // round-trip spelling, for CSV
-std::string si_count(double v);                 // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
-size_t display_width(const std::string& utf8);  // code points (for ± and Δ alignment)
+std::string fixed(double v, int decimals);  // "0.8200"; "nan"/"inf" spelled out
+std::string shortest(double v);             // round-trip spelling, for CSV
+std::string si_count(double v);             // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
+// Free text (a description, a note) for Markdown outside tables: escaped line by line, each line
+// break kept as a hard break (a trailing backslash), an empty line as a paragraph break, the spaces
+// and tabs a line starts with as no-break spaces (U+00A0: never an indented code block or a
+// list's indentation). `indent` starts every line after the first (a list item's continuation).
+std::string markdown_lines(const std::string& text, const std::string& indent = "");
+size_t display_width(const std::string& utf8);  // terminal columns (sweeps/user_text.h: wide characters 2)
 
 }  // namespace ms

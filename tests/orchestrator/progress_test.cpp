@@ -142,6 +142,27 @@ TEST(Progress, SixtyColumnTerminalNeverWraps) {
   EXPECT_LE(columns_of(p.line(20)), 20u);
 }
 
+// A label in CJK (2 columns a character) or with emoji: the line still fits the terminal, counted
+// in the columns the terminal gives them, not in characters.
+TEST(Progress, WideCharactersCountTwoColumns) {
+  std::ostringstream out;
+  FakeClock clock;
+  Progress p(4, 4.0, clock.options(&out, true, 60));
+  const std::string label = "トークンミキサー / 注意機構とプーリングの混合 🙂🙂";
+  p.job_started("a", 1.0, label, 1);
+  clock.now += 10;
+  p.epoch_done("a", 1, 0.9);
+  p.job_ended("a", JobStatus::Done);
+  for (int width : {40, 50, 60, 80}) {
+    const std::string line = p.line(width);
+    EXPECT_LE(terminal_columns(line), static_cast<size_t>(width)) << line;
+    if (width >= 60) {
+      EXPECT_GT(terminal_columns(line), columns_of(line)) << "the label is shown, cut: " << line;
+    }
+  }
+  EXPECT_NE(p.line(200).find(label), std::string::npos);
+}
+
 TEST(Progress, PipedLinesAreTimestampedAndNeverRepeat) {
   std::ostringstream out;
   FakeClock clock;

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,8 @@
 #include "results/reports/ablation.h"
 #include "results/reports/plots.h"
 #include "results/reports/report.h"
+#include "results/reports/text_table.h"
+#include "sweeps/user_text.h"
 #include "tests/results/csv_reader.h"
 #include "tests/results/results_fixture.h"
 #include "tests/test_support.h"
@@ -233,4 +237,22 @@ TEST(Plots, CountUnitsKeepTheLargestValueAtOrAboveOne) {
 }
 
 }  // namespace
+// Terminal tables align columns by the columns characters take: CJK and emoji 2, a combining mark
+// 0. Every row's second column starts at the same terminal column.
+TEST(TextTables, PlainTablesAlignWideAndCombiningCharacters) {
+  TextTable t;
+  t.header = {"variant", "acc"};
+  t.right = {false, true};
+  t.rows = {{"注意機構", "0.91"}, {"caf\x65\xcc\x81", "0.90"}, {"🙂 mixer", "0.89"}, {"plain", "0.88"}};
+  std::istringstream lines(render_plain(t));
+  std::set<size_t> starts;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("---", 0) == 0) continue;
+    const size_t last = line.find_last_of(' ');
+    ASSERT_NE(last, std::string::npos) << line;
+    starts.insert(terminal_columns(line.substr(0, last + 1)) + terminal_columns(line.substr(last + 1)));
+  }
+  EXPECT_EQ(starts.size(), 1u) << "rows end at different terminal columns:\n" << render_plain(t);
+}
+
 }  // namespace ms::test

@@ -113,5 +113,22 @@ TEST(MarkdownEscape, TableCellsAreLiteralToo) {
     }
 }
 
+// A note of several lines as one list item: each line break a hard break (md4c's MD_TEXT_BR), an
+// empty line a second paragraph of the same item; a line that looks like a list, a heading, a quote
+// or indented code stays literal text; nothing else but plain text and those breaks.
+TEST(MarkdownEscape, MultiLineTextKeepsItsLinesInsideOneListItem) {
+  const std::string note = "first line\n- not a list\n\n    indented\tx\n# not a heading\n> *not* `code`";
+  for (const unsigned flags : kMarkdownDialects) {
+    const Parsed r = parse_markdown("- 2026-12-02: " + markdown_lines(note, "  ") + "\n", flags);
+    EXPECT_EQ(r.blocks, (std::vector<int>{MD_BLOCK_DOC, MD_BLOCK_UL, MD_BLOCK_LI, MD_BLOCK_P, MD_BLOCK_P}));
+    EXPECT_EQ(r.spans, 0);
+    EXPECT_EQ(r.odd_text, (std::vector<int>{MD_TEXT_BR, MD_TEXT_BR, MD_TEXT_BR}));
+    EXPECT_EQ(r.text,
+              "2026-12-02: first line\n- not a list"
+              "\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0indented x\n# not a heading\n> *not* `code`");
+  }
+  EXPECT_EQ(markdown_lines("one line"), "one line");
+}
+
 }  // namespace
 }  // namespace ms

@@ -197,7 +197,8 @@ TEST_F(Admin, AMultiLineNoteKeepsItsLinesInTheReport) {
   const ResultStore store(db(), OpenMode::ReadOnly);
   const ReportFiles files = write_report(store, "tiny", dir_.file("report"));
   const std::string md = read_file(files.markdown), html = read_file(files.html);
-  EXPECT_NE(md.find(": first line\\\n  \\- not a list\n\n  &nbsp;&nbsp;&nbsp;&nbsp;indented x\\\n  \\# not a "
+  EXPECT_NE(md.find(": first line\\\n  \\- not a list\n\n  \xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0"
+                    "indented x\\\n  \\# not a "
                     "heading\n"),
             std::string::npos)
       << md;

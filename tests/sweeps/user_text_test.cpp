@@ -94,6 +94,27 @@ TEST(UserText, PrintableShowsControlsAndBadBytesAsHex) {
   EXPECT_EQ(printable("café"), "café");
 }
 
+// Terminal columns: wide (CJK, fullwidth, emoji) 2, combining and zero-width 0, others 1.
+TEST(UserText, TerminalColumnsCountWideAndCombiningCharacters) {
+  EXPECT_EQ(terminal_columns("abc"), 3u);
+  EXPECT_EQ(terminal_columns("e\xcc\x81"), 1u);                 // e + U+0301 (combining acute)
+  EXPECT_EQ(terminal_columns("\xc3\xa9\xce\x94\xc2\xb1"), 3u);  // é Δ ±
+  EXPECT_EQ(terminal_columns("日本語"), 6u);
+  EXPECT_EQ(terminal_columns("ＡＢ"), 4u);  // fullwidth
+  EXPECT_EQ(terminal_columns("🙂"), 2u);
+  EXPECT_EQ(terminal_columns("a\xe2\x80\x8b"
+                             "b"),
+            2u);  // zero-width space
+  EXPECT_EQ(terminal_columns("\xff"
+                             "a"),
+            2u);  // not UTF-8: one column a byte
+  EXPECT_EQ(cut_to_columns("日本語テキスト", 7), "日本語…");
+  EXPECT_EQ(cut_to_columns("日本語テキスト", 8), "日本語…") << "half a wide character does not fit";
+  EXPECT_EQ(cut_to_columns("abcdef", 4), "abc…");
+  EXPECT_EQ(cut_to_columns("abc", 3), "abc");
+  EXPECT_EQ(cut_to_columns("abc", 0), "");
+}
+
 // A suggested command's words read back byte for byte by a real /bin/sh, hostile ones included.
 TEST(UserText, ShellWordIsReadBackByAShellAsItIs) {
   EXPECT_EQ(shell_word("runs/r1.db"), "runs/r1.db");
