@@ -186,7 +186,8 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
     case OutputFormat::Markdown:
       return render_markdown(t, markdown_raw) + "\n" + comparison_note(c, format) + "\n";
     case OutputFormat::Latex:
-      return render_latex(t) + "% " + comparison_note(c, format) + "\n";
+      return latex_header_comment("metasweep compare", "booktabs") + render_latex(t) + "% " +
+             comparison_note(c, format) + "\n";
     default:
       return render_plain(t) + comparison_note(c) + "\n";
   }

@@ -144,7 +144,7 @@ std::string render_table(const TextTable& t, OutputFormat format) {
     case OutputFormat::Markdown:
       return render_markdown(t);
     case OutputFormat::Latex:
-      return render_latex(t);
+      return latex_header_comment("metasweep results", "booktabs") + render_latex(t);
     default:
       return render_plain(t);
   }

@@ -20,6 +20,10 @@ std::string render_csv(const TextTable& t);
 std::string render_markdown(const TextTable& t, const std::vector<bool>& raw_columns = {});
 // Cells are escaped unless they already hold LaTeX (the caller says which columns are raw).
 std::string render_latex(const TextTable& t, const std::vector<bool>& raw_columns = {});
+// The comment lines a LaTeX output starts with: who wrote it, the packages it needs (`packages`:
+// "booktabs" or "booktabs} and \usepackage{graphicx"), and that names in scripts other than Latin
+// need xelatex or lualatex.
+std::string latex_header_comment(const std::string& generator, const std::string& packages);
 
 std::string csv_field(const std::string& s);  // quoted when needed; formula-like text neutralised
 // "=cmd" -> "'=cmd", "'x" -> "''x" (reversible: drop one leading '); numbers and "-" unchanged.
@@ -28,8 +32,8 @@ std::string csv_neutralise(const std::string& s);
 // (± Δ ρ − –) spelled in ASCII LaTeX, which pdflatex reads without Unicode support. Text renders
 // as typed: no TeX ligature (-- --- `` '' ,, !` ?` << >>) forms, ` ' " are the straight ASCII
 // marks, and two different strings never give the same output (– is \textendash, not --). Other
-// non-ASCII text is passed through as UTF-8: pdflatex sets Latin, Greek and Cyrillic letters
-// its fonts have; other scripts (CJK, Arabic, emoji, ...) need xelatex or lualatex.
+// non-ASCII text is passed through as UTF-8: pdflatex (T1, inputenc utf8) sets Latin-script
+// letters; other scripts (Greek, Cyrillic, CJK, Arabic, emoji, ...) need xelatex or lualatex.
 std::string latex_escape(const std::string& s);
 // Literal text in CommonMark (and GitHub's tables, strikethrough and autolinks): every ASCII
 // punctuation character with a meaning there gets a backslash (CommonMark lets any ASCII
