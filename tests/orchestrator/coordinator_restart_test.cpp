@@ -177,11 +177,10 @@ TEST(CoordinatorRestart, InterruptedAttemptsDoNotUseUpRetries) {
 
 // A group whose job was resumed from a checkpoint of `checkpointed` epochs: it trains the rest,
 // then re-sends every epoch as worker_loop.cpp does, the restored ones marked replayed.
-class ResumingGroup : public CoordinatorLink {
+class ResumingGroup : public test::OneGroupLink {
  public:
-  ResumingGroup(int64_t checkpointed, int64_t epochs) : checkpointed_(checkpointed), epochs_(epochs) {}
-  int num_groups() const override { return 1; }
-  std::string group_name(int) const override { return "resuming"; }
+  ResumingGroup(int64_t checkpointed, int64_t epochs)
+      : OneGroupLink("resuming"), checkpointed_(checkpointed), epochs_(epochs) {}
   void send(int, MessageKind kind, const std::string& payload) override {
     if (kind != MessageKind::Assign) return;
     const Assignment a = decode_assignment(payload);
@@ -191,25 +190,18 @@ class ResumingGroup : public CoordinatorLink {
       r.metrics.epoch = e;
       r.metrics.test_acc = 0.1 * static_cast<double>(e);
       r.replayed = replayed;
-      replies_.push_back({MessageKind::Epoch, 0, encode(r)});
+      reply(MessageKind::Epoch, encode(r));
     };
     for (int64_t e = checkpointed_ + 1; e <= epochs_; ++e) epoch(e, false);
     for (int64_t e = 1; e <= epochs_; ++e) epoch(e, e <= checkpointed_);
     JobReport done;
     done.job_id = a.job_id;
     done.status = JobStatus::Done;
-    replies_.push_back({MessageKind::Finished, 0, encode(done)});
-  }
-  std::optional<Message> poll() override {
-    if (replies_.empty()) return std::nullopt;
-    Message m = replies_.front();
-    replies_.pop_front();
-    return m;
+    reply(MessageKind::Finished, encode(done));
   }
 
  private:
   int64_t checkpointed_, epochs_;
-  std::deque<Message> replies_;
 };
 
 // -v after a kill: the killed run recorded epochs 1-2 of 5, its checkpoint holds 1-3 (epoch 3's

@@ -20,6 +20,7 @@
 #include "results/store/store.h"
 #include "sweeps/sweep_spec.h"
 #include "sweeps/user_text.h"
+#include "tests/orchestrator/scripted_group.h"
 #include "tests/test_support.h"
 #include "worker/models/model_cost.h"
 
@@ -238,11 +239,10 @@ ablations:
 
 // One worker group that trains nothing: every job reports two epochs and ends done, except
 // layernorm seed 1, which diverges.
-class EchoGroup : public CoordinatorLink {
+class EchoGroup : public test::OneGroupLink {
  public:
-  explicit EchoGroup(std::map<std::string, std::string> variant_of) : variant_of_(std::move(variant_of)) {}
-  int num_groups() const override { return 1; }
-  std::string group_name(int) const override { return "echo"; }
+  explicit EchoGroup(std::map<std::string, std::string> variant_of)
+      : OneGroupLink("echo"), variant_of_(std::move(variant_of)) {}
   void send(int, MessageKind kind, const std::string& payload) override {
     if (kind != MessageKind::Assign) return;
     const Assignment a = decode_assignment(payload);
@@ -252,24 +252,17 @@ class EchoGroup : public CoordinatorLink {
       r.job_id = a.job_id;
       r.metrics.epoch = e;
       r.metrics.test_acc = (layernorm ? 0.70 : 0.60) + 0.01 * static_cast<double>(a.seed) + 0.1 * e;
-      replies_.push_back({MessageKind::Epoch, 0, encode(r)});
+      reply(MessageKind::Epoch, encode(r));
     }
     JobReport j;
     j.job_id = a.job_id;
     j.status = layernorm && a.seed == 1 ? JobStatus::Diverged : JobStatus::Done;
     j.error = j.status == JobStatus::Diverged ? "loss became nan in epoch 2" : "";
-    replies_.push_back({MessageKind::Finished, 0, encode(j)});
-  }
-  std::optional<Message> poll() override {
-    if (replies_.empty()) return std::nullopt;
-    Message m = replies_.front();
-    replies_.pop_front();
-    return m;
+    reply(MessageKind::Finished, encode(j));
   }
 
  private:
   std::map<std::string, std::string> variant_of_;
-  std::deque<Message> replies_;
 };
 
 TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
