@@ -3,7 +3,17 @@
 
 #include <cctype>
 
+#include "sweeps/unicode_nfd.h"
+
 namespace ms {
+
+std::string name_key(const std::string& name) { return nfd(trim_spaces(name)); }
+
+std::string spelling_note(const std::string& first, const std::string& second) {
+  if (trim_spaces(first) == trim_spaces(second)) return "";
+  return " -- the two look the same and differ only in how their accented letters are encoded (precomposed "
+         "characters or combining marks, Unicode canonical equivalence): write both the same way";
+}
 
 std::string trim_spaces(const std::string& s) {
   size_t b = 0, e = s.size();

@@ -15,4 +15,12 @@ std::optional<std::string> name_problem(const std::string& name, const std::stri
 
 std::string trim_spaces(const std::string& s);  // ASCII whitespace at both ends
 
+// The key under which two names are one name: trimmed, in Unicode's canonical decomposition
+// (unicode_nfd.h), so "é" typed as U+00E9 and as "e" + U+0301 are the same label. Names are still
+// stored and shown as typed.
+std::string name_key(const std::string& name);
+// For a message about two names with one key: "" when they are the same text (but for spaces at
+// the ends), else why they count as one.
+std::string spelling_note(const std::string& first, const std::string& second);
+
 }  // namespace ms

@@ -267,8 +267,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       const std::string name = section.first.Scalar();
       if (auto problem = name_problem(name, "section name", false)) fail_at(file, section.first, *problem);
       for (const auto& earlier : spec.sections)
-        if (trim_spaces(earlier) == trim_spaces(name))
-          fail_at(file, section.first, "section name '" + name + "' is used twice (as '" + earlier + "')");
+        if (name_key(earlier) == name_key(name))
+          fail_at(file, section.first,
+                  "section name '" + name + "' is used twice (as '" + earlier + "')" + spelling_note(earlier, name));
       spec.sections.push_back(name);
       const YAML::Node body = section.second;
       const size_t first = spec.variants.size();
@@ -299,11 +300,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       std::map<std::string, const Variant*> labels;
       for (size_t i = first; i < spec.variants.size(); ++i) {
         const Variant& v = spec.variants[i];
-        auto [it, inserted] = labels.emplace(trim_spaces(v.label), &v);
+        auto [it, inserted] = labels.emplace(name_key(v.label), &v);
         if (!inserted)
           throw SpecError(file, v.mark.line, v.mark.col,
                           "label '" + v.label + "' is used twice in section '" + name + "' (first at line " +
-                              std::to_string(it->second->mark.line) + "): labels must be unique within a section");
+                              std::to_string(it->second->mark.line) + "): labels must be unique within a section" +
+                              spelling_note(it->second->label, v.label));
       }
     }
   }

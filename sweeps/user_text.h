@@ -4,8 +4,9 @@
 // U+007F, C1 U+0080-U+009F) or bidirectional embeddings, overrides and isolates (U+202A-U+202E,
 // U+2066-U+2069: text that displays in another order than it is stored); one-line text also
 // without U+2028/U+2029 (line and paragraph separators); free text (a note, a description) may
-// also hold line breaks and tabs. Text is kept byte for byte, not Unicode-normalised: "é" (U+00E9)
-// and "e" + U+0301 are two different labels that look alike.
+// also hold line breaks and tabs. Text is kept byte for byte, not Unicode-normalised; names are
+// compared in canonical decomposition (names.h name_key, unicode_nfd.h), so "é" (U+00E9) and
+// "e" + U+0301 are one label.
 // Also the UTF-8 primitives the rule is built on and printable(), the form of such text in a
 // message.
 #pragma once

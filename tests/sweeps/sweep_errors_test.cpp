@@ -85,6 +85,13 @@ const BadCase kCases[] = {
      "name: x\nablations:\n  s:\n    - {label: same, task.optimizer.lr: 0.002}\n    - {label: \"same \", "
      "task.optimizer.lr: 0.2}\n",
      5, "is used twice in section 's'"},
+    {"duplicate_label_canonically_equivalent",  // "café" precomposed (U+00E9), then "cafe" + U+0301
+     "name: x\nablations:\n  s:\n    - {label: caf\xc3\xa9, task.optimizer.lr: 0.002}\n    - {label: cafe\xcc\x81, "
+     "task.optimizer.lr: 0.2}\n",
+     5, "differ only in how their accented letters are encoded"},
+    {"section_canonically_equivalent",  // "Å" as U+00C5, then as the angstrom sign U+212B
+     "name: x\nablations:\n  \xc3\x85:\n    model.pool_size: [5]\n  \"\xe2\x84\xab\":\n    model.pool_size: [7]\n", 5,
+     "is used twice"},
     {"duplicate_generated_label", "name: x\nablations:\n  p:\n    model.pool_size: [5, 5]\n", 4,
      "label 'model.pool_size=5' is used twice"},
     {"empty_label", "name: x\nablations:\n  s:\n    - {label: \"\", model.pool_size: 5}\n", 4, "label is empty"},

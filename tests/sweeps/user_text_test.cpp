@@ -3,8 +3,11 @@
 #include "sweeps/user_text.h"
 
 #include <cstdio>
+#include <sstream>
 
 #include <gtest/gtest.h>
+
+#include "sweeps/unicode_nfd.h"
 
 namespace ms {
 namespace {
@@ -131,6 +134,57 @@ TEST(UserText, ShellWordIsReadBackByAShellAsItIs) {
     EXPECT_EQ(pclose(sh), 0) << command;
     EXPECT_EQ(back, word) << command;
   }
+}
+
+// NFD against values from Python's unicodedata.normalize("NFD", ...) (Unicode 14): precomposed
+// letters, singletons (U+212B), multi-level decompositions (U+1E69), canonical ordering of marks,
+// Hangul syllables by formula; ASCII and bytes that are not UTF-8 unchanged.
+TEST(UnicodeNfd, MatchesPythonsUnicodedata) {
+  EXPECT_EQ(nfd("abc"), "abc");
+  EXPECT_EQ(nfd("caf\xc3\xa9"), "cafe\xcc\x81");
+  EXPECT_EQ(nfd("\xe2\x84\xab"), "A\xcc\x8a");                                     // U+212B ANGSTROM SIGN -> A + ring
+  EXPECT_EQ(nfd("\xe1\xb9\xa9"), "s\xcc\xa3\xcc\x87");                             // U+1E69: s + dot below + dot above
+  EXPECT_EQ(nfd("s\xcc\x87\xcc\xa3"), "s\xcc\xa3\xcc\x87");                        // marks put in canonical order
+  EXPECT_EQ(nfd("\xea\xb0\x81"), "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8");          // U+AC01 -> L V T
+  EXPECT_EQ(nfd("\xe6\xb3\xa8\xf0\x9f\x99\x82"), "\xe6\xb3\xa8\xf0\x9f\x99\x82");  // CJK, emoji: as is
+  EXPECT_EQ(nfd("a\xff"
+                "b"),
+            "a\xff"
+            "b");
+  EXPECT_TRUE(canonically_equivalent_spellings("caf\xc3\xa9", "cafe\xcc\x81"));
+  EXPECT_FALSE(canonically_equivalent_spellings("caf\xc3\xa9", "caf\xc3\xa9"));
+  EXPECT_FALSE(canonically_equivalent_spellings("cafe", "caf\xc3\xa9"));
+  EXPECT_STREQ(nfd_unicode_version(), "14.0.0");
+}
+
+// Every code point whose NFD differs from itself (13k, Hangul included), and every pair of two
+// combining marks in the wrong order after a letter, against Python's unicodedata (the tables'
+// source, scripts/gen-unicode-nfd.py): "HEX-INPUT HEX-NFD" per line.
+TEST(UnicodeNfd, AgreesWithPythonOnEveryDecomposableCodePoint) {
+  const char* script =
+      "import unicodedata as u\n"
+      "cs=[chr(c) for c in range(0x110000) if not 0xD800<=c<0xE000]\n"
+      "ins=[c for c in cs if u.normalize('NFD',c)!=c]\n"
+      "marks=[c for c in cs if u.combining(c)][::7]\n"
+      "ins+=['a'+m+n for m in marks[:40] for n in marks[:40]]\n"
+      "for s in ins: print(s.encode().hex(), u.normalize('NFD',s).encode().hex())\n";
+  FILE* py = popen(("/usr/bin/python3 -c \"" + std::string(script) + "\"").c_str(), "r");
+  ASSERT_NE(py, nullptr);
+  std::string text;
+  char buf[65536];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, py)) > 0;) text.append(buf, n);
+  ASSERT_EQ(pclose(py), 0) << "/usr/bin/python3 failed";
+  auto unhex = [](const std::string& h) {
+    std::string out;
+    for (size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+    return out;
+  };
+  std::istringstream lines(text);
+  size_t checked = 0, wrong = 0;
+  for (std::string in, want; lines >> in >> want; ++checked)
+    if (nfd(unhex(in)) != unhex(want) && ++wrong <= 5) ADD_FAILURE() << "NFD of " << in << ": want " << want;
+  EXPECT_GT(checked, 13000u);
+  EXPECT_EQ(wrong, 0u);
 }
 
 }  // namespace
