@@ -20,6 +20,7 @@
 #include "sweeps/job.h"
 #include "sweeps/run_config.h"
 #include "sweeps/sweep_spec.h"
+#include "sweeps/unicode_nfd.h"
 #include "sweeps/user_text.h"
 #include "worker/models/model_cost.h"
 #include "worker/train/trainer.h"
@@ -62,10 +63,14 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
     return *hits.front();
   }
   // A label is unique within its section only: "SECTION/LABEL" (or "SECTION / LABEL") names one
-  // in any section, and a bare label found in two sections is refused.
-  auto named = [&](const Job& j) {
-    return j.variant == variant || j.section + "/" + j.variant == variant || j.section + " / " + j.variant == variant;
+  // in any section, and a bare label found in two sections is refused. Compared in Unicode's
+  // canonical decomposition, as the sweep file's labels are (an "é" typed either way matches).
+  auto names = [](const Job& j, const std::string& text) {
+    const std::string want = nfd(text);
+    return nfd(j.variant) == want || nfd(j.section + "/" + j.variant) == want ||
+           nfd(j.section + " / " + j.variant) == want;
   };
+  auto named = [&](const Job& j) { return names(j, variant); };
   std::vector<std::string> labels;
   std::vector<const Job*> matches;  // the first job of each (section, label) the text names
   const Job* with_seed = nullptr;
@@ -87,8 +92,7 @@ const Job& select_job(const std::vector<Job>& jobs, const std::string& id, const
     auto alone = [&](const std::string& text) {
       std::set<std::pair<std::string, std::string>> named_by;
       for (const auto& j : jobs)
-        if (j.variant == text || j.section + "/" + j.variant == text || j.section + " / " + j.variant == text)
-          named_by.emplace(j.section, j.variant);
+        if (names(j, text)) named_by.emplace(j.section, j.variant);
       return named_by.size() == 1;
     };
     std::string list;

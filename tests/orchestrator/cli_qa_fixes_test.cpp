@@ -62,6 +62,16 @@ TEST(CliQaFixes, AmbiguousLabelsFoldersFilesAndReadersGiveOneLineAndExit2) {
   const CommandResult chosen = run_metasweep("train " + shell_quote(sweep) + " --variant B/x --seed 1 --device cpu");
   EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
   EXPECT_NE(chosen.out.find("(B / x, seed 1)"), std::string::npos) << chosen.out;
+  // A label written with a precomposed letter is found by the same text typed with a combining
+  // accent (canonically equivalent), as the sweep file compares labels.
+  std::string accented = qa_sweep_text();
+  accented.replace(accented.find("label: huge"), 11, "label: caf\xc3\xa9");
+  const std::string accented_sweep = dir.write("accented.yaml", accented);
+  const CommandResult decomposed =
+      run_metasweep("train " + shell_quote(accented_sweep) + " --variant 'C/cafe\xcc\x81' --device cpu");
+  EXPECT_EQ(decomposed.exit_code, 1) << decomposed.err;  // found, then it fails to build (too large)
+  EXPECT_EQ(decomposed.err.find("no such variant"), std::string::npos) << decomposed.err;
+  EXPECT_NE(decomposed.out.find("(C / caf\xc3\xa9, seed 0)"), std::string::npos) << decomposed.out << decomposed.err;
 
   // --checkpoint-dir naming a file, or a folder below a file: exit 2 before any database exists.
   const std::string file = dir.write("afile", "x"), db = dir.file("r.db");
