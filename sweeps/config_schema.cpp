@@ -224,6 +224,16 @@ std::vector<KeySpec> make_schema() {
        "MetaFormer); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
        "a plain torch.nn encoder (the KV Transformer's) starts",
        1},
+      {"model.block",
+       ValueKind::Enum,
+       "metaformer",
+       {"metaformer", "gmlp"},
+       0,
+       0,
+       "block form: metaformer = x + Mixer(Norm(x)), then x + MLP(Norm(x)); gmlp = gMLP's block, "
+       "x + Proj(SGU(act(Linear dim -> mlp_ratio*dim (Norm(x))))) with no separate channel MLP (needs "
+       "model.mixers: gmlp)",
+       2},
   };
 }
 }  // namespace

@@ -192,6 +192,26 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   }
   flat["model.heads"] = heads;
 
+  // gMLP's block: the spatial gating unit is its token mixing and its expansion its channel MLP.
+  if (flat["model.block"] == "gmlp") {
+    for (size_t i = 0; i < stages; ++i)
+      if (mixers[i] != "gmlp")
+        fail("model.mixers",
+             "model.block gmlp mixes tokens with its spatial gating unit: set model.mixers: gmlp (stage " +
+                 std::to_string(i + 1) + " has '" + mixers[i].get<std::string>() + "')");
+    if (!flat["model.channel_mlp"].get<bool>())
+      fail("model.channel_mlp",
+           "model.block gmlp has no separate channel MLP to switch off (its dim -> mlp_ratio x dim expansion feeds "
+           "the gating unit): leave model.channel_mlp true");
+    for (size_t i = 0; i < stages; ++i) {
+      const auto d_ffn = static_cast<int64_t>(dims[i].get<double>() * flat["model.mlp_ratio"].get<double>());
+      if (d_ffn < 2 || d_ffn % 2 != 0)
+        fail("model.mlp_ratio", "model.block gmlp splits d_ffn = mlp_ratio x dim in two: stage " +
+                                    std::to_string(i + 1) + " has d_ffn " + std::to_string(d_ffn) + " (dim " +
+                                    dims[i].dump() + "); choose an even d_ffn");
+    }
+  }
+
   if (flat["model.pool_size"].get<int64_t>() % 2 == 0)
     fail("model.pool_size",
          "model.pool_size must be odd (got " + flat["model.pool_size"].dump() + ") so the output keeps its size");

@@ -115,6 +115,7 @@ RunConfig run_config(const json& c) {
   m.norm_position = get<std::string>(c, "model.norm_position");
   m.positions = get<std::string>(c, "model.positions");
   m.init = get<std::string>(c, "model.init");
+  m.block = get<std::string>(c, "model.block");
   if (m.mixers.size() != m.dims.size() || m.heads.size() != m.dims.size())
     throw std::invalid_argument("config: model.mixers and model.heads need one entry per stage of model.dims");
   return r;

@@ -53,7 +53,7 @@ struct ConvConfig {
 int64_t conv_output_side(int64_t side, const ConvConfig& conv);
 
 struct ModelConfig {
-  std::string arch, norm, activation, norm_position, positions, init;
+  std::string arch, norm, activation, norm_position, positions, init, block;
   std::vector<int64_t> depths, dims;
   std::vector<std::string> mixers;  // one per stage
   std::vector<int64_t> heads;       // one per stage, resolved (never "auto")

@@ -50,7 +50,7 @@ TEST(ExampleSweeps, FidelitySweepsExpand) {
 
 TEST(ExampleSweeps, DemoAndGmlpExpand) {
   EXPECT_EQ(plan_file("demo.yaml").size(), 6u * 2u);
-  EXPECT_EQ(plan_file("gmlp_vs_attention.yaml").size(), 6u * 3u);
+  EXPECT_EQ(plan_file("gmlp_vs_attention.yaml").size(), 7u * 3u);
 }
 
 }  // namespace

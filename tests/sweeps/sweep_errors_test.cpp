@@ -92,6 +92,13 @@ const BadCase kCases[] = {
     {"section_canonically_equivalent",  // "Å" as U+00C5, then as the angstrom sign U+212B
      "name: x\nablations:\n  \xc3\x85:\n    model.pool_size: [5]\n  \"\xe2\x84\xab\":\n    model.pool_size: [7]\n", 5,
      "is used twice"},
+    {"gmlp_block_with_pool_mixer", "name: x\nbase:\n  model: {block: gmlp, depths: [1], dims: [16]}\n", 3,
+     "model.block gmlp mixes tokens with its spatial gating unit: set model.mixers: gmlp"},
+    {"gmlp_block_odd_d_ffn",
+     "name: x\nbase:\n  model: {block: gmlp, mixers: gmlp, depths: [1], dims: [15], mlp_ratio: 1}\n", 3, "d_ffn 15"},
+    {"gmlp_block_without_channel_mlp",
+     "name: x\nbase:\n  model: {block: gmlp, mixers: gmlp, depths: [1], dims: [16], channel_mlp: false}\n", 3,
+     "no separate channel MLP"},
     {"duplicate_generated_label", "name: x\nablations:\n  p:\n    model.pool_size: [5, 5]\n", 4,
      "label 'model.pool_size=5' is used twice"},
     {"empty_label", "name: x\nablations:\n  s:\n    - {label: \"\", model.pool_size: 5}\n", 4, "label is empty"},

@@ -307,8 +307,9 @@ TEST(Learning, ReverseIsSolvedByAttentionAndSpatialFcUnderAdam) {
 // the same for an image and its mirror, which has the other class, so a model with no spatial
 // mixing (1×1 stem, identity mixer, global average) is at chance by symmetry. Only the mixer
 // sees space: spatial_fc and attention (with the learned position embedding) must beat it.
-double halves_accuracy(const std::string& mixer) {
+double halves_accuracy(const std::string& mixer, const std::string& block = "metaformer") {
   const auto config = test::make_config({{"task.dataset", "synthetic-images"},
+                                         {"model.block", block},
                                          {"task.image_size", 6},
                                          {"task.channels", 1},
                                          {"task.num_classes", 2},
@@ -357,10 +358,13 @@ TEST(Learning, OnlyMixersThatSeeSpaceSolveMirroredHalves) {
   const double identity = halves_accuracy("identity");
   const double fc = halves_accuracy("spatial_fc");
   const double attention = halves_accuracy("attention");
-  std::printf("mirrored halves test_acc: identity %.4f, spatial_fc %.4f, attention %.4f\n", identity, fc, attention);
+  const double gmlp_block = halves_accuracy("gmlp", "gmlp");  // gMLP's own block: spatial gating sees space
+  std::printf("mirrored halves test_acc: identity %.4f, spatial_fc %.4f, attention %.4f, gmlp block %.4f\n", identity,
+              fc, attention, gmlp_block);
   EXPECT_LT(identity, 0.60) << "identity cannot see space: chance is 0.5";
   EXPECT_GT(fc, identity + 0.25) << "spatial_fc " << fc << " vs identity " << identity;
   EXPECT_GT(attention, identity + 0.15) << "attention " << attention << " vs identity " << identity;
+  EXPECT_GT(gmlp_block, identity + 0.25) << "gmlp block " << gmlp_block << " vs identity " << identity;
 }
 
 // charlm with attention beats the unigram model of the training bytes on the test bytes. The

@@ -5,6 +5,8 @@
 // to the unit. And a model far too large to build is counted exactly without allocating it.
 #include "worker/models/model_formula.h"
 
+#include <tuple>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -66,6 +68,61 @@ TEST(ModelFormula, HybridsAndAblatedBlocks) {
                                             {"model.mixers", {"spatial_fc", "gmlp"}},
                                             {"model.channel_mlp", false},
                                             {"model.residual", false}}));
+}
+
+// gMLP's block (model.block: gmlp): image and sequence models, causal or not, pre- or post-norm,
+// with and without layer scale, every activation.
+TEST(ModelFormula, GmlpBlocks) {
+  const std::vector<std::string> activations = {"gelu", "relu", "silu", "starrelu", "squared_relu"};
+  for (size_t i = 0; i < activations.size(); ++i)
+    expect_formula_matches(test::make_config({{"task.dataset", "synthetic-images"},
+                                              {"task.image_size", 20},
+                                              {"model.block", "gmlp"},
+                                              {"model.depths", {1, 2}},
+                                              {"model.dims", {16, 32}},
+                                              {"model.mixers", "gmlp"},
+                                              {"model.mlp_ratio", i % 2 ? 6.0 : 2.5},
+                                              {"model.activation", activations[i]},
+                                              {"model.norm", i % 2 ? "layernorm" : "group1"},
+                                              {"model.layer_scale", i % 2 ? 0.0 : 1e-5},
+                                              {"model.stem.kernel", 5},
+                                              {"model.stem.stride", 3},
+                                              {"model.stem.padding", 1}}));
+  for (const std::string dataset : {"reverse", "charlm"})
+    expect_formula_matches(test::make_config({{"task.dataset", dataset},
+                                              {"task.text_file", test::source_dir() + "/README.md"},
+                                              {"task.seq_len", 12},
+                                              {"task.vocab", 7},
+                                              {"model.arch", "sequence"},
+                                              {"model.block", "gmlp"},
+                                              {"model.depths", {2}},
+                                              {"model.dims", {32}},
+                                              {"model.mixers", "gmlp"},
+                                              {"model.norm", "layernorm"},
+                                              {"model.norm_position", dataset == "charlm" ? "post" : "pre"}}));
+}
+
+// gMLP-Ti and gMLP-S as the paper builds them (d 128 / 256, d_ffn 6·d, 30 blocks, 16×16 patches
+// of 224² images, no layer scale): the counts of an independent PyTorch build of the paper's block
+// (LN, Linear d→d_ffn, GELU, SGU with LN and an N×N spatial linear, Linear d_ffn/2→d; final LN,
+// linear head): 5,867,328 and 19,422,656 parameters, REFERENCE.md's ≈6M and ≈20M.
+TEST(ModelFormula, GmlpTiAndSAreThePapers) {
+  for (const auto& [dim, params, macs] : {std::tuple<int64_t, int64_t, int64_t>{128, 5867328, 1328989184},
+                                          std::tuple<int64_t, int64_t, int64_t>{256, 19422656, 4392060928}}) {
+    const auto config = test::imagenet_config({{"model.block", "gmlp"},
+                                               {"model.mixers", "gmlp"},
+                                               {"model.depths", {30}},
+                                               {"model.dims", {dim}},
+                                               {"model.mlp_ratio", 6.0},
+                                               {"model.norm", "layernorm"},
+                                               {"model.layer_scale", 0.0},
+                                               {"model.stem.kernel", 16},
+                                               {"model.stem.stride", 16},
+                                               {"model.stem.padding", 0}});
+    const ModelCost cost = formula_cost(config);
+    EXPECT_EQ(cost.params, params) << "dim " << dim;
+    EXPECT_EQ(cost.macs, macs) << "dim " << dim;
+  }
 }
 
 TEST(ModelFormula, SequenceModelsCausalOrNot) {

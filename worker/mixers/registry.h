@@ -34,6 +34,9 @@ std::shared_ptr<MixerImpl> make_kv_pos_attention_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_spatial_fc_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_spatial_mlp_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_gmlp_mixer(const MixerContext& c);
+// gMLP's block unit (model.block: gmlp): Linear C -> d_ffn, activation, spatial gating on d_ffn,
+// projection d_ffn/2 -> C (gmlp.cpp). Its cost beside it.
+std::shared_ptr<MixerImpl> make_gmlp_block_unit(const MixerContext& c, int64_t d_ffn, const std::string& activation);
 std::shared_ptr<MixerImpl> make_dwconv_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_sepconv_mixer(const MixerContext& c);
 std::shared_ptr<MixerImpl> make_random_mixer(const MixerContext& c);
@@ -48,6 +51,7 @@ MixerCost kv_pos_attention_mixer_cost(const MixerContext& c);
 MixerCost spatial_fc_mixer_cost(const MixerContext& c);
 MixerCost spatial_mlp_mixer_cost(const MixerContext& c);
 MixerCost gmlp_mixer_cost(const MixerContext& c);
+MixerCost gmlp_block_unit_cost(const MixerContext& c, int64_t d_ffn, const std::string& activation);
 MixerCost dwconv_mixer_cost(const MixerContext& c);
 MixerCost sepconv_mixer_cost(const MixerContext& c);
 MixerCost random_mixer_cost(const MixerContext& c);

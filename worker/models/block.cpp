@@ -9,6 +9,7 @@ namespace ms {
 
 BlockOptions block_options_from_config(const ModelConfig& model, size_t stage) {
   BlockOptions o;
+  o.form = model.block;
   o.mixer = model.mixers.at(stage);
   o.norm = model.norm;
   o.activation = model.activation;
@@ -29,6 +30,10 @@ BlockOptions block_options_from_config(const ModelConfig& model, size_t stage) {
   o.context.head_dim = dim / o.context.heads;
   o.context.pool_size = model.pool_size;
   return o;
+}
+
+int64_t gmlp_d_ffn(const BlockOptions& options) {
+  return static_cast<int64_t>(static_cast<double>(options.context.dim) * options.mlp_ratio);
 }
 
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
@@ -53,9 +58,12 @@ torch::Tensor ChannelMlpImpl::forward(const torch::Tensor& x) {
 MetaFormerBlockImpl::MetaFormerBlockImpl(const BlockOptions& options) : options_(options) {
   const int64_t dim = options.context.dim;
   norm1_ = register_module("norm1", Norm(options.norm, dim));
-  mixer_ = register_module("mixer", make_mixer(options.mixer, options.context));
+  const bool gmlp = options.form == "gmlp";  // gMLP's block: one branch, the unit in the mixer's place
+  mixer_ =
+      register_module("mixer", gmlp ? make_gmlp_block_unit(options.context, gmlp_d_ffn(options), options.activation)
+                                    : make_mixer(options.mixer, options.context));
   if (options.layer_scale > 0) ls1_ = register_parameter("ls1", torch::full({dim, 1, 1}, options.layer_scale));
-  if (options.channel_mlp) {
+  if (options.channel_mlp && !gmlp) {
     norm2_ = register_module("norm2", Norm(options.norm, dim));
     const auto hidden = static_cast<int64_t>(static_cast<double>(dim) * options.mlp_ratio);
     mlp_ = register_module("mlp", ChannelMlp(dim, std::max<int64_t>(1, hidden), options.activation));

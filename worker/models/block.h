@@ -3,6 +3,8 @@
 //   post-norm: x = Norm1(x + DropPath(ls1 · Mixer(x)));  x = Norm2(x + DropPath(ls2 · Mlp(x)))
 // with per-channel layer scale (off when layer_scale = 0), the channel MLP as 1×1 convs
 // C → mlp_ratio·C → C, and the ablation switches residual = false / channel_mlp = false.
+// model.block gmlp makes it gMLP's block: one branch, x + DropPath(ls1 · Unit(Norm1(x))) with
+// Unit = Proj(SGU(act(Linear C → mlp_ratio·C))) (worker/mixers/gmlp.cpp) and no channel MLP.
 #pragma once
 #include <string>
 
@@ -17,6 +19,7 @@
 namespace ms {
 
 struct BlockOptions {
+  std::string form = "metaformer";  // model.block: metaformer, or gmlp (gMLP's block, see gmlp.cpp)
   std::string mixer = "pool";
   MixerContext context;
   std::string norm = "group1";
@@ -33,6 +36,9 @@ struct BlockOptions {
 // layer scale, ablation switches, mixer width and heads); geometry, causality and the per-block
 // drop-path rate are the model's to fill in.
 BlockOptions block_options_from_config(const ModelConfig& model, size_t stage);
+
+// The width gMLP's block expands to (model.block: gmlp): mlp_ratio · dim.
+int64_t gmlp_d_ffn(const BlockOptions& options);
 
 // Stochastic depth: zeroes whole examples with probability p while training, rescales the rest.
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training);

@@ -27,11 +27,13 @@ void add_block(const BlockOptions& o, ModelCost& cost) {
   if (wide > 1e18)
     throw std::invalid_argument("model too large to count: a block of " + std::to_string(n) + " tokens x " +
                                 std::to_string(c) + " channels");
-  const MixerCost mixer = find_mixer_entry(o.mixer).cost(o.context);
+  const bool gmlp = o.form == "gmlp";  // gMLP's block: its unit in the mixer's place, no channel MLP
+  const MixerCost mixer =
+      gmlp ? gmlp_block_unit_cost(o.context, gmlp_d_ffn(o), o.activation) : find_mixer_entry(o.mixer).cost(o.context);
   cost.params += norm_param_count(o.norm, c) + mixer.params + (o.layer_scale > 0 ? c : 0);
   cost.frozen_params += mixer.frozen;
   cost.macs += mixer.macs;
-  if (!o.channel_mlp) return;
+  if (!o.channel_mlp || gmlp) return;
   const int64_t hidden = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(c) * o.mlp_ratio));
   const int64_t activation = activation_param_count(o.activation);
   cost.params += norm_param_count(o.norm, c) + 2 * c * hidden + hidden + c + activation + (o.layer_scale > 0 ? c : 0);
