@@ -192,6 +192,11 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   }
   flat["model.heads"] = heads;
 
+  // The gmlp mixer gates one half of the channels with the other.
+  for (size_t i = 0; i < stages; ++i)
+    if (mixers[i] == "gmlp" && flat["model.block"] != "gmlp" && dims[i].get<int64_t>() % 2 != 0)
+      fail("model.dims", "stage " + std::to_string(i + 1) + ": the gmlp mixer splits channels in two, and dim " +
+                             dims[i].dump() + " is odd");
   // gMLP's block: the spatial gating unit is its token mixing and its expansion its channel MLP.
   if (flat["model.block"] == "gmlp") {
     for (size_t i = 0; i < stages; ++i)

@@ -92,6 +92,8 @@ const BadCase kCases[] = {
     {"section_canonically_equivalent",  // "Å" as U+00C5, then as the angstrom sign U+212B
      "name: x\nablations:\n  \xc3\x85:\n    model.pool_size: [5]\n  \"\xe2\x84\xab\":\n    model.pool_size: [7]\n", 5,
      "is used twice"},
+    {"gmlp_mixer_odd_dim", "name: x\nbase:\n  model: {mixers: gmlp, depths: [1, 1], dims: [16, 31]}\n", 3,
+     "stage 2: the gmlp mixer splits channels in two, and dim 31 is odd"},
     {"gmlp_block_with_pool_mixer", "name: x\nbase:\n  model: {block: gmlp, depths: [1], dims: [16]}\n", 3,
      "model.block gmlp mixes tokens with its spatial gating unit: set model.mixers: gmlp"},
     {"gmlp_block_odd_d_ffn",

@@ -153,16 +153,21 @@ TEST(Learning, EveryParameterOfEveryMixerAndNormGetsAGradientAndMoves) {
   torch::manual_seed(0);
   const auto x = torch::randn({8, 1, 8, 8});
   const auto y = torch::randint(0, 4, {8}, torch::kInt64);
-  for (const auto& mixer : test::all_mixers())
+  // every mixer in the MetaFormer block, and gMLP's own block (model.block: gmlp)
+  std::vector<std::pair<std::string, std::string>> mixers_and_blocks;
+  for (const auto& mixer : test::all_mixers()) mixers_and_blocks.emplace_back(mixer, "metaformer");
+  mixers_and_blocks.emplace_back("gmlp", "gmlp");
+  for (const auto& [mixer, block] : mixers_and_blocks)
     for (const auto& norm : norm_names())
       for (const auto& opt : optimizers)
         for (bool pack : {true, false}) {
-          const std::string what =
-              mixer + " / " + norm + " / " + opt["name"].get<std::string>() + (pack ? " / packed" : " / per-tensor");
+          const std::string what = mixer + " (" + block + " block) / " + norm + " / " + opt["name"].get<std::string>() +
+                                   (pack ? " / packed" : " / per-tensor");
           torch::manual_seed(1);
           // layer_scale 1: the default 1e-5 scales a branch's gradient so far down that an SGD
           // step can round away in fp32; whether gradients flow is the question here.
-          auto model = build_model(small_image_model(mixer, norm, {{"model.layer_scale", 1.0}}));
+          auto model =
+              build_model(small_image_model(mixer, norm, {{"model.layer_scale", 1.0}, {"model.block", block}}));
           model->train();
           std::map<std::string, torch::Tensor> before;
           for (const auto& r : trainable_parameter_roles(*model)) before[r.name] = r.tensor.detach().clone();
