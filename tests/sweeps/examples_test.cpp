@@ -37,7 +37,7 @@ TEST(ExampleSweeps, KvTransformerCrossesFormsAndTasks) {
 
 TEST(ExampleSweeps, FidelitySweepsExpand) {
   EXPECT_EQ(plan_file("fidelity/kv_synthetic.yaml").size(), 3u * 5u * 3u);  // forms x tasks x seeds
-  EXPECT_EQ(plan_file("fidelity/gmlp_sequence.yaml").size(), 5u * 3u);
+  EXPECT_EQ(plan_file("fidelity/gmlp_sequence.yaml").size(), 6u * 3u);
   EXPECT_EQ(plan_file("fidelity/poolformer_table5_fmnist.yaml").size(), 11u * 3u);
   // The KV table trains exactly the oracle's encoder: no layer scale, no stochastic depth, adam
   // without weight decay (its default).
