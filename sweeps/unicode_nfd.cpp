@@ -81,11 +81,7 @@ std::string nfd(const std::string& s) {
       ++i;
       continue;
     }
-    const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
-    const uint32_t cp = n == 1   ? b(0)
-                        : n == 2 ? (b(0) & 0x1F) << 6 | (b(1) & 0x3F)
-                        : n == 3 ? (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F)
-                                 : (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+    const uint32_t cp = utf8_code_point(s, i, n);
     parts.clear();
     decompose(cp, parts);
     cps.insert(cps.end(), parts.begin(), parts.end());

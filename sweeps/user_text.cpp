@@ -9,6 +9,13 @@
 
 namespace ms {
 
+uint32_t utf8_code_point(const std::string& s, size_t i, size_t n) {
+  static const unsigned char kLead[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t cp = static_cast<unsigned char>(s[i]) & kLead[n];
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
 size_t utf8_sequence_length(const std::string& s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   size_t extra = 0;
@@ -75,14 +82,6 @@ std::string code_point_text(int32_t cp) {
   return code;
 }
 
-// The code point of the well-formed sequence s[i..i+n).
-int32_t code_point_at(const std::string& s, size_t i, size_t n) {
-  static const unsigned char kLead[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-  int32_t cp = static_cast<unsigned char>(s[i]) & kLead[n];
-  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  return cp;
-}
-
 // Bidirectional embeddings, overrides and isolates: they make text display in another order than
 // it is stored ("Trojan Source"). The marks U+200E/U+200F (and U+061C) stay allowed.
 bool bidi_control(int32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
@@ -98,7 +97,7 @@ int32_t refused_at(const std::string& s, size_t i, size_t n, TextKind kind) {
     return allowed ? -1 : control;
   }
   if (n != 3) return -1;
-  const int32_t cp = code_point_at(s, i, n);
+  const int32_t cp = static_cast<int32_t>(utf8_code_point(s, i, n));
   return bidi_control(cp) || (kind == TextKind::Line && line_separator(cp)) ? cp : -1;
 }
 
@@ -165,9 +164,11 @@ std::string printable(const std::string& s) {
     const size_t n = utf8_sequence_length(s, i);
     // C0 and C1 controls and bytes that are not UTF-8 are shown as \xNN, so the message stays one
     // clean line of UTF-8 whatever a file or class name holds.
-    if (n == 3 && (bidi_control(code_point_at(s, i, n)) || line_separator(code_point_at(s, i, n)))) {
+    if (n == 3 && (bidi_control(static_cast<int32_t>(utf8_code_point(s, i, n))) ||
+                   line_separator(static_cast<int32_t>(utf8_code_point(s, i, n))))) {
       char buffer[16];  // shown, not obeyed: the message keeps its order and stays one line
-      std::snprintf(buffer, sizeof buffer, "\\u%04X", static_cast<unsigned>(code_point_at(s, i, n)));
+      std::snprintf(buffer, sizeof buffer, "\\u%04X",
+                    static_cast<unsigned>(static_cast<int32_t>(utf8_code_point(s, i, n))));
       out += buffer;
       i += n;
     } else if (n == 0 || control_at(s, i, n) >= 0) {
@@ -209,15 +210,6 @@ size_t columns_of_code_point(uint32_t cp) {
   return w < 0 ? 1 : static_cast<size_t>(w);
 }
 
-// The code point of the n-byte well-formed sequence at s[i] (n from utf8_sequence_length).
-uint32_t decode_utf8(const std::string& s, size_t i, size_t n) {
-  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
-  if (n == 1) return b(0);
-  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
-  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
-  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
-}
-
 // Calls f(byte offset, byte length, columns) for each character of s.
 template <typename F>
 void for_each_character(const std::string& s, F f) {
@@ -228,7 +220,7 @@ void for_each_character(const std::string& s, F f) {
       ++i;
       continue;
     }
-    const uint32_t cp = decode_utf8(s, i, n);
+    const uint32_t cp = utf8_code_point(s, i, n);
     f(i, n, cp < 0x80 ? size_t{1} : columns_of_code_point(cp));
     i += n;
   }

@@ -11,6 +11,7 @@
 // message.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@ bool valid_utf8(const std::string& s);
 // The length (1 to 4) of the well-formed UTF-8 sequence at s[i] (no overlong forms, surrogates or
 // code points above U+10FFFF), or 0 when the bytes there are not UTF-8.
 size_t utf8_sequence_length(const std::string& s, size_t i);
+// The code point of the well-formed n-byte sequence at s[i] (n from utf8_sequence_length).
+uint32_t utf8_code_point(const std::string& s, size_t i, size_t n);
 
 struct TextPosition {
   int line = 1, col = 1;  // 1-based; col counts bytes
