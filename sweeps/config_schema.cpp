@@ -220,8 +220,9 @@ std::vector<KeySpec> make_schema() {
        {"trunc_normal", "pytorch"},
        0,
        0,
-       "linear and conv weights: trunc_normal = N(0, 0.02) cut at 2 std with zero biases (timm, "
-       "MetaFormer); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
+       "linear and conv weights: trunc_normal = timm's trunc_normal_(std=0.02) (cut at +-2 absolute: in "
+       "effect N(0, 0.02)) with zero biases, the MetaFormer's stem and downsampling convs at PyTorch's "
+       "default (PoolFormer's code); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
        "a plain torch.nn encoder (the KV Transformer's) starts",
        1},
       {"model.block",
@@ -234,6 +235,16 @@ std::vector<KeySpec> make_schema() {
        "x + Proj(SGU(act(Linear dim -> mlp_ratio*dim (Norm(x))))) with no separate channel MLP (needs "
        "model.mixers: gmlp)",
        2},
+      {"task.augment.jpeg_scaled_decode",
+       ValueKind::Bool,
+       true,
+       {},
+       0,
+       0,
+       "streamed JPEGs: decode a training crop at libjpeg's smallest M/8 scale that keeps image_size "
+       "pixels (faster; a DCT low-pass before the resize, so not byte-exact with timm/Pillow); false: "
+       "full-size decode, byte-exact with Pillow. Evaluation images are always decoded at full size",
+       3},
   };
 }
 }  // namespace

@@ -71,6 +71,7 @@ RunConfig run_config(const json& c) {
   t.augment.cutmix = get<double>(c, "task.augment.cutmix");
   t.augment.mix_prob = get<double>(c, "task.augment.mix_prob");
   t.augment.mix_switch = get<double>(c, "task.augment.mix_switch");
+  t.augment.jpeg_scaled_decode = get<bool>(c, "task.augment.jpeg_scaled_decode");
   t.train_subset = get<int64_t>(c, "task.train_subset");
   t.test_subset = get<int64_t>(c, "task.test_subset");
   t.train_size = get<int64_t>(c, "task.train_size");

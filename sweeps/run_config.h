@@ -29,6 +29,7 @@ struct AugmentConfig {
   double mixup = 0, cutmix = 0, mix_prob = 0, mix_switch = 0;  // Beta alphas (0: off), per-batch probabilities
   std::string interpolation, normalize;
   std::string rand_augment;  // timm's spec (sweeps/rand_augment_spec.h); empty: off
+  bool jpeg_scaled_decode = true;  // training crops decoded at a reduced DCT scale when it keeps image_size
 };
 
 struct TaskConfig {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Data-parallel equivalence: the same job at the same global batch and seed, trained by
 # `metasweep train` on 1 rank and under `mpirun -np 2`, prints per-epoch train and test losses
-# equal within 1e-4 relative (the group all-reduces summed, globally scaled gradients).
+# equal within 1e-4 relative (the group all-reduces summed, globally scaled gradients). A
+# BatchNorm model on 2 ranks ends with bitwise identical parameters and buffers on both ranks
+# (the trainer checks their fingerprint and fails the job otherwise): every evaluation uses rank
+# 0's running statistics, as DDP's broadcast_buffers, not a mix of two models.
 set -euo pipefail
 BIN=${METASWEEP_BIN:-build/metasweep}
 TMP=$(mktemp -d)
@@ -31,6 +34,9 @@ base:
     drop_path: 0.0
     stem: {kernel: 3, stride: 2, padding: 1}
 seeds: [5]
+ablations:
+  norm:
+    - {label: bn, model.norm: batchnorm}
 YAML
 
 losses() {  # "train test" per epoch line
@@ -53,3 +59,8 @@ paste "$TMP/one.loss" "$TMP/two.loss" | awk '
     if (rel($1, $3) > 1e-4 || rel($2, $4) > 1e-4) { print "FAIL: epoch " NR " differs: " $0; bad = 1 } }
   END { if (NR != 3) { print "FAIL: " NR " epochs"; bad = 1 } exit bad }'
 echo "PASS: 1 and 2 ranks agree within 1e-4 relative"
+
+mpirun --oversubscribe --bind-to none -np 2 "$BIN" train "$TMP/dp.yaml" --variant bn --device cpu --threads 1 \
+  > "$TMP/bn.txt" 2>&1 || { echo "FAIL: the BatchNorm job on 2 ranks failed"; cat "$TMP/bn.txt"; exit 1; }
+[ "$(grep -c '^epoch ' "$TMP/bn.txt")" -eq 3 ] || { echo "FAIL: expected 3 BatchNorm epochs"; cat "$TMP/bn.txt"; exit 1; }
+echo "PASS: a BatchNorm model on 2 ranks ends with the same parameters and buffers on both"

@@ -170,6 +170,26 @@ TEST(CropAndFlip, CentreCropIsIdentityAndFlipMirrors) {
   EXPECT_TRUE(torch::equal(crop_and_flip(x, centre, yes, 4), x.flip({3})));
   auto corner = torch::zeros({2, 2}, torch::kInt64);  // shifted by 4: all padding
   EXPECT_EQ(crop_and_flip(x, corner, no, 4).abs().sum().item<float>(), 0.0f);
+  // With a per-channel fill (what black becomes once normalised), the padding is that value.
+  const auto fill = torch::tensor({-1.5f, -0.25f, 2.0f}).view({3, 1, 1});
+  EXPECT_TRUE(torch::equal(crop_and_flip(x, corner, no, 4, fill), fill.expand({2, 3, 4, 4})));
+  EXPECT_TRUE(torch::equal(crop_and_flip(x, centre, yes, 4, fill), x.flip({3})));
+  auto shifted = torch::full({2, 2}, 2, torch::kInt64);  // 2 rows and columns of padding, then x
+  const auto out = crop_and_flip(x, shifted, no, 4, fill);
+  EXPECT_TRUE(torch::equal(out.narrow(2, 2, 2).narrow(3, 2, 2), x.narrow(2, 0, 2).narrow(3, 0, 2)));
+  EXPECT_TRUE(torch::equal(out.narrow(2, 0, 2), fill.expand({2, 3, 2, 4})));
+}
+
+// CIFAR's padding is black before normalisation, as torchvision's RandomCrop(32, padding=4)
+// before Normalize: normalise_images says what 0 becomes, -mean/std per channel.
+TEST(CropAndFlip, PadValueIsBlackNormalised) {
+  auto train = torch::rand({16, 3, 4, 4}) * 255, test = torch::rand({4, 3, 4, 4}) * 255;
+  const auto zero = torch::zeros({1, 3, 4, 4});
+  auto train_with_zero = torch::cat({train, zero}), test_copy = torch::cat({test, zero});
+  const torch::Tensor pad = normalise_images(train_with_zero, test_copy);
+  ASSERT_EQ(pad.sizes(), (std::vector<int64_t>{3, 1, 1}));
+  // The zero image appended to the test split is normalised with the same statistics.
+  EXPECT_TRUE(torch::allclose(test_copy[4], pad.expand({3, 4, 4}), 1e-6, 1e-6));
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <torch/torch.h>
 
 #include "images/decode.h"
+#include "images/geometry.h"
 #include "images/png_codec.h"
+#include "images/resample.h"
 #include "images/sources/tar_shards.h"
 #include "tests/test_support.h"
 #include "tests/worker/model_test_util.h"
@@ -178,6 +180,91 @@ TEST(ImageStream, RankSharesConcatenateToTheOneRankBatch) {
   }
 }
 
+// The normalised CHW floats of an HWC byte image, as the stream computes them (ImageNet's
+// statistics through a per-channel table of float values).
+torch::Tensor normalised(const Image& im) {
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
+  torch::Tensor out = torch::empty({3, im.height, im.width});
+  for (int c = 0; c < 3; ++c) {
+    const float scale = 1.0f / (255.0f * std[c]), shift = mean[c] / std[c];
+    for (int y = 0; y < im.height; ++y)
+      for (int x = 0; x < im.width; ++x) out[c][y][x] = static_cast<float>(im.at(x, y, c)) * scale - shift;
+  }
+  return out;
+}
+
+// Each row of `x` equals one of `expected`, bit for bit (a batch's order is the shuffle's).
+void expect_rows_among(const torch::Tensor& x, const std::vector<torch::Tensor>& expected, const std::string& what) {
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    bool found = false;
+    for (const auto& e : expected) found = found || torch::equal(x[i], e);
+    EXPECT_TRUE(found) << what << ": row " << i << " is none of the expected images";
+  }
+}
+
+// Evaluation decodes a JPEG whole and at full size, as timm does: a test chunk is eval_transform
+// (byte-exact with Pillow, tests/images) of the full decode; a reduced DCT scale, which the old
+// code used (1/4 here), gives other pixels. Training crops use the reduced scale only with
+// task.augment.jpeg_scaled_decode on (the default): off, a whole-image crop (scale 1, the
+// image's own aspect ratio, no flip) is exactly the full decode resized, as Pillow would.
+TEST(ImageStream, EvaluationDecodesJpegsAtFullSizeAndTrainingCropsOnlyWhenAsked) {
+  test::TempDir dir;
+  std::string jobs;
+  std::vector<std::string> train_files, val_files;
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 3; ++i) {
+      const std::string path = dir.path() + (i < 2 ? "/train/" : "/val/") + "class_" + std::to_string(k) + "/" +
+                               std::to_string(i) + ".jpg";
+      fs::create_directories(fs::path(path).parent_path());
+      (i < 2 ? train_files : val_files).push_back(path);
+      jobs += "{\"id\": \"j" + std::to_string(3 * k + i) + "\", \"op\": \"make_image\", \"path\": " +
+              nlohmann::json(path).dump() + ", \"format\": \"JPEG\", \"mode\": \"RGB\", \"w\": 160, \"h\": 120, " +
+              "\"seed\": " + std::to_string(3 * k + i) + ", \"smooth\": true, \"quality\": 90}\n";
+    }
+  const std::string script = test::source_dir() + "/tests/images/pillow_reference.py";
+  const auto r = test::run_command("/usr/bin/python3 " + test::shell_quote(script) + " " +
+                                   test::shell_quote(dir.write("jobs.jsonl", jobs)) + " " +
+                                   test::shell_quote(dir.file("made.txt")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const test::KeyValues whole_crop = {{"task.batch_size", 6},         {"task.augment.erasing", 0.0},
+                                      {"task.augment.hflip", 0.0},    {"task.augment.scale_min", 1.0},
+                                      {"task.augment.ratio_min", 4.0 / 3}, {"task.augment.ratio_max", 4.0 / 3}};
+  // Evaluation: 16 / 0.9 -> shorter side 17, center crop 16.
+  std::vector<torch::Tensor> eval_full, eval_quarter;
+  for (const auto& f : val_files) {
+    const std::string bytes = test::read_file(f);
+    eval_full.push_back(normalised(eval_transform(decode_image(bytes, 3), 16, 0.9, Filter::Bicubic)));
+    eval_quarter.push_back(normalised(eval_transform(decode_image(bytes, 3, 40, 30), 16, 0.9, Filter::Bicubic)));
+    EXPECT_FALSE(torch::equal(eval_full.back(), eval_quarter.back()));  // the test tells them apart
+  }
+  auto source = make_batch_source(folder_task(dir.path(), whole_crop), 2, ranks(0, 1));
+  ASSERT_EQ(source->test_chunks(3), 1);
+  torch::Tensor x, y;
+  source->test_chunk(0, 3, x, y);
+  ASSERT_EQ(x.size(0), 3);
+  expect_rows_among(x, eval_full, "evaluation");
+
+  // Training, whole-image crops: scaled decode at 1/4 (40x30 is the smallest M/8 size of at least
+  // 16x16), or the full decode.
+  std::vector<torch::Tensor> train_full, train_scaled;
+  for (const auto& f : train_files) {
+    const std::string bytes = test::read_file(f);
+    train_full.push_back(normalised(resize(decode_image(bytes, 3), 16, 16, Filter::Bicubic)));
+    train_scaled.push_back(normalised(resize(decode_image(bytes, 3, 16, 16), 16, 16, Filter::Bicubic)));
+    EXPECT_FALSE(torch::equal(train_full.back(), train_scaled.back()));
+  }
+  for (const bool scaled : {true, false}) {
+    test::KeyValues kv = whole_crop;
+    kv.push_back({"task.augment.jpeg_scaled_decode", scaled});
+    auto train = make_batch_source(folder_task(dir.path(), kv), 2, ranks(0, 1));
+    train->start_epoch(1);
+    ASSERT_TRUE(train->batch(0, x, y));
+    ASSERT_EQ(x.size(0), 6);
+    expect_rows_among(x, scaled ? train_scaled : train_full, scaled ? "scaled training decode" : "full training decode");
+  }
+}
+
 TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   test::TempDir dir;
   write_folder(dir.path(), 4, 1);
@@ -203,6 +290,49 @@ TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   EXPECT_EQ(x.size(0), 11);
   EXPECT_EQ(y.size(0), 11);
   EXPECT_EQ(source->epoch_notes(), "skipped 1 corrupt image(s) (task.on_corrupt: skip)");
+}
+
+// With task.on_corrupt: skip, a step's gradient is the mean over the images the group kept. One
+// full-batch step of plain SGD on a folder holding a truncated image ends where the same folder
+// without it ends: the same kept images, whole-image crops (no random pixels), the same initial
+// weights. A gradient scaled by the configured batch instead (12/13 of the step) ends 8e-4
+// (relative) away.
+TEST(ImageStream, SkippedImagesLeaveTheGradientAMeanOverTheKeptOnes) {
+  test::TempDir with_bad, without;
+  for (const test::TempDir* d : {&with_bad, &without})
+    for (int k = 0; k < 3; ++k) {
+      for (int i = 0; i < 4; ++i)
+        write_file(d->path() + "/train/class_" + std::to_string(k) + "/" + std::to_string(i) + ".png",
+                   class_png(k, i, 32, 24));
+      for (int i = 0; i < 2; ++i)
+        write_file(d->path() + "/val/class_" + std::to_string(k) + "/" + std::to_string(i) + ".png",
+                   class_png(k, 100 + i, 32, 24));
+    }
+  std::string bytes = class_png(1, 9, 32, 24);
+  bytes.resize(bytes.size() / 2);
+  write_file(with_bad.path() + "/train/class_1/9.png", bytes);
+  const auto final_test_loss = [](const std::string& root, int64_t batch) {
+    const nlohmann::json config = test::make_config(
+        {{"task.dataset", "imagefolder"},      {"task.data_dir", root},
+         {"task.num_classes", 3},              {"task.image_size", 16},
+         {"task.batch_size", batch},           {"task.epochs", 1},
+         {"task.on_corrupt", "skip"},          {"task.optimizer.name", "sgd"},
+         {"task.optimizer.lr", 2.0},           {"task.optimizer.momentum", 0.0},
+         {"task.schedule.name", "constant"},   {"task.label_smoothing", 0.0},
+         {"task.augment.erasing", 0.0},        {"task.augment.hflip", 0.0},
+         {"task.augment.scale_min", 1.0},      {"task.augment.ratio_min", 4.0 / 3},
+         {"task.augment.ratio_max", 4.0 / 3},  {"model.depths", {1}},
+         {"model.dims", {8}},                  {"model.drop_path", 0.0},
+         {"model.layer_scale", 0.0}});
+    TrainOptions o;
+    o.threads = 1;
+    const TrainOutcome out = train_job(config, 3, o);
+    EXPECT_EQ(out.status, JobStatus::Done);
+    return out.epochs.empty() ? 0.0 : out.epochs.back().test_loss;
+  };
+  const double skipped = final_test_loss(with_bad.path(), 13), clean = final_test_loss(without.path(), 12);
+  std::printf("test loss after one step: 12 of 13 kept %.6f, the 12 alone %.6f\n", skipped, clean);
+  EXPECT_NEAR(skipped, clean, 1e-4 * clean);
 }
 
 TEST(ImageStream, AClassCountThatDisagreesWithTheFolderIsAnError) {

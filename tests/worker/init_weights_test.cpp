@@ -1,5 +1,7 @@
-// model.init against its formulas: trunc_normal gives every Linear/Conv weight N(0, 0.02) cut at
-// ±2 std (std 0.02·0.880 = 0.0176) and zero biases; pytorch gives them PyTorch's layer defaults,
+// model.init against its formulas: trunc_normal gives every Linear/Conv weight timm's
+// trunc_normal_(std=0.02), whose cut at ±2 is absolute (100 std: in effect N(0, 0.02)), and zero
+// biases, except the MetaFormer's stem and downsampling convs, which keep PyTorch's default as in
+// PoolFormer's code; pytorch gives them PyTorch's layer defaults,
 // kaiming-uniform with a = √5, i.e. U(±1/√fan_in) (std 1/√(3·fan_in)) for weights and biases.
 // Other parameters (embeddings, norms, position tables) keep their module's own init. The
 // fidelity suite shows why it matters: the oracle's plain torch.nn encoder with trunc_normal
@@ -55,9 +57,12 @@ TEST(ModelInit, TruncNormalIsTimmsAndTheDefault) {
   ASSERT_GE(layers.size(), 9u);  // 2 × (k, v, proj, fc1, fc2) + head
   for (const auto& l : layers) {
     SCOPED_TRACE(l.name);
-    EXPECT_LE(l.weight.abs().max().item<double>(), 2 * kInitStd + 1e-7);
     if (l.weight.numel() >= 4096) {
-      EXPECT_NEAR(l.weight.std().item<double>(), 0.880 * kInitStd, 0.002);
+      // Not cut at ±2 std (which would give std 0.880 × 0.02 = 0.0176 and nothing beyond 0.04):
+      // about 4.6% of a normal's draws lie beyond 2 std.
+      EXPECT_NEAR(l.weight.std().item<double>(), kInitStd, 0.0008);
+      const double beyond = l.weight.abs().gt(2 * kInitStd).to(torch::kDouble).mean().item<double>();
+      EXPECT_NEAR(beyond, 0.0455, 0.012);
     }
     if (l.bias.defined()) {
       EXPECT_EQ(l.bias.abs().max().item<double>(), 0.0);
@@ -120,12 +125,67 @@ TEST(ModelInit, ImageModelsTakeTheSchemeToo) {
     SCOPED_TRACE(l.name);
     const double bound = 1.0 / std::sqrt(double(l.fan_in));
     EXPECT_LE(l.weight.abs().max().item<double>(), bound + 1e-7);
-    EXPECT_GT(l.weight.abs().max().item<double>(), 2 * kInitStd + 1e-3);  // wider than trunc_normal could be
+    EXPECT_GT(l.weight.abs().max().item<double>(), 0.95 * bound);  // uniform reaches its bound
   }
   nlohmann::json bad = test::make_config(
       {{"model.arch", "sequence"}, {"task.dataset", "reverse"}, {"model.dims", {8}}, {"model.depths", {1}}});
   bad["model"]["init"] = "xavier";
   EXPECT_THROW(build_model(bad), std::invalid_argument);
+}
+
+// The bounds of trunc_normal_ are absolute, as timm's a and b: N(0, 1) cut at ±2 has std
+// sqrt(1 - 2·2·φ(2)/(Φ(2) - Φ(-2))) = 0.8796; cut at [-1, 3], mean φ(-1) - φ(3) over the mass.
+TEST(ModelInit, TruncNormalCutsAtAbsoluteBounds) {
+  torch::manual_seed(3);
+  torch::Tensor t = torch::empty({400000});
+  trunc_normal_(t, 1.0, -2.0, 2.0);
+  EXPECT_LE(t.abs().max().item<double>(), 2.0);
+  EXPECT_NEAR(t.std().item<double>(), 0.8796, 0.004);
+  trunc_normal_(t, 1.0, -1.0, 3.0);
+  EXPECT_GE(t.min().item<double>(), -1.0);
+  EXPECT_LE(t.max().item<double>(), 3.0);
+  const auto phi = [](double x) { return std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI); };
+  const auto cdf = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  EXPECT_NEAR(t.mean().item<double>(), (phi(-1) - phi(3)) / (cdf(3) - cdf(-1)), 0.005);
+}
+
+// PoolFormer's code (models/poolformer.py): trunc_normal(0.02) for every nn.Linear (the head) and
+// the MLP's 1×1 convs; the PatchEmbed convs (stem and downsamplings) keep nn.Conv2d's default,
+// kaiming-uniform with a = √5 = U(±1/√fan_in), and uniform biases.
+TEST(ModelInit, MetaFormerStemAndDownsamplingsKeepPytorchsDefaultAsPoolFormer) {
+  torch::manual_seed(4);
+  auto model = build_model(test::make_config({{"task.dataset", "synthetic-images"},
+                                              {"task.image_size", 32},
+                                              {"model.depths", {1, 1}},
+                                              {"model.dims", {64, 128}},
+                                              {"model.mixers", "pool"}}));
+  int patch_embeds = 0, trunc = 0;
+  for (const auto& l : conv_linear_layers(*model)) {
+    SCOPED_TRACE(l.name);
+    const bool patch_embed = l.name == "stem" || l.name.rfind("downsample", 0) == 0;
+    if (patch_embed) {
+      ++patch_embeds;
+      const double bound = 1.0 / std::sqrt(double(l.fan_in));
+      EXPECT_LE(l.weight.abs().max().item<double>(), bound + 1e-7);
+      EXPECT_GT(l.weight.abs().max().item<double>(), 0.95 * bound);
+      if (l.weight.numel() >= 4096) {
+        EXPECT_NEAR(l.weight.std().item<double>(), bound / std::sqrt(3.0), 0.05 * bound);
+      }
+      ASSERT_TRUE(l.bias.defined());
+      EXPECT_GT(l.bias.abs().max().item<double>(), 0.0);
+      EXPECT_LE(l.bias.abs().max().item<double>(), bound + 1e-7);
+    } else {
+      ++trunc;
+      if (l.weight.numel() >= 4096) {
+        EXPECT_NEAR(l.weight.std().item<double>(), kInitStd, 0.001);
+      }
+      if (l.bias.defined()) {
+        EXPECT_EQ(l.bias.abs().max().item<double>(), 0.0);
+      }
+    }
+  }
+  EXPECT_EQ(patch_embeds, 2);  // the stem and one downsampling
+  EXPECT_GE(trunc, 5);         // 2 × (fc1, fc2) + head
 }
 
 }  // namespace

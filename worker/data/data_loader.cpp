@@ -46,7 +46,8 @@ bool DataLoader::batch(int64_t step, torch::Tensor& x, torch::Tensor& y) const {
   auto idx = perm_.narrow(0, start, count);
   x = data_.train_x.index_select(0, idx);
   y = data_.train_y.index_select(0, idx);
-  if (data_.augment) x = crop_and_flip(x, offsets_.narrow(0, start, count), flips_.narrow(0, start, count), kCropPad);
+  if (data_.augment) x = crop_and_flip(x, offsets_.narrow(0, start, count), flips_.narrow(0, start, count), kCropPad,
+                                           data_.pad_value);
   return true;
 }
 

@@ -20,13 +20,15 @@ void Dataset::to(const torch::Device& device) {
   train_y = train_y.to(device);
   test_x = test_x.to(device);
   test_y = test_y.to(device);
+  if (pad_value.defined()) pad_value = pad_value.to(device);
 }
 
-void normalise_images(torch::Tensor& train, torch::Tensor& test) {
+torch::Tensor normalise_images(torch::Tensor& train, torch::Tensor& test) {
   auto mean = train.mean({0, 2, 3}, /*keepdim=*/true);
   auto std = train.std({0, 2, 3}, /*unbiased=*/false, /*keepdim=*/true).clamp_min(1e-6);
   train = ((train - mean) / std).contiguous();
   test = ((test - mean) / std).contiguous();
+  return ((torch::zeros_like(mean) - mean) / std).reshape({-1, 1, 1});
 }
 
 Dataset load_dataset(const TaskConfig& task, int64_t seed) {
@@ -45,7 +47,7 @@ Dataset load_dataset(const TaskConfig& task, int64_t seed) {
   if (!d.sequence) {
     d.train_x = d.train_x.to(torch::kFloat);
     d.test_x = d.test_x.to(torch::kFloat);
-    normalise_images(d.train_x, d.test_x);
+    d.pad_value = normalise_images(d.train_x, d.test_x);
   }
   if (d.train_size() == 0 || d.test_size() == 0)
     throw std::runtime_error("dataset '" + d.name + "' has an empty train or test split");

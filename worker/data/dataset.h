@@ -15,6 +15,7 @@ struct Dataset {
   bool sequence = false;  // true: x is B×L int64 tokens and y is B×L int64 targets
   bool augment = false;   // true: random crop (pad 4) + horizontal flip while training (cifar10)
   torch::Tensor train_x, train_y, test_x, test_y;  // images: N×C×H×W float (normalised), y N int64
+  torch::Tensor pad_value;  // images: C×1×1, the normalised value of a black pixel (crop padding)
 
   int64_t train_size() const { return train_x.size(0); }
   int64_t test_size() const { return test_x.size(0); }
@@ -27,6 +28,7 @@ struct Dataset {
 Dataset load_dataset(const TaskConfig& task, int64_t seed);
 
 // Per-channel normalisation in place: x = (x - mean) / std with mean/std of `train` (N×C×H×W).
-void normalise_images(torch::Tensor& train, torch::Tensor& test);
+// Returns what a 0 pixel becomes, -mean/std (C×1×1).
+torch::Tensor normalise_images(torch::Tensor& train, torch::Tensor& test);
 
 }  // namespace ms

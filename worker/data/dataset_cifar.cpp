@@ -47,9 +47,15 @@ DatasetSplits load_cifar10(const DatasetInfo&, const TaskConfig& task, int64_t) 
 }
 
 torch::Tensor crop_and_flip(const torch::Tensor& x, const torch::Tensor& offsets, const torch::Tensor& flips,
-                            int64_t pad) {
+                            int64_t pad, const torch::Tensor& fill) {
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
-  auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0);  // B×C×(H+2p)×(W+2p)
+  torch::Tensor padded;  // B×C×(H+2p)×(W+2p)
+  if (fill.defined()) {
+    padded = fill.to(x.options()).expand({b, x.size(1), h + 2 * pad, w + 2 * pad}).clone();
+    padded.narrow(2, pad, h).narrow(3, pad, w).copy_(x);
+  } else {
+    padded = torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0);
+  }
   auto opts = torch::TensorOptions().dtype(torch::kInt64).device(x.device());
   auto rows = offsets.select(1, 0).unsqueeze(1) + torch::arange(h, opts).unsqueeze(0);  // B×H
   auto cols = offsets.select(1, 1).unsqueeze(1) + torch::arange(w, opts).unsqueeze(0);  // B×W

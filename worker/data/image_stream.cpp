@@ -27,9 +27,10 @@ int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / p
   return static_cast<int>(std::min<double>(side, v));
 }
 
-// One training image: RandomResizedCrop of the full-resolution geometry, decoded at the
-// smallest JPEG scale that still gives the crop at least `size` pixels per side and only the
-// crop's rows and columns, then flipped, then RandAugment when configured (timm's order).
+// One training image: RandomResizedCrop of the full-resolution geometry, decoded (only the crop's
+// rows and columns) at the smallest JPEG scale that still gives the crop at least `size` pixels
+// per side when task.augment.jpeg_scaled_decode is on, else at full size; then flipped, then
+// RandAugment when configured (timm's order).
 Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter,
                   const std::optional<RandAugmentParams>& rand_augment, Uniform01& u) {
   const ImageHeader h = read_image_header(bytes);
@@ -41,8 +42,10 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
   thread_local Image image;  // the decoded crop: its buffer is reused image after image
   DecodeOptions decode;
   decode.channels = static_cast<int>(task.channels);
-  decode.min_width = ceil_div_scaled(h.width, size, r.width);
-  decode.min_height = ceil_div_scaled(h.height, size, r.height);
+  if (task.augment.jpeg_scaled_decode) {
+    decode.min_width = ceil_div_scaled(h.width, size, r.width);
+    decode.min_height = ceil_div_scaled(h.height, size, r.height);
+  }
   decode.crop = r;
   decode_image_into(bytes, decode, image);
   Image out = resize(image, size, size, filter);
@@ -52,15 +55,14 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
 }
 
 // One test image: the shorter side resized to image_size / eval_crop_pct, then center-cropped.
+// Always decoded whole and at full size, as timm evaluates: a reduced DCT scale would put a
+// different low-pass (and a sub-pixel shift) into the reported accuracy, for little time (the
+// validation set is a small fraction of an epoch's images).
 Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter) {
-  const ImageHeader h = read_image_header(bytes);
   const int size = static_cast<int>(task.image_size);
-  const int resize_to = eval_resize_size(size, task.augment.eval_crop_pct), shorter = std::min(h.width, h.height);
   thread_local Image image;
   DecodeOptions decode;  // the whole image: the resize before the center crop reads past its edges
   decode.channels = static_cast<int>(task.channels);
-  decode.min_width = ceil_div_scaled(h.width, resize_to, shorter);
-  decode.min_height = ceil_div_scaled(h.height, resize_to, shorter);
   decode_image_into(bytes, decode, image);
   return eval_transform(image, size, task.augment.eval_crop_pct, filter);
 }

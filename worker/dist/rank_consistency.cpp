@@ -39,6 +39,11 @@ uint64_t parameter_fingerprint(const torch::nn::Module& model) {
     fnv1a_update(h, p.key());
     fnv1a_update(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
   }
+  for (const auto& b : model.named_buffers()) {  // BatchNorm's statistics: rank 0's since the last evaluation
+    const torch::Tensor t = b.value().detach().to(torch::kCPU).contiguous();
+    fnv1a_update(h, b.key());
+    fnv1a_update(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+  }
   return h;
 }
 

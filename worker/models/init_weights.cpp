@@ -3,18 +3,18 @@
 
 namespace ms {
 
-void trunc_normal_(torch::Tensor& t, double std) {
+void trunc_normal_(torch::Tensor& t, double std, double lo, double hi) {
   torch::NoGradGuard no_grad;
-  // Draw N(0, std) and redraw the ~4.6% outside ±2 std until none are left: exact truncation,
+  // Draw N(0, std) and redraw the entries outside [lo, hi] until none are left: exact truncation,
   // and several times faster than inverse-CDF sampling (erfinv) on big models.
   t.normal_(0, std);
   for (int round = 0; round < 32; ++round) {
-    auto outside = t.abs().gt(2 * std);
+    auto outside = t.lt(lo).logical_or_(t.gt(hi));
     const int64_t n = outside.sum().item<int64_t>();
     if (n == 0) return;
     t.masked_scatter_(outside, torch::empty({n}, t.options()).normal_(0, std));
   }
-  t.clamp_(-2 * std, 2 * std);  // 32 rounds leave ~1e-43 of the entries: unreachable in practice
+  t.clamp_(lo, hi);  // 32 rounds leave at most ~1e-43 of the entries outside ±2 std: unreachable
 }
 
 namespace {

@@ -34,20 +34,27 @@ constexpr int64_t kEvalBatch = 512;
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+void broadcast_from_rank0(torch::Tensor t, Communicator& comm) {
+  if (t.is_contiguous()) {
+    comm.broadcast(t, 0);
+  } else {
+    auto tmp = t.contiguous();
+    comm.broadcast(tmp, 0);
+    t.copy_(tmp);
+  }
+}
+
+// Rank 0's buffers everywhere (BatchNorm's running statistics).
+void broadcast_buffers(torch::nn::Module& model, Communicator& comm) {
+  torch::NoGradGuard no_grad;
+  for (auto& b : model.buffers()) broadcast_from_rank0(b, comm);
+}
+
 // Rank 0's parameters and buffers everywhere (initial weights, whatever each rank built).
 void broadcast_state(torch::nn::Module& model, Communicator& comm) {
   torch::NoGradGuard no_grad;
-  auto sync = [&](torch::Tensor t) {
-    if (t.is_contiguous()) {
-      comm.broadcast(t, 0);
-    } else {
-      auto tmp = t.contiguous();
-      comm.broadcast(tmp, 0);
-      t.copy_(tmp);
-    }
-  };
-  for (auto& p : model.parameters()) sync(p.detach());
-  for (auto& b : model.buffers()) sync(b);
+  for (auto& p : model.parameters()) broadcast_from_rank0(p.detach(), comm);
+  broadcast_buffers(model, comm);
 }
 
 // Global-norm gradient clipping without a host sync.
@@ -216,6 +223,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   const bool bf16 = task.precision == "bf16" && device.is_cuda();
   const int64_t per_example = loader.targets_per_example();  // loss terms per example
   const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
+  const bool may_skip = task.on_corrupt == "skip";  // streamed images may drop corrupt examples
   MixOptions mixing;  // Mixup / CutMix of image batches (batch_mixing.h)
   mixing.mixup_alpha = task.augment.mixup, mixing.cutmix_alpha = task.augment.cutmix;
   mixing.mix_prob = task.augment.mix_prob, mixing.switch_prob = task.augment.mix_switch;
@@ -279,18 +287,37 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     for (int64_t step = 0; step < steps; ++step) {
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
+      bool have_batch = false;
+      if (!trouble.failed()) {
+        try {
+          have_batch = loader.batch(step, x, y);
+        } catch (...) {
+          trouble.record();  // alone: rethrown
+        }
+      }
+      // Skipped corrupt images (task.on_corrupt: skip) shrink the global batch: the gradient is
+      // the mean over the examples the group kept (one more scalar all-reduce per step, only in
+      // that mode), as if the batch had been drawn without them.
+      double step_scale = loss_scale;
+      bool full_batch = true;
+      if (may_skip) {
+        const double mine = have_batch && !trouble.failed() ? double(x.size(0)) : 0.0;
+        const double kept = reduce_values({torch::full({}, mine, fopts)}, comm)[0];
+        full_batch = kept == double(loader.global_batch());
+        if (kept > 0) step_scale = 1.0 / (kept * double(per_example));
+      }
       if (trouble.failed()) {
         updated.zero_grad();  // this rank failed: zero gradients until the next check
       } else {
         try {
-          const bool have_batch = loader.batch(step, x, y);
           if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
             const MixDraw draw =
                 draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
             MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
             x = std::move(mixed.x), y = std::move(mixed.targets);
           }
-          const bool replay = have_batch && graphed && graphed->accepts(x, y);
+          // The graph holds the full batch's loss scale.
+          const bool replay = have_batch && full_batch && graphed && graphed->accepts(x, y);
           if (!replay) updated.zero_grad();  // a replay sets every gradient itself
           if (replay) {
             loss_sum += graphed->run(x, y);
@@ -302,7 +329,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
               AutocastScope autocast(bf16, device);
               batch_loss = smoothed_cross_entropy_sum(model->forward(x), y, smoothing);
             }
-            (batch_loss * loss_scale).backward();
+            (batch_loss * step_scale).backward();
             loss_sum += batch_loss.detach();
             terms += loss_terms(y);
           }
@@ -333,6 +360,9 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       }
     }
     const double train_s = seconds_since(epoch_start);
+    // Every rank evaluates its share of the test set with rank 0's running statistics, the model
+    // the checkpoint saves: PyTorch DDP (broadcast_buffers) copies them before every forward.
+    if (comm && size > 1 && !model->buffers().empty()) broadcast_buffers(*model, *comm);
     EvalSums e;
     try {
       e = evaluate(*model, loader, bf16, device);
@@ -380,7 +410,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       if (options.on_epoch) options.on_epoch(m);
     }
   }
-  if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters");
+  if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters and buffers");
   return outcome;
 }
 

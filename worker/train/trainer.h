@@ -5,9 +5,11 @@
 // Data parallelism: task.batch_size is the global batch. Every rank draws the same shuffled
 // order, takes its contiguous share of each global batch, and scales its summed loss by the
 // global example count, so the all-reduced (summed) gradient equals single-rank training at
-// the same batch. BatchNorm running statistics stay per rank (as in PyTorch DDP without
-// SyncBatchNorm): each rank normalises with its own shard's batch statistics, so BatchNorm
-// models match single-rank training only approximately; every other model matches up to
+// the same batch. BatchNorm is not synchronised (as PyTorch DDP without SyncBatchNorm): in
+// training each rank normalises with its own shard's batch statistics, so BatchNorm models match
+// single-rank training only approximately; before each evaluation rank 0's running statistics
+// are copied to every rank (DDP's broadcast_buffers), so the group evaluates the model the
+// checkpoint saves; every other model matches up to
 // floating-point reduction order. Stochastic depth draws per rank (seeded from seed, epoch
 // and rank), so exact equivalence also needs model.drop_path 0.
 #pragma once
