@@ -41,7 +41,7 @@ std::optional<double> mean_metric(const GroupRow& g, const std::string& m) {
 
 std::string p_text(const AblationRow& r) {
   if (!r.test) return "-";
-  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP);
+  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + (r.test->paired ? "" : " (W)");
   if (!r.p_adjusted) return "-";
   char buffer[32];
   if (*r.p_adjusted < 0.001)
@@ -182,9 +182,15 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
   }
   assign_cells(t);
   for (const AblationRow& r : t.rows) t.baseline_done = t.baseline_done || (r.section == "baseline" && r.acc);
+  for (const AblationRow& r : t.rows)
+    if (r.section == "baseline")
+      for (const auto& j : r.group.jobs)
+        t.baseline_live = t.baseline_live || j.status == JobStatus::Pending || j.status == JobStatus::Running;
   for (AblationRow& r : t.rows) {
     if (!r.baseline_row) continue;
     const AblationRow& base = t.rows[*r.baseline_row];
+    ++t.variants;
+    t.any_short = t.any_short || !r.acc || !base.acc || r.acc->n < 2 || base.acc->n < 2;
     if (!r.acc || !base.acc) continue;
     r.delta_pts = (r.acc->mean - base.acc->mean) * 100;
     r.test = seed_test(r.group, base.group);
@@ -303,7 +309,8 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
         acc,
         delta,
         text(ci_text(r)),
-        tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" : text(p_text(r)),
+        tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.test->paired ? "" : " (W)")
+                               : text(p_text(r)),
         scaled(mean_metric(r.group, "params"), 1e6),
         scaled(mean_metric(r.group, "macs"), 1e9),
         mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
@@ -349,9 +356,15 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             ": the exclusions removed the baseline of its grid/zip cell.";
   if (t.any_identical)
     gaps += " No CI or p where a variant's accuracies equal its baseline's seed by seed (nothing varies to test).";
-  if (!t.baseline_done) return note + "; the baseline has no done seed yet, so no " + delta + " and no test." + gaps;
-  if (!t.any_paired && !t.any_welch)
-    return note + "; no variant has 2 done seeds on both sides, so no test." + gaps + spearman_note(t, style);
+  if (!t.baseline_done)
+    return note + "; the baseline has no done seed" + (t.baseline_live ? " yet" : " (its jobs failed or diverged)") +
+           ", so no " + delta + " and no test." + gaps;
+  if (!t.any_paired && !t.any_welch) {  // say why, and only what is true
+    const std::string why = t.variants == 0 ? "; the table has no variant to compare, so no test."
+                            : t.any_short   ? "; no variant has 2 done seeds on both sides, so no test."
+                                            : "; no test.";
+    return note + why + gaps + spearman_note(t, style);
+  }
   note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (t.any_paired && t.any_welch)
     note +=

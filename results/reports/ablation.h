@@ -48,6 +48,9 @@ struct AblationTable {
   bool any_zero_spread = false;    // a test whose differences have no spread (infinite t, a zero-width CI)
   bool any_identical = false;      // a variant equal to its baseline seed by seed (no test: nothing varies)
   bool any_paired = false, any_welch = false, any_too_few = false;
+  int variants = 0;            // rows compared with a baseline (every row but the baselines)
+  bool any_short = false;      // such a row, or its baseline, has fewer than 2 done seeds: no test
+  bool baseline_live = false;  // a baseline job is still pending or running
   // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
   std::map<int64_t, int> semantics_done;
 };

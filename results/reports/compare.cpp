@@ -42,7 +42,7 @@ std::string acc_cell(const std::optional<CompareSide>& s) {
 
 std::string p_cell(const CompareRow& r) {
   if (!r.test) return "-";
-  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP);
+  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + (r.test->paired ? "" : " (W)");
   if (!r.p_adjusted) return "-";
   char buffer[32];
   if (*r.p_adjusted < 0.001)

@@ -39,7 +39,8 @@ const std::vector<std::string>& epoch_metrics() {
   return names;
 }
 
-std::optional<double> epoch_metric(const EpochMetrics& m, const std::string& name) {
+namespace {
+std::optional<double> finite_metric(const EpochMetrics& m, const std::string& name) {
   if (name == "train_loss") return m.train_loss;
   if (name == "test_loss") return m.test_loss;
   if (name == "test_acc") return m.test_acc;
@@ -48,6 +49,14 @@ std::optional<double> epoch_metric(const EpochMetrics& m, const std::string& nam
   if (name == "samples_per_s") return m.samples_per_s;
   if (name == "wall_s") return m.wall_s;
   return std::nullopt;
+}
+}  // namespace
+
+std::optional<double> epoch_metric(const EpochMetrics& m, const std::string& name) {
+  // A NaN or infinite value (a diverged epoch's loss) is missing: an empty cell, JSON null, no
+  // point on a plot, and out of the means.
+  const std::optional<double> v = finite_metric(m, name);
+  return v && std::isfinite(*v) ? v : std::nullopt;
 }
 
 std::vector<EpochRow> select_epochs(const ResultStore& store, const std::vector<JobRow>& jobs) {

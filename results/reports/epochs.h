@@ -28,7 +28,7 @@ struct CurvePoint {
 
 // Epoch metrics, in this order: train_loss, test_loss, test_acc, test_seq_acc, lr, samples_per_s, wall_s.
 const std::vector<std::string>& epoch_metrics();
-std::optional<double> epoch_metric(const EpochMetrics& m, const std::string& name);  // none: n/a (seq_acc)
+std::optional<double> epoch_metric(const EpochMetrics& m, const std::string& name);  // none: n/a or not finite
 
 std::vector<EpochRow> select_epochs(const ResultStore& store, const std::vector<JobRow>& jobs);
 std::vector<CurvePoint> group_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,

@@ -176,5 +176,52 @@ TEST(AblationCells, WithoutGridEveryVariantHasTheOneBaseline) {
   EXPECT_EQ(ablation_markdown(t).find("grid/zip"), std::string::npos);
 }
 
+// The note under the table says why there is no test, and only what is true: a sweep without
+// variants has nothing to compare (not "too few seeds"); a baseline whose seeds all failed has
+// no done seed, and none is coming ("yet" only while a baseline job is pending or running).
+TEST(AblationNote, SaysTheTrueReasonForNoTest) {
+  TempDir dir;
+  const std::string yaml = R"(name: alone
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}
+  model: {depths: [1, 1, 1, 1], dims: [8, 16, 32, 64], mixers: pool, head_dim: 8}
+seeds: [0, 1, 2]
+)";
+  const SweepSpec spec = parse_sweep(yaml, "alone.yaml", results_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  {
+    ResultStore store(dir.file("a.db"), OpenMode::Writer);
+    store.register_sweep(spec, yaml, jobs, false);
+    for (const Job& job : jobs) {
+      store.job_started(job.id, "host");
+      store.record_epoch(job.id, tiny_epoch(0.8, 3, job.seed));
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+  const std::string alone = ablation_markdown(dir.file("a.db"), "alone");
+  EXPECT_NE(alone.find("the table has no variant to compare, so no test."), std::string::npos) << alone;
+  EXPECT_EQ(alone.find("2 done seeds"), std::string::npos) << alone;
+
+  const std::string with_variant = std::string(yaml) + "ablations:\n  token mixer:\n    model.mixers: [identity]\n";
+  const SweepSpec spec2 = parse_sweep(with_variant, "failed.yaml", results_catalog());
+  const std::vector<Job> jobs2 = expand_sweep(spec2, results_catalog());
+  {
+    ResultStore store(dir.file("f.db"), OpenMode::Writer);
+    store.register_sweep(spec2, with_variant, jobs2, false);
+    for (const Job& job : jobs2) {
+      store.job_started(job.id, "host");
+      if (job.variant == "baseline") {
+        store.job_finished(job.id, JobStatus::Failed, "boom", 1.0);
+      } else {
+        store.record_epoch(job.id, tiny_epoch(0.7, 3, job.seed));
+        store.job_finished(job.id, JobStatus::Done, "", 1.0);
+      }
+    }
+  }
+  const std::string failed = ablation_markdown(dir.file("f.db"), "alone");
+  EXPECT_NE(failed.find("the baseline has no done seed (its jobs failed or diverged)"), std::string::npos) << failed;
+  EXPECT_EQ(failed.find(" yet"), std::string::npos) << failed;
+}
+
 }  // namespace
 }  // namespace ms::test

@@ -140,6 +140,52 @@ std::vector<std::vector<std::string>> query(const Database& db, const std::strin
   return rows;
 }
 
+// A NaN loss (a diverged evaluation; SQLite stores NaN as NULL) is missing, never 0, the best
+// loss there is: JSON null, an empty CSV cell, out of the grouped means, no point on a curve.
+// And a job's throughput is its examples over its training time (the harmonic mean of equal
+// epochs' rates), not the plain mean of the rates.
+TEST(EpochValues, NanLossIsMissingAndThroughputIsExamplesOverTime) {
+  TempDir dir;
+  const std::vector<Job> jobs = tiny_jobs();
+  {
+    ResultStore store(dir.file("n.db"), OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    const double rates[3] = {2121.9, 8942.3, 7967.9};
+    for (size_t i = 0; i < 2; ++i) {
+      store.job_started(jobs[i].id, "host");
+      for (int64_t e = 1; e <= 3; ++e) {
+        EpochMetrics m = tiny_epoch(0.8, e, jobs[i].seed);
+        m.samples_per_s = rates[e - 1];
+        if (i == 1 && e == 1) m.test_loss = std::nan("");
+        store.record_epoch(jobs[i].id, m);
+      }
+      store.job_finished(jobs[i].id, JobStatus::Done, "", 3.0);
+    }
+  }
+  const ResultStore store(dir.file("n.db"), OpenMode::ReadOnly);
+  ResultQuery q;
+  q.sweep = "tiny";
+  const std::vector<JobRow> rows = select_jobs(store, q);
+  ASSERT_GE(rows.size(), 2u);
+  ASSERT_TRUE(rows[0].samples_per_s.has_value());
+  EXPECT_NEAR(*rows[0].samples_per_s, 3.0 / (1 / 2121.9 + 1 / 8942.3 + 1 / 7967.9), 1e-6);  // 4234, not 6344
+  std::vector<JobRow> two(rows.begin(), rows.begin() + 2);
+  const std::vector<EpochRow> epochs = select_epochs(store, two);
+  const auto json = nlohmann::json::parse(format_epochs(two, epochs, OutputFormat::Json));
+  ASSERT_EQ(json.size(), 6u);
+  EXPECT_TRUE(json[3]["test_loss"].is_null()) << json[3].dump();
+  EXPECT_NEAR(json[0]["test_loss"].get<double>(), 1.0 - 0.8 * 0.6, 1e-12);
+  const auto csv = parse_csv(format_epochs(two, epochs, OutputFormat::Csv));
+  ASSERT_EQ(csv.size(), 7u);
+  const auto column = std::find(csv[0].begin(), csv[0].end(), "test_loss") - csv[0].begin();
+  EXPECT_EQ(csv[4][static_cast<size_t>(column)], "");
+  const auto curves = group_epochs(two, epochs, {"variant"});
+  ASSERT_EQ(curves.size(), 3u);
+  EXPECT_EQ(curves[0].metrics.at("test_loss").n, 1);  // seed 1's NaN left out
+  EXPECT_NEAR(curves[0].metrics.at("test_loss").mean, 1.0 - 0.8 * 0.6, 1e-12);
+  EXPECT_EQ(curves[1].metrics.at("test_loss").n, 2);
+}
+
 TEST_F(Epochs, ViewsGiveJobsWithConfigColumnsAndEpochs) {
   Database db(dir_->file("r.db"), Database::Access::ReadOnly);
   EXPECT_EQ(query(db, "SELECT COUNT(*) FROM job_results WHERE sweep = 'tiny'")[0][0], "18");

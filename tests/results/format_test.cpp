@@ -146,13 +146,14 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NE(md.find("95% CI of Δ"), std::string::npos) << md;
   EXPECT_NE(md.find("[-12.48, -7.52]"), std::string::npos) << md;  // identity, by hand above
   EXPECT_NE(md.find(" 0.010 |"), std::string::npos) << md;         // 3 * 0.0033168
-  EXPECT_NE(md.find(" n<3 |"), std::string::npos) << md;           // a "<" that cannot open a tag stays
+  EXPECT_NE(md.find(" n<3 (W) |"), std::string::npos) << md;       // a "<" that cannot open a tag stays;
+                                                                   // marked Welch like the other W rows
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
   for (const char* said : {"Student's paired t-test", "Welch's unequal-variances t-test", "Holm-adjusted",
                            "for the 3 variants", "fewer than 3 done seeds"})
     EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
   const std::string tex = ablation_latex(t);
-  EXPECT_NE(tex.find("$n<3$"), std::string::npos);
+  EXPECT_NE(tex.find("$n<3$ (W)"), std::string::npos) << tex;
   EXPECT_NE(tex.find("95\\% CI of $\\Delta$"), std::string::npos) << tex;
   EXPECT_EQ(tex.find("95% CI"), std::string::npos) << "an unescaped % comments out the caption's end: " << tex;
 }
