@@ -41,8 +41,8 @@ int cmd_report(const Args& args) {
       "watch", po::value(&watch), "rewrite the report every SEC seconds while the sweep runs");
   po::variables_map vm;
   if (!parse_options(args, kReportUsage, options, {}, vm)) return 0;
-  if (vm.count("watch") && !(watch >= 1 && std::isfinite(watch)))
-    throw UsageError("--watch must be a number of seconds >= 1");
+  if (vm.count("watch") && !(watch >= 1 && watch <= 86400))
+    throw UsageError("--watch must be a number of seconds between 1 and 86400 (a day)");
   if (watch > 0) {
     std::signal(SIGINT, on_stop);
     std::signal(SIGTERM, on_stop);

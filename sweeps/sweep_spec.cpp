@@ -155,16 +155,48 @@ std::optional<Mark> second_document(const std::string& text) {
   return std::nullopt;
 }
 
+// Aliases make a YAML file a graph, not a tree: `base: &b {x: *b}` contains itself (every
+// recursive walk would overflow the stack), and nested aliases (`b: [*a, *a, ...]`, `c: [*b, *b,
+// ...]`) expand exponentially. Before anything walks the document, one walk with the aliases
+// expanded refuses a node inside itself and stops counting at kMaxExpandedNodes values.
+constexpr size_t kMaxExpandedNodes = 1000000;
+
+void check_alias_graph(const std::string& file, const YAML::Node& node, std::vector<YAML::Node>& ancestors,
+                       size_t& visited) {
+  if (++visited > kMaxExpandedNodes)
+    fail_at(file, node,
+            "the file expands to more than " + std::to_string(kMaxExpandedNodes) +
+                " values through its aliases (aliases of aliases multiply): write the values out or use fewer levels");
+  if (!node.IsMap() && !node.IsSequence()) return;
+  for (const YAML::Node& a : ancestors)
+    if (a.is(node)) fail_at(file, node, "an alias refers to a node that contains it (the value would be infinite)");
+  ancestors.push_back(node);
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      check_alias_graph(file, kv.first, ancestors, visited);
+      check_alias_graph(file, kv.second, ancestors, visited);
+    }
+  } else {
+    for (const auto& item : node) check_alias_graph(file, item, ancestors, visited);
+  }
+  ancestors.pop_back();
+}
+
 YAML::Node load_single_document(const std::string& text, const std::string& file) {
   if (auto second = second_document(text))
     throw SpecError(file, second->line, second->col,
                     "a second YAML document starts here: a sweep file holds one sweep (split it into two files, or "
                     "remove the '---' line)");
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw SpecError(file, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
   }
+  std::vector<YAML::Node> ancestors;
+  size_t visited = 0;
+  check_alias_graph(file, root, ancestors, visited);
+  return root;
 }
 
 // "unknown top-level key 'seed': expected one of ... (did you mean 'seeds'?)"

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -58,15 +59,20 @@ std::string describe(const YAML::Node& node) {
   return "'" + node.Scalar() + "'";
 }
 
-std::string bounds_text(const KeySpec& spec) {
+// A bound as people write it: 2147483647 and 10000000, not 2.14748e+09 and 1e+07.
+std::string bound_text(double v) {
   std::ostringstream s;
-  if (spec.min > -1e299 && spec.max < 1e299)
-    s << "between " << spec.min << " and " << spec.max;
-  else if (spec.min > -1e299)
-    s << ">= " << spec.min;
+  if (std::floor(v) == v && std::fabs(v) < 1e15)
+    s << static_cast<long long>(v);
   else
-    s << "<= " << spec.max;
+    s << std::setprecision(15) << v;
   return s.str();
+}
+
+std::string bounds_text(const KeySpec& spec) {
+  if (spec.min > -1e299 && spec.max < 1e299) return "between " + bound_text(spec.min) + " and " + bound_text(spec.max);
+  if (spec.min > -1e299) return ">= " + bound_text(spec.min);
+  return "<= " + bound_text(spec.max);
 }
 
 double parse_number(const std::string& file, const KeySpec& spec, const YAML::Node& node) {
@@ -77,10 +83,12 @@ double parse_number(const std::string& file, const KeySpec& spec, const YAML::No
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || is_quoted_or_str(node))
     fail_at(file, node, spec.key + " must be a number, got " + describe(node));
-  if (!std::isfinite(v) || errno == ERANGE)
+  if (!std::isfinite(v) || (errno == ERANGE && std::fabs(v) >= 1))
     fail_at(file, node, spec.key + " must be a finite number, got " + describe(node));
+  if (errno == ERANGE)  // underflow: 1e-400, or a subnormal such as 5e-324
+    fail_at(file, node, spec.key + " is too close to 0 to be represented (write 0 or a normal number), got " + text);
   if (v < spec.min || v > spec.max) fail_at(file, node, spec.key + " must be " + bounds_text(spec) + ", got " + text);
-  return v;
+  return v == 0 ? 0.0 : v;  // -0 and 0 are one value: the same canonical config and job id
 }
 
 json parse_int(const std::string& file, const KeySpec& spec, const YAML::Node& node) {

@@ -143,8 +143,8 @@ void ensure_schema(Database& db) {
   Transaction tx(db);
   const int version = user_version(db);
   if (version > kSchemaVersion)
-    throw std::runtime_error(db.path() + ": schema version " + std::to_string(version) +
-                             " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
+    throw UsageError("--db " + db.path() + ": schema version " + std::to_string(version) +
+                     " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");
   if (version < 1) {
     db.exec(kSchemaV1);
     db.exec("PRAGMA user_version = 1");

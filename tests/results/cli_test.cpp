@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "results/store/schema.h"
+#include "results/store/sqlite_db.h"
 #include "sweeps/user_text.h"
 #include "tests/results/csv_reader.h"
 #include "tests/results/results_fixture.h"
@@ -241,6 +243,35 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
     EXPECT_NE(usage_error(got[i]).find(cases[i].second), std::string::npos) << got[i].err;
   }
   EXPECT_FALSE(std::filesystem::exists(missing)) << "a read-only command created the database";
+}
+
+// A database a newer metasweep wrote is bad input for every command, readers and writers alike:
+// exit 2, one line naming --db and both versions, and the file not changed by a byte.
+TEST_F(CliResults, ANewerSchemaIsExit2ForEveryCommand) {
+  const std::string newer = dir_->file("newer.db"), out = dir_->file("newer-report");
+  std::filesystem::copy_file(db(), newer);
+  {
+    Database handle(newer, Database::Access::ReadWrite);
+    handle.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+  }
+  const std::string before = read_file(newer);
+  const std::string sweep_file = dir_->write("newer.yaml", kTinySweep);
+  const std::vector<std::vector<std::string>> commands = {
+      {"results", "--db", newer},
+      {"status", "--db", newer},
+      {"note", "--db", newer, "--sweep", "tiny", "a note"},
+      {"run", sweep_file, "--db", newer, "--device", "cpu"},
+      {"report", "--db", newer, "--sweep", "tiny", "--out", out},
+  };
+  const std::vector<CommandResult> got = ms_all(commands);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    SCOPED_TRACE(commands[i][0]);
+    const std::string line = usage_error(got[i]);
+    EXPECT_NE(line.find("--db " + newer + ": schema version " + std::to_string(kSchemaVersion + 1) + " is newer"),
+              std::string::npos)
+        << line;
+  }
+  EXPECT_EQ(read_file(newer), before);
 }
 
 // Text hygiene: every text argument is user text (sweeps/user_text.h). A note with a control

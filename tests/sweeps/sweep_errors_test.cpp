@@ -52,6 +52,20 @@ const BadCase kCases[] = {
     {"fractional_int", "name: x\nbase: {task: {epochs: 2.5}}\n", 2, "task.epochs must be an integer"},
     {"wrong_type_bool", "name: x\nbase: {model: {residual: maybe}}\n", 2, "model.residual must be true or false"},
     {"missing_name", "base: {}\n", 1, "missing 'name'"},
+    {"subnormal_lr", "name: x\nbase: {task: {optimizer: {lr: 5e-324}}}\n", 2,
+     "task.optimizer.lr is too close to 0 to be represented"},
+    {"seed_bounds_as_written", "name: x\nseeds: [-1]\n", 2, "between 0 and 2147483647"},
+    // Aliases: a node inside itself (a stack overflow before), and nested aliases that expand
+    // to a billion values (minutes of parsing before the error; now refused at a million).
+    {"alias_cycle", "name: qa\nbase: &b {x: *b}\n", 2, "an alias refers to a node that contains it"},
+    {"alias_cycle_in_seeds", "name: qa\nseeds: &s [*s]\n", 2, "an alias refers to a node that contains it"},
+    {"alias_bomb",
+     "name: qa\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+     "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n",
+     2, "values through its aliases"},  // reported at the innermost anchor's value
     {"nan_value", "name: x\nbase: {task: {optimizer: {lr: .nan}}}\n", 2, "must be"},
     {"heads_not_dividing", "name: x\nbase: {model: {mixers: attention, heads: 3}}\n", 2,
      "is not divisible into 3 heads"},

@@ -86,6 +86,17 @@ name: study
   }
 }
 
+// -0 is 0: the same canonical config, the same id (it gave another id, and plan showed -0.0).
+TEST(SweepSpec, NegativeZeroIsZero) {
+  const char* zero = "name: z\nbase: {task: {label_smoothing: 0, schedule: {warmup_epochs: 0}}}\nseeds: [0]\n";
+  const char* minus = "name: z\nbase: {task: {label_smoothing: -0.0, schedule: {warmup_epochs: -0}}}\nseeds: [0]\n";
+  const auto a = plan(zero), b = plan(minus);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].id, b[0].id);
+  EXPECT_EQ(b[0].config.dump().find(":-0"), std::string::npos) << b[0].config.dump();
+}
+
 TEST(SweepSpec, VariantEqualToBaselineIsOneJob) {
   const auto jobs = plan(R"(
 name: dup

@@ -177,5 +177,26 @@ TEST(ModelFormula, AModelTooLargeToBuildIsCountedWithoutAllocating) {
                std::invalid_argument);
 }
 
+// A long sequence builds small weights but its measuring forward would hold L x L scores per head
+// (seq_len 65536: 17 GB each; an audit saw `plan` at 14.6 GB after 100 s): it is counted by the
+// formulas, which the tests above hold exact, and stays buildable.
+TEST(ModelFormula, ALongSequenceIsCountedWithoutItsForwardPass) {
+  const auto config = test::make_config({{"task.dataset", "reverse"},
+                                         {"task.seq_len", 65536},
+                                         {"task.vocab", 10},
+                                         {"model.arch", "sequence"},
+                                         {"model.depths", {1}},
+                                         {"model.dims", {8}},
+                                         {"model.mixers", "attention"},
+                                         {"model.heads", 2},
+                                         {"model.norm", "layernorm"}});
+  const ModelCost cost = model_cost(config);
+  const ModelCost formula = formula_cost(config);
+  EXPECT_TRUE(cost.unbuildable.empty()) << cost.unbuildable;
+  EXPECT_EQ(cost.params, formula.params);
+  EXPECT_EQ(cost.macs, formula.macs);
+  EXPECT_GT(cost.macs, int64_t{65536} * 65536 * 8);  // the scores and their weighted sum: 2 L^2 d
+}
+
 }  // namespace
 }  // namespace ms
