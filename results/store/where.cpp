@@ -130,6 +130,33 @@ std::optional<double> parse_number(const std::string& text) {
   return v;
 }
 
+namespace {
+// A filter on a config key the schema knows compares with a value of its type: a number for
+// numeric keys (task.epochs<abc matched every job, task.optimizer.lr>1e999 none, both silently),
+// one of the accepted names for an enumeration (model.norm=lyernorm matched nothing without a
+// word). Keys the schema does not know (an older release's) are left to the database.
+void check_config_value(const std::string& expr, const WhereClause& c, bool list) {
+  const KeySpec* spec = find_key_spec(c.key);
+  if (!spec) return;
+  const bool numeric = spec->kind == ValueKind::Int || spec->kind == ValueKind::Float;
+  if (numeric && !c.number)
+    malformed(expr, c.key + " compares with a finite number, got '" + c.value + "'");
+  if (spec->kind == ValueKind::Bool && c.value != "true" && c.value != "false")
+    malformed(expr, c.key + " is true or false, got '" + c.value + "'");
+  const bool named = spec->kind == ValueKind::Enum || spec->kind == ValueKind::StageEnum;
+  if (!named || spec->choices.empty() || list || c.op == WhereOp::Lt || c.op == WhereOp::Le || c.op == WhereOp::Gt ||
+      c.op == WhereOp::Ge)
+    return;
+  if (std::find(spec->choices.begin(), spec->choices.end(), c.value) != spec->choices.end()) return;
+  std::string hint;
+  size_t best = 3;
+  for (const auto& choice : spec->choices)
+    if (const size_t d = edit_distance(c.value, choice); d < best) best = d, hint = choice;
+  malformed(expr, "unknown " + c.key + " '" + c.value + "': expected one of " + join(spec->choices, ", ") +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+}  // namespace
+
 WhereClause parse_where(const std::string& expr) {
   // Well-formed UTF-8 (sweeps/user_text.h): a value may end up in JSON text (lists), and
   // nlohmann::json refuses to dump anything else.
@@ -183,10 +210,12 @@ WhereClause parse_where(const std::string& expr) {
     c.kind = WhereKeyKind::JobText;
   } else if (c.key.find('.') != std::string::npos) {
     c.kind = WhereKeyKind::Config;
-    if (c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']') {
+    const bool list = c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']';
+    if (list) {
       c.as_written = c.value;  // a text value may hold brackets too (task.data_dir=[x])
       c.value = normalise_list(c.value);
     }
+    check_config_value(expr, c, list);
   } else {
     std::string hint = closest_key(c.key);
     malformed(expr, "unknown key '" + c.key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));

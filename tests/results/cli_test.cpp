@@ -207,7 +207,7 @@ TEST_F(CliResults, WhereInjectionMatchesNothingAndChangesNothing) {
   const std::string before = read_file(db());
   ASSERT_FALSE(before.empty());
   const std::vector<std::string> attacks = {"variant=x' OR '1'='1", "variant=baseline'; DROP TABLE jobs; --",
-                                            "model.norm=\") OR 1=1 --"};
+                                            "task.data_dir=\") OR 1=1 --"};
   std::vector<std::vector<std::string>> commands;
   for (const auto& attack : attacks) commands.push_back(results_args({"--format", "json", "--where", attack}));
   const std::vector<CommandResult> got = ms_all(commands);
@@ -225,6 +225,10 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
       {results_args({"--format", "yaml"}), "table, csv, json, markdown, latex"},
       {results_args({"--where", "model.norm"}), "model.norm"},
       {results_args({"--where", "test_acc>high"}), "test_acc>high"},
+      {results_args({"--where", "task.epochs<abc"}), "task.epochs compares with a finite number, got 'abc'"},
+      {results_args({"--where", "task.optimizer.lr>1e999"}), "task.optimizer.lr compares with a finite number"},
+      {results_args({"--where", "model.norm=lyernorm"}), "expected one of group1, layernorm"},
+      {results_args({"--where", "model.residual=yes"}), "model.residual is true or false"},
       {results_args({"--frobnicate"}), "frobnicate"},
       {results_args({"--group-by", "no.such.key"}), "no.such.key"},
       {{"results"}, "--db"},

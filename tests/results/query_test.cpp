@@ -106,7 +106,8 @@ TEST_F(TinyDb, UnknownSweepAndKeyAreUsageErrors) {
 
 TEST_F(TinyDb, InjectionReturnsNothingAndChangesNothing) {
   const std::string before = read_file(path_);
-  for (const char* attack : {"model.norm=x' OR '1'='1", "model.norm=layernorm'; DROP TABLE jobs; --",
+  // Config values through a free-text key (an enumeration's value is checked against its names).
+  for (const char* attack : {"task.data_dir=x' OR '1'='1", "task.data_dir=layernorm'; DROP TABLE jobs; --",
                              "section=baseline\" OR 1=1 --", "variant=') OR 1=1 --"}) {
     EXPECT_TRUE(select({attack}).empty()) << attack;
   }

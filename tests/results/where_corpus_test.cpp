@@ -44,12 +44,12 @@ TEST(WhereCorpus, InvalidUtf8IsRejected) {
 }
 
 TEST(WhereCorpus, EdgeCasesParseOrReject) {
-  EXPECT_TRUE(parse_or_reject("model.norm=caf\xc3\xa9"));  // valid UTF-8 is fine
+  EXPECT_TRUE(parse_or_reject("task.data_dir=caf\xc3\xa9"));  // valid UTF-8 is fine
   EXPECT_TRUE(parse_or_reject("model.mixers=[]"));
   EXPECT_TRUE(parse_or_reject("model.mixers=[,]"));
   EXPECT_TRUE(parse_or_reject("model.mixers=[[1],{\"a\":2}]"));
   EXPECT_TRUE(parse_or_reject("model.depths=[1e308, -1e308, 1e15]"));
-  EXPECT_TRUE(parse_or_reject(std::string("model.norm=a\0b", 14)));
+  EXPECT_TRUE(parse_or_reject(std::string("task.data_dir=a\0b", 17)));
   EXPECT_TRUE(parse_or_reject("variant=\"=x\""));
   EXPECT_TRUE(parse_or_reject("model.mixers=\"[pool, \"\"a\"\"]\""));
   // A value that is not one whole quoted string is literal text, quotes and all.

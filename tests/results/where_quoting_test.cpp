@@ -62,7 +62,7 @@ TEST(WhereQuoting, PartlyQuotedValuesAreLiteral) {
   EXPECT_EQ(parse_where("variant=\"a\" b").value, "\"a\" b");
   EXPECT_EQ(parse_where("variant=\"").value, "\"");
   EXPECT_EQ(parse_where("variant=\"a\"b\"").value, "\"a\"b\"");
-  EXPECT_EQ(parse_where("model.norm=\") OR 1=1 --").value, "\") OR 1=1 --");
+  EXPECT_EQ(parse_where("task.data_dir=\") OR 1=1 --").value, "\") OR 1=1 --");
 }
 
 // Through the store: each hostile label is selected exactly, and only it.
