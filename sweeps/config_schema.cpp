@@ -245,6 +245,24 @@ std::vector<KeySpec> make_schema() {
        "pixels (faster; a DCT low-pass before the resize, so not byte-exact with timm/Pillow); false: "
        "full-size decode, byte-exact with Pillow. Evaluation images are always decoded at full size",
        3},
+      {"task.schedule.style",
+       ValueKind::Enum,
+       "metasweep",
+       {"metasweep", "timm"},
+       0,
+       0,
+       "metasweep: the rate changes every step, warmup from lr/warmup_steps, the cosine over the steps after "
+       "warmup; timm: timm's CosineLRScheduler as PoolFormer/DeiT train (per epoch: epoch e < warmup_epochs at "
+       "warmup_lr + e (lr - warmup_lr) / warmup_epochs, then min_lr + (lr - min_lr)(1 + cos(pi e / epochs)) / 2)",
+       3},
+      {"task.schedule.warmup_lr",
+       ValueKind::Float,
+       1e-6,
+       {},
+       0,
+       1e3,
+       "style timm: the learning rate of the first warmup epoch (timm's warmup_lr_init; its train.py default)",
+       3},
   };
 }
 }  // namespace

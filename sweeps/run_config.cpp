@@ -93,6 +93,8 @@ RunConfig run_config(const json& c) {
   t.schedule.name = get<std::string>(c, "task.schedule.name");
   t.schedule.warmup_epochs = get<double>(c, "task.schedule.warmup_epochs");
   t.schedule.min_lr = get<double>(c, "task.schedule.min_lr");
+  t.schedule.style = get<std::string>(c, "task.schedule.style");
+  t.schedule.warmup_lr = get<double>(c, "task.schedule.warmup_lr");
   t.label_smoothing = get<double>(c, "task.label_smoothing");
   t.grad_clip = get<double>(c, "task.grad_clip");
 

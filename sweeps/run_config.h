@@ -19,8 +19,9 @@ struct OptimizerConfig {
 };
 
 struct ScheduleConfig {
-  std::string name;  // cosine | constant
-  double warmup_epochs = 0, min_lr = 0;
+  std::string name;   // cosine | constant
+  std::string style;  // metasweep (per step) | timm (per epoch, timm's CosineLRScheduler)
+  double warmup_epochs = 0, min_lr = 0, warmup_lr = 0;
 };
 
 // Streamed image datasets: the training crops and flips and the evaluation transform.

@@ -36,6 +36,27 @@ TEST(LrSchedule, WarmupThenCosine) {
   EXPECT_THROW(LrSchedule("step", 1, 0, 0, 1, 1), std::runtime_error);
 }
 
+// Style timm against timm's CosineLRScheduler._get_lr as PoolFormer/DeiT call it (t_in_epochs,
+// stepped with the epoch): PoolFormer-S12's lr 4e-3, warmup 5 epochs from 1e-6, min_lr 1e-5, 300
+// epochs. Epoch 0 runs at warmup_lr, epoch 1 at 1e-6 + (4e-3 - 1e-6) / 5; from epoch 5 on the
+// cosine of e / 300 (warmup included in its span); every step of an epoch at the epoch's rate.
+TEST(LrSchedule, TimmStyleIsTimmsCosineLrSchedulerPerEpoch) {
+  const int64_t steps = 7;
+  LrSchedule s("cosine", 4e-3, 1e-5, 5, steps, 300, "timm", 1e-6);
+  const auto cosine = [](double e) { return 1e-5 + 0.5 * (4e-3 - 1e-5) * (1 + std::cos(M_PI * e / 300)); };
+  const std::vector<std::pair<int64_t, double>> expected = {
+      {0, 1e-6}, {1, 1e-6 + (4e-3 - 1e-6) / 5}, {4, 1e-6 + 4 * (4e-3 - 1e-6) / 5},
+      {5, cosine(5)}, {150, 1e-5 + 0.5 * (4e-3 - 1e-5)}, {299, cosine(299)}};
+  for (const auto& [epoch, lr] : expected)
+    for (int64_t step : {epoch * steps, epoch * steps + steps - 1}) EXPECT_NEAR(s.at(step), lr, 1e-15) << step;
+  EXPECT_NEAR(cosine(5), 3.997266e-3, 1e-9);  // the number (python3: math.cos)
+  LrSchedule c("constant", 0.3, 0.0, 2, steps, 10, "timm", 0.1);
+  EXPECT_DOUBLE_EQ(c.at(0), 0.1);
+  EXPECT_DOUBLE_EQ(c.at(steps), 0.2);
+  EXPECT_DOUBLE_EQ(c.at(2 * steps), 0.3);
+  EXPECT_THROW(LrSchedule("cosine", 1, 0, 0, 1, 1, "fast"), std::runtime_error);
+}
+
 TEST(LrSchedule, CosineMidpointExact) {
   LrSchedule s("cosine", 2.0, 0.0, 0.0, 4, 1);  // 4 steps, progress = step / 4
   EXPECT_DOUBLE_EQ(s.at(0), 2.0);

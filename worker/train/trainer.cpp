@@ -217,7 +217,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   BatchSource& loader = *data;
   const int64_t epochs = task.epochs, steps = loader.steps_per_epoch();
   const LrSchedule schedule(task.schedule.name, task.optimizer.lr, task.schedule.min_lr, task.schedule.warmup_epochs,
-                            steps, epochs);
+                            steps, epochs, task.schedule.style, task.schedule.warmup_lr);
   const double smoothing = task.label_smoothing;
   const double grad_clip = task.grad_clip;
   const bool bf16 = task.precision == "bf16" && device.is_cuda();
