@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "results/reports/text_table.h"
+#include "sweeps/user_text.h"
 
 namespace ms {
 
@@ -122,6 +123,35 @@ int run_program(const std::vector<std::string>& argv, const std::string& err_pat
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// gnuplot escapes '<' and '&' in the text it writes, not '>', so a label holding "]]>" made the
+// SVG ill-formed XML (that sequence may not appear in character data). Outside CDATA sections
+// every "]]>" becomes "]]&gt;", which reads as the same text.
+std::string escape_cdata_ends(const std::string& svg) {
+  std::string out;
+  out.reserve(svg.size());
+  size_t i = 0;
+  while (i < svg.size()) {
+    if (svg.compare(i, 9, "<![CDATA[") == 0) {
+      const size_t end = svg.find("]]>", i + 9);
+      const size_t stop = end == std::string::npos ? svg.size() : end + 3;
+      out.append(svg, i, stop - i);
+      i = stop;
+    } else if (svg.compare(i, 3, "]]>") == 0) {
+      out += "]]&gt;";
+      i += 3;
+    } else {
+      out += svg[i++];
+    }
+  }
+  return out;
+}
+
+// A legend entry: the label cut to kLegendColumns columns with a trailing "…" (the tables
+// hold it whole). gnuplot drops a key below the plot whose entry is wider than the plot: an
+// audit's 77-character label left the curves with no legend at all.
+constexpr size_t kLegendColumns = 48;
+std::string legend(const std::string& title) { return quoted(cut_to_columns(title, kLegendColumns)); }
+
 // Runs the script (after the terminal settings) and returns the <svg> element.
 std::string run_gnuplot(const ScratchDir& dir, const std::string& script, int height = kHeight) {
   const std::string svg = dir.file("plot.svg"), gp = dir.file("plot.gp"), err = dir.file("err.txt");
@@ -131,7 +161,7 @@ std::string run_gnuplot(const ScratchDir& dir, const std::string& script, int he
   }
   const int status = run_program({"gnuplot", gp}, err);
   if (status != 0 || !fs::exists(svg)) throw std::runtime_error("gnuplot failed: " + slurp(err).substr(0, 300));
-  const std::string text = slurp(svg);
+  const std::string text = escape_cdata_ends(slurp(svg));
   const size_t start = text.find("<svg");
   if (start == std::string::npos) throw std::runtime_error("gnuplot wrote no SVG");
   return text.substr(start);
@@ -170,7 +200,7 @@ std::string plot_lines(const std::string& title, const std::string& xlabel, cons
                      "set key inside right bottom vertical opaque box lc rgb '#cccccc'\nplot ";
   for (size_t i = 0; i < series.size(); ++i)
     plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with linespoints title " +
-            quoted(series[i].title);
+            legend(series[i].title);
   return run_gnuplot(dir, plot);
 }
 
@@ -221,7 +251,7 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
       const std::string name = i < s.labels.size() ? s.labels[i] : "";
       plot += std::string(number > 1 ? ", " : "") + quoted(path) + " using 1:2 with points lt " +
               std::to_string(si + 1) + " ps 1.3 title " +
-              quoted(n + " " + (series.size() > 1 ? s.title + ": " : "") + name);
+              legend(n + " " + (series.size() > 1 ? s.title + ": " : "") + name);
       const double left = px(s.x[i]) + kDx, top = py(s.y[i]) + kDy;
       Label mine{s.x[i], s.y[i], left, top, left + kChar * double(n.size()), top + kLabelHeight, n};
       bool joined = false;
@@ -327,7 +357,7 @@ std::string plot_bands(const std::string& title, const std::string& xlabel, cons
     shades += (shades.empty() ? "" : ", ") + quoted(path) + " using 1:3:4 with filledcurves " + style +
               " fs transparent solid " + (b.reference ? "0.12" : "0.18") + " noborder notitle";
     lines += ", " + quoted(path) + " using 1:2 with linespoints " + style + (b.reference ? " pt 6" : "") + " title " +
-             quoted(b.title);
+             legend(b.title);
   }
   plot += (last <= 12 ? "set xtics 1\n" : "set format x '%.0f'\n");
   // The key goes below the plot, where it never covers a curve, with a line of room more than

@@ -306,6 +306,16 @@ std::string shortest(double v) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", precision, v);
     if (std::strtod(buffer, nullptr) == v) break;
   }
+  // %g writes 740 as 7.4e+02 at its shortest: numbers people write without an exponent
+  // (1e-4 <= |v| < 1e15) get the fewest decimals that read back exactly instead.
+  const double a = std::fabs(v);
+  if (std::strchr(buffer, 'e') && (a == 0 || (a >= 1e-4 && a < 1e15))) {
+    char fixed_buffer[64];
+    for (int decimals = 0; decimals <= 20; ++decimals) {
+      std::snprintf(fixed_buffer, sizeof(fixed_buffer), "%.*f", decimals, v);
+      if (std::strtod(fixed_buffer, nullptr) == v) return fixed_buffer;
+    }
+  }
   return buffer;
 }
 

@@ -2,6 +2,7 @@
 // (QA ux #4): text that already starts with an apostrophe gets one more, so "=x" and "'=x" (and
 // "-x"/"'-x", "@x"/"'@x", "+x"/"'+x") stay different and one rule reverses it (drop a leading
 // '); numbers and the lone "-" stay as they are.
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,4 +42,20 @@ TEST(CsvEscape, DifferentTextStaysDifferentAndReverses) {
 }
 
 }  // namespace
+// CSV numbers read back exactly, written as people write them: 740 and 31440, not 7.4e+02 and
+// 3.144e+04; an exponent only outside 1e-4..1e15.
+TEST(CsvNumbers, ShortestReadsBackAndAvoidsNeedlessExponents) {
+  EXPECT_EQ(shortest(740), "740");
+  EXPECT_EQ(shortest(31440), "31440");
+  EXPECT_EQ(shortest(50), "50");
+  EXPECT_EQ(shortest(0.8123), "0.8123");
+  EXPECT_EQ(shortest(0.001), "0.001");
+  EXPECT_EQ(shortest(11915176), "11915176");
+  EXPECT_EQ(shortest(1e-7), "1e-07");
+  EXPECT_EQ(shortest(2e20), "2e+20");
+  EXPECT_EQ(shortest(-0.0005), "-0.0005");
+  for (double v : {740.0, 0.1 + 0.2, 1.0 / 3, 123456.789, 4234.0987654321, 1e-4, 9.99e14})
+    EXPECT_EQ(std::strtod(shortest(v).c_str(), nullptr), v) << shortest(v);
+}
+
 }  // namespace ms

@@ -99,6 +99,40 @@ TEST(ReportInjection, PlotTextArrivesVerbatim) {
   EXPECT_NE(svg.find("T`x`"), std::string::npos);
 }
 
+// "]]>" may not appear in XML character data and gnuplot does not escape '>': every plot is still
+// well-formed XML (parsed by Python's expat), and the text reads back as written. A 77-character
+// label keeps a legend (gnuplot dropped a key wider than the plot), cut with "…".
+TEST(ReportInjection, PlotsAreWellFormedXmlAndKeepTheirLegend) {
+  ASSERT_TRUE(gnuplot_available());
+  TempDir dir;
+  Series s;
+  s.title = "x ]]> <![CDATA[ y";
+  s.x = {1, 2};
+  s.y = {50, 60};
+  Series long_label;
+  long_label.title = "model.mixers=[pool, attention], model.norm=layernorm, task.optimizer.lr=0.002";
+  long_label.x = {1, 2};
+  long_label.y = {55, 58};
+  const std::string lines = plot_lines("T ]]>", "epoch", "acc", {s, long_label});
+  Band b;
+  b.title = long_label.title;
+  b.x = {1, 2};
+  b.mean = {50, 60};
+  b.low = {49, 59};
+  b.high = {51, 61};
+  const std::string bands = plot_bands("curves", "epoch", "acc", {b});
+  const std::string check = "import sys, xml.dom.minidom\nfor p in sys.argv[1:]:\n"
+                            "    d = xml.dom.minidom.parse(p)\n"
+                            "    print(len([t for t in d.getElementsByTagName('text') if 'model.mixers' in "
+                            "''.join(n.data for n in t.childNodes if n.nodeType == n.TEXT_NODE)]))\n";
+  const auto r = run_command("/usr/bin/python3 -c " + shell_quote(check) + " " +
+                             shell_quote(dir.write("lines.svg", lines)) + " " + shell_quote(dir.write("bands.svg", bands)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n1\n") << "the long label's legend entry, once per plot";
+  EXPECT_NE(lines.find("x ]]&gt; &lt;![CDATA[ y"), std::string::npos) << lines.substr(0, 3000);
+  EXPECT_NE(lines.find("model.mixers=[pool, attention], model.norm=laye…"), std::string::npos);
+}
+
 // ---- 2. a sweep is its current definition ----------------------------------------------------
 
 std::string edited_sweep() {
