@@ -14,7 +14,7 @@ namespace {
 const char* kRunUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
     "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh] [--retrain-older]\n"
-    "                     [--cuda-graphs auto|on|off] [--max-jobs N]\n\n"
+    "                     [--cuda-graphs auto|on|off] [--max-jobs N] [-v]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
     "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
@@ -60,6 +60,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
+  if (vm.count("checkpoint-dir") && checkpoint_dir.empty())
+    throw UsageError("--checkpoint-dir: the path is empty (leave the option out for FILE.checkpoints)");
   if (checkpoint_dir.empty()) checkpoint_dir = default_checkpoint_dir(db_path);
   check_folder_path("checkpoint-dir", checkpoint_dir);
 

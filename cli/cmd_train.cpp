@@ -153,6 +153,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   if (threads < 0 || threads > 4 * hardware)
     throw UsageError("--threads must be between 0 and " + std::to_string(4 * hardware) + " (4 x this machine's " +
                      std::to_string(hardware) + " hardware threads); 0: cores / ranks on the node");
+  if (vm.count("checkpoint-dir") && checkpoint_dir.empty())
+    throw UsageError("--checkpoint-dir: the path is empty (leave the option out for no checkpoints)");
   if (!checkpoint_dir.empty()) check_folder_path("checkpoint-dir", checkpoint_dir);
   std::optional<int64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();

@@ -45,6 +45,13 @@ void ensure_short_openmp_spin(char** argv) {
   execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
 }
 
+// This process's rank when a launcher (mpirun, srun) started it as one of several, else 0.
+int launched_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char* v = std::getenv(name)) return std::atoi(v);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +69,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
+  // Under mpirun every rank starts the program: a command other than run and train is done by
+  // the first rank alone, so its output (and a question of stop or forget) appears once.
+  if (command != "run" && command != "train" && launched_rank() > 0) return 0;
   try {
     if (command == "plan") return ms::cli::cmd_plan(args);
     if (command == "status") return ms::cli::cmd_status(args);

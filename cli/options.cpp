@@ -34,7 +34,12 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
     else if (i > 0 && args[i - 1].rfind("--", 0) == 0 && args[i - 1].find('=') == std::string::npos)
       what = args[i - 1];
     if (first_bad_text_byte(what, TextKind::Line)) what = "argument";
-    if (auto problem = text_problem(args[i], what, TextKind::FreeText)) throw UsageError(*problem);
+    // A flag's value is one line unless the command takes free text there (a note); an unnamed
+    // argument may be either, so only what no text may hold is refused here.
+    const bool line = what.rfind("--", 0) == 0 &&
+                      std::find(free_text.begin(), free_text.end(), what.substr(2)) == free_text.end();
+    if (auto problem = text_problem(args[i], what, line ? TextKind::Line : TextKind::FreeText))
+      throw UsageError(*problem);
   }
   options.add_options()("help,h", "show this help");
   try {

@@ -300,9 +300,20 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 std::string closest_key(const std::string& unknown) {
   std::string best;
   size_t best_d = std::numeric_limits<size_t>::max();
+  const auto consider = [&](const std::string& candidate, const std::string& suggest) {
+    const size_t d = edit_distance(unknown, candidate);
+    if (d < best_d) best_d = d, best = suggest;
+  };
   for (const auto& k : config_schema()) {
-    size_t d = edit_distance(unknown, k.key);
-    if (d < best_d) best_d = d, best = k.key;
+    consider(k.key, k.key);
+    // Groups too (task.optimzer -> task.optimizer), and the long names other tools use for a
+    // key (learning_rate, lerning_rate -> lr).
+    for (size_t dot = k.key.find('.'); dot != std::string::npos; dot = k.key.find('.', dot + 1))
+      consider(k.key.substr(0, dot), k.key.substr(0, dot));
+    const size_t last = k.key.rfind('.');
+    const std::string leaf = k.key.substr(last + 1), group = k.key.substr(0, last + 1);
+    if (leaf == "lr") consider(group + "learning_rate", k.key);
+    if (leaf == "weight_decay") consider(group + "wd", k.key);
   }
   return best_d <= 3 ? best : "";
 }

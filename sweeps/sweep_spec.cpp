@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -243,7 +244,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   if (auto flaw = first_text_flaw(text, TextKind::Source))
     throw SpecError(file, flaw->at.line, flaw->at.col, "the file " + flaw->reason);
   YAML::Node root = load_single_document(text, file);
-  if (!root.IsMap()) throw SpecError(file, 1, 1, "a sweep file must be a mapping with at least 'name' and 'base'");
+  if (!root.IsMap())
+    throw SpecError(file, 1, 1,
+                    "a sweep file must be a mapping with at least 'name' (and usually 'base', 'seeds' and "
+                    "'ablations')");
   check_sweep_text(file, root, "");
   check_duplicate_keys(file, root);
 
@@ -256,8 +260,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   SweepSpec spec;
   spec.source = text;
   spec.file = file;
-  if (!root["name"] || !root["name"].IsScalar() || root["name"].Scalar().empty())
+  if (!root["name"] || (root["name"].IsScalar() && root["name"].Scalar().empty()) || root["name"].IsNull())
     throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
+  if (!root["name"].IsScalar())
+    fail_at(file, root["name"], "'name' must be one line of text (a unique name for this sweep in the database), got " +
+                                    std::string(root["name"].IsMap() ? "a mapping" : "a list"));
   spec.name = root["name"].Scalar();
   if (auto problem = name_problem(spec.name, "sweep name", true)) fail_at(file, root["name"], *problem);
   if (root["description"]) spec.description = scalar_text(file, root["description"], "description");
@@ -404,6 +411,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
 }
 
 SweepSpec load_sweep_file(const std::string& path, const Catalog& catalog, int64_t max_jobs) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError(path + ": error: is a folder, not a sweep file");
   std::ifstream in(path);
   if (!in) throw UsageError(path + ": error: cannot open sweep file");
   std::stringstream text;

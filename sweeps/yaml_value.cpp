@@ -144,7 +144,9 @@ json convert_value(const std::string& file, const KeySpec& spec, const YAML::Nod
       return parse_choice(file, spec, node, choices);
     case ValueKind::IntList: {
       if (!node.IsSequence() || node.size() == 0)
-        fail_at(file, node, spec.key + " must be a non-empty list of integers, got " + describe(node));
+        fail_at(file, node,
+                spec.key + " must be a non-empty list of integers, got " +
+                    (node.IsSequence() ? std::string("an empty list") : describe(node)));
       json out = json::array();
       for (const auto& item : node) out.push_back(parse_int(file, spec, item));
       return out;
@@ -180,6 +182,16 @@ void add_override(const std::string& file, const std::string& key, const YAML::N
   if (value.IsMap() && is_key_prefix(key)) {
     flatten_overrides(file, value, key, catalog, out);
     return;
+  }
+  if (is_key_prefix(key)) {  // `optimizer: 5`: a group of keys given a value
+    std::string example;
+    for (const auto& k : config_schema())
+      if (k.key.rfind(key + ".", 0) == 0) {
+        example = k.key.substr(key.size() + 1);
+        break;
+      }
+    fail_at(file, value, key + " is a group of keys and takes a mapping (e.g. {" + example + ": ...}), got " +
+                             describe(value));
   }
   const std::string hint = closest_key(key);
   fail_at(file, key_node, "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));

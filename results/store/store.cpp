@@ -40,6 +40,10 @@ std::string writable_path(const std::string& path) {
   checked_path(path);
   const std::filesystem::path p(path);
   const std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
+  if (!std::filesystem::exists(folder, ec))
+    throw UsageError("--db " + path + ": the folder " + folder + " does not exist (create it first)");
   if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
     throw std::runtime_error("database " + path + " is read-only (" + std::strerror(errno) +
                              "): cannot record results in it");
@@ -53,6 +57,8 @@ std::string writable_path(const std::string& path) {
 Database open_database(const std::string& path, OpenMode mode) {
   if (mode == OpenMode::ReadOnly) {
     if (!std::filesystem::exists(path)) throw UsageError(path + ": no such database");
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
     Database db(path, Database::Access::ReadOnly);
     check_schema_readable(db);
     return db;

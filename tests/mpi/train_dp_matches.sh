@@ -64,3 +64,10 @@ mpirun --oversubscribe --bind-to none -np 2 "$BIN" train "$TMP/dp.yaml" --varian
   > "$TMP/bn.txt" 2>&1 || { echo "FAIL: the BatchNorm job on 2 ranks failed"; cat "$TMP/bn.txt"; exit 1; }
 [ "$(grep -c '^epoch ' "$TMP/bn.txt")" -eq 3 ] || { echo "FAIL: expected 3 BatchNorm epochs"; cat "$TMP/bn.txt"; exit 1; }
 echo "PASS: a BatchNorm model on 2 ranks ends with the same parameters and buffers on both"
+
+# Under mpirun every rank starts the program; a command other than run and train is done by the
+# first rank alone, so `plan` prints once, exactly as without mpirun.
+"$BIN" plan "$TMP/dp.yaml" > "$TMP/plan1.txt"
+mpirun --oversubscribe --bind-to none -np 3 "$BIN" plan "$TMP/dp.yaml" > "$TMP/plan3.txt"
+cmp "$TMP/plan1.txt" "$TMP/plan3.txt" || { echo "FAIL: plan under mpirun -np 3 printed other than once"; cat "$TMP/plan3.txt"; exit 1; }
+echo "PASS: plan under mpirun -np 3 prints once"
