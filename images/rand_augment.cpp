@@ -333,7 +333,7 @@ double level_to_arg(Op op, bool increasing, double level, bool negate) {
       return increasing ? 256 - t : t;
     }
     case Op::SolarizeAdd:
-      return static_cast<int>((level / kLevelDenom) * 110);  // timm: no clip (above 10 when mmax > 10)
+      return std::min(128, static_cast<int>((level / kLevelDenom) * 110));  // timm clips at 128 (mmax > 11.6)
     case Op::Color:
     case Op::Contrast:
     case Op::Brightness:
