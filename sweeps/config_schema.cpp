@@ -217,12 +217,12 @@ std::vector<KeySpec> make_schema() {
       {"model.init",
        ValueKind::Enum,
        "trunc_normal",
-       {"trunc_normal", "pytorch"},
+       {"trunc_normal", "pytorch", "poolformer"},
        0,
        0,
        "linear and conv weights: trunc_normal = timm's trunc_normal_(std=0.02) (cut at +-2 absolute: in "
-       "effect N(0, 0.02)) with zero biases, the MetaFormer's stem and downsampling convs at PyTorch's "
-       "default (PoolFormer's code); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
+       "effect N(0, 0.02)) with zero biases for every conv and linear (MetaFormer's code); poolformer = "
+       "the same but the stem and downsampling convs at PyTorch's default (PoolFormer's code); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
        "a plain torch.nn encoder (the KV Transformer's) starts",
        1},
       {"model.block",

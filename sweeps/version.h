@@ -14,8 +14,7 @@ inline constexpr const char* kMetasweepVersion = "0.2.0";
 //   2  weight decay by parameter role: norms, biases, layer scales, position tables and scalars
 //      are never decayed (they were under AdamW, by tensor rank) — issue 12
 //   3  model.init trunc_normal is timm's (bounds ±2 absolute, in effect N(0, 0.02); it was cut at
-//      ±2 std) and leaves the MetaFormer's stem and downsampling convs at PyTorch's default, as
-//      PoolFormer's code; streamed evaluation images are decoded at full size; a data-parallel
+//      ±2 std; model.init: poolformer is new); streamed evaluation images are decoded at full size; a data-parallel
 //      group evaluates with rank 0's BatchNorm statistics; skipped corrupt images no longer
 //      shrink the gradient; CIFAR crops pad with black (normalised), not the mean colour
 inline constexpr int kTrainingSemantics = 3;

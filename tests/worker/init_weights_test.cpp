@@ -1,7 +1,7 @@
 // model.init against its formulas: trunc_normal gives every Linear/Conv weight timm's
 // trunc_normal_(std=0.02), whose cut at ±2 is absolute (100 std: in effect N(0, 0.02)), and zero
-// biases, except the MetaFormer's stem and downsampling convs, which keep PyTorch's default as in
-// PoolFormer's code; pytorch gives them PyTorch's layer defaults,
+// biases (MetaFormer's code); poolformer leaves the stem and downsampling convs at PyTorch's
+// default, as PoolFormer's code; pytorch gives them PyTorch's layer defaults,
 // kaiming-uniform with a = √5, i.e. U(±1/√fan_in) (std 1/√(3·fan_in)) for weights and biases.
 // Other parameters (embeddings, norms, position tables) keep their module's own init. The
 // fidelity suite shows why it matters: the oracle's plain torch.nn encoder with trunc_normal
@@ -129,7 +129,7 @@ TEST(ModelInit, ImageModelsTakeTheSchemeToo) {
   }
   nlohmann::json bad = test::make_config(
       {{"model.arch", "sequence"}, {"task.dataset", "reverse"}, {"model.dims", {8}}, {"model.depths", {1}}});
-  bad["model"]["init"] = "xavier";
+  bad["model"]["init"] = "xavier";  // not one of trunc_normal, pytorch, poolformer
   EXPECT_THROW(build_model(bad), std::invalid_argument);
 }
 
@@ -149,20 +149,23 @@ TEST(ModelInit, TruncNormalCutsAtAbsoluteBounds) {
   EXPECT_NEAR(t.mean().item<double>(), (phi(-1) - phi(3)) / (cdf(3) - cdf(-1)), 0.005);
 }
 
-// PoolFormer's code (models/poolformer.py): trunc_normal(0.02) for every nn.Linear (the head) and
-// the MLP's 1×1 convs; the PatchEmbed convs (stem and downsamplings) keep nn.Conv2d's default,
-// kaiming-uniform with a = √5 = U(±1/√fan_in), and uniform biases.
-TEST(ModelInit, MetaFormerStemAndDownsamplingsKeepPytorchsDefaultAsPoolFormer) {
+// model.init: poolformer is PoolFormer's code (models/poolformer.py): trunc_normal(0.02) for every
+// nn.Linear (the head) and the MLP's 1×1 convs; the PatchEmbed convs (stem and downsamplings)
+// keep nn.Conv2d's default, kaiming-uniform with a = √5 = U(±1/√fan_in), and uniform biases.
+// trunc_normal is MetaFormer's code (metaformer_baselines.py): every conv and linear, stem too.
+TEST(ModelInit, PoolFormerKeepsPytorchsDefaultForItsPatchEmbedsAndMetaFormerDoesNot) {
+  for (const std::string scheme : {"poolformer", "trunc_normal"}) {
   torch::manual_seed(4);
   auto model = build_model(test::make_config({{"task.dataset", "synthetic-images"},
                                               {"task.image_size", 32},
                                               {"model.depths", {1, 1}},
                                               {"model.dims", {64, 128}},
-                                              {"model.mixers", "pool"}}));
+                                              {"model.mixers", "pool"},
+                                              {"model.init", scheme}}));
   int patch_embeds = 0, trunc = 0;
   for (const auto& l : conv_linear_layers(*model)) {
-    SCOPED_TRACE(l.name);
-    const bool patch_embed = l.name == "stem" || l.name.rfind("downsample", 0) == 0;
+    SCOPED_TRACE(scheme + " " + l.name);
+    const bool patch_embed = scheme == "poolformer" && (l.name == "stem" || l.name.rfind("downsample", 0) == 0);
     if (patch_embed) {
       ++patch_embeds;
       const double bound = 1.0 / std::sqrt(double(l.fan_in));
@@ -184,8 +187,9 @@ TEST(ModelInit, MetaFormerStemAndDownsamplingsKeepPytorchsDefaultAsPoolFormer) {
       }
     }
   }
-  EXPECT_EQ(patch_embeds, 2);  // the stem and one downsampling
-  EXPECT_GE(trunc, 5);         // 2 × (fc1, fc2) + head
+  EXPECT_EQ(patch_embeds, scheme == "poolformer" ? 2 : 0);  // the stem and one downsampling
+  EXPECT_GE(trunc, 5);                                      // 2 × (fc1, fc2) + head
+  }
 }
 
 }  // namespace

@@ -38,9 +38,15 @@ void init_conv_linear(torch::nn::Module& root, double std) {
 
 void apply_init_scheme(torch::nn::Module& root, const std::string& scheme) {
   if (scheme == "trunc_normal") return;
-  if (scheme != "pytorch")
-    throw std::invalid_argument("unknown model.init '" + scheme + "': expected one of trunc_normal, pytorch");
+  if (scheme != "pytorch" && scheme != "poolformer")
+    throw std::invalid_argument("unknown model.init '" + scheme + "': expected one of trunc_normal, pytorch, poolformer");
   torch::NoGradGuard no_grad;
+  if (scheme == "poolformer") {
+    for (const auto& item : root.named_modules("", /*include_self=*/false))
+      if (item.key() == "stem" || item.key().rfind("downsample", 0) == 0)
+        if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(item.value().get())) conv->reset_parameters();
+    return;
+  }
   for (const auto& m : root.modules(/*include_self=*/false)) {
     if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(m.get()))
       conv->reset_parameters();

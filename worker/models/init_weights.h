@@ -15,10 +15,12 @@ void trunc_normal_(torch::Tensor& t, double std = kInitStd, double lo = -2.0, do
 // Every Conv2d and Linear below `root`: trunc-normal weights, zero biases.
 void init_conv_linear(torch::nn::Module& root, double std = kInitStd);
 
-// model.init: "trunc_normal" (what the constructors already did: nothing to do) or "pytorch",
-// which gives every Conv2d and Linear below `root` its framework default back (reset_parameters:
-// kaiming-uniform with a = sqrt(5), biases uniform in +-1/sqrt(fan_in)), as torch.nn builds a
-// plain encoder. Every other parameter keeps the init its module chose. Throws on another name.
+// model.init: "trunc_normal" (what the constructors already did, as MetaFormer's code: nothing to
+// do); "pytorch", which gives every Conv2d and Linear below `root` its framework default back
+// (reset_parameters: kaiming-uniform with a = sqrt(5), biases uniform in +-1/sqrt(fan_in)), as
+// torch.nn builds a plain encoder; or "poolformer", PoolFormer's own code (models/poolformer.py),
+// where only the PatchEmbed convs (the modules named stem and downsample<k>) keep that default.
+// Every other parameter keeps the init its module chose. Throws on another name.
 void apply_init_scheme(torch::nn::Module& root, const std::string& scheme);
 
 }  // namespace ms

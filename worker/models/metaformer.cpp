@@ -52,8 +52,10 @@ MetaFormerImpl::MetaFormerImpl(const RunConfig& run) {
   }
   norm_ = register_module("norm", Norm(model.norm, dims.back()));
   head_ = register_module("head", torch::nn::Linear(dims.back(), classes));
-  // As PoolFormer's code: the head (a Linear) gets trunc_normal; the stem and the downsamplings
-  // (its PatchEmbed convs) keep PyTorch's layer default, kaiming-uniform with a = sqrt(5).
+  // Every conv and linear trunc_normal, as MetaFormer's code (metaformer_baselines.py);
+  // model.init: poolformer gives the stem and downsamplings PyTorch's default back (init_weights.h).
+  init_conv_linear(*stem_);
+  for (auto& d : downsamples_) init_conv_linear(*d);
   init_conv_linear(*head_);
 }
 
