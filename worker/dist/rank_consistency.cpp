@@ -34,16 +34,14 @@ uint64_t structure_fingerprint(const nlohmann::json& config, int64_t seed, const
 
 uint64_t parameter_fingerprint(const torch::nn::Module& model) {
   uint64_t h = kFnv1aOffset;
-  for (const auto& p : model.named_parameters()) {
-    const torch::Tensor t = p.value().detach().to(torch::kCPU).contiguous();
-    fnv1a_update(h, p.key());
+  auto add = [&](const std::string& name, const torch::Tensor& value) {
+    const torch::Tensor t = value.detach().to(torch::kCPU).contiguous();
+    fnv1a_update(h, name);
     fnv1a_update(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
-  }
-  for (const auto& b : model.named_buffers()) {  // BatchNorm's statistics: rank 0's since the last evaluation
-    const torch::Tensor t = b.value().detach().to(torch::kCPU).contiguous();
-    fnv1a_update(h, b.key());
-    fnv1a_update(h, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
-  }
+  };
+  for (const auto& p : model.named_parameters()) add(p.key(), p.value());
+  // BatchNorm's statistics: rank 0's since the last evaluation.
+  for (const auto& b : model.named_buffers()) add(b.key(), b.value());
   return h;
 }
 
