@@ -2,6 +2,7 @@
 // counts of S12..M48, the S12 ablations and hybrids, and a training step of S12.
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -44,28 +45,44 @@ int64_t s12_params_by_hand() {
   return n + 2 * 512 + 512 * 1000 + 1000;  // final norm, head
 }
 
+// The exact counts, from an independent PyTorch build of PoolFormer's architecture at 224×224
+// (sum of numel() over parameters; MACs from forward hooks on every nn.Conv2d and nn.Linear):
+// the paper's figures above are these, rounded or truncated.
+void expect_exact(const ModelCost& cost, int64_t params, int64_t macs) {
+  EXPECT_EQ(cost.params, params);
+  EXPECT_EQ(cost.macs, macs);
+}
+
 TEST(ModelCost, PoolFormerS12) {
   const ModelCost cost = expect_cost(imagenet_config({}), 11.9, 1.8);
   EXPECT_EQ(cost.params, s12_params_by_hand());
+  expect_exact(cost, 11915176, 1812267008);
   EXPECT_EQ(cost.frozen_params, 0);
 }
 
-TEST(ModelCost, PoolFormerS24) { expect_cost(imagenet_config({{"model.depths", {4, 4, 12, 4}}}), 21.4, 3.4); }
+TEST(ModelCost, PoolFormerS24) {
+  expect_exact(expect_cost(imagenet_config({{"model.depths", {4, 4, 12, 4}}}), 21.4, 3.4), 21388968, 3392208896);
+}
 
 TEST(ModelCost, PoolFormerS36) {
-  expect_cost(imagenet_config({{"model.depths", {6, 6, 18, 6}}, {"model.layer_scale", 1e-6}}), 30.8, 5.0);
+  expect_exact(expect_cost(imagenet_config({{"model.depths", {6, 6, 18, 6}}, {"model.layer_scale", 1e-6}}), 30.8, 5.0),
+               30862760, 4972150784);
 }
 
 TEST(ModelCost, PoolFormerM36) {
-  expect_cost(imagenet_config(
-                  {{"model.depths", {6, 6, 18, 6}}, {"model.dims", {96, 192, 384, 768}}, {"model.layer_scale", 1e-6}}),
-              56.1, 8.8);
+  expect_exact(expect_cost(imagenet_config({{"model.depths", {6, 6, 18, 6}},
+                                            {"model.dims", {96, 192, 384, 768}},
+                                            {"model.layer_scale", 1e-6}}),
+                           56.1, 8.8),
+               56172520, 8758788096);
 }
 
 TEST(ModelCost, PoolFormerM48) {
-  expect_cost(imagenet_config(
-                  {{"model.depths", {8, 8, 24, 8}}, {"model.dims", {96, 192, 384, 768}}, {"model.layer_scale", 1e-6}}),
-              73.4, 11.6);
+  expect_exact(expect_cost(imagenet_config({{"model.depths", {8, 8, 24, 8}},
+                                            {"model.dims", {96, 192, 384, 768}},
+                                            {"model.layer_scale", 1e-6}}),
+                           73.4, 11.6),
+               73473448, 11533320192);
 }
 
 // ---- the paper's S12 ablations ----
@@ -73,7 +90,9 @@ TEST(ModelCost, PoolFormerM48) {
 TEST(ModelCost, S12IdentityDwconvAndPoolSizes) {
   expect_cost(imagenet_config({{"model.mixers", "identity"}}), 11.9, 1.8);
   expect_cost(imagenet_config({{"model.mixers", "dwconv"}}), 11.9, 1.8);
-  expect_cost(imagenet_config({{"model.pool_size", 9}}), 11.9, 1.8);
+  // Pooling has no weights and counts no MACs: every pool size costs what S12 does.
+  for (int k : {5, 7, 9})
+    expect_exact(expect_cost(imagenet_config({{"model.pool_size", k}}), 11.9, 1.8), 11915176, 1812267008);
 }
 
 TEST(ModelCost, S12NormsActivationsAndResidual) {
@@ -137,6 +156,40 @@ TEST(Model, DropPathDropsWholeExamples) {
   const int64_t n_kept = kept.sum().item<int64_t>();
   EXPECT_GT(n_kept, 10);
   EXPECT_LT(n_kept, 54);
+}
+
+// Every block's stochastic-depth rate, in the order the blocks run.
+std::vector<double> drop_path_rates(torch::nn::Module& model) {
+  std::vector<double> rates;
+  for (const auto& m : model.modules(/*include_self=*/false))
+    if (const auto* block = dynamic_cast<const MetaFormerBlockImpl*>(m.get())) rates.push_back(block->drop_path_rate());
+  return rates;
+}
+
+// timm's schedule: torch.linspace(0, drop_path_rate, sum(depths)) over all stages' blocks.
+TEST(Model, DropPathRatesRiseLinearlyOverAllBlocks) {
+  auto image = build_model(
+      test::tiny_image_job({{"model.depths", {1, 2, 2}}, {"model.dims", {8, 8, 16}}, {"model.drop_path", 0.2}}));
+  const std::vector<double> image_rates = drop_path_rates(*image);
+  const std::vector<double> linspace = {0.0, 0.05, 0.1, 0.15, 0.2};
+  ASSERT_EQ(image_rates.size(), linspace.size());
+  for (size_t i = 0; i < linspace.size(); ++i) EXPECT_NEAR(image_rates[i], linspace[i], 1e-12) << i;
+
+  auto sequence = build_model(test::make_config({{"model.arch", "sequence"},
+                                                 {"task.dataset", "reverse"},
+                                                 {"model.dims", {8}},
+                                                 {"model.depths", {3}},
+                                                 {"model.drop_path", 0.1}}));
+  const std::vector<double> sequence_rates = drop_path_rates(*sequence);
+  ASSERT_EQ(sequence_rates.size(), 3u);
+  EXPECT_NEAR(sequence_rates[0], 0.0, 1e-12);
+  EXPECT_NEAR(sequence_rates[1], 0.05, 1e-12);
+  EXPECT_NEAR(sequence_rates[2], 0.1, 1e-12);
+
+  // One block: no stochastic depth at all (linspace(0, r, 1) is [0]).
+  auto single =
+      build_model(test::tiny_image_job({{"model.depths", {1}}, {"model.dims", {8}}, {"model.drop_path", 0.3}}));
+  EXPECT_EQ(drop_path_rates(*single), std::vector<double>{0.0});
 }
 
 TEST(Model, PoolFormerS12TrainsOneStepAt224) {

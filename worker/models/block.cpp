@@ -36,6 +36,10 @@ int64_t gmlp_d_ffn(const BlockOptions& options) {
   return static_cast<int64_t>(static_cast<double>(options.context.dim) * options.mlp_ratio);
 }
 
+double stochastic_depth_rate(double max_rate, int64_t index, int64_t total) {
+  return total > 1 ? max_rate * static_cast<double>(index) / static_cast<double>(total - 1) : 0.0;
+}
+
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
   const double keep = 1.0 - p;

@@ -43,6 +43,10 @@ int64_t gmlp_d_ffn(const BlockOptions& options);
 // Stochastic depth: zeroes whole examples with probability p while training, rescales the rest.
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training);
 
+// The rate of block `index` (0-based, counted over all stages) of `total`: linear from 0 at the
+// first block to `max_rate` at the last, as timm's torch.linspace(0, drop_path_rate, sum(depths)).
+double stochastic_depth_rate(double max_rate, int64_t index, int64_t total);
+
 class ChannelMlpImpl : public torch::nn::Module {
  public:
   ChannelMlpImpl(int64_t dim, int64_t hidden, const std::string& activation);
@@ -58,6 +62,7 @@ class MetaFormerBlockImpl : public torch::nn::Module {
  public:
   explicit MetaFormerBlockImpl(const BlockOptions& options);
   torch::Tensor forward(torch::Tensor x);
+  double drop_path_rate() const { return options_.drop_path; }
 
  private:
   torch::Tensor branch(const torch::Tensor& y, const torch::Tensor& scale) const;

@@ -39,7 +39,8 @@ void init_conv_linear(torch::nn::Module& root, double std) {
 void apply_init_scheme(torch::nn::Module& root, const std::string& scheme) {
   if (scheme == "trunc_normal") return;
   if (scheme != "pytorch" && scheme != "poolformer")
-    throw std::invalid_argument("unknown model.init '" + scheme + "': expected one of trunc_normal, pytorch, poolformer");
+    throw std::invalid_argument("unknown model.init '" + scheme +
+                                "': expected one of trunc_normal, pytorch, poolformer");
   torch::NoGradGuard no_grad;
   if (scheme == "poolformer") {
     for (const auto& item : root.named_modules("", /*include_self=*/false))

@@ -27,7 +27,6 @@ MetaFormerImpl::MetaFormerImpl(const RunConfig& run) {
 
   int64_t total = 0, done = 0;
   for (auto d : depths) total += d;
-  const double drop_path_max = model.drop_path;
   for (size_t s = 0; s < depths.size(); ++s) {
     if (s > 0) {
       downsamples_.push_back(register_module(
@@ -45,7 +44,7 @@ MetaFormerImpl::MetaFormerImpl(const RunConfig& run) {
     auto list = register_module("stage" + std::to_string(s), torch::nn::ModuleList());
     stages_.emplace_back();
     for (int64_t b = 0; b < depths[s]; ++b, ++done) {
-      options.drop_path = total > 1 ? drop_path_max * static_cast<double>(done) / static_cast<double>(total - 1) : 0.0;
+      options.drop_path = stochastic_depth_rate(model.drop_path, done, total);
       stages_.back().push_back(MetaFormerBlock(options));
       list->push_back(stages_.back().back());
     }

@@ -45,11 +45,9 @@ SequenceModelImpl::SequenceModelImpl(const RunConfig& run) {
   options.context.width = seq_len_;
   options.context.causal = causal;
   post_norm_ = options.post_norm;
-  const double drop_path_max = model.drop_path;
   auto list = register_module("blocks", torch::nn::ModuleList());
   for (int64_t b = 0; b < depths[0]; ++b) {
-    options.drop_path =
-        depths[0] > 1 ? drop_path_max * static_cast<double>(b) / static_cast<double>(depths[0] - 1) : 0.0;
+    options.drop_path = stochastic_depth_rate(model.drop_path, b, depths[0]);
     blocks_.push_back(MetaFormerBlock(options));
     list->push_back(blocks_.back());
   }
