@@ -135,7 +135,9 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
 // Ranks 1..K-1 under mpirun: wait for rank 0's setup, then train what it assigns.
 int train_assigned(const MpiEnvironment& mpi, const GroupLayout& layout, const GroupComm& group,
                    const WorkerSettings& worker) {
-  if (mpi.broadcast_from_root(0) != 0) return 1;  // rank 0 reports the error
+  // Rank 0 reports the error; every rank ends with its status (2 for bad input), so that mpirun,
+  // which passes on whichever rank's status comes first, says the same.
+  if (const int code = mpi.broadcast_from_root(0); code != 0) return code;
   // mpirun forwards SIGTERM/SIGINT to every rank. Workers leave it to rank 0, which records the
   // running jobs as interrupted and then aborts the whole run (their checkpoints are on disk).
   std::signal(SIGINT, SIG_IGN);
@@ -169,6 +171,10 @@ int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
   // "--device cuda" where a training rank has none: bad input, said before anything starts
   require_requested_device(worker.device, mpi, /*trains=*/mpi.size() == 1 || mpi.rank() > 0);
 
+  if (mpi.size() == 1 && r.ranks_per_job > 1)
+    throw UsageError("--ranks-per-job " + std::to_string(r.ranks_per_job) +
+                     " trains each job on that many MPI ranks: start the run under mpirun with at least " +
+                     std::to_string(r.ranks_per_job + 1) + " ranks (rank 0 only coordinates)");
   if (mpi.size() == 1) return run_alone(r, spec, std::move(jobs), worker);
 
   if (mpi.size() - 1 < r.ranks_per_job)

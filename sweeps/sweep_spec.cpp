@@ -183,6 +183,43 @@ void check_alias_graph(const std::string& file, const YAML::Node& node, std::vec
   ancestors.pop_back();
 }
 
+// yaml-cpp reads a quoted scalar whose closing quote never comes to the end of the file and
+// reports no error (`name: 'tiny` swallows the rest of the sweep into the name). YAML forbids
+// it; every quoted scalar's opening quote here must have its closing one.
+bool quote_closes(const std::string& text, size_t open) {
+  const char quote = text[open];
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside a single-quoted scalar
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void check_quotes_close(const std::string& file, const std::string& text, const YAML::Node& node,
+                        std::set<size_t>& seen) {
+  if (node.IsScalar()) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size() || !seen.insert(mark.pos).second) return;
+    const char c = text[static_cast<size_t>(mark.pos)];
+    if ((c == '\'' || c == '"') && !quote_closes(text, static_cast<size_t>(mark.pos)))
+      fail_at(file, node, std::string("this quoted value has no closing ") + c + " (it would run to the end of the file)");
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) {
+      check_quotes_close(file, text, kv.first, seen);
+      check_quotes_close(file, text, kv.second, seen);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_quotes_close(file, text, item, seen);
+  }
+}
+
 YAML::Node load_single_document(const std::string& text, const std::string& file) {
   if (auto second = second_document(text))
     throw SpecError(file, second->line, second->col,
@@ -197,6 +234,8 @@ YAML::Node load_single_document(const std::string& text, const std::string& file
   std::vector<YAML::Node> ancestors;
   size_t visited = 0;
   check_alias_graph(file, root, ancestors, visited);
+  std::set<size_t> seen;
+  check_quotes_close(file, text, root, seen);
   return root;
 }
 

@@ -197,6 +197,14 @@ void check_writable_database_file(const std::string& path) {
     version = user_version(db);
     Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     while (s.step()) tables.push_back(s.column_text(0));
+    // The header and the schema can be fine while a page holding results is not (a bad sector,
+    // a partial copy): SQLite would write around it and every later read could fail.
+    Statement check(db, "PRAGMA quick_check(1)");
+    if (check.step() && check.column_text(0) != "ok")
+      throw UsageError("--db " + path + " is damaged (SQLite's quick_check: " + check.column_text(0) +
+                       "): refusing to write into it (`sqlite3 FILE .recover` salvages what is readable)");
+  } catch (const UsageError&) {
+    throw;
   } catch (const std::exception& e) {
     // A damaged file is not ours to write into; anything else (a full disk, I/O errors) is a
     // runtime failure reported as it is.

@@ -162,7 +162,9 @@ WhereClause parse_where(const std::string& expr) {
   // nlohmann::json refuses to dump anything else.
   if (!valid_utf8(expr)) throw UsageError("--where: the expression is not valid UTF-8; " + std::string(kForms));
   const size_t at = expr.find_first_of("!<>=");
-  if (at == std::string::npos) malformed(expr, "no comparison operator");
+  if (at == std::string::npos)
+    malformed(expr, "no comparison operator (quote the whole filter, as in --where 'test_acc>0.8': unquoted, "
+                    "a shell reads > and < as redirections)");
   WhereClause c;
   c.expr = expr;
   c.key = trim(expr.substr(0, at));

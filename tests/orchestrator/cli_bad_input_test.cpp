@@ -108,6 +108,8 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "2.5"}, "ranks-per-job"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "0"}, "--ranks-per-job"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "-3"}, "--ranks-per-job"},
+      // More than one rank per job needs mpirun: without it the flag would be ignored.
+      {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "2"}, "start the run under mpirun with at least 3 ranks"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--ranks-per-job", "99999999999999999999"}, "ranks-per-job"},
       {{"run", "{SWEEP}", "--db", "{OLD}", "--max-retries", "-1"}, "--max-retries"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--max-retries", "many"}, "max-retries"},

@@ -7,6 +7,7 @@
 // from a dead one; `report --out` never writes through a symlink and replaces its plot set.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <unistd.h>
@@ -405,6 +406,37 @@ TEST(ForeignDatabase, WriterRefusesBeforeTheFirstWrite) {
   const std::string text = dir.write("notes.db", "these are my notes, not a database\n");
   EXPECT_THROW(ResultStore(text, OpenMode::Writer), UsageError);
   EXPECT_EQ(read_file(text), "these are my notes, not a database\n");
+}
+
+// A metasweep database whose header and schema read fine but one of whose pages is garbage (a bad
+// sector, a partial copy): the writer refuses it before writing, and the bytes stay.
+TEST(DamagedDatabase, WriterRefusesAFileWithABadPage) {
+  TempDir dir;
+  const std::string path = dir.file("results.db");
+  { ResultStore created(path, OpenMode::Writer); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA journal_mode = DELETE; CREATE TABLE filler(x); WITH RECURSIVE n(i) AS (SELECT 1 "
+                         "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT randomblob(100) FROM n;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_GT(fs::file_size(path), 40u * 4096);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(30 * 4096);
+    const std::string garbage(4096, '\x5a');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  const std::string before = read_file(path);
+  try {
+    ResultStore store(path, OpenMode::Writer);
+    FAIL() << "opened a damaged database for writing";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("is damaged (SQLite's quick_check: "), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(read_file(path) == before);
 }
 
 // ---- 9. CSV formula injection -----------------------------------------------------------------

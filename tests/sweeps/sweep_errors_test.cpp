@@ -73,6 +73,11 @@ const BadCase kCases[] = {
      "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
      "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n",
      2, "values through its aliases"},  // reported at the innermost anchor's value
+    // An unclosed quote: yaml-cpp reads the rest of the file into the value and says nothing.
+    {"unclosed_single_quote", "name: 'tiny\nbase:\n  task: {epochs: 1}\n", 1, "has no closing '"},
+    {"unclosed_double_quote", "name: x\ndescription: \"oops\nbase: {}\n", 2, "has no closing \""},
+    {"unclosed_quote_in_label", "name: x\nablations:\n  s:\n    - label: \"pool 5\n      model.pool_size: 5\n", 4,
+     "has no closing \""},
     {"nan_value", "name: x\nbase: {task: {optimizer: {lr: .nan}}}\n", 2, "must be"},
     {"heads_not_dividing", "name: x\nbase: {model: {mixers: attention, heads: 3}}\n", 2,
      "is not divisible into 3 heads"},
@@ -274,6 +279,16 @@ TEST(SweepText, DescriptionMayHoldLineBreaksAndTabs) {
   const SweepSpec spec =
       parse_sweep("name: x\ndescription: |\n  line one\n  \tline two\n", "ok.yaml", test::test_catalog());
   EXPECT_EQ(spec.description, "line one\n\tline two\n");
+}
+
+// Quotes that close, with the escapes that look like closing ones ('' and \"), and one that
+// spans lines, are fine.
+TEST(SweepText, ClosedQuotesWithTheirEscapesAreFine) {
+  const SweepSpec spec = parse_sweep("name: 'it''s'\ndescription: \"a \\\" b\n  c\"\nablations:\n  s:\n    - {label: "
+                                     "\"x\", model.pool_size: 5}\n",
+                                     "ok.yaml", test::test_catalog());
+  EXPECT_EQ(spec.name, "it's");
+  EXPECT_EQ(spec.description, "a \" b c");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRules, BadSweep, ::testing::ValuesIn(kCases),
