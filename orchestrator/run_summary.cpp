@@ -30,9 +30,8 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
   q.sweep = sweep;
   const std::vector<JobRow> rows = select_jobs(store, q);
   const std::string db = shell_word(db_path), name = shell_word(sweep);
-  if (s.failed_before) {  // still failed: say which, and how to run them again
-    out << "failed in an earlier run, attempts used up (not retried; `run` exits 1 while they stay failed):\n";
-    const std::set<std::string> ids(s.failed_before_ids.begin(), s.failed_before_ids.end());
+  // Failed jobs named with the first line of their error, kListedFailures at the most.
+  auto list_failed = [&](const std::set<std::string>& ids) {
     int listed = 0;
     for (const JobRow& row : rows) {
       if (!ids.count(row.id) || listed == kListedFailures) continue;
@@ -40,7 +39,22 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
       out << "  " << row.id << " " << row.section << " / " << row.variant << " seed " << row.seed << ": "
           << row.error.substr(0, row.error.find('\n')) << "\n";
     }
-    if (s.failed_before > listed) out << "  ... and " << s.failed_before - listed << " more\n";
+    if (static_cast<int>(ids.size()) > listed)
+      out << "  ... and " << ids.size() - listed << " more (metasweep status --db " << db << " lists them all)\n";
+  };
+  const std::set<std::string> before(s.failed_before_ids.begin(), s.failed_before_ids.end());
+  if (s.failed > 0) {  // this run's failures: which, and why, before they scroll away
+    std::set<std::string> now;
+    for (const JobRow& row : rows)
+      if (row.status == JobStatus::Failed && !before.count(row.id)) now.insert(row.id);
+    if (!now.empty()) {
+      out << "failed in this run:\n";
+      list_failed(now);
+    }
+  }
+  if (s.failed_before) {  // still failed: say which, and how to run them again
+    out << "failed in an earlier run, attempts used up (not retried; `run` exits 1 while they stay failed):\n";
+    list_failed(before);
     out << "  to retry them: the same `run` command with --max-retries " << s.retries_needed
         << "; to start one over: metasweep forget --db " << db << " --job " << s.failed_before_ids.front() << "\n";
   }

@@ -93,6 +93,11 @@ TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {
   EXPECT_EQ(s1.done, 1);
   EXPECT_EQ(s1.failed, 1);
   EXPECT_TRUE(s1.any_failed());
+  const std::string first_summary = format_run_summary(s1, store, two.spec.name, db);
+  EXPECT_NE(first_summary.find("failed in this run:\n  " + two.jobs[1].id +
+                               " baseline / baseline seed 1: /no/such/dir: cannot open train-images-idx3-ubyte\n"),
+            std::string::npos)
+      << first_summary;
 
   for (int run = 2; run <= 3; ++run) {  // nothing left to run; seed 1 stays failed every time
     ScriptedGroup again({});
