@@ -96,6 +96,7 @@ void Progress::epoch_done(const std::string& id, int epoch, double test_acc) {
     it->second.epoch_done = epoch;
     it->second.last_acc = test_acc;
   }
+  epoch_since_print_ = true;
   dirty_ = true;
 }
 
@@ -201,10 +202,14 @@ void Progress::maybe_print(bool force) {
     line_shown_ = true;
   } else {
     std::string s = state();
-    if (s == last_state_) {  // nothing new to say: no repeated lines in a log
+    // Nothing new to say: no repeated lines in a log, but a long job's epochs still show (with
+    // the ETA they move), one line a minute at the most.
+    constexpr double kHeartbeat_s = 60;
+    if (s == last_state_ && !(epoch_since_print_ && now - last_print_ >= kHeartbeat_s)) {
       dirty_ = false;
       return;
     }
+    epoch_since_print_ = false;
     out() << options_.timestamp() << "  " << line(0) << "\n";
     last_state_ = std::move(s);
   }

@@ -2,7 +2,9 @@
 // apart) of the total, running, elapsed, ETA (from estimated job costs) and the best variant so
 // far by its mean test accuracy over finished seeds. On a terminal the line is rewritten in place
 // and cut to the terminal's width (COLUMNS, else the TIOCGWINSZ size) so it never wraps; piped
-// (logs, CI) it is printed only when its content changes, every line with a timestamp. Other
+// (logs, CI) it is printed when its content changes, and at the end of an epoch once a minute has
+// passed since the last line (so a log shows a long job's progress and ETA), every line with a
+// timestamp. Other
 // lines (failures, `run -v` epoch lines) go through message() so they never tangle with it.
 #pragma once
 #include <functional>
@@ -71,6 +73,7 @@ class Progress {
   std::map<std::string, Running> running_;
   std::map<std::string, Finished> finished_;  // done jobs' final test_acc by group
   bool dirty_ = true;
+  bool epoch_since_print_ = false;  // piped: an epoch ended since the last line (the heartbeat's cue)
   bool line_shown_ = false;  // a terminal line is on screen (message() clears it first)
   std::string last_state_;
   double start_, last_print_;

@@ -197,6 +197,29 @@ TEST(Progress, PipedLinesAreTimestampedAndNeverRepeat) {
   EXPECT_TRUE(std::regex_match(local_timestamp(), std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")));
 }
 
+// A log of a long job (epochs of 100 s): a line after each epoch with the ETA it moved, though
+// the counts stay the same; polls between epochs add nothing.
+TEST(Progress, PipedLogsShowALongJobsEpochsOnceAMinute) {
+  std::ostringstream out;
+  FakeClock clock;
+  Progress p(1, 1.0, clock.options(&out, false, 0));
+  p.job_started("j", 1.0, "sec / v", 4);
+  p.maybe_print();
+  for (int e = 1; e <= 3; ++e) {
+    for (int poll = 0; poll < 10; ++poll) {
+      clock.now += 10;
+      p.maybe_print();
+    }
+    p.epoch_done("j", e, 0.5);
+    p.maybe_print();
+    p.maybe_print();
+  }
+  const auto lines = lines_of(out.str());
+  ASSERT_EQ(lines.size(), 4u) << out.str();  // the start, then one per epoch
+  EXPECT_NE(lines[1].find("jobs 0/1: 0 done, 1 running | 1m 40s, ETA 5m"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[3].find("jobs 0/1: 0 done, 1 running | 5m 00s, ETA 1m 40s"), std::string::npos) << lines[3];
+}
+
 TEST(Progress, TerminalColumnsFromColumnsOrTheTty) {
   const char* saved = std::getenv("COLUMNS");
   const std::string keep = saved ? saved : "";
