@@ -209,7 +209,8 @@ void check_quotes_close(const std::string& file, const std::string& text, const 
     if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size() || !seen.insert(mark.pos).second) return;
     const char c = text[static_cast<size_t>(mark.pos)];
     if ((c == '\'' || c == '"') && !quote_closes(text, static_cast<size_t>(mark.pos)))
-      fail_at(file, node, std::string("this quoted value has no closing ") + c + " (it would run to the end of the file)");
+      fail_at(file, node,
+              std::string("this quoted value has no closing ") + c + " (it would run to the end of the file)");
   } else if (node.IsMap()) {
     for (const auto& kv : node) {
       check_quotes_close(file, text, kv.first, seen);
@@ -302,8 +303,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   if (!root["name"] || (root["name"].IsScalar() && root["name"].Scalar().empty()) || root["name"].IsNull())
     throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
   if (!root["name"].IsScalar())
-    fail_at(file, root["name"], "'name' must be one line of text (a unique name for this sweep in the database), got " +
-                                    std::string(root["name"].IsMap() ? "a mapping" : "a list"));
+    fail_at(file, root["name"],
+            "'name' must be one line of text (a unique name for this sweep in the database), got " +
+                std::string(root["name"].IsMap() ? "a mapping" : "a list"));
   spec.name = root["name"].Scalar();
   if (auto problem = name_problem(spec.name, "sweep name", true)) fail_at(file, root["name"], *problem);
   if (root["description"]) spec.description = scalar_text(file, root["description"], "description");
@@ -315,11 +317,18 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   }
 
   if (const YAML::Node seeds = root["seeds"]) {
+    // A list only: `seeds: 3` reads as "three seeds" to anyone coming from W&B or Hydra, and as
+    // the one seed 3 to a parser; neither guess is safe for a table's mean ± std.
+    if (!seeds.IsSequence()) {
+      const std::string value = seeds.IsScalar() ? seeds.Scalar() : std::string();
+      fail_at(file, seeds,
+              "seeds is a list of seed values" +
+                  (seeds.IsScalar() && !value.empty() && value.find_first_not_of("0123456789") == std::string::npos
+                       ? " (seeds: [" + value + "] for the one seed " + value + "; seeds: [0, 1, 2] for three seeds)"
+                       : std::string(" (e.g. seeds: [0, 1, 2])")));
+    }
     std::vector<YAML::Node> items;
-    if (seeds.IsSequence())
-      for (const auto& s : seeds) items.push_back(s);
-    else
-      items.push_back(seeds);
+    for (const auto& s : seeds) items.push_back(s);
     std::set<int64_t> seen;
     const KeySpec seed_spec{"seeds", ValueKind::Int, 0, {}, 0, 2147483647.0, ""};
     for (const auto& s : items) {

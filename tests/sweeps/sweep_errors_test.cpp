@@ -58,7 +58,8 @@ const BadCase kCases[] = {
     {"misspelt_group", "name: x\nbase: {task: {optimzer: {lr: 0.1}}}\n", 2, "(did you mean 'task.optimizer'?)"},
     {"learning_rate", "name: x\nbase: {task: {optimizer: {lerning_rate: 0.1}}}\n", 2,
      "(did you mean 'task.optimizer.lr'?)"},
-    {"empty_dims", "name: x\nbase: {model: {dims: []}}\n", 2, "model.dims must be a non-empty list of integers, got an empty list"},
+    {"empty_dims", "name: x\nbase: {model: {dims: []}}\n", 2,
+     "model.dims must be a non-empty list of integers, got an empty list"},
     {"subnormal_lr", "name: x\nbase: {task: {optimizer: {lr: 5e-324}}}\n", 2,
      "task.optimizer.lr is too close to 0 to be represented"},
     {"seed_bounds_as_written", "name: x\nseeds: [-1]\n", 2, "between 0 and 2147483647"},
@@ -87,6 +88,9 @@ const BadCase kCases[] = {
      "name: x\nbase:\n  task: {dataset: charlm, text_file: /tmp/t.txt}\n  model: {arch: sequence, depths: [2], dims: "
      "[64], mixers: fourier, norm: layernorm}\n",
      4, "has no causal form"},
+    {"seeds_as_a_count", "name: x\nseeds: 3\n", 2,
+     "seeds is a list of seed values (seeds: [3] for the one seed 3; seeds: [0, 1, 2] for three seeds)"},
+    {"seeds_as_a_map", "name: x\nseeds: {a: 1}\n", 2, "seeds is a list of seed values (e.g. seeds: [0, 1, 2])"},
     {"empty_seeds", "name: x\nseeds: []\n", 2, "at least one seed"},
     {"duplicate_seed", "name: x\nseeds: [0, 1, 0]\n", 2, "seed 0 is listed twice"},
     {"image_too_small", "name: x\nbase: {task: {dataset: synthetic-images, image_size: 2}}\n", 2, "shrinks to nothing"},
@@ -284,9 +288,10 @@ TEST(SweepText, DescriptionMayHoldLineBreaksAndTabs) {
 // Quotes that close, with the escapes that look like closing ones ('' and \"), and one that
 // spans lines, are fine.
 TEST(SweepText, ClosedQuotesWithTheirEscapesAreFine) {
-  const SweepSpec spec = parse_sweep("name: 'it''s'\ndescription: \"a \\\" b\n  c\"\nablations:\n  s:\n    - {label: "
-                                     "\"x\", model.pool_size: 5}\n",
-                                     "ok.yaml", test::test_catalog());
+  const SweepSpec spec = parse_sweep(
+      "name: 'it''s'\ndescription: \"a \\\" b\n  c\"\nablations:\n  s:\n    - {label: "
+      "\"x\", model.pool_size: 5}\n",
+      "ok.yaml", test::test_catalog());
   EXPECT_EQ(spec.name, "it's");
   EXPECT_EQ(spec.description, "a \" b c");
 }
