@@ -1,9 +1,14 @@
 // Sweep progress for `metasweep status` (see progress.h).
 #include "results/reports/sweep_progress.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "results/reports/text_table.h"
 #include "results/store/run_lock.h"
@@ -45,6 +50,7 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
               "FROM sweep_jobs m JOIN " +
                   jobs_table_sql(store.db()) + " j ON j.id = m.job_id WHERE m.sweep = ? ORDER BY m.position");
   s.bind(1, sweep);
+  std::vector<std::pair<double, double>> busy;  // each job's [start, latest activity]
   while (s.step()) {
     const JobStatus status = job_status_from_string(s.column_text(4));
     const int64_t done = s.column_int64(7), total = s.column_int64(8);
@@ -55,9 +61,19 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
     p.epochs_done += complete ? total : std::min(done, total);
     if (!s.is_null(9))
       p.first_start = p.first_start ? std::min(*p.first_start, s.column_double(9)) : s.column_double(9);
+    std::optional<double> job_end;
     for (int col : {10, 13})
-      if (!s.is_null(col))
+      if (!s.is_null(col)) {
         p.last_activity = p.last_activity ? std::max(*p.last_activity, s.column_double(col)) : s.column_double(col);
+        job_end = job_end ? std::max(*job_end, s.column_double(col)) : s.column_double(col);
+      }
+    if (!s.is_null(9)) {
+      const double start = s.column_double(9);
+      // A running job of a live run trains until now; one a dead run left "running", until its last epoch.
+      const bool live = status == JobStatus::Running && p.live_run;
+      const double end = live ? std::max(now, job_end.value_or(now)) : job_end.value_or(start);
+      busy.emplace_back(start, std::max(start, end));
+    }
     if (status == JobStatus::Running) {
       RunningJob r{s.column_text(0),
                    s.column_text(1),
@@ -77,9 +93,17 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
                             static_cast<int>(s.column_int64(15))});
     }
   }
+  // The time some job of the sweep was training: the union of the jobs' intervals, so the idle
+  // days between two runs of the sweep count neither here nor in the throughput.
+  std::sort(busy.begin(), busy.end());
+  double covered_to = -std::numeric_limits<double>::infinity();
+  for (const auto& [start, end] : busy) {
+    if (end <= covered_to) continue;
+    p.busy_s += end - std::max(start, covered_to);
+    covered_to = end;
+  }
   if (p.first_start) {
-    const double end = p.running.empty() && p.last_activity ? *p.last_activity : now;
-    const double elapsed = end - *p.first_start;
+    const double elapsed = p.busy_s;
     // Epochs trained so far (not counting never-trained failures as work done).
     Statement e(store.db(), "SELECT COUNT(*) FROM epochs e JOIN sweep_jobs m ON m.job_id = e.job_id WHERE m.sweep = ?");
     e.bind(1, sweep);
@@ -104,9 +128,7 @@ std::string format_progress(const SweepProgress& p, double now) {
   const double pct =
       p.epochs_total > 0 ? 100.0 * static_cast<double>(p.epochs_done) / static_cast<double>(p.epochs_total) : 0;
   out << "  progress: " << p.epochs_done << "/" << p.epochs_total << " epochs (" << fixed(pct, 1) << "%)";
-  if (p.first_start)
-    out << ", elapsed "
-        << format_duration((p.running.empty() && p.last_activity ? *p.last_activity : now) - *p.first_start);
+  if (p.first_start) out << ", elapsed " << format_duration(p.busy_s) << " (time with a job training, over every run)";
   out << "\n";
   out << "  throughput: ";
   if (p.epochs_per_hour)

@@ -122,12 +122,14 @@ TEST(ReportInjection, PlotsAreWellFormedXmlAndKeepTheirLegend) {
   b.low = {49, 59};
   b.high = {51, 61};
   const std::string bands = plot_bands("curves", "epoch", "acc", {b});
-  const std::string check = "import sys, xml.dom.minidom\nfor p in sys.argv[1:]:\n"
-                            "    d = xml.dom.minidom.parse(p)\n"
-                            "    print(len([t for t in d.getElementsByTagName('text') if 'model.mixers' in "
-                            "''.join(n.data for n in t.childNodes if n.nodeType == n.TEXT_NODE)]))\n";
-  const auto r = run_command("/usr/bin/python3 -c " + shell_quote(check) + " " +
-                             shell_quote(dir.write("lines.svg", lines)) + " " + shell_quote(dir.write("bands.svg", bands)));
+  const std::string check =
+      "import sys, xml.dom.minidom\nfor p in sys.argv[1:]:\n"
+      "    d = xml.dom.minidom.parse(p)\n"
+      "    print(len([t for t in d.getElementsByTagName('text') if 'model.mixers' in "
+      "''.join(n.data for n in t.childNodes if n.nodeType == n.TEXT_NODE)]))\n";
+  const auto r =
+      run_command("/usr/bin/python3 -c " + shell_quote(check) + " " + shell_quote(dir.write("lines.svg", lines)) + " " +
+                  shell_quote(dir.write("bands.svg", bands)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "1\n1\n") << "the long label's legend entry, once per plot";
   EXPECT_NE(lines.find("x ]]&gt; &lt;![CDATA[ y"), std::string::npos) << lines.substr(0, 3000);
@@ -211,6 +213,39 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
                                        shell_word(path) + " --sweep tiny --removed)"),
             std::string::npos)
       << format_progress(p, 0);
+}
+
+// status's elapsed time and throughput count the time some job trained, not the idle days
+// between two runs of the sweep (they had counted from the first start to the last finish).
+TEST(SweepMembership, ElapsedTimeIsTheUnionOfTheJobsTrainingTime) {
+  TempDir dir;
+  const std::string path = dir.file("e.db");
+  const std::vector<Job> jobs = fill_tiny_db(path);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql = "UPDATE jobs SET started_at = NULL, finished_at = NULL;";
+    // Three jobs: 0-100 s and 50-150 s in one run, 86400-86500 s in a run a day later.
+    const int spans[3][2] = {{0, 100}, {50, 150}, {86400, 86500}};
+    for (int i = 0; i < 3; ++i)
+      sql += "UPDATE jobs SET started_at = " + std::to_string(spans[i][0]) +
+             ", finished_at = " + std::to_string(spans[i][1]) + " WHERE id = '" + jobs[static_cast<size_t>(i)].id +
+             "';";
+    sql += "UPDATE epochs SET recorded_at = COALESCE((SELECT started_at FROM jobs WHERE jobs.id = epochs.job_id), 0);";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  ResultStore store(path, OpenMode::ReadOnly);
+  const SweepProgress p = sweep_progress(store, "tiny", 90000);
+  EXPECT_DOUBLE_EQ(p.busy_s, 250.0);
+  Statement e(store.db(),
+              "SELECT COUNT(*) FROM epochs e JOIN sweep_jobs m ON m.job_id = e.job_id WHERE m.sweep = 'tiny'");
+  ASSERT_TRUE(e.step());
+  ASSERT_TRUE(p.epochs_per_hour.has_value());
+  EXPECT_DOUBLE_EQ(*p.epochs_per_hour, static_cast<double>(e.column_int64(0)) / 250.0 * 3600.0);
+  EXPECT_NE(format_progress(p, 90000).find("elapsed 4m 10s (time with a job training, over every run)"),
+            std::string::npos)
+      << format_progress(p, 90000);
 }
 
 // attempts counts every start; failures only the attempts that ended failed (what --max-retries
@@ -416,11 +451,12 @@ TEST(DamagedDatabase, WriterRefusesAFileWithABadPage) {
   { ResultStore created(path, OpenMode::Writer); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "PRAGMA journal_mode = DELETE; CREATE TABLE filler(x); WITH RECURSIVE n(i) AS (SELECT 1 "
-                         "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT randomblob(100) FROM n;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "PRAGMA journal_mode = DELETE; CREATE TABLE filler(x); WITH RECURSIVE n(i) AS (SELECT 1 "
+                   "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT randomblob(100) FROM n;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   ASSERT_GT(fs::file_size(path), 40u * 4096);
   {
