@@ -54,7 +54,16 @@ Database::Database(const std::string& path, Access access) : path_(path), access
   // would have created it), so the file is read as immutable instead.
   if (access == Access::ReadOnly) {
     const int rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) & 0xff;
-    if ((rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) && !file_exists(path + "-wal")) {
+    const bool no_shm = rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN;
+    if (no_shm && file_exists(path + "-wal")) {  // a run ended without folding its log back in
+      close();
+      throw std::runtime_error(path +
+                               ": cannot be read here: its -wal file holds results that the run writing it did not "
+                               "fold back into the database (it was killed), and SQLite cannot create the -shm file "
+                               "it needs beside them (a read-only folder). Run `metasweep status` on it once where "
+                               "it is writable, or copy the database and its -wal file to a writable folder");
+    }
+    if (no_shm) {
       close();
       if (sqlite3_open_v2(file_uri(path, "?immutable=1").c_str(), &db_,
                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
