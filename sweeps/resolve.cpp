@@ -52,11 +52,20 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
                     Mark fallback) {
   json flat = default_flat_config();
   std::map<std::string, Mark> where;
-  for (const Overrides* layer : layers)
-    for (const Override& o : *layer) {
+  std::map<std::string, size_t> layer_of;  // which layer (base, a variant, a grid cell) set a key last
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (const Override& o : *layers[l]) {
       flat[o.key] = o.value;
       where[o.key] = o.mark;
+      layer_of[o.key] = l;
     }
+  // Of two keys that disagree, the one a later layer set: a variant's depths against the base's
+  // dims is the variant's mistake.
+  auto later = [&](const std::string& a, const std::string& b) {
+    if (!where.count(a)) return b;
+    if (!where.count(b)) return a;
+    return layer_of[b] > layer_of[a] ? b : a;
+  };
   auto fail = [&](const std::string& key, const std::string& message) -> void {
     auto it = where.find(key);
     const Mark m = it == where.end() ? fallback : it->second;
@@ -161,7 +170,7 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   const json& dims = flat["model.dims"];
   const size_t stages = depths.size();
   if (dims.size() != stages)
-    fail(where.count("model.dims") ? "model.dims" : "model.depths",
+    fail(later("model.dims", "model.depths"),
          "model.depths has " + std::to_string(stages) + " stages but model.dims has " + std::to_string(dims.size()));
   if (arch == "sequence" && stages != 1)
     fail("model.depths", "model.arch sequence is isotropic: give one stage, e.g. depths: [4], dims: [128]");
@@ -169,14 +178,14 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   json mixers = flat["model.mixers"];
   if (mixers.is_string()) mixers = json::array_t(stages, mixers);
   if (mixers.size() != stages)
-    fail("model.mixers",
+    fail(later("model.mixers", "model.depths"),
          "model.mixers lists " + std::to_string(mixers.size()) + " stages but the model has " + std::to_string(stages));
   flat["model.mixers"] = mixers;
 
   json heads = flat["model.heads"];
   if (!heads.is_array()) heads = json::array_t(stages, heads);
   if (heads.size() != stages)
-    fail("model.heads",
+    fail(later("model.heads", "model.depths"),
          "model.heads lists " + std::to_string(heads.size()) + " stages but the model has " + std::to_string(stages));
   const int64_t head_dim = flat["model.head_dim"];
   for (size_t i = 0; i < stages; ++i) {

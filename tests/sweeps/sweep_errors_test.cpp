@@ -35,6 +35,13 @@ const BadCase kCases[] = {
      "model.mixers lists 2 stages but the model has 4"},
     {"depths_dims_mismatch", "name: x\nbase:\n  model:\n    depths: [2, 2, 6, 2]\n    dims: [64, 128]\n", 5,
      "model.depths has 4 stages but model.dims has 2"},
+    {"variant_depths_against_base_dims",
+     "name: x\nbase:\n  model: {depths: [1, 1], dims: [8, 16]}\nablations:\n  d:\n    - {model.depths: [1, 1, 1]}\n", 6,
+     "model.depths has 3 stages but model.dims has 2"},
+    {"variant_depths_against_base_mixers",
+     "name: x\nbase:\n  model: {depths: [1, 1], dims: [8, 16], mixers: [pool, attention]}\nablations:\n  d:\n"
+     "    - {model.depths: [1, 1, 1], model.dims: [8, 8, 16]}\n",
+     6, "model.mixers lists 2 stages but the model has 3"},
     {"zip_unequal", "name: x\nzip:\n  - {model.pool_size: [3, 5], model.drop_path: [0.1]}\n", 3,
      "zip lists must have equal lengths"},
     {"zero_epochs", "name: x\nbase: {task: {epochs: 0}}\n", 2, "task.epochs must be between 1 and"},
