@@ -139,8 +139,7 @@ void check_config_value(const std::string& expr, const WhereClause& c, bool list
   const KeySpec* spec = find_key_spec(c.key);
   if (!spec) return;
   const bool numeric = spec->kind == ValueKind::Int || spec->kind == ValueKind::Float;
-  if (numeric && !c.number)
-    malformed(expr, c.key + " compares with a finite number, got '" + c.value + "'");
+  if (numeric && !c.number) malformed(expr, c.key + " compares with a finite number, got '" + c.value + "'");
   if (spec->kind == ValueKind::Bool && c.value != "true" && c.value != "false")
     malformed(expr, c.key + " is true or false, got '" + c.value + "'");
   const bool named = spec->kind == ValueKind::Enum || spec->kind == ValueKind::StageEnum;
@@ -163,8 +162,9 @@ WhereClause parse_where(const std::string& expr) {
   if (!valid_utf8(expr)) throw UsageError("--where: the expression is not valid UTF-8; " + std::string(kForms));
   const size_t at = expr.find_first_of("!<>=");
   if (at == std::string::npos)
-    malformed(expr, "no comparison operator (quote the whole filter, as in --where 'test_acc>0.8': unquoted, "
-                    "a shell reads > and < as redirections)");
+    malformed(expr,
+              "no comparison operator (quote the whole filter, as in --where 'test_acc>0.8': unquoted, "
+              "a shell reads > and < as redirections)");
   WhereClause c;
   c.expr = expr;
   c.key = trim(expr.substr(0, at));
@@ -231,6 +231,13 @@ SqlFilter where_sql(const WhereClause& c) {
   if (c.kind == WhereKeyKind::Metric || c.kind == WhereKeyKind::JobNumber) {
     f.sql = "(" + column_of(c.key) + " " + op_sql(c.op) + " ?)";
     f.params.push_back(*c.number);
+    return f;
+  }
+  // A job id may be given by a prefix, as `train --job` and `forget --job` take it.
+  if (c.kind == WhereKeyKind::JobText && c.key == "id" && !ordering && c.value.size() < 16) {
+    f.sql = "(substr(" + column_of(c.key) + ", 1, ?) " + op_sql(c.op) + " ?)";
+    f.params.push_back(static_cast<double>(c.value.size()));
+    f.params.push_back(c.value);
     return f;
   }
   if (c.kind == WhereKeyKind::JobText) {

@@ -215,6 +215,29 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
       << format_progress(p, 0);
 }
 
+// --where id=PREFIX finds the jobs whose id starts with it, as train --job and forget --job take
+// ids; id!=PREFIX leaves them out; a whole id still matches exactly.
+TEST(SweepMembership, WhereIdTakesAPrefix) {
+  TempDir dir;
+  const std::string path = dir.file("p.db");
+  const std::vector<Job> jobs = fill_tiny_db(path);
+  const ResultStore store(path, OpenMode::ReadOnly);
+  auto count = [&](const std::string& expr) {
+    ResultQuery q;
+    q.sweep = "tiny";
+    q.where.push_back(parse_where(expr));
+    return select_jobs(store, q).size();
+  };
+  const std::string id = jobs[0].id;
+  size_t sharing = 0;
+  for (const Job& j : jobs) sharing += j.id.compare(0, 8, id, 0, 8) == 0;
+  EXPECT_EQ(sharing, 1u);
+  EXPECT_EQ(count("id=" + id.substr(0, 8)), 1u);
+  EXPECT_EQ(count("id=" + id), 1u);
+  EXPECT_EQ(count("id!=" + id.substr(0, 8)), jobs.size() - 1);
+  EXPECT_EQ(count("id=" + id.substr(0, 8) + "zz"), 0u);
+}
+
 // status's elapsed time and throughput count the time some job trained, not the idle days
 // between two runs of the sweep (they had counted from the first start to the last finish).
 TEST(SweepMembership, ElapsedTimeIsTheUnionOfTheJobsTrainingTime) {
