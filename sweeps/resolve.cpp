@@ -89,6 +89,18 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
       continue;  // the shards are named one by one
     if (flat[key] == "" || flat[key] == 0) fail("task.dataset", dataset + " needs " + key + " (" + why + ")");
   }
+  // A subset beyond the installed files' examples would silently be all of them, under another
+  // job id (and plan would cost examples that do not exist). Files elsewhere may hold more.
+  if (flat["task.data_dir"] == data.default_data_dir && !data.default_data_dir.empty()) {
+    auto within = [&](const char* key, int64_t available, const char* split) {
+      const int64_t n = flat[key];
+      if (available > 0 && n > available)
+        fail(key, std::string(key) + " " + std::to_string(n) + " is more than the " + std::to_string(available) + " " +
+                      split + " examples " + dataset + " has (0 = all of them)");
+    };
+    within("task.train_subset", data.train_examples, "training");
+    within("task.test_subset", data.test_examples, "test");
+  }
   if (data.kind == DataKind::Images && data.fixed_geometry) {
     auto pin = [&](const char* key, int64_t value) {
       if (flat[key] != 0 && flat[key] != value)

@@ -42,6 +42,10 @@ const BadCase kCases[] = {
      "name: x\nbase:\n  model: {depths: [1, 1], dims: [8, 16], mixers: [pool, attention]}\nablations:\n  d:\n"
      "    - {model.depths: [1, 1, 1], model.dims: [8, 8, 16]}\n",
      6, "model.mixers lists 2 stages but the model has 3"},
+    {"train_subset_beyond_the_files", "name: x\nbase: {task: {dataset: fashion-mnist, train_subset: 100000}}\n", 2,
+     "task.train_subset 100000 is more than the 60000 training examples fashion-mnist has (0 = all of them)"},
+    {"test_subset_beyond_the_files", "name: x\nbase:\n  task: {dataset: mnist, test_subset: 20000}\n", 3,
+     "task.test_subset 20000 is more than the 10000 test examples mnist has"},
     {"zip_unequal", "name: x\nzip:\n  - {model.pool_size: [3, 5], model.drop_path: [0.1]}\n", 3,
      "zip lists must have equal lengths"},
     {"zero_epochs", "name: x\nbase: {task: {epochs: 0}}\n", 2, "task.epochs must be between 1 and"},
