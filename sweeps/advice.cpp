@@ -2,6 +2,8 @@
 #include "sweeps/advice.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <set>
 
 namespace ms {
@@ -34,6 +36,19 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
                   "dominates it and the token-mixer and MLP branches are suppressed. Use task.optimizer.name: "
                   "adamw (decoupled weight decay) or task.optimizer.weight_decay: 0");
   }
+  // A data folder missing here: every job reading it would fail. Only a warning, since a sweep
+  // may be planned on a login node that does not mount the data its compute nodes read.
+  std::map<std::string, size_t> missing;
+  for (const Job& job : jobs) {
+    const auto& task = job.config.at("task");
+    if (!task.contains("data_dir") || !task.at("data_dir").is_string()) continue;
+    const std::string dir = task.at("data_dir");
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) ++missing[dir];
+  }
+  for (const auto& [dir, n] : missing)
+    out.push_back("task.data_dir '" + dir + "' is not a folder on this machine (" + std::to_string(n) + " of " +
+                  std::to_string(jobs.size()) + " jobs read it): they will fail unless it exists where they run");
   return out;
 }
 

@@ -36,5 +36,18 @@ TEST(SweepAdvice, DefaultsAndDecoupledDecayAreFine) {
   EXPECT_TRUE(advice_for("{name: adam, weight_decay: 0.05}", ", layer_scale: 0").empty());  // no layer scale
 }
 
+TEST(SweepAdvice, AMissingDataFolderIsNamedOnceWithItsJobs) {
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: fashion-mnist, data_dir: /no/such/fashion-mnist}\nseeds: [0, 1]\n"
+      "ablations:\n  mixer:\n    - {model.mixers: identity}\n    - {task.data_dir: \"" +
+      std::string(METASWEEP_SOURCE_DIR) + "\"}\n";
+  const auto lines =
+      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "task.data_dir '/no/such/fashion-mnist' is not a folder on this machine (4 of 6 jobs read it): they "
+            "will fail unless it exists where they run");
+}
+
 }  // namespace
 }  // namespace ms
