@@ -4,8 +4,8 @@
 // and cut to the terminal's width (COLUMNS, else the TIOCGWINSZ size) so it never wraps; piped
 // (logs, CI) it is printed when its content changes, and at the end of an epoch once a minute has
 // passed since the last line (so a log shows a long job's progress and ETA), every line with a
-// timestamp. Other
-// lines (failures, `run -v` epoch lines) go through message() so they never tangle with it.
+// timestamp. Other lines (failures, `run -v` epoch lines) go through message() so they never
+// tangle with it.
 #pragma once
 #include <functional>
 #include <map>

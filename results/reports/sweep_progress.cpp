@@ -61,12 +61,9 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
     p.epochs_done += complete ? total : std::min(done, total);
     if (!s.is_null(9))
       p.first_start = p.first_start ? std::min(*p.first_start, s.column_double(9)) : s.column_double(9);
-    std::optional<double> job_end;
+    std::optional<double> job_end;  // its finish or latest epoch
     for (int col : {10, 13})
-      if (!s.is_null(col)) {
-        p.last_activity = p.last_activity ? std::max(*p.last_activity, s.column_double(col)) : s.column_double(col);
-        job_end = job_end ? std::max(*job_end, s.column_double(col)) : s.column_double(col);
-      }
+      if (!s.is_null(col)) job_end = job_end ? std::max(*job_end, s.column_double(col)) : s.column_double(col);
     if (!s.is_null(9)) {
       const double start = s.column_double(9);
       // A running job of a live run trains until now; one a dead run left "running", until its last epoch.
@@ -103,13 +100,12 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
     covered_to = end;
   }
   if (p.first_start) {
-    const double elapsed = p.busy_s;
     // Epochs trained so far (not counting never-trained failures as work done).
     Statement e(store.db(), "SELECT COUNT(*) FROM epochs e JOIN sweep_jobs m ON m.job_id = e.job_id WHERE m.sweep = ?");
     e.bind(1, sweep);
     const double trained = e.step() ? static_cast<double>(e.column_int64(0)) : 0;
-    if (elapsed > 0 && trained > 0) {
-      p.epochs_per_hour = trained / elapsed * 3600.0;
+    if (p.busy_s > 0 && trained > 0) {
+      p.epochs_per_hour = trained / p.busy_s * 3600.0;
       if (!p.running.empty() && p.live_run)
         p.eta_s = static_cast<double>(p.epochs_total - p.epochs_done) / *p.epochs_per_hour * 3600.0;
     }

@@ -37,7 +37,6 @@ struct SweepProgress {
   std::vector<FailedJob> failures;            // failed and diverged jobs
   int64_t epochs_done = 0, epochs_total = 0;  // done and diverged jobs count as complete
   std::optional<double> first_start;          // earliest job start
-  std::optional<double> last_activity;        // latest epoch or finish
   double busy_s = 0;                          // time with a job of the sweep training, over all runs
   double samples_per_s = 0;                   // sum over running jobs' latest epochs
   std::optional<double> epochs_per_hour;
