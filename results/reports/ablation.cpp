@@ -51,11 +51,9 @@ std::string p_text(const AblationRow& r) {
   return std::string(buffer) + (r.test->paired ? "" : " (W)");
 }
 
-std::string ci_text(const AblationRow& r) {
-  if (!r.ci_pts) return "-";
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "[%+.2f, %+.2f]", r.ci_pts->low, r.ci_pts->high);
-  return buffer;
+std::string ci_text(const AblationRow& r, int decimals) {
+  if (!r.ci) return "-";
+  return "[" + signed_fixed(r.ci->low, decimals) + ", " + signed_fixed(r.ci->high, decimals) + "]";
 }
 
 // The rank correlation with the reference, or why there is none ("" when no row has a reference).
@@ -122,15 +120,28 @@ void assign_cells(AblationTable& t) {
 
 }  // namespace
 
-std::map<int64_t, double> done_acc_by_seed(const GroupRow& g) {
+void check_metric_recorded(const std::vector<GroupRow>& groups, const std::string& sweep, const ReportMetric& metric) {
+  bool any_done = false;
+  for (const GroupRow& g : groups) {
+    if (g.metrics.count(metric.name)) return;
+    any_done = any_done || g.has(JobStatus::Done);
+  }
+  if (any_done)
+    throw UsageError("--metric " + metric.name + ": no done job of sweep '" + sweep + "' recorded it" +
+                     (metric.name == "test_seq_acc" ? " (only sequence tasks do)" : "") +
+                     "; choose another of " + join(report_metric_names(), ", "));
+}
+
+std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric) {
   std::map<int64_t, double> out;
   for (const JobRow& j : g.jobs)
-    if (j.status == JobStatus::Done && j.test_acc) out[j.seed] = *j.test_acc;
+    if (j.status == JobStatus::Done)
+      if (const auto v = j.metric(metric)) out[j.seed] = *v;
   return out;
 }
 
-std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline) {
-  const auto a = done_acc_by_seed(variant), b = done_acc_by_seed(baseline);
+std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline, const std::string& metric) {
+  const auto a = done_by_seed(variant, metric), b = done_by_seed(baseline, metric);
   std::vector<double> va, vb;
   bool same_seeds = a.size() == b.size();
   for (const auto& [seed, acc] : a) {
@@ -145,7 +156,7 @@ std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline
 std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end) {
   std::vector<size_t> rows;
   for (size_t i = begin; i < end && i < t.rows.size(); ++i)
-    if (const auto b = t.rows[i].baseline_row; b && t.rows[*b].acc) rows.push_back(*b);
+    if (const auto b = t.rows[i].baseline_row; b && t.rows[*b].value) rows.push_back(*b);
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   std::vector<const AblationRow*> out;
@@ -153,9 +164,10 @@ std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begi
   return out;
 }
 
-AblationTable build_ablation(const ResultStore& store, const std::string& sweep) {
+AblationTable build_ablation(const ResultStore& store, const std::string& sweep, const std::string& metric) {
   AblationTable t;
   t.sweep = sweep;
+  t.metric = report_metric(metric);
   const auto info = store.sweep_info(sweep);
   if (!info) {
     const auto names = store.sweeps();
@@ -167,6 +179,7 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
   ResultQuery q;
   q.sweep = sweep;
   const auto groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  check_metric_recorded(groups, sweep, t.metric);
   for (const auto& g : groups)
     for (const auto& j : g.jobs)
       if (j.status == JobStatus::Done) t.semantics_done[j.semantics.value_or(0)]++;
@@ -175,13 +188,13 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
     r.group = g;
     r.section = g.values[0];
     r.variant = g.values[1];
-    if (auto it = g.metrics.find("test_acc"); it != g.metrics.end()) r.acc = it->second;
+    if (auto it = g.metrics.find(t.metric.name); it != g.metrics.end()) r.value = it->second;
     r.reference = g.jobs.front().reference;
     if (t.rows.empty() || t.rows.back().section != r.section) t.section_starts.push_back(t.rows.size());
     t.rows.push_back(std::move(r));
   }
   assign_cells(t);
-  for (const AblationRow& r : t.rows) t.baseline_done = t.baseline_done || (r.section == "baseline" && r.acc);
+  for (const AblationRow& r : t.rows) t.baseline_done = t.baseline_done || (r.section == "baseline" && r.value);
   for (const AblationRow& r : t.rows)
     if (r.section == "baseline")
       for (const auto& j : r.group.jobs)
@@ -190,15 +203,15 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
     if (!r.baseline_row) continue;
     const AblationRow& base = t.rows[*r.baseline_row];
     ++t.variants;
-    t.any_short = t.any_short || !r.acc || !base.acc || r.acc->n < 2 || base.acc->n < 2;
-    if (!r.acc || !base.acc) continue;
-    r.delta_pts = (r.acc->mean - base.acc->mean) * 100;
-    r.test = seed_test(r.group, base.group);
-    t.any_identical = t.any_identical || (!r.test && r.acc->n >= 2 && base.acc->n >= 2);
+    t.any_short = t.any_short || !r.value || !base.value || r.value->n < 2 || base.value->n < 2;
+    if (!r.value || !base.value) continue;
+    r.delta = (r.value->mean - base.value->mean) * t.metric.scale();
+    r.test = seed_test(r.group, base.group, t.metric.name);
+    t.any_identical = t.any_identical || (!r.test && r.value->n >= 2 && base.value->n >= 2);
     if (r.test) {
       t.any_zero_spread = t.any_zero_spread || r.test->se == 0;
       const Interval ci = confidence_interval(*r.test, kCiLevel);
-      r.ci_pts = Interval{ci.low * 100, ci.high * 100};
+      r.ci = Interval{ci.low * t.metric.scale(), ci.high * t.metric.scale()};
       r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
     }
   }
@@ -223,21 +236,22 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep)
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
     const size_t begin = t.section_starts[s],
                  end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
-    std::map<std::string, std::pair<int, double>> by_cell;  // cell -> rows, best mean
+    std::map<std::string, std::pair<int, std::optional<double>>> by_cell;  // cell -> rows, best mean
     for (size_t i = begin; i < end; ++i) {
-      auto& [rows, best] = by_cell.try_emplace(t.rows[i].cell, 0, -1.0).first->second;
+      auto& [rows, best] = by_cell.try_emplace(t.rows[i].cell, 0, std::nullopt).first->second;
       ++rows;
-      if (t.rows[i].acc) best = std::max(best, t.rows[i].acc->mean);
+      if (const auto& v = t.rows[i].value; v && (!best || t.metric.better(v->mean, *best))) best = v->mean;
     }
     for (size_t i = begin; i < end; ++i) {
       const auto& [rows, best] = by_cell.at(t.rows[i].cell);
-      t.rows[i].best = rows > 1 && t.rows[i].acc && t.rows[i].acc->mean == best;
+      t.rows[i].best = rows > 1 && t.rows[i].value && t.rows[i].value->mean == best;
     }
   }
+  // The reference is a published score (higher is better): a loss is ranked the other way round.
   std::vector<double> ours, theirs;
   for (const auto& r : t.rows)
-    if (r.acc && r.reference) {
-      ours.push_back(r.acc->mean);
+    if (r.value && r.reference) {
+      ours.push_back(t.metric.higher_is_better ? r.value->mean : -r.value->mean);
       theirs.push_back(*r.reference);
     }
   t.reference_n = static_cast<int>(ours.size());
@@ -269,8 +283,9 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
   TextTable out;
   const std::string ci_header = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "% CI of " +
                                 "Δ";  // render_latex escapes headers (Δ becomes $\Delta$)
-  out.header = {"section",    "variant",  "test acc. (%)",
-                "Δ (pts)",    ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
+  const std::string delta_header = "Δ (" + t.metric.delta_unit() + ")";
+  out.header = {"section",    "variant",  t.metric.column(),
+                delta_header, ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
                 "params (M)", "MACs (G)", "samples/s",
                 "status"};
   if (any_reference) {  // headers are escaped by render_latex and ablation_html, by us for markdown
@@ -281,15 +296,16 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const AblationRow& r = t.rows[i];
     std::string acc = "-";
-    if (r.acc) {
+    if (r.value) {
+      const int decimals = t.metric.decimals();
       char buffer[64];
-      std::snprintf(buffer, sizeof(buffer), "%.2f", r.acc->mean * 100);
+      std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, r.value->mean * t.metric.scale());
       acc = buffer;
-      if (r.acc->n >= 2) {
-        std::snprintf(buffer, sizeof(buffer), "%.2f", r.acc->std * 100);
+      if (r.value->n >= 2) {
+        std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, r.value->std * t.metric.scale());
         acc += pm + buffer;
       }
-      acc += " (" + std::to_string(r.acc->n) + ")";
+      acc += " (" + std::to_string(r.value->n) + ")";
       if (r.best) acc = bold(acc);
     } else if (r.group.has(JobStatus::Diverged)) {
       acc = "diverged";
@@ -297,18 +313,14 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
       acc = "failed";
     }
     std::string delta = "-";
-    if (r.delta_pts) {
-      char buffer[32];
-      std::snprintf(buffer, sizeof(buffer), "%+.2f", *r.delta_pts);
-      delta = buffer;
-    }
+    if (r.delta) delta = signed_fixed(*r.delta, t.metric.decimals());
     const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
     std::vector<std::string> row = {
         first_of_section ? user(r.section) : "",
         user(r.variant),
         acc,
         delta,
-        text(ci_text(r)),
+        text(ci_text(r, t.metric.decimals())),
         tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.test->paired ? "" : " (W)")
                                : text(p_text(r)),
         scaled(mean_metric(r.group, "params"), 1e6),
@@ -347,15 +359,17 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex;
   const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
   const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");
-  std::string note = "Mean " + pm + " sample std over done seeds (n). " + delta + ": difference of means vs the " +
-                     (t.cells ? "baseline of the same grid/zip cell" : "baseline") + " in points";
+  std::string note = "Final " + t.metric.title + ": mean " + pm + " sample std over done seeds (n)" +
+                     (t.metric.higher_is_better ? "" : ", lower is better") + ". " + delta +
+                     ": difference of means vs the " + (t.cells ? "baseline of the same grid/zip cell" : "baseline") +
+                     (t.metric.percent ? " in points" : "");
   std::string gaps;  // why some rows have no Δ or no test
   if (t.cells_without_baseline > 0)
     gaps += " " + std::to_string(t.cells_without_baseline) +
             (t.cells_without_baseline == 1 ? " row has" : " rows have") + " no " + delta +
             ": the exclusions removed the baseline of its grid/zip cell.";
   if (t.any_identical)
-    gaps += " No CI or p where a variant's accuracies equal its baseline's seed by seed (nothing varies to test).";
+    gaps += " No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test).";
   if (!t.baseline_done)
     return note + "; the baseline has no done seed" + (t.baseline_live ? " yet" : " (its jobs failed or diverged)") +
            ", so no " + delta + " and no test." + gaps;
@@ -462,9 +476,9 @@ std::string ablation_html(const AblationTable& t) {
   return out.str();
 }
 
-std::string ablation_markdown(const std::string& db_path, const std::string& sweep) {
+std::string ablation_markdown(const std::string& db_path, const std::string& sweep, const std::string& metric) {
   ResultStore store(db_path, OpenMode::ReadOnly);
-  return ablation_markdown(build_ablation(store, sweep));
+  return ablation_markdown(build_ablation(store, sweep, metric));
 }
 
 }  // namespace ms

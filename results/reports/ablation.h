@@ -1,5 +1,6 @@
 // The paper-style ablation table of one sweep: section by section in the sweep file's order,
-// each variant's test accuracy mean ± std over seeds (n), Δ vs the baseline in points with its
+// each variant's metric (test accuracy unless --metric says otherwise) mean ± std over seeds
+// (n), Δ vs the baseline (in points for an accuracy) with its
 // 95% confidence interval, a t-test against the baseline (paired by seed when the seeds match,
 // Welch otherwise; no p-value below 3 done seeds on a side; Holm-adjusted when several variants
 // are compared with the one baseline), params (M),
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "results/reports/report_metric.h"
 #include "results/reports/stats.h"
 #include "results/reports/text_table.h"
 #include "results/store/query.h"
@@ -21,14 +23,14 @@ namespace ms {
 struct AblationRow {
   GroupRow group;  // section + variant group
   std::string section, variant;
-  std::optional<Summary> acc;        // over done seeds
-  std::optional<double> delta_pts;   // (mean - baseline mean) * 100
+  std::optional<Summary> value;      // the table's metric over done seeds (as stored: a fraction for accuracies)
+  std::optional<double> delta;       // (mean - baseline mean) * metric.scale() (points for accuracies)
   std::optional<TTest> test;         // vs the baseline (n >= 2 on each side)
-  std::optional<Interval> ci_pts;    // 95% CI of delta_pts (from `test`)
+  std::optional<Interval> ci;        // 95% CI of delta (from `test`), in delta's unit
   std::optional<double> p_adjusted;  // Holm over the table's p-values; none when too_few_seeds
   bool too_few_seeds = false;        // a test exists but a side has < kMinSeedsForP done seeds
   std::optional<double> reference;
-  bool best = false;  // best mean accuracy of its section within its grid/zip cell
+  bool best = false;  // best mean (by the metric's direction) of its section within its grid/zip cell
   std::string cell;   // the grid/zip cell's label ("" without grid/zip)
   // The row of its cell's baseline (Δ, the CI and the p-value are against it); none for a
   // baseline row, or when the sweep's exclusions removed the baseline of this cell.
@@ -37,6 +39,7 @@ struct AblationRow {
 
 struct AblationTable {
   std::string sweep, description, reference_metric;
+  ReportMetric metric = report_metric("test_acc");
   std::vector<AblationRow> rows;  // baseline first, then sections in file order
   std::vector<size_t> section_starts;
   std::optional<double> spearman;  // ours vs the reference, over variants with both
@@ -62,13 +65,18 @@ std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begi
 constexpr int kMinSeedsForP = 3;  // fewer done seeds on a side: no p-value
 constexpr double kCiLevel = 0.95;
 
-AblationTable build_ablation(const ResultStore& store, const std::string& sweep);
+AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
+                             const std::string& metric = "test_acc");
 
-// Final test accuracy by seed of a group's done jobs.
-std::map<int64_t, double> done_acc_by_seed(const GroupRow& g);
-// Two-sided t-test of a's done accuracies against b's: paired by seed when both have exactly the
-// same done seeds, Welch's otherwise; none below 2 values a side.
-std::optional<TTest> seed_test(const GroupRow& a, const GroupRow& b);
+// Throws ms::UsageError when some job of `groups` is done but none recorded `metric` (e.g.
+// test_seq_acc of an image task): a table of dashes would look like missing results.
+void check_metric_recorded(const std::vector<GroupRow>& groups, const std::string& sweep, const ReportMetric& metric);
+
+// A metric's final value by seed of a group's done jobs (as stored).
+std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric);
+// Two-sided t-test of a's done values of a metric against b's: paired by seed when both have
+// exactly the same done seeds, Welch's otherwise; none below 2 values a side.
+std::optional<TTest> seed_test(const GroupRow& a, const GroupRow& b, const std::string& metric);
 
 enum class TableStyle { Markdown, Latex, Html };
 // The cells for one style (bold best, ± and Δ spelled for the target).
@@ -79,6 +87,7 @@ std::string ablation_latex(const AblationTable& t);  // a complete table environ
 std::string ablation_html(const AblationTable& t);
 
 // What `make demo` prints: the markdown ablation table of a sweep in a database.
-std::string ablation_markdown(const std::string& db_path, const std::string& sweep);
+std::string ablation_markdown(const std::string& db_path, const std::string& sweep,
+                              const std::string& metric = "test_acc");
 
 }  // namespace ms

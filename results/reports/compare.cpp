@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "results/reports/ablation.h"
 #include "results/reports/text_table.h"
 #include "sweeps/errors.h"
+#include "sweeps/resolve.h"
 
 namespace ms {
 
@@ -23,21 +25,46 @@ std::vector<GroupRow> variants_of(const ResultStore& store, const std::string& s
   return group_jobs(select_jobs(store, q), {"section", "variant"});  // select_jobs: unknown sweep -> UsageError
 }
 
-CompareSide side(const GroupRow& g) {
+CompareSide side(const GroupRow& g, const ReportMetric& metric) {
   CompareSide s{g, std::nullopt};
-  if (auto it = g.metrics.find("test_acc"); it != g.metrics.end()) s.acc = it->second;
+  if (auto it = g.metrics.find(metric.name); it != g.metrics.end()) s.value = it->second;
   return s;
 }
 
-std::string acc_cell(const std::optional<CompareSide>& s) {
+std::string value_cell(const std::optional<CompareSide>& s, const ReportMetric& m) {
   if (!s) return "absent";
-  if (!s->acc) return s->group.status_text();
+  if (!s->value) return s->group.status_text();
   char buffer[80];
-  if (s->acc->n >= 2)
-    std::snprintf(buffer, sizeof buffer, "%.2f ± %.2f (%d)", s->acc->mean * 100, s->acc->std * 100, s->acc->n);
+  const int d = m.decimals();
+  if (s->value->n >= 2)
+    std::snprintf(buffer, sizeof buffer, "%.*f ± %.*f (%d)", d, s->value->mean * m.scale(), d,
+                  s->value->std * m.scale(), s->value->n);
   else
-    std::snprintf(buffer, sizeof buffer, "%.2f (1)", s->acc->mean * 100);
+    std::snprintf(buffer, sizeof buffer, "%.*f (1)", d, s->value->mean * m.scale());
   return buffer;
+}
+
+// Config keys whose values differ between the two sweeps' baselines (every baseline row both
+// sweeps have, e.g. one per grid/zip cell), as "key: A → B"; keys that vary by seed are not
+// config of the baseline (GroupRow::common_config).
+std::vector<std::string> baseline_differences(const std::vector<CompareRow>& rows) {
+  std::set<std::string> out;
+  auto text = [](const json& flat, const std::string& key) {
+    if (!flat.contains(key)) return std::string("(unset)");
+    const json& v = flat.at(key);
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  for (const CompareRow& r : rows) {
+    if (r.section != "baseline" || !r.a || !r.b) continue;
+    const json a = flatten_config(r.a->group.common_config()), b = flatten_config(r.b->group.common_config());
+    std::set<std::string> keys;
+    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
+    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+    for (const std::string& key : keys)
+      if (!a.contains(key) || !b.contains(key) || a.at(key) != b.at(key))
+        out.insert(key + ": " + text(a, key) + " → " + text(b, key));
+  }
+  return {out.begin(), out.end()};
 }
 
 std::string p_cell(const CompareRow& r) {
@@ -52,57 +79,89 @@ std::string p_cell(const CompareRow& r) {
   return std::string(buffer) + (r.test->paired ? "" : " (W)");
 }
 
+// CSV for pandas: one number per cell, named like the JSON form (a_mean is the metric as stored, a
+// fraction for an accuracy; delta_pts in points); a missing value is an empty cell, as in
+// `results --format csv`.
+TextTable comparison_csv(const Comparison& c) {
+  const std::string unit = c.metric.json_suffix();
+  TextTable t;
+  t.header = {"section", "variant", "a_status", "a_mean", "a_std",         "a_n",          "b_status", "b_mean",
+              "b_std",   "b_n",     "delta" + unit, "ci_low" + unit, "ci_high" + unit, "test",     "p",      "p_holm"};
+  auto number = [](std::optional<double> v) { return v && std::isfinite(*v) ? shortest(*v) : std::string(); };
+  auto side = [&](const std::optional<CompareSide>& s) -> std::vector<std::string> {
+    if (!s) return {"absent", "", "", "0"};
+    if (!s->value) return {s->group.status_text(), "", "", "0"};
+    return {s->group.status_text(), number(s->value->mean), number(s->value->std), std::to_string(s->value->n)};
+  };
+  for (const CompareRow& r : c.rows) {
+    std::vector<std::string> row = {r.section, r.variant};
+    for (const auto& part : {side(r.a), side(r.b)}) row.insert(row.end(), part.begin(), part.end());
+    row.push_back(number(r.delta));
+    row.push_back(number(r.ci ? std::optional<double>(r.ci->low) : std::nullopt));
+    row.push_back(number(r.ci ? std::optional<double>(r.ci->high) : std::nullopt));
+    row.push_back(r.test ? (r.test->paired ? "paired" : "welch") : "");
+    row.push_back(number(r.test && !r.too_few_seeds ? std::optional<double>(r.test->p) : std::nullopt));
+    row.push_back(number(r.p_adjusted));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
 json side_json(const std::optional<CompareSide>& s) {
   if (!s) return nullptr;
   json o = {{"status", s->group.status_text()}, {"jobs", s->group.jobs.size()}};
-  o["mean"] = s->acc ? json(s->acc->mean) : json(nullptr);
-  o["std"] = s->acc && std::isfinite(s->acc->std) ? json(s->acc->std) : json(nullptr);
-  o["n"] = s->acc ? s->acc->n : 0;
+  o["mean"] = s->value ? json(s->value->mean) : json(nullptr);
+  o["std"] = s->value && std::isfinite(s->value->std) ? json(s->value->std) : json(nullptr);
+  o["n"] = s->value ? s->value->n : 0;
   return o;
 }
 
 }  // namespace
 
 Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a, const ResultStore& store_b,
-                          const std::string& sweep_b) {
+                          const std::string& sweep_b, const std::string& metric) {
   Comparison c;
+  c.metric = report_metric(metric);
   c.sweep_a = sweep_a;
   c.sweep_b = sweep_b;
   const auto groups_a = variants_of(store_a, sweep_a), groups_b = variants_of(store_b, sweep_b);
+  check_metric_recorded(groups_a, sweep_a, c.metric);
+  check_metric_recorded(groups_b, sweep_b, c.metric);
   std::map<std::pair<std::string, std::string>, size_t> index;
   for (const GroupRow& g : groups_a) {
     CompareRow r;
     r.section = g.values[0];
     r.variant = g.values[1];
-    r.a = side(g);
+    r.a = side(g, c.metric);
     index[{r.section, r.variant}] = c.rows.size();
     c.rows.push_back(std::move(r));
   }
   for (const GroupRow& g : groups_b) {
     auto it = index.find({g.values[0], g.values[1]});
     if (it != index.end()) {
-      c.rows[it->second].b = side(g);
+      c.rows[it->second].b = side(g, c.metric);
       continue;
     }
     CompareRow r;
     r.section = g.values[0];
     r.variant = g.values[1];
-    r.b = side(g);
+    r.b = side(g, c.metric);
     c.rows.push_back(std::move(r));
   }
   std::vector<double> raw;
   std::vector<CompareRow*> tested;
   for (CompareRow& r : c.rows) {
-    if (!r.a || !r.b || !r.a->acc || !r.b->acc) continue;
-    r.delta_pts = (r.b->acc->mean - r.a->acc->mean) * 100;
-    r.test = seed_test(r.b->group, r.a->group);
+    if (!r.a || !r.b || !r.a->value || !r.b->value) continue;
+    r.delta = (r.b->value->mean - r.a->value->mean) * c.metric.scale();
+    r.test = seed_test(r.b->group, r.a->group, c.metric.name);
     if (!r.test) {  // under 2 done seeds a side, or seed differences without any spread
       c.any_no_spread =
-          c.any_no_spread || (done_acc_by_seed(r.a->group).size() >= 2 && done_acc_by_seed(r.b->group).size() >= 2);
+          c.any_no_spread || (done_by_seed(r.a->group, c.metric.name).size() >= 2 &&
+                              done_by_seed(r.b->group, c.metric.name).size() >= 2);
       continue;
     }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
-    r.ci_pts = Interval{ci.low * 100, ci.high * 100};
+    r.ci = Interval{ci.low * c.metric.scale(), ci.high * c.metric.scale()};
     r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
     (r.test->paired ? c.any_paired : c.any_welch) = true;
     c.any_too_few = c.any_too_few || r.too_few_seeds;
@@ -114,16 +173,48 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   const auto adjusted = holm_adjust(raw);
   for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
   c.comparisons = static_cast<int>(tested.size());
+  c.baseline_differences = baseline_differences(c.rows);
   return c;
 }
 
+namespace {
+
+std::string test_note(const Comparison& c, OutputFormat format);
+
+// What Δ compares: the config the two baselines do not share (the edit between the sweeps, or a
+// mistake such as another dataset), at most kShown of them.
+std::string differences_note(const Comparison& c, OutputFormat format) {
+  if (c.baseline_differences.empty()) return "";
+  constexpr size_t kShown = 8;
+  const bool tex = format == OutputFormat::Latex, md = format == OutputFormat::Markdown;
+  std::string note = " The baselines' configs differ: ";
+  for (size_t i = 0; i < c.baseline_differences.size() && i < kShown; ++i) {
+    std::string d = c.baseline_differences[i];
+    if (tex) d.replace(d.find(" → "), std::string(" → ").size(), " -> ");
+    note += (i ? "; " : "") + (md ? markdown_escape(d) : d);
+  }
+  if (c.baseline_differences.size() > kShown)
+    note += "; and " + std::to_string(c.baseline_differences.size() - kShown) + " more";
+  return note + ".";
+}
+
+}  // namespace
+
 std::string comparison_note(const Comparison& c, OutputFormat format) {
+  return test_note(c, format) + differences_note(c, format);
+}
+
+namespace {
+
+std::string test_note(const Comparison& c, OutputFormat format) {
   // Markdown: the sweep names escaped. LaTeX (a comment line below the table): ASCII symbols.
   const bool tex = format == OutputFormat::Latex;
   const std::string delta = tex ? "Delta" : "Δ", pm = tex ? "+/-" : "±", minus = tex ? "-" : "−";
   auto name = [&](const std::string& s) { return format == OutputFormat::Markdown ? markdown_escape(s) : s; };
-  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Test accuracy (%): mean " + pm +
-                     " sample std over done seeds (n); " + delta + " = B " + minus + " A in points";
+  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Final " + c.metric.axis() +
+                     ": mean " + pm + " sample std over done seeds (n)" +
+                     (c.metric.higher_is_better ? "" : ", lower is better") + "; " + delta + " = B " + minus + " A" +
+                     (c.metric.percent ? " in points" : "");
   if (!c.any_paired && !c.any_welch)
     return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
                                      "every seed (zero spread: the same sweep twice?)."
@@ -145,44 +236,51 @@ std::string comparison_note(const Comparison& c, OutputFormat format) {
   return note;
 }
 
+}  // namespace
+
 std::string format_comparison(const Comparison& c, OutputFormat format) {
   if (format == OutputFormat::Json) {
     json rows = json::array();
+    const std::string unit = c.metric.json_suffix();  // Δ in points for an accuracy
     for (const CompareRow& r : c.rows) {
       json o = {{"section", r.section}, {"variant", r.variant}, {"a", side_json(r.a)}, {"b", side_json(r.b)}};
-      o["delta_pts"] = r.delta_pts ? json(*r.delta_pts) : json(nullptr);
-      o["ci_low_pts"] = r.ci_pts ? json(r.ci_pts->low) : json(nullptr);
-      o["ci_high_pts"] = r.ci_pts ? json(r.ci_pts->high) : json(nullptr);
+      o["delta" + unit] = r.delta ? json(*r.delta) : json(nullptr);
+      o["ci_low" + unit] = r.ci ? json(r.ci->low) : json(nullptr);
+      o["ci_high" + unit] = r.ci ? json(r.ci->high) : json(nullptr);
       o["test"] = r.test ? json(r.test->paired ? "paired" : "welch") : json(nullptr);
       o["p"] = r.test && !r.too_few_seeds ? json(r.test->p) : json(nullptr);
       o["p_holm"] = r.p_adjusted ? json(*r.p_adjusted) : json(nullptr);
       rows.push_back(std::move(o));
     }
-    return json{{"a", c.sweep_a}, {"b", c.sweep_b}, {"rows", rows}, {"note", comparison_note(c)}}.dump(2) + "\n";
+    return json{{"a", c.sweep_a},
+                {"b", c.sweep_b},
+                {"metric", c.metric.name},
+                {"baseline_differences", c.baseline_differences},
+                {"rows", rows},
+                {"note", comparison_note(c)}}
+               .dump(2) +
+           "\n";
   }
+  if (format == OutputFormat::Csv) return render_csv(comparison_csv(c));
   TextTable t;
+  const int d = c.metric.decimals();
   t.header = {"section",
               "variant",
-              "A test acc. (%)",
-              "B test acc. (%)",
-              "Δ B−A (pts)",
+              "A " + c.metric.column(),
+              "B " + c.metric.column(),
+              "Δ B−A (" + c.metric.delta_unit() + ")",
               "95% CI of Δ",
               c.comparisons > 1 ? "p (Holm)" : "p"};
   t.right = {false, false, true, true, true, true, true};
   for (const CompareRow& r : c.rows) {
-    char delta[32] = "-", ci[64] = "-";
-    if (r.delta_pts) std::snprintf(delta, sizeof delta, "%+.2f", *r.delta_pts);
-    if (r.ci_pts) std::snprintf(ci, sizeof ci, "[%+.2f, %+.2f]", r.ci_pts->low, r.ci_pts->high);
-    t.rows.push_back({r.section, r.variant, acc_cell(r.a), acc_cell(r.b), delta, ci, p_cell(r)});
+    const std::string delta = r.delta ? signed_fixed(*r.delta, d) : "-",
+                      ci = r.ci ? "[" + signed_fixed(r.ci->low, d) + ", " + signed_fixed(r.ci->high, d) + "]" : "-";
+    t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric), delta, ci,
+                      p_cell(r)});
   }
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};
   switch (format) {
-    case OutputFormat::Csv:  // a missing value is an empty cell there, as in `results --format csv`
-      for (auto& row : t.rows)
-        for (size_t col = 2; col < row.size(); ++col)
-          if (row[col] == "-") row[col].clear();
-      return render_csv(t);
     case OutputFormat::Markdown:
       return render_markdown(t, markdown_raw) + "\n" + comparison_note(c, format) + "\n";
     case OutputFormat::Latex:

@@ -1,5 +1,6 @@
 // Two sweeps side by side (`metasweep compare`): variants matched by section and label, each
-// side's test accuracy mean ± std over done seeds, the difference B − A in points with its 95%
+// side's metric (test accuracy unless --metric says otherwise) mean ± std over done seeds, the
+// difference B − A (points for an accuracy) with its 95%
 // confidence interval and a two-sided t-test (paired by seed when both sides have the same done
 // seeds, Welch's otherwise; no p-value below 3 done seeds a side; Holm-adjusted over the matched
 // variants). The two sweeps may live in one database or in two.
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "results/reports/format.h"
+#include "results/reports/report_metric.h"
 #include "results/reports/stats.h"
 #include "results/store/query.h"
 #include "results/store/store.h"
@@ -17,21 +19,25 @@ namespace ms {
 
 struct CompareSide {
   GroupRow group;
-  std::optional<Summary> acc;  // over done seeds
+  std::optional<Summary> value;  // the metric over done seeds (as stored)
 };
 
 struct CompareRow {
   std::string section, variant;
   std::optional<CompareSide> a, b;  // none: the variant is not in that sweep
-  std::optional<double> delta_pts;  // (b - a) * 100
+  std::optional<double> delta;      // (b - a) * metric.scale(): points for an accuracy
   std::optional<TTest> test;        // b vs a
-  std::optional<Interval> ci_pts;
+  std::optional<Interval> ci;       // 95% CI of delta, in its unit
   std::optional<double> p_adjusted;
   bool too_few_seeds = false;
 };
 
 struct Comparison {
   std::string sweep_a, sweep_b;
+  ReportMetric metric = report_metric("test_acc");
+  // "key: A → B" for each config key the two baselines do not share (what Δ measures, or a
+  // mistake such as another dataset); every baseline row both have (one per grid/zip cell).
+  std::vector<std::string> baseline_differences;
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
@@ -39,7 +45,7 @@ struct Comparison {
 };
 
 Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a, const ResultStore& store_b,
-                          const std::string& sweep_b);
+                          const std::string& sweep_b, const std::string& metric = "test_acc");
 
 std::string format_comparison(const Comparison& c, OutputFormat format);
 // Which test, which correction, what n<3 means; the sweep names escaped for markdown, and ASCII

@@ -42,13 +42,14 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     const size_t begin = t.section_starts[s],
                  end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
     const std::string& section = t.rows[begin].section;
+    const double scale = t.metric.scale();
     Series dots;  // per variant: every done seed, mean ± std
     auto add_column = [&](const AblationRow& r) {
       dots.labels.push_back(r.variant);
-      dots.y.push_back(r.acc->mean * 100);
-      dots.err.push_back(r.acc->n > 1 ? r.acc->std * 100 : 0);
+      dots.y.push_back(r.value->mean * scale);
+      dots.err.push_back(r.value->n > 1 ? r.value->std * scale : 0);
       dots.points.emplace_back();
-      for (const auto& [seed, acc] : done_acc_by_seed(r.group)) dots.points.back().push_back(acc * 100);
+      for (const auto& [seed, v] : done_by_seed(r.group, t.metric.name)) dots.points.back().push_back(v * scale);
     };
     // The baseline each row is compared with: one dashed line, or (grid/zip cells) one column per cell.
     const std::vector<const AblationRow*> baselines = baselines_of(t, begin, end);
@@ -56,7 +57,7 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     const bool with_baseline = baselines.size() == 1;
     for (size_t i = begin; i < end; ++i) {
       const AblationRow& r = t.rows[i];
-      if (r.acc) {
+      if (r.value) {
         add_column(r);
         auto macs = r.group.metrics.find("macs"), params = r.group.metrics.find("params");
         if (!by_macs.count(section)) order.push_back(section);
@@ -65,12 +66,12 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
         sm.title = sp.title = section;
         if (macs != r.group.metrics.end()) {
           sm.x.push_back(macs->second.mean);
-          sm.y.push_back(r.acc->mean * 100);
+          sm.y.push_back(r.value->mean * scale);
           sm.labels.push_back(r.variant);
         }
         if (params != r.group.metrics.end()) {
           sp.x.push_back(params->second.mean);
-          sp.y.push_back(r.acc->mean * 100);
+          sp.y.push_back(r.value->mean * scale);
           sp.labels.push_back(r.variant);
         }
       }
@@ -80,11 +81,11 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
       figures.push_back({std::move(f.name), std::move(f.caption), std::move(f.svg)});
     if (!dots.y.empty() && section != "baseline")
       figures.push_back({slug + "_dots",
-                         "Final test accuracy: " + section + " (every seed, mean ± std" +
+                         "Final " + t.metric.title + ": " + section + " (every seed, mean ± std" +
                              (with_baseline       ? "; dashed: the baseline's mean)"
                               : baselines.empty() ? ")"
                                                   : "; first columns: the baseline of each grid/zip cell)"),
-                         plot_dots(section + ": final test accuracy", "test accuracy (%)", dots, with_baseline)});
+                         plot_dots(section + ": final " + t.metric.title, t.metric.axis(), dots, with_baseline)});
   }
   std::vector<Series> macs, params;
   for (const auto& section : order) {
@@ -103,17 +104,18 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     return series;
   };
   std::string unit;
+  const std::string title = std::string(1, static_cast<char>(std::toupper(t.metric.title[0]))) + t.metric.title.substr(1);
   if (!macs.empty()) {
     macs = in_unit(macs, true, unit);
-    figures.push_back({"acc_vs_macs", "Test accuracy vs MACs per example (numbers: see the key)",
-                       plot_scatter("accuracy vs MACs", unit.empty() ? "MACs" : "MACs (" + unit + ")",
-                                    "test accuracy (%)", macs, false)});
+    figures.push_back({"acc_vs_macs", title + " vs MACs per example (numbers: see the key)",
+                       plot_scatter(t.metric.title + " vs MACs", unit.empty() ? "MACs" : "MACs (" + unit + ")",
+                                    t.metric.axis(), macs, false)});
   }
   if (!params.empty()) {
     params = in_unit(params, false, unit);
-    figures.push_back({"acc_vs_params", "Test accuracy vs parameters (numbers: see the key)",
-                       plot_scatter("accuracy vs parameters", unit.empty() ? "params" : "params (" + unit + ")",
-                                    "test accuracy (%)", params, false)});
+    figures.push_back({"acc_vs_params", title + " vs parameters (numbers: see the key)",
+                       plot_scatter(t.metric.title + " vs parameters", unit.empty() ? "params" : "params (" + unit + ")",
+                                    t.metric.axis(), params, false)});
   }
   return figures;
 }
@@ -273,8 +275,8 @@ std::vector<std::string> replace_plots(const fs::path& dir,
 }  // namespace
 
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
-                         int refresh_s) {
-  const AblationTable table = build_ablation(store, sweep);  // an unknown sweep creates no folder
+                         int refresh_s, const std::string& metric) {
+  const AblationTable table = build_ablation(store, sweep, metric);  // an unknown sweep creates no folder
   const fs::path dir = output_dir(out_dir);
   ReportFiles files;
   std::vector<Figure> figures;

@@ -16,8 +16,9 @@ struct ReportFiles {
 };
 
 // refresh_s > 0: report.html reloads itself every refresh_s seconds (report --watch while the
-// sweep runs). Every file is replaced atomically, so a browser never reads half a page.
+// sweep runs). Every file is replaced atomically, so a browser never reads half a page. The table
+// and the plots of final values rank by `metric` (report_metric.h).
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
-                         int refresh_s = 0);
+                         int refresh_s = 0, const std::string& metric = "test_acc");
 
 }  // namespace ms

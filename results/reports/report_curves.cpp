@@ -11,7 +11,7 @@ namespace ms {
 Band curve_band(const ResultStore& store, const AblationRow& row, const std::string& metric) {
   const std::vector<JobRow>& jobs = row.group.jobs;
   const auto points = group_epochs(jobs, select_epochs(store, jobs), {});
-  const double scale = metric == "test_acc" ? 100 : 1;
+  const double scale = metric == "test_acc" || metric == "test_seq_acc" ? 100 : 1;  // fractions in %
   Band b;
   b.title = row.variant;
   for (const CurvePoint& p : points) {
@@ -32,13 +32,17 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
     const char* name;
     const char* axis;
   };
-  static const Panel kPanels[] = {{"test_acc", "test accuracy", "test accuracy (%)"},
-                                  {"train_loss", "train loss", "train loss"},
-                                  {"test_loss", "test loss", "test loss"}};
+  static const Panel kAll[] = {{"test_acc", "test accuracy", "test accuracy (%)"},
+                               {"test_seq_acc", "test sequence accuracy", "test sequence accuracy (%)"},
+                               {"train_loss", "train loss", "train loss"},
+                               {"test_loss", "test loss", "test loss"}};
+  std::vector<Panel> panels;  // sequence accuracy only in a report that ranks by it
+  for (const Panel& p : kAll)
+    if (std::string(p.metric) != "test_seq_acc" || table.metric.name == "test_seq_acc") panels.push_back(p);
   const std::vector<const AblationRow*> baselines = baselines_of(table, begin, end);  // one per grid/zip cell
   const std::string& section = table.rows.at(begin).section;
   std::vector<CurveFigure> figures;
-  for (const Panel& panel : kPanels) {
+  for (const Panel& panel : panels) {
     std::vector<Band> bands;
     for (const AblationRow* b : baselines) {
       bands.push_back(curve_band(store, *b, panel.metric));

@@ -1,5 +1,6 @@
 // The learning-curve figures of the report: for each section of the ablation table, three panels
-// (test accuracy, train loss, test loss per epoch), one band per variant (the mean over its seeds
+// (test accuracy, train loss, test loss per epoch; a fourth, test sequence accuracy, when the
+// report ranks by it), one band per variant (the mean over its seeds
 // with a min-max band, over every seed that reached the epoch) and the baseline drawn dashed in
 // every panel of every section, so each variant is read against it.
 #pragma once
@@ -16,7 +17,7 @@ struct CurveFigure {
   std::string name, caption, svg;
 };
 
-// The bands of one ablation row for one epoch metric (test_acc in %), from the store's epochs.
+// The bands of one ablation row for one epoch metric (accuracies in %), from the store's epochs.
 Band curve_band(const ResultStore& store, const AblationRow& row, const std::string& metric);
 
 // Figures for the rows [begin, end) of one section; slug prefixes the figure names.

@@ -47,7 +47,7 @@ int watch_report(const std::string& db_path, const std::string& sweep, const std
     const bool jobs_left = counts[JobStatus::Pending] + counts[JobStatus::Running] > 0;
     without_run = jobs_left && !run_alive() ? without_run + 1 : 0;
     const bool live = jobs_left && without_run < 2 && !stop();
-    const ReportFiles files = write_report(store, sweep, out_dir, live ? refresh : 0);
+    const ReportFiles files = write_report(store, sweep, out_dir, live ? refresh : 0, options.metric);
     const std::string line = files.html + ": " + std::to_string(counts[JobStatus::Done]) + " done, " +
                              std::to_string(counts[JobStatus::Running]) + " running, " +
                              std::to_string(counts[JobStatus::Pending]) + " pending, " +

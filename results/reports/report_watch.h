@@ -17,6 +17,7 @@ struct WatchOptions {
   std::function<void(double)> sleep;  // default: sleeps, waking early when stop() turns true
   std::ostream* log = nullptr;        // a line per round that changed something (default std::cerr)
   std::function<bool()> run_alive;    // whether a run writes the database (default: its run lock is held)
+  std::string metric = "test_acc";    // what the table ranks by (report_metric.h)
 };
 
 // Returns the number of reports written.

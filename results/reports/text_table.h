@@ -44,6 +44,9 @@ std::string markdown_escape(const std::string& s);
 std::string html_escape(const std::string& s);
 
 std::string fixed(double v, int decimals);  // "0.8200"; "nan"/"inf" spelled out
+// "+1.20", "-0.35"; a value that rounds to zero is "+0.00", never "-0.00" (a difference of
+// equal means computed in floating point).
+std::string signed_fixed(double v, int decimals);
 std::string shortest(double v);             // round-trip spelling, for CSV
 std::string si_count(double v);             // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
 // Free text (a description, a note) for Markdown outside tables: escaped line by line, each line

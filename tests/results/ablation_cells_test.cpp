@@ -69,15 +69,15 @@ void expect_compared_within_cells(const AblationTable& t) {
   for (const char* cell : {"gelu", "relu"}) {
     const std::string base = std::string("baseline, model.activation=") + cell;
     EXPECT_FALSE(row(t, base).baseline_row) << base;
-    EXPECT_FALSE(row(t, base).delta_pts) << base;  // no baseline is tested against another
+    EXPECT_FALSE(row(t, base).delta) << base;  // no baseline is tested against another
     for (const char* mixer : {"identity", "attention"}) {
       const std::string label = std::string("model.mixers=") + mixer + ", model.activation=" + cell;
       const AblationRow& r = row(t, label);
       ASSERT_TRUE(r.baseline_row) << label;
       EXPECT_EQ(t.rows[*r.baseline_row].variant, base) << label;
       EXPECT_EQ(r.cell, std::string("model.activation=") + cell);
-      ASSERT_TRUE(r.delta_pts) << label;
-      EXPECT_NEAR(*r.delta_pts, (mean(kAcc.at(label)) - mean(kAcc.at(base))) * 100, 1e-9) << label;
+      ASSERT_TRUE(r.delta) << label;
+      EXPECT_NEAR(*r.delta, (mean(kAcc.at(label)) - mean(kAcc.at(base))) * 100, 1e-9) << label;
       const auto expected = paired_t_test(kAcc.at(label), kAcc.at(base));
       ASSERT_TRUE(r.test && expected) << label;
       EXPECT_TRUE(r.test->paired);
@@ -105,7 +105,7 @@ TEST(AblationCells, VariantsAreComparedWithTheirOwnCellsBaseline) {
   EXPECT_NE(md.find(" 0.0000630 "), std::string::npos) << md;
   EXPECT_EQ(md.find("e-0"), std::string::npos) << md;
   // Concretely: identity under relu is +5.33 points over the relu baseline (not -25 against gelu's).
-  EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=relu").delta_pts, 5.333333333, 1e-6);
+  EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=relu").delta, 5.333333333, 1e-6);
 }
 
 TEST(AblationCells, ADatabaseWithoutRecordedCellsGivesTheSameTable) {
@@ -133,11 +133,11 @@ TEST(AblationCells, ACellWhoseBaselineIsExcludedHasNoDelta) {
   ASSERT_EQ(t.rows.size(), 5u);
   const AblationRow& r = row(t, "model.mixers=identity, model.activation=relu");
   EXPECT_FALSE(r.baseline_row);
-  EXPECT_FALSE(r.delta_pts);
+  EXPECT_FALSE(r.delta);
   EXPECT_FALSE(r.test);
   EXPECT_EQ(t.cells_without_baseline, 2);
   EXPECT_EQ(t.comparisons, 2);  // only the gelu cell's two variants
-  EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=gelu").delta_pts, (0.72 - 0.82) * 100, 1e-9);
+  EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=gelu").delta, (0.72 - 0.82) * 100, 1e-9);
   EXPECT_NE(ablation_markdown(t).find("2 rows have no Δ: the exclusions removed the baseline of its grid/zip cell"),
             std::string::npos)
       << ablation_markdown(t);

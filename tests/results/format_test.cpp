@@ -93,7 +93,7 @@ TEST_F(Formats, AblationTableAgainstHandValues) {
   const AblationTable t = build_ablation(*store_, "tiny");
   ASSERT_EQ(t.rows.size(), 6u);
   EXPECT_EQ(t.section_starts, (std::vector<size_t>{0, 1, 3, 4}));
-  EXPECT_NEAR(*t.rows[1].delta_pts, -10.0, 1e-9);  // identity 72.00 vs 82.00
+  EXPECT_NEAR(*t.rows[1].delta, -10.0, 1e-9);  // identity 72.00 vs 82.00
   ASSERT_TRUE(t.rows[1].test);
   EXPECT_TRUE(t.rows[1].test->paired);  // same seeds 0, 1, 2
   EXPECT_TRUE(t.rows[2].best);          // attention beats identity
@@ -131,15 +131,15 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NEAR(*t.rows[3].p_adjusted, p_ppaa, 1e-9);
   // 95% CI in points: mean ± t_{0.975,2} sd / sqrt(3), t_{0.975,2} = 0.95 / sqrt(0.04875).
   const double t975 = 0.95 / std::sqrt(0.04875);
-  ASSERT_TRUE(t.rows[1].ci_pts && t.rows[3].ci_pts);
-  EXPECT_NEAR(t.rows[1].ci_pts->low, -10 - t975 * 1 / std::sqrt(3.0), 1e-7);
-  EXPECT_NEAR(t.rows[1].ci_pts->high, -10 + t975 * 1 / std::sqrt(3.0), 1e-7);
-  EXPECT_NEAR(t.rows[3].ci_pts->low, 5 - t975 * 3 / std::sqrt(3.0), 1e-7);
+  ASSERT_TRUE(t.rows[1].ci && t.rows[3].ci);
+  EXPECT_NEAR(t.rows[1].ci->low, -10 - t975 * 1 / std::sqrt(3.0), 1e-7);
+  EXPECT_NEAR(t.rows[1].ci->high, -10 + t975 * 1 / std::sqrt(3.0), 1e-7);
+  EXPECT_NEAR(t.rows[3].ci->low, 5 - t975 * 3 / std::sqrt(3.0), 1e-7);
   // layernorm: 2 done seeds vs 3 -> a Welch CI but no p-value, and it is not in the Holm family.
   ASSERT_TRUE(t.rows[4].test);
   EXPECT_TRUE(t.rows[4].too_few_seeds);
   EXPECT_FALSE(t.rows[4].p_adjusted);
-  EXPECT_TRUE(t.rows[4].ci_pts);
+  EXPECT_TRUE(t.rows[4].ci);
   EXPECT_FALSE(t.rows[5].test);  // batchnorm: 1 done seed, nothing to test
   const std::string md = ablation_markdown(t);
   EXPECT_NE(md.find("p vs baseline (Holm)"), std::string::npos) << md;

@@ -179,9 +179,9 @@ TEST(SweepMembership, AnEditedSweepShowsOnlyItsCurrentJobs) {
   // The baseline is three seeds of the new experiment, not six of two experiments.
   const AblationTable t = build_ablation(store, "tiny");
   ASSERT_EQ(t.rows.front().variant, "baseline");
-  ASSERT_TRUE(t.rows.front().acc);
-  EXPECT_EQ(t.rows.front().acc->n, 3);
-  EXPECT_DOUBLE_EQ(t.rows.front().acc->mean, 0.5 * 0.6);
+  ASSERT_TRUE(t.rows.front().value);
+  EXPECT_EQ(t.rows.front().value->n, 3);
+  EXPECT_DOUBLE_EQ(t.rows.front().value->mean, 0.5 * 0.6);
   EXPECT_EQ(store.status_counts("tiny")[JobStatus::Done], 3);
   // A removed job keeps its result and is found by id, marked removed.
   ResultQuery by_id;

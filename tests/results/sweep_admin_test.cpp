@@ -86,7 +86,7 @@ TEST_F(Admin, ForgettingASweepKeepsTheJobsAnotherSweepShares) {
   EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM sweep_notes"), 0);
   const ResultStore store(db(), OpenMode::ReadOnly);
   EXPECT_EQ(store.sweeps(), std::vector<std::string>{"tiny-base"});
-  EXPECT_EQ(build_ablation(store, "tiny-base").rows.at(0).acc->n, 3);  // the shared results are intact
+  EXPECT_EQ(build_ablation(store, "tiny-base").rows.at(0).value->n, 3);  // the shared results are intact
 }
 
 // A job that another sweep's edit removed stays in the database (queryable by id): forgetting
@@ -142,7 +142,7 @@ TEST_F(Admin, ForgettingAJobsResultsMakesItPendingAgain) {
   const ResultStore store(db(), OpenMode::ReadOnly);
   EXPECT_EQ(store.status(identity.id), JobStatus::Pending);
   EXPECT_TRUE(store.epochs(identity.id).empty());
-  EXPECT_EQ(build_ablation(store, "tiny").rows.at(1).acc->n, 2);
+  EXPECT_EQ(build_ablation(store, "tiny").rows.at(1).value->n, 2);
 }
 
 TEST_F(Admin, ChangesAreRefusedWhileARunWritesAndStopFindsTheRun) {
