@@ -284,9 +284,26 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
   const std::string ci_header = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + "% CI of " +
                                 "Δ";  // render_latex escapes headers (Δ becomes $\Delta$)
   const std::string delta_header = "Δ (" + t.metric.delta_unit() + ")";
-  out.header = {"section",    "variant",  t.metric.column(),
-                delta_header, ci_header,  t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
-                "params (M)", "MACs (G)", "samples/s",
+  // Params and MACs in the unit their largest value reads best in: a paper's model in M and G, a
+  // test-sized one in K (3.63 K params, not 0.00363 M).
+  double most_params = 0, most_macs = 0;
+  for (const auto& r : t.rows) {
+    most_params = std::max(most_params, mean_metric(r.group, "params").value_or(0));
+    most_macs = std::max(most_macs, mean_metric(r.group, "macs").value_or(0));
+  }
+  const AxisUnit params_unit = count_unit(most_params, false), macs_unit = count_unit(most_macs, true);
+  auto unit_header = [](const std::string& name, const AxisUnit& u) {
+    return u.suffix.empty() ? name : name + " (" + u.suffix + ")";
+  };
+  out.header = {"section",
+                "variant",
+                t.metric.column(),
+                delta_header,
+                ci_header,
+                t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
+                unit_header("params", params_unit),
+                unit_header("MACs", macs_unit),
+                "samples/s",
                 "status"};
   if (any_reference) {  // headers are escaped by render_latex and ablation_html, by us for markdown
     const std::string metric = t.reference_metric.empty() ? "reference" : t.reference_metric;
@@ -323,8 +340,8 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
         text(ci_text(r, t.metric.decimals())),
         tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.test->paired ? "" : " (W)")
                                : text(p_text(r)),
-        scaled(mean_metric(r.group, "params"), 1e6),
-        scaled(mean_metric(r.group, "macs"), 1e9),
+        scaled(mean_metric(r.group, "params"), params_unit.scale),
+        scaled(mean_metric(r.group, "macs"), macs_unit.scale),
         mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
         text(r.group.status_text())};
     if (any_reference) row.push_back(r.reference ? fixed(*r.reference, reference_decimals) : "-");

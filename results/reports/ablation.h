@@ -3,8 +3,8 @@
 // (n), Δ vs the baseline (in points for an accuracy) with its
 // 95% confidence interval, a t-test against the baseline (paired by seed when the seeds match,
 // Welch otherwise; no p-value below 3 done seeds on a side; Holm-adjusted when several variants
-// are compared with the one baseline), params (M),
-// MACs (G), throughput; best per section in bold; diverged/failed shown as such; optional
+// are compared with the one baseline), params and
+// MACs (in M and G, or the unit their largest value reads best in), throughput; best per section in bold; diverged/failed shown as such; optional
 // published reference values with the Spearman correlation between the two orderings.
 #pragma once
 #include <map>

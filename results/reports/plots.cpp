@@ -328,14 +328,6 @@ std::string plot_dots(const std::string& title, const std::string& ylabel, const
   return run_gnuplot(dir, plot, kHeight + 17 * below);
 }
 
-AxisUnit count_unit(double largest, bool billions_as_g) {
-  if (largest >= 1e12) return {1e12, "T"};
-  if (largest >= 1e9) return {1e9, billions_as_g ? "G" : "B"};
-  if (largest >= 1e6) return {1e6, "M"};
-  if (largest >= 1e3) return {1e3, "K"};
-  return {1, ""};
-}
-
 std::string plot_bands(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                        const std::vector<Band>& bands) {
   ScratchDir dir;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "results/reports/text_table.h"  // AxisUnit
+
 namespace ms {
 
 struct Series {
@@ -27,13 +29,6 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
 // across the panel. The y range fits the points: nothing is a bar from an arbitrary floor.
 std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first);
 
-// A unit for an axis of counts (MACs, parameters): the largest power of 1000 that keeps the
-// biggest value at or above 1 (K, M, G/B, T), e.g. 2.8e6 MACs -> {1e6, "M"}.
-struct AxisUnit {
-  double scale = 1;
-  std::string suffix;  // "" for plain units
-};
-AxisUnit count_unit(double largest, bool billions_as_g);
 
 // Learning curves: per band a mean line over a shaded low..high range (e.g. min..max over seeds);
 // a `reference` band (the baseline) is drawn dashed in dark grey beneath the others.

@@ -309,6 +309,14 @@ std::string signed_fixed(double v, int decimals) {
   return buffer;
 }
 
+AxisUnit count_unit(double largest, bool billions_as_g) {
+  if (largest >= 1e12) return {1e12, "T"};
+  if (largest >= 1e9) return {1e9, billions_as_g ? "G" : "B"};
+  if (largest >= 1e6) return {1e6, "M"};
+  if (largest >= 1e3) return {1e3, "K"};
+  return {1, ""};
+}
+
 std::string shortest(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";

@@ -49,6 +49,13 @@ std::string fixed(double v, int decimals);  // "0.8200"; "nan"/"inf" spelled out
 std::string signed_fixed(double v, int decimals);
 std::string shortest(double v);             // round-trip spelling, for CSV
 std::string si_count(double v);             // 3 significant digits + K/M/G/T: "950", "12.3K", "1.00M", "100M"
+// A unit for counts (MACs, parameters) on an axis or in a table column: the largest power of 1000
+// that keeps the biggest value at or above 1 (K, M, G/B, T), e.g. 2.8e6 MACs -> {1e6, "M"}.
+struct AxisUnit {
+  double scale = 1;
+  std::string suffix;  // "" for plain units
+};
+AxisUnit count_unit(double largest, bool billions_as_g);
 // Free text (a description, a note) for Markdown outside tables: escaped line by line, each line
 // break kept as a hard break (a trailing backslash), an empty line as a paragraph break, the spaces
 // and tabs a line starts with as no-break spaces (U+00A0: never an indented code block or a

@@ -99,10 +99,11 @@ TEST(AblationCells, VariantsAreComparedWithTheirOwnCellsBaseline) {
   ResultStore store(dir.file("c.db"), OpenMode::ReadOnly);
   const AblationTable t = build_ablation(store, "cells");
   expect_compared_within_cells(t);
-  // Tiny counts keep three significant digits and no exponent in the paper-ready table.
+  // Tiny counts (4,270 params, 63,000 MACs) are given in K, the unit their largest value reads
+  // best in, with three significant digits and no exponent: not 0.00427 M and 0.0000630 G.
   const std::string md = ablation_markdown(t);
-  EXPECT_NE(md.find(" 0.00427 "), std::string::npos) << md;
-  EXPECT_NE(md.find(" 0.0000630 "), std::string::npos) << md;
+  EXPECT_NE(md.find("| params (K) | MACs (K) |"), std::string::npos) << md;
+  EXPECT_NE(md.find(" 4.27 |     63.0 |"), std::string::npos) << md;
   EXPECT_EQ(md.find("e-0"), std::string::npos) << md;
   // Concretely: identity under relu is +5.33 points over the relu baseline (not -25 against gelu's).
   EXPECT_NEAR(*row(t, "model.mixers=identity, model.activation=relu").delta, 5.333333333, 1e-6);

@@ -90,6 +90,9 @@ TEST_F(ReportMetrics, ALossIsBestWhenLowestAndItsDeltaIsInItsOwnUnit) {
   EXPECT_NE(md.find("Final test loss: mean ± sample std over done seeds (n), lower is better."), std::string::npos)
       << md;
   EXPECT_EQ(md.find("in points"), std::string::npos) << md;
+  // Counts in the unit of the column's largest: params up to 6 M, MACs up to 600 M (not 0.600 G).
+  EXPECT_NE(md.find("| params (M) | MACs (M) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("|       6.00 |      600 |"), std::string::npos) << md;
 }
 
 TEST_F(ReportMetrics, SequenceAccuracyRanksByItselfAndAnImageSweepRefusesIt) {
