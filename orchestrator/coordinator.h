@@ -39,7 +39,7 @@ struct RunSummary {
   bool any_failed() const { return failed > 0 || failed_before > 0; }
 };
 
-// Set from a signal handler (SIGINT/SIGTERM): the coordinator records running jobs as
+// Set from a signal handler (SIGINT/SIGTERM/SIGPIPE): the coordinator records running jobs as
 // interrupted (pending, resumable from their checkpoints) and returns.
 extern std::atomic<int> g_stop_signal;
 

@@ -28,13 +28,23 @@ namespace {
 
 void on_signal(int sig) { g_stop_signal.store(sig); }
 
+// SIGPIPE too: `run 2>&1 | head` (or a `tee` that died) closes the progress output mid-sweep, and
+// the default action would kill the run with its jobs left `running` and nothing said.
 void stop_on_signals() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, on_signal);
 }
 
-constexpr const char* kInterrupted =
-    "interrupted: running jobs recorded as interrupted; re-run the same command to resume\n";
+// What an interrupted run says (to stderr, which a closed pipe may swallow) and its exit status:
+// 130 as for Ctrl-C, or 141 (128 + SIGPIPE, what a shell reports for a process a pipe killed).
+int report_interrupted() {
+  const bool pipe = g_stop_signal.load() == SIGPIPE;
+  std::fprintf(stderr, "%sinterrupted: running jobs recorded as interrupted; re-run the same command to resume\n",
+               pipe ? "output pipe closed: " : "");
+  std::fflush(stderr);
+  return pipe ? 128 + SIGPIPE : 130;
+}
 
 // No mpirun: the coordinator here, one worker on a thread.
 int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs, const WorkerSettings& worker) {
@@ -66,11 +76,10 @@ int run_alone(const RunRequest& r, const SweepSpec& spec, std::vector<Job> jobs,
     std::_Exit(usage ? 2 : 1);
   }
   if (s.interrupted) {
-    std::fputs(kInterrupted, stderr);
-    std::fflush(stderr);
+    const int code = report_interrupted();
     store.reset();  // closes the database cleanly (WAL checkpointed)
     trainer.detach();
-    std::_Exit(130);  // the trainer thread is mid-epoch; its last checkpoint is on disk
+    std::_Exit(code);  // the trainer thread is mid-epoch; its last checkpoint is on disk
   }
   trainer.join();
   std::cout << format_run_summary(s, *store, spec.name, r.db_path) << std::flush;
@@ -122,9 +131,7 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
   const RunSummary s = run_coordinator(spec, spec.source, jobs, link, *store, r.settings);
   if (s.interrupted) {
     store.reset();
-    std::fputs(kInterrupted, stderr);
-    std::fflush(stderr);
-    mpi.abort(130);
+    mpi.abort(report_interrupted());
   }
   link.stop_parked();
   report_coordinator_cpu(started);

@@ -1,7 +1,8 @@
 // `metasweep run` as one library call: every rank validates the sweep; alone (no mpirun) this
 // process coordinates and trains on a thread; under mpirun rank 0 coordinates and ranks
 // 1..K-1 train in groups of `ranks_per_job`. Signals: SIGINT/SIGTERM record the running jobs as
-// interrupted (resumable from their checkpoints) and end the run with status 130.
+// interrupted (resumable from their checkpoints) and end the run with status 130; so does SIGPIPE
+// on rank 0 (its output pipe closed: `run 2>&1 | head`), with status 141.
 #pragma once
 #include <cstdint>
 #include <string>
