@@ -4,40 +4,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <sched.h>
-#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "sweeps/errors.h"
+#include "worker/dist/gpu_slots.h"
 #include "worker/train/cuda_graph_step.h"
 #include "worker/train/device.h"
 
 namespace ms {
-
-namespace {
-
-// Refuses a multi-rank CUDA group with two ranks on one GPU (NCCL cannot run that).
-void check_distinct_gpus(MPI_Comm group, const torch::Device& device) {
-  if (group == MPI_COMM_NULL || !device.is_cuda()) return;
-  char host[MPI_MAX_PROCESSOR_NAME] = {0};
-  int len = 0;
-  MPI_Get_processor_name(host, &len);
-  const std::string mine = std::string(host, len) + ":" + std::to_string(device.index());
-  int size = 0;
-  MPI_Comm_size(group, &size);
-  std::vector<char> all(static_cast<size_t>(size) * 256, 0);
-  char buf[256] = {0};
-  mine.copy(buf, 255);
-  MPI_Allgather(buf, 256, MPI_CHAR, all.data(), 256, MPI_CHAR, group);
-  std::set<std::string> seen;
-  for (int r = 0; r < size; ++r)
-    if (!seen.insert(std::string(&all[static_cast<size_t>(r) * 256])).second)
-      throw std::runtime_error("two ranks of one job share GPU " + std::string(&all[static_cast<size_t>(r) * 256]) +
-                               ": use at most one rank per GPU per job (fewer --ranks-per-job or more GPUs)");
-}
-
-}  // namespace
 
 int threads_per_rank(const MpiEnvironment& mpi, bool coordinator_on_node) {
   cpu_set_t set;
@@ -60,7 +36,8 @@ void require_requested_device(const std::string& spec, const MpiEnvironment& mpi
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
   TrainingRank rank;
   rank.device = pick_device(settings.device, settings.local_rank);
-  check_distinct_gpus(group, rank.device);
+  // NCCL cannot run two ranks of one job on one GPU: refused before any communicator exists.
+  if (group != MPI_COMM_NULL && rank.device.is_cuda()) require_one_rank_per_gpu(group, rank.device.index());
   if (announce) {
     const std::string note = cuda_graphs_note(settings.cuda_graphs, rank.device);
     if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());

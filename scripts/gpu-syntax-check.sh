@@ -31,7 +31,8 @@ printf '#pragma once\n#define C10_CUDA_BUILD_SHARED_LIBS\n' > "$SHIM/c10/cuda/im
 flags=$(/usr/bin/python3 - "$BUILD/compile_commands.json" <<'EOF'
 import json, shlex, sys
 for c in json.load(open(sys.argv[1])):
-    if c["file"].endswith("worker/train/trainer.cpp"):
+    # one ms_worker translation unit: the file itself, or a unity batch of them (METASWEEP_UNITY)
+    if c["file"].endswith("worker/train/trainer.cpp") or "/ms_worker.dir/Unity/" in c["file"]:
         args = shlex.split(c["command"])
         keep, skip = [], False
         for a in args[1:]:

@@ -2,11 +2,8 @@
 #include "worker/dist/communicator_nccl.h"
 
 #ifdef METASWEEP_HAVE_NCCL
-#include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -14,6 +11,7 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "sweeps/errors.h"
+#include "worker/dist/gpu_slots.h"
 
 namespace ms {
 
@@ -52,25 +50,6 @@ ncclDataType_t nccl_type(torch::ScalarType t) {
   }
 }
 
-// Refuses two ranks of the group on one GPU of one host, naming them.
-void check_one_rank_per_gpu(MPI_Comm comm, int rank, const torch::Device& device) {
-  struct Slot {
-    char host[256];
-    int64_t index;
-  } mine{};
-  gethostname(mine.host, sizeof mine.host - 1);
-  mine.index = device.index();
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  std::vector<Slot> all(static_cast<size_t>(size));
-  MPI_Allgather(&mine, sizeof(Slot), MPI_BYTE, all.data(), sizeof(Slot), MPI_BYTE, comm);
-  for (int i = 0; i < size; ++i)
-    if (i != rank && all[size_t(i)].index == mine.index && std::strcmp(all[size_t(i)].host, mine.host) == 0)
-      throw std::runtime_error("NCCL needs one rank per GPU: ranks " + std::to_string(std::min(i, rank)) + " and " +
-                               std::to_string(std::max(i, rank)) + " both use cuda:" + std::to_string(mine.index) +
-                               " on " + mine.host + " (start at most one rank per GPU per node)");
-}
-
 // Runs `op` on a contiguous CUDA tensor on `device`, staging other tensors through one.
 template <typename Op>
 void on_device(torch::Tensor& t, const torch::Device& device, Op op) {
@@ -86,7 +65,7 @@ void on_device(torch::Tensor& t, const torch::Device& device, Op op) {
 NcclCommunicator::NcclCommunicator(MPI_Comm comm, torch::Device device) : mpi_(comm), device_(device) {
   if (!device.is_cuda() || !device.has_index())
     throw std::runtime_error("NcclCommunicator needs an indexed CUDA device, got " + device.str());
-  check_one_rank_per_gpu(mpi_.comm(), mpi_.rank(), device);
+  require_one_rank_per_gpu(mpi_.comm(), device.index());
   ncclUniqueId id;
   if (mpi_.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
   if (MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_.comm()) != MPI_SUCCESS)
