@@ -25,8 +25,8 @@ keys the two baselines do not share: what Δ measures.
   --db-b FILE    read SWEEP_B from another database (default: the same one)
   --metric NAME  compare this metric instead: test_acc (default), test_seq_acc, test_loss or
                  train_loss (lower is better; Δ in its own unit)
-  --format csv   one number per cell (a_mean as stored: a fraction for accuracies; delta_pts in
-                 points), for pandas)";
+  --format csv   one number per cell, for pandas (a_mean as stored: a fraction for accuracies;
+                 delta, ci_low, ci_high in points for an accuracy, in the metric's unit otherwise))";
 
 }  // namespace
 

@@ -108,6 +108,8 @@ bool png_read_layout(png_structp png, png_infop info, PngLayout* layout) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_user_limits(png, kMaxImageSide, kMaxImageSide);
   png_read_info(png, info);
+  // Pillow (hence torchvision) never checks IDAT checksums; the header chunks read above were.
+  png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_DEFAULT);
   int interlace = 0;
   png_get_IHDR(png, info, &layout->width, &layout->height, &layout->bit_depth, &layout->color_type, &interlace, nullptr,
                nullptr);

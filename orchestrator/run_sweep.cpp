@@ -26,7 +26,13 @@ namespace ms {
 
 namespace {
 
-void on_signal(int sig) { g_stop_signal.store(sig); }
+// The first signal wins: Ctrl-C that also ends a `tee` the run writes through stays a Ctrl-C
+// (130), not the SIGPIPE the next write then raises. Lock-free, so safe in a handler.
+static_assert(std::atomic<int>::is_always_lock_free);
+void on_signal(int sig) {
+  int none = 0;
+  g_stop_signal.compare_exchange_strong(none, sig);
+}
 
 // SIGPIPE too: `run 2>&1 | head` (or a `tee` that died) closes the progress output mid-sweep, and
 // the default action would kill the run with its jobs left `running` and nothing said.

@@ -121,15 +121,25 @@ void assign_cells(AblationTable& t) {
 }  // namespace
 
 void check_metric_recorded(const std::vector<GroupRow>& groups, const std::string& sweep, const ReportMetric& metric) {
-  bool any_done = false;
+  // Sequence accuracy exists for sequence models only: decided from the configs, so that a report
+  // --watch refuses it before the first job is done, not halfway through.
+  auto can_record = [&](const JobRow& j) {
+    if (metric.name != "test_seq_acc") return true;
+    const auto model = j.config.find("model");
+    return model == j.config.end() || !model->contains("arch") || model->at("arch") == "sequence";
+  };
+  bool any_done = false, any_can = false;
   for (const GroupRow& g : groups) {
     if (g.metrics.count(metric.name)) return;
     any_done = any_done || g.has(JobStatus::Done);
+    for (const JobRow& j : g.jobs) any_can = any_can || can_record(j);
   }
+  const std::string choose = "; choose another of " + join(report_metric_names(), ", ");
+  if (!groups.empty() && !any_can)
+    throw UsageError("--metric " + metric.name + ": no job of sweep '" + sweep +
+                     "' can record it (only sequence models, model.arch: sequence, do)" + choose);
   if (any_done)
-    throw UsageError("--metric " + metric.name + ": no done job of sweep '" + sweep + "' recorded it" +
-                     (metric.name == "test_seq_acc" ? " (only sequence tasks do)" : "") +
-                     "; choose another of " + join(report_metric_names(), ", "));
+    throw UsageError("--metric " + metric.name + ": no done job of sweep '" + sweep + "' recorded it" + choose);
 }
 
 std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric) {

@@ -44,26 +44,39 @@ std::string value_cell(const std::optional<CompareSide>& s, const ReportMetric& 
   return buffer;
 }
 
-// Config keys whose values differ between the two sweeps' baselines (every baseline row both
-// sweeps have, e.g. one per grid/zip cell), as "key: A → B"; keys that vary by seed are not
-// config of the baseline (GroupRow::common_config).
-std::vector<std::string> baseline_differences(const std::vector<CompareRow>& rows) {
-  std::set<std::string> out;
+// The config two groups of jobs do not share, key by key; a key missing from a side's common
+// config varies among its jobs (e.g. the grid key across the cells of a baseline section).
+void add_differences(const GroupRow& group_a, const GroupRow& group_b, std::set<ConfigDifference>& out) {
   auto text = [](const json& flat, const std::string& key) {
-    if (!flat.contains(key)) return std::string("(unset)");
+    if (!flat.contains(key)) return std::string("(varies)");
     const json& v = flat.at(key);
     return v.is_string() ? v.get<std::string>() : v.dump();
   };
+  const json a = flatten_config(group_a.common_config()), b = flatten_config(group_b.common_config());
+  std::set<std::string> keys;
+  for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
+  for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+  for (const std::string& key : keys)
+    if (!a.contains(key) || !b.contains(key) || a.at(key) != b.at(key)) out.insert({key, text(a, key), text(b, key)});
+}
+
+// Every baseline row both sweeps have (one per grid/zip cell) is compared with its namesake; when
+// their labels match none (a grid's "baseline, task.dataset=sort" against a plain "baseline"), the
+// two whole baseline sections are.
+std::vector<ConfigDifference> baseline_differences(const std::vector<CompareRow>& rows) {
+  std::set<ConfigDifference> out;
+  GroupRow all_a, all_b;  // every baseline job of each side
+  bool matched = false;
   for (const CompareRow& r : rows) {
-    if (r.section != "baseline" || !r.a || !r.b) continue;
-    const json a = flatten_config(r.a->group.common_config()), b = flatten_config(r.b->group.common_config());
-    std::set<std::string> keys;
-    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
-    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
-    for (const std::string& key : keys)
-      if (!a.contains(key) || !b.contains(key) || a.at(key) != b.at(key))
-        out.insert(key + ": " + text(a, key) + " → " + text(b, key));
+    if (r.section != "baseline") continue;
+    if (r.a) all_a.jobs.insert(all_a.jobs.end(), r.a->group.jobs.begin(), r.a->group.jobs.end());
+    if (r.b) all_b.jobs.insert(all_b.jobs.end(), r.b->group.jobs.begin(), r.b->group.jobs.end());
+    if (r.a && r.b) {
+      matched = true;
+      add_differences(r.a->group, r.b->group, out);
+    }
   }
+  if (!matched && !all_a.jobs.empty() && !all_b.jobs.empty()) add_differences(all_a, all_b, out);
   return {out.begin(), out.end()};
 }
 
@@ -79,14 +92,13 @@ std::string p_cell(const CompareRow& r) {
   return std::string(buffer) + (r.test->paired ? "" : " (W)");
 }
 
-// CSV for pandas: one number per cell, named like the JSON form (a_mean is the metric as stored, a
-// fraction for an accuracy; delta_pts in points); a missing value is an empty cell, as in
-// `results --format csv`.
+// CSV for pandas: one number per cell, the same columns for every metric (a_mean as stored, a
+// fraction for an accuracy; delta and its CI in points for an accuracy, in the metric's own unit
+// otherwise); a missing value is an empty cell, as in `results --format csv`.
 TextTable comparison_csv(const Comparison& c) {
-  const std::string unit = c.metric.json_suffix();
   TextTable t;
-  t.header = {"section", "variant", "a_status", "a_mean", "a_std",         "a_n",          "b_status", "b_mean",
-              "b_std",   "b_n",     "delta" + unit, "ci_low" + unit, "ci_high" + unit, "test",     "p",      "p_holm"};
+  t.header = {"section", "variant", "a_status", "a_mean",  "a_std", "a_n", "b_status", "b_mean",
+              "b_std",   "b_n",     "delta",    "ci_low",  "ci_high", "test", "p",      "p_holm"};
   auto number = [](std::optional<double> v) { return v && std::isfinite(*v) ? shortest(*v) : std::string(); };
   auto side = [&](const std::optional<CompareSide>& s) -> std::vector<std::string> {
     if (!s) return {"absent", "", "", "0"};
@@ -189,8 +201,7 @@ std::string differences_note(const Comparison& c, OutputFormat format) {
   const bool tex = format == OutputFormat::Latex, md = format == OutputFormat::Markdown;
   std::string note = " The baselines' configs differ: ";
   for (size_t i = 0; i < c.baseline_differences.size() && i < kShown; ++i) {
-    std::string d = c.baseline_differences[i];
-    if (tex) d.replace(d.find(" → "), std::string(" → ").size(), " -> ");
+    const std::string d = c.baseline_differences[i].text(tex ? " -> " : " → ");
     note += (i ? "; " : "") + (md ? markdown_escape(d) : d);
   }
   if (c.baseline_differences.size() > kShown)
@@ -241,21 +252,29 @@ std::string test_note(const Comparison& c, OutputFormat format) {
 std::string format_comparison(const Comparison& c, OutputFormat format) {
   if (format == OutputFormat::Json) {
     json rows = json::array();
-    const std::string unit = c.metric.json_suffix();  // Δ in points for an accuracy
     for (const CompareRow& r : c.rows) {
       json o = {{"section", r.section}, {"variant", r.variant}, {"a", side_json(r.a)}, {"b", side_json(r.b)}};
-      o["delta" + unit] = r.delta ? json(*r.delta) : json(nullptr);
-      o["ci_low" + unit] = r.ci ? json(r.ci->low) : json(nullptr);
-      o["ci_high" + unit] = r.ci ? json(r.ci->high) : json(nullptr);
+      o["delta"] = r.delta ? json(*r.delta) : json(nullptr);  // in delta_unit
+      o["ci_low"] = r.ci ? json(r.ci->low) : json(nullptr);
+      o["ci_high"] = r.ci ? json(r.ci->high) : json(nullptr);
+      if (c.metric.percent) {  // the names of the first release, where Δ was always in points
+        o["delta_pts"] = o["delta"];
+        o["ci_low_pts"] = o["ci_low"];
+        o["ci_high_pts"] = o["ci_high"];
+      }
       o["test"] = r.test ? json(r.test->paired ? "paired" : "welch") : json(nullptr);
       o["p"] = r.test && !r.too_few_seeds ? json(r.test->p) : json(nullptr);
       o["p_holm"] = r.p_adjusted ? json(*r.p_adjusted) : json(nullptr);
       rows.push_back(std::move(o));
     }
+    json differences = json::array();
+    for (const ConfigDifference& d : c.baseline_differences)
+      differences.push_back({{"key", d.key}, {"a", d.a}, {"b", d.b}});
     return json{{"a", c.sweep_a},
                 {"b", c.sweep_b},
                 {"metric", c.metric.name},
-                {"baseline_differences", c.baseline_differences},
+                {"delta_unit", c.metric.percent ? "points" : c.metric.name},
+                {"baseline_differences", differences},
                 {"rows", rows},
                 {"note", comparison_note(c)}}
                .dump(2) +

@@ -7,6 +7,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "results/reports/format.h"
@@ -32,12 +33,21 @@ struct CompareRow {
   bool too_few_seeds = false;
 };
 
+// A config key the two sweeps' baselines set differently, each value as text ("(varies)": not
+// one value across that side's baseline jobs).
+struct ConfigDifference {
+  std::string key, a, b;
+  std::string text(const std::string& arrow = " → ") const { return key + ": " + a + arrow + b; }
+  bool operator<(const ConfigDifference& o) const { return std::tie(key, a, b) < std::tie(o.key, o.a, o.b); }
+};
+
 struct Comparison {
   std::string sweep_a, sweep_b;
   ReportMetric metric = report_metric("test_acc");
-  // "key: A → B" for each config key the two baselines do not share (what Δ measures, or a
-  // mistake such as another dataset); every baseline row both have (one per grid/zip cell).
-  std::vector<std::string> baseline_differences;
+  // The config keys the two baselines do not share (what Δ measures, or a mistake such as another
+  // dataset): of every baseline row both have (one per grid/zip cell), or when none matches by
+  // label, of the two whole baseline sections.
+  std::vector<ConfigDifference> baseline_differences;
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
@@ -48,8 +58,9 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
                           const std::string& sweep_b, const std::string& metric = "test_acc");
 
 std::string format_comparison(const Comparison& c, OutputFormat format);
-// Which test, which correction, what n<3 means; the sweep names escaped for markdown, and ASCII
-// only for LaTeX (where it is a comment below the table).
+// Which test, which correction, what n<3 means, what the baselines' configs do not share; the
+// sweep names escaped for markdown, and ASCII symbols for LaTeX (where it is a comment below the
+// table; names and config values are as typed).
 std::string comparison_note(const Comparison& c, OutputFormat format = OutputFormat::Table);
 
 }  // namespace ms

@@ -276,7 +276,8 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
   return run_gnuplot(dir, plot, std::max(kHeight, height));
 }
 
-std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first) {
+std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first,
+                      double min_span) {
   ScratchDir dir;
   const std::string seeds = dir.file("seeds.dat"), means = dir.file("means.dat");
   double low = INFINITY, high = -INFINITY;
@@ -296,7 +297,7 @@ std::string plot_dots(const std::string& title, const std::string& ylabel, const
       }
     }
   }
-  const double span = std::max(high - low, 0.5);
+  const double span = std::max(high - low, min_span);
   // Column names: slanted a little when short and few, steeply (and given the room) otherwise.
   size_t longest = 0;
   for (const auto& l : columns.labels) longest = std::max(longest, l.size());

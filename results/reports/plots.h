@@ -27,7 +27,10 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
 // A dot plot: per column every seed's value (hollow circles, spread a little sideways), the mean
 // (a bar) with ± std (whiskers); the first column's mean, when `baseline_first`, as a dashed line
 // across the panel. The y range fits the points: nothing is a bar from an arbitrary floor.
-std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first);
+// min_span: the smallest y range shown (0.5 for accuracies in percent), so that a tiny spread
+// is not blown up to fill the panel.
+std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first,
+                      double min_span = 0.5);
 
 
 // Learning curves: per band a mean line over a shaded low..high range (e.g. min..max over seeds);

@@ -21,6 +21,7 @@
 #include "results/reports/ablation.h"
 #include "results/reports/plots.h"
 #include "results/reports/report_curves.h"
+#include "results/store/sqlite_db.h"
 #include "results/store/sweep_admin.h"
 #include "sweeps/errors.h"
 
@@ -85,7 +86,8 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
                              (with_baseline       ? "; dashed: the baseline's mean)"
                               : baselines.empty() ? ")"
                                                   : "; first columns: the baseline of each grid/zip cell)"),
-                         plot_dots(section + ": final " + t.metric.title, t.metric.axis(), dots, with_baseline)});
+                         plot_dots(section + ": final " + t.metric.title, t.metric.axis(), dots, with_baseline,
+                                   t.metric.percent ? 0.5 : 0.005)});
   }
   std::vector<Series> macs, params;
   for (const auto& section : order) {
@@ -276,6 +278,9 @@ std::vector<std::string> replace_plots(const fs::path& dir,
 
 ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
                          int refresh_s, const std::string& metric) {
+  // One state of the database for the whole report: a run that commits meanwhile (report --watch)
+  // cannot make the header's job counts disagree with the table.
+  const ReadSnapshot snapshot(store.db());
   const AblationTable table = build_ablation(store, sweep, metric);  // an unknown sweep creates no folder
   const fs::path dir = output_dir(out_dir);
   ReportFiles files;

@@ -19,7 +19,6 @@ struct ReportMetric {
   std::string column() const { return short_ + (percent ? " (%)" : ""); }  // "test acc. (%)"
   std::string delta_unit() const { return percent ? "pts" : short_; }     // what Δ is measured in
   int decimals() const { return percent ? 2 : 4; }                         // of a scaled value
-  std::string json_suffix() const { return percent ? "_pts" : ""; }       // delta_pts / delta
   bool better(double a, double b) const { return higher_is_better ? a > b : a < b; }
 };
 

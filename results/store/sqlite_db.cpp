@@ -237,4 +237,14 @@ void Transaction::commit() {
   done_ = true;
 }
 
+ReadSnapshot::ReadSnapshot(const Database& db) {
+  if (!sqlite3_get_autocommit(db.handle())) return;  // already inside a transaction: its view holds
+  if (sqlite3_exec(db.handle(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) db.fail("BEGIN");
+  db_ = db.handle();
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (db_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+}
+
 }  // namespace ms

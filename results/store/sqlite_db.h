@@ -96,4 +96,18 @@ class Transaction {
   bool done_ = false;
 };
 
+// One consistent view for a reader that runs several queries (a report: the header's job counts,
+// the table, the plots): until it ends, every query sees the database as of the first one, never a
+// writer's later commit (WAL mode). Not nestable; does nothing inside an open transaction.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(const Database& db);  // BEGIN (deferred: the first read takes the snapshot)
+  ~ReadSnapshot();                            // ends the read; never throws
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  sqlite3* db_ = nullptr;  // null when a transaction was already open
+};
+
 }  // namespace ms

@@ -294,6 +294,17 @@ TEST_F(DecodeVsPillow, TruncatedAndCorruptInputsThrowClearErrors) {
   std::string bad_crc = png;
   bad_crc[bad_crc.size() / 2] ^= 0x55;
   EXPECT_PRED2(starts_with, expect_error(bad_crc), "corrupt PNG: ");
+  // A wrong IDAT checksum (its data intact) decodes as Pillow decodes it, never checking IDAT CRCs;
+  // a wrong IHDR checksum is refused, as Pillow refuses it.
+  const size_t idat = png.find("IDAT"), ihdr = png.find("IHDR");
+  ASSERT_NE(idat, std::string::npos);
+  const size_t idat_length = (size_t(uint8_t(png[idat - 4])) << 24) | (size_t(uint8_t(png[idat - 3])) << 16) |
+                             (size_t(uint8_t(png[idat - 2])) << 8) | size_t(uint8_t(png[idat - 1]));
+  std::string idat_crc = png, ihdr_crc = png;
+  idat_crc[idat + 4 + idat_length] ^= 0x55;
+  ihdr_crc[ihdr + 4 + 13] ^= 0x55;
+  EXPECT_EQ(decode_image(idat_crc, 3).pixels, decode_image(png, 3).pixels);
+  EXPECT_PRED2(starts_with, expect_error(ihdr_crc), "corrupt PNG: ");
   EXPECT_EQ(expect_error("GIF89a........"), "unrecognised image format (neither JPEG nor PNG)");
   EXPECT_EQ(expect_error(""), "unrecognised image format (neither JPEG nor PNG)");
   EXPECT_THROW(decode_image(jpeg, 2), std::invalid_argument);

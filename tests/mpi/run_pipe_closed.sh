@@ -17,6 +17,10 @@ set +e
 codes=("${PIPESTATUS[@]}")
 set -e
 [ "$(wc -l < "$WORK/head")" = 2 ] || fail "head did not get its 2 lines"
+# 141 is also what bash reports for a process SIGPIPE killed; what proves the handler is the next
+# check: killed, the run would leave the job it was training `running`. (head exits after the
+# first two progress lines; the third, written once job 1 is done and job 2 has started, is the
+# write that finds the pipe closed.)
 [ "${codes[0]}" = 141 ] || fail "run exited ${codes[0]} when its output pipe closed, expected 141"
 done_now=$(sqlite3 "$DB" "select count(*) from jobs where status='done'")
 [ "$done_now" -lt 4 ] || fail "the sweep finished before the pipe closed"

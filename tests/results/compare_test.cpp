@@ -144,7 +144,7 @@ TEST_F(Compare, CsvLeavesMissingValuesEmpty) {
     return static_cast<size_t>(std::find(csv[0].begin(), csv[0].end(), name) - csv[0].begin());
   };
   EXPECT_EQ(csv[7].at(col("a_status")), "absent");  // a status stays a word
-  EXPECT_EQ(csv[7].at(col("delta_pts")), "");       // its delta
+  EXPECT_EQ(csv[7].at(col("delta")), "");           // its delta
 }
 
 // Text hygiene: the LaTeX form is ASCII (the header's Δ B−A once held U+2212, which pdflatex

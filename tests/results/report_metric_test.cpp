@@ -50,12 +50,50 @@ void fill_sequence_db(const std::string& path) {
   }
 }
 
+// Two more sweeps to compare tiny with: "long" (4 epochs at lr 2e-3, every job done at tiny's
+// accuracy, 0.5 where tiny's failed, plus 0.01 × (seed + 1)) and "grid" (1 epoch, a grid over the
+// activation, every job done at 0.7).
+void fill_other(const std::string& path) {
+  std::string text = kTinySweep;
+  text.replace(text.find("name: tiny"), 10, "name: long");
+  text.replace(text.find("epochs: 3"), 9, "epochs: 4");
+  text.replace(text.find("lr: 1.0e-3"), 10, "lr: 2.0e-3");
+  const std::string grid = R"(name: grid
+base:
+  task: {dataset: synthetic-images, epochs: 1, batch_size: 16, optimizer: {lr: 1.0e-3}}
+  model: {depths: [1, 1, 1, 1], dims: [8, 16, 32, 64], mixers: pool, head_dim: 8}
+seeds: [0, 1, 2]
+ablations:
+  token mixer:
+    model.mixers: [identity]
+grid:
+  model.activation: [gelu, relu]
+)";
+  ResultStore store(path, OpenMode::Writer);
+  for (const auto& [name, yaml] : {std::make_pair(std::string("long"), text), std::make_pair(std::string("grid"), grid)}) {
+    const SweepSpec spec = parse_sweep(yaml, name + ".yaml", results_catalog());
+    const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+    store.register_sweep(spec, yaml, jobs, false);
+    for (const Job& job : jobs) {
+      double acc = 0.7;
+      if (name == "long") {
+        const double tiny = tiny_final_acc().at(job.variant).at(static_cast<size_t>(job.seed));
+        acc = (tiny < 0 ? 0.5 : tiny) + 0.01 * static_cast<double>(job.seed + 1);
+      }
+      store.job_started(job.id, "host");
+      store.record_epoch(job.id, tiny_epoch(acc, 3, job.seed));
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+}
+
 class ReportMetrics : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     fill_tiny_db(dir_->file("r.db"));
     fill_sequence_db(dir_->file("r.db"));
+    fill_other(dir_->file("r.db"));
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -111,65 +149,85 @@ TEST_F(ReportMetrics, SequenceAccuracyRanksByItselfAndAnImageSweepRefusesIt) {
     build_ablation(store, "tiny", "test_seq_acc");
     FAIL() << "an image sweep has no sequence accuracy";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("no done job of sweep 'tiny' recorded it (only sequence tasks do)"),
+    EXPECT_NE(std::string(e.what()).find("no job of sweep 'tiny' can record it (only sequence models"),
               std::string::npos)
         << e.what();
   }
+  // Decided from the configs: refused before any job is done too (report --watch's first round).
+  TempDir fresh;
+  {
+    ResultStore w(fresh.file("f.db"), OpenMode::Writer);
+    w.register_sweep(tiny_spec(), kTinySweep, tiny_jobs(), false);
+  }
+  const ResultStore none_done(fresh.file("f.db"), OpenMode::ReadOnly);
+  EXPECT_THROW(build_ablation(none_done, "tiny", "test_seq_acc"), UsageError);
+  EXPECT_NO_THROW(build_ablation(none_done, "tiny", "test_loss"));  // nothing done yet: an empty table
   EXPECT_THROW(build_ablation(store, "tiny", "lr"), UsageError);  // not a report metric
 }
 
 TEST_F(ReportMetrics, CompareByLossNamesItsUnitAndTheBaselinesDifferences) {
   const ResultStore store(dir_->file("r.db"), OpenMode::ReadOnly);
-  const Comparison c = compare_sweeps(store, "tiny", store, "seqs", "test_loss");
+  // long: baseline accuracies 0.81, 0.84, 0.87 against tiny's 0.80, 0.82, 0.84, so its test loss
+  // (1 − accuracy) is lower by 0.01, 0.02, 0.03: Δ −0.02, paired.
+  const Comparison c = compare_sweeps(store, "tiny", store, "long", "test_loss");
   ASSERT_FALSE(c.rows.empty());
-  EXPECT_NEAR(*c.rows[0].delta, 0.0, 1e-12);  // the same results
-  EXPECT_EQ(c.baseline_differences, std::vector<std::string>{"task.optimizer.lr: 0.001 → 0.003"});
+  ASSERT_TRUE(c.rows[0].delta && c.rows[0].test && c.rows[0].ci);
+  EXPECT_NEAR(*c.rows[0].delta, -0.02, 1e-12);  // not ×100
+  EXPECT_TRUE(c.rows[0].test->paired);
+  // CI: −0.02 ± t_{0.975,2} × 0.01 / √3, t_{0.975,2} = 0.95 / √0.04875 (in the loss's unit).
+  const double half = 0.95 / std::sqrt(0.04875) * 0.01 / std::sqrt(3.0);
+  EXPECT_NEAR(c.rows[0].ci->low, -0.02 - half, 1e-9);
+  EXPECT_NEAR(c.rows[0].ci->high, -0.02 + half, 1e-9);
   const auto json = nlohmann::json::parse(format_comparison(c, OutputFormat::Json));
   EXPECT_EQ(json["metric"], "test_loss");
-  EXPECT_TRUE(json["rows"][0].contains("delta"));
-  EXPECT_FALSE(json["rows"][0].contains("delta_pts"));
+  EXPECT_EQ(json["delta_unit"], "test_loss");
+  EXPECT_NEAR(json["rows"][0]["delta"].get<double>(), -0.02, 1e-12);
+  EXPECT_FALSE(json["rows"][0].contains("delta_pts"));  // points only for an accuracy
+  const auto by_acc =
+      nlohmann::json::parse(format_comparison(compare_sweeps(store, "tiny", store, "long"), OutputFormat::Json));
+  EXPECT_EQ(by_acc["delta_unit"], "points");
+  EXPECT_NEAR(by_acc["rows"][0]["delta"].get<double>(), 2.0, 1e-9);
+  EXPECT_EQ(by_acc["rows"][0]["delta_pts"], by_acc["rows"][0]["delta"]);  // the first release's name kept
   const std::string table = format_comparison(c, OutputFormat::Table);
   EXPECT_NE(table.find("A test loss"), std::string::npos) << table;
   EXPECT_NE(table.find("Δ B−A (test loss)"), std::string::npos) << table;
+  EXPECT_NE(table.find(" -0.0200 "), std::string::npos) << table;
   EXPECT_NE(table.find("lower is better"), std::string::npos) << table;
-  EXPECT_NE(table.find("The baselines' configs differ: task.optimizer.lr: 0.001 → 0.003."), std::string::npos)
-      << table;
-  EXPECT_TRUE(compare_sweeps(store, "tiny", store, "tiny").baseline_differences.empty());
 
-  // Another sweep whose baseline trains 4 epochs at another lr: the note says so, key by key.
-  TempDir dir;
-  std::string text = kTinySweep;
-  text.replace(text.find("name: tiny"), 10, "name: long");
-  text.replace(text.find("epochs: 3"), 9, "epochs: 4");
-  text.replace(text.find("lr: 1.0e-3"), 10, "lr: 2.0e-3");
-  const SweepSpec spec = parse_sweep(text, "long.yaml", results_catalog());
-  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
-  {
-    ResultStore w(dir.file("long.db"), OpenMode::Writer);
-    w.register_sweep(spec, text, jobs, false);
-    for (const Job& job : jobs) {
-      w.job_started(job.id, "host");
-      w.record_epoch(job.id, tiny_epoch(0.9, 4, job.seed));
-      w.job_finished(job.id, JobStatus::Done, "", 1.0);
-    }
+  // What the baselines do not share: epochs and lr, key by key, in every format.
+  const std::vector<ConfigDifference> expected = {{"task.epochs", "3", "4"}, {"task.optimizer.lr", "0.001", "0.002"}};
+  ASSERT_EQ(c.baseline_differences.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(c.baseline_differences[i].key, expected[i].key);
+    EXPECT_EQ(c.baseline_differences[i].a, expected[i].a);
+    EXPECT_EQ(c.baseline_differences[i].b, expected[i].b);
   }
-  const ResultStore other(dir.file("long.db"), OpenMode::ReadOnly);
-  const Comparison d = compare_sweeps(store, "tiny", other, "long");
-  EXPECT_EQ(d.baseline_differences,
-            (std::vector<std::string>{"task.epochs: 3 → 4", "task.optimizer.lr: 0.001 → 0.002"}));
-  const std::string note = comparison_note(d);
-  EXPECT_NE(note.find("The baselines' configs differ: task.epochs: 3 → 4; task.optimizer.lr: 0.001 → 0.002."),
+  EXPECT_NE(table.find("The baselines' configs differ: task.epochs: 3 → 4; task.optimizer.lr: 0.001 → 0.002."),
             std::string::npos)
-      << note;
-  const std::string tex = format_comparison(d, OutputFormat::Latex);
-  EXPECT_NE(tex.find("task.epochs: 3 -> 4"), std::string::npos) << tex;
-  EXPECT_NE(nlohmann::json::parse(format_comparison(d, OutputFormat::Json))["baseline_differences"].size(), 0u);
+      << table;
+  EXPECT_NE(format_comparison(c, OutputFormat::Latex).find("task.epochs: 3 -> 4"), std::string::npos);
+  EXPECT_EQ(json["baseline_differences"][0], (nlohmann::json{{"key", "task.epochs"}, {"a", "3"}, {"b", "4"}}));
+  EXPECT_TRUE(compare_sweeps(store, "tiny", store, "tiny").baseline_differences.empty());
+  EXPECT_EQ(comparison_note(compare_sweeps(store, "tiny", store, "tiny")).find("differ:"), std::string::npos);
 }
 
-// CSV for pandas: one number per cell in the JSON form's units, statuses as words, gaps empty.
+// A grid sweep's baselines ("baseline, model.activation=gelu", ...) match no plain "baseline" by
+// label: the whole baseline sections are compared, and the grid key shows as varying.
+TEST_F(ReportMetrics, CompareFindsTheDifferencesWhenNoBaselineLabelMatches) {
+  const ResultStore store(dir_->file("r.db"), OpenMode::ReadOnly);
+  const Comparison c = compare_sweeps(store, "tiny", store, "grid");
+  std::vector<std::string> lines;
+  for (const ConfigDifference& d : c.baseline_differences) lines.push_back(d.text());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "model.activation: gelu → (varies)"), lines.end())
+      << testing::PrintToString(lines);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "task.epochs: 3 → 1"), lines.end()) << testing::PrintToString(lines);
+}
+
+// CSV for pandas: one number per cell, the same columns for every metric, statuses as words,
+// gaps empty; checked on two sweeps that differ, so CIs and p-values are there to check.
 TEST_F(ReportMetrics, CompareCsvCellsAreNumbers) {
   const ResultStore store(dir_->file("r.db"), OpenMode::ReadOnly);
-  const Comparison c = compare_sweeps(store, "tiny", store, "seqs");
+  const Comparison c = compare_sweeps(store, "tiny", store, "long");
   const auto csv = parse_csv(format_comparison(c, OutputFormat::Csv));
   ASSERT_EQ(csv.size(), c.rows.size() + 1);
   const std::vector<std::string>& header = csv[0];
@@ -183,16 +241,21 @@ TEST_F(ReportMetrics, CompareCsvCellsAreNumbers) {
   EXPECT_NEAR(std::stod(csv[1][col("a_std")]), 0.02, 1e-12);
   EXPECT_EQ(csv[1][col("a_n")], "3");
   EXPECT_EQ(csv[1][col("a_status")], "3 done");
-  EXPECT_DOUBLE_EQ(std::stod(csv[1][col("delta_pts")]), 0.0);
-  EXPECT_EQ(csv[1][col("test")], "");  // identical results: nothing to test
-  for (const auto& line : csv)
-    for (const char* numeric : {"a_mean", "b_mean", "delta_pts", "ci_low_pts", "p_holm"}) {
-      const std::string& cell = line[col(numeric)];
-      if (&line == &csv[0] || cell.empty()) continue;
+  EXPECT_NEAR(std::stod(csv[1][col("delta")]), 2.0, 1e-9);  // points
+  EXPECT_EQ(csv[1][col("test")], "paired");
+  size_t numbers = 0;
+  for (size_t i = 1; i < csv.size(); ++i)
+    for (const char* numeric : {"a_mean", "a_std", "b_mean", "delta", "ci_low", "ci_high", "p", "p_holm"}) {
+      const std::string& cell = csv[i][col(numeric)];
+      if (cell.empty()) continue;
       size_t used = 0;
       std::stod(cell, &used);
       EXPECT_EQ(used, cell.size()) << numeric << ": " << cell;
+      ++numbers;
     }
+  EXPECT_GE(numbers, 30u);
+  EXPECT_EQ(header, parse_csv(format_comparison(compare_sweeps(store, "tiny", store, "long", "test_loss"),
+                                                OutputFormat::Csv))[0]);  // same columns for a loss
 }
 
 TEST_F(ReportMetrics, ThroughTheBinary) {

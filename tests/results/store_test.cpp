@@ -306,3 +306,30 @@ TEST(SqliteDb, TransactionRollsBackUnlessCommitted) {
 
 }  // namespace
 }  // namespace ms::test
+
+namespace ms::test {
+namespace {
+
+// A report's queries see one state of the database: a job a writer finishes meanwhile shows up
+// only after the snapshot ends (WAL keeps the reader's view).
+TEST(ReadSnapshot, AReaderSeesOneStateUntilItEnds) {
+  TempDir dir;
+  const std::vector<Job> jobs = fill_tiny_db(dir.file("r.db"));
+  ResultStore reader(dir.file("r.db"), OpenMode::ReadOnly);
+  const int done_before = reader.status_counts("tiny")[JobStatus::Done];
+  const Job& running = jobs.back();  // batchnorm seed 2: still running in the fixture
+  {
+    const ReadSnapshot snapshot(reader.db());
+    EXPECT_EQ(reader.status_counts("tiny")[JobStatus::Done], done_before);
+    {
+      ResultStore writer(dir.file("r.db"), OpenMode::Writer);
+      writer.job_finished(running.id, JobStatus::Done, "", 1.0);
+    }
+    EXPECT_EQ(reader.status_counts("tiny")[JobStatus::Done], done_before);  // still the first view
+    const ReadSnapshot nested(reader.db());  // inside a transaction: a no-op, never an error
+  }
+  EXPECT_EQ(reader.status_counts("tiny")[JobStatus::Done], done_before + 1);
+}
+
+}  // namespace
+}  // namespace ms::test
