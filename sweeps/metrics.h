@@ -16,6 +16,9 @@ struct EpochMetrics {
   double lr = 0;             // learning rate at the end of the epoch
   double samples_per_s = 0;  // training examples per second, whole group
   double wall_s = 0;         // this epoch's wall time (train + eval)
+  // Images skipped as corrupt this epoch (task.on_corrupt: skip), whole group: test_acc and
+  // test_loss are over the test images that decoded.
+  int64_t skipped_train = 0, skipped_test = 0;
 };
 
 enum class JobStatus { Pending, Running, Done, Failed, Diverged };

@@ -11,7 +11,9 @@ void to_json(nlohmann::json& j, const EpochMetrics& m) {
        {"test_seq_acc", m.test_seq_acc},
        {"lr", m.lr},
        {"samples_per_s", m.samples_per_s},
-       {"wall_s", m.wall_s}};
+       {"wall_s", m.wall_s},
+       {"skipped_train", m.skipped_train},
+       {"skipped_test", m.skipped_test}};
 }
 
 void from_json(const nlohmann::json& j, EpochMetrics& m) {
@@ -23,6 +25,8 @@ void from_json(const nlohmann::json& j, EpochMetrics& m) {
   m.lr = j.at("lr");
   m.samples_per_s = j.at("samples_per_s");
   m.wall_s = j.at("wall_s");
+  m.skipped_train = j.value("skipped_train", int64_t{0});  // absent in checkpoints of older releases
+  m.skipped_test = j.value("skipped_test", int64_t{0});
 }
 
 }  // namespace ms

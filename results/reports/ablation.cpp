@@ -192,7 +192,11 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
   check_metric_recorded(groups, sweep, t.metric);
   for (const auto& g : groups)
     for (const auto& j : g.jobs)
-      if (j.status == JobStatus::Done) t.semantics_done[j.semantics.value_or(0)]++;
+      if (j.status == JobStatus::Done) {
+        t.semantics_done[j.semantics.value_or(0)]++;
+        t.jobs_skipping_test += j.skipped_test > 0;
+        t.skipped_test += j.skipped_test;
+      }
   for (const auto& g : groups) {
     AblationRow r;
     r.group = g;
@@ -379,8 +383,19 @@ std::string versions_note(const AblationTable& t) {
   return note + " `metasweep run SWEEP.yaml --db FILE --retrain-older` trains the older ones again.";
 }
 
+// Says when some results are over fewer test images than the split holds.
+std::string skipped_note(const AblationTable& t) {
+  if (t.jobs_skipping_test == 0) return "";
+  return " Corrupt images: " + std::to_string(t.jobs_skipping_test) + " done job(s) skipped " +
+         std::to_string(t.skipped_test) +
+         " test image(s) in all (task.on_corrupt: skip); their results are over the test images that decoded "
+         "(`metasweep results --format json` gives skipped_test per job).";
+}
+
 // Says exactly what the numbers are: which test, which correction, why a p-value is missing.
-std::string footnote(const AblationTable& t, TableStyle style) { return test_note(t, style) + versions_note(t); }
+std::string footnote(const AblationTable& t, TableStyle style) {
+  return test_note(t, style) + versions_note(t) + skipped_note(t);
+}
 
 std::string test_note(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex;

@@ -56,6 +56,10 @@ struct AblationTable {
   bool baseline_live = false;  // a baseline job is still pending or running
   // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
   std::map<int64_t, int> semantics_done;
+  // Done jobs whose last epoch skipped corrupt test images (task.on_corrupt: skip), and how many
+  // images those were in all: their test metrics are over fewer images than the split holds.
+  int jobs_skipping_test = 0;
+  int64_t skipped_test = 0;
 };
 
 // The baseline rows that rows [begin, end) of the table are compared with (one per grid/zip cell

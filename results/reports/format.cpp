@@ -65,6 +65,8 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   t.header.push_back("trained_by");
   t.header.push_back("semantics");
   t.header.push_back("failures");  // after the older columns: scripts that cut by position keep working
+  t.header.push_back("skipped_train");
+  t.header.push_back("skipped_test");
   std::set<std::string> config_keys;
   std::vector<json> flats;
   for (const auto& r : rows) {
@@ -93,6 +95,8 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
     row.push_back(r.trained_by);
     row.push_back(r.semantics ? std::to_string(*r.semantics) : "");
     row.push_back(std::to_string(r.failures));
+    row.push_back(std::to_string(r.skipped_train));
+    row.push_back(std::to_string(r.skipped_test));
     for (const auto& k : config_keys) {
       const json& flat = flats[i];
       if (!flat.contains(k))
@@ -188,7 +192,9 @@ json job_json(const JobRow& r) {
               {"config", r.config},
               {"removed", r.removed},
               {"trained_by", r.trained_by.empty() ? json(nullptr) : json(r.trained_by)},
-              {"semantics", opt(r.semantics)}};
+              {"semantics", opt(r.semantics)},
+              {"skipped_train", r.skipped_train},
+              {"skipped_test", r.skipped_test}};
 }
 
 json group_json(const GroupRow& g) {

@@ -130,7 +130,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
       "j.params, j.macs, j.epochs_total, j.epochs_done, j.test_acc, j.test_loss, j.train_loss, j.test_seq_acc, "
       "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed, " +
       std::string(schema_version(store.db()) >= 3 ? "j.trained_by, j.semantics, " : "NULL, NULL, ") +
-      "m.cell, j.failures FROM " + members + " m JOIN " + jobs_table_sql(store.db()) +
+      "m.cell, j.failures, j.skipped_train, j.skipped_test FROM " + members + " m JOIN " + jobs_table_sql(store.db()) +
       " j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
   std::vector<SqlParam> params;
   if (!query.sweep.empty()) {
@@ -186,6 +186,8 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.semantics = s.column_optional_int64(26);
     if (!s.is_null(27)) r.cell = s.column_text(27);
     r.failures = s.column_int64(28);
+    r.skipped_train = s.column_int64(29);
+    r.skipped_test = s.column_int64(30);
     rows.push_back(std::move(r));
   }
   return rows;

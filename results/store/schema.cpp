@@ -12,6 +12,8 @@
 //   (v4) sweep_jobs.cell, removed_sweep_jobs.cell: the grid/zip cell's label of each membership
 //   (v5) jobs.failures: the attempts that ended failed (attempts counts every start, also those a
 //                 killed or stopped run interrupted); --max-retries limits failures
+//   (v6) epochs.skipped_train, epochs.skipped_test and the last epoch's in jobs: images skipped
+//                 as corrupt (task.on_corrupt: skip); the test metrics are over the rest
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "results/store/schema.h"
 
@@ -132,6 +134,15 @@ ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 UPDATE jobs SET failures = attempts WHERE status = 'failed';
 )sql";
 
+// v6: corrupt images skipped per epoch (task.on_corrupt: skip), so that an accuracy over fewer
+// test images than the split holds is on record; 0 for epochs recorded before.
+const char* kSchemaV6 = R"sql(
+ALTER TABLE epochs ADD COLUMN skipped_train INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epochs ADD COLUMN skipped_test INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN skipped_train INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN skipped_test INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -165,14 +176,24 @@ void ensure_schema(Database& db) {
     db.exec(kSchemaV5);
     db.exec("PRAGMA user_version = 5");
   }
+  if (version < 6) {
+    db.exec(kSchemaV6);
+    db.exec("PRAGMA user_version = 6");
+  }
   ensure_views(db);
   tx.commit();
 }
 
 std::string jobs_table_sql(const Database& db) {
-  return schema_version(db) >= 5
-             ? "jobs"
-             : "(SELECT *, CASE WHEN status = 'failed' THEN attempts ELSE 0 END AS failures FROM jobs)";
+  const int version = schema_version(db);
+  if (version >= 6) return "jobs";
+  return std::string("(SELECT *, ") +
+         (version >= 5 ? "" : "CASE WHEN status = 'failed' THEN attempts ELSE 0 END AS failures, ") +
+         "0 AS skipped_train, 0 AS skipped_test FROM jobs)";
+}
+
+std::string epochs_table_sql(const Database& db) {
+  return schema_version(db) >= 6 ? "epochs" : "(SELECT *, 0 AS skipped_train, 0 AS skipped_test FROM epochs)";
 }
 
 int schema_version(const Database& db) { return user_version(db); }

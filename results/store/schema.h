@@ -12,14 +12,16 @@ class Database;
 // 3: jobs.trained_by, jobs.semantics (which metasweep trained a job).
 // 4: sweep_jobs.cell, removed_sweep_jobs.cell (the grid/zip cell a member belongs to).
 // 5: jobs.failures (failed attempts: what --max-retries limits; attempts also counts interrupted ones).
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)
 int schema_version(const Database& db);          // PRAGMA user_version
-// The jobs table for a query: `jobs` itself, or before v5 (read as is) with the failures column
-// the v5 migration would add (a failed job's attempts, else 0).
+// The jobs table for a query: `jobs` itself, or in an older file (read as is) with the columns the
+// migrations would add: failures (v5: a failed job's attempts, else 0), skipped_* (v6: 0).
 std::string jobs_table_sql(const Database& db);
+// The epochs table likewise: before v6 with skipped_train and skipped_test 0.
+std::string epochs_table_sql(const Database& db);
 
 // Before a writer touches an existing file: throws ms::UsageError when it is not a SQLite
 // database, or a SQLite database with tables but no metasweep schema (the file stays unchanged).

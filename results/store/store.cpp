@@ -248,7 +248,7 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
 void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
   Statement reset(db_,
                   "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
-                  "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
+                  "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, skipped_test = 0, wall_s = NULL, "
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
                   "semantics = NULL WHERE id = ?");
   Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
@@ -305,17 +305,20 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
   Transaction tx(db_);
   Statement insert(db_,
                    "INSERT OR REPLACE INTO epochs (job_id, epoch, train_loss, test_loss, test_acc, test_seq_acc, lr, "
-                   "samples_per_s, wall_s, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   "samples_per_s, wall_s, recorded_at, skipped_train, skipped_test) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, id).bind(2, m.epoch).bind(3, m.train_loss).bind(4, m.test_loss).bind(5, m.test_acc);
   if (m.test_seq_acc >= 0)
     insert.bind(6, m.test_seq_acc);
   else
     insert.bind_null(6);
-  insert.bind(7, m.lr).bind(8, m.samples_per_s).bind(9, m.wall_s).bind(10, unix_now()).run();
+  insert.bind(7, m.lr).bind(8, m.samples_per_s).bind(9, m.wall_s).bind(10, unix_now());
+  insert.bind(11, m.skipped_train).bind(12, m.skipped_test).run();
   Statement stale(db_, "DELETE FROM epochs WHERE job_id = ? AND epoch > ?");
   stale.bind(1, id).bind(2, m.epoch).run();
   Statement job(db_,
                 "UPDATE jobs SET epochs_done = ?1, test_acc = ?2, test_loss = ?3, train_loss = ?4, test_seq_acc = ?5, "
+                "skipped_train = ?7, skipped_test = ?8, "
                 "samples_per_s = (SELECT COUNT(*) / SUM(1.0 / samples_per_s) FROM epochs WHERE job_id = ?6 "
                 "AND samples_per_s > 0), "
                 "wall_s = (SELECT SUM(wall_s) FROM epochs WHERE job_id = ?6) WHERE id = ?6");
@@ -324,7 +327,7 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
     job.bind(5, m.test_seq_acc);
   else
     job.bind_null(5);
-  job.bind(6, id).run();
+  job.bind(6, id).bind(7, m.skipped_train).bind(8, m.skipped_test).run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": record_epoch: unknown job " + id);
   tx.commit();
 }
@@ -403,8 +406,9 @@ std::string ResultStore::error(const std::string& id) const {
 
 std::vector<EpochMetrics> ResultStore::epochs(const std::string& id) const {
   Statement s(db_,
-              "SELECT epoch, train_loss, test_loss, test_acc, test_seq_acc, lr, samples_per_s, wall_s "
-              "FROM epochs WHERE job_id = ? ORDER BY epoch");
+              "SELECT epoch, train_loss, test_loss, test_acc, test_seq_acc, lr, samples_per_s, wall_s, skipped_train, "
+              "skipped_test FROM " +
+                  epochs_table_sql(db_) + " WHERE job_id = ? ORDER BY epoch");
   s.bind(1, id);
   std::vector<EpochMetrics> out;
   while (s.step()) {
@@ -419,6 +423,8 @@ std::vector<EpochMetrics> ResultStore::epochs(const std::string& id) const {
     m.lr = real(5);
     m.samples_per_s = real(6);
     m.wall_s = real(7);
+    m.skipped_train = s.column_int64(8);
+    m.skipped_test = s.column_int64(9);
     out.push_back(m);
   }
   return out;

@@ -133,7 +133,7 @@ void forget_job(const std::string& db_path, const std::string& id, const std::st
     Transaction tx(db);
     Statement reset(db,
                     "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
-                    "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, wall_s = NULL, "
+                    "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, skipped_test = 0, wall_s = NULL, "
                     "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL WHERE id = ?");
     reset.bind(1, id).run();
     Statement epochs(db, "DELETE FROM epochs WHERE job_id = ?");

@@ -3,7 +3,8 @@
 # (task.on_corrupt: fail), and one whose only failure is a corrupt test image: the failing rank
 # must not leave its partner waiting in a collective (it used to hang for ever, --job-timeout
 # included). Each job fails with the failing rank's message; the run ends with exit 1. Also: a
-# wholly corrupt test split under on_corrupt: skip fails the job instead of recording accuracy 0.
+# wholly corrupt test split under on_corrupt: skip fails the job instead of recording accuracy 0,
+# and the images skipped under on_corrupt: skip are recorded per job and noted in the report.
 source "$(dirname "$0")/common.sh"
 
 /usr/bin/python3 - "$WORK" <<'PY'
@@ -61,5 +62,26 @@ rc=0
 [ "$(json_field "$WORK/all_val_bad.json" 'rows[0]["status"]')" = failed ] || fail "all_val_bad: job not failed"
 json_field "$WORK/all_val_bad.json" 'rows[0]["error"]' | grep -q "evaluated no test example" \
   || fail "all_val_bad: $(json_field "$WORK/all_val_bad.json" 'rows[0]["error"]')"
-grep -q "skipped 8 corrupt image" "$WORK/all_val_bad.err" || { cat "$WORK/all_val_bad.err"; fail "skips not reported"; }
+grep -q "skipped 0 training and 8 test image(s) as corrupt" "$WORK/all_val_bad.err" \
+  || { cat "$WORK/all_val_bad.err"; fail "skips not reported"; }
+
+# The same corrupt images under on_corrupt: skip, on a group of 2 ranks: the jobs finish, and what
+# they skipped (summed over the ranks) is on record per job and noted under the ablation table.
+sweep skip_train bad_train skip
+sweep skip_val bad_val skip
+for name in skip_train skip_val; do
+  timeout 300 $MPIRUN -np 3 "$BIN" run "$WORK/$name.yaml" --db "$WORK/skip.db" --ranks-per-job 2 --device cpu \
+    > "$WORK/$name.out" 2> "$WORK/$name.err" || { cat "$WORK/$name.err"; fail "$name: the run failed"; }
+  "$BIN" results --db "$WORK/skip.db" --sweep "$name" --format json > "$WORK/$name.json"
+  [ "$(json_field "$WORK/$name.json" 'rows[0]["status"]')" = done ] || fail "$name: job not done"
+done
+[ "$(json_field "$WORK/skip_train.json" '(rows[0]["skipped_train"], rows[0]["skipped_test"])')" = "(1, 0)" ] \
+  || fail "skip_train: $(json_field "$WORK/skip_train.json" '(rows[0]["skipped_train"], rows[0]["skipped_test"])')"
+[ "$(json_field "$WORK/skip_val.json" '(rows[0]["skipped_train"], rows[0]["skipped_test"])')" = "(0, 1)" ] \
+  || fail "skip_val: $(json_field "$WORK/skip_val.json" '(rows[0]["skipped_train"], rows[0]["skipped_test"])')"
+[ "$(sqlite3 "$WORK/skip.db" "select group_concat(skipped_test) from epoch_results where sweep = 'skip_val'")" = "1,1" ] \
+  || fail "skip_val: per-epoch counts not recorded"
+"$BIN" report --db "$WORK/skip.db" --sweep skip_val --out "$WORK/report" > "$WORK/report.out"
+grep -q "Corrupt images: 1 done job(s) skipped 1 test image(s) in all" "$WORK/report/report.md" \
+  || { cat "$WORK/report.out"; fail "the report does not say that a test image was skipped"; }
 echo "run_group_rank_failure: ok"

@@ -61,7 +61,8 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   {
     Database raw(db, Database::Access::ReadWrite);
     raw.exec(
-        "DROP VIEW job_results; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN semantics; ALTER "
+        std::string(kUndoSchemaV6) +
+        "ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE jobs DROP COLUMN semantics; ALTER "
         "TABLE jobs DROP COLUMN "
         "failures; "
         "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN cell; "

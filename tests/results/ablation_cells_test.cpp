@@ -115,7 +115,8 @@ TEST(AblationCells, ADatabaseWithoutRecordedCellsGivesTheSameTable) {
   {  // what metasweep wrote before schema v4: no cell column
     Database db(dir.file("old.db"), Database::Access::ReadWrite);
     db.exec(
-        "DROP VIEW job_results; ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN "
+        std::string(kUndoSchemaV6) +
+        "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN "
         "cell; "
         "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 3");
   }

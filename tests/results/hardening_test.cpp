@@ -325,7 +325,7 @@ TEST(SweepMembership, FailedAttemptsAreShownApartFromInterruptedOnes) {
   fs::copy_file(path, dir.file("v4.db"));
   {
     Database db(dir.file("v4.db"), Database::Access::ReadWrite);
-    db.exec("DROP VIEW IF EXISTS job_results; ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
+    db.exec(std::string(kUndoSchemaV6) + "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
   }
   check(dir.file("v4.db"), 0);
 }
@@ -388,7 +388,8 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
     db.exec(
-        "DROP VIEW job_results; DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE "
+        std::string(kUndoSchemaV6) +
+        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE "
         "jobs DROP COLUMN "
         "failures; "
         "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");

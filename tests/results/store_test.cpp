@@ -100,7 +100,7 @@ TEST(ResultStore, FailuresAreCountedApartFromAttemptsAndMigratedFromVersion4) {
   }
   {  // what metasweep wrote with schema v4: failed attempts were not counted apart
     Database db(path, Database::Access::ReadWrite);
-    db.exec("DROP VIEW job_results; ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
+    db.exec(std::string(kUndoSchemaV6) + "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 4");
   }
   ResultStore store(path, OpenMode::Writer);
   EXPECT_EQ(count(store, "PRAGMA user_version"), kSchemaVersion);

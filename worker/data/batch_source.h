@@ -31,9 +31,12 @@ class BatchSource {
   virtual int64_t test_chunks(int64_t chunk) const = 0;
   virtual void test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, torch::Tensor& y) = 0;
 
-  // Problems met and worked around during the last epoch (e.g. corrupt images skipped), as one
-  // line for the job's log; "" when none.
-  virtual std::string epoch_notes() { return ""; }
+  // Examples this rank skipped as corrupt (task.on_corrupt: skip) since the epoch started: in
+  // its training batches, and in its test chunks (the accuracy is over the rest).
+  struct Skipped {
+    int64_t train = 0, test = 0;
+  };
+  virtual Skipped skipped() const { return {}; }
 };
 
 struct BatchSourceOptions {

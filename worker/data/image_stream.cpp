@@ -187,7 +187,7 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
     }
     if (task_.on_corrupt != "skip")
       throw std::runtime_error(errors[static_cast<size_t>(i)] + " (task.on_corrupt: skip would skip it)");
-    ++skipped_;
+    ++(train ? skipped_train_ : skipped_test_);
   }
   Batch b;
   b.y = torch::tensor(labels, torch::kInt64);
@@ -216,7 +216,8 @@ void ImageStream::start_epoch(int64_t epoch) {
   cancel_ = false;
   failure_ = nullptr;
   next_step_ = 0;
-  skipped_ = 0;
+  skipped_train_ = 0;
+  skipped_test_ = 0;
   producer_ = std::thread([this, epoch] {
     try {
       const EpochPlan plan(train_, shuffle_, seed_, epoch, global_batch_);
@@ -269,11 +270,6 @@ void ImageStream::test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, tor
   const Batch b = prepare(records, test_, false, 0);
   x = b.x.to(options_.device);
   y = b.y.to(options_.device);
-}
-
-std::string ImageStream::epoch_notes() {
-  const int64_t n = skipped_.load();
-  return n == 0 ? "" : "skipped " + std::to_string(n) + " corrupt image(s) (task.on_corrupt: skip)";
 }
 
 namespace {

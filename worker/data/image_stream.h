@@ -39,7 +39,7 @@ class ImageStream : public BatchSource {
   bool batch(int64_t step, torch::Tensor& x, torch::Tensor& y) override;
   int64_t test_chunks(int64_t chunk) const override;
   void test_chunk(int64_t index, int64_t chunk, torch::Tensor& x, torch::Tensor& y) override;
-  std::string epoch_notes() override;
+  Skipped skipped() const override { return {skipped_train_.load(), skipped_test_.load()}; }
 
  private:
   struct Batch {
@@ -69,7 +69,7 @@ class ImageStream : public BatchSource {
   int64_t next_step_ = 0;  // the step the trainer asks for next
   bool cancel_ = false;
   std::exception_ptr failure_;
-  std::atomic<int64_t> skipped_{0};
+  std::atomic<int64_t> skipped_train_{0}, skipped_test_{0};  // this epoch's
 };
 
 }  // namespace ms

@@ -372,16 +372,26 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
                    torch::zeros({}, fopts)};
     }
     const bool late = past_timeout();
-    std::vector<torch::Tensor> parts = {
-        loss_sum, torch::full({}, double(terms), fopts),   e.loss, e.tokens, e.correct, e.seq_correct,
-        e.seqs,   torch::full({}, late ? 1.0 : 0.0, fopts)};
+    const BatchSource::Skipped skipped = loader.skipped();  // this rank's, this epoch's
+    std::vector<torch::Tensor> parts = {loss_sum,
+                                        torch::full({}, double(terms), fopts),
+                                        e.loss,
+                                        e.tokens,
+                                        e.correct,
+                                        e.seq_correct,
+                                        e.seqs,
+                                        torch::full({}, late ? 1.0 : 0.0, fopts),
+                                        torch::full({}, double(skipped.train), fopts),
+                                        torch::full({}, double(skipped.test), fopts)};
     trouble.append_flags(parts, fopts);
     const auto v = reduce_values(parts, comm);
-    trouble.throw_if_any(v.data() + 8);
-    // Skipped corrupt images (training and test) are reported once the epoch's evaluation ran.
-    if (const std::string notes = loader.epoch_notes(); !notes.empty())
-      std::cerr << "warning: epoch " << epoch << (size > 1 ? ", rank " + std::to_string(rank) : "") << ": " << notes
-                << "\n";
+    trouble.throw_if_any(v.data() + 10);
+    const auto skipped_train = static_cast<int64_t>(std::llround(v[8])),
+               skipped_test = static_cast<int64_t>(std::llround(v[9]));  // the group's
+    // Skipped corrupt images are reported once the epoch's evaluation ran, and recorded with it.
+    if (rank == 0 && skipped_train + skipped_test > 0)
+      std::cerr << "warning: epoch " << epoch << ": skipped " << skipped_train << " training and " << skipped_test
+                << " test image(s) as corrupt (task.on_corrupt: skip); the test accuracy is over the rest\n";
     // Every example skipped (task.on_corrupt: skip on a wholly corrupt split) leaves nothing to
     // report: a loss of 0 and an accuracy of 0 would be stored as a result.
     if (v[1] <= 0)
@@ -400,6 +410,8 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     m.lr = lr;
     m.samples_per_s = double(steps * loader.global_batch()) / std::max(1e-9, train_s);
     m.wall_s = seconds_since(epoch_start);
+    m.skipped_train = skipped_train;
+    m.skipped_test = skipped_test;
     outcome.epochs.push_back(m);
     state.epoch = epoch;
     state.epochs = outcome.epochs;
