@@ -229,17 +229,21 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
       r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
     }
   }
-  // One family of comparisons: every variant with a p-value against the one baseline.
-  std::vector<double> raw;
-  std::vector<AblationRow*> tested;
+  // One family of comparisons per baseline: the variants with a p-value against it (with grid/zip
+  // cells, each cell is its own ablation study; one family over every cell of a large grid would
+  // adjust every p-value to 1).
+  std::map<std::string, std::vector<AblationRow*>> families;  // cell -> its tested rows
   for (auto& r : t.rows)
-    if (r.test && !r.too_few_seeds) {
-      raw.push_back(r.test->p);
-      tested.push_back(&r);
-    }
-  const std::vector<double> adjusted = holm_adjust(raw);
-  for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
-  t.comparisons = static_cast<int>(tested.size());
+    if (r.test && !r.too_few_seeds) families[r.cell].push_back(&r);
+  for (auto& [cell, tested] : families) {
+    std::vector<double> raw;
+    for (const AblationRow* r : tested) raw.push_back(r->test->p);
+    const std::vector<double> adjusted = holm_adjust(raw);
+    for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
+    t.comparisons += static_cast<int>(tested.size());
+    t.largest_family = std::max(t.largest_family, static_cast<int>(tested.size()));
+  }
+  t.families = static_cast<int>(families.size());
   for (const auto& r : t.rows) {
     if (!r.test) continue;
     (r.test->paired ? t.any_paired : t.any_welch) = true;
@@ -314,7 +318,7 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
                 t.metric.column(),
                 delta_header,
                 ci_header,
-                t.comparisons > 1 ? "p vs baseline (Holm)" : "p vs baseline",
+                t.largest_family > 1 ? "p vs baseline (Holm)" : "p vs baseline",
                 unit_header("params", params_unit),
                 unit_header("MACs", macs_unit),
                 "samples/s",
@@ -430,9 +434,14 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     note += "Student's paired t-test by seed (both sides have the same done seeds).";
   else
     note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
-  if (t.comparisons > 1)
-    note += " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
-            (t.cells ? " variants compared with their cell's baseline." : " variants compared with the one baseline.");
+  if (t.largest_family > 1)
+    note += t.families > 1 ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "
+                             "compared with that cell's baseline (" +
+                                 std::to_string(t.comparisons) + " comparisons in " + std::to_string(t.families) +
+                                 " cells)."
+                           : " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
+                                 (t.cells ? " variants compared with their cell's baseline."
+                                          : " variants compared with the one baseline.");
   if (t.any_zero_spread)
     note +=
         " A zero-width CI: every seed moved by exactly the same amount, so the t statistic is infinite and its "

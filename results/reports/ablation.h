@@ -1,10 +1,10 @@
 // The paper-style ablation table of one sweep: section by section in the sweep file's order,
 // each variant's metric (test accuracy unless --metric says otherwise) mean ± std over seeds
-// (n), Δ vs the baseline (in points for an accuracy) with its
-// 95% confidence interval, a t-test against the baseline (paired by seed when the seeds match,
-// Welch otherwise; no p-value below 3 done seeds on a side; Holm-adjusted when several variants
-// are compared with the one baseline), params and
-// MACs (in M and G, or the unit their largest value reads best in), throughput; best per section in bold; diverged/failed shown as such; optional
+// (n), Δ vs the baseline (in points for an accuracy) with its 95% confidence interval, a t-test
+// against the baseline (paired by seed when the seeds match, Welch otherwise; no p-value below 3
+// done seeds on a side; Holm-adjusted over the variants compared with one baseline: with grid/zip
+// cells, within each cell), params and MACs (in M and G, or the unit their largest value reads
+// best in), throughput; best per section in bold; diverged/failed shown as such; optional
 // published reference values with the Spearman correlation between the two orderings.
 #pragma once
 #include <map>
@@ -27,7 +27,7 @@ struct AblationRow {
   std::optional<double> delta;       // (mean - baseline mean) * metric.scale() (points for accuracies)
   std::optional<TTest> test;         // vs the baseline (n >= 2 on each side)
   std::optional<Interval> ci;        // 95% CI of delta (from `test`), in delta's unit
-  std::optional<double> p_adjusted;  // Holm over the table's p-values; none when too_few_seeds
+  std::optional<double> p_adjusted;  // Holm within its cell's family (every variant without cells); none when too_few_seeds
   bool too_few_seeds = false;        // a test exists but a side has < kMinSeedsForP done seeds
   std::optional<double> reference;
   bool best = false;  // best mean (by the metric's direction) of its section within its grid/zip cell
@@ -44,7 +44,9 @@ struct AblationTable {
   std::vector<size_t> section_starts;
   std::optional<double> spearman;  // ours vs the reference, over variants with both
   int reference_n = 0;
-  int comparisons = 0;             // p-values in the Holm family
+  int comparisons = 0;             // p-values, over every Holm family
+  int families = 0;                // Holm families: one per grid/zip cell with a p-value (1 without cells)
+  int largest_family = 0;          // p-values in the largest family (1: nothing to adjust)
   bool cells = false;              // the sweep has grid/zip cells: every variant is compared within its own cell
   int cells_without_baseline = 0;  // rows whose cell's baseline was excluded: no Δ
   bool baseline_done = false;      // some baseline row has a done seed (else no Δ anywhere)

@@ -85,6 +85,18 @@ void expect_compared_within_cells(const AblationTable& t) {
     }
   }
   EXPECT_EQ(t.comparisons, 4);  // four variants, each against its own baseline
+  // Holm within each cell: a family of two per cell, never one of four over the whole grid.
+  EXPECT_EQ(t.families, 2);
+  for (const char* cell : {"gelu", "relu"}) {
+    std::vector<double> raw;
+    for (const char* mixer : {"identity", "attention"})
+      raw.push_back(row(t, std::string("model.mixers=") + mixer + ", model.activation=" + cell).test->p);
+    const std::vector<double> adjusted = holm_adjust(raw);
+    EXPECT_NEAR(*row(t, std::string("model.mixers=identity, model.activation=") + cell).p_adjusted, adjusted[0], 1e-12);
+    EXPECT_NEAR(*row(t, std::string("model.mixers=attention, model.activation=") + cell).p_adjusted, adjusted[1],
+                1e-12);
+  }
+  EXPECT_NE(ablation_markdown(t).find("Holm-adjusted (step-down) within each grid/zip cell"), std::string::npos);
   // Best within section and cell: attention under gelu, identity under relu.
   EXPECT_TRUE(row(t, "model.mixers=attention, model.activation=gelu").best);
   EXPECT_FALSE(row(t, "model.mixers=identity, model.activation=gelu").best);
