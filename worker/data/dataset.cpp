@@ -4,13 +4,15 @@
 #include <stdexcept>
 
 #include "worker/data/loaders.h"
+#include "worker/data/split_cache.h"
 
 namespace ms {
 
 namespace {
 
+// A copy of the first n rows (all of them for n <= 0): the splits may be shared with the cache.
 torch::Tensor first_n(const torch::Tensor& t, int64_t n) {
-  return n > 0 && n < t.size(0) ? t.narrow(0, 0, n).clone() : t;
+  return (n > 0 && n < t.size(0) ? t.narrow(0, 0, n) : t).clone();
 }
 
 }  // namespace
@@ -37,7 +39,7 @@ Dataset load_dataset(const TaskConfig& task, int64_t seed) {
   const DatasetInfo& info = dataset_info(task.dataset);
   const LoaderEntry& reader = find_loader(info.loader);
   if (!reader.load) throw std::logic_error(info.name + " is streamed from disk: open it with make_batch_source");
-  const auto [train, test] = reader.load(info, task, seed);
+  const auto [train, test] = read_splits(info, reader, task, seed);
   d.sequence = info.kind == DataKind::Sequences;
   d.augment = info.augment;
   d.train_x = first_n(train.x, task.train_subset);

@@ -7,8 +7,8 @@ namespace ms {
 
 const std::vector<LoaderEntry>& loader_registry() {
   static const std::vector<LoaderEntry> registry = {
-      {"idx", load_idx},
-      {"cifar10", load_cifar10},
+      {"idx", load_idx, nullptr, true},
+      {"cifar10", load_cifar10, nullptr, true},
       {"synthetic-images", load_synthetic_images},
       {"sequence-task", load_sequence_task},
       {"charlm", load_charlm},

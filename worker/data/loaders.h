@@ -35,6 +35,9 @@ struct LoaderEntry {
   std::string name;      // what DatasetInfo::loader says
   DatasetLoader load;    // in-memory datasets: the whole splits
   DatasetOpener open{};  // streamed datasets (load is null)
+  // `load` reads files and uses no task field but data_dir, nor the seed: its splits may be kept
+  // for the next job of the process (split_cache.h).
+  bool cacheable = false;
 };
 
 const std::vector<LoaderEntry>& loader_registry();
