@@ -1,6 +1,7 @@
 // `metasweep report --watch SEC`: keeps a sweep's report current while the sweep runs. Each
 // round opens the database afresh (read-only, beside the running writer), rewrites the report
-// with a page that reloads itself every SEC seconds, and waits; once no job of the sweep is
+// with a page that reloads itself every SEC seconds when what it is made of changed (statuses,
+// epochs, notes: a large sweep's report costs seconds of CPU), and waits; once no job of the sweep is
 // pending or running, or no run has been writing the database for two rounds in a row (it was
 // stopped or died; `run` resumes it later), or when asked to stop, it writes the final report,
 // which no longer reloads, and returns. A line is logged when the counts change.

@@ -71,15 +71,25 @@ TEST(ReportWatch, EndsWhenNoRunWritesTheDatabase) {
   EXPECT_EQ(read_file(dir.file("out/report.html")).find("http-equiv=\"refresh\""), std::string::npos);
   EXPECT_NE(log.str().find("final report (no run is writing"), std::string::npos) << log.str();
 
-  // With a run alive the watch goes on, and logs a round only when the counts changed.
+  // With a run alive the watch goes on, logs a round only when the counts changed, and rewrites
+  // the report only when what it is made of changed: here the first round and the final one,
+  // then, once an epoch is recorded, one more.
   std::ostringstream quiet;
   w.log = &quiet;
   sleeps = 0;
   w.run_alive = [] { return true; };
   w.stop = [&] { return sleeps >= 3; };
-  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 4);
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 2);
   const std::string lines = quiet.str();
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << lines;  // the first round and the final one
+  sleeps = 0;
+  w.sleep = [&](double) {
+    if (++sleeps != 1) return;
+    ResultStore writer(dir.file("r.db"), OpenMode::Writer);
+    const std::vector<Job> jobs = tiny_jobs();
+    writer.record_epoch(jobs.back().id, tiny_epoch(0.9, 2, 2));  // batchnorm seed 2's next epoch
+  };
+  EXPECT_EQ(watch_report(dir.file("r.db"), "tiny", dir.file("out"), w), 3);
 }
 
 TEST(ReportWatch, StoppingWritesTheFinalReport) {
