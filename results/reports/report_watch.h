@@ -21,7 +21,7 @@ struct WatchOptions {
   std::string metric = "test_acc";    // what the table ranks by (report_metric.h)
 };
 
-// Returns the number of reports written.
+// Returns the number of reports written (a round where nothing changed writes none).
 int watch_report(const std::string& db_path, const std::string& sweep, const std::string& out_dir,
                  const WatchOptions& options);
 
