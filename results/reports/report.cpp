@@ -35,7 +35,26 @@ struct Figure {
   std::string name, caption, svg;
 };
 
-std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& t) {
+// A section with more rows than a figure can tell apart (a large grid: one row per variant and
+// cell) is drawn with its kMostRows best rows by the table's metric; the caption says so.
+constexpr size_t kMostRows = 12;
+// A scatter names each point in its key: past kMostPoints it would be taller than it is wide.
+constexpr size_t kMostPoints = 40;
+
+// The rows of [begin, end) with a value, best first, at most kMostRows, back in table order.
+std::vector<size_t> best_rows(const AblationTable& t, size_t begin, size_t end) {
+  std::vector<size_t> rows;
+  for (size_t i = begin; i < end; ++i)
+    if (t.rows[i].value) rows.push_back(i);
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+    return t.metric.better(t.rows[a].value->mean, t.rows[b].value->mean);
+  });
+  if (rows.size() > kMostRows) rows.resize(kMostRows);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& t, std::vector<std::string>& notes) {
   std::vector<Figure> figures;
   std::map<std::string, Series> by_macs, by_params;
   std::vector<std::string> order;
@@ -78,14 +97,27 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
       }
     }
     const std::string slug = "section" + std::to_string(s);
-    for (CurveFigure& f : curve_figures(store, t, begin, end, slug))  // test acc, train and test loss
+    // Too many rows to tell apart: the curves and the dots show the best kMostRows.
+    const bool cut = end - begin > kMostRows;
+    const std::vector<size_t> shown = cut ? best_rows(t, begin, end) : std::vector<size_t>{};
+    const std::string shown_note = cut ? " — the " + std::to_string(shown.size()) + " best of its " +
+                                             std::to_string(end - begin) + " rows by " + t.metric.title +
+                                             "; the table has them all"
+                                       : "";
+    if (cut) {
+      dots = Series{};
+      for (const AblationRow* b : baselines) add_column(*b);
+      for (size_t i : shown) add_column(t.rows[i]);
+    }
+    for (CurveFigure& f : curve_figures(store, t, begin, end, slug, cut ? &shown : nullptr, shown_note))
       figures.push_back({std::move(f.name), std::move(f.caption), std::move(f.svg)});
     if (!dots.y.empty() && section != "baseline")
       figures.push_back({slug + "_dots",
                          "Final " + t.metric.title + ": " + section + " (every seed, mean ± std" +
                              (with_baseline       ? "; dashed: the baseline's mean)"
                               : baselines.empty() ? ")"
-                                                  : "; first columns: the baseline of each grid/zip cell)"),
+                                                  : "; first columns: the baseline of each grid/zip cell)") +
+                             shown_note,
                          plot_dots(section + ": final " + t.metric.title, t.metric.axis(), dots, with_baseline,
                                    t.metric.percent ? 0.5 : 0.005)});
   }
@@ -105,6 +137,14 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     suffix = unit.suffix;
     return series;
   };
+  size_t points = 0;
+  for (const auto& s : macs) points += s.x.size();
+  if (points > kMostPoints) {  // a key naming each point would dwarf the plot
+    notes.push_back("No accuracy-vs-cost scatter plots: " + std::to_string(points) + " variants (over " +
+                    std::to_string(kMostPoints) + "); the table gives each one's params and MACs.");
+    macs.clear();
+    params.clear();
+  }
   std::string unit;
   const std::string title = std::string(1, static_cast<char>(std::toupper(t.metric.title[0]))) + t.metric.title.substr(1);
   if (!macs.empty()) {
@@ -289,7 +329,9 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
     files.plot_note = "Plots skipped: gnuplot was not found (install gnuplot-nox and run metasweep report again).";
   } else {
     try {
-      figures = draw_figures(store, table);
+      std::vector<std::string> notes;
+      figures = draw_figures(store, table, notes);
+      for (const std::string& n : notes) files.plot_note += (files.plot_note.empty() ? "" : " ") + n;
     } catch (const std::exception& e) {
       files.plot_note = std::string("Plots skipped: ") + e.what();
       figures.clear();

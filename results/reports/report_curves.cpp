@@ -26,7 +26,8 @@ Band curve_band(const ResultStore& store, const AblationRow& row, const std::str
 }
 
 std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationTable& table, size_t begin, size_t end,
-                                       const std::string& slug) {
+                                       const std::string& slug, const std::vector<size_t>* shown,
+                                       const std::string& shown_note) {
   struct Panel {
     const char* metric;
     const char* name;
@@ -48,7 +49,10 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
       bands.push_back(curve_band(store, *b, panel.metric));
       bands.back().reference = true;
     }
-    for (size_t i = begin; i < end; ++i) bands.push_back(curve_band(store, table.rows[i], panel.metric));
+    if (shown)
+      for (size_t i : *shown) bands.push_back(curve_band(store, table.rows[i], panel.metric));
+    else
+      for (size_t i = begin; i < end; ++i) bands.push_back(curve_band(store, table.rows[i], panel.metric));
     bands.erase(std::remove_if(bands.begin(), bands.end(), [](const Band& b) { return b.x.empty(); }), bands.end());
     if (bands.empty()) continue;
     figures.push_back({slug + "_" + std::string(panel.metric),
@@ -56,7 +60,8 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
                            " per epoch: " + section + " (mean over seeds, band: min–max" +
                            (baselines.empty()       ? ")"
                             : baselines.size() == 1 ? "; dashed: baseline)"
-                                                    : "; dashed: each grid/zip cell's baseline)"),
+                                                    : "; dashed: each grid/zip cell's baseline)") +
+                           shown_note,
                        plot_bands(section + ": " + panel.name, "epoch", panel.axis, bands)});
   }
   return figures;

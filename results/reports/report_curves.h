@@ -20,8 +20,11 @@ struct CurveFigure {
 // The bands of one ablation row for one epoch metric (accuracies in %), from the store's epochs.
 Band curve_band(const ResultStore& store, const AblationRow& row, const std::string& metric);
 
-// Figures for the rows [begin, end) of one section; slug prefixes the figure names.
+// Figures for the rows [begin, end) of one section, or for the rows `shown` of them when given
+// (a section too large to draw whole; `shown_note` then ends each caption); slug prefixes the
+// figure names.
 std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationTable& table, size_t begin, size_t end,
-                                       const std::string& slug);
+                                       const std::string& slug, const std::vector<size_t>* shown = nullptr,
+                                       const std::string& shown_note = "");
 
 }  // namespace ms
