@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -320,22 +321,18 @@ AxisUnit count_unit(double largest, bool billions_as_g) {
 std::string shortest(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // std::to_chars without a precision writes the shortest text that reads back exactly, in one
+  // call (a CSV of 450,000 epochs used to try up to 17 precisions per number).
   char buffer[64];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, v);
-    if (std::strtod(buffer, nullptr) == v) break;
-  }
-  // %g writes 740 as 7.4e+02 at its shortest: numbers people write without an exponent
-  // (1e-4 <= |v| < 1e15) get the fewest decimals that read back exactly instead.
+  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  std::string out(buffer, r.ptr);
+  // Numbers people write without an exponent (1e-4 <= |v| < 1e15) never get one (7.4e+02 is 740).
   const double a = std::fabs(v);
-  if (std::strchr(buffer, 'e') && (a == 0 || (a >= 1e-4 && a < 1e15))) {
-    char fixed_buffer[64];
-    for (int decimals = 0; decimals <= 20; ++decimals) {
-      std::snprintf(fixed_buffer, sizeof(fixed_buffer), "%.*f", decimals, v);
-      if (std::strtod(fixed_buffer, nullptr) == v) return fixed_buffer;
-    }
+  if (out.find('e') != std::string::npos && a >= 1e-4 && a < 1e15) {
+    const std::to_chars_result f = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed);
+    out.assign(buffer, f.ptr);
   }
-  return buffer;
+  return out;
 }
 
 std::string si_count(double v) {
