@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -164,19 +165,41 @@ std::string format_progress(const SweepProgress& p, double now) {
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
   }
-  if (!p.failures.empty()) {
+  auto first_line = [](const std::string& error) {
+    std::string message = error.empty() ? "-" : error.substr(0, error.find('\n'));
+    return message.size() < error.size() ? message + " [...]" : message;
+  };
+  if (!p.failures.empty() && p.failures.size() <= kStatusListedFailures) {
     // One aligned row per failed or diverged job; only the first line of a long error message.
     TextTable t;
     t.header = {"problem", "section", "variant", "seed", "tries", "failed", "message"};
     t.right = {false, false, false, true, true, true, false};
-    for (const auto& f : p.failures) {
-      std::string message = f.error.empty() ? "-" : f.error.substr(0, f.error.find('\n'));
-      if (message.size() < f.error.size()) message += " [...]";
+    for (const auto& f : p.failures)
       t.rows.push_back({std::string(to_string(f.status)) + " " + f.id, f.section, f.variant, std::to_string(f.seed),
-                        std::to_string(f.attempts), std::to_string(f.failures), message});
+                        std::to_string(f.attempts), std::to_string(f.failures), first_line(f.error)});
+    std::istringstream lines(render_plain(t));
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  } else if (!p.failures.empty()) {
+    // Too many to list: one row per status and message (most frequent first), with a few ids.
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
+    for (const auto& f : p.failures) groups[{to_string(f.status), first_line(f.error)}].push_back(f.id);
+    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> sorted(groups.begin(),
+                                                                                                 groups.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+    TextTable t;
+    t.header = {"problem", "jobs", "for example", "message"};
+    t.right = {false, true, false, false};
+    for (const auto& [key, ids] : sorted) {
+      std::string some;
+      for (size_t i = 0; i < ids.size() && i < 3; ++i) some += (i ? " " : "") + ids[i];
+      if (ids.size() > 3) some += " ...";
+      t.rows.push_back({key.first, std::to_string(ids.size()), some, key.second});
     }
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+    out << "  list every one: metasweep results --db " << shell_word(p.db) << " --sweep " << shell_word(p.sweep)
+        << " --where status=failed (or --where status=diverged)\n";
   }
   return out.str();
 }

@@ -51,6 +51,10 @@ struct SweepProgress {
 
 // live_run is read from the run lock beside the database (RunLock::live_holder).
 SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now);
+// Failed and diverged jobs are listed one per row up to this many; past it, one row per status
+// and message with a count and a few job ids (a large sweep had 302 rows).
+constexpr size_t kStatusListedFailures = 20;
+
 std::string format_progress(const SweepProgress& p, double now);
 std::string format_duration(double seconds);  // "1h 02m", "3m 10s", "12s"
 

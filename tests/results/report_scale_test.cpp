@@ -1,9 +1,13 @@
 // A report of a large section stays readable: its curves and dots show the 12 best rows by the
 // table's metric (the caption says so; the table keeps every row), and past 40 variants the
-// accuracy-vs-cost scatter plots, whose key names every point, give way to a note.
+// accuracy-vs-cost scatter plots, whose key names every point, give way to a note. `status` of a
+// sweep with many failed jobs groups them by message.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "results/reports/report.h"
+#include "results/reports/sweep_progress.h"
 #include "tests/results/results_fixture.h"
 #include "tests/test_support.h"
 
@@ -66,6 +70,50 @@ TEST(ReportScale, ASmallSectionIsDrawnWhole) {
   EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;
   EXPECT_EQ(read_file(files.markdown).find("best of its"), std::string::npos);
   EXPECT_NE(read_file(dir.file("out/plots/section1_dots.svg")).find("task.optimizer.lr=0.0001"), std::string::npos);
+}
+
+// 30 failed jobs with two messages and one diverged: three rows, most frequent first, each with a
+// count and three ids, and how to list every one. At 20 or fewer, one row per job as before.
+TEST(ReportScale, StatusGroupsManyFailuresByMessage) {
+  TempDir dir;
+  fill_lr_sweep(dir.file("r.db"), 30);
+  {
+    ResultStore w(dir.file("r.db"), OpenMode::Writer);
+    ResultQuery q;
+    q.sweep = "lrs";
+    int k = 0;
+    for (const JobRow& j : select_jobs(w, q)) {
+      if (k == 0)
+        w.job_finished(j.id, JobStatus::Diverged, "loss became nan at epoch 2", 1.0);
+      else
+        w.job_finished(j.id, JobStatus::Failed, k % 3 ? "out of memory\nat step 4" : "no such file: /data", 1.0);
+      ++k;
+    }
+  }
+  const ResultStore store(dir.file("r.db"), OpenMode::ReadOnly);
+  const std::string text = format_progress(sweep_progress(store, "lrs", 0), 0);
+  EXPECT_NE(text.find("failed      20  "), std::string::npos) << text;  // "out of memory": k % 3 != 0
+  EXPECT_NE(text.find("out of memory [...]"), std::string::npos) << text;
+  EXPECT_NE(text.find("failed      10  "), std::string::npos) << text;
+  EXPECT_NE(text.find("diverged     1  "), std::string::npos) << text;
+  EXPECT_LT(text.find("out of memory"), text.find("no such file")) << text;  // most frequent first
+  EXPECT_NE(text.find(" ...  "), std::string::npos) << text;
+  EXPECT_NE(text.find("--where status=failed"), std::string::npos) << text;
+  EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 15) << text;
+
+  TempDir few;
+  fill_lr_sweep(few.file("r.db"), 3);
+  {
+    ResultStore w(few.file("r.db"), OpenMode::Writer);
+    ResultQuery q;
+    q.sweep = "lrs";
+    for (const JobRow& j : select_jobs(w, q)) w.job_finished(j.id, JobStatus::Failed, "boom", 1.0);
+  }
+  const ResultStore small(few.file("r.db"), OpenMode::ReadOnly);
+  const std::string listed = format_progress(sweep_progress(small, "lrs", 0), 0);
+  EXPECT_NE(listed.find("problem"), std::string::npos);
+  EXPECT_NE(listed.find("section"), std::string::npos) << listed;  // the per-job table
+  EXPECT_EQ(listed.find("for example"), std::string::npos) << listed;
 }
 
 }  // namespace
