@@ -104,9 +104,14 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
                                              std::to_string(end - begin) + " rows by " + t.metric.title +
                                              "; the table has them all"
                                        : "";
-    if (cut) {
+    if (cut) {  // the rows shown, after the baselines of their cells
       dots = Series{};
-      for (const AblationRow* b : baselines) add_column(*b);
+      for (const AblationRow* b : baselines)
+        if (std::any_of(shown.begin(), shown.end(), [&](size_t i) {
+              const auto row = t.rows[i].baseline_row;
+              return row && &t.rows[*row] == b;
+            }))
+          add_column(*b);
       for (size_t i : shown) add_column(t.rows[i]);
     }
     for (CurveFigure& f : curve_figures(store, t, begin, end, slug, cut ? &shown : nullptr, shown_note))

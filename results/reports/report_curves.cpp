@@ -40,7 +40,17 @@ std::vector<CurveFigure> curve_figures(const ResultStore& store, const AblationT
   std::vector<Panel> panels;  // sequence accuracy only in a report that ranks by it
   for (const Panel& p : kAll)
     if (std::string(p.metric) != "test_seq_acc" || table.metric.name == "test_seq_acc") panels.push_back(p);
-  const std::vector<const AblationRow*> baselines = baselines_of(table, begin, end);  // one per grid/zip cell
+  // One per grid/zip cell; of a section drawn in part, only the cells of the rows shown.
+  std::vector<const AblationRow*> baselines = baselines_of(table, begin, end);
+  if (shown)
+    baselines.erase(std::remove_if(baselines.begin(), baselines.end(),
+                                   [&](const AblationRow* b) {
+                                     return std::none_of(shown->begin(), shown->end(), [&](size_t i) {
+                                       const auto row = table.rows[i].baseline_row;
+                                       return row && &table.rows[*row] == b;
+                                     });
+                                   }),
+                    baselines.end());
   const std::string& section = table.rows.at(begin).section;
   std::vector<CurveFigure> figures;
   for (const Panel& panel : panels) {

@@ -16,7 +16,7 @@ namespace {
 
 // One section of `n` learning rates (the baseline's, 0.5, is not among them), one seed each;
 // variant k (lr = (k+1) × 1e-4) ends at accuracy 0.5 + 0.01 k, so the best rows are the last ones.
-void fill_lr_sweep(const std::string& path, int n) {
+void fill_lr_sweep(const std::string& path, int n, const std::string& grid = "") {
   std::string lrs;
   for (int k = 0; k < n; ++k) lrs += (k ? ", " : "") + std::to_string((k + 1) * 1e-4);
   const std::string yaml = R"(name: lrs
@@ -26,7 +26,7 @@ base:
 seeds: [0]
 ablations:
   learning rate:
-    task.optimizer.lr: [)" + lrs + "]\n";
+    task.optimizer.lr: [)" + lrs + "]\n" + grid;
   const SweepSpec spec = parse_sweep(yaml, "lrs.yaml", results_catalog());
   std::vector<Job> jobs = expand_sweep(spec, results_catalog());
   for (size_t i = 0; i < jobs.size(); ++i) jobs[i].params = 1000 * int64_t(i + 1), jobs[i].macs = 5000 * int64_t(i + 1);
@@ -34,7 +34,8 @@ ablations:
   store.register_sweep(spec, yaml, jobs, false);
   for (size_t i = 0; i < jobs.size(); ++i) {
     store.job_started(jobs[i].id, "host");
-    const double acc = i == 0 ? 0.45 : 0.5 + 0.01 * static_cast<double>(i - 1);  // the baseline first
+    double acc = i == 0 ? 0.45 : 0.5 + 0.01 * static_cast<double>(i - 1);  // the baseline first
+    if (jobs[i].config["model"]["activation"] == "relu") acc -= 0.3;         // a grid's worse cell
     for (int64_t e = 1; e <= 2; ++e) store.record_epoch(jobs[i].id, tiny_epoch(acc, e, 0));
     store.job_finished(jobs[i].id, JobStatus::Done, "", 1.0);
   }
@@ -70,6 +71,23 @@ TEST(ReportScale, ASmallSectionIsDrawnWhole) {
   EXPECT_TRUE(files.plot_note.empty()) << files.plot_note;
   EXPECT_EQ(read_file(files.markdown).find("best of its"), std::string::npos);
   EXPECT_NE(read_file(dir.file("out/plots/section1_dots.svg")).find("task.optimizer.lr=0.0001"), std::string::npos);
+}
+
+// A large grid section drawn in part: only the baselines of the cells its best rows are in (the
+// relu cell is 30 points worse, so none of its rows and not its baseline).
+TEST(ReportScale, ADrawnPartShowsOnlyTheBaselinesOfItsCells) {
+  ASSERT_EQ(run_command("command -v gnuplot").exit_code, 0) << "gnuplot missing (scripts/install-deps.sh)";
+  TempDir dir;
+  fill_lr_sweep(dir.file("r.db"), 14, "grid:\n  model.activation: [gelu, relu]\n");
+  const ResultStore store(dir.file("r.db"), OpenMode::ReadOnly);
+  const ReportFiles files = write_report(store, "lrs", dir.file("out"));
+  EXPECT_NE(read_file(files.markdown).find("the 12 best of its 28 rows"), std::string::npos);
+  for (const char* plot : {"section1_test_acc.svg", "section1_dots.svg"}) {
+    const std::string svg = read_file(dir.file(std::string("out/plots/") + plot));
+    EXPECT_NE(svg.find("baseline, model.activation=gelu"), std::string::npos) << plot;
+    EXPECT_EQ(svg.find("baseline, model.activation=relu"), std::string::npos) << plot;
+    EXPECT_NE(svg.find("task.optimizer.lr=0.0014, model.activation=gelu"), std::string::npos) << plot;
+  }
 }
 
 // 30 failed jobs with two messages and one diverged: three rows, most frequent first, each with a
