@@ -1,4 +1,4 @@
-// SIGINT/SIGTERM during `train --db` (see interrupt_guard.h).
+// SIGINT/SIGTERM/SIGPIPE during `train --db` (see interrupt_guard.h).
 #include "results/store/interrupt_guard.h"
 
 #include <csignal>
@@ -14,7 +14,7 @@ namespace ms {
 namespace {
 
 int g_write_end = -1;
-struct sigaction g_old_int, g_old_term;
+struct sigaction g_old_int, g_old_term, g_old_pipe;
 
 void on_signal(int sig) {
   const char byte = static_cast<char>(sig);
@@ -33,11 +33,13 @@ InterruptGuard::InterruptGuard(std::string db_path, std::string job_id)
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &g_old_int);
   sigaction(SIGTERM, &action, &g_old_term);
+  sigaction(SIGPIPE, &action, &g_old_pipe);  // `train ... | head`: the reader of its output left
 }
 
 InterruptGuard::~InterruptGuard() {
   sigaction(SIGINT, &g_old_int, nullptr);
   sigaction(SIGTERM, &g_old_term, nullptr);
+  sigaction(SIGPIPE, &g_old_pipe, nullptr);
   g_write_end = -1;
   const char quit = 0;
   (void)!write(pipe_[1], &quit, 1);

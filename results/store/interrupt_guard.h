@@ -1,6 +1,7 @@
-// Ctrl-C (SIGINT) or SIGTERM during `metasweep train --db`: the trained job is recorded back as
-// `pending` (resumable from its checkpoint) instead of staying `running` for ever, and the process
-// exits 130. The signal handler only writes a byte to a pipe; a watcher thread makes the update on
+// Ctrl-C (SIGINT), SIGTERM or SIGPIPE (`train ... | head`: its output's reader left) during
+// `metasweep train --db`: the trained job is recorded back as `pending` (resumable from its
+// checkpoint) instead of staying `running` for ever, and the process exits 128 + the signal (130
+// for Ctrl-C). The signal handler only writes a byte to a pipe; a watcher thread makes the update on
 // its own SQLite connection and ends the process. The guard's destructor restores the previous
 // handlers and stops the watcher.
 #pragma once

@@ -34,6 +34,17 @@ set -e
 [ "$(sqlite3 "$DB" "select status from jobs")" = pending ] || fail "job left $(sqlite3 "$DB" "select status from jobs") after Ctrl-C"
 grep -q "recorded as pending" "$WORK/err1" || { cat "$WORK/err1"; fail "no interruption message"; }
 
+# The reader of its output leaves (`train ... | head -n 2`): the next epoch line raises SIGPIPE,
+# handled like Ctrl-C: exit 141 and the job recorded back as pending.
+sqlite3 "$DB" "delete from epochs"
+set +e
+"$BIN" train "$WORK/sweep.yaml" --variant baseline --db "$DB" --device cpu --threads 1 2> "$WORK/err_pipe" | head -n 2 > /dev/null
+code=${PIPESTATUS[0]}
+set -e
+[ $code -eq 141 ] || { cat "$WORK/err_pipe"; fail "train exited $code when its output pipe closed, expected 141"; }
+[ "$(sqlite3 "$DB" "select status from jobs")" = pending ] || fail "job left $(sqlite3 "$DB" "select status from jobs") after the pipe closed"
+grep -q "recorded as pending" "$WORK/err_pipe" || { cat "$WORK/err_pipe"; fail "no interruption message after the pipe closed"; }
+
 sqlite3 "$DB" "delete from epochs"
 "$BIN" train "$WORK/sweep.yaml" --variant baseline --db "$DB" --device cpu --threads 1 > "$WORK/out2" 2> "$WORK/err2" &
 pid=$!
