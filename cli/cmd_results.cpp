@@ -72,7 +72,7 @@ int cmd_results(const Args& args) {
   if (epochs) {
     const std::vector<EpochRow> epoch_rows = select_epochs(store, rows);
     if (keys.empty())
-      std::cout << format_epochs(rows, epoch_rows, out, metric);
+      write_epochs(std::cout, rows, epoch_rows, out, metric);
     else
       std::cout << format_curves(group_epochs(rows, epoch_rows, keys), out, metric);
     if (epoch_rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no epochs recorded yet\n";

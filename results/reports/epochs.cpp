@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <map>
+#include <ostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -99,24 +101,66 @@ std::vector<CurvePoint> group_epochs(const std::vector<JobRow>& jobs, const std:
   return points;
 }
 
-std::string format_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows, OutputFormat format,
-                          const std::string& metric) {
+void write_epochs(std::ostream& out, const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,
+                  OutputFormat format, const std::string& metric) {
+  const std::vector<std::string> head = {"id", "sweep", "section", "variant", "seed", "status", "epoch"};
+  auto fields = [&](const EpochRow& r) {
+    const JobRow& j = jobs.at(r.job);
+    return std::vector<std::string>{j.id,          j.sweep, j.section, j.variant, std::to_string(j.seed),
+                                    to_string(j.status), std::to_string(r.m.epoch)};
+  };
+  // JSON and CSV are written row by row (450,000 epochs held as one document took 1.4 GB); the
+  // JSON is the text json::dump(2) gives for the whole array.
   if (format == OutputFormat::Json) {
-    json array = json::array();
-    for (const EpochRow& r : rows) {
+    if (rows.empty()) {
+      out << "[]\n";
+      return;
+    }
+    out << "[\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const EpochRow& r = rows[i];
       const JobRow& j = jobs.at(r.job);
       json o = {{"id", j.id},           {"sweep", j.sweep}, {"section", j.section},
                 {"variant", j.variant}, {"seed", j.seed},   {"status", to_string(j.status)},
                 {"epoch", r.m.epoch}};
       for (const auto& m : epoch_metrics()) o[m] = num(epoch_metric(r.m, m));
-      array.push_back(std::move(o));
+      const std::string text = o.dump(2);
+      out << "  ";
+      for (char c : text) out << c << (c == '\n' ? "  " : "");
+      out << (i + 1 < rows.size() ? ",\n" : "\n");
     }
-    return array.dump(2) + "\n";
+    out << "]\n";
+    return;
   }
-  const bool csv = format == OutputFormat::Csv;
-  const std::vector<std::string> metrics = csv              ? epoch_metrics()
-                                           : metric.empty() ? kJobColumns
-                                                            : std::vector<std::string>{metric};
+  if (format == OutputFormat::Csv) {
+    std::vector<std::string> header = head;
+    for (const auto& m : epoch_metrics()) header.push_back(m);
+    auto line = [&](const std::vector<std::string>& row) {
+      for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << csv_field(row[c]);
+      out << "\r\n";
+    };
+    line(header);
+    for (const EpochRow& r : rows) {
+      std::vector<std::string> row = fields(r);
+      for (const auto& m : epoch_metrics()) {
+        const auto v = epoch_metric(r.m, m);
+        row.push_back(v ? shortest(*v) : "");
+      }
+      line(row);
+    }
+    return;
+  }
+  out << format_epochs(jobs, rows, format, metric);
+}
+
+std::string format_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows, OutputFormat format,
+                          const std::string& metric) {
+  if (format == OutputFormat::Json || format == OutputFormat::Csv) {
+    std::ostringstream out;
+    write_epochs(out, jobs, rows, format, metric);
+    return out.str();
+  }
+  const std::vector<std::string> metrics = metric.empty() ? kJobColumns : std::vector<std::string>{metric};
   TextTable t;
   t.header = {"id", "sweep", "section", "variant", "seed", "status", "epoch"};
   t.right = {false, false, false, false, true, false, true};
@@ -130,7 +174,7 @@ std::string format_epochs(const std::vector<JobRow>& jobs, const std::vector<Epo
         j.id, j.sweep, j.section, j.variant, std::to_string(j.seed), to_string(j.status), std::to_string(r.m.epoch)};
     for (const auto& m : metrics) {
       const auto v = epoch_metric(r.m, m);
-      row.push_back(csv ? (v ? shortest(*v) : "") : cell(v, m));
+      row.push_back(cell(v, m));
     }
     t.rows.push_back(std::move(row));
   }

@@ -4,6 +4,7 @@
 // epoch (every status: a diverged or running job's early epochs are part of the curve), in every
 // output format of format.h.
 #pragma once
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +35,10 @@ std::vector<EpochRow> select_epochs(const ResultStore& store, const std::vector<
 std::vector<CurvePoint> group_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,
                                      const std::vector<std::string>& keys);
 
+// Per-epoch rows in a format, JSON and CSV written row by row (never the whole output in memory).
 // `metric` empty: the default columns; otherwise only that metric (table, markdown, latex).
+void write_epochs(std::ostream& out, const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,
+                  OutputFormat format, const std::string& metric = "");
 std::string format_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows, OutputFormat format,
                           const std::string& metric = "");
 std::string format_curves(const std::vector<CurvePoint>& points, OutputFormat format, const std::string& metric = "");
