@@ -39,23 +39,6 @@ std::optional<double> mean_metric(const GroupRow& g, const std::string& m) {
   return it->second.mean;
 }
 
-std::string p_text(const AblationRow& r) {
-  if (!r.test) return "-";
-  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + (r.test->paired ? "" : " (W)");
-  if (!r.p_adjusted) return "-";
-  char buffer[32];
-  if (*r.p_adjusted < 0.001)
-    std::snprintf(buffer, sizeof(buffer), "<0.001");
-  else
-    std::snprintf(buffer, sizeof(buffer), "%.3f", *r.p_adjusted);
-  return std::string(buffer) + (r.test->paired ? "" : " (W)");
-}
-
-std::string ci_text(const AblationRow& r, int decimals) {
-  if (!r.ci) return "-";
-  return "[" + signed_fixed(r.ci->low, decimals) + ", " + signed_fixed(r.ci->high, decimals) + "]";
-}
-
 // The rank correlation with the reference, or why there is none ("" when no row has a reference).
 std::string spearman_note(const AblationTable& t, TableStyle style) {
   const char* rho = style == TableStyle::Latex ? "$\\rho$" : "ρ";
@@ -142,6 +125,24 @@ void check_metric_recorded(const std::vector<GroupRow>& groups, const std::strin
     throw UsageError("--metric " + metric.name + ": no done job of sweep '" + sweep + "' recorded it" + choose);
 }
 
+std::string summary_text(const Summary& s, const ReportMetric& m, const std::string& pm) {
+  std::string text = fixed(s.mean * m.scale(), m.decimals());
+  if (s.n >= 2) text += pm + fixed(s.std * m.scale(), m.decimals());
+  return text + " (" + std::to_string(s.n) + ")";
+}
+
+std::string interval_text(const Interval& ci, int decimals) {
+  return "[" + signed_fixed(ci.low, decimals) + ", " + signed_fixed(ci.high, decimals) + "]";
+}
+
+std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted) {
+  if (!test) return "-";
+  const std::string welch = test->paired ? "" : " (W)";
+  if (too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + welch;
+  if (!p_adjusted) return "-";
+  return (*p_adjusted < 0.001 ? std::string("<0.001") : fixed(*p_adjusted, 3)) + welch;
+}
+
 std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric) {
   std::map<int64_t, double> out;
   for (const JobRow& j : g.jobs)
@@ -165,8 +166,14 @@ std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline
 
 std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end) {
   std::vector<size_t> rows;
-  for (size_t i = begin; i < end && i < t.rows.size(); ++i)
-    if (const auto b = t.rows[i].baseline_row; b && t.rows[*b].value) rows.push_back(*b);
+  for (size_t i = begin; i < end && i < t.rows.size(); ++i) rows.push_back(i);
+  return baselines_of(t, rows);
+}
+
+std::vector<const AblationRow*> baselines_of(const AblationTable& t, const std::vector<size_t>& of) {
+  std::vector<size_t> rows;
+  for (size_t i : of)
+    if (const auto b = t.rows.at(i).baseline_row; b && t.rows[*b].value) rows.push_back(*b);
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   std::vector<const AblationRow*> out;
@@ -332,15 +339,7 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
     const AblationRow& r = t.rows[i];
     std::string acc = "-";
     if (r.value) {
-      const int decimals = t.metric.decimals();
-      char buffer[64];
-      std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, r.value->mean * t.metric.scale());
-      acc = buffer;
-      if (r.value->n >= 2) {
-        std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, r.value->std * t.metric.scale());
-        acc += pm + buffer;
-      }
-      acc += " (" + std::to_string(r.value->n) + ")";
+      acc = summary_text(*r.value, t.metric, pm);
       if (r.best) acc = bold(acc);
     } else if (r.group.has(JobStatus::Diverged)) {
       acc = "diverged";
@@ -355,9 +354,9 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
         user(r.variant),
         acc,
         delta,
-        text(ci_text(r, t.metric.decimals())),
+        text(r.ci ? interval_text(*r.ci, t.metric.decimals()) : "-"),
         tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.test->paired ? "" : " (W)")
-                               : text(p_text(r)),
+                               : text(p_value_text(r.test, r.too_few_seeds, r.p_adjusted)),
         scaled(mean_metric(r.group, "params"), params_unit.scale),
         scaled(mean_metric(r.group, "macs"), macs_unit.scale),
         mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
@@ -435,13 +434,13 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   else
     note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
   if (t.largest_family > 1)
-    note += t.families > 1 ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "
-                             "compared with that cell's baseline (" +
-                                 std::to_string(t.comparisons) + " comparisons in " + std::to_string(t.families) +
-                                 " cells)."
-                           : " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
-                                 (t.cells ? " variants compared with their cell's baseline."
-                                          : " variants compared with the one baseline.");
+    note += t.families > 1
+                ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "
+                  "compared with that cell's baseline (" +
+                      std::to_string(t.comparisons) + " comparisons in " + std::to_string(t.families) + " cells)."
+                : " p-values Holm-adjusted (step-down) for the " + std::to_string(t.comparisons) +
+                      (t.cells ? " variants compared with their cell's baseline."
+                               : " variants compared with the one baseline.");
   if (t.any_zero_spread)
     note +=
         " A zero-width CI: every seed moved by exactly the same amount, so the t statistic is infinite and its "

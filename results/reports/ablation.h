@@ -23,12 +23,13 @@ namespace ms {
 struct AblationRow {
   GroupRow group;  // section + variant group
   std::string section, variant;
-  std::optional<Summary> value;      // the table's metric over done seeds (as stored: a fraction for accuracies)
-  std::optional<double> delta;       // (mean - baseline mean) * metric.scale() (points for accuracies)
-  std::optional<TTest> test;         // vs the baseline (n >= 2 on each side)
-  std::optional<Interval> ci;        // 95% CI of delta (from `test`), in delta's unit
-  std::optional<double> p_adjusted;  // Holm within its cell's family (every variant without cells); none when too_few_seeds
-  bool too_few_seeds = false;        // a test exists but a side has < kMinSeedsForP done seeds
+  std::optional<Summary> value;  // the table's metric over done seeds (as stored: a fraction for accuracies)
+  std::optional<double> delta;   // (mean - baseline mean) * metric.scale() (points for accuracies)
+  std::optional<TTest> test;     // vs the baseline (n >= 2 on each side)
+  std::optional<Interval> ci;    // 95% CI of delta (from `test`), in delta's unit
+  std::optional<double>
+      p_adjusted;              // Holm within its cell's family (every variant without cells); none when too_few_seeds
+  bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP done seeds
   std::optional<double> reference;
   bool best = false;  // best mean (by the metric's direction) of its section within its grid/zip cell
   std::string cell;   // the grid/zip cell's label ("" without grid/zip)
@@ -67,6 +68,8 @@ struct AblationTable {
 // The baseline rows that rows [begin, end) of the table are compared with (one per grid/zip cell
 // they cover), distinct, in table order; only those with a done seed.
 std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end);
+// The same for the rows `of` (indices into t.rows), e.g. the part of a section a figure shows.
+std::vector<const AblationRow*> baselines_of(const AblationTable& t, const std::vector<size_t>& of);
 
 constexpr int kMinSeedsForP = 3;  // fewer done seeds on a side: no p-value
 constexpr double kCiLevel = 0.95;
@@ -77,6 +80,13 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
 // Throws ms::UsageError when some job of `groups` is done but none recorded `metric` (e.g.
 // test_seq_acc of an image task): a table of dashes would look like missing results.
 void check_metric_recorded(const std::vector<GroupRow>& groups, const std::string& sweep, const ReportMetric& metric);
+
+// Cell texts the ablation table and `compare` share: a metric's mean ± std (n) in its display
+// unit ("82.00 ± 2.00 (3)", "82.00 (1)"); a CI ("[-1.48, +3.48]"); a Holm-adjusted p ("0.225",
+// "<0.001", "n<3", "(W)" for Welch's test, "-" without one).
+std::string summary_text(const Summary& s, const ReportMetric& m, const std::string& pm = " ± ");
+std::string interval_text(const Interval& ci, int decimals);
+std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted);
 
 // A metric's final value by seed of a group's done jobs (as stored).
 std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric);

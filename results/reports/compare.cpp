@@ -33,15 +33,7 @@ CompareSide side(const GroupRow& g, const ReportMetric& metric) {
 
 std::string value_cell(const std::optional<CompareSide>& s, const ReportMetric& m) {
   if (!s) return "absent";
-  if (!s->value) return s->group.status_text();
-  char buffer[80];
-  const int d = m.decimals();
-  if (s->value->n >= 2)
-    std::snprintf(buffer, sizeof buffer, "%.*f ± %.*f (%d)", d, s->value->mean * m.scale(), d,
-                  s->value->std * m.scale(), s->value->n);
-  else
-    std::snprintf(buffer, sizeof buffer, "%.*f (1)", d, s->value->mean * m.scale());
-  return buffer;
+  return s->value ? summary_text(*s->value, m) : s->group.status_text();
 }
 
 // The config two groups of jobs do not share, key by key; a key missing from a side's common
@@ -80,25 +72,13 @@ std::vector<ConfigDifference> baseline_differences(const std::vector<CompareRow>
   return {out.begin(), out.end()};
 }
 
-std::string p_cell(const CompareRow& r) {
-  if (!r.test) return "-";
-  if (r.too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + (r.test->paired ? "" : " (W)");
-  if (!r.p_adjusted) return "-";
-  char buffer[32];
-  if (*r.p_adjusted < 0.001)
-    std::snprintf(buffer, sizeof buffer, "<0.001");
-  else
-    std::snprintf(buffer, sizeof buffer, "%.3f", *r.p_adjusted);
-  return std::string(buffer) + (r.test->paired ? "" : " (W)");
-}
-
 // CSV for pandas: one number per cell, the same columns for every metric (a_mean as stored, a
 // fraction for an accuracy; delta and its CI in points for an accuracy, in the metric's own unit
 // otherwise); a missing value is an empty cell, as in `results --format csv`.
 TextTable comparison_csv(const Comparison& c) {
   TextTable t;
-  t.header = {"section", "variant", "a_status", "a_mean",  "a_std", "a_n", "b_status", "b_mean",
-              "b_std",   "b_n",     "delta",    "ci_low",  "ci_high", "test", "p",      "p_holm"};
+  t.header = {"section", "variant", "a_status", "a_mean", "a_std",   "a_n",  "b_status", "b_mean",
+              "b_std",   "b_n",     "delta",    "ci_low", "ci_high", "test", "p",        "p_holm"};
   auto number = [](std::optional<double> v) { return v && std::isfinite(*v) ? shortest(*v) : std::string(); };
   auto side = [&](const std::optional<CompareSide>& s) -> std::vector<std::string> {
     if (!s) return {"absent", "", "", "0"};
@@ -167,9 +147,8 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     r.delta = (r.b->value->mean - r.a->value->mean) * c.metric.scale();
     r.test = seed_test(r.b->group, r.a->group, c.metric.name);
     if (!r.test) {  // under 2 done seeds a side, or seed differences without any spread
-      c.any_no_spread =
-          c.any_no_spread || (done_by_seed(r.a->group, c.metric.name).size() >= 2 &&
-                              done_by_seed(r.b->group, c.metric.name).size() >= 2);
+      c.any_no_spread = c.any_no_spread || (done_by_seed(r.a->group, c.metric.name).size() >= 2 &&
+                                            done_by_seed(r.b->group, c.metric.name).size() >= 2);
       continue;
     }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
@@ -191,7 +170,34 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
 
 namespace {
 
-std::string test_note(const Comparison& c, OutputFormat format);
+std::string test_note(const Comparison& c, OutputFormat format) {
+  // Markdown: the sweep names escaped. LaTeX (a comment line below the table): ASCII symbols.
+  const bool tex = format == OutputFormat::Latex;
+  const std::string delta = tex ? "Delta" : "Δ", pm = tex ? "+/-" : "±", minus = tex ? "-" : "−";
+  auto name = [&](const std::string& s) { return format == OutputFormat::Markdown ? markdown_escape(s) : s; };
+  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Final " + c.metric.axis() + ": mean " +
+                     pm + " sample std over done seeds (n)" + (c.metric.higher_is_better ? "" : ", lower is better") +
+                     "; " + delta + " = B " + minus + " A" + (c.metric.percent ? " in points" : "");
+  if (!c.any_paired && !c.any_welch)
+    return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
+                                     "every seed (zero spread: the same sweep twice?)."
+                                   : "; no variant has 2 done seeds on both sides, so no test.");
+  note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
+  if (c.any_paired && c.any_welch)
+    note +=
+        "Student's paired t-test by seed where both sides have the same done seeds, Welch's unequal-variances "
+        "t-test otherwise (W).";
+  else if (c.any_paired)
+    note += "Student's paired t-test by seed (both sides have the same done seeds).";
+  else
+    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
+  if (c.comparisons > 1)
+    note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
+  if (c.any_too_few)
+    note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
+            " done seeds on a side.";
+  return note;
+}
 
 // What Δ compares: the config the two baselines do not share (the edit between the sweeps, or a
 // mistake such as another dataset), at most kShown of them.
@@ -214,40 +220,6 @@ std::string differences_note(const Comparison& c, OutputFormat format) {
 std::string comparison_note(const Comparison& c, OutputFormat format) {
   return test_note(c, format) + differences_note(c, format);
 }
-
-namespace {
-
-std::string test_note(const Comparison& c, OutputFormat format) {
-  // Markdown: the sweep names escaped. LaTeX (a comment line below the table): ASCII symbols.
-  const bool tex = format == OutputFormat::Latex;
-  const std::string delta = tex ? "Delta" : "Δ", pm = tex ? "+/-" : "±", minus = tex ? "-" : "−";
-  auto name = [&](const std::string& s) { return format == OutputFormat::Markdown ? markdown_escape(s) : s; };
-  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Final " + c.metric.axis() +
-                     ": mean " + pm + " sample std over done seeds (n)" +
-                     (c.metric.higher_is_better ? "" : ", lower is better") + "; " + delta + " = B " + minus + " A" +
-                     (c.metric.percent ? " in points" : "");
-  if (!c.any_paired && !c.any_welch)
-    return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
-                                     "every seed (zero spread: the same sweep twice?)."
-                                   : "; no variant has 2 done seeds on both sides, so no test.");
-  note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
-  if (c.any_paired && c.any_welch)
-    note +=
-        "Student's paired t-test by seed where both sides have the same done seeds, Welch's unequal-variances "
-        "t-test otherwise (W).";
-  else if (c.any_paired)
-    note += "Student's paired t-test by seed (both sides have the same done seeds).";
-  else
-    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
-  if (c.comparisons > 1)
-    note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
-  if (c.any_too_few)
-    note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
-            " done seeds on a side.";
-  return note;
-}
-
-}  // namespace
 
 std::string format_comparison(const Comparison& c, OutputFormat format) {
   if (format == OutputFormat::Json) {
@@ -292,10 +264,9 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
               c.comparisons > 1 ? "p (Holm)" : "p"};
   t.right = {false, false, true, true, true, true, true};
   for (const CompareRow& r : c.rows) {
-    const std::string delta = r.delta ? signed_fixed(*r.delta, d) : "-",
-                      ci = r.ci ? "[" + signed_fixed(r.ci->low, d) + ", " + signed_fixed(r.ci->high, d) + "]" : "-";
-    t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric), delta, ci,
-                      p_cell(r)});
+    t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric),
+                      r.delta ? signed_fixed(*r.delta, d) : "-", r.ci ? interval_text(*r.ci, d) : "-",
+                      p_value_text(r.test, r.too_few_seeds, r.p_adjusted)});
   }
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};

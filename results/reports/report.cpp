@@ -46,9 +46,8 @@ std::vector<size_t> best_rows(const AblationTable& t, size_t begin, size_t end) 
   std::vector<size_t> rows;
   for (size_t i = begin; i < end; ++i)
     if (t.rows[i].value) rows.push_back(i);
-  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
-    return t.metric.better(t.rows[a].value->mean, t.rows[b].value->mean);
-  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](size_t a, size_t b) { return t.metric.better(t.rows[a].value->mean, t.rows[b].value->mean); });
   if (rows.size() > kMostRows) rows.resize(kMostRows);
   std::sort(rows.begin(), rows.end());
   return rows;
@@ -71,14 +70,22 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
       dots.points.emplace_back();
       for (const auto& [seed, v] : done_by_seed(r.group, t.metric.name)) dots.points.back().push_back(v * scale);
     };
-    // The baseline each row is compared with: one dashed line, or (grid/zip cells) one column per cell.
+    // Too many rows to tell apart: the curves and the dots show the best kMostRows.
+    const bool cut = end - begin > kMostRows;
+    const std::vector<size_t> shown = cut ? best_rows(t, begin, end) : std::vector<size_t>{};
+    const std::string shown_note = cut ? " — the " + std::to_string(shown.size()) + " best of its " +
+                                             std::to_string(end - begin) + " rows by " + t.metric.title +
+                                             "; the table has them all"
+                                       : "";
+    // The baseline each row is compared with: one dashed line, or (grid/zip cells) one column per
+    // cell; of a section drawn in part, the columns of the shown rows' cells.
     const std::vector<const AblationRow*> baselines = baselines_of(t, begin, end);
-    for (const AblationRow* b : baselines) add_column(*b);
+    for (const AblationRow* b : cut ? baselines_of(t, shown) : baselines) add_column(*b);
     const bool with_baseline = baselines.size() == 1;
     for (size_t i = begin; i < end; ++i) {
       const AblationRow& r = t.rows[i];
       if (r.value) {
-        add_column(r);
+        if (!cut) add_column(r);
         auto macs = r.group.metrics.find("macs"), params = r.group.metrics.find("params");
         if (!by_macs.count(section)) order.push_back(section);
         Series& sm = by_macs[section];
@@ -96,24 +103,8 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
         }
       }
     }
+    for (size_t i : shown) add_column(t.rows[i]);
     const std::string slug = "section" + std::to_string(s);
-    // Too many rows to tell apart: the curves and the dots show the best kMostRows.
-    const bool cut = end - begin > kMostRows;
-    const std::vector<size_t> shown = cut ? best_rows(t, begin, end) : std::vector<size_t>{};
-    const std::string shown_note = cut ? " — the " + std::to_string(shown.size()) + " best of its " +
-                                             std::to_string(end - begin) + " rows by " + t.metric.title +
-                                             "; the table has them all"
-                                       : "";
-    if (cut) {  // the rows shown, after the baselines of their cells
-      dots = Series{};
-      for (const AblationRow* b : baselines)
-        if (std::any_of(shown.begin(), shown.end(), [&](size_t i) {
-              const auto row = t.rows[i].baseline_row;
-              return row && &t.rows[*row] == b;
-            }))
-          add_column(*b);
-      for (size_t i : shown) add_column(t.rows[i]);
-    }
     for (CurveFigure& f : curve_figures(store, t, begin, end, slug, cut ? &shown : nullptr, shown_note))
       figures.push_back({std::move(f.name), std::move(f.caption), std::move(f.svg)});
     if (!dots.y.empty() && section != "baseline")
@@ -151,7 +142,8 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
     params.clear();
   }
   std::string unit;
-  const std::string title = std::string(1, static_cast<char>(std::toupper(t.metric.title[0]))) + t.metric.title.substr(1);
+  const std::string title =
+      std::string(1, static_cast<char>(std::toupper(t.metric.title[0]))) + t.metric.title.substr(1);
   if (!macs.empty()) {
     macs = in_unit(macs, true, unit);
     figures.push_back({"acc_vs_macs", title + " vs MACs per example (numbers: see the key)",
@@ -160,9 +152,10 @@ std::vector<Figure> draw_figures(const ResultStore& store, const AblationTable& 
   }
   if (!params.empty()) {
     params = in_unit(params, false, unit);
-    figures.push_back({"acc_vs_params", title + " vs parameters (numbers: see the key)",
-                       plot_scatter(t.metric.title + " vs parameters", unit.empty() ? "params" : "params (" + unit + ")",
-                                    t.metric.axis(), params, false)});
+    figures.push_back(
+        {"acc_vs_params", title + " vs parameters (numbers: see the key)",
+         plot_scatter(t.metric.title + " vs parameters", unit.empty() ? "params" : "params (" + unit + ")",
+                      t.metric.axis(), params, false)});
   }
   return figures;
 }
@@ -321,8 +314,8 @@ std::vector<std::string> replace_plots(const fs::path& dir,
 
 }  // namespace
 
-ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir,
-                         int refresh_s, const std::string& metric) {
+ReportFiles write_report(const ResultStore& store, const std::string& sweep, const std::string& out_dir, int refresh_s,
+                         const std::string& metric) {
   // One state of the database for the whole report: a run that commits meanwhile (report --watch)
   // cannot make the header's job counts disagree with the table.
   const ReadSnapshot snapshot(store.db());
