@@ -66,7 +66,8 @@ struct WalkedFolder {
 
 // os.walk(top, followlinks=True), keeping the image files: every folder below `path`, symbolic
 // links to folders included. `ancestors` (device, inode) detect a link back up the tree.
-void walk(const std::string& path, std::vector<std::pair<dev_t, ino_t>>& ancestors, std::vector<WalkedFolder>& out) {
+void walk(const std::string& path, MissingImages missing, std::vector<std::pair<dev_t, ino_t>>& ancestors,
+          std::vector<WalkedFolder>& out) {
   WalkedFolder folder{python_sort_key(path), path, {}, {}};
   std::vector<std::pair<std::string, struct stat>> subfolders;
   for (const std::string& name : folder_entries(path)) {
@@ -76,10 +77,13 @@ void walk(const std::string& path, std::vector<std::pair<dev_t, ino_t>>& ancesto
     if (found && S_ISDIR(st.st_mode)) {
       subfolders.emplace_back(entry, st);
     } else if (has_image_extension(name)) {
-      if (!found) throw error(entry, std::string("cannot read: ") + std::strerror(errno));
-      if (!S_ISREG(st.st_mode)) throw error(entry, "not a regular file");
-      folder.images.push_back(name);
-      folder.sizes[name] = static_cast<uint64_t>(st.st_size);
+      if (!found && missing == MissingImages::kError)
+        throw error(entry,
+                    std::string("cannot read: ") + std::strerror(errno) + " (task.on_corrupt: skip would skip it)");
+      // (a FIFO or device is refused even so: reading one could block the job forever)
+      if (found && !S_ISREG(st.st_mode)) throw error(entry, "not a regular file");
+      folder.images.push_back(name);  // kept when missing: its read fails, and the loader skips and counts it
+      folder.sizes[name] = found ? static_cast<uint64_t>(st.st_size) : 0;
     }
   }
   out.push_back(std::move(folder));
@@ -88,19 +92,19 @@ void walk(const std::string& path, std::vector<std::pair<dev_t, ino_t>>& ancesto
     if (std::find(ancestors.begin(), ancestors.end(), id) != ancestors.end())
       throw error(sub, "symbolic link loop (the folder contains itself)");
     ancestors.push_back(id);
-    walk(sub, ancestors, out);
+    walk(sub, missing, ancestors, out);
     ancestors.pop_back();
   }
 }
 
 // Appends the images of class folder `path` to `set` with `label`, in torchvision's order.
 // Returns how many there were.
-size_t add_class(const std::string& path, int32_t label, ImageSet& set) {
+size_t add_class(const std::string& path, int32_t label, MissingImages missing, ImageSet& set) {
   struct stat st;
   if (!is_folder(path, &st)) throw error(path, "cannot read folder");
   std::vector<std::pair<dev_t, ino_t>> ancestors{{st.st_dev, st.st_ino}};
   std::vector<WalkedFolder> folders;
-  walk(path, ancestors, folders);
+  walk(path, missing, ancestors, folders);
   std::sort(folders.begin(), folders.end(), [](const WalkedFolder& a, const WalkedFolder& b) { return a.key < b.key; });
   size_t count = 0;
   for (WalkedFolder& folder : folders) {
@@ -141,13 +145,14 @@ std::vector<std::string> class_folders(const std::string& root, const std::strin
 
 // Indexes the class folders `folders` of ROOT/<split> with labels from `label_of`.
 ImageSet index(const std::string& root, const std::string& split, const std::vector<std::string>& folders,
-               const std::map<std::string, int32_t>& label_of, std::vector<std::string> classes) {
+               const std::map<std::string, int32_t>& label_of, std::vector<std::string> classes,
+               MissingImages missing) {
   ImageSet set;
   set.classes = std::move(classes);
   const std::string dir = root + "/" + split;
   std::string empty;
   for (const std::string& name : folders) {
-    if (add_class(dir + "/" + name, label_of.at(name), set) == 0) empty += (empty.empty() ? "" : ", ") + name;
+    if (add_class(dir + "/" + name, label_of.at(name), missing, set) == 0) empty += (empty.empty() ? "" : ", ") + name;
   }
   if (!empty.empty())
     throw error(dir, "found no valid file for the classes " + empty +
@@ -167,15 +172,15 @@ bool has_image_extension(const std::string& filename) {
   return ends_with(".jpg") || ends_with(".jpeg") || ends_with(".png");
 }
 
-ImageSet index_image_folder(const std::string& root, const std::string& split) {
+ImageSet index_image_folder(const std::string& root, const std::string& split, MissingImages missing) {
   const std::vector<std::string> folders = class_folders(root, split);
   std::map<std::string, int32_t> label_of;
   for (size_t i = 0; i < folders.size(); ++i) label_of[folders[i]] = static_cast<int32_t>(i);
-  return index(root, split, folders, label_of, folders);
+  return index(root, split, folders, label_of, folders, missing);
 }
 
-ImageSet index_image_folder(const std::string& root, const std::string& split,
-                            const std::vector<std::string>& classes) {
+ImageSet index_image_folder(const std::string& root, const std::string& split, const std::vector<std::string>& classes,
+                            MissingImages missing) {
   std::map<std::string, int32_t> label_of;
   for (size_t i = 0; i < classes.size(); ++i)
     if (!label_of.emplace(classes[i], static_cast<int32_t>(i)).second)
@@ -185,7 +190,7 @@ ImageSet index_image_folder(const std::string& root, const std::string& split,
     if (!label_of.count(name))
       throw error(root + "/" + split, "class folder \"" + name + "\" is not a class of the training split (" +
                                           std::to_string(classes.size()) + " classes)");
-  return index(root, split, folders, label_of, classes);
+  return index(root, split, folders, label_of, classes, missing);
 }
 
 }  // namespace ms

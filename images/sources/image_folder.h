@@ -22,12 +22,18 @@ bool has_image_extension(const std::string& filename);
 // with control characters or invalid UTF-8, class folders without any image (all of them named,
 // as torchvision's "Found no valid file for the classes ..."), an entry that cannot be read or is
 // not a regular file, a symbolic link loop.
-ImageSet index_image_folder(const std::string& root, const std::string& split);
+// An image name whose file cannot be found (a dangling symbolic link) is an error with kError;
+// with kKeep it is indexed with size 0, as torchvision indexes it, so that reading it fails and
+// a loader that skips unreadable images (task.on_corrupt: skip) skips and counts it.
+enum class MissingImages { kError, kKeep };
+ImageSet index_image_folder(const std::string& root, const std::string& split,
+                            MissingImages missing = MissingImages::kError);
 
 // Indexes ROOT/<split> with the labels of `classes` (the training split's ImageSet::classes),
 // so that train and validation agree: every class folder of this split must be one of
 // `classes` (else an error naming it); a class without a folder here is fine. The result's
 // classes are `classes`. Same errors as above.
-ImageSet index_image_folder(const std::string& root, const std::string& split, const std::vector<std::string>& classes);
+ImageSet index_image_folder(const std::string& root, const std::string& split, const std::vector<std::string>& classes,
+                            MissingImages missing = MissingImages::kError);
 
 }  // namespace ms

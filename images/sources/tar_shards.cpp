@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,12 +134,15 @@ struct Sample {
   std::map<std::string, Member> members;
 };
 
-class ShardIndexer {
+// Walks the headers of one tar file in order and hands every regular member (after pax, GNU
+// long-name and ustar-prefix resolution) to `visit`, until the end-of-archive block or until
+// `visit` returns false. Throws std::runtime_error naming the file and the byte offset for a file
+// that is not a tar archive, is truncated, or has a bad header.
+class TarMemberWalk {
  public:
-  ShardIndexer(const std::string& path, uint32_t index, ImageSet& set) : file_(path), index_(index), set_(set) {}
+  explicit TarMemberWalk(const InputFile& file) : file_(file) {}
 
-  // Reads every header of the shard and appends its samples to the set.
-  void run() {
+  void run(const std::function<bool(const Member&)>& visit) const {
     const uint64_t file_size = file_.size();
     if (file_size == 0) fail("empty file, not a tar archive");
     std::map<std::string, std::string> global_pax, local_pax;
@@ -152,7 +156,7 @@ class ShardIndexer {
         fail("truncated: the file ends inside the header at offset " + at(offset));
       }
       const std::string block = file_.read(offset, kBlock);
-      if (block.find_first_not_of('\0') == std::string::npos) break;  // end of archive
+      if (block.find_first_not_of('\0') == std::string::npos) return;  // end of archive
       if (!checksum_ok(block)) {
         if (first) fail("not a tar archive (no valid tar header at offset 0)");
         fail("header checksum mismatch at offset " + at(offset));
@@ -201,14 +205,13 @@ class ShardIndexer {
             const std::string prefix = field(block, kPrefix, kPrefixLen);
             if (!prefix.empty()) name = prefix + "/" + name;
           }
-          add_member(Member{name, data, size});
+          if (!visit(Member{name, data, size})) return;
         }
         local_pax.clear();
         have_long_name = false;
       }
       offset = next;
     }
-    finish_sample();
   }
 
  private:
@@ -216,6 +219,27 @@ class ShardIndexer {
     throw std::runtime_error(printable(file_.path()) + ": " + problem);
   }
   static std::string at(uint64_t offset) { return std::to_string(offset); }
+
+  const InputFile& file_;
+};
+
+class ShardIndexer {
+ public:
+  ShardIndexer(const std::string& path, uint32_t index, ImageSet& set) : file_(path), index_(index), set_(set) {}
+
+  // Reads every header of the shard and appends its samples to the set.
+  void run() {
+    TarMemberWalk(file_).run([this](const Member& member) {
+      add_member(member);
+      return true;
+    });
+    finish_sample();
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw std::runtime_error(printable(file_.path()) + ": " + problem);
+  }
 
   void add_member(const Member& member) {
     if (is_meta(member.path)) return;
@@ -328,6 +352,20 @@ std::vector<std::string> list_shards(const std::string& source) {
   if (shards.size() == 1 && shards[0] == source)
     throw std::runtime_error(printable(source) + ": no shards (no such file or folder, and no {..} pattern)");
   return shards;
+}
+
+std::string tar_member_at(const std::string& shard, uint64_t data_offset) {
+  std::string name;
+  try {
+    const InputFile file(shard);
+    TarMemberWalk(file).run([&](const Member& member) {
+      if (member.offset == data_offset) name = member.path;
+      return name.empty() && member.offset < data_offset;
+    });
+  } catch (const std::exception&) {
+    return "";  // (asked on the way to reporting another error: that error is the one to report)
+  }
+  return name;
 }
 
 ImageSet index_tar_shards(const std::string& source) {

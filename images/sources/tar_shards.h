@@ -29,6 +29,11 @@ std::vector<std::string> list_shards(const std::string& source);
 // sample, a label that is not a non-negative integer, and no samples at all.
 ImageSet index_tar_shards(const std::string& source);
 
+// The path of the member of tar file `shard` whose bytes start at `data_offset` (an
+// ImageRecord's offset), for messages about that image; "" when there is none or the shard
+// cannot be walked. Reads the headers up to that member: for error paths, not for every image.
+std::string tar_member_at(const std::string& shard, uint64_t data_offset);
+
 // Writes a tar file of regular members in the ustar format (names longer than ustar holds go in
 // a pax header), with correct checksums, mode 0644 and mtime 0 (so equal input gives equal bytes).
 // The file is created or truncated on construction; finish() writes the end-of-archive blocks

@@ -175,12 +175,19 @@ TEST_F(ImageFolderTest, UnreadableEntriesAreErrors) {
   fs::create_symlink("missing.jpg", root + "/train/a/broken.jpg");
   std::string message = test::one_line_error([&] { index_image_folder(root, "train"); });
   EXPECT_NE(message.find(root + "/train/a/broken.jpg: cannot read"), std::string::npos) << message;
+  EXPECT_NE(message.find("task.on_corrupt: skip would skip it"), std::string::npos) << message;
+  // Kept (as torchvision keeps it), with size 0: its read fails, for the loader to skip.
+  const ImageSet kept = index_image_folder(root, "train", MissingImages::kKeep);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept.files[1], root + "/train/a/broken.jpg");
+  EXPECT_EQ(kept.records[1].size, 0u);
+  EXPECT_THROW(kept.read(kept.records[1]), std::runtime_error);
   fs::remove(root + "/train/a/broken.jpg");
   fs::create_symlink("missing", root + "/train/a/broken-but-no-image.txt");  // not an image: ignored
   EXPECT_EQ(index_image_folder(root, "train").size(), 1u);
 
   ASSERT_EQ(::mkfifo((root + "/train/a/pipe.png").c_str(), 0644), 0);
-  message = test::one_line_error([&] { index_image_folder(root, "train"); });
+  message = test::one_line_error([&] { index_image_folder(root, "train", MissingImages::kKeep); });
   EXPECT_NE(message.find("pipe.png: not a regular file"), std::string::npos) << message;
   fs::remove(root + "/train/a/pipe.png");
 

@@ -92,6 +92,27 @@ TEST(TarShards, IndexesWhatPythonsTarfileWrites) {
   EXPECT_EQ(all.read(all.records[17]), python_image(5));
 }
 
+// A record's member name, for messages about that image: found by its data offset in every
+// header form (ustar prefix, GNU long name, pax path), and "" for an offset no member starts at.
+TEST(TarShards, MemberAtNamesTheMemberARecordReads) {
+  test::TempDir tmp;
+  const auto r = test::run_command("python3 -c " + test::shell_quote(kPythonShards) + " " + tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* format : {"gnu", "pax", "ustar"}) {
+    const std::string shard = tmp.file(std::string(format) + ".tar");
+    const ImageSet set = index_tar_shards(shard);
+    ASSERT_EQ(set.size(), 6u) << format;
+    const bool ustar = std::string(format) == "ustar";
+    EXPECT_EQ(tar_member_at(shard, set.records[0].offset), "train/sample000.jpg") << format;
+    EXPECT_EQ(tar_member_at(shard, set.records[2].offset),
+              ustar ? "train/" + std::string(120, 'd') + "/s.png" : "train/" + std::string(150, 'k') + ".png")
+        << format;
+    EXPECT_EQ(tar_member_at(shard, set.records[4].offset), "train/caf\u00e9 'x' -y.JPEG") << format;
+    EXPECT_EQ(tar_member_at(shard, set.records[5].offset + 1), "") << format;
+  }
+  EXPECT_EQ(tar_member_at(tmp.file("missing.tar"), 512), "");
+}
+
 TEST(TarShards, PythonReadsWhatTarWriterWrites) {
   test::TempDir tmp;
   const std::string split_name = "dir/" + std::string(130, 'p') + "/" + std::string(90, 'n') + ".jpg";

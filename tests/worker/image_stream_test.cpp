@@ -213,12 +213,13 @@ TEST(ImageStream, EvaluationDecodesJpegsAtFullSizeAndTrainingCropsOnlyWhenAsked)
   std::vector<std::string> train_files, val_files;
   for (int k = 0; k < 3; ++k)
     for (int i = 0; i < 3; ++i) {
-      const std::string path = dir.path() + (i < 2 ? "/train/" : "/val/") + "class_" + std::to_string(k) + "/" +
-                               std::to_string(i) + ".jpg";
+      const std::string path =
+          dir.path() + (i < 2 ? "/train/" : "/val/") + "class_" + std::to_string(k) + "/" + std::to_string(i) + ".jpg";
       fs::create_directories(fs::path(path).parent_path());
       (i < 2 ? train_files : val_files).push_back(path);
-      jobs += "{\"id\": \"j" + std::to_string(3 * k + i) + "\", \"op\": \"make_image\", \"path\": " +
-              nlohmann::json(path).dump() + ", \"format\": \"JPEG\", \"mode\": \"RGB\", \"w\": 160, \"h\": 120, " +
+      jobs += "{\"id\": \"j" + std::to_string(3 * k + i) +
+              "\", \"op\": \"make_image\", \"path\": " + nlohmann::json(path).dump() +
+              ", \"format\": \"JPEG\", \"mode\": \"RGB\", \"w\": 160, \"h\": 120, " +
               "\"seed\": " + std::to_string(3 * k + i) + ", \"smooth\": true, \"quality\": 90}\n";
     }
   const std::string script = test::source_dir() + "/tests/images/pillow_reference.py";
@@ -227,9 +228,9 @@ TEST(ImageStream, EvaluationDecodesJpegsAtFullSizeAndTrainingCropsOnlyWhenAsked)
                                    test::shell_quote(dir.file("made.txt")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  const test::KeyValues whole_crop = {{"task.batch_size", 6},         {"task.augment.erasing", 0.0},
-                                      {"task.augment.hflip", 0.0},    {"task.augment.scale_min", 1.0},
-                                      {"task.augment.ratio_min", 4.0 / 3}, {"task.augment.ratio_max", 4.0 / 3}};
+  const test::KeyValues whole_crop = {
+      {"task.batch_size", 6},          {"task.augment.erasing", 0.0},       {"task.augment.hflip", 0.0},
+      {"task.augment.scale_min", 1.0}, {"task.augment.ratio_min", 4.0 / 3}, {"task.augment.ratio_max", 4.0 / 3}};
   // Evaluation: 16 / 0.9 -> shorter side 17, center crop 16.
   std::vector<torch::Tensor> eval_full, eval_quarter;
   for (const auto& f : val_files) {
@@ -261,7 +262,8 @@ TEST(ImageStream, EvaluationDecodesJpegsAtFullSizeAndTrainingCropsOnlyWhenAsked)
     train->start_epoch(1);
     ASSERT_TRUE(train->batch(0, x, y));
     ASSERT_EQ(x.size(0), 6);
-    expect_rows_among(x, scaled ? train_scaled : train_full, scaled ? "scaled training decode" : "full training decode");
+    expect_rows_among(x, scaled ? train_scaled : train_full,
+                      scaled ? "scaled training decode" : "full training decode");
   }
 }
 
@@ -291,6 +293,49 @@ TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   EXPECT_EQ(y.size(0), 11);
   EXPECT_EQ(source->skipped().train, 1);
   EXPECT_EQ(source->skipped().test, 0);
+
+  // A dangling symbolic link: the job fails when it starts, or under skip its image is skipped
+  // and counted like a corrupt one, and the message names the file once.
+  fs::remove(bad);
+  fs::create_symlink("gone.png", bad);
+  try {
+    make_batch_source(folder_task(dir.path(), {{"task.batch_size", 12}}), 1, ranks(0, 1));
+    ADD_FAILURE() << "a dangling link was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ": cannot read: "), std::string::npos) << e.what();
+  }
+  auto linked = make_batch_source(folder_task(dir.path(), {{"task.on_corrupt", "skip"}}), 1, ranks(0, 1));
+  linked->start_epoch(1);
+  ASSERT_TRUE(linked->batch(0, x, y));
+  EXPECT_EQ(x.size(0), 11);
+  EXPECT_EQ(linked->skipped().train, 1);
+}
+
+// In tar shards the failing image is named by its shard and member, as `tar tf` lists it.
+TEST(ImageStream, ACorruptImageInAShardIsNamedByItsMember) {
+  test::TempDir dir;
+  for (const std::string split : {"train", "val"}) {
+    fs::create_directories(dir.file(split));
+    ShardWriter w(dir.file(split + "/part"), 4);
+    for (int i = 0; i < 6; ++i) {
+      std::string bytes = class_png(i % 3, i, 21, 19);
+      if (split == "train" && i == 5) bytes.resize(bytes.size() / 2);  // truncated
+      w.add("n0" + std::to_string(i % 3) + "/img_" + std::to_string(i), bytes, "png", i % 3);
+    }
+    w.finish();
+  }
+  auto source = make_batch_source(folder_task(dir.path(), {{"task.dataset", "webdataset"}, {"task.batch_size", 6}}), 1,
+                                  ranks(0, 1));
+  source->start_epoch(1);
+  torch::Tensor x, y;
+  try {
+    source->batch(0, x, y);
+    ADD_FAILURE() << "a truncated image was accepted";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir.file("train/part-000001.tar") + ": member \"n02/img_5.png\" (bytes "), std::string::npos)
+        << what;
+  }
 }
 
 // With task.on_corrupt: skip, a step's gradient is the mean over the images the group kept. One
@@ -313,18 +358,27 @@ TEST(ImageStream, SkippedImagesLeaveTheGradientAMeanOverTheKeptOnes) {
   bytes.resize(bytes.size() / 2);
   write_file(with_bad.path() + "/train/class_1/9.png", bytes);
   const auto final_test_loss = [](const std::string& root, int64_t batch) {
-    const nlohmann::json config = test::make_config(
-        {{"task.dataset", "imagefolder"},      {"task.data_dir", root},
-         {"task.num_classes", 3},              {"task.image_size", 16},
-         {"task.batch_size", batch},           {"task.epochs", 1},
-         {"task.on_corrupt", "skip"},          {"task.optimizer.name", "sgd"},
-         {"task.optimizer.lr", 2.0},           {"task.optimizer.momentum", 0.0},
-         {"task.schedule.name", "constant"},   {"task.label_smoothing", 0.0},
-         {"task.augment.erasing", 0.0},        {"task.augment.hflip", 0.0},
-         {"task.augment.scale_min", 1.0},      {"task.augment.ratio_min", 4.0 / 3},
-         {"task.augment.ratio_max", 4.0 / 3},  {"model.depths", {1}},
-         {"model.dims", {8}},                  {"model.drop_path", 0.0},
-         {"model.layer_scale", 0.0}});
+    const nlohmann::json config = test::make_config({{"task.dataset", "imagefolder"},
+                                                     {"task.data_dir", root},
+                                                     {"task.num_classes", 3},
+                                                     {"task.image_size", 16},
+                                                     {"task.batch_size", batch},
+                                                     {"task.epochs", 1},
+                                                     {"task.on_corrupt", "skip"},
+                                                     {"task.optimizer.name", "sgd"},
+                                                     {"task.optimizer.lr", 2.0},
+                                                     {"task.optimizer.momentum", 0.0},
+                                                     {"task.schedule.name", "constant"},
+                                                     {"task.label_smoothing", 0.0},
+                                                     {"task.augment.erasing", 0.0},
+                                                     {"task.augment.hflip", 0.0},
+                                                     {"task.augment.scale_min", 1.0},
+                                                     {"task.augment.ratio_min", 4.0 / 3},
+                                                     {"task.augment.ratio_max", 4.0 / 3},
+                                                     {"model.depths", {1}},
+                                                     {"model.dims", {8}},
+                                                     {"model.drop_path", 0.0},
+                                                     {"model.layer_scale", 0.0}});
     TrainOptions o;
     o.threads = 1;
     const TrainOutcome out = train_job(config, 3, o);

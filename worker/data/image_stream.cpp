@@ -69,7 +69,11 @@ Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter
 
 std::string describe(const ImageSet& set, const ImageRecord& r) {
   std::string where = printable(set.files[r.file]);  // a file name may hold any byte but '/'
-  if (r.offset > 0) where += " (bytes " + std::to_string(r.offset) + "..+" + std::to_string(r.size) + ")";
+  if (r.offset == 0) return where;  // an image file of a folder (a tar member's bytes start after its header)
+  // A shard's image by its member name, the key a user finds it by (`tar tf`), and its bytes.
+  const std::string member = tar_member_at(set.files[r.file], r.offset);
+  if (!member.empty()) where += ": member \"" + printable(member) + "\"";
+  where += " (bytes " + std::to_string(r.offset) + "..+" + std::to_string(r.size) + ")";
   return where;
 }
 
@@ -176,7 +180,11 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
                      std::function<double()>(std::ref(u)));
     } catch (const std::exception& e) {
       kept[static_cast<size_t>(i)] = 0;
-      errors[static_cast<size_t>(i)] = describe(set, r) + ": " + e.what();
+      // (a read error names the file itself: it is not repeated)
+      std::string why = e.what();
+      const std::string file = printable(set.files[r.file]) + ": ";
+      if (why.rfind(file, 0) == 0) why.erase(0, file.size());
+      errors[static_cast<size_t>(i)] = describe(set, r) + ": " + why;
     }
   });
   std::vector<int64_t> keep;
@@ -284,9 +292,10 @@ void check_classes(const ImageSet& train, const TaskConfig& task, const std::str
 
 std::unique_ptr<BatchSource> open_image_folder(const DatasetInfo&, const TaskConfig& task, int64_t seed,
                                                const BatchSourceOptions& options) {
-  ImageSet train = index_image_folder(task.data_dir, "train");
+  const MissingImages missing = task.on_corrupt == "skip" ? MissingImages::kKeep : MissingImages::kError;
+  ImageSet train = index_image_folder(task.data_dir, "train", missing);
   check_classes(train, task, task.data_dir + "/train");
-  ImageSet test = index_image_folder(task.data_dir, "val", train.classes);
+  ImageSet test = index_image_folder(task.data_dir, "val", train.classes, missing);
   return std::make_unique<ImageStream>(std::move(train), std::move(test), Shuffle::kGlobal, task, seed, options);
 }
 
