@@ -68,7 +68,7 @@ int cmd_results(const Args& args) {
   const OutputFormat out = parse_output_format(format);
   std::vector<std::string> keys;
   if (vm.count("group-by")) keys = parse_group_keys(group_by, known_config_keys(store));
-  const std::vector<JobRow> rows = select_jobs(store, query);
+  std::vector<JobRow> rows = select_jobs(store, query);
   if (epochs) {
     const std::vector<EpochRow> epoch_rows = select_epochs(store, rows);
     if (keys.empty())
@@ -78,11 +78,12 @@ int cmd_results(const Args& args) {
     if (epoch_rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no epochs recorded yet\n";
     return 0;
   }
+  const bool none = rows.empty();
   if (keys.empty())
     std::cout << format_jobs(rows, out, metric);
   else
-    std::cout << format_groups(group_jobs(rows, keys), out, metric);
-  if (rows.empty() && out == OutputFormat::Table)
+    std::cout << format_groups(group_jobs(std::move(rows), keys), out, metric);
+  if (none && out == OutputFormat::Table)
     std::cerr << (query.removed ? "metasweep results: no removed jobs match\n" : "metasweep results: no jobs match\n");
   return 0;
 }

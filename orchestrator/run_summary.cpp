@@ -28,7 +28,7 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
   out << "; this run took " << format_duration(s.elapsed_s) << "\n";
   ResultQuery q;
   q.sweep = sweep;
-  const std::vector<JobRow> rows = select_jobs(store, q);
+  std::vector<JobRow> rows = select_jobs(store, q);
   const std::string db = shell_word(db_path), name = shell_word(sweep);
   // Failed jobs named with the first line of their error, kListedFailures at the most.
   auto list_failed = [&](const std::set<std::string>& ids) {
@@ -58,7 +58,7 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
     out << "  to retry them: the same `run` command with --max-retries " << s.retries_needed
         << "; to start one over: metasweep forget --db " << db << " --job " << s.failed_before_ids.front() << "\n";
   }
-  std::vector<GroupRow> groups = group_jobs(rows, {"section", "variant"});
+  std::vector<GroupRow> groups = group_jobs(std::move(rows), {"section", "variant"});
   groups.erase(
       std::remove_if(groups.begin(), groups.end(), [](const GroupRow& g) { return !g.metrics.count("test_acc"); }),
       groups.end());

@@ -195,7 +195,7 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
   t.reference_metric = info->reference_metric;
   ResultQuery q;
   q.sweep = sweep;
-  const auto groups = group_jobs(select_jobs(store, q), {"section", "variant"});
+  auto groups = group_jobs(select_jobs(store, q), {"section", "variant"});
   check_metric_recorded(groups, sweep, t.metric);
   for (const auto& g : groups)
     for (const auto& j : g.jobs)
@@ -204,13 +204,13 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
         t.jobs_skipping_test += j.skipped_test > 0;
         t.skipped_test += j.skipped_test;
       }
-  for (const auto& g : groups) {
+  for (auto& g : groups) {
     AblationRow r;
-    r.group = g;
     r.section = g.values[0];
     r.variant = g.values[1];
     if (auto it = g.metrics.find(t.metric.name); it != g.metrics.end()) r.value = it->second;
     r.reference = g.jobs.front().reference;
+    r.group = std::move(g);  // (the row holds the jobs: one copy of a large sweep)
     if (t.rows.empty() || t.rows.back().section != r.section) t.section_starts.push_back(t.rows.size());
     t.rows.push_back(std::move(r));
   }

@@ -25,9 +25,10 @@ std::vector<GroupRow> variants_of(const ResultStore& store, const std::string& s
   return group_jobs(select_jobs(store, q), {"section", "variant"});  // select_jobs: unknown sweep -> UsageError
 }
 
-CompareSide side(const GroupRow& g, const ReportMetric& metric) {
-  CompareSide s{g, std::nullopt};
-  if (auto it = g.metrics.find(metric.name); it != g.metrics.end()) s.value = it->second;
+// (takes the group: a side holds its jobs, one copy of a large sweep)
+CompareSide side(GroupRow&& g, const ReportMetric& metric) {
+  CompareSide s{std::move(g), std::nullopt};
+  if (auto it = s.group.metrics.find(metric.name); it != s.group.metrics.end()) s.value = it->second;
   return s;
 }
 
@@ -116,28 +117,28 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   c.metric = report_metric(metric);
   c.sweep_a = sweep_a;
   c.sweep_b = sweep_b;
-  const auto groups_a = variants_of(store_a, sweep_a), groups_b = variants_of(store_b, sweep_b);
+  auto groups_a = variants_of(store_a, sweep_a), groups_b = variants_of(store_b, sweep_b);
   check_metric_recorded(groups_a, sweep_a, c.metric);
   check_metric_recorded(groups_b, sweep_b, c.metric);
   std::map<std::pair<std::string, std::string>, size_t> index;
-  for (const GroupRow& g : groups_a) {
+  for (GroupRow& g : groups_a) {
     CompareRow r;
     r.section = g.values[0];
     r.variant = g.values[1];
-    r.a = side(g, c.metric);
+    r.a = side(std::move(g), c.metric);
     index[{r.section, r.variant}] = c.rows.size();
     c.rows.push_back(std::move(r));
   }
-  for (const GroupRow& g : groups_b) {
+  for (GroupRow& g : groups_b) {
     auto it = index.find({g.values[0], g.values[1]});
     if (it != index.end()) {
-      c.rows[it->second].b = side(g, c.metric);
+      c.rows[it->second].b = side(std::move(g), c.metric);
       continue;
     }
     CompareRow r;
     r.section = g.values[0];
     r.variant = g.values[1];
-    r.b = side(g, c.metric);
+    r.b = side(std::move(g), c.metric);
     c.rows.push_back(std::move(r));
   }
   std::vector<double> raw;

@@ -213,10 +213,10 @@ std::vector<std::string> parse_group_keys(const std::string& text, const std::ve
   return keys;
 }
 
-std::vector<GroupRow> group_jobs(const std::vector<JobRow>& rows, const std::vector<std::string>& keys) {
+std::vector<GroupRow> group_jobs(std::vector<JobRow> rows, const std::vector<std::string>& keys) {
   std::vector<GroupRow> groups;
   std::map<std::vector<std::string>, size_t> index;
-  for (const JobRow& row : rows) {
+  for (JobRow& row : rows) {
     std::vector<std::string> values;
     for (const auto& key : keys) values.push_back(row.field(key));
     auto [it, inserted] = index.emplace(values, groups.size());
@@ -227,8 +227,8 @@ std::vector<GroupRow> group_jobs(const std::vector<JobRow>& rows, const std::vec
       groups.push_back(std::move(g));
     }
     GroupRow& g = groups[it->second];
-    g.jobs.push_back(row);
     ++g.status_counts[row.status];
+    g.jobs.push_back(std::move(row));
   }
   for (GroupRow& g : groups) {
     for (const auto& metric : result_metrics()) {

@@ -51,7 +51,7 @@ Summary summarize(const std::vector<double>& values);
 struct GroupRow {
   std::vector<std::string> keys;           // group-by keys
   std::vector<std::string> values;         // their values for this group
-  std::vector<JobRow> jobs;                // members (copies), in sweep order
+  std::vector<JobRow> jobs;                // members, in sweep order
   std::map<std::string, Summary> metrics;  // only present when n > 0
   StatusCounts status_counts;
   std::string status_text() const { return status_counts.text(); }  // "3 done" / "2 done, 1 diverged"
@@ -70,8 +70,9 @@ struct ResultQuery {
 // unknown sweep or an unknown config key (with a hint).
 std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& query);
 
-// Aggregates over members whose status is `done` (params and macs over every member).
-std::vector<GroupRow> group_jobs(const std::vector<JobRow>& rows, const std::vector<std::string>& keys);
+// Aggregates over members whose status is `done` (params and macs over every member). The rows
+// become the groups' members: pass a temporary (or std::move) to keep one copy of a large sweep.
+std::vector<GroupRow> group_jobs(std::vector<JobRow> rows, const std::vector<std::string>& keys);
 
 // "section,variant" -> {"section", "variant"}; throws ms::UsageError for an unknown key.
 std::vector<std::string> parse_group_keys(const std::string& text, const std::vector<std::string>& known_config_keys);
