@@ -278,6 +278,36 @@ void check_sweep_text(const std::string& file, const YAML::Node& node, const std
   }
 }
 
+// A grid or zip key, and where the file names it.
+struct AxisKey {
+  std::string where;  // "grid" or "zip"
+  Mark mark;
+};
+
+// Whether setting `a` also sets `b` or the other way round (a key, or a mapping holding the other).
+bool keys_overlap(const std::string& a, const std::string& b) {
+  const auto within = [](const std::string& outer, const std::string& inner) {
+    return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '.';
+  };
+  return a == b || within(a, b) || within(b, a);
+}
+
+// A cell's values are applied after the variant's, so a key both set would run every cell with
+// the grid's value: the variant as written would never run while its label says it did.
+void check_variants_keep_their_values(const std::string& file, const std::vector<Variant>& variants,
+                                      const std::vector<std::pair<std::string, AxisKey>>& axis_keys) {
+  for (const Variant& v : variants)
+    for (const Override& o : v.overrides)
+      for (const auto& [key, axis] : axis_keys)
+        if (keys_overlap(o.key, key))
+          throw SpecError(file, o.mark.line, o.mark.col,
+                          "variant '" + v.label + "' of section '" + v.section + "' sets " + o.key + ", which " +
+                              axis.where + " (line " + std::to_string(axis.mark.line) + ") also sets" +
+                              (key == o.key ? "" : " (as " + key + ")") +
+                              ": every cell would replace the variant's value, so it would never run as labelled; "
+                              "vary the key in one place only");
+}
+
 }  // namespace
 
 SweepSpec parse_sweep(const std::string& text, const std::string& file, const Catalog& catalog, int64_t max_jobs) {
@@ -401,9 +431,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   // file's length; the cells multiply).
   check_size(file, spec.variants.size(), declared_cells(root), spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
+  std::vector<std::pair<std::string, AxisKey>> axis_keys;  // every grid/zip key, in file order
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
     for (const auto& kv : grid) {
+      axis_keys.push_back({kv.first.Scalar(), AxisKey{"grid", mark_of(kv.first)}});
       std::vector<Cell> axis;
       for (const Override& o : read_value_list(file, kv.first, kv.second, catalog)) {
         axis.push_back(Cell{labels_of({o}), {o}});
@@ -423,6 +455,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       size_t length = 0;
       std::string first_key;
       for (const auto& kv : group) {
+        axis_keys.push_back({kv.first.Scalar(), AxisKey{"zip", mark_of(kv.first)}});
         const auto values = read_value_list(file, kv.first, kv.second, catalog);
         if (axis.empty()) {
           length = values.size();
@@ -444,6 +477,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       spec.cells = product(spec.cells, axis);
     }
   }
+
+  check_variants_keep_their_values(file, spec.variants, axis_keys);
 
   if (const YAML::Node exclude = root["exclude"]) {
     if (!exclude.IsSequence()) fail_at(file, exclude, "exclude must be a list of mappings");

@@ -270,6 +270,19 @@ const BadCase kCases[] = {
      "model.pool_size: "
      "5.0}\n",
      6, "variant 'also five' is the same job as 'five' (section 'a')"},
+    // A cell's value would replace the variant's: the variant as labelled would never run.
+    {"variant_key_also_in_grid",
+     "name: x\nablations:\n  a:\n    - {model.norm: none, model.activation: relu}\ngrid:\n  model.norm: [group1, "
+     "layernorm]\n",
+     4, "variant 'model.norm=none, model.activation=relu' of section 'a' sets model.norm, which grid (line 6) also sets"},
+    {"variant_key_also_in_zip",
+     "name: x\nablations:\n  a:\n    model.pool_size: [5]\nzip:\n  - {model.norm: [none, layernorm], "
+     "model.pool_size: [3, 7]}\n",
+     4, "sets model.pool_size, which zip (line 6) also sets"},
+    {"variant_mapping_under_grid_key",
+     "name: x\nablations:\n  s:\n    - {model.stem.kernel: 3}\ngrid:\n  model.stem: [{kernel: 7, stride: 4, "
+     "padding: 2}]\n",
+     4, "sets model.stem.kernel, which grid (line 6) also sets (as model.stem)"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};
