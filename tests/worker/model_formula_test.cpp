@@ -198,5 +198,26 @@ TEST(ModelFormula, ALongSequenceIsCountedWithoutItsForwardPass) {
   EXPECT_GT(cost.macs, int64_t{65536} * 65536 * 8);  // the scores and their weighted sum: 2 L^2 d
 }
 
+// The same for images: attention over a 256 x 256 token grid (a stride-1 stem) would hold 200 GB
+// of scores in its measuring forward (an audit saw `plan` at 8.6 GB for 128 x 128, and killed
+// at 224); it is counted by the formulas. A PoolFormer-S12 at 224 stays measured.
+TEST(ModelFormula, AManyTokenImageAttentionModelIsCountedWithoutItsForwardPass) {
+  const auto config = test::make_config({{"task.dataset", "synthetic-images"},
+                                         {"task.image_size", 256},
+                                         {"model.depths", {1}},
+                                         {"model.dims", {8}},
+                                         {"model.mixers", "attention"},
+                                         {"model.heads", 2},
+                                         {"model.stem.kernel", 1},
+                                         {"model.stem.stride", 1},
+                                         {"model.stem.padding", 0}});
+  const ModelCost formula = formula_cost(config);
+  EXPECT_GT(formula.activation_bytes, 3.0 * 65536 * 65536 * 2 * 4 - 1);
+  const ModelCost cost = model_cost(config);
+  EXPECT_EQ(cost.params, formula.params);
+  EXPECT_EQ(cost.macs, formula.macs);
+  EXPECT_LT(formula_cost(test::imagenet_config({})).activation_bytes, 64.0 * 1024 * 1024);
+}
+
 }  // namespace
 }  // namespace ms

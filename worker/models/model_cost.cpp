@@ -57,25 +57,16 @@ ModelCost measured_cost(const nlohmann::json& config) {
 
 namespace {
 
-// Bytes of the largest activations of the measuring forward pass (one example), roughly: a
-// sequence model's token-mixing scores are L x L per head. Measuring a long sequence would
-// allocate gigabytes and take minutes (seq_len 65536: 17 GB per head) for counts the formulas
-// give exactly, so above kMeasureBudget bytes `plan` counts with the formulas.
+// Above this many bytes of activations (ModelCost::activation_bytes) `plan` counts with the
+// formulas instead of measuring: measuring a long sequence or a many-token image attention model
+// would allocate gigabytes and take minutes (seq_len 65536: 17 GB per head; a 128 x 128 token
+// grid at 4 heads: 13 GB) for counts the formulas give exactly.
 constexpr double kMeasureBudget = 512.0 * 1024 * 1024;
-
-double forward_bytes(const nlohmann::json& config) {
-  const RunConfig run = run_config(config);
-  if (run.model.arch != "sequence") return 0;  // images: a few MB per example even at 224
-  const double l = static_cast<double>(run.task.seq_len);
-  double heads = 1;
-  for (const int64_t h : run.model.heads) heads = std::max(heads, static_cast<double>(h));
-  return 3 * l * l * heads * 4;
-}
 
 ModelCost measure(const nlohmann::json& config) {
   ModelCost counted = formula_cost(config);
   const double numbers = static_cast<double>(counted.params) + static_cast<double>(counted.frozen_params);
-  if (numbers <= weight_budget()) return forward_bytes(config) > kMeasureBudget ? counted : measured_cost(config);
+  if (numbers <= weight_budget()) return counted.activation_bytes > kMeasureBudget ? counted : measured_cost(config);
   char text[256];
   std::snprintf(text, sizeof text,
                 "model too large to build: %.3g parameters (%.3g GB of fp32 weights), more than half of this "

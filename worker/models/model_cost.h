@@ -14,6 +14,10 @@ struct ModelCost {
   int64_t params = 0;         // trainable
   int64_t frozen_params = 0;  // e.g. the random mixer's fixed matrices
   int64_t macs = 0;           // one forward pass of one example, fvcore-style
+  // Counted by the formulas only (0 when measured): the bytes of the largest activations of that
+  // forward pass, roughly (attention scores are N x N per head), to decide whether measuring is
+  // affordable.
+  double activation_bytes = 0;
   // Non-empty: the model is too large to build on this machine (why, in one line); the counts
   // above then come from the formulas (model_formula.h), exact but not measured.
   std::string unbuildable;

@@ -33,8 +33,16 @@ void add_block(const BlockOptions& o, ModelCost& cost) {
   cost.params += norm_param_count(o.norm, c) + mixer.params + (o.layer_scale > 0 ? c : 0);
   cost.frozen_params += mixer.frozen;
   cost.macs += mixer.macs;
+  // fp32 activations: scores, softmax and their product for an attention-family mixer (N² per
+  // head), else a few N x C tensors.
+  const double tokens = static_cast<double>(n), channels = static_cast<double>(c);
+  const double scores = !gmlp && find_mixer_entry(o.mixer).traits.uses_heads
+                            ? 3 * tokens * tokens * static_cast<double>(std::max<int64_t>(1, o.context.heads)) * 4
+                            : 0;
+  cost.activation_bytes = std::max({cost.activation_bytes, scores, 4 * tokens * channels * 4});
   if (!o.channel_mlp || gmlp) return;
   const int64_t hidden = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(c) * o.mlp_ratio));
+  cost.activation_bytes = std::max(cost.activation_bytes, 2 * tokens * static_cast<double>(hidden) * 4);
   const int64_t activation = activation_param_count(o.activation);
   cost.params += norm_param_count(o.norm, c) + 2 * c * hidden + hidden + c + activation + (o.layer_scale > 0 ? c : 0);
   cost.macs += 2 * n * c * hidden;
@@ -94,6 +102,11 @@ ModelCost sequence_cost(const RunConfig& run) {
   options.context.causal = causal;
   for (int64_t b = 0; b < depths[0]; ++b) add_block(options, cost);
   if (!options.post_norm) cost.params += norm_param_count(options.norm, dim);
+  // Any mixer's L x L bound per head (as for attention): a long sequence is counted, not measured.
+  const double l = static_cast<double>(length);
+  double heads = 1;
+  for (const int64_t h : model.heads) heads = std::max(heads, static_cast<double>(h));
+  cost.activation_bytes = std::max(cost.activation_bytes, 3 * l * l * heads * 4);
   cost.params += dim * vocab + vocab;
   cost.macs += length * dim * vocab;
   return cost;
