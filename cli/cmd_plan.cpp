@@ -49,8 +49,8 @@ void print_table(const std::vector<Job>& jobs) {
   for (const auto& j : jobs) assumed += costed_at_assumed_size(j) ? 1 : 0;
   if (assumed > 0)
     std::printf(
-        "note: %zu job(s) read images from disk, whose count is known only when a job indexes them: they are "
-        "costed at %lld training images per epoch (task.train_subset sets the count used)\n",
+        "note: %zu job(s) read their examples from disk, whose count is known only when a job indexes them: they "
+        "are costed at %lld training examples per epoch (task.train_subset sets the count used)\n",
         assumed, static_cast<long long>(kAssumedTrainExamples));
   std::map<std::string, int> unmeasured;  // error -> jobs
   for (const auto& j : jobs)

@@ -1,6 +1,7 @@
 // The dataset list (see datasets.h). One entry per dataset.
 #include "sweeps/datasets.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "sweeps/run_config.h"
@@ -120,6 +121,13 @@ std::vector<std::string> dataset_names() {
 int64_t sequence_vocab(const TaskConfig& task) {
   const DatasetInfo& d = dataset_info(task.dataset);
   return d.vocab > 0 ? d.vocab : task.vocab;
+}
+
+CharLmWindows charlm_windows(int64_t text_bytes, int64_t seq_len) {
+  const int64_t windows = text_bytes > 1 && seq_len > 0 ? (text_bytes - 1) / seq_len : 0;
+  if (windows < 2) return {};
+  const int64_t test = std::max<int64_t>(1, windows / 10);
+  return {windows - test, test};
 }
 
 std::vector<std::string> dataset_names(DataKind kind) {

@@ -59,4 +59,12 @@ struct TaskConfig;
 // one (charlm's 256 bytes), else task.vocab.
 int64_t sequence_vocab(const TaskConfig& task);
 
+// charlm's split of a text of `text_bytes` bytes into windows of `seq_len` (each target the next
+// byte): every tenth window, at least one, is held out at the end. Zero windows when the text
+// is shorter than two windows and a byte.
+struct CharLmWindows {
+  int64_t train = 0, test = 0;
+};
+CharLmWindows charlm_windows(int64_t text_bytes, int64_t seq_len);
+
 }  // namespace ms

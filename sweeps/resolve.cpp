@@ -143,7 +143,23 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
     }
   }
   // The keys of the on-disk datasets do nothing for the others: refused for the same reason.
+  // So are the sizes of generated datasets for one whose files fix its examples (a
+  // train_subset's look-alike that would train on all 60,000 under another job id), and a
+  // vocabulary for charlm, whose tokens are the 256 byte values.
   for (const auto& [key, mark] : where) {
+    if ((key == "task.train_size" || key == "task.test_size") && data.default_train_size == 0) {
+      std::vector<std::string> generated;
+      for (const DatasetInfo& d : dataset_catalog())
+        if (d.default_train_size > 0) generated.push_back(d.name);
+      fail(key, key + " sets how many examples a generated dataset makes (" + join(generated, ", ") + "); " + dataset +
+                    " reads its examples from " + (data.vocab > 0 ? "task.text_file" : "its files") +
+                    (data.vocab > 0 ? ""
+                                    : std::string(" (task.") + (key == "task.train_size" ? "train" : "test") +
+                                          "_subset trains or tests on fewer)"));
+    }
+    if (key == "task.vocab" && data.vocab > 0)
+      fail(key, "task.vocab does not apply to " + dataset + ": its tokens are the " + std::to_string(data.vocab) +
+                    " byte values");
     if ((key == "task.train_shards" || key == "task.val_shards") && dataset != "webdataset")
       fail(key, key + " names tar shards of the webdataset dataset; " + dataset + " reads none");
     if (key == "task.on_corrupt" && !data.streamed)
@@ -237,6 +253,16 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
                                     dims[i].dump() + "); choose an even d_ffn");
     }
   }
+
+  // A channel MLP narrower than one unit (mlp_ratio x dim below 1) is no MLP; the way to drop it
+  // is model.channel_mlp: false, which the tables then say.
+  if (flat["model.block"] != "gmlp" && flat["model.channel_mlp"].get<bool>())
+    for (size_t i = 0; i < stages; ++i)
+      if (static_cast<int64_t>(dims[i].get<double>() * flat["model.mlp_ratio"].get<double>()) < 1)
+        fail("model.mlp_ratio", "model.mlp_ratio " + flat["model.mlp_ratio"].dump() + " x dim " + dims[i].dump() +
+                                    " leaves stage " + std::to_string(i + 1) +
+                                    "'s channel MLP without a hidden unit; to drop the channel MLP, set "
+                                    "model.channel_mlp: false");
 
   if (flat["model.pool_size"].get<int64_t>() % 2 == 0)
     fail("model.pool_size",

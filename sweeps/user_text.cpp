@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <locale.h>
+#include <utility>
+#include <vector>
 #include <wchar.h>
 
 namespace ms {
@@ -248,6 +250,21 @@ std::string cut_to_columns(const std::string& s, size_t columns) {
     end = at + n;
   });
   return s.substr(0, end) + "…";
+}
+
+std::string cut_middle_to_columns(const std::string& s, size_t columns) {
+  if (terminal_columns(s) <= columns) return s;
+  if (columns < 3) return cut_to_columns(s, columns);
+  std::vector<std::pair<size_t, size_t>> chars;  // (byte offset, columns)
+  for_each_character(s, [&](size_t at, size_t, size_t w) { chars.emplace_back(at, w); });
+  const size_t tail_columns = (columns - 1) / 2;
+  size_t used = 0, begin = s.size();
+  for (size_t i = chars.size(); i-- > 0 && used + chars[i].second <= tail_columns;) {
+    used += chars[i].second;
+    begin = chars[i].first;
+  }
+  const std::string head = cut_to_columns(s, columns - used);  // ends with the "…"
+  return head + s.substr(begin);
 }
 
 }  // namespace ms

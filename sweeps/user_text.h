@@ -65,6 +65,9 @@ size_t terminal_columns(const std::string& s);
 // The longest prefix of whole characters of `s` that, with a trailing "…" when something is cut,
 // fits in `columns` terminal columns.
 std::string cut_to_columns(const std::string& s, size_t columns);
+// The same, cut in the middle: the longest head and tail of whole characters of `s` around a
+// "…" that fit in `columns` (the tail gets up to half), for labels that differ at their end.
+std::string cut_middle_to_columns(const std::string& s, size_t columns);
 
 // `s` as one word a POSIX shell reads back byte for byte, for a command metasweep suggests
 // ("next: metasweep results --db ..."): unchanged when it holds only letters, digits and

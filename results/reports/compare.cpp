@@ -1,6 +1,7 @@
 // Comparing two sweeps variant by variant (see compare.h).
 #include "results/reports/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -179,6 +180,11 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Final " + c.metric.axis() + ": mean " +
                      pm + " sample std over done seeds (n)" + (c.metric.higher_is_better ? "" : ", lower is better") +
                      "; " + delta + " = B " + minus + " A" + (c.metric.percent ? " in points" : "");
+  const bool any_matched = std::any_of(c.rows.begin(), c.rows.end(), [](const CompareRow& r) { return r.a && r.b; });
+  if (!any_matched)
+    return note +
+           "; no variant is in both sweeps (variants match by section and label, and a grid or zip cell "
+           "adds its values to every label), so nothing is compared.";
   if (!c.any_paired && !c.any_welch)
     return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
                                      "every seed (zero spread: the same sweep twice?)."

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -152,6 +153,55 @@ std::string escape_cdata_ends(const std::string& svg) {
 constexpr size_t kLegendColumns = 48;
 std::string legend(const std::string& title) { return quoted(cut_to_columns(title, kLegendColumns)); }
 
+// The legend entries of one plot's curves. Short titles stay whole. Past kLegendColumns, the
+// ", "-separated parts that every title has (the keys a grid's cells or a section's variants
+// share) give way to "…", so what tells the curves apart is what shows; a title still too long is
+// cut in its middle, keeping its end (where a grid label's last key is).
+std::vector<std::string> legend_titles(const std::vector<std::string>& titles) {
+  bool long_title = false;
+  for (const std::string& t : titles) long_title = long_title || terminal_columns(t) > kLegendColumns;
+  if (!long_title) return titles;
+  std::vector<std::vector<std::string>> parts;
+  for (const std::string& t : titles) {
+    std::vector<std::string> p;
+    for (size_t start = 0;;) {
+      const size_t comma = t.find(", ", start);
+      p.push_back(t.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 2;
+    }
+    parts.push_back(std::move(p));
+  }
+  std::set<std::string> shared;
+  if (titles.size() > 1)
+    for (const std::string& part : parts.front())
+      if (std::all_of(parts.begin(), parts.end(),
+                      [&](const auto& p) { return std::find(p.begin(), p.end(), part) != p.end(); }))
+        shared.insert(part);
+  std::vector<std::string> out;
+  for (size_t t = 0; t < parts.size(); ++t) {
+    const auto& p = parts[t];
+    const bool all_shared = std::all_of(p.begin(), p.end(), [&](const std::string& x) { return shared.count(x); });
+    std::string text;
+    if (all_shared) {
+      text = titles[t];
+    } else {
+      bool gap = false;  // a run of shared parts, shown as one "…"
+      for (const std::string& part : p) {
+        if (shared.count(part)) {
+          if (!gap) text += (text.empty() ? "" : ", ") + std::string("…");
+          gap = true;
+          continue;
+        }
+        text += (text.empty() ? "" : ", ") + part;
+        gap = false;
+      }
+    }
+    out.push_back(cut_middle_to_columns(text, kLegendColumns));
+  }
+  return out;
+}
+
 // Runs the script (after the terminal settings) and returns the <svg> element.
 std::string run_gnuplot(const ScratchDir& dir, const std::string& script, int height = kHeight) {
   const std::string svg = dir.file("plot.svg"), gp = dir.file("plot.gp"), err = dir.file("err.txt");
@@ -198,9 +248,12 @@ std::string plot_lines(const std::string& title, const std::string& xlabel, cons
   // Accuracy curves rise to the right, so the key goes in the (empty) bottom-right corner.
   std::string plot = header(title, xlabel, ylabel) + (last <= 12 ? "set xtics 1\n" : "set format x '%.0f'\n") +
                      "set key inside right bottom vertical opaque box lc rgb '#cccccc'\nplot ";
+  std::vector<std::string> titles;
+  for (const Series& s : series) titles.push_back(s.title);
+  const std::vector<std::string> legends = legend_titles(titles);
   for (size_t i = 0; i < series.size(); ++i)
     plot += (i ? ", " : "") + quoted(write_series(dir, i, series[i])) + " using 1:2 with linespoints title " +
-            legend(series[i].title);
+            quoted(legends[i]);
   return run_gnuplot(dir, plot);
 }
 
@@ -335,6 +388,9 @@ std::string plot_bands(const std::string& title, const std::string& xlabel, cons
   double last = 0;
   std::string plot = header(title, xlabel, ylabel), shades, lines;
   int colour = 0;
+  std::vector<std::string> titles;
+  for (const Band& b : bands) titles.push_back(b.title);
+  const std::vector<std::string> legends = legend_titles(titles);
   for (size_t i = 0; i < bands.size(); ++i) {
     const Band& b = bands[i];
     const std::string path = dir.file("b" + std::to_string(i) + ".dat");
@@ -350,7 +406,7 @@ std::string plot_bands(const std::string& title, const std::string& xlabel, cons
     shades += (shades.empty() ? "" : ", ") + quoted(path) + " using 1:3:4 with filledcurves " + style +
               " fs transparent solid " + (b.reference ? "0.12" : "0.18") + " noborder notitle";
     lines += ", " + quoted(path) + " using 1:2 with linespoints " + style + (b.reference ? " pt 6" : "") + " title " +
-             legend(b.title);
+             quoted(legends[i]);
   }
   plot += (last <= 12 ? "set xtics 1\n" : "set format x '%.0f'\n");
   // The key goes below the plot, where it never covers a curve, with a line of room more than

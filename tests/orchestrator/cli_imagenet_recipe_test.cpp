@@ -38,7 +38,7 @@ TEST(ImagenetRecipe, PlanSizesPoolFormerS12AsThePaper) {
   EXPECT_NEAR(std::stod(m[1]), 11.9, 0.05) << r.out;  // REFERENCE.md: PoolFormer-S12 11.9M, 1.8G
   EXPECT_NEAR(std::stod(m[2]), 1.8, 0.05) << r.out;
   // ImageNet's image count is not known before a job indexes the folder: the estimate says what it assumed.
-  EXPECT_NE(r.out.find("costed at 10000 training images per epoch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("costed at 10000 training examples per epoch"), std::string::npos) << r.out;
 }
 
 TEST(ImagenetRecipe, TrainsOneStepOnAGeneratedFolder) {

@@ -121,5 +121,29 @@ TEST(CliQaFixes, AmbiguousLabelsFoldersFilesAndReadersGiveOneLineAndExit2) {
     }
 }
 
+// bf16 autocasts on CUDA only: on the CPU a bf16 job trains in fp32, which `run` says once
+// however many such jobs there are (a "bf16" row equal to fp32 would otherwise look like a
+// finding).
+TEST(CliQaFixes, Bf16OnTheCpuSaysItTrainsInFp32) {
+  TempDir dir;
+  const std::string sweep = dir.write("bf.yaml",
+                                      "name: bf\n"
+                                      "base:\n"
+                                      "  task: {dataset: synthetic-images, image_size: 8, channels: 1, num_classes: 4, "
+                                      "train_size: 32, test_size: 16, epochs: 1, batch_size: 16}\n"
+                                      "  model: {depths: [1], dims: [8], stem: {kernel: 4, stride: 4, padding: 0}}\n"
+                                      "seeds: [0, 1]\n"
+                                      "ablations:\n"
+                                      "  precision:\n"
+                                      "    task.precision: [bf16]\n");
+  const CommandResult r =
+      run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(dir.file("bf.db")) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string note = "note: task.precision bf16 has no effect on cpu: autocast runs on CUDA only";
+  const size_t at = r.err.find(note);
+  EXPECT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(note, at + 1), std::string::npos) << r.err;  // once, for its two jobs
+}
+
 }  // namespace
 }  // namespace ms::test

@@ -125,6 +125,26 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   EXPECT_NE(table.find("A = tiny, B = tiny4"), std::string::npos) << table;
 }
 
+// Two sweeps with no variant in common (a grid sweep against a plain one: every grid label ends
+// with its cell) are said to share no variant, not to lack seeds (QA: the note blamed seeds).
+TEST_F(Compare, NoSharedVariantIsSaidSo) {
+  Comparison c;
+  c.sweep_a = "plain";
+  c.sweep_b = "grid";
+  CompareRow a, b;
+  a.section = b.section = "baseline";
+  a.variant = "baseline";
+  b.variant = "baseline, task.dataset=sort";
+  a.a = CompareSide{GroupRow{}, std::nullopt};
+  b.b = CompareSide{GroupRow{}, std::nullopt};
+  c.rows = {a, b};
+  const std::string note = comparison_note(c);
+  EXPECT_NE(note.find("no variant is in both sweeps"), std::string::npos) << note;
+  EXPECT_EQ(note.find("no variant has 2 done seeds"), std::string::npos) << note;
+  c.rows[0].b = CompareSide{GroupRow{}, std::nullopt};  // now one is in both, without done seeds
+  EXPECT_NE(comparison_note(c).find("no variant has 2 done seeds on both sides"), std::string::npos);
+}
+
 // A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
 // --format csv`, never "-" neutralised into "'-" (QA ux #4).
 TEST_F(Compare, CsvLeavesMissingValuesEmpty) {

@@ -274,7 +274,8 @@ const BadCase kCases[] = {
     {"variant_key_also_in_grid",
      "name: x\nablations:\n  a:\n    - {model.norm: none, model.activation: relu}\ngrid:\n  model.norm: [group1, "
      "layernorm]\n",
-     4, "variant 'model.norm=none, model.activation=relu' of section 'a' sets model.norm, which grid (line 6) also sets"},
+     4,
+     "variant 'model.norm=none, model.activation=relu' of section 'a' sets model.norm, which grid (line 6) also sets"},
     {"variant_key_also_in_zip",
      "name: x\nablations:\n  a:\n    model.pool_size: [5]\nzip:\n  - {model.norm: [none, layernorm], "
      "model.pool_size: [3, 7]}\n",
@@ -283,6 +284,21 @@ const BadCase kCases[] = {
      "name: x\nablations:\n  s:\n    - {model.stem.kernel: 3}\ngrid:\n  model.stem: [{kernel: 7, stride: 4, "
      "padding: 2}]\n",
      4, "sets model.stem.kernel, which grid (line 6) also sets (as model.stem)"},
+    // Keys that do nothing for the dataset, which an ablation of would show nothing.
+    {"train_size_for_files", "name: x\nbase:\n  task: {dataset: fashion-mnist, train_size: 128}\n", 3,
+     "task.train_size sets how many examples a generated dataset makes (synthetic-images, reverse, sort, swap, "
+     "sub, copy); fashion-mnist reads its examples from its files (task.train_subset trains or tests on fewer)"},
+    {"test_size_for_charlm",
+     "name: x\nbase:\n  task: {dataset: charlm, text_file: t.txt, seq_len: 8}\n  model: {arch: sequence, depths: "
+     "[1], dims: [8], mixers: attention, norm: layernorm}\nablations:\n  s:\n    - {task.test_size: 64}\n",
+     7, "task.test_size sets how many examples a generated dataset makes"},
+    {"vocab_for_charlm",
+     "name: x\nbase:\n  task: {dataset: charlm, text_file: t.txt, seq_len: 8, vocab: 7}\n  model: {arch: "
+     "sequence, depths: [1], dims: [8], mixers: attention, norm: layernorm}\n",
+     3, "task.vocab does not apply to charlm: its tokens are the 256 byte values"},
+    {"mlp_ratio_zero", "name: x\nablations:\n  m:\n    model.mlp_ratio: [0]\n", 4,
+     "model.mlp_ratio 0.0 x dim 64 leaves stage 1's channel MLP without a hidden unit; to drop the channel MLP, "
+     "set model.channel_mlp: false"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};

@@ -116,6 +116,10 @@ TEST(UserText, TerminalColumnsCountWideAndCombiningCharacters) {
   EXPECT_EQ(cut_to_columns("abcdef", 4), "abc…");
   EXPECT_EQ(cut_to_columns("abc", 3), "abc");
   EXPECT_EQ(cut_to_columns("abc", 0), "");
+  EXPECT_EQ(cut_middle_to_columns("abcdefghij", 7), "abc…hij");
+  EXPECT_EQ(cut_middle_to_columns("abcdefghij", 8), "abcd…hij");
+  EXPECT_EQ(cut_middle_to_columns("abcdefghij", 10), "abcdefghij");
+  EXPECT_EQ(cut_middle_to_columns("日本語テキスト", 9), "日本…スト");
 }
 
 // A suggested command's words read back byte for byte by a real /bin/sh, hostile ones included.

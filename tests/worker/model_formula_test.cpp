@@ -88,18 +88,20 @@ TEST(ModelFormula, GmlpBlocks) {
                                               {"model.stem.kernel", 5},
                                               {"model.stem.stride", 3},
                                               {"model.stem.padding", 1}}));
+  // (charlm: no task.vocab, its vocabulary is its 256 byte values)
   for (const std::string dataset : {"reverse", "charlm"})
-    expect_formula_matches(test::make_config({{"task.dataset", dataset},
-                                              {"task.text_file", test::source_dir() + "/README.md"},
-                                              {"task.seq_len", 12},
-                                              {"task.vocab", 7},
-                                              {"model.arch", "sequence"},
-                                              {"model.block", "gmlp"},
-                                              {"model.depths", {2}},
-                                              {"model.dims", {32}},
-                                              {"model.mixers", "gmlp"},
-                                              {"model.norm", "layernorm"},
-                                              {"model.norm_position", dataset == "charlm" ? "post" : "pre"}}));
+    expect_formula_matches(
+        test::make_config({{"task.dataset", dataset},
+                           {"task.text_file", test::source_dir() + "/README.md"},
+                           {"task.seq_len", 12},
+                           {dataset == "charlm" ? "task.seq_len" : "task.vocab", dataset == "charlm" ? 12 : 7},
+                           {"model.arch", "sequence"},
+                           {"model.block", "gmlp"},
+                           {"model.depths", {2}},
+                           {"model.dims", {32}},
+                           {"model.mixers", "gmlp"},
+                           {"model.norm", "layernorm"},
+                           {"model.norm_position", dataset == "charlm" ? "post" : "pre"}}));
 }
 
 // gMLP-Ti and gMLP-S as the paper builds them (d 128 / 256, d_ffn 6·d, 30 blocks, 16×16 patches
@@ -130,20 +132,22 @@ TEST(ModelFormula, SequenceModelsCausalOrNot) {
     for (const std::string dataset : {"sort", "charlm"}) {
       if (dataset == "charlm" && !find_mixer_entry(mixer).traits.causal_ok) continue;
       for (const std::string positions : {"sinusoidal", "learned"})
-        expect_formula_matches(test::make_config({{"task.dataset", dataset},
-                                                  {"task.text_file", test::source_dir() + "/README.md"},
-                                                  {"task.seq_len", 12},
-                                                  {"task.vocab", 7},
-                                                  {"model.arch", "sequence"},
-                                                  {"model.depths", {2}},
-                                                  {"model.dims", {32}},
-                                                  {"model.mixers", mixer},
-                                                  {"model.heads", 4},
-                                                  {"model.norm", "layernorm"},
-                                                  {"model.activation", "starrelu"},
-                                                  {"model.positions", positions},
-                                                  {"model.norm_position", positions == "learned" ? "post" : "pre"},
-                                                  {"model.pool_size", 5}}));
+        expect_formula_matches(
+            test::make_config({{"task.dataset", dataset},
+                               {"task.text_file", test::source_dir() + "/README.md"},
+                               {"task.seq_len", 12},
+                               // (charlm's vocabulary is its 256 byte values)
+                               {dataset == "charlm" ? "task.seq_len" : "task.vocab", dataset == "charlm" ? 12 : 7},
+                               {"model.arch", "sequence"},
+                               {"model.depths", {2}},
+                               {"model.dims", {32}},
+                               {"model.mixers", mixer},
+                               {"model.heads", 4},
+                               {"model.norm", "layernorm"},
+                               {"model.activation", "starrelu"},
+                               {"model.positions", positions},
+                               {"model.norm_position", positions == "learned" ? "post" : "pre"},
+                               {"model.pool_size", 5}}));
     }
   }
 }

@@ -51,7 +51,8 @@ ImageSplit make_sequence_task(const std::string& task, int64_t n, int64_t len, i
 
 CharLmSplits make_charlm(const std::string& text_file, int64_t len) {
   const std::string bytes = read_maybe_gzipped(text_file);
-  const int64_t windows = bytes.size() > 1 ? (int64_t(bytes.size()) - 1) / len : 0;
+  const CharLmWindows split = charlm_windows(int64_t(bytes.size()), len);
+  const int64_t windows = split.train + split.test;
   if (windows < 2)
     throw std::runtime_error(text_file + ": expected at least " + std::to_string(2 * len + 1) +
                              " bytes of text for two windows of task.seq_len " + std::to_string(len) + ", got " +
@@ -61,7 +62,7 @@ CharLmSplits make_charlm(const std::string& text_file, int64_t len) {
   all = all.to(torch::kInt64);
   auto x = all.narrow(0, 0, windows * len).view({windows, len});
   auto y = all.narrow(0, 1, windows * len).view({windows, len});
-  const int64_t test_n = std::max<int64_t>(1, windows / 10), train_n = windows - test_n;
+  const int64_t test_n = split.test, train_n = split.train;
   CharLmSplits out;
   out.train = {x.narrow(0, 0, train_n).clone(), y.narrow(0, 0, train_n).clone()};
   out.test = {x.narrow(0, train_n, test_n).clone(), y.narrow(0, train_n, test_n).clone()};

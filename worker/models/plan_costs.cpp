@@ -6,6 +6,7 @@
 #include "sweeps/datasets.h"
 #include "sweeps/errors.h"
 #include "sweeps/run_config.h"
+#include "worker/data/dataset_gzip.h"
 #include "worker/models/model_cost.h"
 
 namespace ms {
@@ -36,23 +37,41 @@ void fill_costs(std::vector<Job>& jobs) {
   }
 }
 
-bool costed_at_assumed_size(const Job& job) {
-  const TaskConfig task = run_config(job.config).task;
-  return task.train_subset <= 0 && dataset_info(task.dataset).train_examples <= 0 && task.train_size <= 0;
+namespace {
+
+// charlm's training windows, from its text's length (read once per file; 0 when unreadable).
+int64_t charlm_train_examples(const TaskConfig& task) {
+  static std::map<std::string, int64_t> text_bytes;
+  auto it = text_bytes.find(task.text_file);
+  if (it == text_bytes.end()) {
+    int64_t n = 0;
+    try {
+      n = static_cast<int64_t>(read_maybe_gzipped(task.text_file).size());
+    } catch (const std::exception&) {  // the job will fail and say why; plan only estimates
+    }
+    it = text_bytes.emplace(task.text_file, n).first;
+  }
+  return charlm_windows(it->second, task.seq_len).train;
 }
+
+// Training examples per epoch when known before the job runs; 0 otherwise.
+int64_t known_train_examples(const TaskConfig& task) {
+  const DatasetInfo& data = dataset_info(task.dataset);
+  if (task.train_subset > 0) return task.train_subset;
+  if (data.train_examples > 0) return data.train_examples;
+  if (task.train_size > 0) return task.train_size;
+  if (data.loader == "charlm") return charlm_train_examples(task);
+  return 0;
+}
+
+}  // namespace
+
+bool costed_at_assumed_size(const Job& job) { return known_train_examples(run_config(job.config).task) <= 0; }
 
 double estimated_cost(const Job& job) {
   const TaskConfig task = run_config(job.config).task;
-  const DatasetInfo& data = dataset_info(task.dataset);
-  double examples = 0;
-  if (task.train_subset > 0)
-    examples = double(task.train_subset);
-  else if (data.train_examples > 0)
-    examples = double(data.train_examples);
-  else if (task.train_size > 0)
-    examples = double(task.train_size);
-  else
-    examples = double(kAssumedTrainExamples);
+  const int64_t known = known_train_examples(task);
+  const double examples = double(known > 0 ? known : kAssumedTrainExamples);
   const double macs = job.macs > 0 ? double(job.macs) : 1e6;
   return 3.0 * macs * examples * double(task.epochs);
 }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -221,10 +222,18 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   const double smoothing = task.label_smoothing;
   const double grad_clip = task.grad_clip;
   const bool bf16 = task.precision == "bf16" && device.is_cuda();
+  if (task.precision == "bf16" && !bf16 && rank == 0) {  // once per process: a sweep may hold many such jobs
+    static std::once_flag said;
+    std::call_once(said, [&] {
+      std::cerr << "note: task.precision bf16 has no effect on " << device.str()
+                << ": autocast runs on CUDA only, so bf16 jobs train here in fp32 (and their results are fp32 "
+                   "results)\n";
+    });
+  }
   const int64_t per_example = loader.targets_per_example();  // loss terms per example
   const double loss_scale = 1.0 / double(loader.global_batch() * per_example);
   const bool may_skip = task.on_corrupt == "skip";  // streamed images may drop corrupt examples
-  MixOptions mixing;  // Mixup / CutMix of image batches (batch_mixing.h)
+  MixOptions mixing;                                // Mixup / CutMix of image batches (batch_mixing.h)
   mixing.mixup_alpha = task.augment.mixup, mixing.cutmix_alpha = task.augment.cutmix;
   mixing.mix_prob = task.augment.mix_prob, mixing.switch_prob = task.augment.mix_switch;
   if (loader.sequence()) mixing = MixOptions{};  // the validator refuses it; never mix tokens
