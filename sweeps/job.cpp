@@ -129,6 +129,28 @@ void check_nothing_vanished(const SweepSpec& spec, const std::vector<Job>& jobs,
   }
 }
 
+// The config of `variant` in `cell`. A mistake that only their combination makes (the base's
+// heads against a variant's dims) is reported where the key that breaks is written, which may be
+// a line every job shares: the message then also names the variant (and cell) that hits it.
+json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, const Catalog& catalog) {
+  try {
+    return resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
+  } catch (const SpecError& e) {
+    const bool plain_baseline = variant.overrides.empty() && cell.overrides.empty();
+    bool own_line = false;
+    for (const Overrides* layer : {&variant.overrides, &cell.overrides})
+      for (const Override& o : *layer) own_line = own_line || o.mark.line == e.line();
+    if (plain_baseline || own_line) throw;
+    std::string message = e.what();
+    const std::string prefix = e.file() + ":" + std::to_string(e.line()) + ":" + std::to_string(e.col()) + ": error: ";
+    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+    const std::string label = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
+    throw SpecError(e.file(), e.line(), e.col(),
+                    message + " (for variant '" + label + "' of section '" + variant.section + "', line " +
+                        std::to_string(variant.mark.line) + ")");
+  }
+}
+
 }  // namespace
 
 std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std::vector<std::string>* warnings) {
@@ -145,8 +167,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
     if (!outcome.first_variant) outcome.first_variant = &variant;
     VariantFolds& fold = folds[&variant];
     for (const Cell& cell : spec.cells) {
-      const json config =
-          resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
+      const json config = resolved(spec, variant, cell, catalog);
       const json flat = flatten_config(config);
       size_t excluded_by = spec.excludes.size();
       for (size_t i = 0; i < spec.excludes.size(); ++i) {

@@ -59,7 +59,11 @@ Variant read_list_variant(const std::string& file, const std::string& section, c
 std::vector<Override> read_value_list(const std::string& file, const YAML::Node& key_node, const YAML::Node& values,
                                       const Catalog& catalog) {
   const std::string key = key_node.Scalar();
-  if (!values.IsSequence() || values.size() == 0) fail_at(file, values, key + ": expected a non-empty list of values");
+  if (!values.IsSequence() || values.size() == 0)
+    fail_at(file, values,
+            key + ": expected a non-empty list of values, got " + describe(values) +
+                (values.IsScalar() && !values.Scalar().empty() ? " (one value is a list too: [" + values.Scalar() + "])"
+                                                               : std::string()));
   std::vector<Override> out;
   for (const auto& value : values) {
     Overrides one;

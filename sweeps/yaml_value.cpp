@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -51,13 +52,6 @@ bool is_quoted_or_str(const YAML::Node& node) {
   return tag == "!" || tag == "tag:yaml.org,2002:str";
 }
 
-std::string describe(const YAML::Node& node) {
-  if (node.IsMap()) return "a mapping";
-  if (node.IsSequence()) return "a list";
-  if (node.IsNull()) return "nothing";
-  if (is_quoted_or_str(node)) return "the text '" + node.Scalar() + "' (quoted or !!str: write it without quotes)";
-  return "'" + node.Scalar() + "'";
-}
 
 // A bound as people write it: 2147483647 and 10000000, not 2.14748e+09 and 1e+07.
 std::string bound_text(double v) {
@@ -107,11 +101,30 @@ json parse_choice(const std::string& file, const KeySpec& spec, const YAML::Node
   if (!node.IsScalar()) fail_at(file, node, spec.key + " must be a name, got " + describe(node));
   const std::string v = node.Scalar();
   if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
-  std::string hint;
-  size_t best = 3;
-  for (const auto& c : choices) {
-    size_t d = edit_distance(v, c);
-    if (d < best) best = d, hint = c;
+  // The hint: the choice this is in another letter case (GELU), the name other tools give it
+  // (groupnorm, swish), or the closest spelling.
+  std::string lower = v, hint;
+  for (char& ch : lower)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  static const std::map<std::string, std::string> kOtherNames = {
+      {"groupnorm", "group1"},     {"group_norm", "group1"},        {"gn", "group1"},
+      {"ln", "layernorm"},         {"layer_norm", "layernorm"},     {"bn", "batchnorm"},
+      {"batch_norm", "batchnorm"}, {"rms_norm", "rmsnorm"},         {"swish", "silu"},
+      {"mha", "attention"},        {"self_attention", "attention"}, {"avgpool", "pool"},
+      {"pooling", "pool"}};
+  const auto known = [&](const std::string& c) {
+    return std::find(choices.begin(), choices.end(), c) != choices.end();
+  };
+  if (auto it = kOtherNames.find(lower); it != kOtherNames.end() && known(it->second)) {
+    hint = it->second;
+  } else if (known(lower)) {
+    hint = lower;
+  } else {
+    size_t best = 3;
+    for (const auto& c : choices) {
+      const size_t d = edit_distance(lower, c);
+      if (d < best) best = d, hint = c;
+    }
   }
   fail_at(file, node,
           "unknown " + spec.key + " '" + v + "': expected one of " + join(choices, ", ") +
@@ -119,6 +132,14 @@ json parse_choice(const std::string& file, const KeySpec& spec, const YAML::Node
 }
 
 }  // namespace
+
+std::string describe(const YAML::Node& node) {
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "nothing";
+  if (is_quoted_or_str(node)) return "the text '" + node.Scalar() + "' (quoted or !!str: write it without quotes)";
+  return "'" + node.Scalar() + "'";
+}
 
 json convert_value(const std::string& file, const KeySpec& spec, const YAML::Node& node, const Catalog& catalog) {
   const std::vector<std::string> choices = spec.key == "model.mixers" ? catalog.mixer_names() : spec.choices;
@@ -190,8 +211,8 @@ void add_override(const std::string& file, const std::string& key, const YAML::N
         example = k.key.substr(key.size() + 1);
         break;
       }
-    fail_at(file, value, key + " is a group of keys and takes a mapping (e.g. {" + example + ": ...}), got " +
-                             describe(value));
+    fail_at(file, value,
+            key + " is a group of keys and takes a mapping (e.g. {" + example + ": ...}), got " + describe(value));
   }
   const std::string hint = closest_key(key);
   fail_at(file, key_node, "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));

@@ -12,6 +12,8 @@ namespace ms {
 
 Mark mark_of(const YAML::Node& node);
 [[noreturn]] void fail_at(const std::string& file, const YAML::Node& node, const std::string& message);
+// How `node` reads in a message: "a mapping", "a list", "nothing", or its text in quotes.
+std::string describe(const YAML::Node& node);
 
 // Rejects a mapping that repeats a key, anywhere below `node`.
 void check_duplicate_keys(const std::string& file, const YAML::Node& node);

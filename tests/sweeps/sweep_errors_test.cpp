@@ -299,6 +299,16 @@ const BadCase kCases[] = {
     {"mlp_ratio_zero", "name: x\nablations:\n  m:\n    model.mlp_ratio: [0]\n", 4,
      "model.mlp_ratio 0.0 x dim 64 leaves stage 1's channel MLP without a hidden unit; to drop the channel MLP, "
      "set model.channel_mlp: false"},
+    // Written in the base, broken by one variant: the base's line, and the variant named.
+    {"base_heads_broken_by_a_variant",
+     "name: x\nbase:\n  model: {depths: [1, 1], dims: [8, 32], heads: 3}\nablations:\n  m:\n    - {label: "
+     "'[P,A]', model.mixers: [pool, attention]}\n",
+     3, "not divisible into 3 heads (for variant '[P,A]' of section 'm', line 6)"},
+    {"enum_other_case", "name: x\nbase: {model: {activation: GELU}}\n", 2, "(did you mean 'gelu'?)"},
+    {"enum_other_tools_name", "name: x\nbase: {model: {norm: groupnorm}}\n", 2, "(did you mean 'group1'?)"},
+    {"enum_swish", "name: x\nbase: {model: {activation: swish}}\n", 2, "(did you mean 'silu'?)"},
+    {"grid_value_not_a_list", "name: x\ngrid:\n  model.norm: layernorm\n", 3,
+     "model.norm: expected a non-empty list of values, got 'layernorm' (one value is a list too: [layernorm])"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};
