@@ -108,8 +108,8 @@ void check_metric_recorded(const std::vector<GroupRow>& groups, const std::strin
   // --watch refuses it before the first job is done, not halfway through.
   auto can_record = [&](const JobRow& j) {
     if (metric.name != "test_seq_acc") return true;
-    const auto model = j.config.find("model");
-    return model == j.config.end() || !model->contains("arch") || model->at("arch") == "sequence";
+    const auto model = j.config->find("model");
+    return model == j.config->end() || !model->contains("arch") || model->at("arch") == "sequence";
   };
   bool any_done = false, any_can = false;
   for (const GroupRow& g : groups) {

@@ -70,7 +70,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   std::set<std::string> config_keys;
   std::vector<json> flats;
   for (const auto& r : rows) {
-    flats.push_back(flatten_config(r.config));
+    flats.push_back(flatten_config(*r.config));
     for (auto it = flats.back().begin(); it != flats.back().end(); ++it) config_keys.insert(it.key());
   }
   for (const auto& k : config_keys) t.header.push_back(k);
@@ -189,7 +189,7 @@ json job_json(const JobRow& r) {
               {"wall_s", opt(r.wall_s)},
               {"samples_per_s", opt(r.samples_per_s)},
               {"reference", opt(r.reference)},
-              {"config", r.config},
+              {"config", *r.config},
               {"removed", r.removed},
               {"trained_by", r.trained_by.empty() ? json(nullptr) : json(r.trained_by)},
               {"semantics", opt(r.semantics)},

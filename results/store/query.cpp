@@ -53,7 +53,7 @@ std::string JobRow::field(const std::string& key) const {
   if (key == "status") return to_string(status);
   if (key == "id") return id;
   if (key == "seed") return std::to_string(seed);
-  const json flat = flatten_config(config);
+  const json flat = flatten_config(*config);
   return flat.contains(key) ? text_of(flat.at(key)) : "";
 }
 
@@ -79,9 +79,9 @@ Summary summarize(const std::vector<double>& values) {
 
 json GroupRow::common_config() const {
   if (jobs.empty()) return json::object();
-  json common = flatten_config(jobs.front().config);
+  json common = flatten_config(*jobs.front().config);
   for (const JobRow& job : jobs) {
-    const json flat = flatten_config(job.config);
+    const json flat = flatten_config(*job.config);
     for (auto it = common.begin(); it != common.end();) {
       if (!flat.contains(it.key()) || flat.at(it.key()) != it.value())
         it = common.erase(it);
@@ -154,6 +154,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
       s.bind(index, std::get<double>(params[i]));
   }
   std::vector<JobRow> rows;
+  std::map<std::string, std::shared_ptr<const json>> configs;  // by their text: one parse per distinct config
   while (s.step()) {
     JobRow r;
     r.sweep = s.column_text(0);
@@ -179,8 +180,13 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.started_at = s.column_optional_double(20);
     r.finished_at = s.column_optional_double(21);
     r.host = s.column_text(22);
-    r.config = json::parse(s.column_text(23), nullptr, false);
-    if (r.config.is_discarded()) r.config = json::object();
+    std::string text = s.column_text(23);
+    auto& shared = configs[text];
+    if (!shared) {
+      json parsed = json::parse(text, nullptr, false);
+      shared = std::make_shared<const json>(parsed.is_discarded() ? json::object() : std::move(parsed));
+    }
+    r.config = shared;
     r.removed = s.column_int64(24) != 0;
     r.trained_by = s.column_text(25);
     r.semantics = s.column_optional_int64(26);

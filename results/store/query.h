@@ -3,6 +3,7 @@
 // max per metric and the statuses counted. Groups keep the sweep file's order.
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@ struct JobRow {
   int64_t epochs_done = 0;
   std::optional<double> test_acc, test_loss, train_loss, test_seq_acc, wall_s, samples_per_s;
   std::optional<double> started_at, finished_at;
-  nlohmann::json config;   // nested, resolved
+  // Nested, resolved; shared by the rows of one config (a variant's seeds), which a large sweep
+  // would otherwise hold once per seed.
+  std::shared_ptr<const nlohmann::json> config = std::make_shared<const nlohmann::json>(nlohmann::json::object());
   bool removed = false;    // a former member: an edit of the sweep file dropped it (shown only to a query by id)
   std::string trained_by;  // the metasweep version that trained it ("" before v3 recorded it)
   std::optional<int64_t> semantics;  // its training semantics (sweeps/version.h); none: not recorded
