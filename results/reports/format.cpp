@@ -2,6 +2,7 @@
 #include "results/reports/format.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "results/reports/text_table.h"
@@ -68,10 +69,12 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   t.header.push_back("skipped_train");
   t.header.push_back("skipped_test");
   std::set<std::string> config_keys;
-  std::vector<json> flats;
+  std::map<const json*, json> flat_of;  // one flattening per distinct config (rows share them)
   for (const auto& r : rows) {
-    flats.push_back(flatten_config(*r.config));
-    for (auto it = flats.back().begin(); it != flats.back().end(); ++it) config_keys.insert(it.key());
+    auto [it, added] = flat_of.emplace(r.config.get(), json());
+    if (!added) continue;
+    it->second = flatten_config(*r.config);
+    for (auto k = it->second.begin(); k != it->second.end(); ++k) config_keys.insert(k.key());
   }
   for (const auto& k : config_keys) t.header.push_back(k);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -98,7 +101,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
     row.push_back(std::to_string(r.skipped_train));
     row.push_back(std::to_string(r.skipped_test));
     for (const auto& k : config_keys) {
-      const json& flat = flats[i];
+      const json& flat = flat_of.at(r.config.get());
       if (!flat.contains(k))
         row.push_back("");
       else
@@ -247,10 +250,14 @@ json group_json(const GroupRow& g) {
 }
 
 std::string format_jobs(const std::vector<JobRow>& rows, OutputFormat format, const std::string& metric) {
-  if (format == OutputFormat::Json) {
-    json array = json::array();
-    for (const auto& r : rows) array.push_back(job_json(r));
-    return dump_array(array);
+  if (format == OutputFormat::Json) {  // dump_array's text, built one job at a time (a large sweep's JSON
+    std::string out = "[";             // values would take several times its text)
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::string element = job_json(rows[i]).dump(2);
+      out += i ? ",\n  " : "\n  ";
+      for (const char c : element) out += c == '\n' ? std::string("\n  ") : std::string(1, c);
+    }
+    return out + (rows.empty() ? "]\n" : "\n]\n");
   }
   if (format == OutputFormat::Csv) return render_csv(jobs_csv(rows));
   const std::vector<std::string> metrics = metric.empty() ? kDefaultMetrics : std::vector<std::string>{metric};
