@@ -136,10 +136,11 @@ json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, c
   try {
     return resolve_config(spec.file, {&spec.base, &variant.overrides, &cell.overrides}, catalog, variant.mark);
   } catch (const SpecError& e) {
+    // The variant's own line names it already; a line of the base or of a grid/zip value is
+    // shared by many jobs (a cell's value breaks only some variants).
     const bool plain_baseline = variant.overrides.empty() && cell.overrides.empty();
     bool own_line = false;
-    for (const Overrides* layer : {&variant.overrides, &cell.overrides})
-      for (const Override& o : *layer) own_line = own_line || o.mark.line == e.line();
+    for (const Override& o : variant.overrides) own_line = own_line || o.mark.line == e.line();
     if (plain_baseline || own_line) throw;
     std::string message = e.what();
     const std::string prefix = e.file() + ":" + std::to_string(e.line()) + ":" + std::to_string(e.col()) + ": error: ";

@@ -48,6 +48,66 @@ json flatten_config(const json& nested) {
   return out;
 }
 
+namespace {
+
+// The datasets `keep` accepts, by name.
+template <typename Keep>
+std::string dataset_names_where(Keep keep) {
+  std::vector<std::string> names;
+  for (const DatasetInfo& d : dataset_catalog())
+    if (keep(d)) names.push_back(d.name);
+  return join(names, ", ");
+}
+
+// A key that does nothing for the job's dataset, given a value other than its default, is
+// refused: it would be ignored, yet put the job under another id, and an ablation of it would
+// show nothing (train_size for fashion-mnist trains on all 60,000). Its default is fine, so a
+// base that sets a key for one dataset may still vary task.dataset through values that reset it.
+template <typename Fail>
+void check_dataset_keys(const DatasetInfo& data, const json& flat, const std::map<std::string, Mark>& where,
+                        Fail fail) {
+  static const json defaults = default_flat_config();
+  const std::string& dataset = data.name;
+  const bool images = data.kind == DataKind::Images;
+  for (const auto& [key, mark] : where) {
+    if (!defaults.contains(key) || flat.at(key) == defaults.at(key)) continue;
+    // The per-image augmentations run in the streamed loader only; Mixup and CutMix work on
+    // batches of any image dataset.
+    const bool batch_mix = key == "task.augment.mixup" || key == "task.augment.cutmix" ||
+                           key == "task.augment.mix_prob" || key == "task.augment.mix_switch";
+    if (key.rfind("task.augment.", 0) == 0 && !batch_mix && !data.streamed)
+      fail(key, key + " applies to streamed image datasets (" +
+                    dataset_names_where([](auto& d) { return d.streamed; }) + "); " + dataset +
+                    " is held in memory, where only task.augment.mixup, cutmix, mix_prob and mix_switch apply");
+    if ((key == "task.train_shards" || key == "task.val_shards") && dataset != "webdataset")
+      fail(key, key + " names tar shards of the webdataset dataset; " + dataset + " reads none");
+    if (key == "task.on_corrupt" && !data.streamed)
+      fail(key, "task.on_corrupt applies to image files read from disk (" +
+                    dataset_names_where([](auto& d) { return d.streamed; }) + "); " + dataset + " is held in memory");
+    if ((key == "task.train_size" || key == "task.test_size") && data.default_train_size == 0) {
+      const std::string split = key == "task.train_size" ? "train" : "test";
+      fail(key, key + " sets how many examples a generated dataset makes (" +
+                    dataset_names_where([](auto& d) { return d.default_train_size > 0; }) + "); " + dataset +
+                    (data.loader == "charlm"
+                         ? " cuts its examples from task.text_file"
+                         : " reads its examples from its files (task." + split + "_subset " + split + "s on fewer)"));
+    }
+    if (key == "task.vocab" && data.vocab > 0)
+      fail(key, "task.vocab does not apply to " + dataset + ": its tokens are the " + std::to_string(data.vocab) +
+                    " byte values");
+    if ((key == "task.vocab" || key == "task.seq_len") && images)
+      fail(key, key + " applies to sequence datasets (" +
+                    dataset_names_where([](auto& d) { return d.kind == DataKind::Sequences; }) + "); " + dataset +
+                    " is an image dataset");
+    if (key == "task.text_file" && data.loader != "charlm")
+      fail(key, "task.text_file names charlm's text; " + dataset + " reads none");
+    if ((key == "task.image_size" || key == "task.channels" || key == "task.num_classes") && !images)
+      fail(key, key + " applies to image datasets; " + dataset + " is a sequence task");
+  }
+}
+
+}  // namespace
+
 json resolve_config(const std::string& file, const std::vector<const Overrides*>& layers, const Catalog& catalog,
                     Mark fallback) {
   json flat = default_flat_config();
@@ -127,45 +187,7 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   } catch (const std::invalid_argument& e) {
     fail("task.augment.rand_augment", std::string("task.augment.") + e.what());
   }
-  // The per-image augmentations run in the streamed loader only: a key given for a dataset held
-  // in memory would be ignored, and an ablation of it would show nothing, so it is refused.
-  // Mixup and CutMix work on batches of any image dataset.
-  if (!data.streamed) {
-    for (const auto& [key, mark] : where) {
-      if (key.rfind("task.augment.", 0) != 0 || key == "task.augment.mixup" || key == "task.augment.cutmix" ||
-          key == "task.augment.mix_prob" || key == "task.augment.mix_switch")
-        continue;
-      std::vector<std::string> streamed;
-      for (const DatasetInfo& d : dataset_catalog())
-        if (d.streamed) streamed.push_back(d.name);
-      fail(key, key + " applies to streamed image datasets (" + join(streamed, ", ") + "); " + dataset +
-                    " is held in memory, where only task.augment.mixup, cutmix, mix_prob and mix_switch apply");
-    }
-  }
-  // The keys of the on-disk datasets do nothing for the others: refused for the same reason.
-  // So are the sizes of generated datasets for one whose files fix its examples (a
-  // train_subset's look-alike that would train on all 60,000 under another job id), and a
-  // vocabulary for charlm, whose tokens are the 256 byte values.
-  for (const auto& [key, mark] : where) {
-    if ((key == "task.train_size" || key == "task.test_size") && data.default_train_size == 0) {
-      std::vector<std::string> generated;
-      for (const DatasetInfo& d : dataset_catalog())
-        if (d.default_train_size > 0) generated.push_back(d.name);
-      fail(key, key + " sets how many examples a generated dataset makes (" + join(generated, ", ") + "); " + dataset +
-                    " reads its examples from " + (data.vocab > 0 ? "task.text_file" : "its files") +
-                    (data.vocab > 0 ? ""
-                                    : std::string(" (task.") + (key == "task.train_size" ? "train" : "test") +
-                                          "_subset trains or tests on fewer)"));
-    }
-    if (key == "task.vocab" && data.vocab > 0)
-      fail(key, "task.vocab does not apply to " + dataset + ": its tokens are the " + std::to_string(data.vocab) +
-                    " byte values");
-    if ((key == "task.train_shards" || key == "task.val_shards") && dataset != "webdataset")
-      fail(key, key + " names tar shards of the webdataset dataset; " + dataset + " reads none");
-    if (key == "task.on_corrupt" && !data.streamed)
-      fail(key, "task.on_corrupt applies to image files read from disk (imagefolder, webdataset); " + dataset +
-                    " is held in memory");
-  }
+  check_dataset_keys(data, flat, where, fail);
   // A shard pattern's syntax is known before any file is read (a path that exists is a shard or
   // a folder of shards as it is, braces and all).
   for (const char* key : {"task.train_shards", "task.val_shards"}) {

@@ -55,20 +55,31 @@ Variant read_list_variant(const std::string& file, const std::string& section, c
   return v;
 }
 
-// A list of values for one key, read one value at a time, for grid/zip and the shorthand form.
-std::vector<Override> read_value_list(const std::string& file, const YAML::Node& key_node, const YAML::Node& values,
-                                      const Catalog& catalog) {
+// A list of values for one key, read one value at a time, for grid/zip and the shorthand form:
+// one Overrides per value (a mapping value, e.g. model.stem: [{kernel: 7, stride: 4}], sets
+// several keys at once).
+std::vector<Overrides> read_value_list(const std::string& file, const YAML::Node& key_node, const YAML::Node& values,
+                                       const Catalog& catalog) {
   const std::string key = key_node.Scalar();
-  if (!values.IsSequence() || values.size() == 0)
-    fail_at(file, values,
-            key + ": expected a non-empty list of values, got " + describe(values) +
-                (values.IsScalar() && !values.Scalar().empty() ? " (one value is a list too: [" + values.Scalar() + "])"
-                                                               : std::string()));
-  std::vector<Override> out;
+  if (!values.IsSequence() || values.size() == 0) {
+    // What one value looks like as a list of values: [v], or [[...]] for a key whose value is a list.
+    const KeySpec* spec = find_key_spec(key);
+    std::string hint;
+    if (spec && spec->kind == ValueKind::IntList)
+      hint = " (each value of " + key + " is itself a list: [[...], [...]])";
+    else if (values.IsScalar() && !values.Scalar().empty())
+      hint = " (one value is a list too: [" + values.Scalar() + "])";
+    const std::string got = values.IsSequence() ? std::string("an empty list")
+                            : values.IsScalar() ? "'" + values.Scalar() + "'"
+                                                : describe(values);
+    fail_at(file, values, key + ": expected a non-empty list of values, got " + got + hint);
+  }
+  std::vector<Overrides> out;
   for (const auto& value : values) {
     Overrides one;
     add_override(file, key, key_node, value, catalog, one);
-    out.insert(out.end(), one.begin(), one.end());
+    if (one.empty()) fail_at(file, value, key + ": this value sets nothing (an empty mapping)");
+    out.push_back(std::move(one));
   }
   return out;
 }
@@ -398,10 +409,11 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
         for (const auto& item : body) spec.variants.push_back(read_list_variant(file, name, item, catalog));
       } else if (body.IsMap()) {  // shorthand: key: [v1, v2, ...] gives one variant per value
         for (const auto& kv : body) {
-          for (const Override& o : read_value_list(file, kv.first, kv.second, catalog)) {
+          for (const Overrides& value : read_value_list(file, kv.first, kv.second, catalog)) {
+            const Override& o = value.front();
             Variant v;
             v.section = name;
-            v.overrides = {o};
+            v.overrides = value;
             v.label = labels_of(v.overrides);
             if (auto problem = name_problem(v.label, "label", false))
               throw SpecError(file, o.mark.line, o.mark.col, *problem + " (section '" + printable(name) + "')");
@@ -435,16 +447,16 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   // file's length; the cells multiply).
   check_size(file, spec.variants.size(), declared_cells(root), spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
-  std::vector<std::pair<std::string, AxisKey>> axis_keys;  // every grid/zip key, in file order
+  std::vector<std::pair<std::string, AxisKey>> axis_keys;  // every key a grid/zip value sets
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
     for (const auto& kv : grid) {
-      axis_keys.push_back({kv.first.Scalar(), AxisKey{"grid", mark_of(kv.first)}});
       std::vector<Cell> axis;
-      for (const Override& o : read_value_list(file, kv.first, kv.second, catalog)) {
-        axis.push_back(Cell{labels_of({o}), {o}});
+      for (const Overrides& value : read_value_list(file, kv.first, kv.second, catalog)) {
+        for (const Override& o : value) axis_keys.push_back({o.key, AxisKey{"grid", mark_of(kv.first)}});
+        axis.push_back(Cell{labels_of(value), value});
         if (auto problem = name_problem(axis.back().label, "grid label", true))
-          throw SpecError(file, o.mark.line, o.mark.col, *problem);
+          throw SpecError(file, value.front().mark.line, value.front().mark.col, *problem);
       }
       check_size(file, spec.variants.size(), static_cast<long double>(spec.cells.size()) * axis.size(),
                  spec.seeds.size(), max_jobs);  // a guard: declared_cells counted it already
@@ -459,8 +471,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       size_t length = 0;
       std::string first_key;
       for (const auto& kv : group) {
-        axis_keys.push_back({kv.first.Scalar(), AxisKey{"zip", mark_of(kv.first)}});
         const auto values = read_value_list(file, kv.first, kv.second, catalog);
+        for (const Overrides& value : values)
+          for (const Override& o : value) axis_keys.push_back({o.key, AxisKey{"zip", mark_of(kv.first)}});
         if (axis.empty()) {
           length = values.size();
           first_key = kv.first.Scalar();
@@ -470,7 +483,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
                   "zip lists must have equal lengths: " + kv.first.Scalar() + " has " + std::to_string(values.size()) +
                       ", " + first_key + " has " + std::to_string(length));
         }
-        for (size_t i = 0; i < length; ++i) axis[i].overrides.push_back(values[i]);
+        for (size_t i = 0; i < length; ++i)
+          axis[i].overrides.insert(axis[i].overrides.end(), values[i].begin(), values[i].end());
       }
       for (auto& c : axis) {
         c.label = labels_of(c.overrides);

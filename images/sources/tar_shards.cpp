@@ -134,6 +134,11 @@ struct Sample {
   std::map<std::string, Member> members;
 };
 
+// A shard's problem: std::runtime_error naming the shard.
+[[noreturn]] void shard_error(const InputFile& file, const std::string& problem) {
+  throw std::runtime_error(printable(file.path()) + ": " + problem);
+}
+
 // Walks the headers of one tar file in order and hands every regular member (after pax, GNU
 // long-name and ustar-prefix resolution) to `visit`, until the end-of-archive block or until
 // `visit` returns false. Throws std::runtime_error naming the file and the byte offset for a file
@@ -215,9 +220,7 @@ class TarMemberWalk {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& problem) const {
-    throw std::runtime_error(printable(file_.path()) + ": " + problem);
-  }
+  [[noreturn]] void fail(const std::string& problem) const { shard_error(file_, problem); }
   static std::string at(uint64_t offset) { return std::to_string(offset); }
 
   const InputFile& file_;
@@ -237,9 +240,7 @@ class ShardIndexer {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& problem) const {
-    throw std::runtime_error(printable(file_.path()) + ": " + problem);
-  }
+  [[noreturn]] void fail(const std::string& problem) const { shard_error(file_, problem); }
 
   void add_member(const Member& member) {
     if (is_meta(member.path)) return;

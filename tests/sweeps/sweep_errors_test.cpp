@@ -283,11 +283,20 @@ const BadCase kCases[] = {
     {"variant_mapping_under_grid_key",
      "name: x\nablations:\n  s:\n    - {model.stem.kernel: 3}\ngrid:\n  model.stem: [{kernel: 7, stride: 4, "
      "padding: 2}]\n",
-     4, "sets model.stem.kernel, which grid (line 6) also sets (as model.stem)"},
+     4, "sets model.stem.kernel, which grid (line 6) also sets: every cell"},
     // Keys that do nothing for the dataset, which an ablation of would show nothing.
     {"train_size_for_files", "name: x\nbase:\n  task: {dataset: fashion-mnist, train_size: 128}\n", 3,
      "task.train_size sets how many examples a generated dataset makes (synthetic-images, reverse, sort, swap, "
-     "sub, copy); fashion-mnist reads its examples from its files (task.train_subset trains or tests on fewer)"},
+     "sub, copy); fashion-mnist reads its examples from its files (task.train_subset trains on fewer)"},
+    {"seq_len_for_images", "name: x\nablations:\n  s:\n    task.seq_len: [8]\n", 4,
+     "task.seq_len applies to sequence datasets (reverse, sort, swap, sub, copy, charlm); fashion-mnist is an "
+     "image dataset"},
+    {"text_file_for_images", "name: x\nablations:\n  s:\n    task.text_file: [a.txt]\n", 4,
+     "task.text_file names charlm's text; fashion-mnist reads none"},
+    {"image_size_for_sequences",
+     "name: x\nbase:\n  task: {dataset: reverse, image_size: 32}\n  model: {arch: sequence, depths: [1], dims: [8], "
+     "mixers: attention, norm: layernorm}\n",
+     3, "task.image_size applies to image datasets; reverse is a sequence task"},
     {"test_size_for_charlm",
      "name: x\nbase:\n  task: {dataset: charlm, text_file: t.txt, seq_len: 8}\n  model: {arch: sequence, depths: "
      "[1], dims: [8], mixers: attention, norm: layernorm}\nablations:\n  s:\n    - {task.test_size: 64}\n",
@@ -307,11 +316,65 @@ const BadCase kCases[] = {
     {"enum_other_case", "name: x\nbase: {model: {activation: GELU}}\n", 2, "(did you mean 'gelu'?)"},
     {"enum_other_tools_name", "name: x\nbase: {model: {norm: groupnorm}}\n", 2, "(did you mean 'group1'?)"},
     {"enum_swish", "name: x\nbase: {model: {activation: swish}}\n", 2, "(did you mean 'silu'?)"},
+    {"grid_list_key_value_not_a_list_of_lists", "name: x\nablations:\n  s:\n    model.dims: 64\n", 4,
+     "model.dims: expected a non-empty list of values, got '64' (each value of model.dims is itself a list: [[...], "
+     "[...]])"},
+    {"grid_value_quoted", "name: x\ngrid:\n  model.norm: \"layernorm\"\n", 3,
+     "model.norm: expected a non-empty list of values, got 'layernorm' (one value is a list too: [layernorm])"},
+    {"grid_on_a_group_only_collides_on_the_keys_it_sets",
+     "name: x\nablations:\n  o:\n    - {task.optimizer.name: sgd, task.optimizer.lr: 0.1}\ngrid:\n  task.optimizer: "
+     "[{lr: 1.0e-3}, {lr: 2.0e-3}]\n",
+     4, "sets task.optimizer.lr, which grid (line 6) also sets"},
     {"grid_value_not_a_list", "name: x\ngrid:\n  model.norm: layernorm\n", 3,
      "model.norm: expected a non-empty list of values, got 'layernorm' (one value is a list too: [layernorm])"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};
+
+// A grid (or zip, or shorthand) value that is a mapping is one value setting several keys: one
+// cell, not one cell per key (the review found model.stem's three keys made three cells).
+TEST(SweepGridKeys, AMappingValueIsOneCell) {
+  const char* grid =
+      "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\ngrid:\n  model.stem: "
+      "[{kernel: 7, stride: 4, padding: 2}, {kernel: 3, stride: 2, padding: 1}]\n";
+  const std::vector<Job> jobs = expand_sweep(parse_sweep(grid, "ok.yaml", test::test_catalog()), test::test_catalog());
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].variant, "baseline, model.stem.kernel=7, model.stem.stride=4, model.stem.padding=2");
+  EXPECT_EQ(jobs[1].config["model"]["stem"], (nlohmann::json{{"kernel", 3}, {"stride", 2}, {"padding", 1}}));
+  const char* zip =
+      "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\nzip:\n  - {model.stem: "
+      "[{kernel: 7, stride: 4}, {kernel: 3, stride: 2}], model.norm: [layernorm, none]}\n";
+  EXPECT_EQ(expand_sweep(parse_sweep(zip, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+  const char* shorthand =
+      "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\nablations:\n  stem:\n "
+      "   model.stem: [{kernel: 3, stride: 2, padding: 1}]\n";
+  const std::vector<Job> one =
+      expand_sweep(parse_sweep(shorthand, "ok.yaml", test::test_catalog()), test::test_catalog());
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_EQ(one[1].config["model"]["stem"]["stride"], 2);
+}
+
+// A grid over a group (task.optimizer) collides only with the keys its values set: a variant
+// that sets the optimizer's name under a grid of learning rates is fine (the review's g1.yaml).
+TEST(SweepGridKeys, AGroupGridLeavesTheKeysItDoesNotSet) {
+  const char* yaml =
+      "name: x\nablations:\n  optimizer:\n    - {task.optimizer.name: sgd}\ngrid:\n  task.optimizer: [{lr: "
+      "1.0e-3}, {lr: 2.0e-3}]\n";
+  EXPECT_EQ(expand_sweep(parse_sweep(yaml, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 4u);
+}
+
+// A key's default does nothing anywhere: a base that sizes a generated dataset may still vary
+// task.dataset, through variants (or zip values) that put the size back to its default.
+TEST(SweepDatasetKeys, DefaultsResetAKeyForAnotherDataset) {
+  const char* plain =
+      "name: x\nbase:\n  task: {dataset: synthetic-images, train_size: 4096, test_size: 512}\nablations:\n  data:\n"
+      "    - {task.dataset: fashion-mnist, task.train_size: 0, task.test_size: 0}\n";
+  EXPECT_EQ(expand_sweep(parse_sweep(plain, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+  const char* zipped =
+      "name: x\nbase:\n  task: {test_size: 0}\nzip:\n  - {task.dataset: [synthetic-images, fashion-mnist], "
+      "task.train_size: [512, 0]}\n";
+  EXPECT_EQ(expand_sweep(parse_sweep(zipped, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+}
 
 TEST_P(BadSweep, ReportsFileLineAndMessage) {
   const BadCase& c = GetParam();

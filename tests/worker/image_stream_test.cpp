@@ -295,7 +295,7 @@ TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   EXPECT_EQ(source->skipped().test, 0);
 
   // A dangling symbolic link: the job fails when it starts, or under skip its image is skipped
-  // and counted like a corrupt one, and the message names the file once.
+  // and counted like a corrupt one.
   fs::remove(bad);
   fs::create_symlink("gone.png", bad);
   try {
@@ -309,6 +309,21 @@ TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   ASSERT_TRUE(linked->batch(0, x, y));
   EXPECT_EQ(x.size(0), 11);
   EXPECT_EQ(linked->skipped().train, 1);
+
+  // A file gone after indexing fails the job with a message that names it once.
+  fs::remove(bad);
+  write_file(bad, class_png(1, 2, 37, 29));
+  auto gone = make_batch_source(folder_task(dir.path(), {{"task.batch_size", 12}}), 1, ranks(0, 1));
+  fs::remove(bad);
+  gone->start_epoch(1);
+  try {
+    gone->batch(0, x, y);
+    ADD_FAILURE() << "a missing file was read";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(bad + ": cannot open: ", 0), 0u) << what;
+    EXPECT_EQ(what.find(bad, 1), std::string::npos) << what;
+  }
 }
 
 // In tar shards the failing image is named by its shard and member, as `tar tf` lists it.

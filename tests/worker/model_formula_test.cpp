@@ -18,6 +18,18 @@
 namespace ms {
 namespace {
 
+// A sequence task's keys, then `model`: charlm reads the README as its text (its vocabulary is
+// its 256 byte values); the generated tasks take a vocabulary of 7.
+test::KeyValues with_task(const std::string& dataset, const test::KeyValues& model) {
+  test::KeyValues kv = {{"task.dataset", dataset}, {"task.seq_len", 12}};
+  if (dataset == "charlm")
+    kv.push_back({"task.text_file", test::source_dir() + "/README.md"});
+  else
+    kv.push_back({"task.vocab", 7});
+  kv.insert(kv.end(), model.begin(), model.end());
+  return kv;
+}
+
 void expect_formula_matches(const nlohmann::json& config) {
   SCOPED_TRACE(config["model"].dump() + " " + config["task"]["dataset"].get<std::string>());
   const ModelCost built = measured_cost(config), counted = formula_cost(config);
@@ -88,20 +100,15 @@ TEST(ModelFormula, GmlpBlocks) {
                                               {"model.stem.kernel", 5},
                                               {"model.stem.stride", 3},
                                               {"model.stem.padding", 1}}));
-  // (charlm: no task.vocab, its vocabulary is its 256 byte values)
   for (const std::string dataset : {"reverse", "charlm"})
     expect_formula_matches(
-        test::make_config({{"task.dataset", dataset},
-                           {"task.text_file", test::source_dir() + "/README.md"},
-                           {"task.seq_len", 12},
-                           {dataset == "charlm" ? "task.seq_len" : "task.vocab", dataset == "charlm" ? 12 : 7},
-                           {"model.arch", "sequence"},
-                           {"model.block", "gmlp"},
-                           {"model.depths", {2}},
-                           {"model.dims", {32}},
-                           {"model.mixers", "gmlp"},
-                           {"model.norm", "layernorm"},
-                           {"model.norm_position", dataset == "charlm" ? "post" : "pre"}}));
+        test::make_config(with_task(dataset, {{"model.arch", "sequence"},
+                                              {"model.block", "gmlp"},
+                                              {"model.depths", {2}},
+                                              {"model.dims", {32}},
+                                              {"model.mixers", "gmlp"},
+                                              {"model.norm", "layernorm"},
+                                              {"model.norm_position", dataset == "charlm" ? "post" : "pre"}})));
 }
 
 // gMLP-Ti and gMLP-S as the paper builds them (d 128 / 256, d_ffn 6·d, 30 blocks, 16×16 patches
@@ -133,21 +140,16 @@ TEST(ModelFormula, SequenceModelsCausalOrNot) {
       if (dataset == "charlm" && !find_mixer_entry(mixer).traits.causal_ok) continue;
       for (const std::string positions : {"sinusoidal", "learned"})
         expect_formula_matches(
-            test::make_config({{"task.dataset", dataset},
-                               {"task.text_file", test::source_dir() + "/README.md"},
-                               {"task.seq_len", 12},
-                               // (charlm's vocabulary is its 256 byte values)
-                               {dataset == "charlm" ? "task.seq_len" : "task.vocab", dataset == "charlm" ? 12 : 7},
-                               {"model.arch", "sequence"},
-                               {"model.depths", {2}},
-                               {"model.dims", {32}},
-                               {"model.mixers", mixer},
-                               {"model.heads", 4},
-                               {"model.norm", "layernorm"},
-                               {"model.activation", "starrelu"},
-                               {"model.positions", positions},
-                               {"model.norm_position", positions == "learned" ? "post" : "pre"},
-                               {"model.pool_size", 5}}));
+            test::make_config(with_task(dataset, {{"model.arch", "sequence"},
+                                                  {"model.depths", {2}},
+                                                  {"model.dims", {32}},
+                                                  {"model.mixers", mixer},
+                                                  {"model.heads", 4},
+                                                  {"model.norm", "layernorm"},
+                                                  {"model.activation", "starrelu"},
+                                                  {"model.positions", positions},
+                                                  {"model.norm_position", positions == "learned" ? "post" : "pre"},
+                                                  {"model.pool_size", 5}})));
     }
   }
 }
@@ -218,9 +220,11 @@ TEST(ModelFormula, AManyTokenImageAttentionModelIsCountedWithoutItsForwardPass) 
   const ModelCost formula = formula_cost(config);
   EXPECT_GT(formula.activation_bytes, 3.0 * 65536 * 65536 * 2 * 4 - 1);
   const ModelCost cost = model_cost(config);
+  EXPECT_GT(cost.activation_bytes, 0) << "measured (only the formulas fill activation_bytes)";
   EXPECT_EQ(cost.params, formula.params);
   EXPECT_EQ(cost.macs, formula.macs);
   EXPECT_LT(formula_cost(test::imagenet_config({})).activation_bytes, 64.0 * 1024 * 1024);
+  EXPECT_EQ(model_cost(test::imagenet_config({})).activation_bytes, 0) << "PoolFormer-S12 at 224 is measured";
 }
 
 }  // namespace

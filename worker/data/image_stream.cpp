@@ -180,11 +180,7 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
                      std::function<double()>(std::ref(u)));
     } catch (const std::exception& e) {
       kept[static_cast<size_t>(i)] = 0;
-      // (a read error names the file itself: it is not repeated)
-      std::string why = e.what();
-      const std::string file = printable(set.files[r.file]) + ": ";
-      if (why.rfind(file, 0) == 0) why.erase(0, file.size());
-      errors[static_cast<size_t>(i)] = describe(set, r) + ": " + why;
+      errors[static_cast<size_t>(i)] = e.what();  // named when it fails the job (describe() reads the shard)
     }
   });
   std::vector<int64_t> keep;
@@ -193,8 +189,13 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
       keep.push_back(i);
       continue;
     }
-    if (task_.on_corrupt != "skip")
-      throw std::runtime_error(errors[static_cast<size_t>(i)] + " (task.on_corrupt: skip would skip it)");
+    if (task_.on_corrupt != "skip") {
+      const ImageRecord& r = set.records[records[static_cast<size_t>(i)]];
+      std::string why = errors[static_cast<size_t>(i)];
+      const std::string file = printable(set.files[r.file]) + ": ";  // a read error names the file: once
+      if (why.rfind(file, 0) == 0) why.erase(0, file.size());
+      throw std::runtime_error(describe(set, r) + ": " + why + " (task.on_corrupt: skip would skip it)");
+    }
     ++(train ? skipped_train_ : skipped_test_);
   }
   Batch b;

@@ -1,6 +1,8 @@
 // Cost filling and estimates for planning and scheduling (see plan_costs.h).
 #include "worker/models/plan_costs.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "sweeps/datasets.h"
@@ -45,8 +47,14 @@ int64_t charlm_train_examples(const TaskConfig& task) {
   auto it = text_bytes.find(task.text_file);
   if (it == text_bytes.end()) {
     int64_t n = 0;
-    try {
-      n = static_cast<int64_t>(read_maybe_gzipped(task.text_file).size());
+    try {  // a plain text by its size; a gzipped one decompressed (as the job reads it)
+      char magic[2] = {};
+      std::ifstream in(task.text_file, std::ios::binary);
+      const bool gzipped = in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b';
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(task.text_file, ec);
+      if (in.is_open() && !ec)
+        n = gzipped ? static_cast<int64_t>(read_maybe_gzipped(task.text_file).size()) : static_cast<int64_t>(size);
     } catch (const std::exception&) {  // the job will fail and say why; plan only estimates
     }
     it = text_bytes.emplace(task.text_file, n).first;
