@@ -41,8 +41,9 @@ TEST(DatasetReaders, GeneratedDatasetsMatchTheirCatalogEntries) {
     if (d.default_train_size == 0) continue;  // read from files
     SCOPED_TRACE(d.name);
     const bool images = d.kind == DataKind::Images;
-    const TaskConfig task = task_of("dataset: " + d.name + ", train_size: 40, test_size: 12, seq_len: 8",
-                                    images ? "depths: [1], dims: [8]" : "arch: sequence, depths: [1], dims: [8]");
+    const TaskConfig task =
+        task_of("dataset: " + d.name + ", train_size: 40, test_size: 12" + (images ? "" : ", seq_len: 8"),
+                images ? "depths: [1], dims: [8]" : "arch: sequence, depths: [1], dims: [8]");
     const Dataset data = load_dataset(task, 3);
     EXPECT_EQ(data.train_size(), 40);
     EXPECT_EQ(data.test_size(), 12);
@@ -75,10 +76,10 @@ TEST(DatasetReaders, FashionMnistFilesHaveTheCatalogsSizes) {
 TEST(DatasetReaders, TheSecondJobOnAFileDatasetReadsNothing) {
   const DatasetInfo& d = dataset_info("fashion-mnist");
   ASSERT_TRUE(std::filesystem::exists(d.default_data_dir)) << "make test installs dataset-fashion-mnist";
-  const TaskConfig small = task_of("dataset: fashion-mnist, train_subset: 100, test_subset: 50",
-                                   "depths: [1], dims: [8]");
-  const TaskConfig other = task_of("dataset: fashion-mnist, train_subset: 300, test_subset: 20",
-                                   "depths: [1], dims: [8]");
+  const TaskConfig small =
+      task_of("dataset: fashion-mnist, train_subset: 100, test_subset: 50", "depths: [1], dims: [8]");
+  const TaskConfig other =
+      task_of("dataset: fashion-mnist, train_subset: 300, test_subset: 20", "depths: [1], dims: [8]");
   const int64_t before = split_cache_misses();
   Dataset a = load_dataset(small, 0);
   const int64_t after_first = split_cache_misses();
