@@ -167,7 +167,9 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   const bool root = mpi.rank() == 0;
   WorkerSettings settings;
   settings.device = device_spec;
-  settings.local_rank = mpi.local_rank();
+  settings.local_rank = mpi.local_rank();  // every rank of `train` trains
+  settings.local_trainers = mpi.local_size();
+  settings.host = mpi.host();
   settings.threads = threads > 0 ? threads : threads_per_rank(mpi, /*coordinator_on_node=*/false);
   settings.cuda_graphs = cuda_graphs;
   require_requested_device(device_spec, mpi, /*trains=*/true);

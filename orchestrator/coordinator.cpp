@@ -124,9 +124,22 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   {  // jobs finished by earlier runs count in the line, by status, and towards the best variant
     std::set<std::string> queued;
     for (const Job* j : queue) queued.insert(j->id);
+    // Queued jobs with epochs recorded go on from their checkpoints; one without any (an earlier
+    // run that wrote them to another --checkpoint-dir) starts over, which is said, not silent.
+    std::set<std::string> checkpointed;
+    std::error_code ec;
+    if (!settings.checkpoint_dir.empty())
+      for (const auto& entry : std::filesystem::directory_iterator(settings.checkpoint_dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (const size_t dot = name.find(".ckpt"); dot != std::string::npos) checkpointed.insert(name.substr(0, dot));
+      }
+    std::vector<std::string> restarting;
     ResultQuery q;
     q.sweep = spec.name;
     for (const JobRow& row : select_jobs(store, q)) {
+      if (queued.count(row.id) && row.epochs_done > 0 && !settings.checkpoint_dir.empty() &&
+          !checkpointed.count(row.id))
+        restarting.push_back(row.id + " (" + std::to_string(row.epochs_done) + " epochs)");
       if (!by_id.count(row.id) || queued.count(row.id)) continue;
       progress.add_finished(row.section + " / " + row.variant, row.status, row.test_acc.value_or(-1));
       if (row.status == JobStatus::Failed && !failed_now.count(row.id)) {  // attempts used up: still failed
@@ -135,6 +148,11 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
         summary.retries_needed = std::max(summary.retries_needed, store.failures(row.id));
       }
     }
+    if (!restarting.empty())
+      progress.message("warning: " + std::to_string(restarting.size()) +
+                       " interrupted job(s) have epochs recorded but no checkpoint in " + settings.checkpoint_dir +
+                       " (e.g. " + restarting.front() +
+                       "): they train again from epoch 1 (did the earlier run use another --checkpoint-dir?)");
   }
   summary.skipped_done = summary.total - static_cast<int>(queue.size()) - summary.failed - summary.failed_before;
   progress.message("sweep " + spec.name + ": " + std::to_string(summary.total) + " jobs, " +

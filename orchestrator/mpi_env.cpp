@@ -51,6 +51,20 @@ std::string MpiEnvironment::broadcast_from_root(const std::string& text) const {
   return out;
 }
 
+std::vector<std::string> MpiEnvironment::hosts_at_root() const {
+  const int length = static_cast<int>(host_.size());
+  std::vector<int> lengths(rank_ == 0 ? static_cast<size_t>(size_) : 0), offsets(lengths.size());
+  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  int total = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) offsets[i] = total, total += lengths[i];
+  std::string all(static_cast<size_t>(total), '\0');
+  MPI_Gatherv(host_.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<std::string> hosts;
+  for (size_t i = 0; i < lengths.size(); ++i)
+    hosts.push_back(all.substr(static_cast<size_t>(offsets[i]), static_cast<size_t>(lengths[i])));
+  return hosts;
+}
+
 void MpiEnvironment::abort(int code) const {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::abort();

@@ -3,6 +3,7 @@
 #pragma once
 #include <mpi.h>
 #include <string>
+#include <vector>
 
 namespace ms {
 
@@ -22,6 +23,8 @@ class MpiEnvironment {
   // Rank 0's value on every rank (collective: every rank of MPI_COMM_WORLD must call it).
   int broadcast_from_root(int value) const;
   std::string broadcast_from_root(const std::string& text) const;
+  // Every rank's host() on rank 0, by rank (empty on the other ranks; collective).
+  std::vector<std::string> hosts_at_root() const;
   // The smallest value any rank passed, on every rank (collective).
   int min_over_ranks(int value) const;
 

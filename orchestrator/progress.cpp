@@ -183,13 +183,12 @@ std::string Progress::line(int width) const {
 
 void Progress::message(const std::string& text) {
   if (options_.tty) {
-    if (line_shown_) out() << "\r\033[K";
-    out() << text << "\n";
+    out() << (std::string(line_shown_ ? "\r\033[K" : "") + text + "\n");  // one write: stderr is unbuffered
     line_shown_ = false;
     dirty_ = true;
     maybe_print(true);
   } else {
-    out() << options_.timestamp() << "  " << text << "\n";
+    out() << (options_.timestamp() + "  " + text + "\n");  // one write: no other output lands inside it
   }
   out().flush();
 }
@@ -198,7 +197,7 @@ void Progress::maybe_print(bool force) {
   const double now = options_.clock();
   if (options_.tty) {
     if (!force && !dirty_ && now - last_print_ < 1.0) return;
-    out() << "\r\033[K" << line(width() - 1);  // the last column would wrap on some terminals
+    out() << ("\r\033[K" + line(width() - 1));  // the last column would wrap on some terminals
     line_shown_ = true;
   } else {
     std::string s = state();
@@ -210,7 +209,7 @@ void Progress::maybe_print(bool force) {
       return;
     }
     epoch_since_print_ = false;
-    out() << options_.timestamp() << "  " << line(0) << "\n";
+    out() << (options_.timestamp() + "  " + line(0) + "\n");
     last_state_ = std::move(s);
   }
   out().flush();

@@ -74,7 +74,7 @@ class Progress {
   std::map<std::string, Finished> finished_;  // done jobs' final test_acc by group
   bool dirty_ = true;
   bool epoch_since_print_ = false;  // piped: an epoch ended since the last line (the heartbeat's cue)
-  bool line_shown_ = false;  // a terminal line is on screen (message() clears it first)
+  bool line_shown_ = false;         // a terminal line is on screen (message() clears it first)
   std::string last_state_;
   double start_, last_print_;
 };

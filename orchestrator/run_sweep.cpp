@@ -1,6 +1,7 @@
 // The run of a whole sweep across the ranks (see run_sweep.h).
 #include "orchestrator/run_sweep.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -110,7 +111,7 @@ void report_coordinator_cpu(std::chrono::steady_clock::time_point started) {
 // Rank 0 under mpirun: opens the store, then tells every rank whether setup succeeded (0, 1 =
 // runtime failure, 2 = bad input) so that all of them return or throw the same way.
 int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& spec, std::vector<Job> jobs,
-               const GroupLayout& layout) {
+               const GroupLayout& layout, const std::vector<std::string>& hosts) {
   int code = 0;
   std::string error;
   std::unique_ptr<ResultStore> store;
@@ -128,9 +129,16 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
   if (!layout.parked.empty())
     std::fprintf(stderr, "warning: %zu rank(s) do not fill a group of %d and stay idle\n", layout.parked.size(),
                  r.ranks_per_job);
+  // A group by its leader's host and its ranks: the node a job ran (or failed) on, for --exclude.
   std::vector<std::string> names;
-  for (int leader : layout.leaders)
-    names.push_back("ranks " + std::to_string(leader) + "-" + std::to_string(leader + r.ranks_per_job - 1));
+  for (int leader : layout.leaders) {
+    const std::string host = static_cast<size_t>(leader) < hosts.size() ? hosts[static_cast<size_t>(leader)] : "";
+    const int last = leader + r.ranks_per_job - 1;
+    names.push_back(
+        host + (host.empty() ? "" : " ") + "(rank" +
+        (last > leader ? "s " + std::to_string(leader) + "-" + std::to_string(last) : " " + std::to_string(leader)) +
+        ")");
+  }
   MpiCoordinatorLink link(layout, names);
   const auto started = std::chrono::steady_clock::now();
   stop_on_signals();
@@ -177,9 +185,14 @@ int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
   }
 
   WorkerSettings worker = r.worker;
-  worker.local_rank = mpi.local_rank();
   worker.verbose = false;  // rank 0 prints the epoch lines, each naming its job (RunSettings::verbose)
   const bool coordinator_on_node = mpi.broadcast_from_root(mpi.host()) == mpi.host();
+  // GPUs are numbered over the ranks that train on a node: the coordinator (local rank 0 of its
+  // node) takes none, so its node's trainers get GPUs 0.. as every other node's do.
+  const int coordinator_here = mpi.size() > 1 && coordinator_on_node ? 1 : 0;
+  worker.local_rank = std::max(0, mpi.local_rank() - coordinator_here);
+  worker.local_trainers = std::max(1, mpi.local_size() - coordinator_here);
+  worker.host = mpi.host();
   worker.threads = threads_per_rank(mpi, coordinator_on_node);
   // "--device cuda" where a training rank has none: bad input, said before anything starts
   require_requested_device(worker.device, mpi, /*trains=*/mpi.size() == 1 || mpi.rank() > 0);
@@ -195,7 +208,8 @@ int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
                      std::to_string(r.ranks_per_job + 1) + " MPI ranks (rank 0 only coordinates)");
   const GroupLayout layout = make_group_layout(mpi.rank(), mpi.size(), r.ranks_per_job);
   GroupComm group(layout, mpi.rank());
-  if (mpi.rank() == 0) return coordinate(r, mpi, spec, std::move(jobs), layout);
+  const std::vector<std::string> hosts = mpi.hosts_at_root();  // collective: every rank
+  if (mpi.rank() == 0) return coordinate(r, mpi, spec, std::move(jobs), layout, hosts);
   return train_assigned(mpi, layout, group, worker);
 }
 

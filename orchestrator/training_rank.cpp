@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"
 #include "worker/dist/gpu_slots.h"
 #include "worker/train/cuda_graph_step.h"
 #include "worker/train/device.h"
@@ -33,9 +34,24 @@ void require_requested_device(const std::string& spec, const MpiEnvironment& mpi
                    " (a CPU-only LibTorch build, or no GPU visible); use --device auto or --device cpu");
 }
 
+std::string gpu_share_warning(const std::string& host, int trainers, int gpus) {
+  if (gpus <= 0 || trainers % gpus == 0) return "";
+  const int more = trainers % gpus, per = trainers / gpus;
+  return "warning: " + printable(host) + ": " + std::to_string(trainers) + " ranks train on " + std::to_string(gpus) +
+         " GPUs, so GPU" + (more > 1 ? "s 0-" + std::to_string(more - 1) : std::string(" 0")) + " train" +
+         (more > 1 ? "" : "s") + " " + std::to_string(per + 1) + " job(s) at once and the others " +
+         std::to_string(per) + ": give each node a multiple of " + std::to_string(gpus) +
+         " training ranks (one task more on the node of rank 0, which only coordinates)";
+}
+
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
   TrainingRank rank;
   rank.device = pick_device(settings.device, settings.local_rank);
+  if (rank.device.is_cuda() && settings.local_rank == 0) {  // once per node
+    const std::string warning =
+        gpu_share_warning(settings.host, settings.local_trainers, static_cast<int>(torch::cuda::device_count()));
+    if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());
+  }
   // NCCL cannot run two ranks of one job on one GPU: refused before any communicator exists.
   if (group != MPI_COMM_NULL && rank.device.is_cuda()) require_one_rank_per_gpu(group, rank.device.index());
   if (announce) {

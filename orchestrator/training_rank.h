@@ -31,6 +31,10 @@ struct TrainingRank {
 // whether this rank trains (rank 0 of `run` under mpirun only coordinates).
 void require_requested_device(const std::string& spec, const MpiEnvironment& mpi, bool trains);
 
+// How a node's training ranks share its GPUs when they do not divide evenly ("" when they do, or
+// with no GPU): rank i takes GPU i mod `gpus`, so the first GPUs train one job more at once.
+std::string gpu_share_warning(const std::string& host, int trainers, int gpus);
+
 // group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:
 // this rank prints the one-time notes (the --cuda-graphs note where it cannot apply).
 // Collective over `group`. Throws when two ranks of the group would share one GPU.

@@ -6,8 +6,12 @@
 namespace ms {
 
 struct WorkerSettings {
-  std::string device = "auto";       // auto | cpu | cuda
-  int local_rank = 0;                // picks the GPU on CUDA
+  std::string device = "auto";  // auto | cpu | cuda
+  // This rank's index among the ranks that train on its node (a coordinator there not counted),
+  // which picks its GPU (index mod GPUs), and how many ranks train on the node.
+  int local_rank = 0;
+  int local_trainers = 1;
+  std::string host;                  // this node's name, for messages
   int threads = 0;                   // LibTorch intra-op threads (0: leave as is)
   bool verbose = false;              // per-epoch lines from the trainer
   std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)

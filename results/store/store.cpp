@@ -41,7 +41,8 @@ std::string writable_path(const std::string& path) {
   const std::filesystem::path p(path);
   const std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError("--db " + path + " is a directory, not a database file");
   if (!std::filesystem::exists(folder, ec))
     throw UsageError("--db " + path + ": the folder " + folder + " does not exist (create it first)");
   if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
@@ -58,7 +59,8 @@ Database open_database(const std::string& path, OpenMode mode) {
   if (mode == OpenMode::ReadOnly) {
     if (!std::filesystem::exists(path)) throw UsageError(path + ": no such database");
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw UsageError("--db " + path + " is a directory, not a database file");
+    if (std::filesystem::is_directory(path, ec))
+      throw UsageError("--db " + path + " is a directory, not a database file");
     Database db(path, Database::Access::ReadOnly);
     check_schema_readable(db);
     return db;
@@ -248,7 +250,8 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
 void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
   Statement reset(db_,
                   "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
-                  "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, skipped_test = 0, wall_s = NULL, "
+                  "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, "
+                  "skipped_test = 0, wall_s = NULL, "
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
                   "semantics = NULL WHERE id = ?");
   Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
@@ -335,8 +338,11 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
 void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s) {
   require_writer("job_finished");
   Statement s(db_,
-              "UPDATE jobs SET status = ?1, error = ?2, wall_s = COALESCE(?3, wall_s), finished_at = ?4, "
-              "failures = failures + (?1 = 'failed') WHERE id = ?5");
+              // wall_s: this attempt's, or, for a job resumed from a checkpoint, the recorded epochs'
+              // (earlier attempts' included) when they took longer: the time its result cost.
+              "UPDATE jobs SET status = ?1, error = ?2, finished_at = ?4, failures = failures + (?1 = 'failed'), "
+              "wall_s = COALESCE(MAX(?3, COALESCE((SELECT SUM(e.wall_s) FROM epochs e WHERE e.job_id = ?5), 0)), "
+              "wall_s) WHERE id = ?5");
   s.bind(1, to_string(status));
   if (error.empty())
     s.bind_null(2);

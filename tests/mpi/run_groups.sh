@@ -14,6 +14,14 @@ $MPIRUN -np 5 "$BIN" run "$SWEEP" --db "$DB" --ranks-per-job 2 --device cpu > "$
 [ "$(json_field "$WORK/results.json" 'min(r["epochs_done"] for r in rows)')" = 2 ] || fail "epochs missing"
 [ "$(json_field "$WORK/results.json" 'all(0 < r["test_acc"] <= 1 for r in rows)')" = True ] || fail "bad test_acc"
 
+# Each job names the node and ranks of the group that trained it (groups of 2: ranks 1-2, 3-4).
+HOSTS=$(python3 -c "import sqlite3; print(sorted(set(r[0] for r in sqlite3.connect('$DB').execute('SELECT host FROM jobs'))))")
+HOST=$(python3 -c "import socket; print(socket.gethostname())")
+case "$HOSTS" in
+  *"$HOST (ranks 1-2)"*|*"$HOST (ranks 3-4)"*) ;;
+  *) fail "jobs' hosts are $HOSTS, expected '$HOST (ranks 1-2)' or '$HOST (ranks 3-4)'" ;;
+esac
+
 "$BIN" plan "$SWEEP" --format json > "$WORK/plan.json"
 [ "$(python3 -c "import json; a=json.load(open('$WORK/plan.json')); b=json.load(open('$WORK/results.json')); print(sorted(r['id'] for r in a)==sorted(r['id'] for r in b))")" = True ] \
   || fail "plan ids differ from the ids that ran"

@@ -6,8 +6,10 @@
 // (exit 1, unlike the writers' 2), `compare` with one sweep (named an option the usage does not
 // have) and of a sweep with itself (blamed missing seeds). Each trains tiny jobs for one epoch.
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <torch/cuda.h>
 
 #include "tests/test_support.h"
@@ -143,6 +145,41 @@ TEST(CliQaFixes, Bf16OnTheCpuSaysItTrainsInFp32) {
   const size_t at = r.err.find(note);
   EXPECT_NE(at, std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(note, at + 1), std::string::npos) << r.err;  // once, for its two jobs
+}
+
+// An interrupted job with epochs recorded but no checkpoint where this run looks (the earlier run
+// had another --checkpoint-dir) trains again from epoch 1, and the run says so (a cluster audit
+// saw it restart silently).
+TEST(CliQaFixes, AnInterruptedJobWithoutItsCheckpointIsSaidToStartOver) {
+  TempDir dir;
+  const std::string sweep = dir.write("ck.yaml",
+                                      "name: ck\n"
+                                      "base:\n"
+                                      "  task: {dataset: synthetic-images, image_size: 8, channels: 1, num_classes: 4, "
+                                      "train_size: 32, test_size: 16, epochs: 2, batch_size: 16}\n"
+                                      "  model: {depths: [1], dims: [8], stem: {kernel: 4, stride: 4, padding: 0}}\n");
+  const std::string db = dir.file("ck.db");
+  const std::string first = " --checkpoint-dir " + shell_quote(dir.file("first"));
+  ASSERT_EQ(run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + first).exit_code, 0);
+  // As a killed run leaves it: pending, with its epochs recorded and its checkpoint in "first".
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "UPDATE jobs SET status = 'pending'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  std::filesystem::create_directories(dir.file("first"));
+  { std::ofstream(dir.file("first/x.ckpt")) << "x"; }  // another job's: not this one's
+  const CommandResult same = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + first);
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_NE(same.err.find("no checkpoint in " + dir.file("first")), std::string::npos) << same.err;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "UPDATE jobs SET status = 'pending'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  const CommandResult other = run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db));
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.err.find("1 interrupted job(s) have epochs recorded but no checkpoint in " + db + ".checkpoints"),
+            std::string::npos)
+      << other.err;
+  EXPECT_NE(other.err.find("did the earlier run use another --checkpoint-dir?"), std::string::npos) << other.err;
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// How training ranks share a node's GPUs (orchestrator/training_rank.h): rank i of a node's
+// trainers takes GPU i mod G, so an uneven count (9 trainers on an 8-GPU node: every node but the
+// coordinator's under `--ntasks-per-node=9`) puts two jobs on GPU 0, which is said once per node.
+#include "orchestrator/training_rank.h"
+
+#include <gtest/gtest.h>
+
+namespace ms {
+namespace {
+
+TEST(GpuShare, AnUnevenShareIsNamedAndAnEvenOneIsNot) {
+  EXPECT_EQ(gpu_share_warning("node2", 8, 8), "");
+  EXPECT_EQ(gpu_share_warning("node2", 16, 8), "");  // two jobs on every GPU: even (MPS)
+  EXPECT_EQ(gpu_share_warning("node2", 3, 0), "");   // no GPU
+  EXPECT_EQ(gpu_share_warning("node2", 9, 8),
+            "warning: node2: 9 ranks train on 8 GPUs, so GPU 0 trains 2 job(s) at once and the others 1: give each "
+            "node a multiple of 8 training ranks (one task more on the node of rank 0, which only coordinates)");
+  EXPECT_NE(gpu_share_warning("n\x1b[31m", 11, 4).find("GPUs 0-2 train 3 job(s) at once and the others 2"),
+            std::string::npos);
+  EXPECT_EQ(gpu_share_warning("n\x1b[31m", 11, 4).find('\x1b'), std::string::npos);  // printable
+}
+
+}  // namespace
+}  // namespace ms
