@@ -222,7 +222,8 @@ std::vector<KeySpec> make_schema() {
        0,
        "linear and conv weights: trunc_normal = timm's trunc_normal_(std=0.02) (cut at +-2 absolute: in "
        "effect N(0, 0.02)) with zero biases for every conv and linear (MetaFormer's code); poolformer = "
-       "the same but the stem and downsampling convs at PyTorch's default (PoolFormer's code); pytorch = PyTorch's layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
+       "the same but the stem and downsampling convs at PyTorch's default (PoolFormer's code); pytorch = PyTorch's "
+       "layer defaults (kaiming-uniform a=sqrt(5), uniform biases), as "
        "a plain torch.nn encoder (the KV Transformer's) starts",
        1},
       {"model.block",
@@ -328,6 +329,16 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
   return out;
+}
+
+std::vector<std::string> split(const std::string& text, const std::string& sep) {
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    const size_t at = text.find(sep, start);
+    out.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return out;
+    start = at + sep.size();
+  }
 }
 
 }  // namespace ms

@@ -50,5 +50,8 @@ size_t edit_distance(const std::string& a, const std::string& b);
 nlohmann::json default_flat_config();
 
 std::string join(const std::vector<std::string>& items, const std::string& sep);
+// The pieces of `text` between the occurrences of `sep` (not empty), empty pieces included:
+// join(split(t, s), s) == t.
+std::vector<std::string> split(const std::string& text, const std::string& sep);
 
 }  // namespace ms

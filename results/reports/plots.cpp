@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "results/reports/text_table.h"
+#include "sweeps/config_schema.h"  // split
 #include "sweeps/user_text.h"
 
 namespace ms {
@@ -162,16 +163,7 @@ std::vector<std::string> legend_titles(const std::vector<std::string>& titles) {
   for (const std::string& t : titles) long_title = long_title || terminal_columns(t) > kLegendColumns;
   if (!long_title) return titles;
   std::vector<std::vector<std::string>> parts;
-  for (const std::string& t : titles) {
-    std::vector<std::string> p;
-    for (size_t start = 0;;) {
-      const size_t comma = t.find(", ", start);
-      p.push_back(t.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 2;
-    }
-    parts.push_back(std::move(p));
-  }
+  for (const std::string& t : titles) parts.push_back(split(t, ", "));
   std::set<std::string> shared;
   if (titles.size() > 1)
     for (const std::string& part : parts.front())

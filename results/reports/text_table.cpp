@@ -6,11 +6,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 #include <sstream>
 
+#include "sweeps/config_schema.h"  // split
 #include "sweeps/user_text.h"
 
 namespace ms {
@@ -121,13 +122,7 @@ std::string markdown_escape(const std::string& s) {
 
 std::string markdown_lines(const std::string& s, const std::string& indent) {
   const std::string kNbsp = "\xc2\xa0";  // U+00A0: a leading space that is never indentation
-  std::vector<std::string> lines;
-  for (size_t start = 0;;) {
-    const size_t nl = s.find('\n', start);
-    lines.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
+  const std::vector<std::string> lines = split(s, "\n");
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];

@@ -1,5 +1,6 @@
 // The user-text rule (sweeps/user_text.h) on its own: what one-line text and free text refuse and
 // allow, how the reason shows the text, and where in a file the first refused byte is.
+#include "sweeps/config_schema.h"
 #include "sweeps/user_text.h"
 
 #include <cstdio>
@@ -117,6 +118,9 @@ TEST(UserText, TerminalColumnsCountWideAndCombiningCharacters) {
   EXPECT_EQ(cut_to_columns("abc", 3), "abc");
   EXPECT_EQ(cut_to_columns("abc", 0), "");
   EXPECT_EQ(cut_middle_to_columns("abcdefghij", 7), "abc…hij");
+  EXPECT_EQ(split("a, b, , c", ", "), (std::vector<std::string>{"a", "b", "", "c"}));
+  EXPECT_EQ(split("", "\n"), (std::vector<std::string>{""}));
+  EXPECT_EQ(join(split("x\n\ny\n", "\n"), "\n"), "x\n\ny\n");
   EXPECT_EQ(cut_middle_to_columns("abcdefghij", 8), "abcd…hij");
   EXPECT_EQ(cut_middle_to_columns("abcdefghij", 10), "abcdefghij");
   EXPECT_EQ(cut_middle_to_columns("日本語テキスト", 9), "日本…スト");
