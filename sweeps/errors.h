@@ -17,8 +17,10 @@ struct SpecError : UsageError {
       : UsageError(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + message),
         file_(file),
         line_(line),
-        col_(col) {}
+        col_(col),
+        message_(message) {}
   const std::string& file() const { return file_; }
+  const std::string& message() const { return message_; }  // without the position
   int line() const { return line_; }
   int col() const { return col_; }
 
@@ -26,6 +28,7 @@ struct SpecError : UsageError {
   std::string file_;
   int line_;
   int col_;
+  std::string message_;
 };
 
 // A failure that a retry may not meet again: memory short for a moment, a collective's link or

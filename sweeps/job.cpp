@@ -142,12 +142,9 @@ json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, c
     bool own_line = false;
     for (const Override& o : variant.overrides) own_line = own_line || o.mark.line == e.line();
     if (plain_baseline || own_line) throw;
-    std::string message = e.what();
-    const std::string prefix = e.file() + ":" + std::to_string(e.line()) + ":" + std::to_string(e.col()) + ": error: ";
-    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
     const std::string label = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
     throw SpecError(e.file(), e.line(), e.col(),
-                    message + " (for variant '" + label + "' of section '" + variant.section + "', line " +
+                    e.message() + " (for variant '" + label + "' of section '" + variant.section + "', line " +
                         std::to_string(variant.mark.line) + ")");
   }
 }

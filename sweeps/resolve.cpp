@@ -96,9 +96,8 @@ void check_dataset_keys(const DatasetInfo& data, const json& flat, const std::ma
       fail(key, "task.vocab does not apply to " + dataset + ": its tokens are the " + std::to_string(data.vocab) +
                     " byte values");
     if ((key == "task.vocab" || key == "task.seq_len") && images)
-      fail(key, key + " applies to sequence datasets (" +
-                    dataset_names_where([](auto& d) { return d.kind == DataKind::Sequences; }) + "); " + dataset +
-                    " is an image dataset");
+      fail(key, key + " applies to sequence datasets (" + join(dataset_names(DataKind::Sequences), ", ") + "); " +
+                    dataset + " is an image dataset");
     if (key == "task.text_file" && data.loader != "charlm")
       fail(key, "task.text_file names charlm's text; " + dataset + " reads none");
     if ((key == "task.image_size" || key == "task.channels" || key == "task.num_classes") && !images)

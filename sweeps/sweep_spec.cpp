@@ -299,28 +299,19 @@ struct AxisKey {
   Mark mark;
 };
 
-// Whether setting `a` also sets `b` or the other way round (a key, or a mapping holding the other).
-bool keys_overlap(const std::string& a, const std::string& b) {
-  const auto within = [](const std::string& outer, const std::string& inner) {
-    return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '.';
-  };
-  return a == b || within(a, b) || within(b, a);
-}
-
 // A cell's values are applied after the variant's, so a key both set would run every cell with
 // the grid's value: the variant as written would never run while its label says it did.
+// `axis_keys`: every key a grid/zip value sets (values set leaf keys, as variants do).
 void check_variants_keep_their_values(const std::string& file, const std::vector<Variant>& variants,
-                                      const std::vector<std::pair<std::string, AxisKey>>& axis_keys) {
+                                      const std::map<std::string, AxisKey>& axis_keys) {
   for (const Variant& v : variants)
     for (const Override& o : v.overrides)
-      for (const auto& [key, axis] : axis_keys)
-        if (keys_overlap(o.key, key))
-          throw SpecError(file, o.mark.line, o.mark.col,
-                          "variant '" + v.label + "' of section '" + v.section + "' sets " + o.key + ", which " +
-                              axis.where + " (line " + std::to_string(axis.mark.line) + ") also sets" +
-                              (key == o.key ? "" : " (as " + key + ")") +
-                              ": every cell would replace the variant's value, so it would never run as labelled; "
-                              "vary the key in one place only");
+      if (const auto it = axis_keys.find(o.key); it != axis_keys.end())
+        throw SpecError(file, o.mark.line, o.mark.col,
+                        "variant '" + v.label + "' of section '" + v.section + "' sets " + o.key + ", which " +
+                            it->second.where + " (line " + std::to_string(it->second.mark.line) +
+                            ") also sets: every cell would replace the variant's value, so it would never run as "
+                            "labelled; vary the key in one place only");
 }
 
 }  // namespace
@@ -447,13 +438,13 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   // file's length; the cells multiply).
   check_size(file, spec.variants.size(), declared_cells(root), spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
-  std::vector<std::pair<std::string, AxisKey>> axis_keys;  // every key a grid/zip value sets
+  std::map<std::string, AxisKey> axis_keys;  // every key a grid/zip value sets, where first
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
     for (const auto& kv : grid) {
       std::vector<Cell> axis;
       for (const Overrides& value : read_value_list(file, kv.first, kv.second, catalog)) {
-        for (const Override& o : value) axis_keys.push_back({o.key, AxisKey{"grid", mark_of(kv.first)}});
+        for (const Override& o : value) axis_keys.emplace(o.key, AxisKey{"grid", mark_of(kv.first)});
         axis.push_back(Cell{labels_of(value), value});
         if (auto problem = name_problem(axis.back().label, "grid label", true))
           throw SpecError(file, value.front().mark.line, value.front().mark.col, *problem);
@@ -473,7 +464,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       for (const auto& kv : group) {
         const auto values = read_value_list(file, kv.first, kv.second, catalog);
         for (const Overrides& value : values)
-          for (const Override& o : value) axis_keys.push_back({o.key, AxisKey{"zip", mark_of(kv.first)}});
+          for (const Override& o : value) axis_keys.emplace(o.key, AxisKey{"zip", mark_of(kv.first)});
         if (axis.empty()) {
           length = values.size();
           first_key = kv.first.Scalar();

@@ -252,6 +252,12 @@ std::string cut_to_columns(const std::string& s, size_t columns) {
   return s.substr(0, end) + "…";
 }
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 std::string cut_middle_to_columns(const std::string& s, size_t columns) {
   if (terminal_columns(s) <= columns) return s;
   if (columns < 3) return cut_to_columns(s, columns);

@@ -69,6 +69,9 @@ std::string cut_to_columns(const std::string& s, size_t columns);
 // "…" that fit in `columns` (the tail gets up to half), for labels that differ at their end.
 std::string cut_middle_to_columns(const std::string& s, size_t columns);
 
+// `s` with A-Z as a-z and every other byte as it is (file extensions, names typed in any case).
+std::string ascii_lower(std::string s);
+
 // `s` as one word a POSIX shell reads back byte for byte, for a command metasweep suggests
 // ("next: metasweep results --db ..."): unchanged when it holds only letters, digits and
 // _ . / : , + - = @ %; otherwise in single quotes, a ' inside as '\''.

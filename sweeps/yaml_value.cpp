@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"  // ascii_lower
 
 namespace ms {
 
@@ -51,7 +52,6 @@ bool is_quoted_or_str(const YAML::Node& node) {
   const std::string& tag = node.Tag();
   return tag == "!" || tag == "tag:yaml.org,2002:str";
 }
-
 
 // A bound as people write it: 2147483647 and 10000000, not 2.14748e+09 and 1e+07.
 std::string bound_text(double v) {
@@ -103,9 +103,8 @@ json parse_choice(const std::string& file, const KeySpec& spec, const YAML::Node
   if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
   // The hint: the choice this is in another letter case (GELU), the name other tools give it
   // (groupnorm, swish), or the closest spelling.
-  std::string lower = v, hint;
-  for (char& ch : lower)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  const std::string lower = ascii_lower(v);
+  std::string hint;
   static const std::map<std::string, std::string> kOtherNames = {
       {"groupnorm", "group1"},     {"group_norm", "group1"},        {"gn", "group1"},
       {"ln", "layernorm"},         {"layer_norm", "layernorm"},     {"bn", "batchnorm"},

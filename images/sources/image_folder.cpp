@@ -163,9 +163,7 @@ ImageSet index(const std::string& root, const std::string& split, const std::vec
 }  // namespace
 
 bool has_image_extension(const std::string& filename) {
-  std::string tail = filename.substr(filename.size() - std::min<size_t>(filename.size(), 5));
-  for (char& c : tail)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  const std::string tail = ascii_lower(filename.substr(filename.size() - std::min<size_t>(filename.size(), 5)));
   const auto ends_with = [&](const std::string& ext) {
     return tail.size() >= ext.size() && tail.compare(tail.size() - ext.size(), ext.size(), ext) == 0;
   };

@@ -108,9 +108,7 @@ bool split_key(const std::string& path, std::string& key, std::string& ext) {
   const size_t dot = path.find('.', base);
   if (dot == std::string::npos || dot == base) return false;
   key = path.substr(0, dot);
-  ext = path.substr(dot + 1);
-  for (char& c : ext)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  ext = ascii_lower(path.substr(dot + 1));
   return true;
 }
 

@@ -174,22 +174,16 @@ std::vector<std::string> legend_titles(const std::vector<std::string>& titles) {
   for (size_t t = 0; t < parts.size(); ++t) {
     const auto& p = parts[t];
     const bool all_shared = std::all_of(p.begin(), p.end(), [&](const std::string& x) { return shared.count(x); });
-    std::string text;
-    if (all_shared) {
-      text = titles[t];
-    } else {
-      bool gap = false;  // a run of shared parts, shown as one "…"
-      for (const std::string& part : p) {
-        if (shared.count(part)) {
-          if (!gap) text += (text.empty() ? "" : ", ") + std::string("…");
-          gap = true;
-          continue;
-        }
-        text += (text.empty() ? "" : ", ") + part;
-        gap = false;
-      }
+    std::vector<std::string> kept;  // a run of shared parts becomes one "…"
+    bool gap = false;
+    for (const std::string& part : p) {
+      if (!shared.count(part))
+        kept.push_back(part);
+      else if (!gap)
+        kept.push_back("…");
+      gap = shared.count(part) > 0;
     }
-    out.push_back(cut_middle_to_columns(text, kLegendColumns));
+    out.push_back(cut_middle_to_columns(all_shared ? titles[t] : join(kept, ", "), kLegendColumns));
   }
   return out;
 }
