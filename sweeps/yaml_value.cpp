@@ -235,6 +235,12 @@ std::string label_text(const json& value) {
     for (size_t i = 0; i < value.size(); ++i) s += (i ? "," : "") + label_text(value[i]);
     return s + "]";
   }
+  // A whole number in a float key prints as the integer the file most likely wrote: mlp_ratio 2
+  // reads "2", not "2.0" (and 2 and 2.0 are one config, so they get one label).
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+  }
   return value.dump();
 }
 

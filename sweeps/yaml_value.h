@@ -31,7 +31,7 @@ void flatten_overrides(const std::string& file, const YAML::Node& mapping, const
 void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
                   const Catalog& catalog, Overrides& out);
 
-// A value as it appears in a label: strings bare, lists as [a,b].
+// A value as it appears in a label: strings bare, lists as [a,b], whole numbers without ".0".
 std::string label_text(const nlohmann::json& value);
 
 }  // namespace ms

@@ -137,6 +137,21 @@ ablations:
       << warnings[1];
 }
 
+TEST(SweepSpec, LabelsWriteWholeNumbersOfFloatKeysAsIntegers) {
+  // mlp_ratio is a float key: the file's 2 labels as "2", not "2.0"; 2.5 and 1e-3 keep their value.
+  const SweepSpec spec = parse_sweep(
+      "name: g\ngrid:\n  model.mlp_ratio: [2, 2.5]\n  task.optimizer.lr: [1e-3, 1.0]\n", "g.yaml", test::test_catalog());
+  const auto jobs = expand_sweep(spec, test::test_catalog());
+  std::vector<std::string> variants;
+  for (const auto& j : jobs) variants.push_back(j.variant);
+  EXPECT_EQ(variants, (std::vector<std::string>{
+                          "baseline, model.mlp_ratio=2, task.optimizer.lr=0.001",
+                          "baseline, model.mlp_ratio=2, task.optimizer.lr=1",
+                          "baseline, model.mlp_ratio=2.5, task.optimizer.lr=0.001",
+                          "baseline, model.mlp_ratio=2.5, task.optimizer.lr=1",
+                      }));
+}
+
 TEST(SweepSpec, GridCellsFoldingIntoEarlierJobsAreCounted) {
   // weight_decay 0 is sgd's default: under the sgd cell the variant is the baseline's job.
   const SweepSpec spec = parse_sweep(
@@ -145,10 +160,10 @@ TEST(SweepSpec, GridCellsFoldingIntoEarlierJobsAreCounted) {
   std::vector<std::string> warnings;
   const auto jobs = expand_sweep(spec, test::test_catalog(), &warnings);
   ASSERT_EQ(jobs.size(), 3u);
-  EXPECT_EQ(jobs[2].variant, "task.optimizer.weight_decay=0.0, task.optimizer.name=adamw");
+  EXPECT_EQ(jobs[2].variant, "task.optimizer.weight_decay=0, task.optimizer.name=adamw");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0],
-            "g.yaml:4:35: warning: 1 of 2 grid/zip cells of variant 'task.optimizer.weight_decay=0.0' of section 'wd' "
+            "g.yaml:4:35: warning: 1 of 2 grid/zip cells of variant 'task.optimizer.weight_decay=0' of section 'wd' "
             "are the same jobs as earlier ones (first 'baseline, task.optimizer.name=sgd' (section 'baseline')); "
             "each is listed once, under the first");
 }
