@@ -35,7 +35,7 @@ std::vector<EpochRow> select_epochs(const ResultStore& store, const std::vector<
 std::vector<CurvePoint> group_epochs(const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,
                                      const std::vector<std::string>& keys);
 
-// Per-epoch rows in a format, JSON and CSV written row by row (never the whole output in memory).
+// Per-epoch rows in a format, written row by row (never the whole output in memory).
 // `metric` empty: the default columns; otherwise only that metric (table, markdown, latex).
 void write_epochs(std::ostream& out, const std::vector<JobRow>& jobs, const std::vector<EpochRow>& rows,
                   OutputFormat format, const std::string& metric = "");

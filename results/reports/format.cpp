@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "results/reports/text_table.h"
 #include "sweeps/config_schema.h"
@@ -144,17 +145,24 @@ TextTable groups_csv(const std::vector<GroupRow>& groups) {
 
 }  // namespace
 
-std::string render_table(const TextTable& t, OutputFormat format) {
+void write_table(std::ostream& out, const TextTable& t, const TableRows& rows, OutputFormat format) {
   switch (format) {
     case OutputFormat::Csv:
-      return render_csv(t);
+      return write_csv(out, t, rows);
     case OutputFormat::Markdown:
-      return render_markdown(t);
+      return write_markdown(out, t, rows);
     case OutputFormat::Latex:
-      return latex_header_comment("metasweep results", "booktabs") + render_latex(t);
+      out << latex_header_comment("metasweep results", "booktabs");
+      return write_latex(out, t, rows);
     default:
-      return render_plain(t);
+      return write_plain(out, t, rows);
   }
+}
+
+std::string render_table(const TextTable& t, OutputFormat format) {
+  std::ostringstream out;
+  write_table(out, t, rows_of(t), format);
+  return out.str();
 }
 
 const std::vector<std::string>& output_format_names() {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <ostream>
 #include <sstream>
 
 #include "sweeps/config_schema.h"  // split
@@ -20,14 +21,15 @@ size_t display_width(const std::string& s) { return terminal_columns(s); }
 
 namespace {
 
-std::vector<size_t> widths(const TextTable& t, std::string (*escape)(const std::string&)) {
+// Display widths of the header and every row, each cell as `escape` writes it.
+std::vector<size_t> widths(const TextTable& t, const TableRows& rows,
+                           const std::function<std::string(size_t, const std::string&)>& escape) {
   std::vector<size_t> w(t.header.size(), 0);
   auto grow = [&](const std::vector<std::string>& row) {
-    for (size_t c = 0; c < row.size() && c < w.size(); ++c)
-      w[c] = std::max(w[c], display_width(escape ? escape(row[c]) : row[c]));
+    for (size_t c = 0; c < row.size() && c < w.size(); ++c) w[c] = std::max(w[c], display_width(escape(c, row[c])));
   };
   grow(t.header);
-  for (const auto& row : t.rows) grow(row);
+  for (size_t r = 0; r < rows.count; ++r) grow(rows.row(r));
   return w;
 }
 
@@ -47,9 +49,12 @@ std::string cell(const std::vector<std::string>& row, size_t c) { return c < row
 
 }  // namespace
 
-std::string render_plain(const TextTable& t) {
-  const auto w = widths(t, nullptr);
-  std::ostringstream out;
+TableRows rows_of(const TextTable& t) {
+  return {t.rows.size(), [&t](size_t r) { return t.rows[r]; }};
+}
+
+void write_plain(std::ostream& out, const TextTable& t, const TableRows& rows) {
+  const auto w = widths(t, rows, [](size_t, const std::string& s) { return s; });
   auto line = [&](const std::vector<std::string>& row) {
     std::string text;
     for (size_t c = 0; c < w.size(); ++c) text += (c ? "  " : "") + pad(cell(row, c), w[c], is_right(t, c));
@@ -60,10 +65,15 @@ std::string render_plain(const TextTable& t) {
   for (size_t c = 0; c < w.size(); ++c) rule += (c ? "  " : "") + std::string(w[c], '-');
   line(t.header);
   out << rule << "\n";
-  for (size_t r = 0; r < t.rows.size(); ++r) {
+  for (size_t r = 0; r < rows.count; ++r) {
     if (r > 0 && rule_before(t, r)) out << "\n";
-    line(t.rows[r]);
+    line(rows.row(r));
   }
+}
+
+std::string render_plain(const TextTable& t) {
+  std::ostringstream out;
+  write_plain(out, t, rows_of(t));
   return out.str();
 }
 
@@ -87,14 +97,18 @@ std::string csv_field(const std::string& raw) {
   return q + "\"";
 }
 
-std::string render_csv(const TextTable& t) {
-  std::ostringstream out;
+void write_csv(std::ostream& out, const TextTable& t, const TableRows& rows) {
   auto line = [&](const std::vector<std::string>& row) {
     for (size_t c = 0; c < t.header.size(); ++c) out << (c ? "," : "") << csv_field(cell(row, c));
     out << "\r\n";
   };
   line(t.header);
-  for (const auto& row : t.rows) line(row);
+  for (size_t r = 0; r < rows.count; ++r) line(rows.row(r));
+}
+
+std::string render_csv(const TextTable& t) {
+  std::ostringstream out;
+  write_csv(out, t, rows_of(t));
   return out.str();
 }
 
@@ -137,29 +151,29 @@ std::string markdown_lines(const std::string& s, const std::string& indent) {
   return out;
 }
 
-std::string render_markdown(const TextTable& t, const std::vector<bool>& raw) {
-  TextTable e = t;  // headers and cells escaped, but for the raw columns (bold is the caller's)
-  for (size_t c = 0; c < e.header.size(); ++c)
-    if (c >= raw.size() || !raw[c]) e.header[c] = markdown_escape(e.header[c]);
-  for (auto& row : e.rows)
-    for (size_t c = 0; c < row.size(); ++c)
-      if (c >= raw.size() || !raw[c]) row[c] = markdown_escape(row[c]);
-  const auto w = widths(e, nullptr);
-  std::ostringstream out;
+void write_markdown(std::ostream& out, const TextTable& t, const TableRows& rows, const std::vector<bool>& raw) {
+  // Headers and cells escaped, but for the raw columns (bold is the caller's).
+  const auto esc = [&](size_t c, const std::string& s) { return c < raw.size() && raw[c] ? s : markdown_escape(s); };
+  const auto w = widths(t, rows, esc);
   auto line = [&](const std::vector<std::string>& row) {
     out << "|";
-    for (size_t c = 0; c < e.header.size(); ++c)
-      out << " " << pad(cell(row, c), std::max<size_t>(w[c], 3), is_right(e, c)) << " |";
+    for (size_t c = 0; c < t.header.size(); ++c)
+      out << " " << pad(esc(c, cell(row, c)), std::max<size_t>(w[c], 3), is_right(t, c)) << " |";
     out << "\n";
   };
-  line(e.header);
+  line(t.header);
   out << "|";
-  for (size_t c = 0; c < e.header.size(); ++c) {
+  for (size_t c = 0; c < t.header.size(); ++c) {
     const size_t n = std::max<size_t>(w[c], 3);
-    out << " " << (is_right(e, c) ? std::string(n - 1, '-') + ":" : std::string(n, '-')) << " |";
+    out << " " << (is_right(t, c) ? std::string(n - 1, '-') + ":" : std::string(n, '-')) << " |";
   }
   out << "\n";
-  for (const auto& row : e.rows) line(row);
+  for (size_t r = 0; r < rows.count; ++r) line(rows.row(r));
+}
+
+std::string render_markdown(const TextTable& t, const std::vector<bool>& raw) {
+  std::ostringstream out;
+  write_markdown(out, t, rows_of(t), raw);
   return out.str();
 }
 
@@ -246,8 +260,7 @@ std::string latex_header_comment(const std::string& generator, const std::string
          "% has them.\n";
 }
 
-std::string render_latex(const TextTable& t, const std::vector<bool>& raw) {
-  std::ostringstream out;
+void write_latex(std::ostream& out, const TextTable& t, const TableRows& rows, const std::vector<bool>& raw) {
   out << "\\begin{tabular}{";
   for (size_t c = 0; c < t.header.size(); ++c) out << (is_right(t, c) ? 'r' : 'l');
   out << "}\n\\toprule\n";
@@ -256,12 +269,18 @@ std::string render_latex(const TextTable& t, const std::vector<bool>& raw) {
   };
   for (size_t c = 0; c < t.header.size(); ++c) out << (c ? " & " : "") << latex_escape(t.header[c]);
   out << " \\\\\n\\midrule\n";
-  for (size_t r = 0; r < t.rows.size(); ++r) {
+  for (size_t r = 0; r < rows.count; ++r) {
     if (r > 0 && rule_before(t, r)) out << "\\midrule\n";
-    for (size_t c = 0; c < t.header.size(); ++c) out << (c ? " & " : "") << esc(t.rows[r], c);
+    const std::vector<std::string> row = rows.row(r);
+    for (size_t c = 0; c < t.header.size(); ++c) out << (c ? " & " : "") << esc(row, c);
     out << " \\\\\n";
   }
   out << "\\bottomrule\n\\end{tabular}\n";
+}
+
+std::string render_latex(const TextTable& t, const std::vector<bool>& raw) {
+  std::ostringstream out;
+  write_latex(out, t, rows_of(t), raw);
   return out.str();
 }
 

@@ -259,4 +259,32 @@ TEST(TextTables, PlainTablesAlignWideAndCombiningCharacters) {
   EXPECT_EQ(starts.size(), 1u) << "rows end at different terminal columns:\n" << render_plain(t);
 }
 
+// Rows made on demand (what --epochs writes, never held whole) give the text the held table gives,
+// in every format: widths measured over escaped cells, rules before rows, raw columns left as is.
+TEST(TextTables, RowsMadeOnDemandWriteWhatHeldRowsRender) {
+  TextTable t;
+  t.header = {"variant", "acc_%", "note"};
+  t.right = {false, true, false};
+  t.rows = {{"a*b", "1.5", "x_y"}, {"über-long | cell", "-2", "**bold**"}, {"c", "10.25", "[z]"}};
+  t.rules_before = {2};
+  size_t calls = 0;
+  const TableRows made{t.rows.size(), [&](size_t r) {
+                         ++calls;
+                         return t.rows.at(r);
+                       }};
+  for (OutputFormat f : {OutputFormat::Table, OutputFormat::Csv, OutputFormat::Markdown, OutputFormat::Latex}) {
+    std::ostringstream out;
+    write_table(out, t, made, f);
+    EXPECT_EQ(out.str(), render_table(t, f));
+  }
+  EXPECT_GE(calls, 4u * t.rows.size());
+  std::ostringstream md, tex;
+  write_markdown(md, t, made, {false, false, true});
+  write_latex(tex, t, made, {false, false, true});
+  EXPECT_EQ(md.str(), render_markdown(t, {false, false, true}));
+  EXPECT_EQ(tex.str(), render_latex(t, {false, false, true}));
+  EXPECT_NE(md.str().find("| **bold** "), std::string::npos) << md.str();
+  EXPECT_NE(md.str().find("a\\*b"), std::string::npos) << md.str();
+}
+
 }  // namespace ms::test
