@@ -54,6 +54,28 @@ for name in bad_train bad_val; do
   esac
 done
 
+# Rank 0 alone writes the checkpoint: when that fails (here its temporary file's name is taken by a
+# folder), its partner must not go on to the next epoch's all-reduce without it (it used to hang).
+cat > "$WORK/ckpt.yaml" <<EOF
+name: ckpt
+base:
+  task: {dataset: synthetic-images, epochs: 2, batch_size: 8, train_size: 64, test_size: 32}
+  model: {depths: [1], dims: [8]}
+seeds: [0]
+EOF
+"$BIN" plan "$WORK/ckpt.yaml" --format json > "$WORK/ckpt_plan.json"
+ckpt_id=$(json_field "$WORK/ckpt_plan.json" 'rows[0]["id"]')
+mkdir -p "$WORK/ckpt/$ckpt_id.ckpt.tmp/taken"
+rc=0
+timeout 300 $MPIRUN -np 3 "$BIN" run "$WORK/ckpt.yaml" --db "$WORK/ckpt.db" --ranks-per-job 2 --device cpu \
+  --max-retries 0 --checkpoint-dir "$WORK/ckpt" > "$WORK/ckpt.out" 2> "$WORK/ckpt.err" || rc=$?
+[ $rc -eq 124 ] && { cat "$WORK/ckpt.err"; fail "ckpt: the run hung (killed by timeout)"; }
+[ $rc -eq 1 ] || { cat "$WORK/ckpt.err"; fail "ckpt: exit $rc, expected 1 (the job failed)"; }
+"$BIN" results --db "$WORK/ckpt.db" --sweep ckpt --format json > "$WORK/ckpt.json"
+[ "$(json_field "$WORK/ckpt.json" 'rows[0]["status"]')" = failed ] || fail "ckpt: job not failed"
+json_field "$WORK/ckpt.json" 'rows[0]["error"]' | grep -q "rank 0 of 2: .*ckpt.tmp: cannot create checkpoint" \
+  || fail "ckpt: $(json_field "$WORK/ckpt.json" 'rows[0]["error"]')"
+
 rc=0
 "$BIN" run "$WORK/all_val_bad.yaml" --db "$WORK/all_val_bad.db" --device cpu --max-retries 0 \
   > "$WORK/all_val_bad.out" 2> "$WORK/all_val_bad.err" || rc=$?

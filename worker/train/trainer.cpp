@@ -117,6 +117,9 @@ class GroupTrouble {
     }
   }
   bool failed() const { return !message_.empty(); }
+  // A check of its own (one all-reduce of a flag per rank), for failures outside the steps: the
+  // local part of a job's setup, rank 0's checkpoint and report at an epoch's end.
+  void settle(const torch::TensorOptions& opts) const;
   // One flag per rank, to append to the check's all-reduce.
   void append_flags(std::vector<torch::Tensor>& parts, const torch::TensorOptions& opts) const {
     if (!comm_) return;
@@ -143,6 +146,13 @@ class GroupTrouble {
   Communicator* comm_;
   std::string message_;
 };
+
+void GroupTrouble::settle(const torch::TensorOptions& opts) const {
+  if (!comm_) return;
+  std::vector<torch::Tensor> flags;
+  append_flags(flags, opts);
+  throw_if_any(reduce_values(flags, comm_).data());
+}
 
 struct EvalSums {
   torch::Tensor loss, tokens, correct, seq_correct, seqs;
@@ -197,11 +207,23 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     throw std::runtime_error("task.batch_size " + std::to_string(global_batch) + " is smaller than the " +
                              std::to_string(size) + " ranks of the job");
 
-  std::unique_ptr<BatchSource> data = make_batch_source(task, seed, data_options);
-
-  torch::manual_seed(uint64_t(seed));
-  std::shared_ptr<ModelImpl> model = factory(config);
-  model->to(device);
+  auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  // What each rank builds alone may fail on one rank only (its node lacks the data folder, its GPU
+  // is out of memory): the group learns it in one check instead of waiting in a collective.
+  std::unique_ptr<BatchSource> data;
+  std::shared_ptr<ModelImpl> model;
+  {
+    GroupTrouble setup(comm);
+    try {
+      data = make_batch_source(task, seed, data_options);
+      torch::manual_seed(uint64_t(seed));
+      model = factory(config);
+      model->to(device);
+    } catch (...) {
+      setup.record();  // alone: rethrown
+    }
+    setup.settle(fopts);
+  }
   if (comm) {
     require_same_on_all_ranks(structure_fingerprint(config, seed, *model), *comm, "the config and model structure");
     broadcast_state(*model, *comm);
@@ -211,9 +233,19 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     if (p.requires_grad()) params.push_back(p);
   // Parameters and gradients in group buffers: the optimizer, gradient zeroing, clipping and
   // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
-  StepParameters updated = make_step_parameters(task.optimizer, *model);
+  StepParameters updated;
+  std::unique_ptr<GradBucketer> bucketer;
+  {
+    GroupTrouble setup(comm);
+    try {
+      updated = make_step_parameters(task.optimizer, *model);
+      if (comm) bucketer = std::make_unique<GradBucketer>(updated.tensors, *comm);
+    } catch (...) {
+      setup.record();  // alone: rethrown
+    }
+    setup.settle(fopts);
+  }
   torch::optim::Optimizer* optimizer = updated.optimizer.get();
-  std::unique_ptr<GradBucketer> bucketer = comm ? std::make_unique<GradBucketer>(updated.tensors, *comm) : nullptr;
 
   BatchSource& loader = *data;
   const int64_t epochs = task.epochs, steps = loader.steps_per_epoch();
@@ -278,21 +310,31 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   int64_t trainable = 0;
   for (const auto& p : params) trainable += p.numel();
   std::unique_ptr<GraphedTrainStep> graphed;
-  if (use_cuda_graphs(options.cuda_graphs, device, trainable))
-    graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
+  if (use_cuda_graphs(options.cuda_graphs, device, trainable)) {
+    GroupTrouble setup(comm);
+    try {
+      graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
+    } catch (...) {
+      setup.record();  // alone: rethrown
+    }
+    setup.settle(fopts);
+  }
 
-  auto fopts = torch::TensorOptions().dtype(torch::kFloat).device(device);
   for (int64_t epoch = state.epoch + 1; epoch <= epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     // Reseeded per (seed, epoch, rank): a resumed run draws what the uninterrupted one drew.
     torch::manual_seed(uint64_t(seed) * 1000003ULL + uint64_t(epoch) * 7919ULL + uint64_t(rank));
-    loader.start_epoch(epoch);
+    GroupTrouble trouble(comm);
+    try {
+      loader.start_epoch(epoch);
+    } catch (...) {
+      trouble.record();  // alone: rethrown
+    }
     model->train();
     auto loss_sum = torch::zeros({}, fopts);
     int64_t terms = 0;
     double lr = 0;
     torch::Tensor x, y;
-    GroupTrouble trouble(comm);
     for (int64_t step = 0; step < steps; ++step) {
       lr = schedule.at((epoch - 1) * steps + step);
       set_learning_rate(*optimizer, lr);
@@ -348,8 +390,12 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
         }
       }
       if (bucketer) bucketer->all_reduce(1.0);  // the loss is already divided by the global count
-      if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
-      optimizer->step();
+      try {  // Adam allocates its state at the first step: where one rank may run out of memory
+        if (grad_clip > 0) clip_grad_norm(updated.tensors, grad_clip);
+        optimizer->step();
+      } catch (...) {
+        trouble.record();  // alone: rethrown
+      }
       if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
         const bool late = past_timeout();
         std::vector<torch::Tensor> parts = {loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)};
@@ -424,12 +470,20 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     outcome.epochs.push_back(m);
     state.epoch = epoch;
     state.epochs = outcome.epochs;
+    // Rank 0 alone saves and reports the epoch (a full disk, an unwritable --checkpoint-dir): its
+    // partners must not go on to the next epoch's collectives without it.
+    GroupTrouble saving(comm);
     if (rank == 0) {
-      if (!options.checkpoint_path.empty())
-        write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
-      if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
-      if (options.on_epoch) options.on_epoch(m);
+      try {
+        if (!options.checkpoint_path.empty())
+          write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
+        if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
+        if (options.on_epoch) options.on_epoch(m);
+      } catch (...) {
+        saving.record();  // alone: rethrown
+      }
     }
+    saving.settle(fopts);
   }
   if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters and buffers");
   return outcome;
