@@ -47,6 +47,7 @@ std::string gpu_share_warning(const std::string& host, int trainers, int gpus) {
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
   TrainingRank rank;
   rank.device = pick_device(settings.device, settings.local_rank);
+  use_device(rank.device);                                  // this thread trains: its current device is the rank's GPU
   if (rank.device.is_cuda() && settings.local_rank == 0) {  // once per node
     const std::string warning =
         gpu_share_warning(settings.host, settings.local_trainers, static_cast<int>(torch::cuda::device_count()));

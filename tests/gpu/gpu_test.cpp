@@ -2,11 +2,20 @@
 // autocast training step runs and stays finite, a single-rank NCCL group all-reduces, and the
 // CUDA-graph training step gives the eager step's loss and gradients (and a job the same loss
 // curve with graphs on and off), and streamed image batches (pinned memory, asynchronous copies)
-// arrive on the device as the CPU loader makes them. Each test skips cleanly on a machine without CUDA (the CPU CI
+// arrive on the device as the CPU loader makes them, also while the training thread captures a
+// graph. Each test skips cleanly on a machine without CUDA (the CPU CI
 // machine) or without NCCL / CUDA graphs compiled in.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mpi.h>
+#include <thread>
+
+#ifdef METASWEEP_HAVE_CUDA
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -21,6 +30,7 @@
 #include "worker/models/model.h"
 #include "worker/models/model_cost.h"
 #include "worker/train/cuda_graph_step.h"
+#include "worker/train/device.h"
 #include "worker/train/flat_parameters.h"
 #include "worker/train/parameter_roles.h"
 #include "worker/train/trainer.h"
@@ -253,6 +263,65 @@ TEST(Gpu, StreamedImagesArriveOnTheDeviceAsOnTheCpu) {
   gpu->test_chunk(0, 8, gx, gy);
   EXPECT_TRUE(torch::equal(gx.cpu(), x));
   EXPECT_TRUE(torch::equal(gy.cpu(), y));
+}
+
+// The image loader's producer thread allocates pinned batches while the training thread may be
+// capturing its step as a CUDA graph. Under the capture's default (global) mode such calls from
+// another thread fail ("operation not permitted when stream is capturing") unless that thread is
+// a CudaSideThread; and with it, the capture still succeeds and replays.
+TEST(Gpu, PinnedAllocationsBesideACaptureAreAllowed) {
+  SKIP_WITHOUT_CUDA_GRAPHS();
+#ifdef METASWEEP_HAVE_CUDA
+  const torch::Device cuda(torch::kCUDA, 0);
+  std::atomic<bool> capturing{false}, captured{false};
+  std::atomic<int> allocated{0};
+  std::exception_ptr failure;
+  std::thread side([&] {
+    try {
+      const CudaSideThread scope(cuda);
+      std::vector<torch::Tensor> kept;  // kept alive: every allocation is a new pinned block
+      while (!capturing) std::this_thread::yield();
+      while (!captured) {
+        kept.push_back(torch::empty({int64_t(1) << 14}, torch::TensorOptions().pinned_memory(true)));
+        ++allocated;
+      }
+    } catch (...) {
+      failure = std::current_exception();
+      allocated = 1 << 20;  // never leave the capture waiting
+    }
+  });
+  use_device(cuda);
+  const c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool(false, 0);
+  torch::Tensor x = torch::randn({1024}, torch::TensorOptions().device(cuda)), y;
+  at::cuda::CUDAGraph graph;
+  std::string capture_error;
+  try {
+    const c10::cuda::CUDAStreamGuard on_stream(stream);
+    y = (x * 2 + 1).relu();  // warm-up on the capture stream
+    torch::cuda::synchronize();
+    graph.capture_begin();
+    capturing = true;
+    while (allocated < 20) std::this_thread::yield();  // the side thread allocates during the capture
+    y = (x * 2 + 1).relu();
+    graph.capture_end();
+  } catch (const std::exception& e) {
+    capture_error = e.what();
+  }
+  capturing = captured = true;
+  side.join();
+  ASSERT_TRUE(capture_error.empty()) << "capture beside pinned allocations: " << capture_error;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      FAIL() << "pinned allocation beside the capture: " << e.what();
+    }
+  }
+  x.fill_(-3.0);
+  graph.replay();
+  torch::cuda::synchronize();
+  EXPECT_TRUE(torch::equal(y.cpu(), torch::zeros({1024})));  // relu(-3 * 2 + 1) = 0
+#endif
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "sweeps/user_text.h"
 #include "worker/data/loaders.h"
 #include "worker/data/random_erasing.h"
+#include "worker/train/device.h"
 
 namespace ms {
 
@@ -229,6 +230,7 @@ void ImageStream::start_epoch(int64_t epoch) {
   skipped_test_ = 0;
   producer_ = std::thread([this, epoch] {
     try {
+      const CudaSideThread cuda_side(options_.device);  // pinned batches while the trainer may capture a graph
       const EpochPlan plan(train_, shuffle_, seed_, epoch, global_batch_);
       for (int64_t step = 0; step < plan.steps(); ++step) {
         {

@@ -6,6 +6,13 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#ifdef METASWEEP_HAVE_CUDA
+#include <cuda_runtime_api.h>
+
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
 namespace ms {
 
 // LibTorch >= 2.4 takes the device type explicitly; older versions have CUDA-only calls.
@@ -23,6 +30,35 @@ torch::Device pick_device(const std::string& spec, int local_rank) {
   }
   const int count = int(torch::cuda::device_count());
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
+}
+
+void use_device(const torch::Device& device) {
+#ifdef METASWEEP_HAVE_CUDA
+  if (device.is_cuda()) c10::cuda::set_device(device.index());
+#else
+  (void)device;
+#endif
+}
+
+CudaSideThread::CudaSideThread(const torch::Device& device) {
+#ifdef METASWEEP_HAVE_CUDA
+  if (!device.is_cuda()) return;
+  use_device(device);
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  C10_CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
+  previous_mode_ = static_cast<int>(mode);
+  active_ = true;
+#else
+  (void)device;
+#endif
+}
+
+CudaSideThread::~CudaSideThread() {
+#ifdef METASWEEP_HAVE_CUDA
+  if (!active_) return;
+  auto mode = static_cast<cudaStreamCaptureMode>(previous_mode_);
+  (void)cudaThreadExchangeStreamCaptureMode(&mode);  // a destructor does not throw
+#endif
 }
 
 AutocastScope::AutocastScope(bool enabled, const torch::Device& device) {

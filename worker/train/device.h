@@ -11,6 +11,28 @@ namespace ms {
 // local_rank mod device count. Throws std::runtime_error for "cuda" without a GPU.
 torch::Device pick_device(const std::string& spec, int local_rank);
 
+// Makes `device` the calling thread's current CUDA device (no-op on the CPU), as the first thing
+// a training thread does: a CUDA call without a device guard then lands on the rank's GPU, never
+// on GPU 0 (where it would open a context of its own, about 0.5 GB, per rank).
+void use_device(const torch::Device& device);
+
+// RAII, for a thread that makes CUDA calls beside the training thread (the image loader's
+// producer, whose batches go to pinned memory): `device` is its current device, and its calls
+// (a pinned allocation, an event query) stay allowed while the training thread captures a CUDA
+// graph, whose default (global) capture mode would otherwise fail them and the capture.
+// No-op on the CPU and in builds without CUDA.
+class CudaSideThread {
+ public:
+  explicit CudaSideThread(const torch::Device& device);
+  ~CudaSideThread();
+  CudaSideThread(const CudaSideThread&) = delete;
+  CudaSideThread& operator=(const CudaSideThread&) = delete;
+
+ private:
+  bool active_ = false;
+  int previous_mode_ = 0;  // the thread's capture mode before (a cudaStreamCaptureMode)
+};
+
 // RAII: bf16 autocast for CUDA ops while alive (no-op when !enabled or on CPU). Restores the
 // previous state and clears the autocast cast cache on exit.
 class AutocastScope {
