@@ -164,16 +164,18 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    " worker group(s)");
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
+  std::vector<bool> lost(busy.size(), false);  // its GPU or communicator failed: no more jobs
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
+  auto all_lost = [&] { return std::all_of(lost.begin(), lost.end(), [](bool l) { return l; }); };
   Backoff backoff(20);
-  while (!queue.empty() || any_busy()) {
+  while ((!queue.empty() && !all_lost()) || any_busy()) {
     if (g_stop_signal.load()) {
       store.reset_running(spec.name);
       summary.interrupted = true;
       break;
     }
     for (size_t g = 0; g < busy.size() && !queue.empty(); ++g) {
-      if (busy[g]) continue;
+      if (busy[g] || lost[g]) continue;
       const Job* job = queue.front();
       queue.pop_front();
       store.job_started(job->id, link.group_name(static_cast<int>(g)));
@@ -215,6 +217,16 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       store.job_finished(r.job_id, r.status, r.error, r.wall_s);
+      if (r.device_lost) {
+        lost.at(static_cast<size_t>(msg->group)) = true;
+        const std::string name = link.group_name(msg->group);
+        summary.groups_lost.push_back(name);
+        const auto left = std::count(lost.begin(), lost.end(), false);
+        progress.message(
+            "warning: worker group " + name + " takes no more jobs: its GPU or NCCL communicator failed (" + r.error +
+            "); " +
+            (left ? "the sweep goes on with " + std::to_string(left) + " group(s)" : std::string("no group is left")));
+      }
       if (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries) {
         progress.message("job " + job_name(job) + " failed, retrying: " + r.error);
         progress.job_requeued(r.job_id);
@@ -236,8 +248,15 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     // No print here: the next round first hands out free groups, so a job's end and the next
     // job's start make one progress line, not two (printed when the link has nothing to say).
   }
-  if (!summary.interrupted)
-    for (int g = 0; g < link.num_groups(); ++g) link.send(g, MessageKind::Stop, "");
+  if (!summary.interrupted) {
+    summary.not_run = static_cast<int>(queue.size());  // every group lost
+    if (summary.not_run > 0)
+      progress.message("error: " + std::to_string(summary.not_run) +
+                       " job(s) not run: every worker group's GPU or communicator failed; after fixing the "
+                       "machines, the same command runs them");
+    for (int g = 0; g < link.num_groups(); ++g)
+      if (!lost[static_cast<size_t>(g)]) link.send(g, MessageKind::Stop, "");  // a lost group has left
+  }
   progress.finish();
   summary.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
   return summary;

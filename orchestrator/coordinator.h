@@ -34,9 +34,14 @@ struct RunSummary {
   std::vector<std::string> failed_before_ids;  // sweep order
   bool interrupted = false;
   double elapsed_s = 0;  // this run's wall time
+  // Worker groups whose GPU or communicator failed for good (they took no more jobs), and the
+  // jobs left unrun when no group was left.
+  std::vector<std::string> groups_lost;
+  int not_run = 0;
 
-  // Whether any job of the sweep is failed at the end (`run` exits 1), this run's or earlier ones'.
-  bool any_failed() const { return failed > 0 || failed_before > 0; }
+  // Whether any job of the sweep is failed or left unrun at the end (`run` exits 1), this run's
+  // or earlier ones'.
+  bool any_failed() const { return failed > 0 || failed_before > 0 || not_run > 0; }
 };
 
 // Set from a signal handler (SIGINT/SIGTERM/SIGPIPE): the coordinator records running jobs as

@@ -122,4 +122,10 @@ std::string broadcast_text(MPI_Comm group, const std::string& text_on_root) {
   return text;
 }
 
+bool true_on_any_rank(MPI_Comm group, bool mine) {
+  int in = mine ? 1 : 0, out = 0;
+  MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MAX, group);
+  return out != 0;
+}
+
 }  // namespace ms

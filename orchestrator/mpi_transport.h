@@ -66,5 +66,7 @@ class MpiWorkerLink : public WorkerLink {
 
 // Leader's text to every rank of the group (polled, so waiting ranks sleep instead of spin).
 std::string broadcast_text(MPI_Comm group, const std::string& text_on_root);
+// Whether `mine` is true on any rank of the group (every rank learns it).
+bool true_on_any_rank(MPI_Comm group, bool mine);
 
 }  // namespace ms

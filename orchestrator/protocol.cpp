@@ -58,11 +58,8 @@ EpochReport decode_epoch(const std::string& text) {
 }
 
 std::string encode(const JobReport& r) {
-  return json{{"job_id", r.job_id},
-              {"status", to_string(r.status)},
-              {"error", r.error},
-              {"transient", r.transient},
-              {"wall_s", r.wall_s}}
+  return json{{"job_id", r.job_id},       {"status", to_string(r.status)}, {"error", r.error},
+              {"transient", r.transient}, {"device_lost", r.device_lost},  {"wall_s", r.wall_s}}
       .dump();
 }
 
@@ -73,6 +70,7 @@ JobReport decode_job_report(const std::string& text) {
   r.status = job_status_from_string(j.at("status"));
   r.error = j.at("error");
   r.transient = j.at("transient");
+  r.device_lost = j.at("device_lost");
   r.wall_s = j.at("wall_s");
   return r;
 }

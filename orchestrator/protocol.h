@@ -33,6 +33,7 @@ struct JobReport {
   JobStatus status = JobStatus::Failed;  // Done, Diverged or Failed
   std::string error;                     // for Failed/Diverged
   bool transient = false;                // worth retrying: decided by the failure's type (worker/train/job_error.h)
+  bool device_lost = false;              // the group's GPU or communicator is unusable: it took its last job
   double wall_s = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "results/reports/sweep_progress.h"
 #include "results/reports/text_table.h"
 #include "results/store/query.h"
+#include "sweeps/config_schema.h"  // join
 #include "sweeps/user_text.h"
 
 namespace ms {
@@ -25,7 +26,13 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
   out << "sweep " << sweep << ": " << s.done << " done, " << s.diverged << " diverged, " << s.failed << " failed, "
       << s.skipped_done << " already finished";
   if (s.failed_before) out << ", " << s.failed_before << " failed earlier and not retried";
+  if (s.not_run) out << ", " << s.not_run << " not run";
   out << "; this run took " << format_duration(s.elapsed_s) << "\n";
+  if (!s.groups_lost.empty()) {  // hardware to look at before the next run
+    out << "worker groups whose GPU or NCCL communicator failed (they took no more jobs; the errors are their "
+           "failed jobs'): "
+        << join(s.groups_lost, ", ") << "\n";
+  }
   ResultQuery q;
   q.sweep = sweep;
   std::vector<JobRow> rows = select_jobs(store, q);

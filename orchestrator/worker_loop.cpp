@@ -52,6 +52,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     report.status = JobStatus::Failed;
     report.error = error.message;  // one line for the database: no LibTorch backtrace
     report.transient = error.transient;
+    report.device_lost = error.device_lost;
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
@@ -74,8 +75,12 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
     if (group_size > 1) text = broadcast_text(group, text);
     if (text.empty()) return;  // Stop
     const Assignment a = decode_assignment(text);
-    const JobReport report = train_one(a, comm.get(), device, link, settings);
+    JobReport report = train_one(a, comm.get(), device, link, settings);
+    // A GPU or communicator that failed for good on any rank ends the group: every later job
+    // would fail on it in seconds (the coordinator gives its jobs to the other groups).
+    if (group_size > 1) report.device_lost = true_on_any_rank(group, report.device_lost);
     if (link) link->send(MessageKind::Finished, encode(report));
+    if (report.device_lost) return;  // the coordinator says so
   }
 }
 

@@ -1,7 +1,9 @@
 // The coordinator's failure policy, without MPI or training: a scripted worker group answers each
 // assignment with a chosen outcome. A transient failure (out of memory, CUDA/NCCL errors) is
 // retried up to --max-retries and then recorded `failed` with its message; a permanent one is not
-// retried; a diverged job is a result; every other job of the sweep still ends `done`.
+// retried; a diverged job is a result; every other job of the sweep still ends `done`. A group
+// whose GPU or communicator failed for good takes no more jobs, and its job runs on another.
+#include <deque>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -67,6 +69,84 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
   EXPECT_EQ(s2.skipped_done + s2.done + s2.failed + s2.failed_before, 4);
   EXPECT_EQ(s2.failed_before, 1);  // seed 0, out of attempts: still failed, so the run is not a success
   EXPECT_TRUE(s2.any_failed());
+}
+
+// Worker groups that answer every assignment with "done", except that the groups in `lose` fail
+// their first job as a lost GPU does (a sticky CUDA error, classified as the worker loop does).
+class GroupsLosingTheirGpu : public CoordinatorLink {
+ public:
+  GroupsLosingTheirGpu(int groups, std::vector<int> lose) : groups_(groups), lose_(std::move(lose)) {}
+  int num_groups() const override { return groups_; }
+  std::string group_name(int group) const override { return "node" + std::to_string(group) + " (rank 1)"; }
+  void send(int group, MessageKind kind, const std::string& payload) override {
+    sent[group].push_back(kind);
+    if (kind != MessageKind::Assign) return;
+    const Assignment a = decode_assignment(payload);
+    JobReport r;
+    r.job_id = a.job_id;
+    if (std::find(lose_.begin(), lose_.end(), group) != lose_.end()) {
+      const JobError e = classify_job_error(
+          std::make_exception_ptr(std::runtime_error("rank 2 of 2: CUDA error: uncorrectable ECC error encountered")));
+      r.status = JobStatus::Failed, r.error = e.message, r.transient = e.transient, r.device_lost = e.device_lost;
+    } else {
+      EpochReport epoch;
+      epoch.job_id = a.job_id;
+      epoch.metrics.epoch = 1;
+      epoch.metrics.test_acc = 0.5;
+      replies_.push_back({MessageKind::Epoch, group, encode(epoch)});
+      r.status = JobStatus::Done;
+    }
+    replies_.push_back({MessageKind::Finished, group, encode(r)});
+  }
+  std::optional<Message> poll() override {
+    if (replies_.empty()) return std::nullopt;
+    Message m = replies_.front();
+    replies_.pop_front();
+    return m;
+  }
+  std::map<int, std::vector<MessageKind>> sent;  // per group, in order
+
+ private:
+  int groups_;
+  std::vector<int> lose_;
+  std::deque<Message> replies_;
+};
+
+TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 2;
+  GroupsLosingTheirGpu link(2, {0});
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+  // Group 0 failed its one job and got nothing more, not even Stop (it has left); group 1 ran all
+  // four jobs, the one group 0 failed included.
+  EXPECT_EQ(link.sent[0], std::vector<MessageKind>{MessageKind::Assign});
+  EXPECT_EQ(std::count(link.sent[1].begin(), link.sent[1].end(), MessageKind::Assign), 4);
+  EXPECT_EQ(link.sent[1].back(), MessageKind::Stop);
+  EXPECT_EQ(s.done, 4);
+  EXPECT_EQ(s.failed, 0);
+  EXPECT_EQ(s.not_run, 0);
+  EXPECT_EQ(s.groups_lost, std::vector<std::string>{"node0 (rank 1)"});
+  EXPECT_FALSE(s.any_failed());
+  for (const Job& j : jobs) EXPECT_EQ(store.status(j.id), JobStatus::Done);
+
+  // With no group left, the jobs not run stay for the next run, which runs them (and `run` exits
+  // 1 meanwhile).
+  test::TempDir dir2;
+  ResultStore store2(dir2.file("r.db"), OpenMode::Writer);
+  GroupsLosingTheirGpu only(1, {0});
+  const RunSummary lost = run_coordinator(spec, kRetriesSweep, jobs, only, store2, settings);
+  EXPECT_EQ(only.sent[0], std::vector<MessageKind>{MessageKind::Assign});
+  EXPECT_EQ(lost.not_run, 4);  // the failed one queued for its retry, and three never started
+  EXPECT_EQ(lost.failed, 0);
+  EXPECT_TRUE(lost.any_failed());
+  GroupsLosingTheirGpu repaired(1, {});
+  const RunSummary again = run_coordinator(spec, kRetriesSweep, jobs, repaired, store2, settings);
+  EXPECT_EQ(again.done, 4);
+  EXPECT_FALSE(again.any_failed());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "sweeps/errors.h"
 #include "worker/dist/gpu_slots.h"
+#include "worker/train/job_error.h"
 
 namespace ms {
 
@@ -22,7 +23,9 @@ void check(ncclResult_t rc, const char* what) {
   if (rc == ncclSuccess) return;
   const std::string message = std::string(what) + " failed: " + ncclGetErrorString(rc);
   if (rc == ncclInvalidArgument || rc == ncclInvalidUsage) throw std::runtime_error(message);
-  throw TransientError(message);
+  // After a failed collective the communicator cannot be used again: the job is retried on
+  // another group, and this group takes no more jobs (job_error.h).
+  throw TransientError(message + " (" + kCommunicatorBroken + ")");
 }
 
 ncclDataType_t nccl_type(torch::ScalarType t) {

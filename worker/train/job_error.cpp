@@ -20,6 +20,18 @@ bool untyped_torch_error_is_transient(const c10::Error& e) {
   return false;
 }
 
+// CUDA errors after which the context is unusable ("sticky" errors: every later call fails), as
+// LibTorch words them ("CUDA error: " and cudaGetErrorString's text), and our own phrases for a
+// broken communicator or capture.
+bool device_lost_message(const std::string& m) {
+  for (const char* error :
+       {"an illegal memory access was encountered", "device-side assert triggered", "unspecified launch failure",
+        "uncorrectable ECC error encountered", "misaligned address", "an illegal instruction was encountered",
+        "the launch timed out and was terminated", "hardware stack error", "invalid program counter"})
+    if (m.find(std::string("CUDA error: ") + error) != std::string::npos) return true;
+  return m.find(kCommunicatorBroken) != std::string::npos || m.find(kCaptureBroken) != std::string::npos;
+}
+
 }  // namespace
 
 bool is_transient(std::exception_ptr error) {
@@ -48,6 +60,10 @@ JobError classify_job_error(std::exception_ptr error) {
     out.message = "unknown error (not a std::exception)";
   }
   out.transient = is_transient(error);
+  out.device_lost = device_lost_message(out.message);
+  // A fault of the GPU or the link is not the job's: retried on another worker. A capture that
+  // failed would fail the same way anywhere (--cuda-graphs off is the way round it).
+  if (out.device_lost) out.transient = out.message.find(kCaptureBroken) == std::string::npos;
   return out;
 }
 
