@@ -5,15 +5,28 @@
 #include "worker/dist/gpu_slots.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 namespace ms {
 namespace {
 
 TEST(GpuSlots, TheFirstTwoRanksOnOneDeviceOfOneHost) {
   EXPECT_FALSE(shared_gpu({}));
-  EXPECT_FALSE(shared_gpu({{"a", 0}, {"a", 1}, {"b", 0}, {"b", 1}}));  // same index, other host: fine
-  EXPECT_EQ(shared_gpu({{"a", 0}, {"a", 1}, {"b", 0}, {"a", 1}}), std::make_pair(1, 3));
-  EXPECT_EQ(shared_gpu({{"a", 2}, {"b", 2}, {"b", 2}, {"a", 2}}), std::make_pair(1, 2));  // found first
+  EXPECT_FALSE(shared_gpu({{"a", "cuda:0"}, {"a", "cuda:1"}, {"b", "cuda:0"}, {"b", "cuda:1"}}));  // other host: fine
+  EXPECT_EQ(shared_gpu({{"a", "cuda:0"}, {"a", "cuda:1"}, {"b", "cuda:0"}, {"a", "cuda:1"}}), std::make_pair(1, 3));
+  EXPECT_EQ(shared_gpu({{"a", "cuda:2"}, {"b", "cuda:2"}, {"b", "cuda:2"}, {"a", "cuda:2"}}),
+            std::make_pair(1, 2));  // found first
+  // Per-task GPU binding: every rank's cuda:0 is another GPU, told apart by its bus id.
+  EXPECT_FALSE(shared_gpu({{"a", "PCI 0000:18:00.0"}, {"a", "PCI 0000:3b:00.0"}}));
+  EXPECT_EQ(shared_gpu({{"a", "PCI 0000:18:00.0"}, {"a", "PCI 0000:18:00.0"}}), std::make_pair(0, 1));
+}
+
+TEST(GpuSlots, AGpuIsItsBusIdWhereCudaKnowsIt) {
+  // Without CUDA (this CPU build) or for a device CUDA does not have, the device index.
+  if (!torch::cuda::is_available()) {
+    EXPECT_EQ(gpu_identity(3), "cuda:3");
+  }
+  EXPECT_EQ(gpu_identity(1000), "cuda:1000");
 }
 
 TEST(GpuSlots, RefusedByEveryRankOfTheWorld) {

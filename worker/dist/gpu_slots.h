@@ -1,6 +1,9 @@
 // One rank per GPU: NCCL cannot run two ranks of one communicator on one device, so a job's ranks
-// are checked before a communicator exists. A slot is (host, CUDA device index); the check gathers
-// every rank's slot over the group and names the first two ranks that share one.
+// are checked before a communicator exists. A slot is (host, the GPU's PCI bus id): under per-task
+// GPU binding (Slurm's --gpus-per-task, a CUDA_VISIBLE_DEVICES per rank) every rank sees its own
+// GPU as cuda:0, so the device index alone would refuse ranks on different GPUs. Without CUDA (or
+// where the bus id cannot be read) the slot is the device index. The check gathers every rank's
+// slot over the group and names the first two ranks that share one.
 #pragma once
 #include <cstdint>
 #include <mpi.h>
@@ -13,10 +16,13 @@ namespace ms {
 
 struct GpuSlot {
   std::string host;
-  int64_t index = 0;
+  std::string gpu;  // "PCI 0000:3b:00.0", or "cuda:N" where no bus id is known
 };
 
-// The first pair of ranks (by the second rank, then the first) with the same host and index.
+// What identifies device `index` of this process on its host (see above).
+std::string gpu_identity(int64_t index);
+
+// The first pair of ranks (by the second rank, then the first) with the same host and GPU.
 std::optional<std::pair<int, int>> shared_gpu(const std::vector<GpuSlot>& slots);
 
 // Collective over `comm`: every rank throws std::runtime_error naming the two ranks and the GPU
