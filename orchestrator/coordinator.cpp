@@ -228,7 +228,8 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
             (left ? "the sweep goes on with " + std::to_string(left) + " group(s)" : std::string("no group is left")));
       }
       if (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries) {
-        progress.message("job " + job_name(job) + " failed, retrying: " + r.error);
+        progress.message("job " + job_name(job) +
+                         (all_lost() ? " failed (left for the next run): " : " failed, retrying: ") + r.error);
         progress.job_requeued(r.job_id);
         queue.push_back(&job);
         continue;

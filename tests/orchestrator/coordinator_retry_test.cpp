@@ -138,7 +138,12 @@ TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
   test::TempDir dir2;
   ResultStore store2(dir2.file("r.db"), OpenMode::Writer);
   GroupsLosingTheirGpu only(1, {0});
+  testing::internal::CaptureStderr();
   const RunSummary lost = run_coordinator(spec, kRetriesSweep, jobs, only, store2, settings);
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("failed (left for the next run): rank 2 of 2: CUDA error: uncorrectable ECC"), std::string::npos)
+      << said;
+  EXPECT_NE(said.find("4 job(s) not run: every worker group's GPU or communicator failed"), std::string::npos) << said;
   EXPECT_EQ(only.sent[0], std::vector<MessageKind>{MessageKind::Assign});
   EXPECT_EQ(lost.not_run, 4);  // the failed one queued for its retry, and three never started
   EXPECT_EQ(lost.failed, 0);
