@@ -165,6 +165,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   std::vector<bool> lost(busy.size(), false);  // its GPU or communicator failed: no more jobs
+  std::set<std::string> eager;                 // configs whose CUDA graph capture failed
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
   auto all_lost = [&] { return std::all_of(lost.begin(), lost.end(), [](bool l) { return l; }); };
   Backoff backoff(20);
@@ -184,7 +185,8 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    job->seed,
                    store.attempts(job->id),
                    checkpoint_path(settings, job->id),
-                   settings.job_timeout_s};
+                   settings.job_timeout_s,
+                   eager.count(job->config.dump()) > 0};
       link.send(static_cast<int>(g), MessageKind::Assign, encode(a));
       busy[g] = job->id;
       if (settings.verbose) {
@@ -217,6 +219,9 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       store.job_finished(r.job_id, r.status, r.error, r.wall_s);
+      if (r.capture_failed && eager.insert(job.config.dump()).second)
+        progress.message("warning: the CUDA graph capture of " + job_name(job) +
+                         "'s training step failed: its configuration trains without graphs from now on");
       if (r.device_lost) {
         lost.at(static_cast<size_t>(msg->group)) = true;
         const std::string name = link.group_name(msg->group);

@@ -1,6 +1,7 @@
 // MPI transport and worker-group layout (see mpi_transport.h).
 #include "orchestrator/mpi_transport.h"
 
+#include <chrono>
 #include <stdexcept>
 
 #include "orchestrator/backoff.h"
@@ -99,16 +100,24 @@ void MpiWorkerLink::send(MessageKind kind, const std::string& payload) {
 }
 
 namespace {
-void polled_bcast(void* data, int count, MPI_Datatype type, MPI_Comm comm) {
-  MPI_Request request;
-  MPI_Ibcast(data, count, type, 0, comm, &request);
+// Waits for `request` without spinning; false when `deadline_s` (> 0) passed first.
+bool polled_wait(MPI_Request& request, double deadline_s = 0) {
+  const auto start = std::chrono::steady_clock::now();
   Backoff backoff(20);
   int done = 0;
   for (;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
+    if (done) return true;
+    if (deadline_s > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > deadline_s)
+      return false;
     backoff.wait();
   }
+}
+
+void polled_bcast(void* data, int count, MPI_Datatype type, MPI_Comm comm) {
+  MPI_Request request;
+  MPI_Ibcast(data, count, type, 0, comm, &request);
+  polled_wait(request);
 }
 }  // namespace
 
@@ -122,9 +131,11 @@ std::string broadcast_text(MPI_Comm group, const std::string& text_on_root) {
   return text;
 }
 
-bool true_on_any_rank(MPI_Comm group, bool mine) {
+std::optional<bool> true_on_any_rank(MPI_Comm group, bool mine, double deadline_s) {
   int in = mine ? 1 : 0, out = 0;
-  MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MAX, group);
+  MPI_Request request;
+  MPI_Iallreduce(&in, &out, 1, MPI_INT, MPI_MAX, group, &request);
+  if (!polled_wait(request, deadline_s)) return std::nullopt;  // the request stays pending: the caller aborts
   return out != 0;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <list>
 #include <mpi.h>
+#include <optional>
 #include <vector>
 
 #include "orchestrator/transport.h"
@@ -66,7 +67,8 @@ class MpiWorkerLink : public WorkerLink {
 
 // Leader's text to every rank of the group (polled, so waiting ranks sleep instead of spin).
 std::string broadcast_text(MPI_Comm group, const std::string& text_on_root);
-// Whether `mine` is true on any rank of the group (every rank learns it).
-bool true_on_any_rank(MPI_Comm group, bool mine);
+// Whether `mine` is true on any rank of the group (every rank learns it), waited for without
+// spinning; none when `deadline_s` (> 0) passed before every rank came.
+std::optional<bool> true_on_any_rank(MPI_Comm group, bool mine, double deadline_s = 0);
 
 }  // namespace ms

@@ -25,7 +25,8 @@ std::string encode(const Assignment& a) {
               {"seed", a.seed},
               {"attempt", a.attempt},
               {"checkpoint_path", a.checkpoint_path},
-              {"timeout_s", a.timeout_s}}
+              {"timeout_s", a.timeout_s},
+              {"cuda_graphs_off", a.cuda_graphs_off}}
       .dump();
 }
 
@@ -38,6 +39,7 @@ Assignment decode_assignment(const std::string& text) {
   a.attempt = j.at("attempt");
   a.checkpoint_path = j.at("checkpoint_path");
   a.timeout_s = j.at("timeout_s");
+  a.cuda_graphs_off = j.at("cuda_graphs_off");
   return a;
 }
 
@@ -59,7 +61,8 @@ EpochReport decode_epoch(const std::string& text) {
 
 std::string encode(const JobReport& r) {
   return json{{"job_id", r.job_id},       {"status", to_string(r.status)}, {"error", r.error},
-              {"transient", r.transient}, {"device_lost", r.device_lost},  {"wall_s", r.wall_s}}
+              {"transient", r.transient}, {"device_lost", r.device_lost},  {"capture_failed", r.capture_failed},
+              {"wall_s", r.wall_s}}
       .dump();
 }
 
@@ -71,6 +74,7 @@ JobReport decode_job_report(const std::string& text) {
   r.error = j.at("error");
   r.transient = j.at("transient");
   r.device_lost = j.at("device_lost");
+  r.capture_failed = j.at("capture_failed");
   r.wall_s = j.at("wall_s");
   return r;
 }

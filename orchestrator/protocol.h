@@ -18,8 +18,9 @@ struct Assignment {
   nlohmann::json config;
   int64_t seed = 0;
   int attempt = 1;
-  std::string checkpoint_path;  // empty: no checkpoints
-  double timeout_s = 0;         // 0: no limit
+  std::string checkpoint_path;   // empty: no checkpoints
+  double timeout_s = 0;          // 0: no limit
+  bool cuda_graphs_off = false;  // its config failed a CUDA graph capture: train eagerly
 };
 
 struct EpochReport {
@@ -34,6 +35,7 @@ struct JobReport {
   std::string error;                     // for Failed/Diverged
   bool transient = false;                // worth retrying: decided by the failure's type (worker/train/job_error.h)
   bool device_lost = false;              // the group's GPU or communicator is unusable: it took its last job
+  bool capture_failed = false;           // the CUDA graph capture failed (device_lost too)
   double wall_s = 0;
 };
 

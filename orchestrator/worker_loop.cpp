@@ -2,12 +2,15 @@
 #include "orchestrator/worker_loop.h"
 
 #include <chrono>
+#include <cstdio>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "orchestrator/mpi_transport.h"
 #include "orchestrator/protocol.h"
 #include "sweeps/errors.h"
+#include "sweeps/user_text.h"  // printable
 #include "worker/dist/communicator.h"
 #include "worker/train/job_error.h"
 #include "worker/train/trainer.h"
@@ -15,6 +18,9 @@
 namespace ms {
 
 namespace {
+
+// How long a rank whose GPU failed waits for its group's other ranks to end the job too.
+constexpr double kPartnersDeadlineS = 120;
 
 JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device& device, WorkerLink* link,
                     const WorkerSettings& settings) {
@@ -29,7 +35,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     options.timeout_s = a.timeout_s;
     options.verbose = settings.verbose;
     options.threads = settings.threads;
-    options.cuda_graphs = settings.cuda_graphs;
+    options.cuda_graphs = a.cuda_graphs_off ? "off" : settings.cuda_graphs;
     if (link)
       options.on_epoch = [&](const EpochMetrics& m) {
         link->send(MessageKind::Epoch, encode(EpochReport{a.job_id, m, false}));
@@ -53,6 +59,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     report.error = error.message;  // one line for the database: no LibTorch backtrace
     report.transient = error.transient;
     report.device_lost = error.device_lost;
+    report.capture_failed = error.capture_failed;
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
@@ -77,8 +84,23 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
     const Assignment a = decode_assignment(text);
     JobReport report = train_one(a, comm.get(), device, link, settings);
     // A GPU or communicator that failed for good on any rank ends the group: every later job
-    // would fail on it in seconds (the coordinator gives its jobs to the other groups).
-    if (group_size > 1) report.device_lost = true_on_any_rank(group, report.device_lost);
+    // would fail on it in seconds (the coordinator gives its jobs to the other groups). A rank
+    // whose GPU failed outside the job's checks may have left its partners waiting in an NCCL
+    // collective, which has no timeout: when they do not come, only ending the run frees them.
+    if (group_size > 1) {
+      const std::optional<bool> lost =
+          true_on_any_rank(group, report.device_lost, report.device_lost ? kPartnersDeadlineS : 0);
+      if (!lost) {
+        std::fprintf(stderr,
+                     "metasweep run: error: %s: job %s failed on this rank for good (%s) and the other ranks of "
+                     "its group did not come back from the job within %.0f s (waiting in a collective): ending "
+                     "the run; the same command resumes it (leave this GPU out)\n",
+                     printable(settings.host).c_str(), a.job_id.c_str(), report.error.c_str(), kPartnersDeadlineS);
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+      report.device_lost = *lost;
+    }
     if (link) link->send(MessageKind::Finished, encode(report));
     if (report.device_lost) return;  // the coordinator says so
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The one-rank-per-GPU check as a collective across real ranks (no GPU needed: it compares the
-# device indices the ranks would use): under mpirun -np 3 every rank must refuse three ranks on
-# cuda:0 of this host, naming ranks 0 and 1, and accept cuda:0, cuda:1, cuda:2.
+# The one-rank-per-GPU check as a collective across real ranks (no GPU needed: without CUDA it
+# compares the device indices the ranks would use, with CUDA their GPUs' PCI bus ids): under
+# mpirun -np 3 every rank must refuse three ranks on cuda:0 of this host, naming ranks 0 and 1,
+# and accept cuda:0, cuda:1, cuda:2.
 source "$(dirname "$0")/common.sh"
 TESTS=$(dirname "$BIN")/tests/worker_tests
 [ -x "$TESTS" ] || fail "no $TESTS (build the tests first)"

@@ -72,22 +72,30 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
 }
 
 // Worker groups that answer every assignment with "done", except that the groups in `lose` fail
-// their first job as a lost GPU does (a sticky CUDA error, classified as the worker loop does).
+// their first job as a lost GPU does (a sticky CUDA error, or a failed CUDA graph capture when
+// `capture`), classified as the worker loop does.
 class GroupsLosingTheirGpu : public CoordinatorLink {
  public:
-  GroupsLosingTheirGpu(int groups, std::vector<int> lose) : groups_(groups), lose_(std::move(lose)) {}
+  GroupsLosingTheirGpu(int groups, std::vector<int> lose, bool capture = false)
+      : groups_(groups), lose_(std::move(lose)), capture_(capture) {}
   int num_groups() const override { return groups_; }
   std::string group_name(int group) const override { return "node" + std::to_string(group) + " (rank 1)"; }
   void send(int group, MessageKind kind, const std::string& payload) override {
     sent[group].push_back(kind);
     if (kind != MessageKind::Assign) return;
     const Assignment a = decode_assignment(payload);
+    graphs_off.push_back(a.cuda_graphs_off);
     JobReport r;
     r.job_id = a.job_id;
     if (std::find(lose_.begin(), lose_.end(), group) != lose_.end()) {
-      const JobError e = classify_job_error(
-          std::make_exception_ptr(std::runtime_error("rank 2 of 2: CUDA error: uncorrectable ECC error encountered")));
+      const std::string capture = std::string("CUDA graph capture of the training step failed (") + kCaptureBroken +
+                                  "): operation not permitted when stream is capturing";
+      const JobError e =
+          classify_job_error(capture_ ? std::make_exception_ptr(TransientError(capture))
+                                      : std::make_exception_ptr(std::runtime_error(
+                                            "rank 2 of 2: CUDA error: uncorrectable ECC error encountered")));
       r.status = JobStatus::Failed, r.error = e.message, r.transient = e.transient, r.device_lost = e.device_lost;
+      r.capture_failed = e.capture_failed;
     } else {
       EpochReport epoch;
       epoch.job_id = a.job_id;
@@ -105,10 +113,12 @@ class GroupsLosingTheirGpu : public CoordinatorLink {
     return m;
   }
   std::map<int, std::vector<MessageKind>> sent;  // per group, in order
+  std::vector<bool> graphs_off;                  // per assignment, in order: Assignment::cuda_graphs_off
 
  private:
   int groups_;
   std::vector<int> lose_;
+  bool capture_;
   std::deque<Message> replies_;
 };
 
@@ -152,6 +162,24 @@ TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
   const RunSummary again = run_coordinator(spec, kRetriesSweep, jobs, repaired, store2, settings);
   EXPECT_EQ(again.done, 4);
   EXPECT_FALSE(again.any_failed());
+}
+
+// A failed CUDA graph capture loses its group too (the process's CUDA state is unusable), and
+// from then on every job of that configuration, the failed one's retry included, trains without
+// graphs: one uncapturable variant costs one group, not one per seed.
+TEST(CoordinatorRetries, AConfigWhoseCaptureFailedTrainsWithoutGraphs) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());  // one config, four seeds
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 1;
+  GroupsLosingTheirGpu link(2, {0}, /*capture=*/true);
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+  EXPECT_EQ(s.done, 4);
+  EXPECT_EQ(s.groups_lost.size(), 1u);
+  // The first two went out before the failure was known; the other two and the retry after it.
+  EXPECT_EQ(link.graphs_off, (std::vector<bool>{false, false, true, true, true}));
 }
 
 }  // namespace

@@ -55,30 +55,34 @@ TEST(JobError, EverythingElseIsFinal) {
 }
 
 TEST(JobError, StickyCudaErrorsBrokenCommunicatorsAndFailedCapturesLoseTheWorker) {
-  // LibTorch's wording for a CUDA error that corrupts the context: retried elsewhere, worker lost.
-  const JobError illegal = classify_thrown(
-      [] { TORCH_CHECK(false, "CUDA error: an illegal memory access was encountered\nCUDA kernel errors might be"); });
-  EXPECT_TRUE(illegal.device_lost);
-  EXPECT_TRUE(illegal.transient);
-  // The same error of rank 1, as a data-parallel group relays it to the leader: text only.
-  const JobError relayed =
+  // A kernel's fault corrupts the context (LibTorch's wording): the worker is lost, and the job,
+  // whose fault it likely is (a label out of range), is final.
+  for (const char* error : {"CUDA error: an illegal memory access was encountered\nCUDA kernel errors might be",
+                            "CUDA error: device-side assert triggered"}) {
+    const JobError e = classify_thrown([&] { TORCH_CHECK(false, error); });
+    EXPECT_TRUE(e.device_lost) << error;
+    EXPECT_FALSE(e.transient) << error;
+  }
+  // A hardware fault of rank 1, as a data-parallel group relays it to the leader (text only):
+  // the worker is lost and the job is retried on another.
+  const JobError ecc =
       classify_thrown([] { throw std::runtime_error("rank 1 of 2: CUDA error: uncorrectable ECC error encountered"); });
-  EXPECT_TRUE(relayed.device_lost);
-  EXPECT_TRUE(relayed.transient);
+  EXPECT_TRUE(ecc.device_lost);
+  EXPECT_TRUE(ecc.transient);
+  EXPECT_FALSE(ecc.capture_failed);
   const JobError nccl = classify_thrown([] {
     throw TransientError(std::string("ncclAllReduce failed: unhandled cuda error (") + kCommunicatorBroken + ")");
   });
   EXPECT_TRUE(nccl.device_lost);
   EXPECT_TRUE(nccl.transient);
-  // A capture that failed for another reason than memory would fail anywhere: final, and the
-  // worker that tried it is lost.
+  // A failed capture: the worker is lost, the job is retried (without graphs, the coordinator's part).
   const JobError capture = classify_thrown([] {
-    throw std::runtime_error(std::string("CUDA graph capture of the training step failed (--cuda-graphs off trains "
-                                         "eagerly; ") +
-                             kCaptureBroken + "): operation not permitted when stream is capturing");
+    throw TransientError(std::string("CUDA graph capture of the training step failed (") + kCaptureBroken +
+                         "; --cuda-graphs off trains eagerly): operation not permitted when stream is capturing");
   });
   EXPECT_TRUE(capture.device_lost);
-  EXPECT_FALSE(capture.transient);
+  EXPECT_TRUE(capture.transient);
+  EXPECT_TRUE(capture.capture_failed);
   // Memory short, and errors that leave the device usable, keep the worker.
   for (const JobError& e :
        {classify_thrown(

@@ -3,72 +3,20 @@
 // identical ones pass, and trained parameters compare bitwise.
 #include "worker/dist/rank_consistency.h"
 
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "tests/worker/model_test_util.h"
+#include "tests/worker/thread_communicator.h"
 #include "worker/models/model.h"
 
 namespace ms {
 namespace {
 
-// Collectives between N threads through shared memory (a generation-counted barrier).
-class ThreadGroup {
- public:
-  explicit ThreadGroup(int n) : n_(n), slots_(n) {}
-  void exchange(int rank, const torch::Tensor& t, std::vector<torch::Tensor>& all) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    slots_[rank] = t.clone();
-    const int gen = generation_;
-    if (++arrived_ == n_) {
-      arrived_ = 0;
-      snapshot_ = slots_;
-      ++generation_;
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock, [&] { return generation_ != gen; });
-    }
-    all = snapshot_;
-  }
-  int size() const { return n_; }
-
- private:
-  int n_, arrived_ = 0, generation_ = 0;
-  std::vector<torch::Tensor> slots_, snapshot_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-};
-
-class ThreadCommunicator : public Communicator {
- public:
-  ThreadCommunicator(ThreadGroup& g, int rank) : g_(g), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return g_.size(); }
-  void all_reduce_sum(torch::Tensor& flat) override {
-    std::vector<torch::Tensor> all;
-    g_.exchange(rank_, flat, all);
-    auto sum = torch::zeros_like(flat);
-    for (auto& t : all) sum += t;
-    flat.copy_(sum);
-  }
-  void broadcast(torch::Tensor& t, int root) override {
-    std::vector<torch::Tensor> all;
-    g_.exchange(rank_, t, all);
-    t.copy_(all[root]);
-  }
-  void barrier() override {
-    std::vector<torch::Tensor> all;
-    g_.exchange(rank_, torch::zeros({1}), all);
-  }
-
- private:
-  ThreadGroup& g_;
-  int rank_;
-};
+using test::ThreadCommunicator;
+using test::ThreadGroup;
 
 nlohmann::json tiny_config(int dim2) {
   return test::make_config({{"task.dataset", "synthetic-images"},

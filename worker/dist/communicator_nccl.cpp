@@ -19,12 +19,14 @@ namespace ms {
 namespace {
 
 // A call the program made wrongly fails for good; a failing link, peer or CUDA call may not recur.
-void check(ncclResult_t rc, const char* what) {
+// After a collective failed so (`broken` given), the communicator cannot be used again: the job
+// is retried on another group, and this group takes no more jobs (job_error.h).
+void check(ncclResult_t rc, const char* what, bool* broken = nullptr) {
   if (rc == ncclSuccess) return;
   const std::string message = std::string(what) + " failed: " + ncclGetErrorString(rc);
   if (rc == ncclInvalidArgument || rc == ncclInvalidUsage) throw std::runtime_error(message);
-  // After a failed collective the communicator cannot be used again: the job is retried on
-  // another group, and this group takes no more jobs (job_error.h).
+  if (!broken) throw TransientError(message);
+  *broken = true;
   throw TransientError(message + " (" + kCommunicatorBroken + ")");
 }
 
@@ -78,10 +80,15 @@ NcclCommunicator::NcclCommunicator(MPI_Comm comm, torch::Device device) : mpi_(c
 }
 
 NcclCommunicator::NcclCommunicator(NcclCommunicator&& other) noexcept
-    : mpi_(std::move(other.mpi_)), device_(other.device_), nccl_(std::exchange(other.nccl_, nullptr)) {}
+    : mpi_(std::move(other.mpi_)),
+      device_(other.device_),
+      nccl_(std::exchange(other.nccl_, nullptr)),
+      broken_(other.broken_) {}
 
 NcclCommunicator::~NcclCommunicator() {
-  if (nccl_) ncclCommDestroy(nccl_);  // errors are ignored: destructors never throw
+  // Errors are ignored: destructors never throw. A broken communicator is aborted: destroying it
+  // would wait for collectives that cannot finish.
+  if (nccl_) (void)(broken_ ? ncclCommAbort(nccl_) : ncclCommDestroy(nccl_));
 }
 
 void NcclCommunicator::all_reduce_sum(torch::Tensor& flat) {
@@ -91,7 +98,7 @@ void NcclCommunicator::all_reduce_sum(torch::Tensor& flat) {
     auto stream = c10::cuda::getCurrentCUDAStream(device_.index());
     check(ncclAllReduce(t.data_ptr(), t.data_ptr(), size_t(t.numel()), nccl_type(t.scalar_type()), ncclSum, nccl_,
                         stream.stream()),
-          "ncclAllReduce");
+          "ncclAllReduce", &broken_);
   });
 }
 
@@ -103,7 +110,7 @@ void NcclCommunicator::broadcast(torch::Tensor& t, int root) {
     // Bytes, so any dtype (bool, bf16 with old NCCL) broadcasts.
     check(ncclBroadcast(d.data_ptr(), d.data_ptr(), size_t(d.numel()) * d.element_size(), ncclUint8, root, nccl_,
                         stream.stream()),
-          "ncclBroadcast");
+          "ncclBroadcast", &broken_);
   });
 }
 

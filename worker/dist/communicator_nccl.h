@@ -30,6 +30,7 @@ class NcclCommunicator final : public Communicator {
   MpiCommunicator mpi_;  // setup, barrier
   torch::Device device_;
   ncclComm_t nccl_ = nullptr;
+  bool broken_ = false;  // a collective failed: the communicator is aborted, not destroyed
 };
 
 }  // namespace ms

@@ -193,11 +193,11 @@ struct GraphedTrainStep::Impl {
       loss = step(grads);
       open.end();
     } catch (const std::exception& e) {
-      // Memory short during the capture may pass; any other capture failure recurs every time, and
-      // leaves the caching allocator and the RNG as they were mid-capture: the worker stops.
-      const std::string message = "CUDA graph capture of the training step failed (--cuda-graphs off trains eagerly";
-      if (is_transient(std::current_exception())) throw TransientError(message + "): " + e.what());
-      throw std::runtime_error(message + "; " + kCaptureBroken + "): " + e.what());
+      // A failed capture (memory short, an operation a graph cannot hold) may leave the caching
+      // allocator and the RNG as they were mid-capture: the worker stops, and the job is retried
+      // elsewhere without graphs (job_error.h).
+      throw TransientError(std::string("CUDA graph capture of the training step failed (") + kCaptureBroken +
+                           "; --cuda-graphs off trains eagerly): " + e.what());
     }
     c10::cuda::device_synchronize();
     graph = std::move(captured);

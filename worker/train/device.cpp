@@ -34,7 +34,7 @@ torch::Device pick_device(const std::string& spec, int local_rank) {
 
 void use_device(const torch::Device& device) {
 #ifdef METASWEEP_HAVE_CUDA
-  if (device.is_cuda()) c10::cuda::set_device(device.index());
+  if (device.is_cuda() && device.has_index()) c10::cuda::set_device(device.index());
 #else
   (void)device;
 #endif

@@ -1,6 +1,7 @@
 // Classifying a job's failure by exception type (see job_error.h).
 #include "worker/train/job_error.h"
 
+#include <initializer_list>
 #include <new>
 
 #include <c10/util/Exception.h>
@@ -20,16 +21,24 @@ bool untyped_torch_error_is_transient(const c10::Error& e) {
   return false;
 }
 
-// CUDA errors after which the context is unusable ("sticky" errors: every later call fails), as
-// LibTorch words them ("CUDA error: " and cudaGetErrorString's text), and our own phrases for a
-// broken communicator or capture.
-bool device_lost_message(const std::string& m) {
-  for (const char* error :
-       {"an illegal memory access was encountered", "device-side assert triggered", "unspecified launch failure",
-        "uncorrectable ECC error encountered", "misaligned address", "an illegal instruction was encountered",
-        "the launch timed out and was terminated", "hardware stack error", "invalid program counter"})
+bool has_cuda_error(const std::string& m, std::initializer_list<const char*> errors) {
+  for (const char* error : errors)
     if (m.find(std::string("CUDA error: ") + error) != std::string::npos) return true;
-  return m.find(kCommunicatorBroken) != std::string::npos || m.find(kCaptureBroken) != std::string::npos;
+  return false;
+}
+
+// CUDA errors after which the context is unusable ("sticky": every later call fails), as LibTorch
+// words them ("CUDA error: " and cudaGetErrorString's text). The hardware's faults are not the
+// job's; a kernel's bad access or failed assertion (a label out of range, ...) would recur
+// wherever the job ran.
+bool hardware_fault(const std::string& m) {
+  return has_cuda_error(m, {"uncorrectable ECC error encountered", "unspecified launch failure",
+                            "the launch timed out and was terminated", "hardware stack error"}) ||
+         m.find(kCommunicatorBroken) != std::string::npos;
+}
+bool kernel_fault(const std::string& m) {
+  return has_cuda_error(m, {"an illegal memory access was encountered", "device-side assert triggered",
+                            "misaligned address", "an illegal instruction was encountered", "invalid program counter"});
 }
 
 }  // namespace
@@ -60,10 +69,12 @@ JobError classify_job_error(std::exception_ptr error) {
     out.message = "unknown error (not a std::exception)";
   }
   out.transient = is_transient(error);
-  out.device_lost = device_lost_message(out.message);
-  // A fault of the GPU or the link is not the job's: retried on another worker. A capture that
-  // failed would fail the same way anywhere (--cuda-graphs off is the way round it).
-  if (out.device_lost) out.transient = out.message.find(kCaptureBroken) == std::string::npos;
+  // A fault of the GPU or the link is retried on another worker; a kernel's fault is final. A
+  // failed capture is retried on another worker without CUDA graphs (the coordinator sees to it).
+  out.capture_failed = out.message.find(kCaptureBroken) != std::string::npos;
+  const bool hardware = hardware_fault(out.message), kernel = kernel_fault(out.message);
+  out.device_lost = hardware || kernel || out.capture_failed;
+  if (out.device_lost) out.transient = (hardware || out.capture_failed) && !kernel;
   return out;
 }
 

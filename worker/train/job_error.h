@@ -26,6 +26,8 @@ struct JobError {
   // The worker's GPU or communicator is unusable: it takes no more jobs (the job itself is
   // retried elsewhere when transient: a hardware fault is not the job's).
   bool device_lost = false;
+  // The CUDA graph capture failed: device_lost, and the job's retries train without graphs.
+  bool capture_failed = false;
 };
 
 // Classifies `error` (e.g. std::current_exception() inside a catch block).

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "sweeps/errors.h"
 #include "worker/data/batch_mixing.h"
 #include "worker/data/batch_source.h"
 #include "worker/dist/grad_bucketer.h"
@@ -21,6 +22,7 @@
 #include "worker/train/checkpoint.h"
 #include "worker/train/cuda_graph_step.h"
 #include "worker/train/device.h"
+#include "worker/train/job_error.h"  // is_transient
 #include "worker/train/lr_schedule.h"
 #include "worker/train/trainer_loss.h"
 #include "worker/train/trainer_optimizer.h"
@@ -97,8 +99,9 @@ std::optional<std::string> load_checkpoint_bytes(const std::string& path, Commun
 // A failure on one rank of a data-parallel job (a corrupt image in its share, an allocation)
 // must not leave its partners waiting in a collective forever. That rank keeps stepping with
 // zero gradients until the next check, where every rank learns which ranks failed (one flag per
-// rank in the check's all-reduce); then all of them end the job with the first failing rank's
-// message. Alone, a rank rethrows at once.
+// rank in the check's all-reduce: 1 final, 2 transient); then all of them end the job with the
+// first failing rank's message, as a TransientError when it was transient there (an out-of-memory
+// error is retried also when it happened on another rank). Alone, a rank rethrows at once.
 class GroupTrouble {
  public:
   explicit GroupTrouble(Communicator* comm) : comm_(comm) {}
@@ -114,6 +117,7 @@ class GroupTrouble {
         message_ = "unknown error";
       }
       if (message_.empty()) message_ = "error";
+      transient_ = is_transient(std::current_exception());
     }
   }
   bool failed() const { return !message_.empty(); }
@@ -124,7 +128,7 @@ class GroupTrouble {
   void append_flags(std::vector<torch::Tensor>& parts, const torch::TensorOptions& opts) const {
     if (!comm_) return;
     for (int r = 0; r < comm_->size(); ++r)
-      parts.push_back(torch::full({}, r == comm_->rank() && failed() ? 1.0 : 0.0, opts));
+      parts.push_back(torch::full({}, r == comm_->rank() && failed() ? (transient_ ? 2.0 : 1.0) : 0.0, opts));
   }
   // After the all-reduce: `flags` are its last size() values. Throws on every rank if any failed.
   void throw_if_any(const double* flags) const {
@@ -136,15 +140,18 @@ class GroupTrouble {
       auto bytes = torch::empty({length.item<int64_t>()}, torch::kUInt8);
       if (r == comm_->rank()) std::memcpy(bytes.data_ptr<uint8_t>(), message_.data(), message_.size());
       comm_->broadcast(bytes, r);
-      throw std::runtime_error(
+      const std::string text =
           "rank " + std::to_string(r) + " of " + std::to_string(comm_->size()) + ": " +
-          std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(bytes.numel())));
+          std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), size_t(bytes.numel()));
+      if (flags[r] > 1.5) throw TransientError(text);
+      throw std::runtime_error(text);
     }
   }
 
  private:
   Communicator* comm_;
   std::string message_;
+  bool transient_ = false;
 };
 
 void GroupTrouble::settle(const torch::TensorOptions& opts) const {
@@ -152,6 +159,19 @@ void GroupTrouble::settle(const torch::TensorOptions& opts) const {
   std::vector<torch::Tensor> flags;
   append_flags(flags, opts);
   throw_if_any(reduce_values(flags, comm_).data());
+}
+
+// Runs `work`, which each rank does alone (setup, rank 0's saving), then one check: a failure on
+// any rank ends the job on every rank instead of leaving the others in their next collective.
+template <typename Work>
+void each_rank_alone(Communicator* comm, const torch::TensorOptions& opts, Work&& work) {
+  GroupTrouble trouble(comm);
+  try {
+    work();
+  } catch (...) {
+    trouble.record();  // alone: rethrown
+  }
+  trouble.settle(opts);
 }
 
 struct EvalSums {
@@ -212,18 +232,12 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   // is out of memory): the group learns it in one check instead of waiting in a collective.
   std::unique_ptr<BatchSource> data;
   std::shared_ptr<ModelImpl> model;
-  {
-    GroupTrouble setup(comm);
-    try {
-      data = make_batch_source(task, seed, data_options);
-      torch::manual_seed(uint64_t(seed));
-      model = factory(config);
-      model->to(device);
-    } catch (...) {
-      setup.record();  // alone: rethrown
-    }
-    setup.settle(fopts);
-  }
+  each_rank_alone(comm, fopts, [&] {
+    data = make_batch_source(task, seed, data_options);
+    torch::manual_seed(uint64_t(seed));
+    model = factory(config);
+    model->to(device);
+  });
   if (comm) {
     require_same_on_all_ranks(structure_fingerprint(config, seed, *model), *comm, "the config and model structure");
     broadcast_state(*model, *comm);
@@ -235,16 +249,10 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   // the all-reduce each work on a buffer or two instead of every tensor (flat_parameters.h).
   StepParameters updated;
   std::unique_ptr<GradBucketer> bucketer;
-  {
-    GroupTrouble setup(comm);
-    try {
-      updated = make_step_parameters(task.optimizer, *model);
-      if (comm) bucketer = std::make_unique<GradBucketer>(updated.tensors, *comm);
-    } catch (...) {
-      setup.record();  // alone: rethrown
-    }
-    setup.settle(fopts);
-  }
+  each_rank_alone(comm, fopts, [&] {
+    updated = make_step_parameters(task.optimizer, *model);
+    if (comm) bucketer = std::make_unique<GradBucketer>(updated.tensors, *comm);
+  });
   torch::optim::Optimizer* optimizer = updated.optimizer.get();
 
   BatchSource& loader = *data;
@@ -276,10 +284,13 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   if (!options.checkpoint_path.empty()) {
     std::vector<std::string> problems;
     if (auto bytes = load_checkpoint_bytes(options.checkpoint_path, comm, problems)) {
-      CheckpointState restored = decode_checkpoint(*bytes, *model, *optimizer);
-      if (restored.job_key != state.job_key)
-        throw std::runtime_error(options.checkpoint_path +
-                                 ": checkpoint belongs to another job (config or seed differs)");
+      CheckpointState restored;
+      each_rank_alone(comm, fopts, [&] {  // the optimizer state moves to each rank's device
+        restored = decode_checkpoint(*bytes, *model, *optimizer);
+        if (restored.job_key != state.job_key)
+          throw std::runtime_error(options.checkpoint_path +
+                                   ": checkpoint belongs to another job (config or seed differs)");
+      });
       state = restored;
       outcome.resumed_from_epoch = state.epoch;
     }
@@ -310,15 +321,8 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   int64_t trainable = 0;
   for (const auto& p : params) trainable += p.numel();
   std::unique_ptr<GraphedTrainStep> graphed;
-  if (use_cuda_graphs(options.cuda_graphs, device, trainable)) {
-    GroupTrouble setup(comm);
-    try {
-      graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
-    } catch (...) {
-      setup.record();  // alone: rethrown
-    }
-    setup.settle(fopts);
-  }
+  if (use_cuda_graphs(options.cuda_graphs, device, trainable))  // captured at its first run()
+    graphed = std::make_unique<GraphedTrainStep>(*model, params, device, bf16, smoothing, loss_scale);
 
   for (int64_t epoch = state.epoch + 1; epoch <= epochs; ++epoch) {
     const auto epoch_start = Clock::now();
@@ -472,18 +476,13 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     state.epochs = outcome.epochs;
     // Rank 0 alone saves and reports the epoch (a full disk, an unwritable --checkpoint-dir): its
     // partners must not go on to the next epoch's collectives without it.
-    GroupTrouble saving(comm);
-    if (rank == 0) {
-      try {
-        if (!options.checkpoint_path.empty())
-          write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
-        if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
-        if (options.on_epoch) options.on_epoch(m);
-      } catch (...) {
-        saving.record();  // alone: rethrown
-      }
-    }
-    saving.settle(fopts);
+    each_rank_alone(comm, fopts, [&] {
+      if (rank != 0) return;
+      if (!options.checkpoint_path.empty())
+        write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
+      if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
+      if (options.on_epoch) options.on_epoch(m);
+    });
   }
   if (comm) require_same_on_all_ranks(parameter_fingerprint(*model), *comm, "the trained parameters and buffers");
   return outcome;
