@@ -337,19 +337,18 @@ TEST(SweepGridKeys, AMappingValueIsOneCell) {
   const char* grid =
       "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\ngrid:\n  model.stem: "
       "[{kernel: 7, stride: 4, padding: 2}, {kernel: 3, stride: 2, padding: 1}]\n";
-  const std::vector<Job> jobs = expand_sweep(parse_sweep(grid, "ok.yaml", test::test_catalog()), test::test_catalog());
+  const std::vector<Job> jobs = test::plan(grid, "ok.yaml");
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs[0].variant, "baseline, model.stem.kernel=7, model.stem.stride=4, model.stem.padding=2");
   EXPECT_EQ(jobs[1].config["model"]["stem"], (nlohmann::json{{"kernel", 3}, {"stride", 2}, {"padding", 1}}));
   const char* zip =
       "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\nzip:\n  - {model.stem: "
       "[{kernel: 7, stride: 4}, {kernel: 3, stride: 2}], model.norm: [layernorm, none]}\n";
-  EXPECT_EQ(expand_sweep(parse_sweep(zip, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+  EXPECT_EQ(test::plan(zip, "ok.yaml").size(), 2u);
   const char* shorthand =
       "name: x\nbase:\n  task: {dataset: synthetic-images}\n  model: {depths: [1], dims: [8]}\nablations:\n  stem:\n "
       "   model.stem: [{kernel: 3, stride: 2, padding: 1}]\n";
-  const std::vector<Job> one =
-      expand_sweep(parse_sweep(shorthand, "ok.yaml", test::test_catalog()), test::test_catalog());
+  const std::vector<Job> one = test::plan(shorthand, "ok.yaml");
   ASSERT_EQ(one.size(), 2u);
   EXPECT_EQ(one[1].config["model"]["stem"]["stride"], 2);
 }
@@ -360,7 +359,7 @@ TEST(SweepGridKeys, AGroupGridLeavesTheKeysItDoesNotSet) {
   const char* yaml =
       "name: x\nablations:\n  optimizer:\n    - {task.optimizer.name: sgd}\ngrid:\n  task.optimizer: [{lr: "
       "1.0e-3}, {lr: 2.0e-3}]\n";
-  EXPECT_EQ(expand_sweep(parse_sweep(yaml, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 4u);
+  EXPECT_EQ(test::plan(yaml, "ok.yaml").size(), 4u);
 }
 
 // A key's default does nothing anywhere: a base that sizes a generated dataset may still vary
@@ -369,11 +368,11 @@ TEST(SweepDatasetKeys, DefaultsResetAKeyForAnotherDataset) {
   const char* plain =
       "name: x\nbase:\n  task: {dataset: synthetic-images, train_size: 4096, test_size: 512}\nablations:\n  data:\n"
       "    - {task.dataset: fashion-mnist, task.train_size: 0, task.test_size: 0}\n";
-  EXPECT_EQ(expand_sweep(parse_sweep(plain, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+  EXPECT_EQ(test::plan(plain, "ok.yaml").size(), 2u);
   const char* zipped =
       "name: x\nbase:\n  task: {test_size: 0}\nzip:\n  - {task.dataset: [synthetic-images, fashion-mnist], "
       "task.train_size: [512, 0]}\n";
-  EXPECT_EQ(expand_sweep(parse_sweep(zipped, "ok.yaml", test::test_catalog()), test::test_catalog()).size(), 2u);
+  EXPECT_EQ(test::plan(zipped, "ok.yaml").size(), 2u);
 }
 
 TEST_P(BadSweep, ReportsFileLineAndMessage) {

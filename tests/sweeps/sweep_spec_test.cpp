@@ -12,9 +12,7 @@
 namespace ms {
 namespace {
 
-std::vector<Job> plan(const std::string& yaml) {
-  return expand_sweep(parse_sweep(yaml, "t.yaml", test::test_catalog()), test::test_catalog());
-}
+using test::plan;
 
 const char* kStudy = R"(
 name: study
@@ -139,9 +137,7 @@ ablations:
 
 TEST(SweepSpec, LabelsWriteWholeNumbersOfFloatKeysAsIntegers) {
   // mlp_ratio is a float key: the file's 2 labels as "2", not "2.0"; 2.5 and 1e-3 keep their value.
-  const SweepSpec spec = parse_sweep(
-      "name: g\ngrid:\n  model.mlp_ratio: [2, 2.5]\n  task.optimizer.lr: [1e-3, 1.0]\n", "g.yaml", test::test_catalog());
-  const auto jobs = expand_sweep(spec, test::test_catalog());
+  const auto jobs = plan("name: g\ngrid:\n  model.mlp_ratio: [2, 2.5]\n  task.optimizer.lr: [1e-3, 1.0]\n");
   std::vector<std::string> variants;
   for (const auto& j : jobs) variants.push_back(j.variant);
   EXPECT_EQ(variants, (std::vector<std::string>{

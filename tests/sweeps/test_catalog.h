@@ -1,6 +1,12 @@
-// A hand-made mixer catalog for the sweep-spec tests, so they run without the model zoo.
+// A hand-made mixer catalog for the sweep-spec tests, so they run without the model zoo, and the
+// jobs a sweep text plans with it.
 #pragma once
+#include <string>
+#include <vector>
+
 #include "sweeps/catalog.h"
+#include "sweeps/job.h"
+#include "sweeps/sweep_spec.h"
 
 namespace ms::test {
 
@@ -20,6 +26,11 @@ inline const Catalog& test_catalog() {
       {"sepconv", false, true, false, ""},
   }};
   return catalog;
+}
+
+// The jobs of sweep file text `yaml` (named `file` in messages), planned with test_catalog().
+inline std::vector<Job> plan(const std::string& yaml, const std::string& file = "t.yaml") {
+  return expand_sweep(parse_sweep(yaml, file, test_catalog()), test_catalog());
 }
 
 }  // namespace ms::test
