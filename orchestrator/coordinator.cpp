@@ -186,7 +186,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    store.attempts(job->id),
                    checkpoint_path(settings, job->id),
                    settings.job_timeout_s,
-                   eager.count(job->config.dump()) > 0};
+                   !eager.empty() && eager.count(job->config.dump()) > 0};  // a config's text only when needed
       link.send(static_cast<int>(g), MessageKind::Assign, encode(a));
       busy[g] = job->id;
       if (settings.verbose) {
