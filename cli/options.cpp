@@ -2,6 +2,7 @@
 #include "cli/options.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,8 +37,8 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
     if (first_bad_text_byte(what, TextKind::Line)) what = "argument";
     // A flag's value is one line unless the command takes free text there (a note); an unnamed
     // argument may be either, so only what no text may hold is refused here.
-    const bool line = what.rfind("--", 0) == 0 &&
-                      std::find(free_text.begin(), free_text.end(), what.substr(2)) == free_text.end();
+    const bool line =
+        what.rfind("--", 0) == 0 && std::find(free_text.begin(), free_text.end(), what.substr(2)) == free_text.end();
     if (auto problem = text_problem(args[i], what, line ? TextKind::Line : TextKind::FreeText))
       throw UsageError(*problem);
   }
@@ -76,6 +77,15 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& choices) {
   if (std::find(choices.begin(), choices.end(), value) == choices.end())
     throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
+}
+
+const char* const kCollectiveTimeoutHelp =
+    "with --ranks-per-job > 1: end the run when a rank waits this long in one collective for a partner "
+    "that hangs without an error (0 = wait for ever); the same command resumes it";
+
+void check_collective_timeout(double seconds) {
+  if (!(seconds >= 0) || !std::isfinite(seconds))
+    throw UsageError("--collective-timeout must be a finite number of seconds >= 0 (0: no limit)");
 }
 
 void check_folder_path(const std::string& flag, const std::string& path) {

@@ -11,6 +11,7 @@
 #include "sweeps/errors.h"
 #include "sweeps/user_text.h"
 #include "worker/dist/gpu_slots.h"
+#include "worker/dist/watched_communicator.h"
 #include "worker/train/cuda_graph_step.h"
 #include "worker/train/device.h"
 
@@ -44,6 +45,17 @@ std::string gpu_share_warning(const std::string& host, int trainers, int gpus) {
          " training ranks (one task more on the node of rank 0, which only coordinates)";
 }
 
+std::string hang_message(const std::string& host, int group_rank, int group_size, const Hang& hang) {
+  char waited[32];
+  std::snprintf(waited, sizeof waited, "%.0f", hang.waited_s);
+  return "metasweep: error: " + printable(host) + ", rank " + std::to_string(group_rank) + " of a group of " +
+         std::to_string(group_size) + (hang.context.empty() ? "" : " (" + hang.context + ")") + ": " + hang.what +
+         " has waited " + waited +
+         " s for the group's other ranks: one of them hangs without an error (a stopped GPU, a stalled file "
+         "system or network); ending the run, the same command resumes it "
+         "(--collective-timeout SEC sets this limit)";
+}
+
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
   TrainingRank rank;
   rank.device = pick_device(settings.device, settings.local_rank);
@@ -61,6 +73,17 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
   }
   if (group != MPI_COMM_NULL) MPI_Comm_size(group, &rank.group_size);
   if (rank.group_size > 1) rank.comm = make_communicator(group, rank.device);
+  if (rank.group_size > 1 && settings.collective_timeout_s > 0) {
+    int group_rank = 0;
+    MPI_Comm_rank(group, &group_rank);
+    rank.watchdog = std::make_unique<CollectiveWatchdog>(
+        settings.collective_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
+          std::fprintf(stderr, "%s\n", hang_message(host, group_rank, size, hang).c_str());
+          std::fflush(stderr);
+          MPI_Abort(MPI_COMM_WORLD, 1);  // the waiting ranks are stuck in MPI or NCCL: nothing else frees them
+        });
+    rank.comm = std::make_unique<WatchedCommunicator>(std::move(rank.comm), rank.watchdog.get(), rank.device);
+  }
   return rank;
 }
 

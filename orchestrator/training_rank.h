@@ -10,6 +10,7 @@
 
 #include "orchestrator/mpi_env.h"
 #include "orchestrator/worker_settings.h"
+#include "worker/dist/collective_watchdog.h"
 #include "worker/dist/communicator.h"
 
 namespace ms {
@@ -22,6 +23,11 @@ int threads_per_rank(const MpiEnvironment& mpi, bool coordinator_on_node);
 
 struct TrainingRank {
   torch::Device device{torch::kCPU};
+  // A group's collectives are watched (null for a group of one rank, or a timeout of 0): a wait
+  // past WorkerSettings::collective_timeout_s prints who waited for what and ends the run
+  // (MPI_Abort), as only that frees the ranks waiting in the collective. Declared before `comm`,
+  // which refers to it.
+  std::unique_ptr<CollectiveWatchdog> watchdog;
   std::unique_ptr<Communicator> comm;  // null for a group of one rank
   int group_size = 1;
 };
@@ -34,6 +40,9 @@ void require_requested_device(const std::string& spec, const MpiEnvironment& mpi
 // How a node's training ranks share its GPUs when they do not divide evenly ("" when they do, or
 // with no GPU): rank i takes GPU i mod `gpus`, so the first GPUs train one job more at once.
 std::string gpu_share_warning(const std::string& host, int trainers, int gpus);
+
+// The line a rank prints when its watchdog finds it waiting too long for its partners.
+std::string hang_message(const std::string& host, int group_rank, int group_size, const Hang& hang);
 
 // group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:
 // this rank prints the one-time notes (the --cuda-graphs note where it cannot apply).

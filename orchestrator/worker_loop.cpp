@@ -82,12 +82,17 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
     if (group_size > 1) text = broadcast_text(group, text);
     if (text.empty()) return;  // Stop
     const Assignment a = decode_assignment(text);
+    if (rank.watchdog) rank.watchdog->set_context("job " + a.job_id);
     JobReport report = train_one(a, comm.get(), device, link, settings);
     // A GPU or communicator that failed for good on any rank ends the group: every later job
     // would fail on it in seconds (the coordinator gives its jobs to the other groups). A rank
     // whose GPU failed outside the job's checks may have left its partners waiting in an NCCL
     // collective, which has no timeout: when they do not come, only ending the run frees them.
     if (group_size > 1) {
+      // A partner that hangs in the job outside a collective (say, reading its data) is waited for
+      // here: watched like a collective.
+      std::optional<CollectiveWatchdog::Scope> watched;
+      if (!report.device_lost) watched.emplace(rank.watchdog.get(), "the job's end on every rank");
       const std::optional<bool> lost =
           true_on_any_rank(group, report.device_lost, report.device_lost ? kPartnersDeadlineS : 0);
       if (!lost) {

@@ -5,6 +5,9 @@
 
 namespace ms {
 
+// Ten minutes, as PyTorch's NCCL process groups: far above a step's or a checkpoint's time.
+constexpr double kDefaultCollectiveTimeoutS = 600;
+
 struct WorkerSettings {
   std::string device = "auto";  // auto | cpu | cuda
   // This rank's index among the ranks that train on its node (a coordinator there not counted),
@@ -15,6 +18,9 @@ struct WorkerSettings {
   int threads = 0;                   // LibTorch intra-op threads (0: leave as is)
   bool verbose = false;              // per-epoch lines from the trainer
   std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
+  // How long a rank of a data-parallel group waits in one collective for its partners before it
+  // ends the run as hung (worker/dist/collective_watchdog.h); 0: for ever.
+  double collective_timeout_s = kDefaultCollectiveTimeoutS;
 };
 
 }  // namespace ms

@@ -3,16 +3,19 @@
 // CUDA-graph training step gives the eager step's loss and gradients (and a job the same loss
 // curve with graphs on and off), and streamed image batches (pinned memory, asynchronous copies)
 // arrive on the device as the CPU loader makes them, also while the training thread captures a
-// graph. Each test skips cleanly on a machine without CUDA (the CPU CI
+// graph; the collective watchdog sees a device wait end (or not) by its CUDA event, also beside a
+// capture. Each test skips cleanly on a machine without CUDA (the CPU CI
 // machine) or without NCCL / CUDA graphs compiled in.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mpi.h>
+#include <mutex>
 #include <thread>
 
 #ifdef METASWEEP_HAVE_CUDA
 #include <ATen/cuda/CUDAGraph.h>
+#include <ATen/cuda/Sleep.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -26,7 +29,9 @@
 #include "sweeps/run_config.h"
 #include "tests/test_support.h"
 #include "worker/data/batch_source.h"
+#include "worker/dist/collective_watchdog.h"
 #include "worker/dist/communicator.h"
+#include "worker/dist/watched_communicator.h"
 #include "worker/models/model.h"
 #include "worker/models/model_cost.h"
 #include "worker/train/cuda_graph_step.h"
@@ -321,6 +326,85 @@ TEST(Gpu, PinnedAllocationsBesideACaptureAreAllowed) {
   graph.replay();
   torch::cuda::synchronize();
   EXPECT_TRUE(torch::equal(y.cpu(), torch::zeros({1024})));  // relu(-3 * 2 + 1) = 0
+#endif
+}
+
+#ifdef METASWEEP_HAVE_CUDA
+// An asynchronous "collective" of two ranks that only keeps the GPU busy: a sleep kernel on the
+// current stream, as an NCCL all-reduce waiting for a partner that never comes.
+class SleepingCommunicator final : public Communicator {
+ public:
+  explicit SleepingCommunicator(int64_t cycles) : cycles_(cycles) {}
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void all_reduce_sum(torch::Tensor&) override { at::cuda::sleep(cycles_); }
+  void broadcast(torch::Tensor&, int) override {}
+  void barrier() override {}
+  bool asynchronous() const override { return true; }
+
+ private:
+  int64_t cycles_;
+};
+#endif
+
+TEST(Gpu, CollectiveWatchdogWatchesTheDeviceThroughEvents) {
+  SKIP_WITHOUT_CUDA_GRAPHS();
+#ifdef METASWEEP_HAVE_CUDA
+  const torch::Device cuda(torch::kCUDA, 0);
+  use_device(cuda);
+  std::mutex mutex;
+  std::vector<Hang> hangs;
+  auto record = [&](const Hang& h) {
+    std::lock_guard<std::mutex> lock(mutex);
+    hangs.push_back(h);
+  };
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return hangs.size();
+  };
+  torch::Tensor t = torch::zeros({4}, torch::TensorOptions().device(cuda));
+  constexpr int64_t kSecondOfCycles = 2'000'000'000;  // about a second at 2 GHz
+  {  // many short device waits that finish: no hang, and all are dropped
+    CollectiveWatchdog dog(0.5, record);
+    WatchedCommunicator comm(std::make_unique<SleepingCommunicator>(kSecondOfCycles / 1000), &dog, cuda);
+    for (int i = 0; i < 50; ++i) comm.all_reduce_sum(t);
+    torch::cuda::synchronize();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(count(), 0u);
+  }
+  {  // a device wait of ~3 s beside a capture on another stream: the watchdog's event queries
+     // (timeout 30 s: it only polls) must not break the capture
+    CollectiveWatchdog dog(30, record);
+    WatchedCommunicator comm(std::make_unique<SleepingCommunicator>(3 * kSecondOfCycles), &dog, cuda);
+    comm.all_reduce_sum(t);
+    const c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool(false, 0);
+    torch::Tensor x = torch::randn({256}, torch::TensorOptions().device(cuda)), y;
+    at::cuda::CUDAGraph graph;
+    std::string capture_error;
+    try {
+      const c10::cuda::CUDAStreamGuard on_stream(stream);
+      y = x * 3;
+      stream.synchronize();
+      graph.capture_begin();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // several of the watchdog's polls
+      y = x * 3;
+      graph.capture_end();
+    } catch (const std::exception& e) {
+      capture_error = e.what();
+    }
+    EXPECT_TRUE(capture_error.empty()) << capture_error;
+    torch::cuda::synchronize();
+    EXPECT_EQ(count(), 0u);
+  }
+  {  // a device wait past the timeout is a hang, named with its device
+    CollectiveWatchdog dog(0.5, record);
+    WatchedCommunicator comm(std::make_unique<SleepingCommunicator>(4 * kSecondOfCycles), &dog, cuda);
+    comm.all_reduce_sum(t);
+    for (int i = 0; i < 2000 && count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    torch::cuda::synchronize();
+    ASSERT_EQ(count(), 1u);
+    EXPECT_EQ(hangs[0].what, "all-reduce of 4 Float values (on cuda:0)");
+  }
 #endif
 }
 

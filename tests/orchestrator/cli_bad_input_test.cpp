@@ -117,6 +117,10 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "soon"}, "job-timeout"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "nan"}, "--job-timeout"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--job-timeout", "1e999"}, "job-timeout"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--collective-timeout", "-1"}, "--collective-timeout must be a finite"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--collective-timeout", "inf"}, "--collective-timeout must be a finite"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--collective-timeout", "later"}, "collective-timeout"},
+      {{"train", "{SWEEP}", "--variant", "baseline", "--collective-timeout", "nan"}, "--collective-timeout must be"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--device", "tpu"}, "expected one of auto, cpu, cuda"},
       {{"run", "{SWEEP}", "--db", "{OLD}", "--device", ""}, "--device"},
       {{"plan", "{SWEEP}", "--format", "yaml"}, "--format 'yaml'"},
@@ -134,7 +138,10 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       {{"status", "--db", "{DIR}"}, "is a directory, not a database file"},
       {{"run", "{SWEEP}", "--db", "{DIR}/no/such/folder/x.db"}, "the folder {DIR}/no/such/folder does not exist"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--checkpoint-dir", ""}, "--checkpoint-dir: the path is empty"},
-      {{"run", "{SWEEP}", "--db", "{DB}", "--checkpoint-dir", "a\x01" "b"}, "control character (U+0001; U+0000-U+001F"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--checkpoint-dir",
+        "a\x01"
+        "b"},
+       "control character (U+0001; U+0000-U+001F"},
   };
   for (const auto& c : cases) expect_rejected(c);
 }

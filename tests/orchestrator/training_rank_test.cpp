@@ -20,5 +20,13 @@ TEST(GpuShare, AnUnevenShareIsNamedAndAnEvenOneIsNot) {
   EXPECT_EQ(gpu_share_warning("n\x1b[31m", 11, 4).find('\x1b'), std::string::npos);  // printable
 }
 
+TEST(HangMessage, NamesTheRankTheJobTheWaitAndTheWayOn) {
+  EXPECT_EQ(hang_message("node7\x1b[2J", 1, 2, Hang{"all-reduce of 5 Float values", "job j1", 600.4}),
+            "metasweep: error: node7\\x1B[2J, rank 1 of a group of 2 (job j1): all-reduce of 5 Float values has waited "
+            "600 s for the group's other ranks: one of them hangs without an error (a stopped GPU, a stalled file "
+            "system or network); ending the run, the same command resumes it "
+            "(--collective-timeout SEC sets this limit)");
+}
+
 }  // namespace
 }  // namespace ms

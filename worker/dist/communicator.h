@@ -18,6 +18,9 @@ class Communicator {
   // Copies `root`'s contiguous tensor into `t` on every rank (same shape and dtype everywhere).
   virtual void broadcast(torch::Tensor& t, int root) = 0;
   virtual void barrier() = 0;
+  // True when a collective only enqueues its work on the device (NCCL on the current CUDA
+  // stream) and returns before the other ranks took part; false when it returns done (MPI).
+  virtual bool asynchronous() const { return false; }
 };
 
 // NCCL for a CUDA device when built with METASWEEP_HAVE_NCCL, MPI otherwise (CUDA tensors

@@ -25,6 +25,7 @@ class NcclCommunicator final : public Communicator {
   void all_reduce_sum(torch::Tensor& flat) override;
   void broadcast(torch::Tensor& t, int root) override;
   void barrier() override;
+  bool asynchronous() const override { return true; }
 
  private:
   MpiCommunicator mpi_;  // setup, barrier

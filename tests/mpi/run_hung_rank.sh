@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A rank of a data-parallel group that hangs without failing (SIGSTOP, as a GPU that stops or a
+# file system that stalls): its partner waits in the next collective, which has no timeout of its
+# own. With --collective-timeout 3 the partner's watchdog names the wait and the job and ends the
+# run (before, it waited for ever); the database stays intact, and the same command resumes the
+# run to the end.
+source "$(dirname "$0")/common.sh"
+cat > "$WORK/sweep.yaml" <<YAML
+name: hung-rank
+base:
+  task: {dataset: fashion-mnist, train_subset: 2048, test_subset: 256, epochs: 3, batch_size: 64}
+  model: {depths: [1, 1], dims: [8, 16], drop_path: 0.0, stem: {kernel: 3, stride: 2, padding: 1}}
+seeds: [0, 1]
+YAML
+DB=$WORK/h.db
+ARGS=(run "$WORK/sweep.yaml" --db "$DB" --device cpu --ranks-per-job 2)
+setsid $MPIRUN -np 3 "$BIN" "${ARGS[@]}" --collective-timeout 3 > "$WORK/out1" 2> "$WORK/err1" &
+pid=$!
+
+rank_pid() {  # the pid of this run's process of Open MPI world rank $1
+  local p
+  for p in $(pgrep -f "$BIN run $WORK/sweep.yaml" || true); do
+    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+cleanup() {  # a stopped process ignores everything but SIGKILL and SIGCONT
+  pkill -CONT -f "$BIN run $WORK/sweep.yaml" 2>/dev/null || true
+  pkill -KILL -f "$BIN run $WORK/sweep.yaml" 2>/dev/null || true
+  kill -KILL -- -$pid 2>/dev/null || true
+}
+
+for _ in $(seq 1 600); do  # one epoch recorded: the group is mid-training
+  n=$(sqlite3 "$DB" "select count(*) from epochs" 2>/dev/null || echo 0)
+  [ "${n:-0}" -ge 1 ] && break
+  sleep 0.1
+done
+victim=$(rank_pid 2) || { cleanup; fail "no rank 2 found"; }
+kill -STOP "$victim"
+stopped_at=$(date +%s)
+
+# The partner (world rank 1, rank 0 of the group) gives up after 3 s (plus its polling period)
+# and ends the run; 120 s is only a bound against the old behaviour, waiting for ever.
+for _ in $(seq 1 1200); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+  cleanup
+  cat "$WORK/err1"
+  fail "the run still waits 120 s after a rank of its group hung"
+fi
+ended_after=$(( $(date +%s) - stopped_at ))
+set +e
+wait $pid
+code=$?
+set -e
+cleanup
+[ $code -ne 0 ] || fail "mpirun exited 0 although the run was ended as hung"
+grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): .* has waited [0-9]* s for the group's other ranks: one of them hangs without an error" "$WORK/err1" \
+  || { cat "$WORK/err1"; fail "no message naming the wait and the job"; }
+[ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed after the abort"
+[ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" -lt 2 ] || fail "the sweep finished before the hang"
+
+$MPIRUN -np 3 "$BIN" "${ARGS[@]}" > "$WORK/out2" 2> "$WORK/err2" || { cat "$WORK/err2"; fail "resumed run exited $?"; }
+[ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" = 2 ] || fail "not every job done"
+[ "$(sqlite3 "$DB" "select count(*) from epochs")" = 6 ] || fail "expected 6 epoch rows (2 jobs x 3)"
+echo "run_hung_rank: ok (run ended ${ended_after} s after the rank stopped, mpirun exit $code)"

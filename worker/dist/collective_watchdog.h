@@ -1,0 +1,77 @@
+// A watchdog for a data-parallel group's waits on each other. MPI and NCCL collectives have no
+// timeout: when a partner rank hangs without failing (a GPU that stopped, a stalled file system,
+// a lost link), the others wait in their next collective for ever, burning the allocation. Every
+// such wait is registered here while it lasts; when the oldest lasts longer than the timeout, the
+// watchdog's thread calls `on_hang` once (the worker ends the run there: the same command then
+// resumes it from the checkpoints). No LibTorch here: the CUDA side is a `finished` predicate.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ms {
+
+struct Hang {
+  std::string what;     // the wait, e.g. "all-reduce of 1234 float values"
+  std::string context;  // set_context's text, e.g. "job 3f2a..."
+  double waited_s = 0;
+};
+
+class CollectiveWatchdog {
+ public:
+  using OnHang = std::function<void(const Hang&)>;
+  // timeout_s > 0. `on_hang` runs on the watchdog's thread, at most once.
+  CollectiveWatchdog(double timeout_s, OnHang on_hang);
+  ~CollectiveWatchdog();
+  CollectiveWatchdog(const CollectiveWatchdog&) = delete;
+  CollectiveWatchdog& operator=(const CollectiveWatchdog&) = delete;
+
+  // A wait begins. It ends with end(id) or, when `finished` is given, once the watchdog's thread
+  // sees it return true (for work a GPU does after the call returned). Waits end in the order
+  // they began, so only the oldest is polled and timed.
+  uint64_t begin(std::string what, std::function<bool()> finished = {});
+  void end(uint64_t id);
+  // What the waits are part of, for the message (the job).
+  void set_context(std::string context);
+  double timeout_s() const { return timeout_s_; }
+
+  // RAII: begin() .. end() around a blocking call.
+  class Scope {
+   public:
+    Scope(CollectiveWatchdog* dog, std::string what) : dog_(dog), id_(dog ? dog->begin(std::move(what)) : 0) {}
+    ~Scope() {
+      if (dog_) dog_->end(id_);
+    }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    CollectiveWatchdog* dog_;
+    uint64_t id_;
+  };
+
+ private:
+  struct Wait {
+    std::string what;
+    std::function<bool()> finished;
+    std::chrono::steady_clock::time_point since;
+  };
+  void watch();
+
+  const double timeout_s_;
+  const OnHang on_hang_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<uint64_t, Wait> waits_;  // by id: the oldest first
+  uint64_t next_id_ = 1;
+  std::string context_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: started once the rest exists
+};
+
+}  // namespace ms
