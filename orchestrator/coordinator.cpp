@@ -218,7 +218,14 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       const JobReport r = decode_job_report(msg->payload);
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
-      store.job_finished(r.job_id, r.status, r.error, r.wall_s);
+      // A job whose group lost its GPU or communicator to a fault not the job's own (a hardware
+      // fault, a failed collective or capture) uses up no retry: another group runs it. Each such
+      // loss retires a group, so this cannot repeat for ever.
+      const bool group_to_blame = r.status == JobStatus::Failed && r.device_lost && r.transient;
+      if (group_to_blame)
+        store.job_requeued(r.job_id, r.error);
+      else
+        store.job_finished(r.job_id, r.status, r.error, r.wall_s);
       if (r.capture_failed && eager.insert(job.config.dump()).second)
         progress.message("warning: the CUDA graph capture of " + job_name(job) +
                          "'s training step failed: its configuration trains without graphs from now on");
@@ -232,7 +239,8 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
             "); " +
             (left ? "the sweep goes on with " + std::to_string(left) + " group(s)" : std::string("no group is left")));
       }
-      if (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries) {
+      if (group_to_blame ||
+          (r.status == JobStatus::Failed && r.transient && store.failures(r.job_id) <= settings.max_retries)) {
         progress.message("job " + job_name(job) +
                          (all_lost() ? " failed (left for the next run): " : " failed, retrying: ") + r.error);
         progress.job_requeued(r.job_id);

@@ -356,6 +356,13 @@ void ResultStore::job_finished(const std::string& id, JobStatus status, const st
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_finished: unknown job " + id);
 }
 
+void ResultStore::job_requeued(const std::string& id, const std::string& error) {
+  require_writer("job_requeued");
+  Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
+  s.bind(1, error).bind(2, id).run();
+  if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_requeued: unknown job " + id);
+}
+
 void ResultStore::reset_running(const std::string& sweep) {
   require_writer("reset_running");
   Statement s(db_,

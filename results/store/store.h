@@ -76,6 +76,9 @@ class ResultStore {
   void record_epoch(const std::string& id, const EpochMetrics& m);
   // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure.
   void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
+  // Back to pending after an attempt its job is not to blame for (its group's GPU or communicator
+  // failed): no failure is counted, so no --max-retries is used up; `error` stays as what ended it.
+  void job_requeued(const std::string& id, const std::string& error);
   void reset_running(const std::string& sweep);  // running -> pending (interrupted jobs)
   // Every `running` job of the database back to pending, whatever sweep it belongs to (or none,
   // after an edit dropped it): a writer holds the run lock, so no other run is writing and every

@@ -2,7 +2,8 @@
 // assignment with a chosen outcome. A transient failure (out of memory, CUDA/NCCL errors) is
 // retried up to --max-retries and then recorded `failed` with its message; a permanent one is not
 // retried; a diverged job is a result; every other job of the sweep still ends `done`. A group
-// whose GPU or communicator failed for good takes no more jobs, and its job runs on another.
+// whose GPU or communicator failed for good takes no more jobs, and its job runs on another
+// without using up a retry (unless a kernel of the job itself faulted).
 #include <deque>
 #include <map>
 
@@ -76,8 +77,9 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
 // `capture`), classified as the worker loop does.
 class GroupsLosingTheirGpu : public CoordinatorLink {
  public:
-  GroupsLosingTheirGpu(int groups, std::vector<int> lose, bool capture = false)
-      : groups_(groups), lose_(std::move(lose)), capture_(capture) {}
+  GroupsLosingTheirGpu(int groups, std::vector<int> lose, bool capture = false,
+                       std::string cuda_error = "CUDA error: uncorrectable ECC error encountered")
+      : groups_(groups), lose_(std::move(lose)), capture_(capture), cuda_error_(std::move(cuda_error)) {}
   int num_groups() const override { return groups_; }
   std::string group_name(int group) const override { return "node" + std::to_string(group) + " (rank 1)"; }
   void send(int group, MessageKind kind, const std::string& payload) override {
@@ -92,8 +94,7 @@ class GroupsLosingTheirGpu : public CoordinatorLink {
                                   "): operation not permitted when stream is capturing";
       const JobError e =
           classify_job_error(capture_ ? std::make_exception_ptr(TransientError(capture))
-                                      : std::make_exception_ptr(std::runtime_error(
-                                            "rank 2 of 2: CUDA error: uncorrectable ECC error encountered")));
+                                      : std::make_exception_ptr(std::runtime_error("rank 2 of 2: " + cuda_error_)));
       r.status = JobStatus::Failed, r.error = e.message, r.transient = e.transient, r.device_lost = e.device_lost;
       r.capture_failed = e.capture_failed;
     } else {
@@ -119,6 +120,7 @@ class GroupsLosingTheirGpu : public CoordinatorLink {
   int groups_;
   std::vector<int> lose_;
   bool capture_;
+  std::string cuda_error_;
   std::deque<Message> replies_;
 };
 
@@ -128,7 +130,7 @@ TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
   const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   ResultStore store(dir.file("r.db"), OpenMode::Writer);
   RunSettings settings;
-  settings.max_retries = 2;
+  settings.max_retries = 0;  // the lost group's job is retried all the same: the fault was not its own
   GroupsLosingTheirGpu link(2, {0});
   const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
   // Group 0 failed its one job and got nothing more, not even Stop (it has left); group 1 ran all
@@ -141,7 +143,10 @@ TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
   EXPECT_EQ(s.not_run, 0);
   EXPECT_EQ(s.groups_lost, std::vector<std::string>{"node0 (rank 1)"});
   EXPECT_FALSE(s.any_failed());
-  for (const Job& j : jobs) EXPECT_EQ(store.status(j.id), JobStatus::Done);
+  for (const Job& j : jobs) {
+    EXPECT_EQ(store.status(j.id), JobStatus::Done);
+    EXPECT_EQ(store.failures(j.id), 0) << "a lost GPU used up a retry of " << j.id;
+  }
 
   // With no group left, the jobs not run stay for the next run, which runs them (and `run` exits
   // 1 meanwhile).
@@ -158,10 +163,38 @@ TEST(CoordinatorRetries, AGroupWhoseGpuFailedTakesNoMoreJobs) {
   EXPECT_EQ(lost.not_run, 4);  // the failed one queued for its retry, and three never started
   EXPECT_EQ(lost.failed, 0);
   EXPECT_TRUE(lost.any_failed());
+  // In the database the job whose group was lost waits as pending, with what ended its attempt,
+  // not as failed.
+  int pending_with_error = 0;
+  for (const Job& j : jobs) {
+    EXPECT_EQ(store2.status(j.id), JobStatus::Pending);
+    EXPECT_EQ(store2.failures(j.id), 0);
+    pending_with_error += store2.error(j.id).find("uncorrectable ECC") != std::string::npos;
+  }
+  EXPECT_EQ(pending_with_error, 1);
   GroupsLosingTheirGpu repaired(1, {});
   const RunSummary again = run_coordinator(spec, kRetriesSweep, jobs, repaired, store2, settings);
   EXPECT_EQ(again.done, 4);
   EXPECT_FALSE(again.any_failed());
+}
+
+// A kernel's own fault (an illegal memory access) loses the group too, but is the job's: it fails
+// for good, as it would on any GPU.
+TEST(CoordinatorRetries, AKernelFaultLosesTheGroupAndFailsTheJob) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  RunSettings settings;
+  settings.max_retries = 2;
+  GroupsLosingTheirGpu link(2, {0}, /*capture=*/false, "CUDA error: an illegal memory access was encountered");
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+  EXPECT_EQ(s.groups_lost.size(), 1u);
+  EXPECT_EQ(s.done, 3);
+  EXPECT_EQ(s.failed, 1);
+  int failed = 0;
+  for (const Job& j : jobs) failed += store.status(j.id) == JobStatus::Failed && store.failures(j.id) == 1;
+  EXPECT_EQ(failed, 1);
 }
 
 // A failed CUDA graph capture loses its group too (the process's CUDA state is unusable), and
