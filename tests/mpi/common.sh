@@ -12,3 +12,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 json_field() {  # json_field FILE PYTHON-EXPR (over `rows`)
   python3 -c "import json,sys; rows=json.load(open('$1')); print($2)"
 }
+# rank_pid PATTERN RANK: the pid of a process whose command line matches PATTERN (pgrep -f) and
+# whose Open MPI world rank is RANK (from /proc/PID/environ); fails when there is none.
+rank_pid() {
+  local p
+  for p in $(pgrep -f "$1" || true); do
+    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}

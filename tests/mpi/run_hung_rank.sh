@@ -17,16 +17,6 @@ ARGS=(run "$WORK/sweep.yaml" --db "$DB" --device cpu --ranks-per-job 2)
 setsid $MPIRUN -np 3 "$BIN" "${ARGS[@]}" --collective-timeout 3 > "$WORK/out1" 2> "$WORK/err1" &
 pid=$!
 
-rank_pid() {  # the pid of this run's process of Open MPI world rank $1
-  local p
-  for p in $(pgrep -f "$BIN run $WORK/sweep.yaml" || true); do
-    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
 cleanup() {  # a stopped process ignores everything but SIGKILL and SIGCONT
   pkill -CONT -f "$BIN run $WORK/sweep.yaml" 2>/dev/null || true
   pkill -KILL -f "$BIN run $WORK/sweep.yaml" 2>/dev/null || true
@@ -38,7 +28,7 @@ for _ in $(seq 1 600); do  # one epoch recorded: the group is mid-training
   [ "${n:-0}" -ge 1 ] && break
   sleep 0.1
 done
-victim=$(rank_pid 2) || { cleanup; fail "no rank 2 found"; }
+victim=$(rank_pid "$BIN run $WORK/sweep.yaml" 2) || { cleanup; fail "no rank 2 found"; }
 kill -STOP "$victim"
 stopped_at=$(date +%s)
 

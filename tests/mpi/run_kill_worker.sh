@@ -15,18 +15,7 @@ YAML
 DB=$WORK/w.db
 setsid $MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu > "$WORK/out1" 2> "$WORK/err1" &
 pid=$!
-
-# The pid of a process of this run whose Open MPI world rank is $1 (from /proc/PID/environ).
-rank_pid() {
-  local p
-  for p in $(pgrep -f "$BIN run $WORK/sweep.yaml" || true); do
-    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
+run_of_this_test="$BIN run $WORK/sweep.yaml"
 
 # Wait until at least two epochs are recorded: both worker ranks are then mid-training.
 for _ in $(seq 1 600); do
@@ -34,8 +23,8 @@ for _ in $(seq 1 600); do
   [ "${n:-0}" -ge 2 ] && break
   sleep 0.1
 done
-victim=$(rank_pid 2) || victim=$(rank_pid 1) || { kill -KILL -- -$pid; fail "no worker rank found"; }
-rank0=$(rank_pid 0) || true
+victim=$(rank_pid "$run_of_this_test" 2) || victim=$(rank_pid "$run_of_this_test" 1) || { kill -KILL -- -$pid; fail "no worker rank found"; }
+rank0=$(rank_pid "$run_of_this_test" 0) || true
 [ "$victim" != "${rank0:-none}" ] || fail "picked rank 0"
 kill -KILL "$victim"
 
