@@ -85,7 +85,8 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
                    s.column_optional_double(12)};
       p.running.push_back(r);
       if (!s.is_null(14)) p.samples_per_s += s.column_double(14);
-    } else if (status == JobStatus::Failed || status == JobStatus::Diverged) {
+    } else if (status == JobStatus::Failed || status == JobStatus::Diverged ||
+               (status == JobStatus::Pending && !s.column_text(6).empty())) {  // its group's GPU failed
       p.failures.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(6), status,
                             s.column_int64(3), static_cast<int>(s.column_int64(5)),
                             static_cast<int>(s.column_int64(15))});
@@ -170,7 +171,8 @@ std::string format_progress(const SweepProgress& p, double now) {
     return message.size() < error.size() ? message + " [...]" : message;
   };
   if (!p.failures.empty() && p.failures.size() <= kStatusListedFailures) {
-    // One aligned row per failed or diverged job; only the first line of a long error message.
+    // One aligned row per failed or diverged job, or pending one whose last attempt its group's GPU
+    // ended; only the first line of a long error message.
     TextTable t;
     t.header = {"problem", "section", "variant", "seed", "tries", "failed", "message"};
     t.right = {false, false, false, true, true, true, false};

@@ -34,7 +34,8 @@ struct SweepProgress {
   StatusCounts counts;
   int total = 0;
   std::vector<RunningJob> running;
-  std::vector<FailedJob> failures;            // failed and diverged jobs
+  std::vector<FailedJob> failures;            // failed and diverged jobs, and pending ones with an error
+                                              // (their last attempt's group lost its GPU: ResultStore::job_requeued)
   int64_t epochs_done = 0, epochs_total = 0;  // done and diverged jobs count as complete
   std::optional<double> first_start;          // earliest job start
   double busy_s = 0;                          // time with a job of the sweep training, over all runs

@@ -331,6 +331,28 @@ TEST(SweepMembership, FailedAttemptsAreShownApartFromInterruptedOnes) {
   check(dir.file("v4.db"), 0);
 }
 
+// A job whose group lost its GPU goes back to pending without a failure counted; `status` lists it
+// with what ended its attempt, so a sweep "not running (N pending)" says why. A job merely
+// interrupted (pending, no error) is not listed.
+TEST(SweepMembership, APendingJobWhoseGroupLostItsGpuShowsWhy) {
+  TempDir dir;
+  const std::string path = dir.file("g.db");
+  const std::vector<Job> jobs = fill_tiny_db(path);
+  ResultStore writer(path, OpenMode::Writer);
+  writer.job_started(jobs[0].id, "h");
+  writer.job_requeued(jobs[0].id, "rank 1 of 2: CUDA error: uncorrectable ECC error encountered");
+  writer.job_started(jobs[1].id, "h");
+  writer.reset_running("tiny");
+  EXPECT_THROW(writer.job_requeued("0000000000000000", "x"), std::runtime_error);
+  EXPECT_EQ(writer.status(jobs[0].id), JobStatus::Pending);
+  EXPECT_EQ(writer.failures(jobs[0].id), 0);
+  const std::string status = format_progress(sweep_progress(writer, "tiny", 0), 0);
+  EXPECT_TRUE(std::regex_search(
+      status, std::regex("pending " + jobs[0].id + " .* [0-9]+ +0 +rank 1 of 2: CUDA error: uncorrectable ECC")))
+      << status;
+  EXPECT_EQ(status.find(jobs[1].id), std::string::npos) << status;
+}
+
 TEST(SweepMembership, ExtendingASweepAddsOnlyTheNewJobs) {
   TempDir dir;
   const std::string path = dir.file("r.db");
@@ -388,12 +410,11 @@ TEST(SweepMembership, AVersion1DatabaseIsReadAndMigrated) {
   const auto jobs = fill_tiny_db(path);
   {  // what metasweep 0.1 wrote: schema version 1, no removed_sweep_jobs, no version marks
     Database db(path, Database::Access::ReadWrite);
-    db.exec(
-        std::string(kUndoSchemaV6) +
-        "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE "
-        "jobs DROP COLUMN "
-        "failures; "
-        "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");
+    db.exec(std::string(kUndoSchemaV6) +
+            "DROP TABLE removed_sweep_jobs; ALTER TABLE jobs DROP COLUMN trained_by; ALTER TABLE "
+            "jobs DROP COLUMN "
+            "failures; "
+            "ALTER TABLE jobs DROP COLUMN semantics; ALTER TABLE sweep_jobs DROP COLUMN cell; PRAGMA user_version = 1");
   }
   {
     const ResultStore reader(path, OpenMode::ReadOnly);
