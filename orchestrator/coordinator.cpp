@@ -16,6 +16,7 @@
 #include "sweeps/user_text.h"
 #include "sweeps/version.h"
 #include "worker/models/plan_costs.h"
+#include "worker/train/job_error.h"
 
 namespace ms {
 
@@ -166,6 +167,8 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   std::vector<bool> lost(busy.size(), false);  // its GPU or communicator failed: no more jobs
   std::set<std::string> eager;                 // configs whose CUDA graph capture failed
+  for (const Job* j : queue)                   // in an earlier run too: its message stays until the job runs again
+    if (store.error(j->id).find(kCaptureBroken) != std::string::npos) eager.insert(j->config.dump());
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
   auto all_lost = [&] { return std::all_of(lost.begin(), lost.end(), [](bool l) { return l; }); };
   Backoff backoff(20);
@@ -219,9 +222,12 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       busy.at(static_cast<size_t>(msg->group)).reset();
       const Job& job = *by_id.at(r.job_id);
       // A job whose group lost its GPU or communicator to a fault not the job's own (a hardware
-      // fault, a failed collective or capture) uses up no retry: another group runs it. Each such
-      // loss retires a group, so this cannot repeat for ever.
-      const bool group_to_blame = r.status == JobStatus::Failed && r.device_lost && r.transient;
+      // fault, a failed collective or capture) uses up no retry: another group runs it. Once only:
+      // when an earlier attempt also ended neither done nor failed (interrupted, or such a loss),
+      // this loss counts as a failure, as the fault may follow the job (a launch failure of its
+      // own kernel) and a run with one group would otherwise retry it in every run for ever.
+      const bool group_to_blame = r.status == JobStatus::Failed && r.device_lost && r.transient &&
+                                  store.attempts(r.job_id) - store.failures(r.job_id) <= 1;
       if (group_to_blame)
         store.job_requeued(r.job_id, r.error);
       else

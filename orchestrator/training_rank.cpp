@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <sched.h>
 #include <stdexcept>
 #include <thread>
@@ -51,8 +52,8 @@ std::string hang_message(const std::string& host, int group_rank, int group_size
   return "metasweep: error: " + printable(host) + ", rank " + std::to_string(group_rank) + " of a group of " +
          std::to_string(group_size) + (hang.context.empty() ? "" : " (" + hang.context + ")") + ": " + hang.what +
          " has waited " + waited +
-         " s for the group's other ranks: one of them hangs without an error (a stopped GPU, a stalled file "
-         "system or network); ending the run, the same command resumes it "
+         " s for the group's other ranks: a rank of the group or its GPU hangs without an error (a stopped GPU, "
+         "a stalled file system or network); ending the run, the same command resumes it "
          "(--collective-timeout SEC sets this limit)";
 }
 
@@ -80,7 +81,12 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
         settings.collective_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
           std::fprintf(stderr, "%s\n", hang_message(host, group_rank, size, hang).c_str());
           std::fflush(stderr);
-          MPI_Abort(MPI_COMM_WORLD, 1);  // the waiting ranks are stuck in MPI or NCCL: nothing else frees them
+          // The waiting ranks are stuck in MPI or NCCL: only ending the run frees them. MPI_Abort
+          // from this thread (MPI is initialised FUNNELED) is outside the standard's promise, but
+          // Open MPI and MPICH tear the job down from any thread, and under srun only an abort
+          // (not an exit) reliably ends the other tasks (mpi_run_hung_rank runs it).
+          MPI_Abort(MPI_COMM_WORLD, 1);
+          std::_Exit(1);  // never reached when the abort works
         });
     rank.comm = std::make_unique<WatchedCommunicator>(std::move(rank.comm), rank.watchdog.get(), rank.device);
   }

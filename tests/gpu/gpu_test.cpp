@@ -364,7 +364,7 @@ TEST(Gpu, CollectiveWatchdogWatchesTheDeviceThroughEvents) {
   };
   torch::Tensor t = torch::zeros({4}, torch::TensorOptions().device(cuda));
   constexpr int64_t kSecondOfCycles = 2'000'000'000;  // about a second at 2 GHz
-  {  // many short device waits that finish: no hang, and all are dropped
+  {                                                   // many short device waits that finish: no hang
     CollectiveWatchdog dog(0.5, record);
     WatchedCommunicator comm(std::make_unique<SleepingCommunicator>(kSecondOfCycles / 1000), &dog, cuda);
     for (int i = 0; i < 50; ++i) comm.all_reduce_sum(t);

@@ -78,8 +78,13 @@ TEST(CoordinatorRetries, TransientFailuresRetryPermanentOnesDoNot) {
 class GroupsLosingTheirGpu : public CoordinatorLink {
  public:
   GroupsLosingTheirGpu(int groups, std::vector<int> lose, bool capture = false,
-                       std::string cuda_error = "CUDA error: uncorrectable ECC error encountered")
-      : groups_(groups), lose_(std::move(lose)), capture_(capture), cuda_error_(std::move(cuda_error)) {}
+                       std::string cuda_error = "CUDA error: uncorrectable ECC error encountered",
+                       std::string cursed_job = "")
+      : groups_(groups),
+        lose_(std::move(lose)),
+        capture_(capture),
+        cuda_error_(std::move(cuda_error)),
+        cursed_job_(std::move(cursed_job)) {}
   int num_groups() const override { return groups_; }
   std::string group_name(int group) const override { return "node" + std::to_string(group) + " (rank 1)"; }
   void send(int group, MessageKind kind, const std::string& payload) override {
@@ -89,7 +94,9 @@ class GroupsLosingTheirGpu : public CoordinatorLink {
     graphs_off.push_back(a.cuda_graphs_off);
     JobReport r;
     r.job_id = a.job_id;
-    if (std::find(lose_.begin(), lose_.end(), group) != lose_.end()) {
+    // A group in `lose` fails its job (and leaves); so does any group given `cursed_job` (the
+    // fault follows that job).
+    if (std::find(lose_.begin(), lose_.end(), group) != lose_.end() || a.job_id == cursed_job_) {
       const std::string capture = std::string("CUDA graph capture of the training step failed (") + kCaptureBroken +
                                   "): operation not permitted when stream is capturing";
       const JobError e =
@@ -121,6 +128,7 @@ class GroupsLosingTheirGpu : public CoordinatorLink {
   std::vector<int> lose_;
   bool capture_;
   std::string cuda_error_;
+  std::string cursed_job_;
   std::deque<Message> replies_;
 };
 
@@ -197,6 +205,41 @@ TEST(CoordinatorRetries, AKernelFaultLosesTheGroupAndFailsTheJob) {
   EXPECT_EQ(failed, 1);
 }
 
+// A launch failure counts as a hardware fault, but may be the job's own kernel: then it follows the
+// job from group to group. Only the first loss is free; the second counts as a failure, so the job
+// ends `failed` (here at once, --max-retries 0) instead of retiring every group, in every run.
+TEST(CoordinatorRetries, AFaultThatFollowsTheJobCountsFromItsSecondLoss) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  RunSettings settings;
+  settings.max_retries = 0;
+  const std::string launch = "CUDA error: unspecified launch failure";
+  {
+    ResultStore store(dir.file("in_one_run.db"), OpenMode::Writer);
+    GroupsLosingTheirGpu link(3, {}, false, launch, jobs[1].id);
+    const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+    EXPECT_EQ(s.groups_lost.size(), 2u);
+    EXPECT_EQ(s.failed, 1);
+    EXPECT_EQ(s.done, 3);
+    EXPECT_EQ(store.status(jobs[1].id), JobStatus::Failed);
+    EXPECT_EQ(store.failures(jobs[1].id), 1);
+  }
+  // With one group (`run` without mpirun) each run loses it: the second run's loss counts, and the
+  // third runs the other jobs.
+  ResultStore store(dir.file("runs.db"), OpenMode::Writer);
+  for (int run = 1; run <= 3; ++run) {
+    SCOPED_TRACE(run);
+    GroupsLosingTheirGpu link(1, {}, false, launch, jobs[0].id);
+    testing::internal::CaptureStderr();
+    const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+    testing::internal::GetCapturedStderr();
+    EXPECT_EQ(store.status(jobs[0].id), run == 1 ? JobStatus::Pending : JobStatus::Failed);
+    EXPECT_EQ(s.groups_lost.size(), run < 3 ? 1u : 0u);
+    EXPECT_EQ(s.done, run < 3 ? 0 : 3);
+  }
+}
+
 // A failed CUDA graph capture loses its group too (the process's CUDA state is unusable), and
 // from then on every job of that configuration, the failed one's retry included, trains without
 // graphs: one uncapturable variant costs one group, not one per seed.
@@ -213,6 +256,19 @@ TEST(CoordinatorRetries, AConfigWhoseCaptureFailedTrainsWithoutGraphs) {
   EXPECT_EQ(s.groups_lost.size(), 1u);
   // The first two went out before the failure was known; the other two and the retry after it.
   EXPECT_EQ(link.graphs_off, (std::vector<bool>{false, false, true, true, true}));
+
+  // Run alone (one group), the capture loses the only group; the next run of the sweep knows it
+  // from the database and trains that configuration without graphs from its first job.
+  test::TempDir dir2;
+  ResultStore store2(dir2.file("r.db"), OpenMode::Writer);
+  GroupsLosingTheirGpu alone(1, {0}, /*capture=*/true);
+  testing::internal::CaptureStderr();
+  run_coordinator(spec, kRetriesSweep, jobs, alone, store2, settings);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(alone.graphs_off, std::vector<bool>{false});
+  GroupsLosingTheirGpu next(1, {});
+  EXPECT_EQ(run_coordinator(spec, kRetriesSweep, jobs, next, store2, settings).done, 4);
+  EXPECT_EQ(next.graphs_off, (std::vector<bool>{true, true, true, true}));
 }
 
 }  // namespace

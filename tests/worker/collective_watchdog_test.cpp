@@ -47,12 +47,12 @@ TEST(CollectiveWatchdog, RefusesATimeoutOfZero) {
 TEST(CollectiveWatchdog, AWaitThatEndsInTimeIsNoHang) {
   Hangs hangs;
   {
-    CollectiveWatchdog dog(0.3, hangs.recorder());
+    CollectiveWatchdog dog(1.0, hangs.recorder());
     for (int i = 0; i < 5; ++i) {
       CollectiveWatchdog::Scope scope(&dog, "all-reduce");
       std::this_thread::sleep_for(20ms);
     }
-    std::this_thread::sleep_for(900ms);  // three timeouts with nothing waiting
+    std::this_thread::sleep_for(1500ms);  // past the timeout, with nothing waiting
   }
   EXPECT_EQ(hangs.count(), 0u);
 }
@@ -78,23 +78,37 @@ TEST(CollectiveWatchdog, DeviceWaitsEndWhenTheirPredicateSaysSoOldestFirst) {
   Hangs hangs;
   std::atomic<bool> first_done{false}, second_done{true};
   std::atomic<int> second_polls{0};
-  CollectiveWatchdog dog(0.4, hangs.recorder());
-  dog.begin("first", [&] { return first_done.load(); });
-  dog.begin("second", [&] {
-    ++second_polls;
-    return second_done.load();
-  });
-  std::this_thread::sleep_for(250ms);
-  EXPECT_EQ(second_polls.load(), 0) << "a newer wait is polled only once the older ones finished";
-  first_done = true;
-  std::this_thread::sleep_for(600ms);
+  {
+    CollectiveWatchdog dog(4.0, hangs.recorder());  // polled every second
+    dog.begin("first", [&] { return first_done.load(); });
+    dog.begin("second", [&] {
+      ++second_polls;
+      return second_done.load();
+    });
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(second_polls.load(), 0) << "a newer wait is polled only once the older ones finished";
+    first_done = true;
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(second_polls.load(), 1) << "a finished wait is dropped";
+  }
   EXPECT_EQ(hangs.count(), 0u);
-  EXPECT_EQ(second_polls.load(), 1) << "a finished wait is dropped";
 
-  // A predicate that never comes true is a hang like a blocked call.
-  dog.begin("stuck on the GPU", [] { return false; });
-  ASSERT_TRUE(hangs.wait_for_one());
-  EXPECT_EQ(hangs.seen[0].what, "stuck on the GPU");
+  // A predicate that never comes true is a hang like a blocked call; so is one that blocks (as a
+  // CUDA call may when the GPU hangs): the wait is timed by a thread that runs no predicate.
+  for (const bool blocks : {false, true}) {
+    Hangs stuck;
+    std::atomic<bool> release{false};
+    {
+      CollectiveWatchdog dog(0.3, stuck.recorder());
+      dog.begin("stuck on the GPU", [&] {
+        while (blocks && !release) std::this_thread::sleep_for(10ms);
+        return false;
+      });
+      ASSERT_TRUE(stuck.wait_for_one());
+      release = true;
+    }
+    EXPECT_EQ(stuck.seen[0].what, "stuck on the GPU");
+  }
 }
 
 // Two in-process ranks: rank 1 comes to the all-reduce late. Rank 0's watchdog reports its wait
@@ -103,7 +117,7 @@ TEST(CollectiveWatchdog, WatchedCommunicatorReportsAPartnerThatComesLate) {
   for (const bool late : {false, true}) {
     Hangs hangs;
     test::ThreadGroup group(2);
-    CollectiveWatchdog dog(0.3, hangs.recorder());
+    CollectiveWatchdog dog(late ? 0.3 : 5.0, hangs.recorder());  // rank 1 is 1.5 s late, or not at all
     dog.set_context("job j1");
     torch::Tensor sums[2];
     std::thread other([&] {

@@ -1,16 +1,18 @@
-// The watchdog's thread: polls the oldest wait a few times per timeout (see collective_watchdog.h).
+// The watchdog's threads: each looks at the oldest wait a few times per timeout (see
+// collective_watchdog.h).
 #include "worker/dist/collective_watchdog.h"
 
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace ms {
 
 CollectiveWatchdog::CollectiveWatchdog(double timeout_s, OnHang on_hang)
     : timeout_s_(timeout_s), on_hang_(std::move(on_hang)) {
   if (!(timeout_s > 0)) throw std::invalid_argument("CollectiveWatchdog: the timeout must be > 0");
-  thread_ = std::thread([this] { watch(); });
+  watcher_ = std::thread([this] { watch(); });
 }
 
 CollectiveWatchdog::~CollectiveWatchdog() {
@@ -19,13 +21,17 @@ CollectiveWatchdog::~CollectiveWatchdog() {
     stopping_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  wake_poller_.notify_all();
+  watcher_.join();
+  if (poller_.joinable()) poller_.join();
 }
 
 uint64_t CollectiveWatchdog::begin(std::string what, std::function<bool()> finished) {
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t id = next_id_++;
+  const bool polled = static_cast<bool>(finished);
   waits_.emplace(id, Wait{std::move(what), std::move(finished), std::chrono::steady_clock::now()});
+  if (polled && !poller_.joinable()) poller_ = std::thread([this] { poll(); });
   return id;
 }
 
@@ -39,24 +45,17 @@ void CollectiveWatchdog::set_context(std::string context) {
   context_ = std::move(context);
 }
 
+namespace {
+// A hang is seen at most a quarter of the timeout (and a second) late.
+std::chrono::duration<double> period_of(double timeout_s) {
+  return std::chrono::duration<double>(std::min(1.0, timeout_s / 4));
+}
+}  // namespace
+
 void CollectiveWatchdog::watch() {
-  // A hang is seen at most a quarter of the timeout (and a second) late.
-  const auto period = std::chrono::duration<double>(std::min(1.0, timeout_s_ / 4));
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, period);
-    if (stopping_) return;
-    // Waits the GPU finishes end in order: drop the finished ones from the front. The predicate
-    // runs outside the lock (an event query may take a while); only this thread erases them.
-    while (!waits_.empty() && waits_.begin()->second.finished) {
-      const uint64_t id = waits_.begin()->first;
-      std::function<bool()> finished = waits_.begin()->second.finished;
-      lock.unlock();
-      const bool done = finished();
-      lock.lock();
-      if (!done) break;
-      waits_.erase(id);
-    }
+    wake_.wait_for(lock, period_of(timeout_s_));
     if (stopping_) return;
     if (waits_.empty()) continue;
     const Wait& oldest = waits_.begin()->second;
@@ -66,6 +65,37 @@ void CollectiveWatchdog::watch() {
     lock.unlock();
     on_hang_(hang);
     return;  // once
+  }
+}
+
+void CollectiveWatchdog::poll() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_poller_.wait_for(lock, period_of(timeout_s_));
+    if (stopping_) return;
+    // Waits the GPU finishes end in order: drop the finished ones from the front. Predicates run,
+    // and finished ones are destroyed (an event's destruction is a CUDA call too), outside the
+    // lock; only this thread erases waits that have one.
+    std::vector<std::function<bool()>> dropped;
+    while (!stopping_ && !waits_.empty() && waits_.begin()->second.finished) {
+      const uint64_t id = waits_.begin()->first;
+      bool done = false;
+      {
+        std::function<bool()> finished = waits_.begin()->second.finished;
+        lock.unlock();
+        done = finished();
+        finished = nullptr;
+        lock.lock();
+      }
+      if (!done) break;
+      const auto it = waits_.find(id);
+      if (it == waits_.end()) continue;
+      dropped.push_back(std::move(it->second.finished));
+      waits_.erase(it);
+    }
+    lock.unlock();
+    dropped.clear();
+    lock.lock();
   }
 }
 

@@ -4,6 +4,9 @@
 // such wait is registered here while it lasts; when the oldest lasts longer than the timeout, the
 // watchdog's thread calls `on_hang` once (the worker ends the run there: the same command then
 // resumes it from the checkpoints). No LibTorch here: the CUDA side is a `finished` predicate.
+// Two threads: one only times the waits and never calls a predicate, so that a predicate stuck in
+// the CUDA driver (as when the GPU hangs) cannot keep the hang from being reported; the other,
+// started with the first predicate, polls them.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -61,7 +64,8 @@ class CollectiveWatchdog {
     std::function<bool()> finished;
     std::chrono::steady_clock::time_point since;
   };
-  void watch();
+  void watch();  // times the oldest wait; never runs a predicate
+  void poll();   // runs the oldest wait's predicate; drops finished waits
 
   const double timeout_s_;
   const OnHang on_hang_;
@@ -71,7 +75,9 @@ class CollectiveWatchdog {
   uint64_t next_id_ = 1;
   std::string context_;
   bool stopping_ = false;
-  std::thread thread_;  // last: started once the rest exists
+  std::condition_variable wake_poller_;
+  std::thread watcher_;  // last: started once the rest exists
+  std::thread poller_;   // started by the first begin() with a predicate
 };
 
 }  // namespace ms

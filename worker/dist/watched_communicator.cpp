@@ -36,9 +36,11 @@ class DeviceDone {
     }
   }
   ~DeviceDone() {
-    if (!event_) return;
-    CudaSideThread side(device_);
-    (void)cudaEventDestroy(event_);
+    try {  // on a GPU that failed for good, even setting the device throws
+      CudaSideThread side(device_);
+      (void)cudaEventDestroy(event_);
+    } catch (...) {
+    }
   }
   DeviceDone(const DeviceDone&) = delete;
   DeviceDone& operator=(const DeviceDone&) = delete;
@@ -46,10 +48,13 @@ class DeviceDone {
   // True once the device passed the event, or when the query fails: a failed device is the
   // training thread's to report, not a hang.
   bool done() {
-    CudaSideThread side(device_);
-    const cudaError_t rc = cudaEventQuery(event_);
-    if (rc == cudaErrorNotReady) return false;
-    (void)cudaGetLastError();  // the query's error is not left for the next CUDA call of this thread
+    try {
+      CudaSideThread side(device_);
+      const cudaError_t rc = cudaEventQuery(event_);
+      if (rc == cudaErrorNotReady) return false;
+      (void)cudaGetLastError();  // the query's error is not left for the next CUDA call of this thread
+    } catch (...) {              // setting the device failed: the same
+    }
     return true;
   }
 
@@ -90,10 +95,16 @@ void WatchedCommunicator::barrier() {
 void WatchedCommunicator::watch_on_device(const std::string& what) {
   if (!inner_->asynchronous() || inner_->size() == 1) return;
 #ifdef METASWEEP_HAVE_CUDA
-  if (device_.is_cuda()) {
-    auto done = std::make_shared<DeviceDone>(device_);
-    dog_->begin(what + " (on " + device_.str() + ")", [done] { return done->done(); });
+  if (!device_.is_cuda()) return;
+  std::shared_ptr<DeviceDone> done;
+  try {
+    done = std::make_shared<DeviceDone>(device_);
+  } catch (...) {
+    // Watching is best effort: an event that cannot be made (memory short for a moment) must not
+    // end this rank's part of the job outside the group's checks, which would strand its partners.
+    return;
   }
+  dog_->begin(what + " (on " + device_.str() + ")", [done] { return done->done(); });
 #else
   (void)what;
 #endif
