@@ -15,7 +15,7 @@ namespace {
 const char* kRunUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
     "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh] [--retrain-older]\n"
-    "                     [--cuda-graphs auto|on|off] [--collective-timeout SEC] [--max-jobs N] [-v]\n\n"
+    "                     [--cuda-graphs auto|on|off] [--hang-timeout SEC] [--max-jobs N] [-v]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
     "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
@@ -30,7 +30,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("run options");
   std::string sweep_file, db_path, device = "auto", checkpoint_dir, cuda_graphs = "auto";
   int ranks_per_job = 1, max_retries = 2;
-  double job_timeout = 0, collective_timeout = kDefaultCollectiveTimeoutS;
+  double job_timeout = 0, hang_timeout = kDefaultHangTimeoutS;
   bool verbose = false;
   int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
@@ -42,9 +42,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "max-retries", po::value(&max_retries)->default_value(2), "retries of a job after a transient failure")(
       "job-timeout", po::value(&job_timeout)->default_value(0),
       "end a job after SEC seconds of training, counting the epochs it resumes from (0 = never)")(
-      "collective-timeout", po::value(&collective_timeout)->default_value(kDefaultCollectiveTimeoutS),
-      kCollectiveTimeoutHelp)("checkpoint-dir", po::value(&checkpoint_dir),
-                              "where per-epoch checkpoints go (default: FILE.checkpoints)")(
+      "hang-timeout", po::value(&hang_timeout)->default_value(kDefaultHangTimeoutS), kHangTimeoutHelp)(
+      "checkpoint-dir", po::value(&checkpoint_dir), "where per-epoch checkpoints go (default: FILE.checkpoints)")(
       "fresh", po::bool_switch(),
       "start the sweep over: forget its results and checkpoints (not those of finished jobs another sweep holds)")(
       "retrain-older", po::bool_switch(),
@@ -63,7 +62,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (max_retries < 0) throw UsageError("--max-retries must be >= 0");
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
-  check_collective_timeout(collective_timeout);
+  check_hang_timeout(hang_timeout);
   if (vm.count("checkpoint-dir") && checkpoint_dir.empty())
     throw UsageError("--checkpoint-dir: the path is empty (leave the option out for FILE.checkpoints)");
   if (checkpoint_dir.empty()) checkpoint_dir = default_checkpoint_dir(db_path);
@@ -79,7 +78,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   request.settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
   request.worker.device = device;
   request.worker.cuda_graphs = cuda_graphs;
-  request.worker.collective_timeout_s = collective_timeout;
+  request.worker.hang_timeout_s = hang_timeout;
   return run_sweep(request, mpi);
 }
 

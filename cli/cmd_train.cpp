@@ -32,7 +32,7 @@ namespace {
 const char* kTrainUsage =
     "usage: metasweep train SWEEP.yaml --job ID|--variant LABEL [--seed N] [--db FILE]\n"
     "                       [--device auto|cpu|cuda] [--checkpoint-dir DIR] [--threads N]\n"
-    "                       [--cuda-graphs auto|on|off] [--collective-timeout SEC]\n\n"
+    "                       [--cuda-graphs auto|on|off] [--hang-timeout SEC]\n\n"
     "Trains one job of a sweep: --job takes an id (a unique prefix is enough, see `metasweep plan`),\n"
     "--variant a variant label, or SECTION/LABEL where two sections share the label (with --seed,\n"
     "default the sweep's first seed). Under `mpirun -np K`\n"
@@ -125,7 +125,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("train options");
   std::string sweep_file, job_id, variant, db_path, device_spec = "auto", checkpoint_dir, cuda_graphs = "auto";
   int threads = 0;
-  double collective_timeout = kDefaultCollectiveTimeoutS;
+  double hang_timeout = kDefaultHangTimeoutS;
   int64_t max_jobs = kDefaultMaxJobs;
   options.add_options()("sweep", po::value(&sweep_file)->required(), "sweep file (YAML)")(
       "max-jobs", po::value(&max_jobs)->default_value(kDefaultMaxJobs),
@@ -139,8 +139,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       "intra-op threads per rank (0: cores / ranks on node, within the CPU affinity)")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)")(
-      "collective-timeout", po::value(&collective_timeout)->default_value(kDefaultCollectiveTimeoutS),
-      kCollectiveTimeoutHelp);
+      "hang-timeout", po::value(&hang_timeout)->default_value(kDefaultHangTimeoutS), kHangTimeoutHelp);
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
@@ -148,7 +147,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   if (max_jobs < 1) throw UsageError("--max-jobs must be at least 1");
   check_choice("device", device_spec, {"auto", "cpu", "cuda"});
   check_choice("cuda-graphs", cuda_graphs, {"auto", "on", "off"});
-  check_collective_timeout(collective_timeout);
+  check_hang_timeout(hang_timeout);
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
   if (vm.count("db") && !database_path_problem(db_path).empty()) throw UsageError(database_path_problem(db_path));
   // More threads than the machine has cores only slows LibTorch down (an audit's --threads
@@ -176,7 +175,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   settings.host = mpi.host();
   settings.threads = threads > 0 ? threads : threads_per_rank(mpi, /*coordinator_on_node=*/false);
   settings.cuda_graphs = cuda_graphs;
-  settings.collective_timeout_s = collective_timeout;
+  settings.hang_timeout_s = hang_timeout;
   require_requested_device(device_spec, mpi, /*trains=*/true);
   TrainingRank rank = setup_training_rank(settings, mpi.size() > 1 ? MPI_COMM_WORLD : MPI_COMM_NULL, root);
   const torch::Device device = rank.device;
@@ -203,6 +202,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   TrainOptions train;
   train.device = device;
   train.comm = rank.comm.get();
+  train.watchdog = rank.watchdog.get();
   train.threads = threads;
   train.cuda_graphs = cuda_graphs;
   if (!checkpoint_dir.empty()) train.checkpoint_path = checkpoint_dir + "/" + job.id + ".ckpt";

@@ -79,13 +79,14 @@ void check_choice(const std::string& flag, const std::string& value, const std::
     throw UsageError("--" + flag + " '" + value + "': expected one of " + join(choices, ", "));
 }
 
-const char* const kCollectiveTimeoutHelp =
-    "with --ranks-per-job > 1: end the run when a rank waits this long in one collective for a partner "
-    "that hangs without an error (0 = wait for ever); the same command resumes it";
+const char* const kHangTimeoutHelp =
+    "end the run when a rank has waited this long for a partner rank of its job (--ranks-per-job > 1) or "
+    "for its GPU to finish a step: one that hangs without an error (0 = wait for ever); the same command "
+    "resumes the run";
 
-void check_collective_timeout(double seconds) {
+void check_hang_timeout(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds))
-    throw UsageError("--collective-timeout must be a finite number of seconds >= 0 (0: no limit)");
+    throw UsageError("--hang-timeout must be a finite number of seconds >= 0 (0: no limit)");
 }
 
 void check_folder_path(const std::string& flag, const std::string& path) {

@@ -27,9 +27,9 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 // its ancestors that exists is one (a regular file there is refused with ms::UsageError).
 void check_folder_path(const std::string& flag, const std::string& path);
 
-// --collective-timeout (run, train): its help, and its check (a finite number of seconds >= 0).
-extern const char* const kCollectiveTimeoutHelp;
-void check_collective_timeout(double seconds);
+// --hang-timeout (run, train): its help, and its check (a finite number of seconds >= 0).
+extern const char* const kHangTimeoutHelp;
+void check_hang_timeout(double seconds);
 
 // The checkpoint folder of database `db` when --checkpoint-dir is not given: the database file's
 // own path (symlinks resolved) + ".checkpoints", so a run through a symlink to the database finds

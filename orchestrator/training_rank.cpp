@@ -49,12 +49,14 @@ std::string gpu_share_warning(const std::string& host, int trainers, int gpus) {
 std::string hang_message(const std::string& host, int group_rank, int group_size, const Hang& hang) {
   char waited[32];
   std::snprintf(waited, sizeof waited, "%.0f", hang.waited_s);
-  return "metasweep: error: " + printable(host) + ", rank " + std::to_string(group_rank) + " of a group of " +
-         std::to_string(group_size) + (hang.context.empty() ? "" : " (" + hang.context + ")") + ": " + hang.what +
-         " has waited " + waited +
-         " s for the group's other ranks: a rank of the group or its GPU hangs without an error (a stopped GPU, "
-         "a stalled file system or network); ending the run, the same command resumes it "
-         "(--collective-timeout SEC sets this limit)";
+  const bool alone = group_size == 1;
+  return "metasweep: error: " + printable(host) + ", " +
+         (alone ? std::string("a one-rank group")
+                : "rank " + std::to_string(group_rank) + " of a group of " + std::to_string(group_size)) +
+         (hang.context.empty() ? "" : " (" + hang.context + ")") + ": " + hang.what + " has not finished after " +
+         waited + " s: " + (alone ? "its GPU hangs" : "a rank of the group or its GPU hangs") +
+         " without an error (a stopped GPU, a stalled file system or network); ending the run, the same command "
+         "resumes it (--hang-timeout SEC sets this limit)";
 }
 
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
@@ -74,11 +76,13 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
   }
   if (group != MPI_COMM_NULL) MPI_Comm_size(group, &rank.group_size);
   if (rank.group_size > 1) rank.comm = make_communicator(group, rank.device);
-  if (rank.group_size > 1 && settings.collective_timeout_s > 0) {
+  // A group's collectives are watched, and a GPU's steps (a one-rank job on a stopped GPU would
+  // otherwise hold the run for ever: nothing else notices).
+  if ((rank.group_size > 1 || rank.device.is_cuda()) && settings.hang_timeout_s > 0) {
     int group_rank = 0;
-    MPI_Comm_rank(group, &group_rank);
+    if (group != MPI_COMM_NULL) MPI_Comm_rank(group, &group_rank);
     rank.watchdog = std::make_unique<CollectiveWatchdog>(
-        settings.collective_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
+        settings.hang_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
           std::fprintf(stderr, "%s\n", hang_message(host, group_rank, size, hang).c_str());
           std::fflush(stderr);
           // The waiting ranks are stuck in MPI or NCCL: only ending the run frees them. MPI_Abort
@@ -88,7 +92,8 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
           MPI_Abort(MPI_COMM_WORLD, 1);
           std::_Exit(1);  // never reached when the abort works
         });
-    rank.comm = std::make_unique<WatchedCommunicator>(std::move(rank.comm), rank.watchdog.get(), rank.device);
+    if (rank.comm)
+      rank.comm = std::make_unique<WatchedCommunicator>(std::move(rank.comm), rank.watchdog.get(), rank.device);
   }
   return rank;
 }

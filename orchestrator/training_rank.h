@@ -23,10 +23,11 @@ int threads_per_rank(const MpiEnvironment& mpi, bool coordinator_on_node);
 
 struct TrainingRank {
   torch::Device device{torch::kCPU};
-  // A group's collectives are watched (null for a group of one rank, or a timeout of 0): a wait
-  // past WorkerSettings::collective_timeout_s prints who waited for what and ends the run
-  // (MPI_Abort), as only that frees the ranks waiting in the collective. Declared before `comm`,
-  // which refers to it.
+  // Waits for the group's other ranks (each collective) and for the GPU (each training step) are
+  // watched (null on the CPU with a group of one rank, or with a timeout of 0): one past
+  // WorkerSettings::hang_timeout_s prints what waited in which job and ends the run (MPI_Abort),
+  // as only that frees ranks stuck in MPI, NCCL or the CUDA driver. Declared before `comm`, which
+  // refers to it.
   std::unique_ptr<CollectiveWatchdog> watchdog;
   std::unique_ptr<Communicator> comm;  // null for a group of one rank
   int group_size = 1;

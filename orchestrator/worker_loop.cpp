@@ -22,8 +22,8 @@ namespace {
 // How long a rank whose GPU failed waits for its group's other ranks to end the job too.
 constexpr double kPartnersDeadlineS = 120;
 
-JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device& device, WorkerLink* link,
-                    const WorkerSettings& settings) {
+JobReport train_one(const Assignment& a, Communicator* comm, CollectiveWatchdog* watchdog, const torch::Device& device,
+                    WorkerLink* link, const WorkerSettings& settings) {
   JobReport report;
   report.job_id = a.job_id;
   const auto start = std::chrono::steady_clock::now();
@@ -31,6 +31,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, const torch::Device
     TrainOptions options;
     options.device = device;
     options.comm = comm;
+    options.watchdog = watchdog;
     options.checkpoint_path = a.checkpoint_path;
     options.timeout_s = a.timeout_s;
     options.verbose = settings.verbose;
@@ -83,7 +84,7 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
     if (text.empty()) return;  // Stop
     const Assignment a = decode_assignment(text);
     if (rank.watchdog) rank.watchdog->set_context("job " + a.job_id);
-    JobReport report = train_one(a, comm.get(), device, link, settings);
+    JobReport report = train_one(a, comm.get(), rank.watchdog.get(), device, link, settings);
     // A GPU or communicator that failed for good on any rank ends the group: every later job
     // would fail on it in seconds (the coordinator gives its jobs to the other groups). A rank
     // whose GPU failed outside the job's checks may have left its partners waiting in an NCCL

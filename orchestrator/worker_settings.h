@@ -6,7 +6,7 @@
 namespace ms {
 
 // Ten minutes, as PyTorch's NCCL process groups: far above a step's or a checkpoint's time.
-constexpr double kDefaultCollectiveTimeoutS = 600;
+constexpr double kDefaultHangTimeoutS = 600;
 
 struct WorkerSettings {
   std::string device = "auto";  // auto | cpu | cuda
@@ -18,9 +18,9 @@ struct WorkerSettings {
   int threads = 0;                   // LibTorch intra-op threads (0: leave as is)
   bool verbose = false;              // per-epoch lines from the trainer
   std::string cuda_graphs = "auto";  // auto | on | off (TrainOptions::cuda_graphs)
-  // How long a rank of a data-parallel group waits in one collective for its partners before it
-  // ends the run as hung (worker/dist/collective_watchdog.h); 0: for ever.
-  double collective_timeout_s = kDefaultCollectiveTimeoutS;
+  // How long a rank waits for a partner of its group in a collective, or for its GPU to finish a
+  // training step, before it ends the run as hung (worker/dist/collective_watchdog.h); 0: for ever.
+  double hang_timeout_s = kDefaultHangTimeoutS;
 };
 
 }  // namespace ms

@@ -4,8 +4,8 @@
 // curve with graphs on and off), and streamed image batches (pinned memory, asynchronous copies)
 // arrive on the device as the CPU loader makes them, also while the training thread captures a
 // graph; the collective watchdog sees a device wait end (or not) by its CUDA event, also beside a
-// capture. Each test skips cleanly on a machine without CUDA (the CPU CI
-// machine) or without NCCL / CUDA graphs compiled in.
+// capture, and a job watched step by step trains as an unwatched one. Each test skips cleanly on a machine without CUDA
+// (the CPU CI machine) or without NCCL / CUDA graphs compiled in.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -327,6 +327,30 @@ TEST(Gpu, PinnedAllocationsBesideACaptureAreAllowed) {
   torch::cuda::synchronize();
   EXPECT_TRUE(torch::equal(y.cpu(), torch::zeros({1024})));  // relu(-3 * 2 + 1) = 0
 #endif
+}
+
+// A job whose steps and evaluation batches are watched on the GPU (TrainOptions::watchdog), with
+// graphs on: the watchdog's polling thread queries events while the first step is captured. It
+// registers a wait per step and batch, reports no hang, and the job's numbers are those of the
+// unwatched job.
+TEST(Gpu, AWatchedJobTrainsAsAnUnwatchedOne) {
+  SKIP_WITHOUT_CUDA_GRAPHS();
+  const auto config = small_config("pool", "fp32", "group1", 2);
+  TrainOptions options;
+  options.device = torch::Device(torch::kCUDA, 0);
+  options.cuda_graphs = "on";
+  const TrainOutcome plain = train_job(config, 0, options);
+  std::atomic<int> hangs{0};
+  CollectiveWatchdog dog(30, [&](const Hang&) { ++hangs; });
+  options.watchdog = &dog;
+  const TrainOutcome watched = train_job(config, 0, options);
+  ASSERT_EQ(watched.status, JobStatus::Done) << watched.message;
+  EXPECT_TRUE(watched.cuda_graphs);
+  EXPECT_GE(dog.begun(), 2u * (64 / 32));  // 2 epochs of 2 steps, and the evaluation batches
+  EXPECT_EQ(hangs.load(), 0);
+  ASSERT_EQ(watched.epochs.size(), 2u);
+  for (size_t i = 0; i < 2; ++i)
+    EXPECT_NEAR(watched.epochs[i].train_loss, plain.epochs[i].train_loss, 1e-3 * plain.epochs[i].train_loss);
 }
 
 #ifdef METASWEEP_HAVE_CUDA

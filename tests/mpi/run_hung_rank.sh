@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A rank of a data-parallel group that hangs without failing (SIGSTOP, as a GPU that stops or a
 # file system that stalls): its partner waits in the next collective, which has no timeout of its
-# own. With --collective-timeout 10 the partner's watchdog names the wait and the job and ends the
+# own. With --hang-timeout 10 the partner's watchdog names the wait and the job and ends the
 # run (before, it waited for ever); the database stays intact, and the same command resumes the
 # run to the end.
 source "$(dirname "$0")/common.sh"
@@ -14,7 +14,7 @@ seeds: [0, 1]
 YAML
 DB=$WORK/h.db
 ARGS=(run "$WORK/sweep.yaml" --db "$DB" --device cpu --ranks-per-job 2)
-setsid $MPIRUN -np 3 "$BIN" "${ARGS[@]}" --collective-timeout 10 > "$WORK/out1" 2> "$WORK/err1" &
+setsid $MPIRUN -np 3 "$BIN" "${ARGS[@]}" --hang-timeout 10 > "$WORK/out1" 2> "$WORK/err1" &
 pid=$!
 
 cleanup() {  # a stopped process ignores everything but SIGKILL and SIGCONT
@@ -49,7 +49,7 @@ cleanup
 [ $code -ne 0 ] || fail "mpirun exited 0 although the run was ended as hung"
 # Not before the timeout: the run ended because of the stop, not of something else.
 [ "$ended_after" -ge 9 ] || { cat "$WORK/err1"; fail "the run ended ${ended_after} s after the stop, before the 10 s timeout"; }
-grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): .* has waited [0-9]* s for the group's other ranks: a rank of the group or its GPU hangs without an error" "$WORK/err1" \
+grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): all-reduce of [0-9]* Float values has not finished after [0-9]* s: a rank of the group or its GPU hangs without an error" "$WORK/err1" \
   || { cat "$WORK/err1"; fail "no message naming the wait and the job"; }
 [ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed after the abort"
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" -lt 2 ] || fail "the sweep finished before the hang"

@@ -22,10 +22,14 @@ TEST(GpuShare, AnUnevenShareIsNamedAndAnEvenOneIsNot) {
 
 TEST(HangMessage, NamesTheRankTheJobTheWaitAndTheWayOn) {
   EXPECT_EQ(hang_message("node7\x1b[2J", 1, 2, Hang{"all-reduce of 5 Float values", "job j1", 600.4}),
-            "metasweep: error: node7\\x1B[2J, rank 1 of a group of 2 (job j1): all-reduce of 5 Float values has waited "
-            "600 s for the group's other ranks: a rank of the group or its GPU hangs without an error (a stopped "
-            "GPU, a stalled file system or network); ending the run, the same command resumes it "
-            "(--collective-timeout SEC sets this limit)");
+            "metasweep: error: node7\\x1B[2J, rank 1 of a group of 2 (job j1): all-reduce of 5 Float values has not "
+            "finished after 600 s: a rank of the group or its GPU hangs without an error (a stopped GPU, a stalled "
+            "file system or network); ending the run, the same command resumes it (--hang-timeout SEC sets this "
+            "limit)");
+  EXPECT_EQ(hang_message("node7", 0, 1, Hang{"training step 3 of 10 in epoch 2 (on cuda:1)", "job j2", 61}),
+            "metasweep: error: node7, a one-rank group (job j2): training step 3 of 10 in epoch 2 (on cuda:1) has not "
+            "finished after 61 s: its GPU hangs without an error (a stopped GPU, a stalled file system or network); "
+            "ending the run, the same command resumes it (--hang-timeout SEC sets this limit)");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "tests/test_support.h"
 #include "tests/worker/model_test_util.h"
+#include "worker/dist/collective_watchdog.h"
 #include "worker/train/checkpoint.h"
 #include "worker/train/lr_schedule.h"
 #include "worker/train/trainer_loss.h"
@@ -45,7 +46,7 @@ TEST(LrSchedule, TimmStyleIsTimmsCosineLrSchedulerPerEpoch) {
   LrSchedule s("cosine", 4e-3, 1e-5, 5, steps, 300, "timm", 1e-6);
   const auto cosine = [](double e) { return 1e-5 + 0.5 * (4e-3 - 1e-5) * (1 + std::cos(M_PI * e / 300)); };
   const std::vector<std::pair<int64_t, double>> expected = {
-      {0, 1e-6}, {1, 1e-6 + (4e-3 - 1e-6) / 5}, {4, 1e-6 + 4 * (4e-3 - 1e-6) / 5},
+      {0, 1e-6},      {1, 1e-6 + (4e-3 - 1e-6) / 5},     {4, 1e-6 + 4 * (4e-3 - 1e-6) / 5},
       {5, cosine(5)}, {150, 1e-5 + 0.5 * (4e-3 - 1e-5)}, {299, cosine(299)}};
   for (const auto& [epoch, lr] : expected)
     for (int64_t step : {epoch * steps, epoch * steps + steps - 1}) EXPECT_NEAR(s.at(step), lr, 1e-15) << step;
@@ -92,6 +93,24 @@ TEST(Trainer, TinyPoolFormerLearnsSyntheticImages) {
   EXPECT_EQ(out.epochs.back().test_seq_acc, -1);
   EXPECT_GT(out.epochs.back().samples_per_s, 0);
   EXPECT_NEAR(out.epochs.back().lr, 0.0, 1e-4);  // cosine ends near 0
+}
+
+// On the CPU no kernel outlives its call, so the watchdog (TrainOptions::watchdog) registers no
+// wait there and the job's numbers are the unwatched job's (on a GPU: Gpu.AWatchedJob...).
+TEST(Trainer, OnTheCpuTheWatchdogWatchesNothing) {
+  auto config = test::tiny_image_job();
+  config["task"]["epochs"] = 1;
+  const TrainOutcome plain = train_job(config, 0, quiet());
+  bool hung = false;
+  CollectiveWatchdog dog(60, [&](const Hang&) { hung = true; });
+  TrainOptions o = quiet();
+  o.watchdog = &dog;
+  const TrainOutcome watched = train_job(config, 0, o);
+  EXPECT_EQ(dog.begun(), 0u);
+  EXPECT_FALSE(hung);
+  ASSERT_EQ(watched.epochs.size(), 1u);
+  EXPECT_EQ(watched.epochs[0].train_loss, plain.epochs[0].train_loss);
+  EXPECT_EQ(watched.epochs[0].test_acc, plain.epochs[0].test_acc);
 }
 
 TEST(Trainer, SequenceTaskReportsTokenAndSequenceAccuracy) {

@@ -40,6 +40,11 @@ void CollectiveWatchdog::end(uint64_t id) {
   waits_.erase(id);
 }
 
+uint64_t CollectiveWatchdog::begun() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_id_ - 1;
+}
+
 void CollectiveWatchdog::set_context(std::string context) {
   std::lock_guard<std::mutex> lock(mutex_);
   context_ = std::move(context);

@@ -42,6 +42,7 @@ class CollectiveWatchdog {
   // What the waits are part of, for the message (the job).
   void set_context(std::string context);
   double timeout_s() const { return timeout_s_; }
+  uint64_t begun() const;  // waits registered so far
 
   // RAII: begin() .. end() around a blocking call.
   class Scope {
@@ -69,7 +70,7 @@ class CollectiveWatchdog {
 
   const double timeout_s_;
   const OnHang on_hang_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<uint64_t, Wait> waits_;  // by id: the oldest first
   uint64_t next_id_ = 1;

@@ -3,15 +3,7 @@
 
 #include <string>
 
-#ifdef METASWEEP_HAVE_CUDA
-#include <cuda_runtime_api.h>
-
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
-
-#include "worker/train/device.h"
-#endif
+#include "worker/dist/device_watch.h"
 
 namespace ms {
 
@@ -20,49 +12,6 @@ std::string describe(const char* op, const torch::Tensor& t) {
   return std::string(op) + " of " + std::to_string(t.numel()) + " " + c10::toString(t.scalar_type()) + " values";
 }
 
-#ifdef METASWEEP_HAVE_CUDA
-// An event recorded on the device's current stream; polled and destroyed by the watchdog's
-// thread, under CudaSideThread so that its calls never break a CUDA graph the training thread
-// is capturing.
-class DeviceDone {
- public:
-  explicit DeviceDone(const torch::Device& device) : device_(device) {
-    c10::cuda::CUDAGuard guard(device);
-    C10_CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming));
-    const cudaError_t rc = cudaEventRecord(event_, c10::cuda::getCurrentCUDAStream(device.index()).stream());
-    if (rc != cudaSuccess) {
-      (void)cudaEventDestroy(event_);
-      C10_CUDA_CHECK(rc);
-    }
-  }
-  ~DeviceDone() {
-    try {  // on a GPU that failed for good, even setting the device throws
-      CudaSideThread side(device_);
-      (void)cudaEventDestroy(event_);
-    } catch (...) {
-    }
-  }
-  DeviceDone(const DeviceDone&) = delete;
-  DeviceDone& operator=(const DeviceDone&) = delete;
-
-  // True once the device passed the event, or when the query fails: a failed device is the
-  // training thread's to report, not a hang.
-  bool done() {
-    try {
-      CudaSideThread side(device_);
-      const cudaError_t rc = cudaEventQuery(event_);
-      if (rc == cudaErrorNotReady) return false;
-      (void)cudaGetLastError();  // the query's error is not left for the next CUDA call of this thread
-    } catch (...) {              // setting the device failed: the same
-    }
-    return true;
-  }
-
- private:
-  torch::Device device_;
-  cudaEvent_t event_ = nullptr;
-};
-#endif
 }  // namespace
 
 WatchedCommunicator::WatchedCommunicator(std::unique_ptr<Communicator> inner, CollectiveWatchdog* dog,
@@ -93,21 +42,7 @@ void WatchedCommunicator::barrier() {
 }
 
 void WatchedCommunicator::watch_on_device(const std::string& what) {
-  if (!inner_->asynchronous() || inner_->size() == 1) return;
-#ifdef METASWEEP_HAVE_CUDA
-  if (!device_.is_cuda()) return;
-  std::shared_ptr<DeviceDone> done;
-  try {
-    done = std::make_shared<DeviceDone>(device_);
-  } catch (...) {
-    // Watching is best effort: an event that cannot be made (memory short for a moment) must not
-    // end this rank's part of the job outside the group's checks, which would strand its partners.
-    return;
-  }
-  dog_->begin(what + " (on " + device_.str() + ")", [done] { return done->done(); });
-#else
-  (void)what;
-#endif
+  if (inner_->asynchronous() && inner_->size() > 1) watch_device(dog_, device_, what);
 }
 
 }  // namespace ms

@@ -17,6 +17,7 @@
 #include "sweeps/errors.h"
 #include "worker/data/batch_mixing.h"
 #include "worker/data/batch_source.h"
+#include "worker/dist/device_watch.h"
 #include "worker/dist/grad_bucketer.h"
 #include "worker/dist/rank_consistency.h"
 #include "worker/train/checkpoint.h"
@@ -179,7 +180,8 @@ struct EvalSums {
 };
 
 // Loss and accuracy sums over this rank's share of the test set.
-EvalSums evaluate(ModelImpl& model, BatchSource& data, bool bf16, const torch::Device& device) {
+EvalSums evaluate(ModelImpl& model, BatchSource& data, bool bf16, const torch::Device& device,
+                  CollectiveWatchdog* dog) {
   torch::NoGradGuard no_grad;
   model.eval();
   auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
@@ -202,6 +204,8 @@ EvalSums evaluate(ModelImpl& model, BatchSource& data, bool bf16, const torch::D
       s.seq_correct += exact_sequence_count(logits, y);
       s.seqs += double(n);
     }
+    watch_device_lazily(
+        dog, device, [&] { return "evaluation batch " + std::to_string(chunk + 1) + " of " + std::to_string(chunks); });
   }
   return s;
 }
@@ -400,6 +404,10 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       } catch (...) {
         trouble.record();  // alone: rethrown
       }
+      watch_device_lazily(options.watchdog, device, [&] {
+        return "training step " + std::to_string(step + 1) + " of " + std::to_string(steps) + " in epoch " +
+               std::to_string(epoch);
+      });
       if ((step + 1) % kCheckEvery == 0 || step + 1 == steps) {
         const bool late = past_timeout();
         std::vector<torch::Tensor> parts = {loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)};
@@ -424,7 +432,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     if (comm && size > 1 && !model->buffers().empty()) broadcast_buffers(*model, *comm);
     EvalSums e;
     try {
-      e = evaluate(*model, loader, bf16, device);
+      e = evaluate(*model, loader, bf16, device, options.watchdog);
     } catch (...) {
       trouble.record();  // alone: rethrown
       e = EvalSums{torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts), torch::zeros({}, fopts),

@@ -28,6 +28,8 @@
 
 namespace ms {
 
+class CollectiveWatchdog;
+
 // Thrown by train_job when a job runs past TrainOptions::timeout_s (on every rank of the group).
 struct JobTimeout : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -45,6 +47,9 @@ struct TrainOptions {
   // "auto" (on CUDA, for models under kGraphAutoMaxParams trainable parameters), "on" (every
   // model on CUDA; ignored on CPU, which has no graphs) or "off".
   std::string cuda_graphs = "auto";
+  // Times the GPU's training steps and evaluation batches (worker/dist/device_watch.h), so that a
+  // GPU that stops ends the run after the watchdog's timeout; null, or on the CPU: not watched.
+  CollectiveWatchdog* watchdog = nullptr;
 };
 
 struct TrainOutcome {
