@@ -122,6 +122,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   for (const Job* j : queue) queued_cost += estimated_cost(*j);
   const auto run_started = std::chrono::steady_clock::now();
   Progress progress(summary.total, queued_cost, settings.progress);
+  std::set<std::string> eager;  // configs whose CUDA graph capture failed, in this run or an earlier one
   {  // jobs finished by earlier runs count in the line, by status, and towards the best variant
     std::set<std::string> queued;
     for (const Job* j : queue) queued.insert(j->id);
@@ -138,6 +139,10 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     ResultQuery q;
     q.sweep = spec.name;
     for (const JobRow& row : select_jobs(store, q)) {
+      // A queued job's message is its last attempt's (until it runs again): a failed capture's
+      // configuration trains without graphs from the start.
+      if (queued.count(row.id) && row.error.find(kCaptureBroken) != std::string::npos)
+        eager.insert(by_id.at(row.id)->config.dump());
       if (queued.count(row.id) && row.epochs_done > 0 && !settings.checkpoint_dir.empty() &&
           !checkpointed.count(row.id))
         restarting.push_back(row.id + " (" + std::to_string(row.epochs_done) + " epochs)");
@@ -166,9 +171,6 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
 
   std::vector<std::optional<std::string>> busy(static_cast<size_t>(link.num_groups()));
   std::vector<bool> lost(busy.size(), false);  // its GPU or communicator failed: no more jobs
-  std::set<std::string> eager;                 // configs whose CUDA graph capture failed
-  for (const Job* j : queue)                   // in an earlier run too: its message stays until the job runs again
-    if (store.error(j->id).find(kCaptureBroken) != std::string::npos) eager.insert(j->config.dump());
   auto any_busy = [&] { return std::any_of(busy.begin(), busy.end(), [](const auto& b) { return b.has_value(); }); };
   auto all_lost = [&] { return std::all_of(lost.begin(), lost.end(), [](bool l) { return l; }); };
   Backoff backoff(20);
