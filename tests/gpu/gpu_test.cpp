@@ -330,9 +330,8 @@ TEST(Gpu, PinnedAllocationsBesideACaptureAreAllowed) {
 }
 
 // A job whose steps and evaluation batches are watched on the GPU (TrainOptions::watchdog), with
-// graphs on: the watchdog's polling thread queries events while the first step is captured. It
-// registers a wait per step and batch, reports no hang, and the job's numbers are those of the
-// unwatched job.
+// graphs on (the capture beside the polling thread is CollectiveWatchdogWatchesTheDeviceThroughEvents'):
+// it registers a wait per step and batch, reports no hang, and its numbers are the unwatched job's.
 TEST(Gpu, AWatchedJobTrainsAsAnUnwatchedOne) {
   SKIP_WITHOUT_CUDA_GRAPHS();
   const auto config = small_config("pool", "fp32", "group1", 2);

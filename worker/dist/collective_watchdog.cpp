@@ -16,22 +16,29 @@ CollectiveWatchdog::CollectiveWatchdog(double timeout_s, OnHang on_hang)
 }
 
 CollectiveWatchdog::~CollectiveWatchdog() {
+  // The poller first, while the watcher still times the waits: a poll stuck in the driver (a GPU
+  // that stopped) leaves its wait in place, and the watcher reports it instead of this join
+  // waiting for ever unnoticed.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_poller_ = true;
+  }
+  wake_poller_.notify_all();
+  if (poller_.joinable()) poller_.join();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  wake_poller_.notify_all();
   watcher_.join();
-  if (poller_.joinable()) poller_.join();
 }
 
 uint64_t CollectiveWatchdog::begin(std::string what, std::function<bool()> finished) {
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t id = next_id_++;
-  const bool polled = static_cast<bool>(finished);
+  // The poller first: when its thread cannot start (this throws), no wait is left unpolled.
+  if (finished && !poller_.joinable()) poller_ = std::thread([this] { poll(); });
   waits_.emplace(id, Wait{std::move(what), std::move(finished), std::chrono::steady_clock::now()});
-  if (polled && !poller_.joinable()) poller_ = std::thread([this] { poll(); });
   return id;
 }
 
@@ -59,9 +66,19 @@ std::chrono::duration<double> period_of(double timeout_s) {
 
 void CollectiveWatchdog::watch() {
   std::unique_lock<std::mutex> lock(mutex_);
+  const auto period = period_of(timeout_s_);
+  auto last = std::chrono::steady_clock::now();
   for (;;) {
-    wake_.wait_for(lock, period_of(timeout_s_));
-    if (stopping_) return;
+    if (wake_.wait_for(lock, period, [this] { return stopping_; })) return;
+    // Woken far later than asked: the process was stopped (a suspended job, a paused machine).
+    // The time it stood still is no one's wait: waits that ended meanwhile (a GPU event the
+    // poller has not seen yet) must not be reported, so every wait's clock skips the gap.
+    const auto now = std::chrono::steady_clock::now();
+    const auto late = now - last - period;
+    last = now;
+    if (late > 4 * period)
+      for (auto& [id, wait] : waits_)
+        wait.since += std::chrono::duration_cast<std::chrono::steady_clock::duration>(late);
     if (waits_.empty()) continue;
     const Wait& oldest = waits_.begin()->second;
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - oldest.since).count();
@@ -76,13 +93,12 @@ void CollectiveWatchdog::watch() {
 void CollectiveWatchdog::poll() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_poller_.wait_for(lock, period_of(timeout_s_));
-    if (stopping_) return;
+    if (wake_poller_.wait_for(lock, period_of(timeout_s_), [this] { return stopping_poller_; })) return;
     // Waits the GPU finishes end in order: drop the finished ones from the front. Predicates run,
     // and finished ones are destroyed (an event's destruction is a CUDA call too), outside the
     // lock; only this thread erases waits that have one.
     std::vector<std::function<bool()>> dropped;
-    while (!stopping_ && !waits_.empty() && waits_.begin()->second.finished) {
+    while (!stopping_poller_ && !waits_.empty() && waits_.begin()->second.finished) {
       const uint64_t id = waits_.begin()->first;
       bool done = false;
       {

@@ -75,7 +75,8 @@ class CollectiveWatchdog {
   std::map<uint64_t, Wait> waits_;  // by id: the oldest first
   uint64_t next_id_ = 1;
   std::string context_;
-  bool stopping_ = false;
+  bool stopping_ = false;         // the watcher
+  bool stopping_poller_ = false;  // the poller (stopped first)
   std::condition_variable wake_poller_;
   std::thread watcher_;  // last: started once the rest exists
   std::thread poller_;   // started by the first begin() with a predicate

@@ -64,15 +64,14 @@ class DeviceDone {
 void watch_device(CollectiveWatchdog* dog, const torch::Device& device, const std::string& what) {
   if (!dog || !device.is_cuda()) return;
 #ifdef METASWEEP_HAVE_CUDA
-  std::shared_ptr<DeviceDone> done;
   try {
-    done = std::make_shared<DeviceDone>(device);
+    auto done = std::make_shared<DeviceDone>(device);
+    dog->begin(what + " (on " + device.str() + ")", [done] { return done->done(); });
   } catch (...) {
-    // Watching is best effort: an event that cannot be made (memory short for a moment) must not
-    // end this rank's part of the job outside the group's checks, which would strand its partners.
-    return;
+    // Watching is best effort: an event or a thread that cannot be made (memory short for a
+    // moment) must not end this rank's part of the job outside the group's checks, which would
+    // strand its partners.
   }
-  dog->begin(what + " (on " + device.str() + ")", [done] { return done->done(); });
 #else
   (void)what;
 #endif

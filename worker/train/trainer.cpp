@@ -17,6 +17,7 @@
 #include "sweeps/errors.h"
 #include "worker/data/batch_mixing.h"
 #include "worker/data/batch_source.h"
+#include "worker/dist/collective_watchdog.h"
 #include "worker/dist/device_watch.h"
 #include "worker/dist/grad_bucketer.h"
 #include "worker/dist/rank_consistency.h"
@@ -73,9 +74,14 @@ void clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
 }
 
 // Sums a small vector of doubles over the group (one collective) and returns it on the host.
-std::vector<double> reduce_values(const std::vector<torch::Tensor>& parts, Communicator* comm) {
+// Reading them from a GPU waits for its queued work: timed by `dog` (null: not), as a GPU that
+// stops after its last watched step would hold the host here for ever.
+std::vector<double> reduce_values(const std::vector<torch::Tensor>& parts, Communicator* comm,
+                                  CollectiveWatchdog* dog = nullptr) {
   auto v = torch::stack(parts).to(torch::kDouble);
   if (comm && comm->size() > 1) comm->all_reduce_sum(v);
+  const bool timed = dog && v.is_cuda();
+  CollectiveWatchdog::Scope wait_for_gpu(timed ? dog : nullptr, timed ? "reading sums from " + v.device().str() : "");
   v = v.cpu();
   return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
 }
@@ -240,6 +246,10 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     data = make_batch_source(task, seed, data_options);
     torch::manual_seed(uint64_t(seed));
     model = factory(config);
+    // Waits for the GPU's queued work (a GPU that stopped after the last job blocks here).
+    const bool timed = options.watchdog && device.is_cuda();
+    CollectiveWatchdog::Scope wait_for_gpu(timed ? options.watchdog : nullptr,
+                                           timed ? "moving the model to " + device.str() : "");
     model->to(device);
   });
   if (comm) {
@@ -361,7 +371,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       bool full_batch = true;
       if (may_skip) {
         const double mine = have_batch && !trouble.failed() ? double(x.size(0)) : 0.0;
-        const double kept = reduce_values({torch::full({}, mine, fopts)}, comm)[0];
+        const double kept = reduce_values({torch::full({}, mine, fopts)}, comm, options.watchdog)[0];
         full_batch = kept == double(loader.global_batch());
         if (kept > 0) step_scale = 1.0 / (kept * double(per_example));
       }
@@ -412,7 +422,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
         const bool late = past_timeout();
         std::vector<torch::Tensor> parts = {loss_sum, torch::full({}, late ? 1.0 : 0.0, fopts)};
         trouble.append_flags(parts, fopts);
-        const auto v = reduce_values(parts, comm);
+        const auto v = reduce_values(parts, comm, options.watchdog);
         trouble.throw_if_any(v.data() + 2);
         if (v[1] > 0) throw timeout_error(epoch);
         if (!std::isfinite(v[0])) {
@@ -451,7 +461,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
                                         torch::full({}, double(skipped.train), fopts),
                                         torch::full({}, double(skipped.test), fopts)};
     trouble.append_flags(parts, fopts);
-    const auto v = reduce_values(parts, comm);
+    const auto v = reduce_values(parts, comm, options.watchdog);
     trouble.throw_if_any(v.data() + 10);
     const auto skipped_train = static_cast<int64_t>(std::llround(v[8])),
                skipped_test = static_cast<int64_t>(std::llround(v[9]));  // the group's
@@ -486,8 +496,11 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     // partners must not go on to the next epoch's collectives without it.
     each_rank_alone(comm, fopts, [&] {
       if (rank != 0) return;
-      if (!options.checkpoint_path.empty())
+      if (!options.checkpoint_path.empty()) {
+        // Its copies wait for the GPU, which may have stopped after the last watched batch.
+        watch_device_lazily(options.watchdog, device, [] { return std::string("the epoch's end"); });
         write_checkpoint_file(options.checkpoint_path, encode_checkpoint(*model, *optimizer, state));
+      }
       if (options.verbose) std::cerr << format_epoch_line(m, epochs) << "\n";
       if (options.on_epoch) options.on_epoch(m);
     });
