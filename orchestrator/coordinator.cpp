@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "orchestrator/backoff.h"
 #include "orchestrator/progress.h"
+#include "orchestrator/worker_settings.h"
 #include "results/store/query.h"
 #include "sweeps/user_text.h"
 #include "sweeps/version.h"
@@ -26,6 +28,23 @@ namespace {
 
 std::string checkpoint_path(const RunSettings& s, const std::string& id) {
   return s.checkpoint_dir.empty() ? "" : s.checkpoint_dir + "/" + id + ".ckpt";
+}
+
+// The hang a worker's watchdog recorded beside `checkpoint` (worker_settings.h), removed as read;
+// nullopt when there is none.
+std::optional<std::string> take_hang_record(const std::string& checkpoint) {
+  if (checkpoint.empty()) return std::nullopt;
+  const std::string path = hang_record_path(checkpoint);
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  in.close();
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  const std::string prefix = "metasweep: error: ";
+  if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+  return "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line);
 }
 
 // Removes a job's checkpoint files (the current one and the trainer's fallback copies).
@@ -110,6 +129,22 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       std::fprintf(stderr, "job %s (%s / %s seed %lld) failed: %s\n", job->id.c_str(), job->section.c_str(),
                    job->variant.c_str(), static_cast<long long>(job->seed), job->cost_error.c_str());
       continue;
+    }
+    // A run that a hang of this job ended (its watchdog left the message beside the checkpoint)
+    // counts as a failed attempt: a hang that follows the job stops after --max-retries instead
+    // of ending every run after --hang-timeout.
+    if (const std::optional<std::string> hang = take_hang_record(checkpoint_path(settings, id))) {
+      store.job_finished(id, JobStatus::Failed, *hang, -1);
+      const bool retry = store.failures(id) <= settings.max_retries;
+      std::fprintf(stderr, "job %s (%s / %s seed %lld) hung in an earlier run%s: %s\n", id.c_str(),
+                   job->section.c_str(), job->variant.c_str(), static_cast<long long>(job->seed),
+                   retry ? " (a failed attempt; retrying)" : " (a failed attempt; its retries are used up)",
+                   hang->c_str());
+      if (!retry) {
+        ++summary.failed;
+        failed_now.insert(id);
+        continue;
+      }
     }
     queue.push_back(job);
   }

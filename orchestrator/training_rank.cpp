@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <sched.h>
 #include <stdexcept>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "sweeps/errors.h"
@@ -59,6 +62,20 @@ std::string hang_message(const std::string& host, int group_rank, int group_size
          "resumes it (--hang-timeout SEC sets this limit)";
 }
 
+void record_hang(const std::string& path, const std::string& message) {
+  // Written whole, then renamed: every rank of a hung group may record it; the coordinator reads
+  // one complete line.
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << message << "\n";
+    if (!out) return;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
 TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group, bool announce) {
   TrainingRank rank;
   rank.device = pick_device(settings.device, settings.local_rank);
@@ -83,8 +100,10 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
     if (group != MPI_COMM_NULL) MPI_Comm_rank(group, &group_rank);
     rank.watchdog = std::make_unique<CollectiveWatchdog>(
         settings.hang_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
-          std::fprintf(stderr, "%s\n", hang_message(host, group_rank, size, hang).c_str());
+          const std::string message = hang_message(host, group_rank, size, hang);
+          std::fprintf(stderr, "%s\n", message.c_str());
           std::fflush(stderr);
+          if (!hang.record_path.empty()) record_hang(hang.record_path, message);
           // The waiting ranks are stuck in MPI or NCCL: only ending the run frees them. MPI_Abort
           // from this thread (MPI is initialised FUNNELED) is outside the standard's promise, but
           // Open MPI and MPICH tear the job down from any thread, and under srun only an abort

@@ -45,6 +45,10 @@ std::string gpu_share_warning(const std::string& host, int trainers, int gpus);
 // The line a rank prints when its watchdog finds it waiting too long for its partners.
 std::string hang_message(const std::string& host, int group_rank, int group_size, const Hang& hang);
 
+// Writes the hang's message to `path` (whole, by a rename) for the coordinator's next run, which
+// counts it as the job's failed attempt (coordinator.cpp). Errors are ignored: the run ends anyway.
+void record_hang(const std::string& path, const std::string& message);
+
 // group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:
 // this rank prints the one-time notes (the --cuda-graphs note where it cannot apply).
 // Collective over `group`. Throws when two ranks of the group would share one GPU.

@@ -83,7 +83,9 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
     if (group_size > 1) text = broadcast_text(group, text);
     if (text.empty()) return;  // Stop
     const Assignment a = decode_assignment(text);
-    if (rank.watchdog) rank.watchdog->set_context("job " + a.job_id);
+    if (rank.watchdog)
+      rank.watchdog->set_context("job " + a.job_id,
+                                 a.checkpoint_path.empty() ? "" : hang_record_path(a.checkpoint_path));
     JobReport report = train_one(a, comm.get(), rank.watchdog.get(), device, link, settings);
     // A GPU or communicator that failed for good on any rank ends the group: every later job
     // would fail on it in seconds (the coordinator gives its jobs to the other groups). A rank

@@ -8,6 +8,10 @@ namespace ms {
 // Ten minutes, as PyTorch's NCCL process groups: far above a step's or a checkpoint's time.
 constexpr double kDefaultHangTimeoutS = 600;
 
+// Where a worker whose watchdog ends the run records the hang for the coordinator's next run:
+// beside the job's checkpoint (`<dir>/<id>.ckpt.hung`, removed with its checkpoints).
+inline std::string hang_record_path(const std::string& checkpoint) { return checkpoint + ".hung"; }
+
 struct WorkerSettings {
   std::string device = "auto";  // auto | cpu | cuda
   // This rank's index among the ranks that train on its node (a coordinator there not counted),

@@ -2,7 +2,8 @@
 # A rank of a data-parallel group that hangs without failing (SIGSTOP, as a GPU that stops or a
 # file system that stalls): its partner waits in the next collective, which has no timeout of its
 # own. With --hang-timeout 10 the partner's watchdog names the wait and the job and ends the
-# run (before, it waited for ever); the database stays intact, and the same command resumes the
+# run (before, it waited for ever) and records the hang beside the job's checkpoint; the database
+# stays intact, and the same command counts the hang as the job's failed attempt and resumes the
 # run to the end.
 source "$(dirname "$0")/common.sh"
 cat > "$WORK/sweep.yaml" <<YAML
@@ -53,8 +54,18 @@ grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): all-reduc
   || { cat "$WORK/err1"; fail "no message naming the wait and the job"; }
 [ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed after the abort"
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" -lt 2 ] || fail "the sweep finished before the hang"
+# The hang is recorded beside the job's checkpoint for the next run, which counts it as a failed
+# attempt (so a hang that follows a job cannot end every run).
+records=("$DB".checkpoints/*.ckpt.hung)
+[ -f "${records[0]}" ] || { ls -la "$DB".checkpoints; fail "no hang record beside the checkpoints"; }
+hung_job=$(basename "${records[0]}" .ckpt.hung)
+grep -q "(job $hung_job): .* has not finished after" "${records[0]}" || { cat "${records[0]}"; fail "bad hang record"; }
 
 $MPIRUN -np 3 "$BIN" "${ARGS[@]}" > "$WORK/out2" 2> "$WORK/err2" || { cat "$WORK/err2"; fail "resumed run exited $?"; }
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" = 2 ] || fail "not every job done"
+grep -q "job $hung_job .* hung in an earlier run (a failed attempt; retrying)" "$WORK/err2" \
+  || { cat "$WORK/err2"; fail "the resumed run did not count the hang"; }
+[ "$(sqlite3 "$DB" "select failures from jobs where id='$hung_job'")" = 1 ] || fail "the hang is not one failure"
+[ ! -e "${records[0]}" ] || fail "the hang record was not consumed"
 [ "$(sqlite3 "$DB" "select count(*) from epochs")" = 6 ] || fail "expected 6 epoch rows (2 jobs x 3)"
 echo "run_hung_rank: ok (run ended ${ended_after} s after the rank stopped, mpirun exit $code)"

@@ -5,11 +5,14 @@
 // whose GPU or communicator failed for good takes no more jobs, and its job runs on another
 // without using up a retry (unless a kernel of the job itself faulted).
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "orchestrator/coordinator.h"
+#include "orchestrator/worker_settings.h"
 #include "results/store/store.h"
 #include "sweeps/errors.h"
 #include "sweeps/sweep_spec.h"
@@ -237,6 +240,46 @@ TEST(CoordinatorRetries, AFaultThatFollowsTheJobCountsFromItsSecondLoss) {
     EXPECT_EQ(store.status(jobs[0].id), run == 1 ? JobStatus::Pending : JobStatus::Failed);
     EXPECT_EQ(s.groups_lost.size(), run < 3 ? 1u : 0u);
     EXPECT_EQ(s.done, run < 3 ? 0 : 3);
+  }
+}
+
+// A run that a hang of a job ended (its worker's watchdog recorded the message beside the job's
+// checkpoint, then aborted) counts as that job's failed attempt in the next run: retried while
+// --max-retries allows, else failed with the hang's message, so a hang that follows a job cannot
+// end every run.
+TEST(CoordinatorRetries, AHangRecordedByTheLastRunIsAFailedAttempt) {
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  for (const int max_retries : {1, 0}) {
+    SCOPED_TRACE(max_retries);
+    test::TempDir dir;
+    RunSettings settings;
+    settings.max_retries = max_retries;
+    settings.checkpoint_dir = dir.file("ckpt");
+    std::filesystem::create_directories(settings.checkpoint_dir);
+    const std::string record = hang_record_path(settings.checkpoint_dir + "/" + jobs[2].id + ".ckpt");
+    std::ofstream(record) << "metasweep: error: node3, a one-rank group (job " << jobs[2].id
+                          << "): training step 7 of 9 in epoch 1 (on cuda:0) has not finished after 600 s\n";
+    ResultStore store(dir.file("r.db"), OpenMode::Writer);
+    GroupsLosingTheirGpu link(1, {});
+    testing::internal::CaptureStderr();
+    const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_FALSE(std::filesystem::exists(record)) << "the record is read once";
+    EXPECT_EQ(store.failures(jobs[2].id), 1);
+    EXPECT_NE(said.find(jobs[2].id + " (baseline / baseline seed 2) hung in an earlier run"), std::string::npos)
+        << said;
+    if (max_retries == 1) {
+      EXPECT_EQ(s.done, 4);
+      EXPECT_EQ(store.status(jobs[2].id), JobStatus::Done);
+    } else {
+      EXPECT_EQ(s.done, 3);
+      EXPECT_EQ(s.failed, 1);
+      EXPECT_EQ(std::count(link.sent[0].begin(), link.sent[0].end(), MessageKind::Assign), 3);
+      EXPECT_EQ(store.status(jobs[2].id), JobStatus::Failed);
+      EXPECT_EQ(store.error(jobs[2].id).rfind("hung: node3, a one-rank group (job " + jobs[2].id + ")", 0), 0u)
+          << store.error(jobs[2].id);
+    }
   }
 }
 

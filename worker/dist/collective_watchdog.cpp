@@ -52,9 +52,10 @@ uint64_t CollectiveWatchdog::begun() const {
   return next_id_ - 1;
 }
 
-void CollectiveWatchdog::set_context(std::string context) {
+void CollectiveWatchdog::set_context(std::string context, std::string record_path) {
   std::lock_guard<std::mutex> lock(mutex_);
   context_ = std::move(context);
+  record_path_ = std::move(record_path);
 }
 
 namespace {
@@ -83,7 +84,7 @@ void CollectiveWatchdog::watch() {
     const Wait& oldest = waits_.begin()->second;
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - oldest.since).count();
     if (waited <= timeout_s_) continue;
-    const Hang hang{oldest.what, context_, waited};
+    const Hang hang{oldest.what, context_, waited, record_path_};
     lock.unlock();
     on_hang_(hang);
     return;  // once

@@ -23,6 +23,7 @@ struct Hang {
   std::string what;     // the wait, e.g. "all-reduce of 1234 float values"
   std::string context;  // set_context's text, e.g. "job 3f2a..."
   double waited_s = 0;
+  std::string record_path;  // set_context's file to record the hang in ("": none)
 };
 
 class CollectiveWatchdog {
@@ -39,8 +40,9 @@ class CollectiveWatchdog {
   // they began, so only the oldest is polled and timed.
   uint64_t begin(std::string what, std::function<bool()> finished = {});
   void end(uint64_t id);
-  // What the waits are part of, for the message (the job).
-  void set_context(std::string context);
+  // What the waits are part of, for the message (the job), and a file where `on_hang` may record
+  // the hang for later (beside the job's checkpoint; "": none).
+  void set_context(std::string context, std::string record_path = "");
   double timeout_s() const { return timeout_s_; }
   uint64_t begun() const;  // waits registered so far
 
@@ -74,7 +76,7 @@ class CollectiveWatchdog {
   std::condition_variable wake_;
   std::map<uint64_t, Wait> waits_;  // by id: the oldest first
   uint64_t next_id_ = 1;
-  std::string context_;
+  std::string context_, record_path_;
   bool stopping_ = false;         // the watcher
   bool stopping_poller_ = false;  // the poller (stopped first)
   std::condition_variable wake_poller_;
