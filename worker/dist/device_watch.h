@@ -23,4 +23,13 @@ void watch_device_lazily(CollectiveWatchdog* dog, const torch::Device& device, W
   if (dog && device.is_cuda()) watch_device(dog, device, what());
 }
 
+// RAII for a host wait on the GPU (a copy to the host, an upload): timed by `dog` as
+// "WHAT cuda:N", which catches a GPU that stopped after its last watched event; nothing is timed
+// on the CPU or without a watchdog.
+inline CollectiveWatchdog::Scope host_waits_for(CollectiveWatchdog* dog, const torch::Device& device,
+                                                const char* what) {
+  const bool timed = dog && device.is_cuda();
+  return CollectiveWatchdog::Scope(timed ? dog : nullptr, timed ? what + (" " + device.str()) : std::string());
+}
+
 }  // namespace ms

@@ -80,8 +80,7 @@ std::vector<double> reduce_values(const std::vector<torch::Tensor>& parts, Commu
                                   CollectiveWatchdog* dog = nullptr) {
   auto v = torch::stack(parts).to(torch::kDouble);
   if (comm && comm->size() > 1) comm->all_reduce_sum(v);
-  const bool timed = dog && v.is_cuda();
-  CollectiveWatchdog::Scope wait_for_gpu(timed ? dog : nullptr, timed ? "reading sums from " + v.device().str() : "");
+  const auto wait_for_gpu = host_waits_for(dog, v.device(), "reading sums from");
   v = v.cpu();
   return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
 }
@@ -247,9 +246,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     torch::manual_seed(uint64_t(seed));
     model = factory(config);
     // Waits for the GPU's queued work (a GPU that stopped after the last job blocks here).
-    const bool timed = options.watchdog && device.is_cuda();
-    CollectiveWatchdog::Scope wait_for_gpu(timed ? options.watchdog : nullptr,
-                                           timed ? "moving the model to " + device.str() : "");
+    const auto wait_for_gpu = host_waits_for(options.watchdog, device, "moving the model to");
     model->to(device);
   });
   if (comm) {
