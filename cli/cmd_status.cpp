@@ -1,10 +1,11 @@
-// `metasweep status --db FILE [--sweep NAME]`: per sweep, counts by status, running jobs with
-// their epoch, failures with their messages, throughput so far and ETA, and the sweep's notes
-// (`metasweep note`). Opens the database
-// read-only: safe while a sweep runs.
+// `metasweep status --db FILE [--sweep NAME | --job ID]`: per sweep, counts by status, running
+// jobs with their epoch, failures with their messages, throughput so far, what the attempts cost,
+// the ETA, and the sweep's notes (`metasweep note`); with --job, one job's attempts (where, how
+// long, how each ended). Opens the database read-only: safe while a sweep runs.
 #include <iostream>
 
 #include "cli/options.h"
+#include "results/reports/job_history.h"
 #include "results/reports/sweep_progress.h"
 #include "results/store/store.h"
 #include "results/store/sweep_admin.h"
@@ -15,13 +16,21 @@ namespace ms::cli {
 
 int cmd_status(const Args& args) {
   po::options_description options("status options");
-  std::string db, sweep;
+  std::string db, sweep, job;
   options.add_options()("db", po::value(&db)->required(), "results database (SQLite)")(
-      "sweep", po::value(&sweep), "only this sweep (default: every sweep in the database)");
+      "sweep", po::value(&sweep), "only this sweep (default: every sweep in the database)")(
+      "job", po::value(&job),
+      "one job's attempts instead: when, where, on how many ranks, how long and how each ended (an id or a "
+      "unique prefix of one)");
   po::variables_map vm;
-  if (!parse_options(args, "usage: metasweep status --db FILE [--sweep NAME]", options, {}, vm)) return 0;
+  if (!parse_options(args, "usage: metasweep status --db FILE [--sweep NAME | --job ID]", options, {}, vm)) return 0;
+  if (vm.count("sweep") && vm.count("job")) throw UsageError("give at most one of --sweep NAME and --job ID");
 
   ResultStore store(db, OpenMode::ReadOnly);
+  if (vm.count("job")) {
+    std::cout << format_job_history(store, job, unix_now());
+    return 0;
+  }
   std::vector<std::string> names = store.sweeps();
   if (!sweep.empty()) {
     if (!store.has_sweep(sweep))

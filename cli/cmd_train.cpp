@@ -194,7 +194,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
     std::fflush(stdout);
     if (store) {
       store->register_sweep(spec, spec.source, jobs, false);
-      store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()));
+      store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()), mpi.size());
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);
     }
   }

@@ -134,7 +134,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     // counts as a failed attempt: a hang that follows the job stops after --max-retries instead
     // of ending every run after --hang-timeout.
     if (const std::optional<std::string> hang = take_hang_record(checkpoint_path(settings, id))) {
-      store.job_finished(id, JobStatus::Failed, *hang, -1);
+      store.job_hung(id, *hang);
       const bool retry = store.failures(id) <= settings.max_retries;
       std::fprintf(stderr, "job %s (%s / %s seed %lld) hung in an earlier run%s: %s\n", id.c_str(),
                    job->section.c_str(), job->variant.c_str(), static_cast<long long>(job->seed),
@@ -161,6 +161,10 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   {  // jobs finished by earlier runs count in the line, by status, and towards the best variant
     std::set<std::string> queued;
     for (const Job* j : queue) queued.insert(j->id);
+    // A capture that failed in an earlier run (an attempt's message says so, whatever its later
+    // attempts did): its configuration trains without graphs from the start.
+    for (const std::string& id : store.jobs_with_attempt_error(spec.name, kCaptureBroken))
+      if (by_id.count(id)) eager.insert(by_id.at(id)->config.dump());
     // Queued jobs with epochs recorded go on from their checkpoints; one without any (an earlier
     // run that wrote them to another --checkpoint-dir) starts over, which is said, not silent.
     std::set<std::string> checkpointed;
@@ -174,10 +178,6 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     ResultQuery q;
     q.sweep = spec.name;
     for (const JobRow& row : select_jobs(store, q)) {
-      // A queued job's message is its last attempt's (until it runs again): a failed capture's
-      // configuration trains without graphs from the start.
-      if (queued.count(row.id) && row.error.find(kCaptureBroken) != std::string::npos)
-        eager.insert(by_id.at(row.id)->config.dump());
       if (queued.count(row.id) && row.epochs_done > 0 && !settings.checkpoint_dir.empty() &&
           !checkpointed.count(row.id))
         restarting.push_back(row.id + " (" + std::to_string(row.epochs_done) + " epochs)");
@@ -219,7 +219,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       if (busy[g] || lost[g]) continue;
       const Job* job = queue.front();
       queue.pop_front();
-      store.job_started(job->id, link.group_name(static_cast<int>(g)));
+      store.job_started(job->id, link.group_name(static_cast<int>(g)), settings.ranks_per_job);
       Assignment a{job->id,
                    job->config,
                    job->seed,
@@ -260,11 +260,11 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       const Job& job = *by_id.at(r.job_id);
       // A job whose group lost its GPU or communicator to a fault not the job's own (a hardware
       // fault, a failed collective or capture) uses up no retry: another group runs it. Once only:
-      // when an earlier attempt also ended neither done nor failed (interrupted, or such a loss),
-      // this loss counts as a failure, as the fault may follow the job (a launch failure of its
-      // own kernel) and a run with one group would otherwise retry it in every run for ever.
-      const bool group_to_blame = r.status == JobStatus::Failed && r.device_lost && r.transient &&
-                                  store.attempts(r.job_id) - store.failures(r.job_id) <= 1;
+      // when an earlier attempt of the job was lost too, this loss counts as a failure, as the
+      // fault may follow the job (a launch failure of its own kernel) and a run with one group
+      // would otherwise retry it in every run for ever. Interrupted attempts do not count.
+      const bool group_to_blame =
+          r.status == JobStatus::Failed && r.device_lost && r.transient && store.losses(r.job_id) == 0;
       if (group_to_blame)
         store.job_requeued(r.job_id, r.error);
       else

@@ -50,10 +50,12 @@ std::string read_file(const std::string& path);
 // when it throws nothing or the message is not one line.
 std::string one_line_error(const std::function<void()>& f);
 
-// SQL that takes a results database back to before schema v6 (the skipped-image columns and the
-// views that show them); the tests that emulate older files run it before their own steps.
+// SQL that takes a results database back to before schema v6 (v7's attempt history, the
+// skipped-image columns and the views that show them); the tests that emulate older files run it
+// before their own steps.
 inline const char* kUndoSchemaV6 =
-    "DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER TABLE epochs DROP COLUMN "
+    "DROP TABLE IF EXISTS job_attempts; DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER "
+    "TABLE epochs DROP COLUMN "
     "skipped_train; ALTER TABLE epochs DROP COLUMN skipped_test; ALTER TABLE jobs DROP COLUMN skipped_train; "
     "ALTER TABLE jobs DROP COLUMN skipped_test; ";
 

@@ -31,6 +31,31 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
+namespace {
+
+// An attempt of a live run that is still running costs until now; one a dead run left open, until
+// its last sign of life.
+AttemptCosts attempt_costs(const ResultStore& store, const std::string& sweep, bool live_run, double now) {
+  AttemptCosts costs;
+  if (!store.has_table("job_attempts")) return costs;
+  Statement s(store.db(),
+              "SELECT a.outcome, a.started_at, a.ended_at, a.ranks FROM job_attempts a JOIN sweep_jobs m ON "
+              "m.job_id = a.job_id WHERE m.sweep = ?");
+  s.bind(1, sweep);
+  while (s.step()) {
+    const std::string outcome = s.column_text(0);
+    const double start = s.column_double(1);
+    const double end = outcome == "running" && live_run ? std::max(now, s.column_double(2)) : s.column_double(2);
+    const double rank_s = std::max(0.0, end - start) * static_cast<double>(std::max<int64_t>(1, s.column_int64(3)));
+    AttemptCosts::Outcome& o = costs.by_outcome[outcome];
+    ++o.attempts, o.rank_s += rank_s;
+    ++costs.attempts, costs.rank_s += rank_s;
+  }
+  return costs;
+}
+
+}  // namespace
+
 SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now) {
   SweepProgress p;
   p.sweep = sweep;
@@ -101,6 +126,7 @@ SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep,
     p.busy_s += end - std::max(start, covered_to);
     covered_to = end;
   }
+  p.costs = attempt_costs(store, sweep, p.live_run.has_value(), now);
   if (p.first_start) {
     // Epochs trained so far (not counting never-trained failures as work done).
     Statement e(store.db(), "SELECT COUNT(*) FROM epochs e JOIN sweep_jobs m ON m.job_id = e.job_id WHERE m.sweep = ?");
@@ -134,6 +160,20 @@ std::string format_progress(const SweepProgress& p, double now) {
   else
     out << "no epoch finished yet";
   if (!p.running.empty() && p.live_run) out << ", " << fixed(p.samples_per_s, 0) << " samples/s now";
+  if (p.costs.attempts > 0) {
+    // "compute: 3h 10m of rank time in 14 attempts: 12 done (2h 55m), 1 lost (9m 12s), 1 interrupted (6m 01s)"
+    out << "\n  compute: " << format_duration(p.costs.rank_s) << " of rank time in " << p.costs.attempts
+        << " attempt(s):";
+    const char* order[] = {"done", "diverged", "running", "failed", "hung", "lost", "interrupted"};
+    bool first = true;
+    for (const char* outcome : order) {
+      const auto it = p.costs.by_outcome.find(outcome);
+      if (it == p.costs.by_outcome.end()) continue;
+      out << (first ? " " : ", ") << it->second.attempts << " " << outcome << " (" << format_duration(it->second.rank_s)
+          << (std::string(outcome) == "interrupted" ? " at least" : "") << ")";
+      first = false;
+    }
+  }
   out << "\n  ETA: ";
   if (p.stale_running())
     out << "not running: " << p.running.size() << " job(s) recorded as running, but no metasweep run holds "

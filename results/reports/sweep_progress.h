@@ -29,6 +29,18 @@ struct FailedJob {
   int failures = 0;  // the attempts that ended failed
 };
 
+// What the sweep's attempts cost, by how they ended (the job_attempts table, schema v7): an
+// attempt's rank time is its duration times its ranks (its GPU time when each rank drives a GPU).
+struct AttemptCosts {
+  struct Outcome {
+    int attempts = 0;
+    double rank_s = 0;
+  };
+  std::map<std::string, Outcome> by_outcome;  // done, diverged, failed, lost, hung, interrupted, running
+  int attempts = 0;
+  double rank_s = 0;
+};
+
 struct SweepProgress {
   std::string sweep;
   StatusCounts counts;
@@ -45,6 +57,7 @@ struct SweepProgress {
   std::optional<std::string> live_run;  // pid of the run holding the database's lock, if any
   std::string db;                       // the database's path, for the commands suggested
   int removed = 0;                      // jobs edits of the sweep file removed (results kept)
+  AttemptCosts costs;                   // none recorded before schema v7
   // Jobs recorded as running while no run holds the lock: their run died (SIGKILL, Ctrl-C on
   // `train`, a crash) before it could record them. Re-running the sweep resumes them.
   bool stale_running() const { return !running.empty() && !live_run; }

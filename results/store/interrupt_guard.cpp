@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "results/store/sqlite_db.h"
+#include "results/store/store.h"
 
 namespace ms {
 
@@ -55,8 +56,14 @@ void InterruptGuard::watch() {
   if (byte == 0) return;  // the guard ends normally
   try {
     Database db(db_path_, Database::Access::ReadWrite);
+    Transaction tx(db);
     Statement s(db, "UPDATE jobs SET status = 'pending' WHERE id = ? AND status = 'running'");
     s.bind(1, job_id_).run();
+    Statement attempt(db,
+                      "UPDATE job_attempts SET outcome = 'interrupted', ended_at = MAX(?2, started_at) WHERE job_id = "
+                      "?1 AND outcome = 'running'");
+    attempt.bind(1, job_id_).bind(2, unix_now()).run();
+    tx.commit();
     std::fprintf(stderr, "\ninterrupted: job %s recorded as pending; run the same command to resume it\n",
                  job_id_.c_str());
   } catch (const std::exception& e) {

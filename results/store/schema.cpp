@@ -14,6 +14,9 @@
 //                 killed or stopped run interrupted); --max-retries limits failures
 //   (v6) epochs.skipped_train, epochs.skipped_test and the last epoch's in jobs: images skipped
 //                 as corrupt (task.on_corrupt: skip); the test metrics are over the rest
+//   (v7) job_attempts: one row per start of a job, with how it ended (done, diverged, failed,
+//                 lost: its group's GPU failed, hung, interrupted) and when; what the retries are
+//                 judged by and what every attempt cost, finished or not
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "results/store/schema.h"
 
@@ -143,6 +146,25 @@ ALTER TABLE jobs ADD COLUMN skipped_train INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN skipped_test INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v7: the history of a job's attempts. ended_at is the end of a finished attempt; while it runs,
+// and for one a killed run interrupted, the time of its last recorded epoch (its start before
+// any), so the time an interrupted attempt cost is known to a lower bound. ranks: the MPI ranks of
+// its group (one GPU each on a GPU cluster). Jobs that ran before v7 have no rows.
+const char* kSchemaV7 = R"sql(
+CREATE TABLE IF NOT EXISTS job_attempts (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  started_at REAL NOT NULL,
+  ended_at REAL NOT NULL,
+  where_ran TEXT NOT NULL DEFAULT '',
+  ranks INTEGER NOT NULL DEFAULT 1,
+  outcome TEXT NOT NULL DEFAULT 'running'
+    CHECK (outcome IN ('running', 'done', 'diverged', 'failed', 'lost', 'hung', 'interrupted')),
+  error TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -179,6 +201,10 @@ void ensure_schema(Database& db) {
   if (version < 6) {
     db.exec(kSchemaV6);
     db.exec("PRAGMA user_version = 6");
+  }
+  if (version < 7) {
+    db.exec(kSchemaV7);
+    db.exec("PRAGMA user_version = 7");
   }
   ensure_views(db);
   tx.commit();

@@ -12,7 +12,9 @@ class Database;
 // 3: jobs.trained_by, jobs.semantics (which metasweep trained a job).
 // 4: sweep_jobs.cell, removed_sweep_jobs.cell (the grid/zip cell a member belongs to).
 // 5: jobs.failures (failed attempts: what --max-retries limits; attempts also counts interrupted ones).
-constexpr int kSchemaVersion = 6;
+// 6: epochs.skipped_*, jobs.skipped_* (corrupt images skipped).
+// 7: job_attempts (each start of a job: where, on how many ranks, how long, how it ended).
+constexpr int kSchemaVersion = 7;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

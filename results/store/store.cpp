@@ -255,11 +255,14 @@ void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
                   "semantics = NULL WHERE id = ?");
   Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
+  Statement clear_attempts(db_, "DELETE FROM job_attempts WHERE job_id = ?");
   for (const std::string& id : ids) {
     reset.bind(1, id).run();
     reset.reset();
     clear_epochs.bind(1, id).run();
     clear_epochs.reset();
+    clear_attempts.bind(1, id).run();
+    clear_attempts.reset();
   }
 }
 
@@ -281,8 +284,10 @@ std::vector<std::string> ResultStore::jobs_trained_before(const std::string& swe
   return ids;
 }
 
-void ResultStore::job_started(const std::string& id, const std::string& where) {
+void ResultStore::job_started(const std::string& id, const std::string& where, int ranks) {
   require_writer("job_started");
+  Transaction tx(db_);
+  const double now = unix_now();
   // A job resumed from epochs an older release trained keeps that release's marks: its numbers
   // are partly that release's.
   Statement s(db_,
@@ -290,13 +295,33 @@ void ResultStore::job_started(const std::string& id, const std::string& where) {
               "finished_at = NULL, host = ?, "
               "trained_by = CASE WHEN epochs_done > 0 THEN trained_by ELSE ?4 END, "
               "semantics = CASE WHEN epochs_done > 0 THEN semantics ELSE ?5 END WHERE id = ?3");
-  s.bind(1, unix_now())
+  s.bind(1, now)
       .bind(2, where)
       .bind(3, id)
       .bind(4, std::string(kMetasweepVersion))
       .bind(5, int64_t{kTrainingSemantics})
       .run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_started: unknown job " + id);
+  // An attempt left open (a caller that never ended it) ends interrupted: one runs at a time.
+  close_attempt(id, "interrupted", std::nullopt, false);
+  Statement attempt(db_,
+                    "INSERT OR REPLACE INTO job_attempts (job_id, attempt, started_at, ended_at, where_ran, ranks) "
+                    "SELECT id, attempts, ?2, ?2, ?3, ?4 FROM jobs WHERE id = ?1");
+  attempt.bind(1, id).bind(2, now).bind(3, where).bind(4, int64_t{std::max(1, ranks)}).run();
+  tx.commit();
+}
+
+void ResultStore::close_attempt(const std::string& id, const std::string& outcome,
+                                const std::optional<std::string>& error, bool ended_now) {
+  Statement s(db_,
+              "UPDATE job_attempts SET outcome = ?2, error = ?3, ended_at = CASE WHEN ?4 THEN MAX(?5, started_at) "
+              "ELSE ended_at END WHERE job_id = ?1 AND outcome = 'running'");
+  s.bind(1, id).bind(2, outcome);
+  if (error && !error->empty())
+    s.bind(3, *error);
+  else
+    s.bind_null(3);
+  s.bind(4, int64_t{ended_now ? 1 : 0}).bind(5, unix_now()).run();
 }
 
 // The job's throughput is its examples over its training time. Every epoch trains the same
@@ -332,11 +357,22 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
     job.bind_null(5);
   job.bind(6, id).bind(7, m.skipped_train).bind(8, m.skipped_test).run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": record_epoch: unknown job " + id);
+  // The running attempt's last sign of life: what an attempt a killed run interrupts cost at least.
+  Statement alive(db_,
+                  "UPDATE job_attempts SET ended_at = MAX(ended_at, ?2) WHERE job_id = ?1 AND outcome = 'running'");
+  alive.bind(1, id).bind(2, unix_now()).run();
   tx.commit();
 }
 
 void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s) {
   require_writer("job_finished");
+  Transaction tx(db_);
+  record_finished(id, status, error, wall_s);
+  close_attempt(id, to_string(status), error, true);
+  tx.commit();
+}
+
+void ResultStore::record_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s) {
   Statement s(db_,
               // wall_s: this attempt's, or, for a job resumed from a checkpoint, the recorded epochs'
               // (earlier attempts' included) when they took longer: the time its result cost.
@@ -358,24 +394,51 @@ void ResultStore::job_finished(const std::string& id, JobStatus status, const st
 
 void ResultStore::job_requeued(const std::string& id, const std::string& error) {
   require_writer("job_requeued");
+  Transaction tx(db_);
   Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
   s.bind(1, error).bind(2, id).run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_requeued: unknown job " + id);
+  close_attempt(id, "lost", error, true);
+  tx.commit();
+}
+
+void ResultStore::job_hung(const std::string& id, const std::string& error) {
+  require_writer("job_hung");
+  Transaction tx(db_);
+  record_finished(id, JobStatus::Failed, error, -1);
+  // The run it hung in ended by MPI_Abort: reset_stale_running ended the attempt interrupted.
+  Statement s(db_,
+              "UPDATE job_attempts SET outcome = 'hung', error = ?2 WHERE job_id = ?1 AND outcome IN ('running', "
+              "'interrupted') AND attempt = (SELECT MAX(attempt) FROM job_attempts WHERE job_id = ?1)");
+  s.bind(1, id).bind(2, error).run();
+  tx.commit();
 }
 
 void ResultStore::reset_running(const std::string& sweep) {
   require_writer("reset_running");
+  Transaction tx(db_);
+  Statement ended(db_,
+                  "UPDATE job_attempts SET outcome = 'interrupted', ended_at = MAX(?2, started_at) WHERE outcome = "
+                  "'running' AND job_id IN (SELECT j.id FROM jobs j JOIN sweep_jobs m ON m.job_id = j.id WHERE "
+                  "m.sweep = ?1 AND j.status = 'running')");
+  ended.bind(1, sweep).bind(2, unix_now()).run();
   Statement s(db_,
               "UPDATE jobs SET status = 'pending' WHERE status = 'running' AND id IN "
               "(SELECT job_id FROM sweep_jobs WHERE sweep = ?)");
   s.bind(1, sweep).run();
+  tx.commit();
 }
 
 int ResultStore::reset_stale_running() {
   require_writer("reset_stale_running");
+  Transaction tx(db_);
+  // Every open attempt: its run is dead (the lock says so), whatever its job's status says.
+  db_.exec("UPDATE job_attempts SET outcome = 'interrupted' WHERE outcome = 'running'");
   Statement s(db_, "UPDATE jobs SET status = 'pending' WHERE status = 'running'");
   s.run();
-  return static_cast<int>(db_.changes());
+  const int reset = static_cast<int>(db_.changes());
+  tx.commit();
+  return reset;
 }
 
 std::vector<std::string> ResultStore::runnable_jobs(const std::string& sweep, int max_retries) const {
@@ -401,6 +464,45 @@ int ResultStore::failures(const std::string& id) const {
   s.bind(1, id);
   if (!s.step()) throw std::runtime_error(path_ + ": unknown job " + id);
   return static_cast<int>(s.column_int64(0));
+}
+
+int ResultStore::losses(const std::string& id) const {
+  if (!has_table("job_attempts")) return 0;
+  Statement s(db_, "SELECT COUNT(*) FROM job_attempts WHERE job_id = ? AND outcome = 'lost'");
+  s.bind(1, id);
+  return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
+}
+
+std::vector<Attempt> ResultStore::attempt_history(const std::string& id) const {
+  std::vector<Attempt> out;
+  if (!has_table("job_attempts")) return out;
+  Statement s(db_,
+              "SELECT attempt, started_at, ended_at, where_ran, ranks, outcome, error FROM job_attempts "
+              "WHERE job_id = ? ORDER BY attempt");
+  s.bind(1, id);
+  while (s.step()) {
+    Attempt a;
+    a.number = static_cast<int>(s.column_int64(0));
+    a.started_at = s.column_double(1);
+    a.ended_at = s.column_double(2);
+    a.where = s.column_text(3);
+    a.ranks = static_cast<int>(s.column_int64(4));
+    a.outcome = s.column_text(5);
+    a.error = s.column_text(6);
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::set<std::string> ResultStore::jobs_with_attempt_error(const std::string& sweep, const std::string& text) const {
+  std::set<std::string> ids;
+  if (!has_table("job_attempts")) return ids;
+  Statement s(db_,
+              "SELECT DISTINCT a.job_id FROM job_attempts a JOIN sweep_jobs m ON m.job_id = a.job_id WHERE "
+              "m.sweep = ? AND a.error IS NOT NULL AND instr(a.error, ?) > 0");
+  s.bind(1, sweep).bind(2, text);
+  while (s.step()) ids.insert(s.column_text(0));
+  return ids;
 }
 
 JobStatus ResultStore::status(const std::string& id) const {

@@ -5,6 +5,7 @@
 #pragma once
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,22 @@ struct MembershipChange {
   std::vector<std::string> sharing_sweeps;
 };
 
+// One start of a job (the job_attempts table, schema v7).
+struct Attempt {
+  int number = 0;  // 1, 2, ...: the job's attempts count when it started
+  double started_at = 0;
+  // Its end; while it runs, and for one a killed run interrupted, its last recorded epoch (its
+  // start before any): the time an interrupted attempt cost is known to a lower bound.
+  double ended_at = 0;
+  std::string where;  // the worker group (host and ranks) or `train` command that ran it
+  int ranks = 1;      // MPI ranks it trained on (one GPU each on a GPU cluster)
+  // running | done | diverged | failed | lost (its group's GPU or communicator failed; no retry
+  // used) | hung (its watchdog ended the run) | interrupted (a stopped or killed run)
+  std::string outcome;
+  std::string error;
+  double seconds() const { return ended_at > started_at ? ended_at - started_at : 0; }
+};
+
 // "" when the path names a file; otherwise why it cannot hold results (":memory:", "", URIs).
 std::string database_path_problem(const std::string& path);
 
@@ -62,27 +79,36 @@ class ResultStore {
   // --sweep` keeps them).
   MembershipChange register_sweep(const SweepSpec& spec, const std::string& yaml_text, const std::vector<Job>& jobs,
                                   bool fresh);
-  // Marks the job running and, when it starts from scratch, records which metasweep and which
-  // training semantics (sweeps/version.h) train it.
-  void job_started(const std::string& id, const std::string& where);
+  // Marks the job running, opens its next attempt (trained by `where` on `ranks` MPI ranks) and,
+  // when it starts from scratch, records which metasweep and which training semantics
+  // (sweeps/version.h) train it.
+  void job_started(const std::string& id, const std::string& where, int ranks = 1);
   // Members of `sweep` trained (wholly or partly) under a training semantics older than
   // `semantics`, or before it was recorded: what `run --retrain-older` trains again.
   std::vector<std::string> jobs_trained_before(const std::string& sweep, int semantics) const;
-  // Back to pending with no epochs, metrics, attempts, failures, errors or version marks (what `--fresh`
-  // does to a whole sweep). The caller removes their checkpoints.
+  // Back to pending with no epochs, metrics, attempts (their history too), failures, errors or
+  // version marks (what `--fresh` does to a whole sweep). The caller removes their checkpoints.
   void reset_jobs(const std::vector<std::string>& ids);
   // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
   void record_epoch(const std::string& id, const EpochMetrics& m);
-  // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure.
+  // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure. The
+  // running attempt ends with the job's status.
   void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
   // Back to pending after an attempt its job is not to blame for (its group's GPU or communicator
-  // failed): no failure is counted, so no --max-retries is used up; `error` stays as what ended it.
+  // failed): no failure is counted, so no --max-retries is used up; `error` stays as what ended it,
+  // and the attempt ends `lost`.
   void job_requeued(const std::string& id, const std::string& error);
-  void reset_running(const std::string& sweep);  // running -> pending (interrupted jobs)
+  // The job's last attempt ended the run by a hang (its watchdog's record, read by the next run,
+  // after reset_stale_running): the job fails with `error` (one more failure) and that attempt
+  // ends `hung`.
+  void job_hung(const std::string& id, const std::string& error);
+  // running -> pending (jobs a stopped run interrupts); their attempts end `interrupted` now.
+  void reset_running(const std::string& sweep);
   // Every `running` job of the database back to pending, whatever sweep it belongs to (or none,
   // after an edit dropped it): a writer holds the run lock, so no other run is writing and every
-  // `running` row was left by a dead run. Returns how many.
+  // `running` row was left by a dead run. Their attempts end `interrupted` at their last recorded
+  // epoch. Returns how many.
   int reset_stale_running();
 
   // ---- readers ---------------------------------------------------------------------------
@@ -91,6 +117,11 @@ class ResultStore {
   std::vector<std::string> runnable_jobs(const std::string& sweep, int max_retries) const;
   int attempts(const std::string& id) const;  // every start, interrupted ones included
   int failures(const std::string& id) const;  // the attempts that ended failed (what --max-retries limits)
+  int losses(const std::string& id) const;    // the attempts that ended `lost` (job_requeued)
+  std::vector<Attempt> attempt_history(const std::string& id) const;  // oldest first; none before v7
+  // Members of `sweep` of which an attempt ended with an error that contains `text` (as text, no
+  // pattern), in any run since the job was last reset.
+  std::set<std::string> jobs_with_attempt_error(const std::string& sweep, const std::string& text) const;
   JobStatus status(const std::string& id) const;
   std::string error(const std::string& id) const;
   std::vector<EpochMetrics> epochs(const std::string& id) const;
@@ -106,6 +137,12 @@ class ResultStore {
 
  private:
   void reset_job_rows(const std::vector<std::string>& ids);  // inside the caller's transaction
+  // The jobs row of job_finished, inside the caller's transaction.
+  void record_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
+  // Ends the job's running attempt (if any) with `outcome` and `error`; at this moment when
+  // ended_now, else at its last sign of life. Inside the caller's transaction.
+  void close_attempt(const std::string& id, const std::string& outcome, const std::optional<std::string>& error,
+                     bool ended_now);
   void require_writer(const char* what) const;
   std::string path_;
   OpenMode mode_;

@@ -126,20 +126,9 @@ ForgetPlan forget_sweep(const std::string& db_path, const std::string& sweep, co
 }
 
 void forget_job(const std::string& db_path, const std::string& id, const std::string& checkpoint_dir) {
-  const ResultStore writer(db_path, OpenMode::Writer);
+  ResultStore writer(db_path, OpenMode::Writer);
   job_info(writer, id);  // exists
-  Database db(db_path, Database::Access::ReadWrite);
-  {
-    Transaction tx(db);
-    Statement reset(db,
-                    "UPDATE jobs SET status = 'pending', attempts = 0, failures = 0, error = NULL, epochs_done = 0, "
-                    "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, skipped_test = 0, wall_s = NULL, "
-                    "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL WHERE id = ?");
-    reset.bind(1, id).run();
-    Statement epochs(db, "DELETE FROM epochs WHERE job_id = ?");
-    epochs.bind(1, id).run();
-    tx.commit();
-  }
+  writer.reset_jobs({id});
   remove_checkpoints(checkpoint_dir, id);
 }
 

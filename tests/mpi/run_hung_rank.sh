@@ -66,6 +66,10 @@ $MPIRUN -np 3 "$BIN" "${ARGS[@]}" > "$WORK/out2" 2> "$WORK/err2" || { cat "$WORK
 grep -q "job $hung_job .* hung in an earlier run (a failed attempt; retrying)" "$WORK/err2" \
   || { cat "$WORK/err2"; fail "the resumed run did not count the hang"; }
 [ "$(sqlite3 "$DB" "select failures from jobs where id='$hung_job'")" = 1 ] || fail "the hang is not one failure"
+# its history: the attempt that hung on 2 ranks, then the one that finished
+[ "$(sqlite3 "$DB" "select group_concat(outcome || '/' || ranks, ' ') from (select * from job_attempts where \
+  job_id = '$hung_job' order by attempt)")" = "hung/2 done/2" ] \
+  || fail "attempts of the hung job: $(sqlite3 "$DB" "select * from job_attempts where job_id = '$hung_job'")"
 [ ! -e "${records[0]}" ] || fail "the hang record was not consumed"
 [ "$(sqlite3 "$DB" "select count(*) from epochs")" = 6 ] || fail "expected 6 epoch rows (2 jobs x 3)"
 echo "run_hung_rank: ok (run ended ${ended_after} s after the rank stopped, mpirun exit $code)"

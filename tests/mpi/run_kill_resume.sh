@@ -29,6 +29,8 @@ for _ in $(seq 1 50); do pgrep -f "$BIN run $WORK/sweep.yaml" > /dev/null || bre
 done_before=$(sqlite3 "$DB" "select count(*) from jobs where status='done'")
 [ "$done_before" -lt 3 ] || fail "the sweep finished before it could be killed"
 sqlite3 "$DB" "select job_id, epoch, train_loss, test_acc from epochs order by 1, 2" > "$WORK/after_kill"
+open_attempts=$(sqlite3 "$DB" "select count(*) from job_attempts where outcome = 'running'")
+[ "$open_attempts" -ge 1 ] || fail "no attempt was open when the run was killed"
 
 $MPIRUN -np 3 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu -v > "$WORK/out2" 2> "$WORK/err2" \
   || { cat "$WORK/err2"; fail "resumed run exited $?"; }
@@ -44,4 +46,9 @@ shown=$(grep -c "\] epoch [0-9]*/4 " "$WORK/err2" || true)
 [ "$(sqlite3 "$DB" "select count(*) from epochs")" = 12 ] || fail "expected 12 epoch rows (3 jobs x 4)"
 [ "$(sqlite3 "$DB" "select count(*) from (select job_id, epoch from epochs group by 1,2 having count(*)>1)")" = 0 ] || fail "duplicated epochs"
 [ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed"
+# the killed run's attempts end interrupted (at their last epoch), each job's last attempt done
+[ "$(sqlite3 "$DB" "select count(*) from job_attempts where outcome = 'interrupted' and ended_at >= started_at")" \
+  = "$open_attempts" ] || fail "attempts: $(sqlite3 "$DB" "select * from job_attempts")"
+[ "$(sqlite3 "$DB" "select count(*) from job_attempts a where outcome = 'done' and attempt = \
+  (select max(attempt) from job_attempts b where b.job_id = a.job_id)")" = 3 ] || fail "a job's last attempt is not done"
 echo "run_kill_resume: ok (done before kill: $done_before; $kept epoch rows kept, $shown trained or restored on resume)"

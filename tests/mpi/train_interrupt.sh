@@ -33,6 +33,9 @@ set -e
 [ $code -eq 130 ] || { cat "$WORK/err1"; fail "train exited $code after SIGINT, expected 130"; }
 [ "$(sqlite3 "$DB" "select status from jobs")" = pending ] || fail "job left $(sqlite3 "$DB" "select status from jobs") after Ctrl-C"
 grep -q "recorded as pending" "$WORK/err1" || { cat "$WORK/err1"; fail "no interruption message"; }
+# its attempt ends interrupted, after the epoch it recorded, on the ranks it trained on
+[ "$(sqlite3 "$DB" "select attempt, outcome, ranks, ended_at > started_at from job_attempts")" = "1|interrupted|1|1" ] \
+  || fail "attempt history after Ctrl-C: $(sqlite3 "$DB" "select * from job_attempts")"
 
 # The reader of its output leaves (`train ... | head -n 2`): the next epoch line raises SIGPIPE,
 # handled like Ctrl-C: exit 141 and the job recorded back as pending.
@@ -57,4 +60,7 @@ set -e
 "$BIN" status --db "$DB" > "$WORK/status2"
 grep -q "stale (run died)" "$WORK/status2" || { cat "$WORK/status2"; fail "status does not call the dead run's job stale"; }
 grep -q "no metasweep run holds the database's lock" "$WORK/status2" || { cat "$WORK/status2"; fail "no stale note"; }
+# `status --job` shows the killed attempt as its run left it: running, its run dead
+"$BIN" status --db "$DB" --job "$(sqlite3 "$DB" "select id from jobs")" > "$WORK/history"
+grep -Eq "^ +3 .*\(its run died\) .* running " "$WORK/history" || { cat "$WORK/history"; fail "status --job"; }
 echo "train_interrupt: ok"

@@ -261,12 +261,21 @@ TEST(CoordinatorRetries, AHangRecordedByTheLastRunIsAFailedAttempt) {
     std::ofstream(record) << "metasweep: error: node3, a one-rank group (job " << jobs[2].id
                           << "): training step 7 of 9 in epoch 1 (on cuda:0) has not finished after 600 s\n";
     ResultStore store(dir.file("r.db"), OpenMode::Writer);
+    store.register_sweep(spec, kRetriesSweep, jobs, false);
+    store.job_started(jobs[2].id, "node3 (rank 1)");  // the run that hung in it, then aborted
     GroupsLosingTheirGpu link(1, {});
     testing::internal::CaptureStderr();
     const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
     const std::string said = testing::internal::GetCapturedStderr();
     EXPECT_FALSE(std::filesystem::exists(record)) << "the record is read once";
     EXPECT_EQ(store.failures(jobs[2].id), 1);
+    const std::vector<Attempt> history = store.attempt_history(jobs[2].id);
+    ASSERT_EQ(history.size(), max_retries == 1 ? 2u : 1u);
+    EXPECT_EQ(history[0].outcome, "hung");
+    EXPECT_EQ(history[0].error.rfind("hung: node3", 0), 0u) << history[0].error;
+    if (max_retries == 1) {
+      EXPECT_EQ(history[1].outcome, "done");
+    }
     EXPECT_NE(said.find(jobs[2].id + " (baseline / baseline seed 2) hung in an earlier run"), std::string::npos)
         << said;
     if (max_retries == 1) {
@@ -281,6 +290,57 @@ TEST(CoordinatorRetries, AHangRecordedByTheLastRunIsAFailedAttempt) {
           << store.error(jobs[2].id);
     }
   }
+}
+
+// An attempt that a stopped or killed run interrupted is not a loss: a job interrupted once (the end
+// of an allocation) whose group then loses its GPU still runs again without using up a retry.
+TEST(CoordinatorRetries, AnInterruptedAttemptLeavesTheFreeLossFree) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  store.register_sweep(spec, kRetriesSweep, jobs, false);
+  store.job_started(jobs[0].id, "node9 (rank 1)");  // then the run was killed
+  RunSettings settings;
+  settings.max_retries = 0;
+  settings.ranks_per_job = 2;
+  GroupsLosingTheirGpu link(2, {0});  // group 0 takes jobs[0] first and loses its GPU
+  testing::internal::CaptureStderr();
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.done, 4);
+  EXPECT_EQ(s.failed, 0);
+  EXPECT_EQ(store.failures(jobs[0].id), 0);
+  const std::vector<Attempt> history = store.attempt_history(jobs[0].id);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].outcome, "interrupted");
+  EXPECT_EQ(history[1].outcome, "lost");
+  EXPECT_EQ(history[1].where, "node0 (rank 1)");
+  EXPECT_EQ(history[1].ranks, 2);
+  EXPECT_NE(history[1].error.find("uncorrectable ECC error"), std::string::npos) << history[1].error;
+  EXPECT_EQ(history[2].outcome, "done");
+  EXPECT_EQ(history[2].where, "node1 (rank 1)");
+}
+
+// The memory of a failed capture outlives the retry's own attempt: when a run starts the retried
+// job (its message cleared) and is killed, the next run still trains the configuration without
+// graphs from its first job.
+TEST(CoordinatorRetries, AFailedCaptureIsRememberedPastAnInterruptedRetry) {
+  test::TempDir dir;
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  RunSettings settings;
+  GroupsLosingTheirGpu alone(1, {0}, /*capture=*/true);
+  testing::internal::CaptureStderr();
+  run_coordinator(spec, kRetriesSweep, jobs, alone, store, settings);
+  testing::internal::GetCapturedStderr();
+  ASSERT_EQ(store.status(jobs[0].id), JobStatus::Pending);
+  store.job_started(jobs[0].id, "node0 (rank 1)");  // a run retries it without graphs, and dies
+  EXPECT_EQ(store.error(jobs[0].id), "");
+  GroupsLosingTheirGpu next(1, {});
+  EXPECT_EQ(run_coordinator(spec, kRetriesSweep, jobs, next, store, settings).done, 4);
+  EXPECT_EQ(next.graphs_off, (std::vector<bool>{true, true, true, true}));
 }
 
 // A failed CUDA graph capture loses its group too (the process's CUDA state is unusable), and

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -203,6 +204,21 @@ TEST_F(CliResults, WhereFilters) {
   EXPECT_EQ(parse_csv(seed.out).size(), 3u);  // header + seeds 0, 1
 }
 
+// `status --job` takes an id or a unique prefix of one, as `train --job` and `forget --job` do.
+TEST_F(CliResults, StatusJobListsOneJobsAttempts) {
+  const std::vector<Job> jobs = tiny_jobs();
+  const CommandResult r = ms({"status", "--db", db(), "--job", jobs[15].id.substr(0, 8)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("job " + jobs[15].id + " (seed 0)\n  sweep tiny: normalization / model.norm=batchnorm\n", 0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find("  status: failed, 1 attempt(s), 1 failed (what --max-retries limits), 0/3 epochs\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\n +1 +\S+ \S+ +\S+ +host-a +1 +failed +boom: out of memory\n)")))
+      << r.out;
+}
+
 TEST_F(CliResults, WhereInjectionMatchesNothingAndChangesNothing) {
   const std::string before = read_file(db());
   ASSERT_FALSE(before.empty());
@@ -235,6 +251,8 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
       {{"status"}, "--db"},
       {{"results", "--db", missing}, "missing.db"},
       {{"status", "--db", missing}, "missing.db"},
+      {{"status", "--db", db(), "--job", "nope"}, "no job 'nope' in " + db()},
+      {{"status", "--db", db(), "--sweep", "tiny", "--job", "0"}, "give at most one of --sweep NAME and --job ID"},
       {{"report", "--db", db(), "--sweep", "nope", "--out", out}, "nope"},
   };
   std::vector<std::vector<std::string>> commands;

@@ -246,9 +246,9 @@ std::vector<std::string> documented_queries() {
   return blocks;
 }
 
-TEST_F(Epochs, TheThreeDocumentedQueriesRunAndAnswerRight) {
+TEST_F(Epochs, TheFourDocumentedQueriesRunAndAnswerRight) {
   const auto sql = documented_queries();
-  ASSERT_EQ(sql.size(), 3u);
+  ASSERT_EQ(sql.size(), 4u);
   Database db(dir_->file("r.db"), Database::Access::ReadOnly);
 
   const auto table = query(db, sql[0]);  // final accuracy per variant, done seeds
@@ -279,6 +279,15 @@ TEST_F(Epochs, TheThreeDocumentedQueriesRunAndAnswerRight) {
   EXPECT_NEAR(by.at({nlohmann::json({"identity", "identity", "identity", "identity"}).dump(), "group1"}).second, 0.72,
               1e-12);
   EXPECT_NEAR(std::stod(factor[0][3]), 0.87, 1e-12);  // best first
+
+  const auto cost = query(db, sql[3]);  // attempts and rank time per variant: one attempt per job here
+  ASSERT_EQ(cost.size(), 6u);
+  EXPECT_EQ((std::vector<std::string>{cost[0][0], cost[0][1], cost[0][2], cost[0][3]}),
+            (std::vector<std::string>{"baseline", "baseline", "3", "0"}));
+  EXPECT_EQ((std::vector<std::string>{cost[5][1], cost[5][2], cost[5][3]}),
+            (std::vector<std::string>{"model.norm=batchnorm", "3", "2"}))  // one failed, one still running
+      << "batchnorm";
+  for (const auto& row : cost) EXPECT_GE(std::stod(row[4]), 0.0) << row[1];
 }
 
 TEST_F(Epochs, CliEpochsFlagThroughTheBinary) {
