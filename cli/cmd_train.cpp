@@ -193,6 +193,8 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
                 mpi.size(), threads);
     std::fflush(stdout);
     if (store) {
+      // It holds the run lock: a job left `running` is a dead run's, its attempt interrupted (as `run` does).
+      store->reset_stale_running();
       store->register_sweep(spec, spec.source, jobs, false);
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()), mpi.size());
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);

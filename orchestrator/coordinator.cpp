@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+
+#include <sys/stat.h>
 
 #include "orchestrator/backoff.h"
 #include "orchestrator/progress.h"
@@ -30,9 +33,15 @@ std::string checkpoint_path(const RunSettings& s, const std::string& id) {
   return s.checkpoint_dir.empty() ? "" : s.checkpoint_dir + "/" + id + ".ckpt";
 }
 
-// The hang a worker's watchdog recorded beside `checkpoint` (worker_settings.h), removed as read;
-// nullopt when there is none.
-std::optional<std::string> take_hang_record(const std::string& checkpoint) {
+// Why a worker ended an earlier run because of a job: the record it left beside the job's
+// checkpoint (worker_settings.h), removed as read.
+struct RunEndRecord {
+  bool lost = false;      // its GPU or communicator failed while the job's other ranks waited; else a hang
+  std::string message;    // as the job's error
+  double written_at = 0;  // Unix seconds: when the run was ended
+};
+
+std::optional<RunEndRecord> take_run_end_record(const std::string& checkpoint) {
   if (checkpoint.empty()) return std::nullopt;
   const std::string path = hang_record_path(checkpoint);
   std::ifstream in(path);
@@ -40,11 +49,18 @@ std::optional<std::string> take_hang_record(const std::string& checkpoint) {
   std::string line;
   std::getline(in, line);
   in.close();
+  struct stat info {};
+  const double written_at = ::stat(path.c_str(), &info) == 0 ? static_cast<double>(info.st_mtim.tv_sec) +
+                                                                   1e-9 * static_cast<double>(info.st_mtim.tv_nsec)
+                                                             : unix_now();
   std::error_code ec;
   std::filesystem::remove(path, ec);
-  const std::string prefix = "metasweep: error: ";
+  if (line.rfind(kLostRecordPrefix, 0) == 0)
+    return RunEndRecord{true, line.substr(std::strlen(kLostRecordPrefix)), written_at};
+  const std::string prefix = "metasweep: error: ";  // the line as the hung rank printed it
   if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
-  return "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line);
+  return RunEndRecord{false, "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line),
+                      written_at};
 }
 
 // Removes a job's checkpoint files (the current one and the trainer's fallback copies).
@@ -130,16 +146,21 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                    job->variant.c_str(), static_cast<long long>(job->seed), job->cost_error.c_str());
       continue;
     }
-    // A run that a hang of this job ended (its watchdog left the message beside the checkpoint)
-    // counts as a failed attempt: a hang that follows the job stops after --max-retries instead
-    // of ending every run after --hang-timeout.
-    if (const std::optional<std::string> hang = take_hang_record(checkpoint_path(settings, id))) {
-      store.job_hung(id, *hang);
-      const bool retry = store.failures(id) <= settings.max_retries;
-      std::fprintf(stderr, "job %s (%s / %s seed %lld) hung in an earlier run%s: %s\n", id.c_str(),
-                   job->section.c_str(), job->variant.c_str(), static_cast<long long>(job->seed),
-                   retry ? " (a failed attempt; retrying)" : " (a failed attempt; its retries are used up)",
-                   hang->c_str());
+    // A run that this job ended (a rank left why beside its checkpoint) counts as the job's
+    // attempt: a hang as a failed one, so a hang that follows the job stops after --max-retries
+    // instead of ending every run after --hang-timeout; a lost GPU as a loss, free the first time
+    // (as when the coordinator hears of it), a failure after.
+    if (const std::optional<RunEndRecord> ended = take_run_end_record(checkpoint_path(settings, id))) {
+      const bool free_loss = ended->lost && store.losses(id) == 0;
+      store.job_ended_run(id, ended->lost ? "lost" : "hung", ended->message, !free_loss, ended->written_at);
+      const bool retry = free_loss || store.failures(id) <= settings.max_retries;
+      std::fprintf(stderr, "job %s (%s / %s seed %lld) %s%s: %s\n", id.c_str(), job->section.c_str(),
+                   job->variant.c_str(), static_cast<long long>(job->seed),
+                   ended->lost ? "lost its group's GPU in an earlier run, ending it" : "hung in an earlier run",
+                   free_loss ? " (not counted against --max-retries the first time; retrying)"
+                   : retry   ? " (a failed attempt; retrying)"
+                             : " (a failed attempt; its retries are used up)",
+                   ended->message.c_str());
       if (!retry) {
         ++summary.failed;
         failed_now.insert(id);
@@ -268,7 +289,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       if (group_to_blame)
         store.job_requeued(r.job_id, r.error);
       else
-        store.job_finished(r.job_id, r.status, r.error, r.wall_s);
+        store.job_finished(r.job_id, r.status, r.error, r.wall_s, r.device_lost && r.transient ? "lost" : "");
       if (r.capture_failed && eager.insert(job.config.dump()).second)
         progress.message("warning: the CUDA graph capture of " + job_name(job) +
                          "'s training step failed: its configuration trains without graphs from now on");

@@ -62,6 +62,15 @@ std::string hang_message(const std::string& host, int group_rank, int group_size
          "resumes it (--hang-timeout SEC sets this limit)";
 }
 
+std::string partners_lost_message(const std::string& host, const std::string& job_id, const std::string& error,
+                                  double waited_s) {
+  char waited[32];
+  std::snprintf(waited, sizeof waited, "%.0f", waited_s);
+  return printable(host) + ": job " + job_id + " failed on this rank for good (" + error +
+         ") and the other ranks of its group did not come back from the job within " + waited +
+         " s (waiting in a collective): ending the run; the same command resumes it (leave this GPU out)";
+}
+
 void record_hang(const std::string& path, const std::string& message) {
   // Written whole, then renamed: every rank of a hung group may record it; the coordinator reads
   // one complete line.

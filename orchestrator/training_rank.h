@@ -45,8 +45,15 @@ std::string gpu_share_warning(const std::string& host, int trainers, int gpus);
 // The line a rank prints when its watchdog finds it waiting too long for its partners.
 std::string hang_message(const std::string& host, int group_rank, int group_size, const Hang& hang);
 
-// Writes the hang's message to `path` (whole, by a rename) for the coordinator's next run, which
-// counts it as the job's failed attempt (coordinator.cpp). Errors are ignored: the run ends anyway.
+// The line a rank prints when its GPU or communicator failed for good in job `job_id` (`error`)
+// and its group's other ranks did not come back from the job within `waited_s` (they wait in a
+// collective, which has no timeout): it ends the run.
+std::string partners_lost_message(const std::string& host, const std::string& job_id, const std::string& error,
+                                  double waited_s);
+
+// Writes the message to `path` (whole, by a rename) for the coordinator's next run, which counts
+// a hang as the job's failed attempt and a loss (kLostRecordPrefix) as its group's fault, once
+// (coordinator.cpp). Errors are ignored: the run ends anyway.
 void record_hang(const std::string& path, const std::string& message);
 
 // group: the ranks that train each job together (MPI_COMM_NULL: this rank alone). `announce`:

@@ -10,7 +10,6 @@
 #include "orchestrator/mpi_transport.h"
 #include "orchestrator/protocol.h"
 #include "sweeps/errors.h"
-#include "sweeps/user_text.h"  // printable
 #include "worker/dist/communicator.h"
 #include "worker/train/job_error.h"
 #include "worker/train/trainer.h"
@@ -99,12 +98,12 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
       const std::optional<bool> lost =
           true_on_any_rank(group, report.device_lost, report.device_lost ? kPartnersDeadlineS : 0);
       if (!lost) {
-        std::fprintf(stderr,
-                     "metasweep run: error: %s: job %s failed on this rank for good (%s) and the other ranks of "
-                     "its group did not come back from the job within %.0f s (waiting in a collective): ending "
-                     "the run; the same command resumes it (leave this GPU out)\n",
-                     printable(settings.host).c_str(), a.job_id.c_str(), report.error.c_str(), kPartnersDeadlineS);
+        const std::string message = partners_lost_message(settings.host, a.job_id, report.error, kPartnersDeadlineS);
+        std::fprintf(stderr, "metasweep run: error: %s\n", message.c_str());
         std::fflush(stderr);
+        // The next run counts the loss as the job's (once free, as a loss the coordinator hears of):
+        // a fault that follows the job cannot end every run.
+        if (!a.checkpoint_path.empty()) record_hang(hang_record_path(a.checkpoint_path), kLostRecordPrefix + message);
         MPI_Abort(MPI_COMM_WORLD, 1);
       }
       report.device_lost = *lost;

@@ -8,9 +8,12 @@ namespace ms {
 // Ten minutes, as PyTorch's NCCL process groups: far above a step's or a checkpoint's time.
 constexpr double kDefaultHangTimeoutS = 600;
 
-// Where a worker whose watchdog ends the run records the hang for the coordinator's next run:
-// beside the job's checkpoint (`<dir>/<id>.ckpt.hung`, removed with its checkpoints).
+// Where a worker that ends the run because of its job records why, for the coordinator's next
+// run: beside the job's checkpoint (`<dir>/<id>.ckpt.hung`, removed with its checkpoints). One
+// line: the message of a hang (its watchdog fired), or kLostRecordPrefix and the message of a GPU
+// or communicator that failed while the job's other ranks waited in a collective.
 inline std::string hang_record_path(const std::string& checkpoint) { return checkpoint + ".hung"; }
+inline constexpr const char* kLostRecordPrefix = "lost: ";
 
 struct WorkerSettings {
   std::string device = "auto";  // auto | cpu | cuda

@@ -149,7 +149,8 @@ ALTER TABLE jobs ADD COLUMN skipped_test INTEGER NOT NULL DEFAULT 0;
 // v7: the history of a job's attempts. ended_at is the end of a finished attempt; while it runs,
 // and for one a killed run interrupted, the time of its last recorded epoch (its start before
 // any), so the time an interrupted attempt cost is known to a lower bound. ranks: the MPI ranks of
-// its group (one GPU each on a GPU cluster). Jobs that ran before v7 have no rows.
+// its group (one GPU each on a GPU cluster). Jobs that ran before v7 have a row only for a last
+// attempt that left a message.
 const char* kSchemaV7 = R"sql(
 CREATE TABLE IF NOT EXISTS job_attempts (
   job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -163,6 +164,13 @@ CREATE TABLE IF NOT EXISTS job_attempts (
   error TEXT,
   PRIMARY KEY (job_id, attempt)
 );
+-- What an older database knows of a job's last attempt when it left a message: a job back to
+-- pending with one lost its group's GPU (the free retry is judged by it), and the message of a
+-- failed or diverged one (a failed CUDA graph capture is remembered by it).
+INSERT OR IGNORE INTO job_attempts (job_id, attempt, started_at, ended_at, where_ran, outcome, error)
+SELECT id, attempts, COALESCE(started_at, finished_at, 0), COALESCE(finished_at, started_at, 0), COALESCE(host, ''),
+       CASE status WHEN 'pending' THEN 'lost' ELSE status END, error
+FROM jobs WHERE attempts > 0 AND error IS NOT NULL AND error != '' AND status IN ('pending', 'failed', 'diverged');
 )sql";
 
 int user_version(const Database& db) {

@@ -364,11 +364,12 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
   tx.commit();
 }
 
-void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s) {
+void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s,
+                               const std::string& outcome) {
   require_writer("job_finished");
   Transaction tx(db_);
   record_finished(id, status, error, wall_s);
-  close_attempt(id, to_string(status), error, true);
+  close_attempt(id, outcome.empty() ? std::string(to_string(status)) : outcome, error, true);
   tx.commit();
 }
 
@@ -402,15 +403,26 @@ void ResultStore::job_requeued(const std::string& id, const std::string& error) 
   tx.commit();
 }
 
-void ResultStore::job_hung(const std::string& id, const std::string& error) {
-  require_writer("job_hung");
+void ResultStore::job_ended_run(const std::string& id, const std::string& outcome, const std::string& error,
+                                bool failure, double ended_at) {
+  require_writer("job_ended_run");
   Transaction tx(db_);
-  record_finished(id, JobStatus::Failed, error, -1);
-  // The run it hung in ended by MPI_Abort: reset_stale_running ended the attempt interrupted.
+  if (failure) {
+    record_finished(id, JobStatus::Failed, error, -1);
+  } else {
+    Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
+    s.bind(1, error).bind(2, id).run();
+    if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_ended_run: unknown job " + id);
+  }
+  // The run ended by MPI_Abort, so reset_stale_running ended the attempt interrupted at its last
+  // epoch; it ran until the record was written. The attempt is the last one started before then
+  // (a minute's slack for the clocks of two nodes): a later one (`train`, which reads no records)
+  // is not the one that ended the run.
   Statement s(db_,
-              "UPDATE job_attempts SET outcome = 'hung', error = ?2 WHERE job_id = ?1 AND outcome IN ('running', "
-              "'interrupted') AND attempt = (SELECT MAX(attempt) FROM job_attempts WHERE job_id = ?1)");
-  s.bind(1, id).bind(2, error).run();
+              "UPDATE job_attempts SET outcome = ?2, error = ?3, ended_at = MAX(ended_at, ?4) WHERE job_id = ?1 AND "
+              "outcome IN ('running', 'interrupted') AND attempt = (SELECT MAX(attempt) FROM job_attempts WHERE "
+              "job_id = ?1 AND started_at <= ?4 + 60)");
+  s.bind(1, id).bind(2, outcome).bind(3, error).bind(4, ended_at).run();
   tx.commit();
 }
 

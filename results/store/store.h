@@ -93,16 +93,21 @@ class ResultStore {
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
   void record_epoch(const std::string& id, const EpochMetrics& m);
   // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure. The
-  // running attempt ends with the job's status.
-  void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
+  // running attempt ends with the job's status, or `outcome` when given (`lost`: a loss of its
+  // group's GPU that counts as the job's failure, as a second one does).
+  void job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s,
+                    const std::string& outcome = "");
   // Back to pending after an attempt its job is not to blame for (its group's GPU or communicator
   // failed): no failure is counted, so no --max-retries is used up; `error` stays as what ended it,
   // and the attempt ends `lost`.
   void job_requeued(const std::string& id, const std::string& error);
-  // The job's last attempt ended the run by a hang (its watchdog's record, read by the next run,
-  // after reset_stale_running): the job fails with `error` (one more failure) and that attempt
-  // ends `hung`.
-  void job_hung(const std::string& id, const std::string& error);
+  // An attempt of the job ended the run at `ended_at` (a rank's record, written then and read by
+  // the next run after reset_stale_running: a hang, or a GPU lost while the job's other ranks
+  // waited): the last attempt started before then ends `outcome` (hung, lost) with `error` at that
+  // time, and the job fails (one more failure) when `failure`, else goes back to pending with
+  // `error` kept, as job_requeued.
+  void job_ended_run(const std::string& id, const std::string& outcome, const std::string& error, bool failure,
+                     double ended_at);
   // running -> pending (jobs a stopped run interrupts); their attempts end `interrupted` now.
   void reset_running(const std::string& sweep);
   // Every `running` job of the database back to pending, whatever sweep it belongs to (or none,

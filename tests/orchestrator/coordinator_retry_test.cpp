@@ -227,6 +227,9 @@ TEST(CoordinatorRetries, AFaultThatFollowsTheJobCountsFromItsSecondLoss) {
     EXPECT_EQ(s.done, 3);
     EXPECT_EQ(store.status(jobs[1].id), JobStatus::Failed);
     EXPECT_EQ(store.failures(jobs[1].id), 1);
+    std::vector<std::string> outcomes;
+    for (const Attempt& a : store.attempt_history(jobs[1].id)) outcomes.push_back(a.outcome);
+    EXPECT_EQ(outcomes, (std::vector<std::string>{"lost", "lost"})) << "the second loss, counted, is a loss too";
   }
   // With one group (`run` without mpirun) each run loses it: the second run's loss counts, and the
   // third runs the other jobs.
@@ -288,6 +291,63 @@ TEST(CoordinatorRetries, AHangRecordedByTheLastRunIsAFailedAttempt) {
       EXPECT_EQ(store.status(jobs[2].id), JobStatus::Failed);
       EXPECT_EQ(store.error(jobs[2].id).rfind("hung: node3, a one-rank group (job " + jobs[2].id + ")", 0), 0u)
           << store.error(jobs[2].id);
+    }
+  }
+}
+
+// A rank whose GPU failed while its partners waited in a collective ends the run (it cannot free
+// them) and leaves why beside the checkpoint: the next run counts it as a loss of the job's
+// group, free the first time (the job runs again, --max-retries 0 notwithstanding), a failure
+// when the job lost a group before, so a fault that follows the job cannot end every run.
+TEST(CoordinatorRetries, AGpuLostWhileThePartnersWaitedIsALossInTheNextRun) {
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  const std::string id = jobs[1].id;
+  for (const bool lost_before : {false, true}) {
+    SCOPED_TRACE(lost_before);
+    test::TempDir dir;
+    RunSettings settings;
+    settings.max_retries = 0;
+    settings.checkpoint_dir = dir.file("ckpt");
+    std::filesystem::create_directories(settings.checkpoint_dir);
+    ResultStore store(dir.file("r.db"), OpenMode::Writer);
+    store.register_sweep(spec, kRetriesSweep, jobs, false);
+    if (lost_before) {
+      store.job_started(id, "node2 (ranks 1-2)", 2);
+      store.job_requeued(id, "rank 1 of 2: CUDA error: uncorrectable ECC error encountered");
+    }
+    store.job_started(id, "node3 (ranks 3-4)", 2);  // the run it ended
+    const std::string record = hang_record_path(settings.checkpoint_dir + "/" + id + ".ckpt");
+    const std::string message = "node3: job " + id +
+                                " failed on this rank for good (CUDA error: unspecified launch failure) and the "
+                                "other ranks of its group did not come back from the job within 120 s";
+    std::ofstream(record) << kLostRecordPrefix << message << "\n";
+    GroupsLosingTheirGpu link(1, {});
+    testing::internal::CaptureStderr();
+    const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_FALSE(std::filesystem::exists(record)) << "the record is read once";
+    std::vector<std::string> outcomes;
+    for (const Attempt& a : store.attempt_history(id)) outcomes.push_back(a.outcome);
+    if (!lost_before) {
+      EXPECT_EQ(s.done, 4);
+      EXPECT_EQ(store.failures(id), 0);
+      EXPECT_EQ(outcomes, (std::vector<std::string>{"lost", "done"}));
+      EXPECT_EQ(store.attempt_history(id)[0].error, message);
+      EXPECT_NE(said.find("job " + id +
+                          " (baseline / baseline seed 1) lost its group's GPU in an earlier run, ending "
+                          "it (not counted against --max-retries the first time; retrying): " +
+                          message),
+                std::string::npos)
+          << said;
+    } else {
+      EXPECT_EQ(s.done, 3);
+      EXPECT_EQ(s.failed, 1);
+      EXPECT_EQ(store.status(id), JobStatus::Failed);
+      EXPECT_EQ(store.failures(id), 1);
+      EXPECT_EQ(store.error(id), message);
+      EXPECT_EQ(outcomes, (std::vector<std::string>{"lost", "lost"}));
+      EXPECT_NE(said.find("(a failed attempt; its retries are used up)"), std::string::npos) << said;
     }
   }
 }

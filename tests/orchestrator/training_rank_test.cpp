@@ -38,6 +38,13 @@ TEST(HangMessage, NamesTheRankTheJobTheWaitAndTheWayOn) {
             "ending the run, the same command resumes it (--hang-timeout SEC sets this limit)");
 }
 
+TEST(HangMessage, ARankWhosePartnersDoNotComeBackSaysWhy) {
+  EXPECT_EQ(partners_lost_message("node7\x1b[2J", "j1", "CUDA error: uncorrectable ECC error encountered", 120.2),
+            "node7\\x1B[2J: job j1 failed on this rank for good (CUDA error: uncorrectable ECC error encountered) and "
+            "the other ranks of its group did not come back from the job within 120 s (waiting in a collective): "
+            "ending the run; the same command resumes it (leave this GPU out)");
+}
+
 // The record a hung rank leaves for the next run: the message, one whole line, replacing an
 // older record (every rank of a hung group may write it).
 TEST(HangMessage, IsRecordedWholeBesideTheCheckpoint) {

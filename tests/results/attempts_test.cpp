@@ -107,9 +107,9 @@ TEST(JobAttempts, AKilledRunsAttemptEndsInterruptedAtItsLastEpoch) {
   EXPECT_EQ(outcomes(store.attempt_history(id)), (std::vector<std::string>{"interrupted", "interrupted", "running"}));
 }
 
-// The watchdog's record of a hang is read by the next run, after the attempt was ended
-// interrupted: that attempt becomes `hung` and the job's failure.
-TEST(JobAttempts, AHangEndsTheLastAttemptHung) {
+// The record of a rank that ended the run (a hang, a GPU lost while partners waited) is read by
+// the next run, after the attempt was ended interrupted: that attempt becomes `hung` or `lost`.
+TEST(JobAttempts, ARecordedRunEndMarksTheLastAttempt) {
   TempDir dir;
   ResultStore store(dir.file("a.db"), OpenMode::Writer);
   const auto jobs = tiny_jobs();
@@ -119,12 +119,34 @@ TEST(JobAttempts, AHangEndsTheLastAttemptHung) {
   store.job_finished(id, JobStatus::Failed, "boom", -1);
   store.job_started(id, "node1 (rank 1)");
   store.reset_stale_running();
-  store.job_hung(id, "hung: node1, a one-rank group: training step 7 has not finished after 600 s");
+  const double written_at = unix_now() + 600;  // the record: when the run ended
+  store.job_ended_run(id, "hung", "hung: node1, a one-rank group: training step 7 has not finished after 600 s", true,
+                      written_at);
   const auto h = store.attempt_history(id);
   EXPECT_EQ(outcomes(h), (std::vector<std::string>{"failed", "hung"}));
   EXPECT_EQ(h[1].error, "hung: node1, a one-rank group: training step 7 has not finished after 600 s");
+  EXPECT_DOUBLE_EQ(h[1].ended_at, written_at) << "it ran until the record was written";
   EXPECT_EQ(store.failures(id), 2);
   EXPECT_EQ(store.status(id), JobStatus::Failed);
+  // A GPU lost while the job's other ranks waited ends the run too: once free (pending, the
+  // message kept), then counted.
+  store.job_started(id, "node2 (ranks 1-2)", 2);
+  store.reset_stale_running();
+  store.job_ended_run(id, "lost", "lost: ECC", false, unix_now());
+  EXPECT_EQ(store.status(id), JobStatus::Pending);
+  EXPECT_EQ(store.error(id), "lost: ECC");
+  EXPECT_EQ(store.failures(id), 2);
+  EXPECT_EQ(store.losses(id), 1);
+  EXPECT_EQ(outcomes(store.attempt_history(id)), (std::vector<std::string>{"failed", "hung", "lost"}));
+  store.job_ended_run(id, "lost", "late", false, unix_now());  // its last attempt ended already: nothing to mark
+  EXPECT_EQ(store.attempt_history(id).back().error, "lost: ECC");
+  // A record older than the last attempt (a later `train` of the job was interrupted) marks the
+  // attempt that ran when it was written, not the later one.
+  const double before_train = store.attempt_history(id).back().started_at;
+  store.job_started(id, "train node4 x1");
+  store.reset_stale_running();
+  store.job_ended_run(id, "hung", "hung: old", true, before_train - 3600);
+  EXPECT_EQ(outcomes(store.attempt_history(id)), (std::vector<std::string>{"failed", "hung", "lost", "interrupted"}));
 }
 
 // --fresh, --retrain-older and `forget --job` start a job over: its history goes with its results,
@@ -188,12 +210,29 @@ TEST(JobAttempts, AnOlderDatabaseGainsTheHistoryFromItsNextAttempt) {
     EXPECT_EQ(reader.losses(jobs[15].id), 0);
     EXPECT_TRUE(reader.jobs_with_attempt_error("tiny", "boom").empty());
   }
+  {  // a job that lost its GPU under v6: back to pending with the message kept
+    Database db(path, Database::Access::ReadWrite);
+    db.exec(
+        "UPDATE jobs SET status = 'pending', error = 'rank 1 of 2: CUDA error: uncorrectable ECC error "
+        "encountered' WHERE id = '" +
+        jobs[0].id + "'");
+  }
   ResultStore store(path, OpenMode::Writer);
   EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
+  // The migration keeps what the retries are judged by: the last attempt's message, as a loss for
+  // a pending job, as its status otherwise; other jobs start their history with their next attempt.
+  EXPECT_EQ(store.losses(jobs[0].id), 1);
+  EXPECT_EQ(store.jobs_with_attempt_error("tiny", "boom: out of memory"), std::set<std::string>{jobs[15].id});
+  EXPECT_EQ(outcomes(store.attempt_history(jobs[12 + 2].id)), std::vector<std::string>{"diverged"});
+  EXPECT_TRUE(store.attempt_history(jobs[1].id).empty());
   store.job_started(jobs[15].id, "h");
   const auto h = store.attempt_history(jobs[15].id);
-  ASSERT_EQ(h.size(), 1u);
-  EXPECT_EQ(h[0].number, 2);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].number, 1);
+  EXPECT_EQ(h[0].outcome, "failed");
+  EXPECT_EQ(h[0].where, "host-a");
+  EXPECT_EQ(h[1].number, 2);
+  EXPECT_EQ(h[1].outcome, "running");
 }
 
 // Rank time is an attempt's duration times its ranks; `status` sums it by outcome for the sweep
