@@ -21,6 +21,8 @@
 #include "results/reports/ablation.h"
 #include "results/reports/plots.h"
 #include "results/reports/report_curves.h"
+#include "results/reports/sweep_progress.h"
+#include "results/store/run_lock.h"
 #include "results/store/sqlite_db.h"
 #include "results/store/sweep_admin.h"
 #include "sweeps/errors.h"
@@ -340,13 +342,18 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   for (JobStatus status : kJobStatusesByProgress)
     if (counts.has(status))
       progress += (progress.empty() ? "" : ", ") + std::to_string(counts[status]) + " " + to_string(status);
+  // What the study cost, failed and interrupted attempts included (rank time: GPU time where each
+  // rank drives a GPU); nothing for a database without an attempt history.
+  const AttemptCosts costs = attempt_costs(store, sweep, RunLock::live_holder(store.path()).has_value(), unix_now());
+  const std::string compute = costs.attempts > 0 ? " Compute: " + format_attempt_costs(costs) + "." : "";
 
   // User text (sweep, section and variant names, the description, the path) is escaped for
   // markdown rendered as HTML: no raw tags, and a newline never ends the heading.
   std::ostringstream md;
   md << "# Ablation report: " << markdown_escape(sweep) << "\n\n";
   if (!table.description.empty()) md << markdown_lines(table.description) << "\n\n";
-  md << "Generated " << timestamp() << " from " << markdown_escape(store.path()) << " (jobs: " << progress << ").\n\n";
+  md << "Generated " << timestamp() << " from " << markdown_escape(store.path()) << " (jobs: " << progress << ")."
+     << compute << "\n\n";
   const std::vector<SweepNote> notes = sweep_notes(store, sweep);  // metasweep note
   if (!notes.empty()) {
     md << "## Notes\n\n";
@@ -373,7 +380,7 @@ ReportFiles write_report(const ResultStore& store, const std::string& sweep, con
   // free text keeps its line breaks and indentation (class free: white-space pre-wrap)
   if (!table.description.empty()) html << "<p class=\"free\">" << html_escape(table.description) << "</p>\n";
   html << "<p class=\"note\">Generated " << timestamp() << " from <code>" << html_escape(store.path())
-       << "</code> (jobs: " << html_escape(progress) << ")."
+       << "</code> (jobs: " << html_escape(progress) << ")." << html_escape(compute)
        << (refresh.empty() ? "" : " This page reloads itself every " + refresh + " s while the sweep runs.")
        << "</p>\n";
   if (!notes.empty()) {

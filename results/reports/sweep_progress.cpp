@@ -31,10 +31,6 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-namespace {
-
-// An attempt of a live run that is still running costs until now; one a dead run left open, until
-// its last sign of life.
 AttemptCosts attempt_costs(const ResultStore& store, const std::string& sweep, bool live_run, double now) {
   AttemptCosts costs;
   if (!store.has_table("job_attempts")) return costs;
@@ -54,7 +50,21 @@ AttemptCosts attempt_costs(const ResultStore& store, const std::string& sweep, b
   return costs;
 }
 
-}  // namespace
+std::string format_attempt_costs(const AttemptCosts& costs) {
+  // "3h 10m of rank time in 14 attempt(s): 12 done (2h 55m), 1 lost (9m 12s), 1 interrupted (6m 01s at least)"
+  std::string out =
+      format_duration(costs.rank_s) + " of rank time in " + std::to_string(costs.attempts) + " attempt(s)";
+  const char* order[] = {"done", "diverged", "running", "failed", "hung", "lost", "interrupted"};
+  bool first = true;
+  for (const char* outcome : order) {
+    const auto it = costs.by_outcome.find(outcome);
+    if (it == costs.by_outcome.end()) continue;
+    out += std::string(first ? ": " : ", ") + std::to_string(it->second.attempts) + " " + outcome + " (" +
+           format_duration(it->second.rank_s) + (std::string(outcome) == "interrupted" ? " at least" : "") + ")";
+    first = false;
+  }
+  return out;
+}
 
 SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now) {
   SweepProgress p;
@@ -160,20 +170,7 @@ std::string format_progress(const SweepProgress& p, double now) {
   else
     out << "no epoch finished yet";
   if (!p.running.empty() && p.live_run) out << ", " << fixed(p.samples_per_s, 0) << " samples/s now";
-  if (p.costs.attempts > 0) {
-    // "compute: 3h 10m of rank time in 14 attempts: 12 done (2h 55m), 1 lost (9m 12s), 1 interrupted (6m 01s)"
-    out << "\n  compute: " << format_duration(p.costs.rank_s) << " of rank time in " << p.costs.attempts
-        << " attempt(s):";
-    const char* order[] = {"done", "diverged", "running", "failed", "hung", "lost", "interrupted"};
-    bool first = true;
-    for (const char* outcome : order) {
-      const auto it = p.costs.by_outcome.find(outcome);
-      if (it == p.costs.by_outcome.end()) continue;
-      out << (first ? " " : ", ") << it->second.attempts << " " << outcome << " (" << format_duration(it->second.rank_s)
-          << (std::string(outcome) == "interrupted" ? " at least" : "") << ")";
-      first = false;
-    }
-  }
+  if (p.costs.attempts > 0) out << "\n  compute: " << format_attempt_costs(p.costs);
   out << "\n  ETA: ";
   if (p.stale_running())
     out << "not running: " << p.running.size() << " job(s) recorded as running, but no metasweep run holds "

@@ -65,6 +65,12 @@ struct SweepProgress {
 
 // live_run is read from the run lock beside the database (RunLock::live_holder).
 SweepProgress sweep_progress(const ResultStore& store, const std::string& sweep, double now);
+// The sweep's attempts (none before schema v7). An attempt still running costs until `now` when
+// a live run holds the database, else until its last sign of life (its run died).
+AttemptCosts attempt_costs(const ResultStore& store, const std::string& sweep, bool live_run, double now);
+// "3h 10m of rank time in 14 attempt(s): 12 done (2h 55m), 1 lost (9m 12s), 1 interrupted (6m 01s
+// at least)": outcomes in the order done, diverged, running, failed, hung, lost, interrupted.
+std::string format_attempt_costs(const AttemptCosts& costs);
 // Failed and diverged jobs are listed one per row up to this many; past it, one row per status
 // and message with a count and a few job ids (a large sweep had 302 rows).
 constexpr size_t kStatusListedFailures = 20;

@@ -383,6 +383,12 @@ TEST_F(CliResults, ReportWritesFilesAndPrintsTable) {
   const std::string html = read_file(out + "/report.html");
   EXPECT_NE(html.find("<table class=\"ablation\">"), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+  // The header says what the study cost, every attempt included (the running one's run is dead).
+  const std::regex compute(
+      R"(Compute: \d+s of rank time in 18 attempt\(s\): 15 done \(\d+s\), 1 diverged \(\d+s\), 1 running )"
+      R"(\(\d+s\), 1 failed \(\d+s\)\.)");
+  EXPECT_TRUE(std::regex_search(read_file(out + "/report.md"), compute)) << read_file(out + "/report.md");
+  EXPECT_TRUE(std::regex_search(html, compute));
 }
 
 }  // namespace
