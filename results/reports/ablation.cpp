@@ -151,17 +151,34 @@ std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& met
   return out;
 }
 
-std::optional<TTest> seed_test(const GroupRow& variant, const GroupRow& baseline, const std::string& metric) {
-  const auto a = done_by_seed(variant, metric), b = done_by_seed(baseline, metric);
-  std::vector<double> va, vb;
-  bool same_seeds = a.size() == b.size();
-  for (const auto& [seed, acc] : a) {
-    va.push_back(acc);
-    same_seeds = same_seeds && b.count(seed);
+std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric) {
+  const auto by_a = done_by_seed(a, metric), by_b = done_by_seed(b, metric);
+  if (by_a.empty() || by_b.empty()) return std::nullopt;
+  SeedComparison c;
+  std::vector<double> common_a, common_b;  // in seed order: the pairs line up
+  for (const auto& [seed, value] : by_a)
+    if (const auto it = by_b.find(seed); it != by_b.end()) {
+      common_a.push_back(value);
+      common_b.push_back(it->second);
+    }
+  c.common = static_cast<int>(common_a.size());
+  if (c.common > 0) {
+    c.subset = static_cast<size_t>(c.common) != by_a.size() || static_cast<size_t>(c.common) != by_b.size();
+    double sum = 0;
+    for (size_t i = 0; i < common_a.size(); ++i) sum += common_a[i] - common_b[i];
+    c.delta = sum / static_cast<double>(c.common);
+    c.test = paired_t_test(common_a, common_b);
+    return c;
   }
-  for (const auto& [seed, acc] : b) vb.push_back(acc);
-  if (same_seeds) return paired_t_test(va, vb);  // both maps sorted by seed: pairs line up
-  return welch_t_test(va, vb);
+  std::vector<double> all_a, all_b;
+  for (const auto& [seed, value] : by_a) all_a.push_back(value);
+  for (const auto& [seed, value] : by_b) all_b.push_back(value);
+  double sum_a = 0, sum_b = 0;
+  for (double v : all_a) sum_a += v;
+  for (double v : all_b) sum_b += v;
+  c.delta = sum_a / static_cast<double>(all_a.size()) - sum_b / static_cast<double>(all_b.size());
+  c.test = welch_t_test(all_a, all_b);
+  return c;
 }
 
 std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begin, size_t end) {
@@ -226,9 +243,14 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     ++t.variants;
     t.any_short = t.any_short || !r.value || !base.value || r.value->n < 2 || base.value->n < 2;
     if (!r.value || !base.value) continue;
-    r.delta = (r.value->mean - base.value->mean) * t.metric.scale();
-    r.test = seed_test(r.group, base.group, t.metric.name);
-    t.any_identical = t.any_identical || (!r.test && r.value->n >= 2 && base.value->n >= 2);
+    const std::optional<SeedComparison> c = compare_seeds(r.group, base.group, t.metric.name);
+    if (!c) continue;
+    r.delta = c->delta * t.metric.scale();
+    r.test = c->test;
+    r.common_seeds_only = c->subset;
+    t.any_common_only = t.any_common_only || c->subset;
+    // No test over >= 2 paired seeds: the differences do not vary (a variant equal to its baseline)
+    t.any_identical = t.any_identical || (!r.test && c->common >= 2);
     if (r.test) {
       t.any_zero_spread = t.any_zero_spread || r.test->se == 0;
       const Interval ci = confidence_interval(*r.test, kCiLevel);
@@ -286,7 +308,7 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
 
 TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
   const bool tex = style == TableStyle::Latex, html = style == TableStyle::Html;
-  const std::string pm = tex ? " $\\pm$ " : " ± ";
+  const std::string pm = tex ? " $\\pm$ " : " ± ", dagger = tex ? "$^\\dagger$" : "†";
   auto bold = [&](const std::string& s) {
     if (tex) return "\\textbf{" + s + "}";
     if (html) return "<b>" + s + "</b>";
@@ -347,7 +369,7 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
       acc = "failed";
     }
     std::string delta = "-";
-    if (r.delta) delta = signed_fixed(*r.delta, t.metric.decimals());
+    if (r.delta) delta = signed_fixed(*r.delta, t.metric.decimals()) + (r.common_seeds_only ? dagger : "");
     const bool first_of_section = i == 0 || t.rows[i - 1].section != r.section;
     std::vector<std::string> row = {
         first_of_section ? user(r.section) : "",
@@ -415,6 +437,11 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             ": the exclusions removed the baseline of its grid/zip cell.";
   if (t.any_identical)
     gaps += " No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test).";
+  if (t.any_common_only)
+    gaps += std::string(tex ? " $^\\dagger$" : " †") + ": " + delta +
+            ", its CI and p over only the seeds the row and its baseline both have done (a seed one side has not "
+            "finished is left out of the comparison; the mean " +
+            pm + " std is over all of the row's done seeds).";
   if (!t.baseline_done)
     return note + "; the baseline has no done seed" + (t.baseline_live ? " yet" : " (its jobs failed or diverged)") +
            ", so no " + delta + " and no test." + gaps;
@@ -427,12 +454,12 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (t.any_paired && t.any_welch)
     note +=
-        "Student's paired t-test by seed where both have the same done seeds, Welch's unequal-variances t-test "
-        "otherwise (W).";
+        "Student's paired t-test by seed over the seeds both have done, Welch's unequal-variances t-test where "
+        "they have none in common (W).";
   else if (t.any_paired)
-    note += "Student's paired t-test by seed (both sides have the same done seeds).";
+    note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: no seed done on both sides, so no pairing).";
   if (t.largest_family > 1)
     note += t.families > 1
                 ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "

@@ -30,6 +30,7 @@ struct AblationRow {
   std::optional<double>
       p_adjusted;              // Holm within its cell's family (every variant without cells); none when too_few_seeds
   bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP done seeds
+  bool common_seeds_only = false;  // Δ, CI and p over the seeds it and its baseline both have done
   std::optional<double> reference;
   bool best = false;  // best mean (by the metric's direction) of its section within its grid/zip cell
   std::string cell;   // the grid/zip cell's label ("" without grid/zip)
@@ -54,9 +55,10 @@ struct AblationTable {
   bool any_zero_spread = false;    // a test whose differences have no spread (infinite t, a zero-width CI)
   bool any_identical = false;      // a variant equal to its baseline seed by seed (no test: nothing varies)
   bool any_paired = false, any_welch = false, any_too_few = false;
-  int variants = 0;            // rows compared with a baseline (every row but the baselines)
-  bool any_short = false;      // such a row, or its baseline, has fewer than 2 done seeds: no test
-  bool baseline_live = false;  // a baseline job is still pending or running
+  bool any_common_only = false;  // a row compared over a subset of its seeds (AblationRow::common_seeds_only)
+  int variants = 0;              // rows compared with a baseline (every row but the baselines)
+  bool any_short = false;        // such a row, or its baseline, has fewer than 2 done seeds: no test
+  bool baseline_live = false;    // a baseline job is still pending or running
   // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
   std::map<int64_t, int> semantics_done;
   // Done jobs whose last epoch skipped corrupt test images (task.on_corrupt: skip), and how many
@@ -90,9 +92,19 @@ std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, s
 
 // A metric's final value by seed of a group's done jobs (as stored).
 std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric);
-// Two-sided t-test of a's done values of a metric against b's: paired by seed when both have
-// exactly the same done seeds, Welch's otherwise; none below 2 values a side.
-std::optional<TTest> seed_test(const GroupRow& a, const GroupRow& b, const std::string& metric);
+
+// a against b seed by seed. Seeds are paired runs (the same data order and initial draws where
+// the config allows): where both sides have done seeds in common, Δ and the test are over those
+// seeds only, so a seed one side has not finished (a sweep in progress, a failed job) never
+// passes for an effect. Only without a seed in common are all done values compared (Welch).
+struct SeedComparison {
+  double delta = 0;           // as stored: mean over the common seeds of a - b, else mean(a) - mean(b)
+  std::optional<TTest> test;  // paired over >= 2 common seeds; Welch (>= 2 a side) with none in common
+  int common = 0;             // seeds both sides have done
+  bool subset = false;        // a side has done seeds the other has not, and some are common
+};
+// None when a side has no done value of the metric.
+std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric);
 
 enum class TableStyle { Markdown, Latex, Html };
 // The cells for one style (bold best, ± and Δ spelled for the target).

@@ -79,8 +79,8 @@ std::vector<ConfigDifference> baseline_differences(const std::vector<CompareRow>
 // otherwise); a missing value is an empty cell, as in `results --format csv`.
 TextTable comparison_csv(const Comparison& c) {
   TextTable t;
-  t.header = {"section", "variant", "a_status", "a_mean", "a_std",   "a_n",  "b_status", "b_mean",
-              "b_std",   "b_n",     "delta",    "ci_low", "ci_high", "test", "p",        "p_holm"};
+  t.header = {"section", "variant", "a_status", "a_mean",  "a_std", "a_n", "b_status", "b_mean",        "b_std",
+              "b_n",     "delta",   "ci_low",   "ci_high", "test",  "p",   "p_holm",   "seeds_compared"};
   auto number = [](std::optional<double> v) { return v && std::isfinite(*v) ? shortest(*v) : std::string(); };
   auto side = [&](const std::optional<CompareSide>& s) -> std::vector<std::string> {
     if (!s) return {"absent", "", "", "0"};
@@ -96,6 +96,7 @@ TextTable comparison_csv(const Comparison& c) {
     row.push_back(r.test ? (r.test->paired ? "paired" : "welch") : "");
     row.push_back(number(r.test && !r.too_few_seeds ? std::optional<double>(r.test->p) : std::nullopt));
     row.push_back(number(r.p_adjusted));
+    row.push_back(r.delta && r.seeds_compared > 0 ? std::to_string(r.seeds_compared) : std::string());
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -146,11 +147,15 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   std::vector<CompareRow*> tested;
   for (CompareRow& r : c.rows) {
     if (!r.a || !r.b || !r.a->value || !r.b->value) continue;
-    r.delta = (r.b->value->mean - r.a->value->mean) * c.metric.scale();
-    r.test = seed_test(r.b->group, r.a->group, c.metric.name);
-    if (!r.test) {  // under 2 done seeds a side, or seed differences without any spread
-      c.any_no_spread = c.any_no_spread || (done_by_seed(r.a->group, c.metric.name).size() >= 2 &&
-                                            done_by_seed(r.b->group, c.metric.name).size() >= 2);
+    const std::optional<SeedComparison> seeds = compare_seeds(r.b->group, r.a->group, c.metric.name);
+    if (!seeds) continue;
+    r.delta = seeds->delta * c.metric.scale();
+    r.test = seeds->test;
+    r.seeds_compared = seeds->common;
+    r.common_seeds_only = seeds->subset;
+    c.any_common_only = c.any_common_only || seeds->subset;
+    if (!r.test) {  // under 2 seeds compared, or seed differences without any spread
+      c.any_no_spread = c.any_no_spread || seeds->common >= 2;
       continue;
     }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
@@ -192,17 +197,22 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=
-        "Student's paired t-test by seed where both sides have the same done seeds, Welch's unequal-variances "
-        "t-test otherwise (W).";
+        "Student's paired t-test by seed over the seeds both sides have done, Welch's unequal-variances "
+        "t-test where they have none in common (W).";
   else if (c.any_paired)
-    note += "Student's paired t-test by seed (both sides have the same done seeds).";
+    note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: the done seeds differ, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: no seed done on both sides, so no pairing).";
   if (c.comparisons > 1)
     note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
   if (c.any_too_few)
     note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
             " done seeds on a side.";
+  if (c.any_common_only)
+    note += std::string(tex ? " (dagger)" : " †") + ": " + delta +
+            ", its CI and p over only the seeds both sides have done (a seed one side has not finished is left out; "
+            "the mean " +
+            pm + " std is over all of a side's done seeds).";
   return note;
 }
 
@@ -244,6 +254,8 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
       o["test"] = r.test ? json(r.test->paired ? "paired" : "welch") : json(nullptr);
       o["p"] = r.test && !r.too_few_seeds ? json(r.test->p) : json(nullptr);
       o["p_holm"] = r.p_adjusted ? json(*r.p_adjusted) : json(nullptr);
+      // the seeds Δ is over: those both sides have done (null: none in common, Welch over all)
+      o["seeds_compared"] = r.delta && r.seeds_compared > 0 ? json(r.seeds_compared) : json(nullptr);
       rows.push_back(std::move(o));
     }
     json differences = json::array();
@@ -270,10 +282,11 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
               "95% CI of Δ",
               c.comparisons > 1 ? "p (Holm)" : "p"};
   t.right = {false, false, true, true, true, true, true};
+  const std::string dagger = format == OutputFormat::Latex ? "$^\\dagger$" : "†";
   for (const CompareRow& r : c.rows) {
     t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric),
-                      r.delta ? signed_fixed(*r.delta, d) : "-", r.ci ? interval_text(*r.ci, d) : "-",
-                      p_value_text(r.test, r.too_few_seeds, r.p_adjusted)});
+                      r.delta ? signed_fixed(*r.delta, d) + (r.common_seeds_only ? dagger : "") : "-",
+                      r.ci ? interval_text(*r.ci, d) : "-", p_value_text(r.test, r.too_few_seeds, r.p_adjusted)});
   }
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};
@@ -281,8 +294,9 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
     case OutputFormat::Markdown:
       return render_markdown(t, markdown_raw) + "\n" + comparison_note(c, format) + "\n";
     case OutputFormat::Latex:
-      return latex_header_comment("metasweep compare", "booktabs") + render_latex(t) + "% " +
-             comparison_note(c, format) + "\n";
+      return latex_header_comment("metasweep compare", "booktabs") +
+             render_latex(t, {false, false, false, false, true, false, false}) + "% " + comparison_note(c, format) +
+             "\n";
     default:
       return render_plain(t) + comparison_note(c) + "\n";
   }

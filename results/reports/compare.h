@@ -31,6 +31,10 @@ struct CompareRow {
   std::optional<Interval> ci;       // 95% CI of delta, in its unit
   std::optional<double> p_adjusted;
   bool too_few_seeds = false;
+  // Seeds Δ and the test are over (SeedComparison): those both sides have done, or none in common
+  // (0: Welch over all); common_seeds_only when a side has done seeds the other has not.
+  int seeds_compared = 0;
+  bool common_seeds_only = false;
 };
 
 // A config key the two sweeps' baselines set differently, each value as text ("(varies)": not
@@ -51,7 +55,8 @@ struct Comparison {
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
-  bool any_no_spread = false;  // a variant with 2+ done seeds a side whose differences have no spread
+  bool any_no_spread = false;    // a variant with 2+ done seeds a side whose differences have no spread
+  bool any_common_only = false;  // a row compared over a subset of its seeds (CompareRow::common_seeds_only)
 };
 
 Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a, const ResultStore& store_b,

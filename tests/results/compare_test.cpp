@@ -109,6 +109,7 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   const auto json = nlohmann::json::parse(format_comparison(c, OutputFormat::Json));
   ASSERT_EQ(json["rows"].size(), 7u);
   EXPECT_EQ(json["rows"][0]["test"], "paired");
+  EXPECT_EQ(json["rows"][0]["seeds_compared"], 3);
   EXPECT_NEAR(json["rows"][0]["delta_pts"].get<double>(), 1.0, 1e-9);
   EXPECT_NEAR(json["rows"][0]["a"]["mean"].get<double>(), 0.82, 1e-12);
   EXPECT_TRUE(json["rows"][6]["a"].is_null());
@@ -147,6 +148,37 @@ TEST_F(Compare, NoSharedVariantIsSaidSo) {
 
 // A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
 // --format csv`, never "-" neutralised into "'-" (QA ux #4).
+// A seed one side has not done is left out of Δ and the test (B's baseline seed 0 pending: Δ over
+// seeds 1 and 2, +2 and 0 points), marked † with a note; in LaTeX the mark is ASCII.
+TEST_F(Compare, DeltaIsOverTheSeedsBothSidesHaveDone) {
+  const std::string path = dir_->file("b_partial.db");
+  fill_b(path);
+  {
+    ResultStore writer(path, OpenMode::Writer);
+    const std::vector<Job> jobs =
+        expand_sweep(parse_sweep(kSweepB, "tiny4.yaml", results_catalog()), results_catalog());
+    writer.reset_jobs({jobs[0].id});  // baseline seed 0
+  }
+  const ResultStore a(dir_->file("ab.db"), OpenMode::ReadOnly), b(path, OpenMode::ReadOnly);
+  const Comparison c = compare_sweeps(a, "tiny", b, "tiny4");
+  const CompareRow& base = c.rows[0];
+  ASSERT_TRUE(base.delta && base.test);
+  EXPECT_NEAR(*base.delta, 1.0, 1e-9);  // (0.84 - 0.82 + 0.84 - 0.84) / 2; the means differ by 2 points
+  EXPECT_NEAR(base.b->value->mean - base.a->value->mean, 0.02, 1e-9);
+  EXPECT_TRUE(base.test->paired);
+  EXPECT_EQ(base.test->n_a, 2);
+  EXPECT_TRUE(base.common_seeds_only);
+  EXPECT_EQ(base.seeds_compared, 2);
+  const std::string md = format_comparison(c, OutputFormat::Markdown);
+  EXPECT_NE(md.find(" +1.00† |"), std::string::npos) << md;
+  EXPECT_NE(md.find("†: Δ, its CI and p over only the seeds both sides have done"), std::string::npos) << md;
+  EXPECT_EQ(nlohmann::json::parse(format_comparison(c, OutputFormat::Json))["rows"][0]["seeds_compared"], 2);
+  const std::string tex = format_comparison(c, OutputFormat::Latex);
+  EXPECT_NE(tex.find("+1.00$^\\dagger$"), std::string::npos) << tex;
+  for (size_t i = 0; i < tex.size(); ++i)
+    ASSERT_LT(static_cast<unsigned char>(tex[i]), 0x80) << "non-ASCII at " << i << ": " << tex.substr(i, 20);
+}
+
 TEST_F(Compare, CsvLeavesMissingValuesEmpty) {
   const ResultStore store(dir_->file("ab.db"), OpenMode::ReadOnly);
   const Comparison c = compare_sweeps(store, "tiny", store, "tiny4");

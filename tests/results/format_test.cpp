@@ -98,7 +98,14 @@ TEST_F(Formats, AblationTableAgainstHandValues) {
   EXPECT_TRUE(t.rows[1].test->paired);  // same seeds 0, 1, 2
   EXPECT_TRUE(t.rows[2].best);          // attention beats identity
   EXPECT_FALSE(t.rows[1].best);
-  EXPECT_FALSE(t.rows[4].test && t.rows[4].test->paired);  // layernorm: seeds 0, 1 only -> Welch
+  // layernorm: seeds 0, 1 only (seed 2 diverged), 81 and 83 against the baseline's 80 and 82 on
+  // those seeds: +1 point on both, paired, although its mean equals the baseline's over all seeds.
+  ASSERT_TRUE(t.rows[4].test && t.rows[4].delta);
+  EXPECT_TRUE(t.rows[4].test->paired);
+  EXPECT_TRUE(t.rows[4].common_seeds_only);
+  EXPECT_NEAR(*t.rows[4].delta, 1.0, 1e-9);
+  EXPECT_TRUE(t.any_common_only);
+  EXPECT_FALSE(t.rows[1].common_seeds_only);
   // Reference ordering: baseline 77.2, identity 74.3, attention 76.0, PPAA 78.0 vs ours
   // 82, 72, 87, 87 -> ranks (2,1,3,4) vs (2,1,3.5,3.5): rho = 0.9487 (ties averaged).
   ASSERT_TRUE(t.spearman);
@@ -135,8 +142,10 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NEAR(t.rows[1].ci->low, -10 - t975 * 1 / std::sqrt(3.0), 1e-7);
   EXPECT_NEAR(t.rows[1].ci->high, -10 + t975 * 1 / std::sqrt(3.0), 1e-7);
   EXPECT_NEAR(t.rows[3].ci->low, 5 - t975 * 3 / std::sqrt(3.0), 1e-7);
-  // layernorm: 2 done seeds vs 3 -> a Welch CI but no p-value, and it is not in the Holm family.
+  // layernorm: 2 seeds in common with the baseline -> a paired CI (zero-width: +1 on both) but no
+  // p-value, and it is not in the Holm family.
   ASSERT_TRUE(t.rows[4].test);
+  EXPECT_EQ(t.rows[4].test->n_a, 2);
   EXPECT_TRUE(t.rows[4].too_few_seeds);
   EXPECT_FALSE(t.rows[4].p_adjusted);
   EXPECT_TRUE(t.rows[4].ci);
@@ -146,14 +155,17 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NE(md.find("95% CI of Δ"), std::string::npos) << md;
   EXPECT_NE(md.find("[-12.48, -7.52]"), std::string::npos) << md;  // identity, by hand above
   EXPECT_NE(md.find(" 0.010 |"), std::string::npos) << md;         // 3 * 0.0033168
-  EXPECT_NE(md.find(" n<3 (W) |"), std::string::npos) << md;       // a "<" that cannot open a tag stays;
-                                                                   // marked Welch like the other W rows
+  EXPECT_NE(md.find(" n<3 |"), std::string::npos) << md;           // a "<" that cannot open a tag stays
+  EXPECT_NE(md.find(" +1.00† |"), std::string::npos) << md;
+  EXPECT_NE(md.find(" [+1.00, +1.00] |"), std::string::npos) << md;
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
-  for (const char* said : {"Student's paired t-test", "Welch's unequal-variances t-test", "Holm-adjusted",
-                           "for the 3 variants", "fewer than 3 done seeds"})
+  for (const char* said : {"Student's paired t-test", "Holm-adjusted", "for the 3 variants", "fewer than 3 done seeds",
+                           "†: Δ, its CI and p over only the seeds the row and its baseline both have done"})
     EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
+  EXPECT_EQ(md.find("Welch"), std::string::npos) << "every variant shares seeds with the baseline: " << md;
   const std::string tex = ablation_latex(t);
-  EXPECT_NE(tex.find("$n<3$ (W)"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("$n<3$"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("+1.00$^\\dagger$"), std::string::npos) << tex;
   EXPECT_NE(tex.find("95\\% CI of $\\Delta$"), std::string::npos) << tex;
   EXPECT_EQ(tex.find("95% CI"), std::string::npos) << "an unescaped % comments out the caption's end: " << tex;
 }
@@ -185,6 +197,48 @@ TEST(AblationStats, TwoSeedsPerSideGiveNoPValue) {
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
   EXPECT_EQ(md.find("Holm"), std::string::npos) << md;
   EXPECT_NE(md.find("n<3"), std::string::npos) << md;
+}
+
+// A seed one side has not finished never passes for an effect. The baseline's seed 0 is pending
+// (a sweep in progress; the user's case: `forget --job` of it): the variant, equal to the
+// baseline seed by seed, showed Δ +18.75 from comparing its seed 0 (a high seed) with nothing.
+// Δ is over the seeds both have; only with no seed in common are all compared (Welch, W).
+TEST(AblationStats, DeltaIsOverTheSeedsBothSidesHaveDone) {
+  TempDir dir;
+  const std::vector<Job> jobs = tiny_jobs();
+  const std::map<int64_t, double> by_seed = {{0, 0.90}, {1, 0.53}, {2, 0.55}};
+  {
+    ResultStore store(dir.file("seeds.db"), OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (const Job& job : jobs) {
+      const bool base = job.variant == "baseline", identity = job.variant == "model.mixers=identity",
+                 attention = job.variant == "model.mixers=attention";
+      if (!base && !identity && !attention) continue;
+      if (base && job.seed == 0) continue;       // pending
+      if (attention && job.seed != 0) continue;  // only seed 0: nothing in common
+      const double acc = by_seed.at(job.seed);   // identity: the baseline's values seed by seed
+      store.job_started(job.id, "host");
+      store.record_epoch(job.id, tiny_epoch(acc, 3, job.seed));  // epoch 3: test_acc = acc
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+  ResultStore store(dir.file("seeds.db"), OpenMode::ReadOnly);
+  const AblationTable t = build_ablation(store, "tiny");
+  const AblationRow& identity = t.rows[1];
+  ASSERT_EQ(identity.variant, "model.mixers=identity");
+  ASSERT_TRUE(identity.delta);
+  EXPECT_NEAR(*identity.delta, 0.0, 1e-9) << "equal on seeds 1 and 2; its mean over 0, 1, 2 is 12 points higher";
+  EXPECT_NEAR(identity.value->mean - t.rows[0].value->mean, 0.12, 1e-9);
+  EXPECT_TRUE(identity.common_seeds_only);
+  EXPECT_FALSE(identity.test) << "equal seed by seed: nothing varies to test";
+  const AblationRow& attention = t.rows[2];
+  ASSERT_TRUE(attention.delta);
+  EXPECT_NEAR(*attention.delta, (0.90 - 0.54) * 100, 1e-9) << "no seed in common: the means";
+  EXPECT_FALSE(attention.common_seeds_only);
+  EXPECT_FALSE(attention.test) << "one value on its side: no Welch test";
+  const std::string md = ablation_markdown(t);
+  EXPECT_NE(md.find(" +0.00† |"), std::string::npos) << md;
+  EXPECT_NE(md.find(" +36.00 |"), std::string::npos) << md;
 }
 
 TEST_F(Formats, ReportWritesThreeFiles) {
@@ -290,8 +344,7 @@ c                 10.25  [z]
 | über\-long \| cell |     -2 | \*\*bold\*\* |
 | c                  |  10.25 | \[z\]        |
 )");
-  EXPECT_EQ(written([](auto&... a) { write_latex(a...); }),
-            tex_head + R"(a{*}b & 1.5 & x\_y \\
+  EXPECT_EQ(written([](auto&... a) { write_latex(a...); }), tex_head + R"(a{*}b & 1.5 & x\_y \\
 über-long \textbar{} cell & -2 & {*}{*}bold{*}{*} \\
 \midrule
 c & 10.25 & {[}z{]} \\

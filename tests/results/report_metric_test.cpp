@@ -70,7 +70,8 @@ grid:
   model.activation: [gelu, relu]
 )";
   ResultStore store(path, OpenMode::Writer);
-  for (const auto& [name, yaml] : {std::make_pair(std::string("long"), text), std::make_pair(std::string("grid"), grid)}) {
+  for (const auto& [name, yaml] :
+       {std::make_pair(std::string("long"), text), std::make_pair(std::string("grid"), grid)}) {
     const SweepSpec spec = parse_sweep(yaml, name + ".yaml", results_catalog());
     const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
     store.register_sweep(spec, yaml, jobs, false);
@@ -109,9 +110,9 @@ TEST_F(ReportMetrics, ALossIsBestWhenLowestAndItsDeltaIsInItsOwnUnit) {
   const AblationTable acc = build_ablation(store, "tiny"), loss = build_ablation(store, "tiny", "test_loss");
   // Final test loss = 1 − accuracy: baseline 0.18, identity 0.28, attention 0.13.
   EXPECT_NEAR(row(loss, "model.mixers=identity").value->mean, 0.28, 1e-12);
-  EXPECT_NEAR(*row(loss, "model.mixers=identity").delta, 0.10, 1e-12);      // not ×100
-  EXPECT_NEAR(*row(acc, "model.mixers=identity").delta, -10.0, 1e-9);       // points
-  EXPECT_TRUE(row(loss, "model.mixers=attention").best);                    // lowest loss
+  EXPECT_NEAR(*row(loss, "model.mixers=identity").delta, 0.10, 1e-12);  // not ×100
+  EXPECT_NEAR(*row(acc, "model.mixers=identity").delta, -10.0, 1e-9);   // points
+  EXPECT_TRUE(row(loss, "model.mixers=attention").best);                // lowest loss
   EXPECT_FALSE(row(loss, "model.mixers=identity").best);
   // The same seeds moved by the same amounts: the same tests, only the sign of Δ flips.
   EXPECT_NEAR(row(loss, "model.mixers=identity").test->p, row(acc, "model.mixers=identity").test->p, 1e-12);
@@ -124,7 +125,8 @@ TEST_F(ReportMetrics, ALossIsBestWhenLowestAndItsDeltaIsInItsOwnUnit) {
   EXPECT_NE(md.find("Δ (test loss)"), std::string::npos) << md;
   EXPECT_NE(md.find("| **0.1300 ± 0.0265 (3)** |"), std::string::npos) << md;  // attention, bold
   EXPECT_NE(md.find(" +0.1000 |"), std::string::npos) << md;
-  EXPECT_NE(md.find(" +0.0000 |"), std::string::npos) << md;  // layernorm: 0.18 − 0.18, never "-0.0000"
+  // layernorm over the seeds both have done (0, 1): 0.19, 0.17 against 0.20, 0.18
+  EXPECT_NE(md.find(" -0.0100† |"), std::string::npos) << md;
   EXPECT_NE(md.find("Final test loss: mean ± sample std over done seeds (n), lower is better."), std::string::npos)
       << md;
   EXPECT_EQ(md.find("in points"), std::string::npos) << md;
@@ -162,7 +164,7 @@ TEST_F(ReportMetrics, SequenceAccuracyRanksByItselfAndAnImageSweepRefusesIt) {
   const ResultStore none_done(fresh.file("f.db"), OpenMode::ReadOnly);
   EXPECT_THROW(build_ablation(none_done, "tiny", "test_seq_acc"), UsageError);
   EXPECT_NO_THROW(build_ablation(none_done, "tiny", "test_loss"));  // nothing done yet: an empty table
-  EXPECT_THROW(build_ablation(store, "tiny", "lr"), UsageError);  // not a report metric
+  EXPECT_THROW(build_ablation(store, "tiny", "lr"), UsageError);    // not a report metric
 }
 
 TEST_F(ReportMetrics, CompareByLossNamesItsUnitAndTheBaselinesDifferences) {
