@@ -9,10 +9,11 @@ namespace ms {
 
 struct MixerTraits {
   std::string name;
-  bool fixed_tokens = false;  // weights sized by the token count N (spatial_fc, gmlp, random, ...)
-  bool causal_ok = true;      // has a causal form for next-token prediction (charlm)
-  bool uses_heads = false;    // splits channels into attention heads
-  std::string summary;        // one line for --help and docs
+  bool fixed_tokens = false;    // weights sized by the token count N (spatial_fc, gmlp, random, ...)
+  bool causal_ok = true;        // has a causal form for next-token prediction (charlm)
+  bool uses_heads = false;      // splits channels into attention heads
+  std::string summary;          // one line for --help and docs
+  bool uses_pool_size = false;  // its kernel is model.pool_size (pool, dwconv)
 };
 
 struct Catalog {

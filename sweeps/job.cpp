@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include "sweeps/errors.h"
+#include "sweeps/inert_keys.h"
 #include "sweeps/resolve.h"
 
 namespace ms {
@@ -149,6 +150,29 @@ json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, c
   }
 }
 
+// A variant whose config differs from its cell's baseline only in keys its training never reads
+// (inert_keys.h) would train the baseline's model again under another id, and its row would read
+// "no effect" for a factor never applied: refused where the variant sets such a key.
+void check_changes_the_model(const SweepSpec& spec, const Variant& variant, const Cell& cell, const json& config,
+                             const json& baseline, const Catalog& catalog) {
+  if (config == baseline || effective_flat_config(config, catalog) != effective_flat_config(baseline, catalog)) return;
+  const json flat = flatten_config(config), base = flatten_config(baseline);
+  std::string why;
+  Mark mark = variant.mark;
+  bool marked = false;
+  for (const InertKey& k : inert_keys(config, catalog)) {
+    if (base.contains(k.key) && base.at(k.key) == flat.at(k.key)) continue;
+    if (why.find(k.why) == std::string::npos) why += (why.empty() ? "" : "; ") + k.why;
+    for (const Override& o : variant.overrides)
+      if (!marked && o.key == k.key) mark = o.mark, marked = true;
+  }
+  const std::string label = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
+  throw SpecError(spec.file, mark.line, mark.col,
+                  "variant '" + label + "' of section '" + variant.section +
+                      "' trains exactly as the baseline: " + why +
+                      "; ablate a key its model reads, or remove the variant");
+}
+
 }  // namespace
 
 std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std::vector<std::string>* warnings) {
@@ -160,12 +184,17 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
   // the earlier entry that first took one it matched.
   std::vector<bool> entry_drops(spec.excludes.size(), false);
   std::vector<size_t> shadowed_by(spec.excludes.size(), spec.excludes.size());
+  std::map<std::string, json> baseline_of_cell;  // cell label -> the baseline's resolved config
   for (const Variant& variant : spec.variants) {
     SectionOutcome& outcome = sections[variant.section];
     if (!outcome.first_variant) outcome.first_variant = &variant;
     VariantFolds& fold = folds[&variant];
     for (const Cell& cell : spec.cells) {
       const json config = resolved(spec, variant, cell, catalog);
+      if (variant.section == "baseline")
+        baseline_of_cell.emplace(cell.label, config);
+      else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end())
+        check_changes_the_model(spec, variant, cell, config, base->second, catalog);
       const json flat = flatten_config(config);
       size_t excluded_by = spec.excludes.size();
       for (size_t i = 0; i < spec.excludes.size(); ++i) {

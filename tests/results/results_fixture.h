@@ -16,7 +16,7 @@ namespace ms::test {
 inline const Catalog& results_catalog() {
   static const Catalog catalog{{
       {"identity", false, true, false, "x"},
-      {"pool", false, true, false, "avg pool minus x"},
+      {"pool", false, true, false, "avg pool minus x", true},
       {"attention", false, true, true, "softmax attention"},
   }};
   return catalog;

@@ -327,9 +327,64 @@ const BadCase kCases[] = {
      4, "sets task.optimizer.lr, which grid (line 6) also sets"},
     {"grid_value_not_a_list", "name: x\ngrid:\n  model.norm: layernorm\n", 3,
      "model.norm: expected a non-empty list of values, got 'layernorm' (one value is a list too: [layernorm])"},
+    // A variant that changes only what its training never reads (sweeps/inert_keys.h): its row would
+    // read "no effect" for a factor never applied. Said at the key the variant sets.
+    {"variant_pool_size_without_a_pool_stage",
+     "name: x\nbase:\n  model: {mixers: identity}\nablations:\n  kernel:\n    model.pool_size: [5]\n", 6,
+     "variant 'model.pool_size=5' of section 'kernel' trains exactly as the baseline: model.pool_size is the kernel "
+     "of the pool and dwconv mixers, and no stage of this model has one (mixers: identity, identity, identity, "
+     "identity); ablate a key its model reads, or remove the variant"},
+    {"variant_head_dim_without_heads", "name: x\nablations:\n  heads:\n    - {model.head_dim: 16}\n", 4,
+     "model.heads and model.head_dim size attention heads, and no stage of this model has a mixer with heads (mixers: "
+     "pool, pool, pool, pool)"},
+    {"variant_momentum_under_adamw", "name: x\nablations:\n  opt:\n    - {label: m05, task.optimizer.momentum: 0.5}\n",
+     4,
+     "variant 'm05' of section 'opt' trains exactly as the baseline: task.optimizer.momentum is sgd's, and this job "
+     "trains with adamw"},
+    {"variant_nesterov_and_momentum_under_adam",
+     "name: x\nbase: {task: {optimizer: {name: adam}}}\nablations:\n  opt:\n    - {task.optimizer.momentum: 0.5, "
+     "task.optimizer.nesterov: true}\n",
+     5, "task.optimizer.momentum is sgd's, and this job trains with adam; task.optimizer.nesterov is sgd's"},
+    {"variant_min_lr_under_constant",
+     "name: x\nbase: {task: {schedule: {name: constant}}}\nablations:\n  floor:\n    task.schedule.min_lr: "
+     "[1.0e-5]\n",
+     5, "task.schedule.min_lr is the cosine schedule's floor, and this job's schedule is constant"},
+    {"variant_positions_in_a_metaformer", "name: x\nablations:\n  pos:\n    model.positions: [learned, none]\n", 4,
+     "variant 'model.positions=learned' of section 'pos' trains exactly as the baseline: model.positions applies to "
+     "model.arch sequence"},
+    {"variant_mlp_ratio_without_a_channel_mlp",
+     "name: x\nbase: {model: {channel_mlp: false}}\nablations:\n  width:\n    model.mlp_ratio: [2.0]\n", 5,
+     "model.mlp_ratio sizes the channel MLP, which model.channel_mlp: false removes"},
 };
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};
+
+// What a variant changes counts where the variant's model reads it: a key the baseline's model
+// does not read but the variant's does (the mixer changes with it), a live key beside an inert
+// one, an inert key the base sets for the variants that read it, and a grid of a key that only
+// some of the variants read all plan.
+TEST(SweepInertKeys, AVariantThatChangesWhatItsModelReadsPlans) {
+  EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: identity}\nablations:\n  m:\n    - {model.mixers: pool, "
+                       "model.pool_size: 5}\n")
+                .size(),
+            2u);
+  EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: identity}\nablations:\n  m:\n    - {model.norm: "
+                       "layernorm, model.pool_size: 5}\n")
+                .size(),
+            2u);
+  EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: pool, heads: 4}\nablations:\n  m:\n    model.mixers: "
+                       "[attention, [pool, pool, attention, attention]]\n")
+                .size(),
+            3u);
+  EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: pool}\nablations:\n  k:\n    model.pool_size: [5, 7]\n  "
+                       "m:\n    model.mixers: [identity]\n")
+                .size(),
+            4u);
+  EXPECT_EQ(test::plan("name: x\nbase:\n  task: {optimizer: {name: sgd}}\nablations:\n  o:\n    "
+                       "task.optimizer.momentum: [0.0, 0.5]\n    task.optimizer.nesterov: [true]\n")
+                .size(),
+            4u);
+}
 
 // A grid (or zip, or shorthand) value that is a mapping is one value setting several keys: one
 // cell, not one cell per key (the review found model.stem's three keys made three cells).

@@ -13,12 +13,12 @@ namespace ms::test {
 inline const Catalog& test_catalog() {
   static const Catalog catalog{{
       {"identity", false, true, false, ""},
-      {"pool", false, true, false, ""},
+      {"pool", false, true, false, "", true},
       {"attention", false, true, true, ""},
       {"kv_attention", false, true, true, ""},
       {"spatial_fc", true, true, false, ""},
       {"random", true, true, false, ""},
-      {"dwconv", false, true, false, ""},
+      {"dwconv", false, true, false, "", true},
       {"fourier", false, false, false, ""},
       {"kv_pos_attention", true, true, true, ""},
       {"gmlp", true, true, false, ""},

@@ -1,5 +1,5 @@
 // The mixer list (see registry.h). One line per mixer:
-//   {name, fixed_tokens, causal_ok, uses_heads, summary}, factory, cost formula
+//   {name, fixed_tokens, causal_ok, uses_heads, summary, uses_pool_size}, factory, cost formula
 #include "worker/mixers/registry.h"
 
 #include <stdexcept>
@@ -9,7 +9,7 @@ namespace ms {
 const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> registry = {
       {{"identity", false, true, false, "X (no mixing)"}, make_identity_mixer, identity_mixer_cost},
-      {{"pool", false, true, false, "AvgPool_k(X) - X (PoolFormer)"}, make_pool_mixer, pool_mixer_cost},
+      {{"pool", false, true, false, "AvgPool_k(X) - X (PoolFormer)", true}, make_pool_mixer, pool_mixer_cost},
       {{"attention", false, true, true, "softmax(QK^T/sqrt(d))V, heads, output projection"},
        make_attention_mixer,
        attention_mixer_cost},
@@ -28,7 +28,9 @@ const std::vector<MixerEntry>& mixer_registry() {
       {{"gmlp", true, true, false, "spatial gating unit Z1 * (W LN(Z2) + b), projected to C"},
        make_gmlp_mixer,
        gmlp_mixer_cost},
-      {{"dwconv", false, true, false, "depthwise k x k conv (k = pool_size)"}, make_dwconv_mixer, dwconv_mixer_cost},
+      {{"dwconv", false, true, false, "depthwise k x k conv (k = pool_size)", true},
+       make_dwconv_mixer,
+       dwconv_mixer_cost},
       {{"sepconv", false, true, false, "pw C->2C, StarReLU, depthwise 7x7, pw 2C->C (ConvFormer)"},
        make_sepconv_mixer,
        sepconv_mixer_cost},

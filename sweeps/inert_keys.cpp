@@ -1,0 +1,90 @@
+// Which keys of a job config its training never reads (see inert_keys.h). Each rule mirrors the
+// code that reads the key: worker/train/trainer_optimizer.cpp (momentum and nesterov for sgd only,
+// betas for adam and adamw), worker/train/lr_schedule.cpp (min_lr for cosine, warmup_lr for the
+// timm style's warmup), worker/models/block.cpp (heads for mixers with heads, pool_size for the
+// mixers whose kernel it is, mlp_ratio for the channel MLP or gMLP's unit), sequence_model.cpp
+// (positions) and metaformer.cpp (the stem and downsampling convolutions).
+#include "sweeps/inert_keys.h"
+
+#include "sweeps/resolve.h"
+
+namespace ms {
+
+using nlohmann::json;
+
+namespace {
+
+std::string mixer_list(const json& mixers) {
+  std::string out;
+  for (const auto& m : mixers) out += (out.empty() ? "" : ", ") + m.get<std::string>();
+  return out;
+}
+
+}  // namespace
+
+std::vector<InertKey> inert_keys(const json& config, const Catalog& catalog) {
+  const json flat = flatten_config(config);
+  std::vector<InertKey> out;
+  auto inert = [&](const std::string& key, const std::string& why) {
+    if (flat.contains(key)) out.push_back({key, why});
+  };
+  const std::string optimizer = flat.value("task.optimizer.name", "adamw");
+  if (optimizer != "sgd") {
+    inert("task.optimizer.momentum", "task.optimizer.momentum is sgd's, and this job trains with " + optimizer);
+    inert("task.optimizer.nesterov", "task.optimizer.nesterov is sgd's, and this job trains with " + optimizer);
+  } else {
+    inert("task.optimizer.beta1", "task.optimizer.beta1 is adam's and adamw's, and this job trains with sgd");
+    inert("task.optimizer.beta2", "task.optimizer.beta2 is adam's and adamw's, and this job trains with sgd");
+    if (flat.value("task.optimizer.momentum", 0.9) == 0.0)
+      inert("task.optimizer.nesterov", "task.optimizer.nesterov needs momentum, and task.optimizer.momentum is 0");
+  }
+  if (flat.value("task.schedule.name", "cosine") != "cosine")
+    inert("task.schedule.min_lr", "task.schedule.min_lr is the cosine schedule's floor, and this job's schedule is " +
+                                      flat.value("task.schedule.name", std::string()));
+  if (flat.value("task.schedule.style", "metasweep") != "timm")
+    inert("task.schedule.warmup_lr", "task.schedule.warmup_lr applies to task.schedule.style timm");
+  else if (flat.value("task.schedule.warmup_epochs", 0.0) == 0.0)
+    inert("task.schedule.warmup_lr", "task.schedule.warmup_lr starts a warmup, and task.schedule.warmup_epochs is 0");
+
+  const json mixers = flat.value("model.mixers", json::array());
+  bool heads = false, pool_size = false, gmlp = flat.value("model.block", "metaformer") == "gmlp";
+  for (const auto& m : mixers) {
+    const MixerTraits* traits = m.is_string() ? catalog.find_mixer(m.get<std::string>()) : nullptr;
+    if (!traits) return out;  // an unknown mixer: nothing is known of what it reads
+    heads = heads || traits->uses_heads;
+    pool_size = pool_size || traits->uses_pool_size;
+    gmlp = gmlp || traits->name == "gmlp";
+  }
+  std::string pool_mixers;
+  for (const MixerTraits& t : catalog.mixers)
+    if (t.uses_pool_size) pool_mixers += (pool_mixers.empty() ? "" : " and ") + t.name;
+  const std::string stages = " (mixers: " + mixer_list(mixers) + ")";
+  if (!heads) {  // heads "auto" resolves from head_dim: one reason for both
+    const std::string why =
+        "model.heads and model.head_dim size attention heads, and no stage of this model has a mixer with heads" +
+        stages;
+    inert("model.heads", why);
+    inert("model.head_dim", why);
+  }
+  if (!pool_size && !pool_mixers.empty())
+    inert("model.pool_size", "model.pool_size is the kernel of the " + pool_mixers +
+                                 " mixers, and no stage of this model has one" + stages);
+  if (!flat.value("model.channel_mlp", true) && !gmlp)
+    inert("model.mlp_ratio", "model.mlp_ratio sizes the channel MLP, which model.channel_mlp: false removes");
+  if (flat.value("model.arch", "metaformer") != "sequence") {
+    inert("model.positions", "model.positions applies to model.arch sequence");
+  } else {
+    for (const char* key : {"model.stem.kernel", "model.stem.stride", "model.stem.padding", "model.downsample.kernel",
+                            "model.downsample.stride", "model.downsample.padding"})
+      inert(key, std::string(key) + " is a convolution of model.arch metaformer, and model.arch sequence has none");
+  }
+  return out;
+}
+
+json effective_flat_config(const json& config, const Catalog& catalog) {
+  json flat = flatten_config(config);
+  for (const InertKey& k : inert_keys(config, catalog)) flat.erase(k.key);
+  return flat;
+}
+
+}  // namespace ms

@@ -1,0 +1,30 @@
+// Keys a resolved job config sets that its training never reads: an optimizer's option under
+// another optimizer (sgd's momentum under adamw), a mixer's option no stage's mixer has
+// (model.pool_size without a pool or dwconv stage, model.heads without attention), a schedule's
+// option under another schedule, an architecture's option under the other. A variant that differs
+// from its baseline only in such keys trains the baseline's model under another job id, and its
+// table row would read "no effect" for a factor that was never applied: expand_sweep refuses it.
+// Torch-free: the facts come from the config and the catalog's mixer traits.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/catalog.h"
+
+namespace ms {
+
+struct InertKey {
+  std::string key;  // dotted, e.g. "model.pool_size"
+  std::string why;  // one clause: "model.pool_size is the kernel of the pool and dwconv mixers, and ..."
+};
+
+// `config`: nested and fully resolved (resolve_config). Keys in schema order.
+std::vector<InertKey> inert_keys(const nlohmann::json& config, const Catalog& catalog);
+
+// The flat config without its inert keys: two configs with equal effective configs train the same
+// model the same way.
+nlohmann::json effective_flat_config(const nlohmann::json& config, const Catalog& catalog);
+
+}  // namespace ms
