@@ -9,8 +9,8 @@
 
 #include "cli/options.h"
 #include "results/reports/ablation.h"
-#include "results/reports/report_metric.h"
 #include "results/reports/report.h"
+#include "results/reports/report_metric.h"
 #include "results/reports/report_watch.h"
 #include "results/store/store.h"
 #include "sweeps/errors.h"

@@ -15,7 +15,7 @@ namespace {
 const char* kRunUsage =
     "usage: metasweep run SWEEP.yaml --db FILE [--ranks-per-job N] [--device auto|cpu|cuda]\n"
     "                     [--max-retries N] [--job-timeout SEC] [--checkpoint-dir DIR] [--fresh] [--retrain-older]\n"
-    "                     [--cuda-graphs auto|on|off] [--hang-timeout SEC] [--max-jobs N] [-v]\n\n"
+    "                     [--cuda-graphs auto|on|off] [--hang-timeout SEC] [--threads N] [--max-jobs N] [-v]\n\n"
     "Runs every job of a sweep and records it in the SQLite database FILE. Without mpirun, one\n"
     "process coordinates and trains. Under `mpirun -np K`, rank 0 coordinates and ranks 1..K-1 form\n"
     "groups of --ranks-per-job ranks that train one job each, data-parallel. Re-running the same\n"
@@ -29,7 +29,7 @@ const char* kRunUsage =
 int cmd_run(const Args& args, MpiEnvironment& mpi) {
   po::options_description options("run options");
   std::string sweep_file, db_path, device = "auto", checkpoint_dir, cuda_graphs = "auto";
-  int ranks_per_job = 1, max_retries = 2;
+  int ranks_per_job = 1, max_retries = 2, threads = 0;
   double job_timeout = 0, hang_timeout = kDefaultHangTimeoutS;
   bool verbose = false;
   int64_t max_jobs = kDefaultMaxJobs;
@@ -48,7 +48,8 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "start the sweep over: forget its results and checkpoints (not those of finished jobs another sweep holds)")(
       "retrain-older", po::bool_switch(),
       "train again the jobs an older metasweep trained under different training semantics (see --version)")(
-      "verbose,v", po::bool_switch(&verbose), "a line per epoch of every job, naming the job")(
+      "threads", po::value(&threads)->default_value(0), kThreadsHelp)("verbose,v", po::bool_switch(&verbose),
+                                                                      "a line per epoch of every job, naming the job")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;
@@ -63,6 +64,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   if (!(job_timeout >= 0) || !std::isfinite(job_timeout))
     throw UsageError("--job-timeout must be a finite number of seconds >= 0");
   check_hang_timeout(hang_timeout);
+  check_threads(threads);
   if (vm.count("checkpoint-dir") && checkpoint_dir.empty())
     throw UsageError("--checkpoint-dir: the path is empty (leave the option out for FILE.checkpoints)");
   if (checkpoint_dir.empty()) checkpoint_dir = default_checkpoint_dir(db_path);
@@ -80,6 +82,7 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   request.worker.device = device;
   request.worker.cuda_graphs = cuda_graphs;
   request.worker.hang_timeout_s = hang_timeout;
+  request.worker.threads = threads;  // 0: run_sweep divides the node's cores
   return run_sweep(request, mpi);
 }
 

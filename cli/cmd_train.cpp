@@ -135,8 +135,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       "db", po::value(&db_path), "record the job in this results database")(
       "device", po::value(&device_spec)->default_value("auto"), "auto | cpu | cuda")(
       "checkpoint-dir", po::value(&checkpoint_dir), "checkpoint every epoch here; resume from it")(
-      "threads", po::value(&threads)->default_value(0),
-      "intra-op threads per rank (0: cores / ranks on node, within the CPU affinity)")(
+      "threads", po::value(&threads)->default_value(0), kThreadsHelp)(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)")(
       "hang-timeout", po::value(&hang_timeout)->default_value(kDefaultHangTimeoutS), kHangTimeoutHelp);
@@ -150,12 +149,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   check_hang_timeout(hang_timeout);
   if (job_id.empty() == variant.empty()) throw UsageError("give exactly one of --job ID and --variant LABEL");
   if (vm.count("db") && !database_path_problem(db_path).empty()) throw UsageError(database_path_problem(db_path));
-  // More threads than the machine has cores only slows LibTorch down (an audit's --threads
-  // 100000 spawned 5,290 threads in 72 s and trained nothing): at most 4 per hardware thread.
-  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (threads < 0 || threads > 4 * hardware)
-    throw UsageError("--threads must be between 0 and " + std::to_string(4 * hardware) + " (4 x this machine's " +
-                     std::to_string(hardware) + " hardware threads); 0: cores / ranks on the node");
+  check_threads(threads);
   if (vm.count("checkpoint-dir") && checkpoint_dir.empty())
     throw UsageError("--checkpoint-dir: the path is empty (leave the option out for no checkpoints)");
   if (!checkpoint_dir.empty()) check_folder_path("checkpoint-dir", checkpoint_dir);

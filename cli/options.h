@@ -31,6 +31,11 @@ void check_folder_path(const std::string& flag, const std::string& path);
 extern const char* const kHangTimeoutHelp;
 void check_hang_timeout(double seconds);
 
+// --threads (run, train): its help, and its check (0 = cores / ranks on the node; at most 4 per
+// hardware thread, beyond which LibTorch only slows down).
+extern const char* const kThreadsHelp;
+void check_threads(int threads);
+
 // The checkpoint folder of database `db` when --checkpoint-dir is not given: the database file's
 // own path (symlinks resolved) + ".checkpoints", so a run through a symlink to the database finds
 // the checkpoints of a run through its real path. A folder that an older version made beside the

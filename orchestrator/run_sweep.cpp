@@ -193,7 +193,7 @@ int run_sweep(const RunRequest& r, const MpiEnvironment& mpi) {
   worker.local_rank = std::max(0, mpi.local_rank() - coordinator_here);
   worker.local_trainers = std::max(1, mpi.local_size() - coordinator_here);
   worker.host = mpi.host();
-  worker.threads = threads_per_rank(mpi, coordinator_on_node);
+  if (worker.threads <= 0) worker.threads = threads_per_rank(mpi, coordinator_on_node);  // else --threads
   // "--device cuda" where a training rank has none: bad input, said before anything starts
   require_requested_device(worker.device, mpi, /*trains=*/mpi.size() == 1 || mpi.rank() > 0);
 

@@ -18,7 +18,7 @@ struct RunRequest {
   int64_t max_jobs = 0;   // refuse sweeps that expand to more jobs (sweeps/sweep_spec.h)
   int ranks_per_job = 1;  // MPI ranks that train one job together
   RunSettings settings;   // retries, timeout, checkpoints, fresh, retrain_older, verbose
-  WorkerSettings worker;  // device and --cuda-graphs (threads and local rank are filled in here)
+  WorkerSettings worker;  // device, --cuda-graphs, --threads (0: filled in here, as the local rank is)
 };
 
 // Runs the whole sweep; prints the summary on rank 0. Returns the process exit status (0 all
