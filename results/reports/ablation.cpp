@@ -279,7 +279,8 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     t.any_too_few = t.any_too_few || r.too_few_seeds;
   }
   // Best per section and cell (ties all bold): accuracies of different cells (e.g. two datasets of
-  // a grid) are not comparable. A section with one row in a cell has nothing to beat there.
+  // a grid) are not comparable. A section with one row in a cell has nothing to beat there, and a
+  // best row that does not beat its baseline (Δ) is no finding to set in bold.
   for (size_t s = 0; s < t.section_starts.size(); ++s) {
     const size_t begin = t.section_starts[s],
                  end = s + 1 < t.section_starts.size() ? t.section_starts[s + 1] : t.rows.size();
@@ -291,7 +292,9 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     }
     for (size_t i = begin; i < end; ++i) {
       const auto& [rows, best] = by_cell.at(t.rows[i].cell);
-      t.rows[i].best = rows > 1 && t.rows[i].value && t.rows[i].value->mean == best;
+      const AblationRow& r = t.rows[i];
+      t.rows[i].best = rows > 1 && r.value && r.value->mean == best && r.delta && t.metric.better(*r.delta, 0.0);
+      t.any_best = t.any_best || t.rows[i].best;
     }
   }
   // The reference is a published score (higher is better): a loss is ranked the other way round.
@@ -437,6 +440,11 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             ": the exclusions removed the baseline of its grid/zip cell.";
   if (t.any_identical)
     gaps += " No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test).";
+  if (t.any_best)
+    gaps += std::string(" Bold: the best of a section's variants") + (t.cells ? " within its grid/zip cell" : "") +
+            ", where it beats the " + (t.cells ? "cell's baseline" : "baseline") + " (" + delta +
+            (tex ? (t.metric.higher_is_better ? " $>$ 0" : " $<$ 0") : (t.metric.higher_is_better ? " > 0" : " < 0")) +
+            ").";
   if (t.any_common_only)
     gaps += std::string(tex ? " $^\\dagger$" : " †") + ": " + delta +
             ", its CI and p over only the seeds the row and its baseline both have done (a seed one side has not "

@@ -32,8 +32,10 @@ struct AblationRow {
   bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP done seeds
   bool common_seeds_only = false;  // Δ, CI and p over the seeds it and its baseline both have done
   std::optional<double> reference;
-  bool best = false;  // best mean (by the metric's direction) of its section within its grid/zip cell
-  std::string cell;   // the grid/zip cell's label ("" without grid/zip)
+  // Best mean (by the metric's direction) of its section within its grid/zip cell, of 2+ rows
+  // there, and better than its baseline by Δ: never the best of variants that all lose.
+  bool best = false;
+  std::string cell;  // the grid/zip cell's label ("" without grid/zip)
   // The row of its cell's baseline (Δ, the CI and the p-value are against it); none for a
   // baseline row, or when the sweep's exclusions removed the baseline of this cell.
   std::optional<size_t> baseline_row;
@@ -56,6 +58,7 @@ struct AblationTable {
   bool any_identical = false;      // a variant equal to its baseline seed by seed (no test: nothing varies)
   bool any_paired = false, any_welch = false, any_too_few = false;
   bool any_common_only = false;  // a row compared over a subset of its seeds (AblationRow::common_seeds_only)
+  bool any_best = false;         // a row in bold (AblationRow::best)
   int variants = 0;              // rows compared with a baseline (every row but the baselines)
   bool any_short = false;        // such a row, or its baseline, has fewer than 2 done seeds: no test
   bool baseline_live = false;    // a baseline job is still pending or running

@@ -241,6 +241,36 @@ TEST(AblationStats, DeltaIsOverTheSeedsBothSidesHaveDone) {
   EXPECT_NE(md.find(" +36.00 |"), std::string::npos) << md;
 }
 
+// Bold marks a finding: the best of a section's variants where it beats the baseline. When every
+// variant of a section loses (an audit saw identity bold at 66.80 under a 71.88 baseline), none.
+TEST(AblationStats, BoldIsTheBestThatBeatsTheBaseline) {
+  TempDir dir;
+  const std::vector<Job> jobs = tiny_jobs();
+  const std::map<std::string, double> acc = {
+      {"baseline", 0.80},  {"model.mixers=identity", 0.70}, {"model.mixers=attention", 0.75},
+      {"[P,P,A,A]", 0.90}, {"model.norm=layernorm", 0.85},  {"model.norm=batchnorm", 0.70}};
+  {
+    ResultStore store(dir.file("bold.db"), OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (const Job& job : jobs) {
+      store.job_started(job.id, "host");
+      store.record_epoch(job.id, tiny_epoch(acc.at(job.variant) + 0.01 * static_cast<double>(job.seed), 3, job.seed));
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+  ResultStore store(dir.file("bold.db"), OpenMode::ReadOnly);
+  const AblationTable t = build_ablation(store, "tiny");
+  std::vector<bool> bold;
+  for (const AblationRow& r : t.rows) bold.push_back(r.best);
+  // baseline, identity, attention (both lose), [P,P,A,A] (alone in its section), layernorm, batchnorm
+  EXPECT_EQ(bold, (std::vector<bool>{false, false, false, false, true, false}));
+  const std::string md = ablation_markdown(t);
+  EXPECT_NE(md.find("**86.00 ± 1.00 (3)**"), std::string::npos) << md;
+  EXPECT_EQ(md.find("**76.00"), std::string::npos) << md;
+  EXPECT_NE(md.find("Bold: the best of a section's variants, where it beats the baseline (Δ > 0)."), std::string::npos)
+      << md;
+}
+
 TEST_F(Formats, ReportWritesThreeFiles) {
   const std::string out = dir_.file("report");
   const ReportFiles files = write_report(*store_, "tiny", out);
