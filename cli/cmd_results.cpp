@@ -75,7 +75,10 @@ int cmd_results(const Args& args) {
       write_epochs(std::cout, rows, epoch_rows, out, metric);
     else
       std::cout << format_curves(group_epochs(rows, epoch_rows, keys), out, metric);
-    if (epoch_rows.empty() && out == OutputFormat::Table) std::cerr << "metasweep results: no epochs recorded yet\n";
+    if (epoch_rows.empty() && out == OutputFormat::Table)
+      std::cerr << (rows.empty() ? (query.removed ? "metasweep results: no removed jobs match\n"
+                                                  : "metasweep results: no jobs match\n")
+                                 : "metasweep results: no epochs recorded yet\n");
     return 0;
   }
   const bool none = rows.empty();

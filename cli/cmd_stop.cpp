@@ -1,9 +1,11 @@
 // `metasweep stop --db FILE [--yes]`: stops the run writing FILE as Ctrl-C would (running jobs
 // recorded as interrupted, no new job starts); the same `run` command resumes it later.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/options.h"
 #include "results/store/run_stop.h"
+#include "sweeps/errors.h"
 
 namespace ms::cli {
 
@@ -20,6 +22,8 @@ int cmd_stop(const Args& args) {
                      "command to go on.",
                      options, {}, vm))
     return 0;
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) throw UsageError(db + ": no such database");  // as every command says it
   const auto holder = run_holder(db);
   if (!holder) {
     std::cerr << "metasweep stop: no metasweep run is writing " << db << "\n";

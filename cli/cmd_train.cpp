@@ -190,6 +190,11 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
       // It holds the run lock: a job left `running` is a dead run's, its attempt interrupted (as `run` does).
       store->reset_stale_running();
       store->register_sweep(spec, spec.source, jobs, false);
+      if (const JobStatus before = store->status(job.id); is_finished(before) && before != JobStatus::Failed)
+        std::fprintf(stderr,
+                     "metasweep train: note: job %s is %s in %s; training it again replaces its recorded result "
+                     "(its earlier attempts stay in `status --job %s`)\n",
+                     job.id.c_str(), to_string(before), db_path.c_str(), job.id.c_str());
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()), mpi.size());
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);
     }

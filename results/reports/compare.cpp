@@ -119,6 +119,7 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   c.metric = report_metric(metric);
   c.sweep_a = sweep_a;
   c.sweep_b = sweep_b;
+  if (&store_a != &store_b && store_a.path() != store_b.path()) c.db_a = store_a.path(), c.db_b = store_b.path();
   auto groups_a = variants_of(store_a, sweep_a), groups_b = variants_of(store_b, sweep_b);
   check_metric_recorded(groups_a, sweep_a, c.metric);
   check_metric_recorded(groups_b, sweep_b, c.metric);
@@ -182,9 +183,11 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   const bool tex = format == OutputFormat::Latex;
   const std::string delta = tex ? "Delta" : "Δ", pm = tex ? "+/-" : "±", minus = tex ? "-" : "−";
   auto name = [&](const std::string& s) { return format == OutputFormat::Markdown ? markdown_escape(s) : s; };
-  std::string note = "A = " + name(c.sweep_a) + ", B = " + name(c.sweep_b) + ". Final " + c.metric.axis() + ": mean " +
-                     pm + " sample std over done seeds (n)" + (c.metric.higher_is_better ? "" : ", lower is better") +
-                     "; " + delta + " = B " + minus + " A" + (c.metric.percent ? " in points" : "");
+  auto in = [&](const std::string& db) { return db.empty() ? std::string() : " in " + name(db); };
+  std::string note = "A = " + name(c.sweep_a) + in(c.db_a) + ", B = " + name(c.sweep_b) + in(c.db_b) + ". Final " +
+                     c.metric.axis() + ": mean " + pm + " sample std over done seeds (n)" +
+                     (c.metric.higher_is_better ? "" : ", lower is better") + "; " + delta + " = B " + minus + " A" +
+                     (c.metric.percent ? " in points" : "");
   const bool any_matched = std::any_of(c.rows.begin(), c.rows.end(), [](const CompareRow& r) { return r.a && r.b; });
   if (!any_matched)
     return note +

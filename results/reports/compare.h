@@ -47,6 +47,7 @@ struct ConfigDifference {
 
 struct Comparison {
   std::string sweep_a, sweep_b;
+  std::string db_a, db_b;  // the databases, when the sweeps come from two (else both empty)
   ReportMetric metric = report_metric("test_acc");
   // The config keys the two baselines do not share (what Δ measures, or a mistake such as another
   // dataset): of every baseline row both have (one per grid/zip cell), or when none matches by

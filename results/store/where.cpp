@@ -205,6 +205,11 @@ WhereClause parse_where(const std::string& expr) {
   if (std::find(metrics.begin(), metrics.end(), c.key) != metrics.end()) {
     c.kind = WhereKeyKind::Metric;
     if (!c.number) malformed(expr, "metric '" + c.key + "' compares with a number, got '" + c.value + "'");
+    // Accuracies are stored as fractions (the report shows percent): test_acc>80 matched nothing
+    // without a word, test_acc<80 everything.
+    if ((c.key == "test_acc" || c.key == "test_seq_acc") && std::fabs(*c.number) > 1)
+      malformed(expr, c.key + " is a fraction between 0 and 1 (as stored; reports show percent): for " + c.value +
+                          "% write " + c.key + expr.substr(at, value_at - at) + nlohmann::json(*c.number / 100).dump());
   } else if (c.key == "seed") {
     c.kind = WhereKeyKind::JobNumber;
     if (!c.number) malformed(expr, "seed compares with a number, got '" + c.value + "'");

@@ -147,6 +147,33 @@ TEST(CliQaFixes, Bf16OnTheCpuSaysItTrainsInFp32) {
   EXPECT_EQ(r.err.find(note, at + 1), std::string::npos) << r.err;  // once, for its two jobs
 }
 
+// `train --db` of a job the database has done trains it again (that is what it is for) and says
+// that its recorded result is replaced; both attempts stay in its history.
+TEST(CliQaFixes, TrainingADoneJobAgainSaysItReplacesItsResult) {
+  TempDir dir;
+  const std::string sweep = dir.write("again.yaml",
+                                      "name: again\n"
+                                      "base:\n"
+                                      "  task: {dataset: synthetic-images, image_size: 8, channels: 1, num_classes: 4, "
+                                      "train_size: 32, test_size: 16, epochs: 1, batch_size: 16}\n"
+                                      "  model: {depths: [1], dims: [8], stem: {kernel: 4, stride: 4, padding: 0}}\n"
+                                      "seeds: [0]\n");
+  const std::string train = "train " + shell_quote(sweep) + " --variant baseline --db " +
+                            shell_quote(dir.file("a.db")) + " --device cpu --threads 1";
+  const CommandResult first = run_metasweep(train);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.err.find("replaces its recorded result"), std::string::npos) << first.err;
+  const CommandResult second = run_metasweep(train);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find(" is done in " + dir.file("a.db") + "; training it again replaces its recorded result"),
+            std::string::npos)
+      << second.err;
+  const std::string id = first.out.substr(first.out.find("training ") + 9, 16);
+  const CommandResult history = run_metasweep("status --db " + shell_quote(dir.file("a.db")) + " --job " + id);
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("status: done, 2 attempt(s), 0 failed"), std::string::npos) << history.out;
+}
+
 // An interrupted job with epochs recorded but no checkpoint where this run looks (the earlier run
 // had another --checkpoint-dir) trains again from epoch 1, and the run says so (a cluster audit
 // saw it restart silently).

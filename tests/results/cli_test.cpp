@@ -252,6 +252,9 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
       {{"results", "--db", missing}, "missing.db"},
       {{"status", "--db", missing}, "missing.db"},
       {{"status", "--db", db(), "--job", "nope"}, "no job 'nope' in " + db()},
+      {results_args({"--where", "test_acc>80"}),
+       "test_acc is a fraction between 0 and 1 (as stored; reports show percent): for 80% write test_acc>0.8"},
+      {{"stop", "--db", missing}, "missing.db: no such database"},
       {{"status", "--db", db(), "--sweep", "tiny", "--job", "0"}, "give at most one of --sweep NAME and --job ID"},
       {{"report", "--db", db(), "--sweep", "nope", "--out", out}, "nope"},
   };

@@ -236,7 +236,15 @@ TEST_F(Compare, ThroughTheBinaryWithOneOrTwoDatabases) {
   const CommandResult r1 = one.get(), r2 = two.get(), r3 = missing.get();
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
-  EXPECT_EQ(nlohmann::json::parse(r1.out), nlohmann::json::parse(r2.out));  // same B, other file
+  nlohmann::json j1 = nlohmann::json::parse(r1.out), j2 = nlohmann::json::parse(r2.out);
+  // The note names the two files when there are two (A = tiny in ab.db, B = tiny4 in b.db).
+  EXPECT_NE(j2["note"].get<std::string>().find("A = tiny in " + dir_->file("ab.db") + ", B = tiny4 in " +
+                                               dir_->file("b.db") + "."),
+            std::string::npos)
+      << j2["note"];
+  EXPECT_EQ(j1["note"].get<std::string>().rfind("A = tiny, B = tiny4. ", 0), 0u) << j1["note"];
+  j1.erase("note"), j2.erase("note");
+  EXPECT_EQ(j1, j2);  // same B, other file
   EXPECT_EQ(r3.exit_code, 2) << r3.err;
   EXPECT_NE(r3.err.find("no sweep 'nope'"), std::string::npos) << r3.err;
 }
