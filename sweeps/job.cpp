@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <openssl/sha.h>
@@ -150,27 +151,26 @@ json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, c
   }
 }
 
-// A variant whose config differs from its cell's baseline only in keys its training never reads
-// (inert_keys.h) would train the baseline's model again under another id, and its row would read
-// "no effect" for a factor never applied: refused where the variant sets such a key.
-void check_changes_the_model(const SweepSpec& spec, const Variant& variant, const Cell& cell, const json& config,
-                             const json& baseline, const Catalog& catalog) {
-  if (config == baseline || effective_flat_config(config, catalog) != effective_flat_config(baseline, catalog)) return;
-  const json flat = flatten_config(config), base = flatten_config(baseline);
+// Why a variant's config trains exactly as its cell's baseline (it differs only in keys its
+// training never reads, inert_keys.h), and where the variant sets such a key; none when it does not.
+struct InertChange {
   std::string why;
-  Mark mark = variant.mark;
+  Mark mark;
+};
+std::optional<InertChange> inert_change(const Variant& variant, const json& config, const json& baseline,
+                                        const Catalog& catalog) {
+  if (config == baseline || effective_flat_config(config, catalog) != effective_flat_config(baseline, catalog))
+    return std::nullopt;
+  const json flat = flatten_config(config), base = flatten_config(baseline);
+  InertChange change{"", variant.mark};
   bool marked = false;
   for (const InertKey& k : inert_keys(config, catalog)) {
     if (base.contains(k.key) && base.at(k.key) == flat.at(k.key)) continue;
-    if (why.find(k.why) == std::string::npos) why += (why.empty() ? "" : "; ") + k.why;
+    if (change.why.find(k.why) == std::string::npos) change.why += (change.why.empty() ? "" : "; ") + k.why;
     for (const Override& o : variant.overrides)
-      if (!marked && o.key == k.key) mark = o.mark, marked = true;
+      if (!marked && o.key == k.key) change.mark = o.mark, marked = true;
   }
-  const std::string label = cell.label.empty() ? variant.label : variant.label + ", " + cell.label;
-  throw SpecError(spec.file, mark.line, mark.col,
-                  "variant '" + label + "' of section '" + variant.section +
-                      "' trains exactly as the baseline: " + why +
-                      "; ablate a key its model reads, or remove the variant");
+  return change;
 }
 
 }  // namespace
@@ -189,12 +189,13 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
     SectionOutcome& outcome = sections[variant.section];
     if (!outcome.first_variant) outcome.first_variant = &variant;
     VariantFolds& fold = folds[&variant];
+    struct {
+      int cells = 0;  // its kept cells that train exactly as their baseline
+      InertChange first;
+      std::string first_cell;
+    } inert;
     for (const Cell& cell : spec.cells) {
       const json config = resolved(spec, variant, cell, catalog);
-      if (variant.section == "baseline")
-        baseline_of_cell.emplace(cell.label, config);
-      else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end())
-        check_changes_the_model(spec, variant, cell, config, base->second, catalog);
       const json flat = flatten_config(config);
       size_t excluded_by = spec.excludes.size();
       for (size_t i = 0; i < spec.excludes.size(); ++i) {
@@ -209,6 +210,16 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
         auto& by = outcome.excluded_by;
         if (std::find(by.begin(), by.end(), excluded_by) == by.end()) by.push_back(excluded_by);
         continue;
+      }
+      // A variant that would train exactly as its cell's (kept) baseline is no ablation: its cells
+      // that do are left out, and a variant all of whose cells do is refused below.
+      if (variant.section == "baseline") {
+        baseline_of_cell.emplace(cell.label, config);
+      } else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end()) {
+        if (auto change = inert_change(variant, config, base->second, catalog)) {
+          if (inert.cells++ == 0) inert.first = std::move(*change), inert.first_cell = cell.label;
+          continue;
+        }
       }
       ++fold.cells;
       size_t added = 0;
@@ -236,6 +247,19 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
         ++fold.folded;
         if (fold.into.empty()) fold.into = repeated;
       }
+    }
+    if (inert.cells > 0) {
+      const std::string what = "variant '" + variant.label + "' of section '" + variant.section + "'";
+      if (fold.cells == 0)  // every cell an exclusion kept: the variant ablates nothing
+        throw SpecError(spec.file, inert.first.mark.line, inert.first.mark.col,
+                        what + " trains exactly as the baseline" +
+                            (inert.cells > 1 ? " in every grid/zip cell" : std::string()) + ": " + inert.first.why +
+                            "; ablate a key its model reads, or remove the variant");
+      if (warnings)
+        warnings->push_back(warning_at(spec.file, inert.first.mark) + std::to_string(inert.cells) + " of " +
+                            std::to_string(inert.cells + fold.cells) + " grid/zip cells of " + what +
+                            " train exactly as their cell's baseline and are left out (first '" + inert.first_cell +
+                            "': " + inert.first.why + ")");
     }
   }
   check_nothing_vanished(spec, jobs, sections, folds);

@@ -162,7 +162,10 @@ std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b
       common_b.push_back(it->second);
     }
   c.common = static_cast<int>(common_a.size());
-  if (c.common > 0) {
+  // One seed in common pairs nothing to test: with 2+ done seeds a side, Welch over all of them
+  // (a, b = {0, 1, 2}, {2, 3, 4} across two databases) says more than that one difference.
+  const bool welch = c.common == 0 || (c.common == 1 && by_a.size() >= 2 && by_b.size() >= 2);
+  if (!welch) {
     c.subset = static_cast<size_t>(c.common) != by_a.size() || static_cast<size_t>(c.common) != by_b.size();
     double sum = 0;
     for (size_t i = 0; i < common_a.size(); ++i) sum += common_a[i] - common_b[i];
@@ -170,6 +173,7 @@ std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b
     c.test = paired_t_test(common_a, common_b);
     return c;
   }
+  c.common = 0;  // compared over all done seeds, not pairs
   std::vector<double> all_a, all_b;
   for (const auto& [seed, value] : by_a) all_a.push_back(value);
   for (const auto& [seed, value] : by_b) all_b.push_back(value);
@@ -430,9 +434,10 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   const std::string delta = tex ? "$\\Delta$" : "Δ", pm = tex ? "$\\pm$" : "±";
   const std::string level = std::to_string(static_cast<int>(std::lround(kCiLevel * 100))) + (tex ? "\\%" : "%");
   std::string note = "Final " + t.metric.title + ": mean " + pm + " sample std over done seeds (n)" +
-                     (t.metric.higher_is_better ? "" : ", lower is better") + ". " + delta +
-                     ": difference of means vs the " + (t.cells ? "baseline of the same grid/zip cell" : "baseline") +
-                     (t.metric.percent ? " in points" : "");
+                     (t.metric.higher_is_better ? "" : ", lower is better") + ". " + delta + ": difference from the " +
+                     (t.cells ? "baseline of the same grid/zip cell" : "baseline") +
+                     (t.metric.percent ? " in points" : "") +
+                     ", the mean over the seeds both have done (W rows: of the means over all done seeds)";
   std::string gaps;  // why some rows have no Δ or no test
   if (t.cells_without_baseline > 0)
     gaps += " " + std::to_string(t.cells_without_baseline) +
@@ -463,11 +468,11 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   if (t.any_paired && t.any_welch)
     note +=
         "Student's paired t-test by seed over the seeds both have done, Welch's unequal-variances t-test where "
-        "they have none in common (W).";
+        "they share fewer than 2 (W).";
   else if (t.any_paired)
     note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: no seed done on both sides, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: fewer than 2 seeds done on both sides, so no pairing).";
   if (t.largest_family > 1)
     note += t.families > 1
                 ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "
@@ -484,7 +489,8 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   if (t.any_too_few)
     note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") +
             ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
-            " done seeds on a side (too few for a meaningful t-test); the CI shows the uncertainty.";
+            " seeds compared (done on both sides, where paired; too few for a meaningful t-test); the CI shows "
+            "the uncertainty.";
   return note + spearman_note(t, style);
 }
 

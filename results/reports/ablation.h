@@ -29,7 +29,7 @@ struct AblationRow {
   std::optional<Interval> ci;    // 95% CI of delta (from `test`), in delta's unit
   std::optional<double>
       p_adjusted;              // Holm within its cell's family (every variant without cells); none when too_few_seeds
-  bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP done seeds
+  bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP seeds compared (paired: in common)
   bool common_seeds_only = false;  // Δ, CI and p over the seeds it and its baseline both have done
   std::optional<double> reference;
   // Best mean (by the metric's direction) of its section within its grid/zip cell, of 2+ rows
@@ -99,12 +99,13 @@ std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& met
 // a against b seed by seed. Seeds are paired runs (the same data order and initial draws where
 // the config allows): where both sides have done seeds in common, Δ and the test are over those
 // seeds only, so a seed one side has not finished (a sweep in progress, a failed job) never
-// passes for an effect. Only without a seed in common are all done values compared (Welch).
+// passes for an effect. All done values are compared (Welch, difference of means) only without a
+// seed in common, or with one when both sides have 2+ (one pair tests nothing).
 struct SeedComparison {
-  double delta = 0;           // as stored: mean over the common seeds of a - b, else mean(a) - mean(b)
-  std::optional<TTest> test;  // paired over >= 2 common seeds; Welch (>= 2 a side) with none in common
-  int common = 0;             // seeds both sides have done
-  bool subset = false;        // a side has done seeds the other has not, and some are common
+  double delta = 0;           // as stored: mean over the common seeds of a - b, or mean(a) - mean(b) (Welch)
+  std::optional<TTest> test;  // paired over >= 2 common seeds, or Welch (>= 2 a side)
+  int common = 0;             // seeds compared in pairs (0: Welch over all done seeds)
+  bool subset = false;        // compared in pairs, and a side has done seeds the other has not
 };
 // None when a side has no done value of the metric.
 std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric);

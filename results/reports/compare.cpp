@@ -201,16 +201,16 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   if (c.any_paired && c.any_welch)
     note +=
         "Student's paired t-test by seed over the seeds both sides have done, Welch's unequal-variances "
-        "t-test where they have none in common (W).";
+        "t-test where they share fewer than 2 (W).";
   else if (c.any_paired)
     note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: no seed done on both sides, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: fewer than 2 seeds done on both sides, so no pairing).";
   if (c.comparisons > 1)
     note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
   if (c.any_too_few)
     note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
-            " done seeds on a side.";
+            " seeds compared (done on both sides, where paired).";
   if (c.any_common_only)
     note += std::string(tex ? " (dagger)" : " †") + ": " + delta +
             ", its CI and p over only the seeds both sides have done (a seed one side has not finished is left out; "
@@ -257,8 +257,9 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
       o["test"] = r.test ? json(r.test->paired ? "paired" : "welch") : json(nullptr);
       o["p"] = r.test && !r.too_few_seeds ? json(r.test->p) : json(nullptr);
       o["p_holm"] = r.p_adjusted ? json(*r.p_adjusted) : json(nullptr);
-      // the seeds Δ is over: those both sides have done (null: none in common, Welch over all)
+      // the seeds Δ is over: those both sides have done (null: all done seeds, Welch)
       o["seeds_compared"] = r.delta && r.seeds_compared > 0 ? json(r.seeds_compared) : json(nullptr);
+      o["common_seeds_only"] = r.common_seeds_only;  // † in the table: a side's other done seeds left out
       rows.push_back(std::move(o));
     }
     json differences = json::array();

@@ -32,7 +32,6 @@ std::string plot_scatter(const std::string& title, const std::string& xlabel, co
 std::string plot_dots(const std::string& title, const std::string& ylabel, const Series& columns, bool baseline_first,
                       double min_span = 0.5);
 
-
 // Learning curves: per band a mean line over a shaded low..high range (e.g. min..max over seeds);
 // a `reference` band (the baseline) is drawn dashed in dark grey beneath the others.
 struct Band {

@@ -8,16 +8,16 @@
 namespace ms {
 
 struct ReportMetric {
-  std::string name;    // the database column: test_acc, test_seq_acc, test_loss, train_loss
-  std::string title;   // "test accuracy"
-  std::string short_;  // "test acc." (table headers)
+  std::string name;     // the database column: test_acc, test_seq_acc, test_loss, train_loss
+  std::string title;    // "test accuracy"
+  std::string short_;   // "test acc." (table headers)
   bool percent = true;  // a fraction in [0, 1], shown ×100; Δ in points
   bool higher_is_better = true;
 
   double scale() const { return percent ? 100 : 1; }
-  std::string axis() const { return title + (percent ? " (%)" : ""); }    // "test accuracy (%)"
+  std::string axis() const { return title + (percent ? " (%)" : ""); }     // "test accuracy (%)"
   std::string column() const { return short_ + (percent ? " (%)" : ""); }  // "test acc. (%)"
-  std::string delta_unit() const { return percent ? "pts" : short_; }     // what Δ is measured in
+  std::string delta_unit() const { return percent ? "pts" : short_; }      // what Δ is measured in
   int decimals() const { return percent ? 2 : 4; }                         // of a scaled value
   bool better(double a, double b) const { return higher_is_better ? a > b : a < b; }
 };

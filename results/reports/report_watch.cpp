@@ -11,8 +11,8 @@
 #include "results/reports/report.h"
 #include "results/store/run_lock.h"
 #include "results/store/sqlite_db.h"
-#include "results/store/sweep_admin.h"
 #include "results/store/store.h"
+#include "results/store/sweep_admin.h"
 
 namespace ms {
 
@@ -59,7 +59,7 @@ int watch_report(const std::string& db_path, const std::string& sweep, const std
   };
   auto run_alive = [&] { return options.run_alive ? options.run_alive() : RunLock::live_holder(db_path).has_value(); };
   const int refresh = std::max(1, static_cast<int>(std::lround(options.interval_s)));
-  int without_run = 0;  // rounds in a row that found jobs left but no run writing the database
+  int without_run = 0;             // rounds in a row that found jobs left but no run writing the database
   std::string last, written_from;  // the last log line; the inputs of the last report written
   std::string html;                // the last report's page
   for (int written = 0;;) {

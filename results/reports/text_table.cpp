@@ -245,6 +245,7 @@ std::string latex_escape(const std::string& s) {
                                   {"Δ", "$\\Delta$"},
                                   {"ρ", "$\\rho$"},
                                   {"−", "$-$"},
+                                  {"†", "$^\\dagger$"},
                                   {"–", "\\textendash{}"}}) {
     for (size_t at = out.find(utf8); at != std::string::npos; at = out.find(utf8, at + tex.size()))
       out.replace(at, utf8.size(), tex);

@@ -159,7 +159,7 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NE(md.find(" +1.00† |"), std::string::npos) << md;
   EXPECT_NE(md.find(" [+1.00, +1.00] |"), std::string::npos) << md;
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
-  for (const char* said : {"Student's paired t-test", "Holm-adjusted", "for the 3 variants", "fewer than 3 done seeds",
+  for (const char* said : {"Student's paired t-test", "Holm-adjusted", "for the 3 variants", "fewer than 3 seeds compared",
                            "†: Δ, its CI and p over only the seeds the row and its baseline both have done"})
     EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
   EXPECT_EQ(md.find("Welch"), std::string::npos) << "every variant shares seeds with the baseline: " << md;
@@ -239,6 +239,43 @@ TEST(AblationStats, DeltaIsOverTheSeedsBothSidesHaveDone) {
   const std::string md = ablation_markdown(t);
   EXPECT_NE(md.find(" +0.00† |"), std::string::npos) << md;
   EXPECT_NE(md.find(" +36.00 |"), std::string::npos) << md;
+}
+
+// Seeds compared: in pairs over the seeds both sides have done; over all done seeds (Welch, the
+// means) when they share none, or share one and each side has 2+ (one pair tests nothing: two
+// databases' sweeps with seeds {0, 1, 2} and {2, 3, 4}).
+TEST(AblationStats, SeedsAreComparedInPairsWhenTwoOrMoreAreShared) {
+  auto group = [](const std::map<int64_t, double>& by_seed) {
+    GroupRow g;
+    for (const auto& [seed, acc] : by_seed) {
+      JobRow j;
+      j.seed = seed, j.status = JobStatus::Done, j.test_acc = acc;
+      g.jobs.push_back(j);
+    }
+    return g;
+  };
+  const auto one_shared =
+      compare_seeds(group({{0, 0.80}, {1, 0.82}, {2, 0.84}}), group({{2, 0.70}, {3, 0.72}, {4, 0.71}}), "test_acc");
+  ASSERT_TRUE(one_shared && one_shared->test);
+  EXPECT_FALSE(one_shared->test->paired);
+  EXPECT_EQ(one_shared->test->n_a, 3);
+  EXPECT_NEAR(one_shared->delta, 0.82 - 0.71, 1e-12);
+  EXPECT_EQ(one_shared->common, 0);
+  EXPECT_FALSE(one_shared->subset);
+  const auto two_shared =
+      compare_seeds(group({{0, 0.80}, {1, 0.82}, {2, 0.84}}), group({{1, 0.70}, {2, 0.75}, {4, 0.71}}), "test_acc");
+  ASSERT_TRUE(two_shared && two_shared->test);
+  EXPECT_TRUE(two_shared->test->paired);
+  EXPECT_EQ(two_shared->common, 2);
+  EXPECT_TRUE(two_shared->subset);
+  EXPECT_NEAR(two_shared->delta, ((0.82 - 0.70) + (0.84 - 0.75)) / 2, 1e-12);
+  // One seed a side in common and one side has no other: that difference, untested.
+  const auto one_each = compare_seeds(group({{0, 0.80}, {1, 0.82}}), group({{1, 0.70}}), "test_acc");
+  ASSERT_TRUE(one_each);
+  EXPECT_FALSE(one_each->test);
+  EXPECT_NEAR(one_each->delta, 0.12, 1e-12);
+  EXPECT_TRUE(one_each->subset);
+  EXPECT_FALSE(compare_seeds(group({}), group({{1, 0.70}}), "test_acc"));
 }
 
 // Bold marks a finding: the best of a section's variants where it beats the baseline. When every

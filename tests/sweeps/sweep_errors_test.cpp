@@ -363,6 +363,40 @@ class BadSweep : public ::testing::TestWithParam<BadCase> {};
 // does not read but the variant's does (the mixer changes with it), a live key beside an inert
 // one, an inert key the base sets for the variants that read it, and a grid of a key that only
 // some of the variants read all plan.
+// In a grid, a variant may be inert in some cells only (sgd's momentum in the adamw cell): those
+// cells are left out with a warning, the others plan; an exclude of them leaves nothing to say.
+// A cell whose baseline an exclude removed is not compared (its rows have no Δ anyway).
+TEST(SweepInertKeys, CellsWhereAVariantChangesNothingAreLeftOut) {
+  const std::string sweep =
+      "name: x\nablations:\n  o:\n    task.optimizer.momentum: [0.5]\ngrid:\n  task.optimizer.name: [sgd, adamw]\n";
+  std::vector<std::string> warnings;
+  const std::vector<Job> jobs =
+      expand_sweep(parse_sweep(sweep, "t.yaml", test::test_catalog()), test::test_catalog(), &warnings);
+  ASSERT_EQ(jobs.size(), 3u);  // two baselines, momentum 0.5 under sgd
+  EXPECT_EQ(jobs[2].variant, "task.optimizer.momentum=0.5, task.optimizer.name=sgd");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("t.yaml:4:"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("1 of 2 grid/zip cells of variant 'task.optimizer.momentum=0.5' of section 'o' train "
+                             "exactly as their cell's baseline and are left out (first 'task.optimizer.name=adamw': "
+                             "task.optimizer.momentum is sgd's, and this job trains with adamw)"),
+            std::string::npos)
+      << warnings[0];
+  warnings.clear();
+  const std::string excluded = sweep + "exclude:\n  - {task.optimizer.name: adamw, task.optimizer.momentum: 0.5}\n";
+  EXPECT_EQ(expand_sweep(parse_sweep(excluded, "t.yaml", test::test_catalog()), test::test_catalog(), &warnings).size(),
+            3u);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  // Inert in every cell: refused, naming every cell.
+  EXPECT_THROW(test::plan("name: x\nablations:\n  o:\n    task.optimizer.momentum: [0.5]\ngrid:\n  "
+                          "task.optimizer.name: [adam, adamw]\n"),
+               SpecError);
+  // The identity cell's baseline excluded: its pool_size variant has nothing to be compared with.
+  EXPECT_EQ(test::plan("name: x\nablations:\n  k:\n    model.pool_size: [5]\ngrid:\n  model.mixers: [pool, "
+                       "identity]\nexclude:\n  - {model.mixers: identity, model.pool_size: 3}\n")
+                .size(),
+            3u);
+}
+
 TEST(SweepInertKeys, AVariantThatChangesWhatItsModelReadsPlans) {
   EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: identity}\nablations:\n  m:\n    - {model.mixers: pool, "
                        "model.pool_size: 5}\n")
