@@ -151,6 +151,13 @@ std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& met
   return out;
 }
 
+std::string common_seeds_note(const std::string& mark, const std::string& who, const std::string& delta,
+                              const std::string& pm) {
+  return " " + mark + ": " + delta + ", its CI and p over only the seeds " + who +
+         " done (a seed one side has not finished is left out of the comparison; the mean " + pm +
+         " std is over all of a side's done seeds).";
+}
+
 std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric) {
   const auto by_a = done_by_seed(a, metric), by_b = done_by_seed(b, metric);
   if (by_a.empty() || by_b.empty()) return std::nullopt;
@@ -451,10 +458,7 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             (tex ? (t.metric.higher_is_better ? " $>$ 0" : " $<$ 0") : (t.metric.higher_is_better ? " > 0" : " < 0")) +
             ").";
   if (t.any_common_only)
-    gaps += std::string(tex ? " $^\\dagger$" : " †") + ": " + delta +
-            ", its CI and p over only the seeds the row and its baseline both have done (a seed one side has not "
-            "finished is left out of the comparison; the mean " +
-            pm + " std is over all of the row's done seeds).";
+    gaps += common_seeds_note(tex ? "$^\\dagger$" : "†", "the row and its baseline both have", delta, pm);
   if (!t.baseline_done)
     return note + "; the baseline has no done seed" + (t.baseline_live ? " yet" : " (its jobs failed or diverged)") +
            ", so no " + delta + " and no test." + gaps;

@@ -107,6 +107,11 @@ struct SeedComparison {
   int common = 0;             // seeds compared in pairs (0: Welch over all done seeds)
   bool subset = false;        // compared in pairs, and a side has done seeds the other has not
 };
+// The note on a Δ marked as over a subset of seeds (SeedComparison::subset), shared by the
+// ablation table and `compare`: `mark` as the format writes it, `who` the two sides and their verb
+// ("the row and its baseline both have", "both sides have"), `delta` and `pm` the format's Δ and ±.
+std::string common_seeds_note(const std::string& mark, const std::string& who, const std::string& delta,
+                              const std::string& pm);
 // None when a side has no done value of the metric.
 std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric);
 

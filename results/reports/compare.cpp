@@ -211,11 +211,7 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   if (c.any_too_few)
     note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
             " seeds compared (done on both sides, where paired).";
-  if (c.any_common_only)
-    note += std::string(tex ? " (dagger)" : " †") + ": " + delta +
-            ", its CI and p over only the seeds both sides have done (a seed one side has not finished is left out; "
-            "the mean " +
-            pm + " std is over all of a side's done seeds).";
+  if (c.any_common_only) note += common_seeds_note(tex ? "(dagger)" : "†", "both sides have", delta, pm);
   return note;
 }
 

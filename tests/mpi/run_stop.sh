@@ -17,7 +17,8 @@ set +e
 "$BIN" stop --db "$DB" --yes > "$WORK/none.out" 2> "$WORK/none.err"
 code=$?
 set -e
-[ $code = 1 ] && grep -q "no metasweep run is writing" "$WORK/none.err" || fail "stop without a run: exit $code"
+# no database yet: said as every command says it (exit 2)
+[ $code = 2 ] && grep -q "$DB: no such database" "$WORK/none.err" || fail "stop without a database: exit $code"
 "$BIN" run "$WORK/sweep.yaml" --db "$DB" --device cpu > "$WORK/out1" 2> "$WORK/err1" &
 pid=$!
 for _ in $(seq 1 600); do
@@ -57,4 +58,10 @@ recorded=$(sqlite3 "$DB" "select count(*) from epochs")
 shown=$(grep -c "\] epoch [0-9]*/8 " "$WORK/err2" || true)
 [ "$shown" = $((16 - recorded)) ] || { cat "$WORK/err2"; fail "resume through the symlink showed $shown epochs, $((16 - recorded)) were missing"; }
 [ ! -e "$WORK/alias.db.checkpoints" ] || fail "a second checkpoint folder beside the symlink"
+# a database no run writes: nothing to stop (exit 1)
+set +e
+"$BIN" stop --db "$DB" --yes > "$WORK/none.out" 2> "$WORK/none.err"
+code=$?
+set -e
+[ $code = 1 ] && grep -q "no metasweep run is writing" "$WORK/none.err" || fail "stop without a run: exit $code"
 echo "run_stop: ok ($recorded epochs recorded before the stop, $shown after the resume through a symlink)"

@@ -22,26 +22,10 @@ struct Rule {
   nlohmann::json value;  // a value other than the job's
 };
 
+// The model-zoo tests' tiny job, one epoch on 128 images.
 KeyValues image_job(KeyValues extra) {
-  KeyValues kv = {{"task.dataset", "synthetic-images"},
-                  {"task.image_size", 8},
-                  {"task.channels", 1},
-                  {"task.num_classes", 4},
-                  {"task.train_size", 128},
-                  {"task.test_size", 64},
-                  {"task.epochs", 1},
-                  {"task.batch_size", 32},
-                  {"task.optimizer.lr", 5e-3},
-                  {"task.schedule.warmup_epochs", 0.5},
-                  {"model.depths", {1, 1}},
-                  {"model.dims", {8, 16}},
-                  {"model.head_dim", 8},
-                  {"model.drop_path", 0.0},
-                  {"model.stem.kernel", 3},
-                  {"model.stem.stride", 2},
-                  {"model.stem.padding", 1}};
-  kv.insert(kv.end(), extra.begin(), extra.end());
-  return kv;
+  extra.insert(extra.begin(), {{"task.train_size", 128}, {"task.epochs", 1}});
+  return test::tiny_image_job_values(extra);
 }
 
 KeyValues sequence_job(KeyValues extra) {

@@ -52,8 +52,9 @@ inline nlohmann::json imagenet_config(KeyValues values) {
 }
 
 // A two-stage PoolFormer on 8×8 one-channel synthetic images, 4 classes, 256 / 64 examples,
-// 3 epochs: trains in well under a second. `extra` keys come after the defaults and win.
-inline nlohmann::json tiny_image_job(KeyValues extra = {}) {
+// 3 epochs: trains in well under a second. `extra` keys come after the defaults and win
+// (tiny_image_job_values: the keys, to add more).
+inline KeyValues tiny_image_job_values(KeyValues extra = {}) {
   KeyValues kv = {{"task.dataset", "synthetic-images"},
                   {"task.image_size", 8},
                   {"task.channels", 1},
@@ -72,8 +73,9 @@ inline nlohmann::json tiny_image_job(KeyValues extra = {}) {
                   {"model.stem.stride", 2},
                   {"model.stem.padding", 1}};
   kv.insert(kv.end(), extra.begin(), extra.end());
-  return make_config(kv);
+  return kv;
 }
+inline nlohmann::json tiny_image_job(KeyValues extra = {}) { return make_config(tiny_image_job_values(extra)); }
 
 inline int64_t trainable_params(torch::nn::Module& m) {
   int64_t n = 0;
