@@ -19,8 +19,9 @@ const char* kCompareUsage = R"(usage: metasweep compare --db FILE SWEEP_A SWEEP_
 
 Puts two sweeps side by side: variants matched by section and label, each side's test accuracy
 (mean ± std over done seeds), Δ = B − A in points with its 95% confidence interval, and a
-two-sided t-test (paired by seed when both sides have the same done seeds, Welch's otherwise;
-Holm-adjusted over the variants; no p-value below 3 done seeds a side). The note lists the config
+two-sided t-test (paired by seed over the seeds both sides have done, with Δ over them too, marked
+† when a side has others; Welch's over all done seeds when they share fewer than 2; Holm-adjusted
+over the variants; no p-value below 3 seeds compared). The note lists the config
 keys the two baselines do not share: what Δ measures.
   --db-b FILE    read SWEEP_B from another database (default: the same one)
   --metric NAME  compare this metric instead: test_acc (default), test_seq_acc, test_loss or

@@ -9,7 +9,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "cli/options.h"
 #include "orchestrator/mpi_env.h"

@@ -36,7 +36,9 @@ std::string checkpoint_path(const RunSettings& s, const std::string& id) {
 // Why a worker ended an earlier run because of a job: the record it left beside the job's
 // checkpoint (worker_settings.h), removed as read.
 struct RunEndRecord {
-  bool lost = false;      // its GPU or communicator failed while the job's other ranks waited; else a hang
+  // Its GPU or communicator failed while the job's other ranks waited: a loss (`lost`, free once)
+  // or the job's own kernel fault (`failed`, final); else the job hung (`hung`).
+  std::string outcome;
   std::string message;    // as the job's error
   double written_at = 0;  // Unix seconds: when the run was ended
 };
@@ -55,11 +57,12 @@ std::optional<RunEndRecord> take_run_end_record(const std::string& checkpoint) {
                                                              : unix_now();
   std::error_code ec;
   std::filesystem::remove(path, ec);
-  if (line.rfind(kLostRecordPrefix, 0) == 0)
-    return RunEndRecord{true, line.substr(std::strlen(kLostRecordPrefix)), written_at};
+  for (const auto& [prefix, outcome] :
+       {std::pair<const char*, const char*>{kLostRecordPrefix, "lost"}, {kFailedRecordPrefix, "failed"}})
+    if (line.rfind(prefix, 0) == 0) return RunEndRecord{outcome, line.substr(std::strlen(prefix)), written_at};
   const std::string prefix = "metasweep: error: ";  // the line as the hung rank printed it
   if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
-  return RunEndRecord{false, "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line),
+  return RunEndRecord{"hung", "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line),
                       written_at};
 }
 
@@ -147,19 +150,24 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       continue;
     }
     // A run that this job ended (a rank left why beside its checkpoint) counts as the job's
-    // attempt: a hang as a failed one, so a hang that follows the job stops after --max-retries
-    // instead of ending every run after --hang-timeout; a lost GPU as a loss, free the first time
-    // (as when the coordinator hears of it), a failure after.
+    // attempt, as the coordinator would have counted it: a hang as a failed one, so a hang that
+    // follows the job stops after --max-retries instead of ending every run after --hang-timeout;
+    // a lost GPU as a loss, free the first time, a failure after; a fault of the job's own kernel
+    // as a final failure.
     if (const std::optional<RunEndRecord> ended = take_run_end_record(checkpoint_path(settings, id))) {
-      const bool free_loss = ended->lost && store.losses(id) == 0;
-      store.job_ended_run(id, ended->lost ? "lost" : "hung", ended->message, !free_loss, ended->written_at);
-      const bool retry = free_loss || store.failures(id) <= settings.max_retries;
+      const bool lost = ended->outcome == "lost", own_fault = ended->outcome == "failed";
+      const bool free_loss = lost && store.losses(id) == 0;
+      store.job_ended_run(id, ended->outcome, ended->message, !free_loss, ended->written_at);
+      const bool retry = free_loss || (!own_fault && store.failures(id) <= settings.max_retries);
       std::fprintf(stderr, "job %s (%s / %s seed %lld) %s%s: %s\n", id.c_str(), job->section.c_str(),
                    job->variant.c_str(), static_cast<long long>(job->seed),
-                   ended->lost ? "lost its group's GPU in an earlier run, ending it" : "hung in an earlier run",
-                   free_loss ? " (not counted against --max-retries the first time; retrying)"
-                   : retry   ? " (a failed attempt; retrying)"
-                             : " (a failed attempt; its retries are used up)",
+                   lost        ? "lost its group's GPU in an earlier run, ending it"
+                   : own_fault ? "faulted on its GPU in an earlier run, ending it"
+                               : "hung in an earlier run",
+                   free_loss   ? " (not counted against --max-retries the first time; retrying)"
+                   : own_fault ? " (a fault of its own kernel: failed, not retried)"
+                   : retry     ? " (a failed attempt; retrying)"
+                               : " (a failed attempt; its retries are used up)",
                    ended->message.c_str());
       if (!retry) {
         ++summary.failed;

@@ -101,9 +101,11 @@ void run_worker(WorkerLink* link, MPI_Comm group, const WorkerSettings& settings
         const std::string message = partners_lost_message(settings.host, a.job_id, report.error, kPartnersDeadlineS);
         std::fprintf(stderr, "metasweep run: error: %s\n", message.c_str());
         std::fflush(stderr);
-        // The next run counts the loss as the job's (once free, as a loss the coordinator hears of):
-        // a fault that follows the job cannot end every run.
-        if (!a.checkpoint_path.empty()) record_hang(hang_record_path(a.checkpoint_path), kLostRecordPrefix + message);
+        // The next run counts it as the coordinator would have: a loss (free once) or, for a fault
+        // of the job's own kernel, a final failure; a fault that follows the job cannot end every run.
+        if (!a.checkpoint_path.empty())
+          record_hang(hang_record_path(a.checkpoint_path),
+                      (report.transient ? kLostRecordPrefix : kFailedRecordPrefix) + message);
         MPI_Abort(MPI_COMM_WORLD, 1);
       }
       report.device_lost = *lost;

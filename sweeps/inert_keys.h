@@ -3,7 +3,9 @@
 // (model.pool_size without a pool or dwconv stage, model.heads without attention), a schedule's
 // option under another schedule, an architecture's option under the other. A variant that differs
 // from its baseline only in such keys trains the baseline's model under another job id, and its
-// table row would read "no effect" for a factor that was never applied: expand_sweep refuses it.
+// table row would read "no effect" for a factor that was never applied: expand_sweep leaves out
+// the grid/zip cells where a variant does that (with a warning) and refuses a variant that does it
+// in every cell.
 // Torch-free: the facts come from the config and the catalog's mixer traits.
 #pragma once
 #include <string>
@@ -20,7 +22,7 @@ struct InertKey {
   std::string why;  // one clause: "model.pool_size is the kernel of the pool and dwconv mixers, and ..."
 };
 
-// `config`: nested and fully resolved (resolve_config). Keys in schema order.
+// `config`: nested and fully resolved (resolve_config). Keys in the order of the rules.
 std::vector<InertKey> inert_keys(const nlohmann::json& config, const Catalog& catalog);
 
 // The flat config without its inert keys: two configs with equal effective configs train the same

@@ -1,10 +1,11 @@
 // The paper-style ablation table of one sweep: section by section in the sweep file's order,
 // each variant's metric (test accuracy unless --metric says otherwise) mean ± std over seeds
 // (n), Δ vs the baseline (in points for an accuracy) with its 95% confidence interval, a t-test
-// against the baseline (paired by seed when the seeds match, Welch otherwise; no p-value below 3
-// done seeds on a side; Holm-adjusted over the variants compared with one baseline: with grid/zip
-// cells, within each cell), params and MACs (in M and G, or the unit their largest value reads
-// best in), throughput; best per section in bold; diverged/failed shown as such; optional
+// against the baseline (paired by seed over the seeds both have done, Δ too; Welch's when they
+// share fewer than 2; no p-value below 3 seeds compared; Holm-adjusted over the variants compared
+// with one baseline: with grid/zip cells, within each cell), params and MACs (in M and G, or the
+// unit their largest value reads best in), throughput; the best of a section in bold where it
+// beats its baseline; diverged/failed shown as such; optional
 // published reference values with the Spearman correlation between the two orderings.
 #pragma once
 #include <map>
@@ -76,7 +77,7 @@ std::vector<const AblationRow*> baselines_of(const AblationTable& t, size_t begi
 // The same for the rows `of` (indices into t.rows), e.g. the part of a section a figure shows.
 std::vector<const AblationRow*> baselines_of(const AblationTable& t, const std::vector<size_t>& of);
 
-constexpr int kMinSeedsForP = 3;  // fewer done seeds on a side: no p-value
+constexpr int kMinSeedsForP = 3;  // fewer seeds compared (paired: done on both sides): no p-value
 constexpr double kCiLevel = 0.95;
 
 AblationTable build_ablation(const ResultStore& store, const std::string& sweep,

@@ -1,9 +1,10 @@
 // Two sweeps side by side (`metasweep compare`): variants matched by section and label, each
 // side's metric (test accuracy unless --metric says otherwise) mean ± std over done seeds, the
 // difference B − A (points for an accuracy) with its 95%
-// confidence interval and a two-sided t-test (paired by seed when both sides have the same done
-// seeds, Welch's otherwise; no p-value below 3 done seeds a side; Holm-adjusted over the matched
-// variants). The two sweeps may live in one database or in two.
+// confidence interval and a two-sided t-test (paired by seed over the seeds both sides have done,
+// Δ too; Welch's over all done seeds when they share fewer than 2; no p-value below 3 seeds
+// compared; Holm-adjusted over the matched variants). The two sweeps may live in one database or
+// in two.
 #pragma once
 #include <optional>
 #include <string>
@@ -56,7 +57,7 @@ struct Comparison {
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
-  bool any_no_spread = false;    // a variant with 2+ done seeds a side whose differences have no spread
+  bool any_no_spread = false;    // a variant with 2+ seeds compared in pairs whose differences have no spread
   bool any_common_only = false;  // a row compared over a subset of its seeds (CompareRow::common_seeds_only)
 };
 

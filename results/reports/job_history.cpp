@@ -68,11 +68,9 @@ std::string format_job_history(const ResultStore& store, const std::string& id_o
     double rank_s = 0;
     for (const Attempt& a : history) {
       const bool running = a.outcome == "running";
-      const double end = running && live ? std::max(now, a.ended_at) : a.ended_at;
-      const double seconds = std::max(0.0, end - a.started_at);
-      rank_s += seconds * a.ranks;
-      std::string length = format_duration(seconds);
-      if (a.outcome == "interrupted") length = ">= " + length;  // until its last recorded epoch
+      rank_s += a.rank_seconds(now, live);
+      std::string length = format_duration(a.duration(now, live));
+      if (a.outcome == "interrupted") length = ">= " + length;  // a killed run's: until its last recorded epoch
       if (running && !live) length = ">= " + length + " (its run died)";
       t.rows.push_back({std::to_string(a.number), local_time(a.started_at), length, printable(a.where),
                         std::to_string(a.ranks), a.outcome, message_line(a.error)});

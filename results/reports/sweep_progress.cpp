@@ -39,11 +39,12 @@ AttemptCosts attempt_costs(const ResultStore& store, const std::string& sweep, b
               "m.job_id = a.job_id WHERE m.sweep = ?");
   s.bind(1, sweep);
   while (s.step()) {
-    const std::string outcome = s.column_text(0);
-    const double start = s.column_double(1);
-    const double end = outcome == "running" && live_run ? std::max(now, s.column_double(2)) : s.column_double(2);
-    const double rank_s = std::max(0.0, end - start) * static_cast<double>(std::max<int64_t>(1, s.column_int64(3)));
-    AttemptCosts::Outcome& o = costs.by_outcome[outcome];
+    Attempt a;
+    a.outcome = s.column_text(0);
+    a.started_at = s.column_double(1), a.ended_at = s.column_double(2);
+    a.ranks = static_cast<int>(s.column_int64(3));
+    const double rank_s = a.rank_seconds(now, live_run);
+    AttemptCosts::Outcome& o = costs.by_outcome[a.outcome];
     ++o.attempts, o.rank_s += rank_s;
     ++costs.attempts, costs.rank_s += rank_s;
   }

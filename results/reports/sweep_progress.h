@@ -1,5 +1,6 @@
 // What `metasweep status` shows for one sweep: counts by status, running jobs with their epoch,
-// failures with their messages, throughput so far and an ETA. Progress is counted in epochs:
+// failures with their messages, throughput so far, what its attempts cost (AttemptCosts, also in
+// the report's header) and an ETA. Progress is counted in epochs:
 // finished jobs (done, diverged, failed) count as complete, so the ETA covers only the epochs
 // still to train; jobs of very different cost make it an estimate, not a promise.
 #pragma once

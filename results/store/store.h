@@ -3,6 +3,7 @@
 // an exclusive run lock for the object's lifetime. `status`, `results` and `report` open it
 // ReadOnly; in WAL mode they neither wait for nor block the writer.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,7 +59,13 @@ struct Attempt {
   // used) | hung (its watchdog ended the run) | interrupted (a stopped or killed run)
   std::string outcome;
   std::string error;
-  double seconds() const { return ended_at > started_at ? ended_at - started_at : 0; }
+  // How long it ran: one still running until `now` when its run is alive, else until its last
+  // sign of life; and its rank time, that times its ranks (GPU time where each rank drives one).
+  double duration(double now, bool run_alive) const {
+    const double end = outcome == "running" && run_alive ? std::max(now, ended_at) : ended_at;
+    return std::max(0.0, end - started_at);
+  }
+  double rank_seconds(double now, bool run_alive) const { return duration(now, run_alive) * std::max(1, ranks); }
 };
 
 // "" when the path names a file; otherwise why it cannot hold results (":memory:", "", URIs).

@@ -134,7 +134,8 @@ TEST_F(CliBadInput, WrongTypesAndOutOfRangeValues) {
       // From a CLI audit: each of these gave exit 1, no bound, or an empty path taken silently.
       {{"train", "{SWEEP}", "--variant", "baseline", "--threads", "100000"}, "--threads must be between 0 and"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--threads", "-1"}, "--threads must be between 0 and"},
-      {{"run", "{SWEEP}", "--db", "{DB}", "--threads", "two"}, "threads"},
+      {{"run", "{SWEEP}", "--db", "{DB}", "--threads", "two"},
+       "the argument ('two') for option '--threads' is invalid"},
       {{"report", "--db", "{OLD}", "--sweep", "tiny", "--out", "{DIR}/r", "--watch", "1e10"},
        "--watch must be a number of seconds between 1 and 86400"},
       {{"status", "--db", "{DIR}"}, "is a directory, not a database file"},

@@ -352,6 +352,40 @@ TEST(CoordinatorRetries, AGpuLostWhileThePartnersWaitedIsALossInTheNextRun) {
   }
 }
 
+// The same record for a fault of the job's own kernel (illegal memory access: it would recur
+// anywhere) fails the job at once, as the coordinator does when it hears of one, retries left or not.
+TEST(CoordinatorRetries, AKernelFaultThatEndedTheRunFailsTheJob) {
+  const SweepSpec spec = parse_sweep(kRetriesSweep, "retries.yaml", model_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  const std::string id = jobs[1].id;
+  test::TempDir dir;
+  RunSettings settings;
+  settings.max_retries = 2;
+  settings.checkpoint_dir = dir.file("ckpt");
+  std::filesystem::create_directories(settings.checkpoint_dir);
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  store.register_sweep(spec, kRetriesSweep, jobs, false);
+  store.job_started(id, "node3 (ranks 3-4)", 2);
+  const std::string message = "node3: job " + id +
+                              " failed on this rank for good (CUDA error: an illegal memory access "
+                              "was encountered) and the other ranks of its group did not come back";
+  std::ofstream(hang_record_path(settings.checkpoint_dir + "/" + id + ".ckpt"))
+      << kFailedRecordPrefix << message << "\n";
+  GroupsLosingTheirGpu link(1, {});
+  testing::internal::CaptureStderr();
+  const RunSummary s = run_coordinator(spec, kRetriesSweep, jobs, link, store, settings);
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.done, 3);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(store.status(id), JobStatus::Failed);
+  EXPECT_EQ(store.error(id), message);
+  EXPECT_EQ(store.attempt_history(id).at(0).outcome, "failed");
+  EXPECT_NE(said.find("faulted on its GPU in an earlier run, ending it (a fault of its own kernel: failed, not "
+                      "retried)"),
+            std::string::npos)
+      << said;
+}
+
 // An attempt that a stopped or killed run interrupted is not a loss: a job interrupted once (the end
 // of an allocation) whose group then loses its GPU still runs again without using up a retry.
 TEST(CoordinatorRetries, AnInterruptedAttemptLeavesTheFreeLossFree) {

@@ -146,8 +146,6 @@ TEST_F(Compare, NoSharedVariantIsSaidSo) {
   EXPECT_NE(comparison_note(c).find("no variant has 2 done seeds on both sides"), std::string::npos);
 }
 
-// A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
-// --format csv`, never "-" neutralised into "'-" (QA ux #4).
 // A seed one side has not done is left out of Δ and the test (B's baseline seed 0 pending: Δ over
 // seeds 1 and 2, +2 and 0 points), marked † with a note; in LaTeX the mark is ASCII.
 TEST_F(Compare, DeltaIsOverTheSeedsBothSidesHaveDone) {
@@ -179,6 +177,8 @@ TEST_F(Compare, DeltaIsOverTheSeedsBothSidesHaveDone) {
     ASSERT_LT(static_cast<unsigned char>(tex[i]), 0x80) << "non-ASCII at " << i << ": " << tex.substr(i, 20);
 }
 
+// A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
+// --format csv`, never "-" neutralised into "'-" (QA ux #4).
 TEST_F(Compare, CsvLeavesMissingValuesEmpty) {
   const ResultStore store(dir_->file("ab.db"), OpenMode::ReadOnly);
   const Comparison c = compare_sweeps(store, "tiny", store, "tiny4");

@@ -1,6 +1,6 @@
 // Learning curves and the SQL views: `results --epochs` rows and grouped curves in every format,
 // checked against the fixture's known epochs (results_fixture.h: test_acc at epoch e is
-// final * (0.6 + 0.2 (e - 1))); the job_results / epoch_results views; and the three queries of
+// final * (0.6 + 0.2 (e - 1))); the job_results / epoch_results views; and the four queries of
 // docs/analysis.md run as written against a real database.
 #include "results/reports/epochs.h"
 

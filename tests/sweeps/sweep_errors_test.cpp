@@ -359,10 +359,6 @@ const BadCase kCases[] = {
 
 class BadSweep : public ::testing::TestWithParam<BadCase> {};
 
-// What a variant changes counts where the variant's model reads it: a key the baseline's model
-// does not read but the variant's does (the mixer changes with it), a live key beside an inert
-// one, an inert key the base sets for the variants that read it, and a grid of a key that only
-// some of the variants read all plan.
 // In a grid, a variant may be inert in some cells only (sgd's momentum in the adamw cell): those
 // cells are left out with a warning, the others plan; an exclude of them leaves nothing to say.
 // A cell whose baseline an exclude removed is not compared (its rows have no Δ anyway).
@@ -386,10 +382,19 @@ TEST(SweepInertKeys, CellsWhereAVariantChangesNothingAreLeftOut) {
   EXPECT_EQ(expand_sweep(parse_sweep(excluded, "t.yaml", test::test_catalog()), test::test_catalog(), &warnings).size(),
             3u);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
-  // Inert in every cell: refused, naming every cell.
-  EXPECT_THROW(test::plan("name: x\nablations:\n  o:\n    task.optimizer.momentum: [0.5]\ngrid:\n  "
-                          "task.optimizer.name: [adam, adamw]\n"),
-               SpecError);
+  // Inert in every cell: refused, at the variant's key.
+  try {
+    test::plan(
+        "name: x\nablations:\n  o:\n    task.optimizer.momentum: [0.5]\ngrid:\n  task.optimizer.name: [adam, "
+        "adamw]\n");
+    ADD_FAILURE() << "planned";
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.line(), 4);
+    EXPECT_NE(std::string(e.what()).find("variant 'task.optimizer.momentum=0.5' of section 'o' trains exactly as the "
+                                         "baseline in every grid/zip cell: task.optimizer.momentum is sgd's"),
+              std::string::npos)
+        << e.what();
+  }
   // The identity cell's baseline excluded: its pool_size variant has nothing to be compared with.
   EXPECT_EQ(test::plan("name: x\nablations:\n  k:\n    model.pool_size: [5]\ngrid:\n  model.mixers: [pool, "
                        "identity]\nexclude:\n  - {model.mixers: identity, model.pool_size: 3}\n")
@@ -397,6 +402,10 @@ TEST(SweepInertKeys, CellsWhereAVariantChangesNothingAreLeftOut) {
             3u);
 }
 
+// What a variant changes counts where the variant's model reads it: a key the baseline's model
+// does not read but the variant's does (the mixer changes with it), a live key beside an inert
+// one, an inert key the base sets for the variants that read it, and a grid of a key that only
+// some of the variants read all plan.
 TEST(SweepInertKeys, AVariantThatChangesWhatItsModelReadsPlans) {
   EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: identity}\nablations:\n  m:\n    - {model.mixers: pool, "
                        "model.pool_size: 5}\n")
