@@ -78,7 +78,6 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
   request.settings = RunSettings{max_retries, job_timeout, checkpoint_dir, vm["fresh"].as<bool>()};
   request.settings.retrain_older = vm["retrain-older"].as<bool>();
   request.settings.verbose = verbose;  // rank 0 prints the epoch lines, each naming its job
-  request.settings.ranks_per_job = ranks_per_job;
   request.worker.device = device;
   request.worker.cuda_graphs = cuda_graphs;
   request.worker.hang_timeout_s = hang_timeout;

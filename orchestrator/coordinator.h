@@ -22,7 +22,7 @@ struct RunSettings {
   bool fresh = false;
   bool retrain_older = false;  // train again the jobs an older training semantics trained (sweeps/version.h)
   bool verbose = false;        // an epoch line per job epoch, naming the job (run -v)
-  int ranks_per_job = 1;       // the MPI ranks of a worker group (recorded with each attempt)
+  int ranks_per_job = 1;       // the MPI ranks of a worker group (recorded with each attempt; run_sweep sets it)
   ProgressOptions progress = stderr_progress_options();
 };
 

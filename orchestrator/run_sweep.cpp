@@ -142,7 +142,9 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
   MpiCoordinatorLink link(layout, names);
   const auto started = std::chrono::steady_clock::now();
   stop_on_signals();
-  const RunSummary s = run_coordinator(spec, spec.source, jobs, link, *store, r.settings);
+  RunSettings settings = r.settings;
+  settings.ranks_per_job = r.ranks_per_job;  // recorded with each attempt
+  const RunSummary s = run_coordinator(spec, spec.source, jobs, link, *store, settings);
   if (s.interrupted) {
     store.reset();
     mpi.abort(report_interrupted());

@@ -23,7 +23,10 @@ std::string mixer_list(const json& mixers) {
 }  // namespace
 
 std::vector<InertKey> inert_keys(const json& config, const Catalog& catalog) {
-  const json flat = flatten_config(config);
+  return inert_keys_of_flat(flatten_config(config), catalog);
+}
+
+std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalog) {
   std::vector<InertKey> out;
   auto inert = [&](const std::string& key, const std::string& why) {
     if (flat.contains(key)) out.push_back({key, why});
@@ -82,8 +85,12 @@ std::vector<InertKey> inert_keys(const json& config, const Catalog& catalog) {
 }
 
 json effective_flat_config(const json& config, const Catalog& catalog) {
-  json flat = flatten_config(config);
-  for (const InertKey& k : inert_keys(config, catalog)) flat.erase(k.key);
+  const json flat = flatten_config(config);
+  return effective_flat_config(flat, inert_keys_of_flat(flat, catalog));
+}
+
+json effective_flat_config(json flat, const std::vector<InertKey>& inert) {
+  for (const InertKey& k : inert) flat.erase(k.key);
   return flat;
 }
 

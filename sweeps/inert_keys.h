@@ -24,9 +24,12 @@ struct InertKey {
 
 // `config`: nested and fully resolved (resolve_config). Keys in the order of the rules.
 std::vector<InertKey> inert_keys(const nlohmann::json& config, const Catalog& catalog);
+// The same of such a config already flattened (flatten_config).
+std::vector<InertKey> inert_keys_of_flat(const nlohmann::json& flat, const Catalog& catalog);
 
 // The flat config without its inert keys: two configs with equal effective configs train the same
-// model the same way.
+// model the same way. The second form takes the flat config and its inert keys already known.
 nlohmann::json effective_flat_config(const nlohmann::json& config, const Catalog& catalog);
+nlohmann::json effective_flat_config(nlohmann::json flat, const std::vector<InertKey>& inert);
 
 }  // namespace ms

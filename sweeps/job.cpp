@@ -151,21 +151,27 @@ json resolved(const SweepSpec& spec, const Variant& variant, const Cell& cell, c
   }
 }
 
-// Why a variant's config trains exactly as its cell's baseline (it differs only in keys its
-// training never reads, inert_keys.h), and where the variant sets such a key; none when it does not.
+// A cell's baseline config, flat, and without the keys its training never reads (inert_keys.h):
+// computed once per cell, compared with every variant of the cell.
+struct CellBaseline {
+  json flat, effective;
+};
+
+// Why a variant's config (`flat`) trains exactly as its cell's baseline (it differs only in keys
+// its training never reads), and where the variant sets such a key; none when it does not.
 struct InertChange {
   std::string why;
   Mark mark;
 };
-std::optional<InertChange> inert_change(const Variant& variant, const json& config, const json& baseline,
+std::optional<InertChange> inert_change(const Variant& variant, const json& flat, const CellBaseline& base,
                                         const Catalog& catalog) {
-  if (config == baseline || effective_flat_config(config, catalog) != effective_flat_config(baseline, catalog))
-    return std::nullopt;
-  const json flat = flatten_config(config), base = flatten_config(baseline);
+  if (flat == base.flat) return std::nullopt;
+  const std::vector<InertKey> inert = inert_keys_of_flat(flat, catalog);
+  if (effective_flat_config(flat, inert) != base.effective) return std::nullopt;
   InertChange change{"", variant.mark};
   bool marked = false;
-  for (const InertKey& k : inert_keys(config, catalog)) {
-    if (base.contains(k.key) && base.at(k.key) == flat.at(k.key)) continue;
+  for (const InertKey& k : inert) {
+    if (base.flat.contains(k.key) && base.flat.at(k.key) == flat.at(k.key)) continue;
     if (change.why.find(k.why) == std::string::npos) change.why += (change.why.empty() ? "" : "; ") + k.why;
     for (const Override& o : variant.overrides)
       if (!marked && o.key == k.key) change.mark = o.mark, marked = true;
@@ -184,7 +190,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
   // the earlier entry that first took one it matched.
   std::vector<bool> entry_drops(spec.excludes.size(), false);
   std::vector<size_t> shadowed_by(spec.excludes.size(), spec.excludes.size());
-  std::map<std::string, json> baseline_of_cell;  // cell label -> the baseline's resolved config
+  std::map<std::string, CellBaseline> baseline_of_cell;  // cell label -> its (kept) baseline
   for (const Variant& variant : spec.variants) {
     SectionOutcome& outcome = sections[variant.section];
     if (!outcome.first_variant) outcome.first_variant = &variant;
@@ -214,9 +220,10 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
       // A variant that would train exactly as its cell's (kept) baseline is no ablation: its cells
       // that do are left out, and a variant all of whose cells do is refused below.
       if (variant.section == "baseline") {
-        baseline_of_cell.emplace(cell.label, config);
+        baseline_of_cell.emplace(cell.label,
+                                 CellBaseline{flat, effective_flat_config(flat, inert_keys_of_flat(flat, catalog))});
       } else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end()) {
-        if (auto change = inert_change(variant, config, base->second, catalog)) {
+        if (auto change = inert_change(variant, flat, base->second, catalog)) {
           if (inert.cells++ == 0) inert.first = std::move(*change), inert.first_cell = cell.label;
           continue;
         }

@@ -393,12 +393,16 @@ void ResultStore::record_finished(const std::string& id, JobStatus status, const
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_finished: unknown job " + id);
 }
 
+void ResultStore::record_requeued(const std::string& id, const std::string& error, const char* what) {
+  Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
+  s.bind(1, error).bind(2, id).run();
+  if (db_.changes() == 0) throw std::runtime_error(path_ + ": " + what + ": unknown job " + id);
+}
+
 void ResultStore::job_requeued(const std::string& id, const std::string& error) {
   require_writer("job_requeued");
   Transaction tx(db_);
-  Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
-  s.bind(1, error).bind(2, id).run();
-  if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_requeued: unknown job " + id);
+  record_requeued(id, error, "job_requeued");
   close_attempt(id, "lost", error, true);
   tx.commit();
 }
@@ -407,13 +411,10 @@ void ResultStore::job_ended_run(const std::string& id, const std::string& outcom
                                 bool failure, double ended_at) {
   require_writer("job_ended_run");
   Transaction tx(db_);
-  if (failure) {
+  if (failure)
     record_finished(id, JobStatus::Failed, error, -1);
-  } else {
-    Statement s(db_, "UPDATE jobs SET status = 'pending', error = ?1 WHERE id = ?2");
-    s.bind(1, error).bind(2, id).run();
-    if (db_.changes() == 0) throw std::runtime_error(path_ + ": job_ended_run: unknown job " + id);
-  }
+  else
+    record_requeued(id, error, "job_ended_run");
   // The run ended by MPI_Abort, so reset_stale_running ended the attempt interrupted at its last
   // epoch; it ran until the record was written. The attempt is the last one started before then
   // (a minute's slack for the clocks of two nodes): a later one (`train`, which reads no records)

@@ -149,8 +149,10 @@ class ResultStore {
 
  private:
   void reset_job_rows(const std::vector<std::string>& ids);  // inside the caller's transaction
-  // The jobs row of job_finished, inside the caller's transaction.
+  // The jobs row of job_finished, and of job_requeued (`what` names the caller for an unknown job),
+  // inside the caller's transaction.
   void record_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s);
+  void record_requeued(const std::string& id, const std::string& error, const char* what);
   // Ends the job's running attempt (if any) with `outcome` and `error`; at this moment when
   // ended_now, else at its last sign of life. Inside the caller's transaction.
   void close_attempt(const std::string& id, const std::string& outcome, const std::optional<std::string>& error,
