@@ -50,7 +50,7 @@ cleanup
 [ $code -ne 0 ] || fail "mpirun exited 0 although the run was ended as hung"
 # Not before the timeout: the run ended because of the stop, not of something else.
 [ "$ended_after" -ge 9 ] || { cat "$WORK/err1"; fail "the run ended ${ended_after} s after the stop, before the 10 s timeout"; }
-grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): all-reduce of [0-9]* Float values has not finished after [0-9]* s: a rank of the group or its GPU hangs without an error" "$WORK/err1" \
+grep -q "metasweep: error: .*, rank 0 of a group of 2 (job [0-9a-f]*): all-reduce of [0-9]* [A-Za-z]* values has not finished after [0-9]* s: a rank of the group or its GPU hangs without an error" "$WORK/err1" \
   || { cat "$WORK/err1"; fail "no message naming the wait and the job"; }
 [ "$(sqlite3 "$DB" "pragma integrity_check")" = ok ] || fail "integrity_check failed after the abort"
 [ "$(sqlite3 "$DB" "select count(*) from jobs where status='done'")" -lt 2 ] || fail "the sweep finished before the hang"
