@@ -60,10 +60,11 @@ std::optional<RunEndRecord> take_run_end_record(const std::string& checkpoint) {
   for (const auto& [prefix, outcome] :
        {std::pair<const char*, const char*>{kLostRecordPrefix, "lost"}, {kFailedRecordPrefix, "failed"}})
     if (line.rfind(prefix, 0) == 0) return RunEndRecord{outcome, line.substr(std::strlen(prefix)), written_at};
-  const std::string prefix = "metasweep: error: ";  // the line as the hung rank printed it
-  if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
-  return RunEndRecord{"hung", "hung: " + (line.empty() ? std::string("the run was ended by a hang of this job") : line),
-                      written_at};
+  // A hang keeps its "hung: " in the job's message; a line of no known kind (an older metasweep's
+  // record) is a hang in its own words.
+  if (line.rfind(kHungRecordPrefix, 0) != 0) line = kHungRecordPrefix + line;
+  if (line == kHungRecordPrefix) line += "the run was ended by a hang of this job";
+  return RunEndRecord{"hung", line, written_at};
 }
 
 // Removes a job's checkpoint files (the current one and the trainer's fallback copies).

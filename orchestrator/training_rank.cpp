@@ -53,7 +53,7 @@ std::string hang_message(const std::string& host, int group_rank, int group_size
   char waited[32];
   std::snprintf(waited, sizeof waited, "%.0f", hang.waited_s);
   const bool alone = group_size == 1;
-  return "metasweep: error: " + printable(host) + ", " +
+  return printable(host) + ", " +
          (alone ? std::string("a one-rank group")
                 : "rank " + std::to_string(group_rank) + " of a group of " + std::to_string(group_size)) +
          (hang.context.empty() ? "" : " (" + hang.context + ")") + ": " + hang.what + " has not finished after " +
@@ -110,9 +110,9 @@ TrainingRank setup_training_rank(const WorkerSettings& settings, MPI_Comm group,
     rank.watchdog = std::make_unique<CollectiveWatchdog>(
         settings.hang_timeout_s, [host = settings.host, group_rank, size = rank.group_size](const Hang& hang) {
           const std::string message = hang_message(host, group_rank, size, hang);
-          std::fprintf(stderr, "%s\n", message.c_str());
+          std::fprintf(stderr, "metasweep: error: %s\n", message.c_str());
           std::fflush(stderr);
-          if (!hang.record_path.empty()) record_hang(hang.record_path, message);
+          if (!hang.record_path.empty()) record_hang(hang.record_path, kHungRecordPrefix + message);
           // The waiting ranks are stuck in MPI or NCCL: only ending the run frees them. MPI_Abort
           // from this thread (MPI is initialised FUNNELED) is outside the standard's promise, but
           // Open MPI and MPICH tear the job down from any thread, and under srun only an abort

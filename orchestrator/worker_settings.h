@@ -10,11 +10,13 @@ constexpr double kDefaultHangTimeoutS = 600;
 
 // Where a worker that ends the run because of its job records why, for the coordinator's next
 // run: beside the job's checkpoint (`<dir>/<id>.ckpt.hung`, removed with its checkpoints). One
-// line: the message of a hang (its watchdog fired), or, for a GPU or communicator that failed while
+// line: kHungRecordPrefix and the message of a hang (its watchdog fired), or, for a GPU or
+// communicator that failed while
 // the job's other ranks waited in a collective, kLostRecordPrefix and its message (a fault not the
 // job's own: a loss, free once) or kFailedRecordPrefix and its message (the job's own kernel
 // faulted: final, as when the coordinator hears of it).
 inline std::string hang_record_path(const std::string& checkpoint) { return checkpoint + ".hung"; }
+inline constexpr const char* kHungRecordPrefix = "hung: ";
 inline constexpr const char* kLostRecordPrefix = "lost: ";
 inline constexpr const char* kFailedRecordPrefix = "failed: ";
 

@@ -261,7 +261,7 @@ TEST(CoordinatorRetries, AHangRecordedByTheLastRunIsAFailedAttempt) {
     settings.checkpoint_dir = dir.file("ckpt");
     std::filesystem::create_directories(settings.checkpoint_dir);
     const std::string record = hang_record_path(settings.checkpoint_dir + "/" + jobs[2].id + ".ckpt");
-    std::ofstream(record) << "metasweep: error: node3, a one-rank group (job " << jobs[2].id
+    std::ofstream(record) << kHungRecordPrefix << "node3, a one-rank group (job " << jobs[2].id
                           << "): training step 7 of 9 in epoch 1 (on cuda:0) has not finished after 600 s\n";
     ResultStore store(dir.file("r.db"), OpenMode::Writer);
     store.register_sweep(spec, kRetriesSweep, jobs, false);

@@ -28,12 +28,12 @@ TEST(GpuShare, AnUnevenShareIsNamedAndAnEvenOneIsNot) {
 
 TEST(HangMessage, NamesTheRankTheJobTheWaitAndTheWayOn) {
   EXPECT_EQ(hang_message("node7\x1b[2J", 1, 2, Hang{"all-reduce of 5 Float values", "job j1", 600.4, ""}),
-            "metasweep: error: node7\\x1B[2J, rank 1 of a group of 2 (job j1): all-reduce of 5 Float values has not "
+            "node7\\x1B[2J, rank 1 of a group of 2 (job j1): all-reduce of 5 Float values has not "
             "finished after 600 s: a rank of the group or its GPU hangs without an error (a stopped GPU, a stalled "
             "file system or network); ending the run, the same command resumes it (--hang-timeout SEC sets this "
             "limit)");
   EXPECT_EQ(hang_message("node7", 0, 1, Hang{"training step 3 of 10 in epoch 2 (on cuda:1)", "job j2", 61, ""}),
-            "metasweep: error: node7, a one-rank group (job j2): training step 3 of 10 in epoch 2 (on cuda:1) has not "
+            "node7, a one-rank group (job j2): training step 3 of 10 in epoch 2 (on cuda:1) has not "
             "finished after 61 s: its GPU hangs without an error (a stopped GPU, a stalled file system or network); "
             "ending the run, the same command resumes it (--hang-timeout SEC sets this limit)");
 }
@@ -52,11 +52,11 @@ TEST(HangMessage, IsRecordedWholeBesideTheCheckpoint) {
   const std::string path = hang_record_path(dir.file("abc.ckpt"));
   EXPECT_EQ(path, dir.file("abc.ckpt.hung"));
   record_hang(path, "first");
-  record_hang(path, "metasweep: error: node7, rank 0 of a group of 2 (job abc): barrier has not finished");
+  record_hang(path, "hung: node7, rank 0 of a group of 2 (job abc): barrier has not finished");
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), "metasweep: error: node7, rank 0 of a group of 2 (job abc): barrier has not finished\n");
+  EXPECT_EQ(text.str(), "hung: node7, rank 0 of a group of 2 (job abc): barrier has not finished\n");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()),
             1);                                            // no temporary file left
   record_hang(dir.file("no/such/folder/x.hung"), "lost");  // fails quietly: the run ends anyway
