@@ -2,6 +2,7 @@
 #include "sweeps/shard_pattern.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <stdexcept>
 
@@ -43,6 +44,14 @@ std::vector<std::string> expand_braces(const std::string& pattern) {
       if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
       items.push_back(digits);
       if (i == to) break;
+    }
+  } else if (dots == 1 && body.size() == 4 && std::isalpha(static_cast<unsigned char>(body[0])) &&
+             std::isalpha(static_cast<unsigned char>(body[3])) &&
+             std::islower(static_cast<unsigned char>(body[0])) == std::islower(static_cast<unsigned char>(body[3]))) {
+    // braceexpand's letter range, {a..e} or {E..A}: one letter each, of one case
+    for (char c = body[0];; c = body[0] <= body[3] ? static_cast<char>(c + 1) : static_cast<char>(c - 1)) {
+      items.emplace_back(1, c);
+      if (c == body[3]) break;
     }
   } else if (body.find(',') != std::string::npos) {
     for (size_t begin = 0;;) {

@@ -7,7 +7,8 @@
 namespace ms {
 
 // Each {A..B} (decimal, ascending or descending; zero-padded to the longer of A and B when
-// either has a leading zero) or {x,y,z} group expands, left to right, into the cartesian product.
+// either has a leading zero), {a..e} (one letter each, of one case, either way) or {x,y,z} group
+// expands, left to right, into the cartesian product.
 // A pattern without braces is itself. Throws std::invalid_argument for an unclosed or nested
 // brace, a '}' without '{', or more than a million names.
 std::vector<std::string> expand_braces(const std::string& pattern);

@@ -17,6 +17,9 @@ inline constexpr const char* kMetasweepVersion = "0.2.0";
 //      ±2 std; model.init: poolformer is new); streamed evaluation images are decoded at full size; a data-parallel
 //      group evaluates with rank 0's BatchNorm statistics; skipped corrupt images no longer
 //      shrink the gradient; CIFAR crops pad with black (normalised), not the mean colour
-inline constexpr int kTrainingSemantics = 3;
+//   4  task.train_subset / test_subset of an image folder or tar shards keep a fixed random N
+//      images (images/sources/sample_order.h); they kept the first N, which a folder lists class
+//      by class, so a subset could hold one class only
+inline constexpr int kTrainingSemantics = 4;
 
 }  // namespace ms

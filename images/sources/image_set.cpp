@@ -13,8 +13,19 @@
 
 namespace ms {
 
-InputFile::InputFile(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+// O_NONBLOCK: opening a FIFO without a writer would wait for ever (a shard pattern or folder may
+// name one); such a file is refused before any read. On a regular file the flag changes nothing.
+InputFile::InputFile(const std::string& path)
+    : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
   if (fd_ < 0) throw std::runtime_error(printable(path) + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool folder = S_ISDIR(st.st_mode);
+    ::close(fd_);
+    throw std::runtime_error(printable(path) + (folder ? ": is a folder, not a file"
+                                                       : ": not a regular file (a FIFO, socket or device could block "
+                                                         "the job for ever)"));
+  }
 }
 
 InputFile::~InputFile() { ::close(fd_); }

@@ -8,7 +8,7 @@
 namespace ms {
 
 namespace {
-constexpr uint64_t kGlobalTag = 1, kShardOrderTag = 2, kInShardTag = 3;
+constexpr uint64_t kGlobalTag = 1, kShardOrderTag = 2, kInShardTag = 3, kSubsetTag = 4;
 }  // namespace
 
 uint64_t mix64(uint64_t z) {
@@ -42,6 +42,17 @@ std::vector<size_t> permutation(size_t n, uint64_t stream) {
   SplitMix64 rng(stream);
   for (size_t i = n; i-- > 1;) std::swap(a[i], a[rng.below(i + 1)]);
   return a;
+}
+
+void keep_subset(ImageSet& set, int64_t n) {
+  if (n <= 0 || n >= static_cast<int64_t>(set.size())) return;
+  std::vector<size_t> kept = permutation(set.size(), order_stream(0, 0, kSubsetTag));
+  kept.resize(static_cast<size_t>(n));
+  std::sort(kept.begin(), kept.end());
+  std::vector<ImageRecord> records;
+  records.reserve(kept.size());
+  for (size_t i : kept) records.push_back(set.records[i]);
+  set.records = std::move(records);
 }
 
 std::vector<size_t> epoch_order(const ImageSet& set, Shuffle shuffle, int64_t seed, int64_t epoch) {

@@ -12,7 +12,12 @@
 //                  for i = n-1 down to 1: swap(a[i], a[below(i + 1)])
 //   stream(seed, epoch, tag, shard) = mix(mix(mix(seed ^ tag) ^ mix(epoch + 1)) ^ mix(shard + 1))
 //                  (seed and epoch as 64-bit two's complement; tag 1: global order,
-//                   2: shard order, 3: order inside a shard; shard 0 for tags 1 and 2)
+//                   2: shard order, 3: order inside a shard, 4: subset; shard 0 for tags 1, 2, 4)
+//
+// Subset (task.train_subset / test_subset = N of a set of n > N records): the records at indices
+// permutation(n, stream(0, 0, 4, 0))[0..N), kept in index order. It does not depend on the job's
+// seed, so every job of a sweep trains and tests on the same images, and it draws from every
+// class (a folder's index lists the classes one after another: its first N would be one class).
 //
 // Global shuffle (image folders): the epoch's order is permutation(N, stream(seed, epoch, 1, 0)).
 // Shard-local shuffle (tar shards, so a rank reads one shard file at a time): the files are
@@ -54,6 +59,9 @@ uint64_t order_stream(int64_t seed, int64_t epoch, uint64_t tag, uint64_t shard 
 
 // A permutation of [0, n) drawn with Fisher-Yates from SplitMix64(stream).
 std::vector<size_t> permutation(size_t n, uint64_t stream);
+
+// Keeps the subset of `n` records of `set` (top of this file); all of them when n <= 0 or n >= its size.
+void keep_subset(ImageSet& set, int64_t n);
 
 enum class Shuffle {
   kGlobal,      // every record anywhere (image folders: one file per record)

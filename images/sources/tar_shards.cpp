@@ -349,7 +349,11 @@ std::vector<std::string> list_shards(const std::string& source) {
   if (::stat(source.c_str(), &st) == 0) return {source};
   std::vector<std::string> shards = expand_braces(source);
   if (shards.size() == 1 && shards[0] == source)
-    throw std::runtime_error(printable(source) + ": no shards (no such file or folder, and no {..} pattern)");
+    throw std::runtime_error(printable(source) + ": no shards (no such file or folder" +
+                             (source.find('{') == std::string::npos
+                                  ? std::string(", and no {..} pattern)")
+                                  : std::string(", and its braces are no pattern: {000000..000099}, {a..e} or "
+                                                "{train,val})")));
   return shards;
 }
 

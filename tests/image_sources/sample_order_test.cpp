@@ -103,6 +103,7 @@ for seed in map(int, sys.argv[1].split(",")):
     print(*perm(257, stream(seed, epoch, 1)))
     print(*[(f, k) for f in perm(len(files), stream(seed, epoch, 2))
             for k in perm(files[f], stream(seed, epoch, 3, f))])
+print(*sorted(perm(257, stream(0, 0, 4))[:100]))
 )PY";
   const std::vector<size_t> counts{5, 0, 13, 1, 40, 7};
   const ImageSet shards = make_set(counts);
@@ -120,9 +121,42 @@ for seed in map(int, sys.argv[1].split(",")):
     }
     expected << global.str() << "\n" << local.str() << "\n";
   }
+  ImageSet subset = folder_set(257);  // record i has offset 1000 i
+  keep_subset(subset, 100);
+  for (size_t i = 0; i < subset.size(); ++i) expected << (i ? " " : "") << subset.records[i].offset / 1000;
+  expected << "\n";
   const auto r = test::run_command("python3 -c " + test::shell_quote(script) + " 0,12345,-1 4 5,0,13,1,40,7");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, expected.str());
+}
+
+// task.train_subset of a folder, whose index lists the classes one after another: N images from
+// every class (not the first N, one class), in index order, the same every time.
+TEST(SampleOrder, ASubsetDrawsFromEveryClassInIndexOrder) {
+  ImageSet set = folder_set(300);
+  for (size_t i = 0; i < set.size(); ++i) set.records[i].label = static_cast<int32_t>(i / 100);
+  ImageSet a = set, b = set;
+  keep_subset(a, 60);
+  keep_subset(b, 60);
+  ASSERT_EQ(a.size(), 60u);
+  std::vector<int> per_class(3);
+  for (size_t i = 0; i < a.size(); ++i) {
+    ++per_class[static_cast<size_t>(a.records[i].label)];
+    EXPECT_EQ(a.records[i].offset, b.records[i].offset);  // the same images every time
+    if (i > 0) {
+      EXPECT_GT(a.records[i].offset, a.records[i - 1].offset);  // in index order, distinct
+    }
+  }
+  // Hypergeometric: 20 expected per class, standard deviation 2.8; a first-60 subset is 60, 0, 0.
+  for (int n : per_class) {
+    EXPECT_GE(n, 10);
+    EXPECT_LE(n, 30);
+  }
+  for (int64_t all : {0, 300, 301, -1}) {
+    ImageSet c = set;
+    keep_subset(c, all);
+    EXPECT_EQ(c.size(), 300u) << all;
+  }
 }
 
 TEST(SampleOrder, RankSharesTileEveryGlobalBatch) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/test_support.h"
 
@@ -209,6 +210,9 @@ TEST(TarShards, BracePatternsExpandLikeWebDataset) {
   EXPECT_EQ(expand_braces("{3..1}"), (std::vector<std::string>{"3", "2", "1"}));
   EXPECT_EQ(expand_braces("x{a,b}y{1..2}"), (std::vector<std::string>{"xay1", "xay2", "xby1", "xby2"}));
   EXPECT_EQ(expand_braces("{a}/plain"), (std::vector<std::string>{"{a}/plain"}));
+  EXPECT_EQ(expand_braces("t-{a..c}.tar"), (std::vector<std::string>{"t-a.tar", "t-b.tar", "t-c.tar"}));  // letters
+  EXPECT_EQ(expand_braces("{C..A}"), (std::vector<std::string>{"C", "B", "A"}));
+  EXPECT_EQ(expand_braces("{a..C}"), (std::vector<std::string>{"{a..C}"}));  // two cases: no range
   EXPECT_THROW(expand_braces("s-{1..3.tar"), std::invalid_argument);
   EXPECT_THROW(expand_braces("{a,{b,c}}"), std::invalid_argument);
   EXPECT_THROW(expand_braces("a}b"), std::invalid_argument);
@@ -226,6 +230,15 @@ TEST(TarShards, ShardListErrors) {
   EXPECT_CONTAINS(test::one_line_error([&] { index_tar_shards(tmp.file("s-1.tar")); }),
                   "s-1.tar: no samples in 1 shard(s)");
   EXPECT_EQ(index_tar_shards(tmp.file("s-{0..1}.tar")).size(), 1u);  // an empty shard among others is fine
+  EXPECT_CONTAINS(test::one_line_error([&] { index_tar_shards(tmp.file("s-{0...1}.tar")); }),
+                  "no shards (no such file or folder, and its braces are no pattern: {000000..000099}, {a..e} or "
+                  "{train,val})");
+  // A FIFO (or a socket, a device) named as a shard is refused at once: reading it could block for ever.
+  ASSERT_EQ(::mkfifo(tmp.file("fifo.tar").c_str(), 0600), 0);
+  EXPECT_CONTAINS(test::one_line_error([&] { index_tar_shards(tmp.file("fifo.tar")); }),
+                  "fifo.tar: not a regular file (a FIFO, socket or device could block the job for ever)");
+  EXPECT_CONTAINS(test::one_line_error([&] { index_tar_shards(tmp.file("{s-0,fifo}.tar")); }),
+                  "fifo.tar: not a regular file");
 }
 
 TEST(TarShards, DamagedShardsAreErrorsNamingShardAndOffset) {

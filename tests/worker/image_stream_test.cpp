@@ -6,6 +6,7 @@
 // IDX path on the same config.
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -403,6 +404,33 @@ TEST(ImageStream, SkippedImagesLeaveTheGradientAMeanOverTheKeptOnes) {
   const double skipped = final_test_loss(with_bad.path(), 13), clean = final_test_loss(without.path(), 12);
   std::printf("test loss after one step: 12 of 13 kept %.6f, the 12 alone %.6f\n", skipped, clean);
   EXPECT_NEAR(skipped, clean, 1e-4 * clean);
+}
+
+// A subset of a folder (listed class by class) holds every class, in training and in evaluation:
+// the first N would have trained and tested one class and reported it perfect.
+TEST(ImageStream, ASubsetOfAFolderHoldsEveryClass) {
+  test::TempDir dir;
+  write_folder(dir.path(), 20, 10);
+  auto source = make_batch_source(
+      folder_task(dir.path(), {{"task.train_subset", 20}, {"task.test_subset", 12}, {"task.batch_size", 10}}), 0,
+      ranks(0, 1));
+  ASSERT_EQ(source->steps_per_epoch(), 2);
+  std::set<int64_t> train_labels, test_labels;
+  torch::Tensor x, y;
+  source->start_epoch(1);
+  for (int64_t step = 0; step < 2; ++step) {
+    ASSERT_TRUE(source->batch(step, x, y));
+    for (int64_t i = 0; i < y.size(0); ++i) train_labels.insert(y[i].item<int64_t>());
+  }
+  int64_t tested = 0;
+  for (int64_t c = 0; c < source->test_chunks(4); ++c) {
+    source->test_chunk(c, 4, x, y);
+    tested += y.size(0);
+    for (int64_t i = 0; i < y.size(0); ++i) test_labels.insert(y[i].item<int64_t>());
+  }
+  EXPECT_EQ(tested, 12);
+  EXPECT_EQ(train_labels, (std::set<int64_t>{0, 1, 2}));
+  EXPECT_EQ(test_labels, (std::set<int64_t>{0, 1, 2}));
 }
 
 TEST(ImageStream, AClassCountThatDisagreesWithTheFolderIsAnError) {

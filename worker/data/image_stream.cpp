@@ -78,10 +78,6 @@ std::string describe(const ImageSet& set, const ImageRecord& r) {
   return where;
 }
 
-void keep_first(ImageSet& set, int64_t n) {
-  if (n > 0 && n < static_cast<int64_t>(set.records.size())) set.records.resize(static_cast<size_t>(n));
-}
-
 }  // namespace
 
 ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const TaskConfig& task, int64_t seed,
@@ -94,8 +90,8 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
       options_(options),
       filter_(task.augment.interpolation == "bilinear" ? Filter::Bilinear : Filter::Bicubic),
       pool_(std::max(0, options.threads - 1)) {
-  keep_first(train_, task.train_subset);
-  keep_first(test_, task.test_subset);
+  keep_subset(train_, task.train_subset);  // every class, the same images for every job
+  keep_subset(test_, task.test_subset);
   if (train_.records.empty() || test_.records.empty())
     throw std::runtime_error("dataset '" + task.dataset + "' has an empty train or test split");
   for (const ImageSet* set : {&train_, &test_})
