@@ -23,9 +23,9 @@ const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME]
 
   --where KEY=VALUE | KEY!=VALUE | KEY<V | KEY>V | KEY<=V | KEY>=V  (several are ANDed)
       KEY: a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...), section,
-      variant, sweep, status, id, seed, or a metric (test_acc, test_loss, train_loss,
-      test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, epochs_total, attempts,
-      failures).
+      variant, sweep, status, id, seed, device (what trained it: "1× NVIDIA H200"), or a
+      metric (test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,
+      samples_per_s, epochs_done, epochs_total, attempts, failures).
       Per-stage keys match a list ([pool,pool,attention,attention]) or, given one value,
       configs whose stages all equal it (model.mixers=pool). A VALUE in double quotes is
       matched exactly, "" for a quote in it: needed when it starts with = ! < >, is itself

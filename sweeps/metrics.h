@@ -19,6 +19,9 @@ struct EpochMetrics {
   // Images skipped as corrupt this epoch (task.on_corrupt: skip), whole group: test_acc and
   // test_loss are over the test images that decoded.
   int64_t skipped_train = 0, skipped_test = 0;
+  // What trained it, for its throughput: "2× NVIDIA H200", "1× AMD EPYC 7B13 (CPU, 2 threads)"
+  // (worker/train/device.h); "" in checkpoints and databases of older releases.
+  std::string device;
 };
 
 enum class JobStatus { Pending, Running, Done, Failed, Diverged };

@@ -13,7 +13,8 @@ void to_json(nlohmann::json& j, const EpochMetrics& m) {
        {"samples_per_s", m.samples_per_s},
        {"wall_s", m.wall_s},
        {"skipped_train", m.skipped_train},
-       {"skipped_test", m.skipped_test}};
+       {"skipped_test", m.skipped_test},
+       {"device", m.device}};
 }
 
 void from_json(const nlohmann::json& j, EpochMetrics& m) {
@@ -27,6 +28,7 @@ void from_json(const nlohmann::json& j, EpochMetrics& m) {
   m.wall_s = j.at("wall_s");
   m.skipped_train = j.value("skipped_train", int64_t{0});  // absent in checkpoints of older releases
   m.skipped_test = j.value("skipped_test", int64_t{0});
+  m.device = j.value("device", std::string());
 }
 
 }  // namespace ms

@@ -50,13 +50,16 @@ std::string read_file(const std::string& path);
 // when it throws nothing or the message is not one line.
 std::string one_line_error(const std::function<void()>& f);
 
-// SQL that takes a results database back to before schema v6 (v7's attempt history, the
-// skipped-image columns and the views that show them); the tests that emulate older files run it
-// before their own steps.
-inline const char* kUndoSchemaV6 =
-    "DROP TABLE IF EXISTS job_attempts; DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER "
-    "TABLE epochs DROP COLUMN "
-    "skipped_train; ALTER TABLE epochs DROP COLUMN skipped_test; ALTER TABLE jobs DROP COLUMN skipped_train; "
-    "ALTER TABLE jobs DROP COLUMN skipped_test; ";
+// SQL that takes a results database back to before schema v8 (the device columns and the views
+// that show them), and to before v6 (also v7's attempt history and the skipped-image columns); the
+// tests that emulate older files run it before their own steps.
+#define MS_UNDO_SCHEMA_V8                                                                               \
+  "DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER TABLE epochs DROP COLUMN " \
+  "device; ALTER TABLE jobs DROP COLUMN device; "
+inline const char* kUndoSchemaV8 = MS_UNDO_SCHEMA_V8;
+inline const char* kUndoSchemaV6 = MS_UNDO_SCHEMA_V8
+    "DROP TABLE IF EXISTS job_attempts; ALTER TABLE epochs DROP COLUMN skipped_train; ALTER TABLE epochs DROP "
+    "COLUMN skipped_test; ALTER TABLE jobs DROP COLUMN skipped_train; ALTER TABLE jobs DROP COLUMN skipped_test; ";
+#undef MS_UNDO_SCHEMA_V8
 
 }  // namespace ms::test

@@ -135,11 +135,11 @@ std::string interval_text(const Interval& ci, int decimals) {
   return "[" + signed_fixed(ci.low, decimals) + ", " + signed_fixed(ci.high, decimals) + "]";
 }
 
-std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted) {
-  if (!test) return "-";
-  const std::string welch = test->paired ? "" : " (W)";
+std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted,
+                         bool unpaired) {
+  const std::string welch = unpaired ? " (W)" : "";
   if (too_few_seeds) return "n<" + std::to_string(kMinSeedsForP) + welch;
-  if (!p_adjusted) return "-";
+  if (!test || !p_adjusted) return "-";
   return (*p_adjusted < 0.001 ? std::string("<0.001") : fixed(*p_adjusted, 3)) + welch;
 }
 
@@ -162,6 +162,7 @@ std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b
   const auto by_a = done_by_seed(a, metric), by_b = done_by_seed(b, metric);
   if (by_a.empty() || by_b.empty()) return std::nullopt;
   SeedComparison c;
+  c.n_a = static_cast<int>(by_a.size()), c.n_b = static_cast<int>(by_b.size());
   std::vector<double> common_a, common_b;  // in seed order: the pairs line up
   for (const auto& [seed, value] : by_a)
     if (const auto it = by_b.find(seed); it != by_b.end()) {
@@ -231,6 +232,7 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
         t.semantics_done[j.semantics.value_or(0)]++;
         t.jobs_skipping_test += j.skipped_test > 0;
         t.skipped_test += j.skipped_test;
+        t.devices_done[j.device]++;
       }
   for (auto& g : groups) {
     AblationRow r;
@@ -259,6 +261,9 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     r.delta = c->delta * t.metric.scale();
     r.test = c->test;
     r.common_seeds_only = c->subset;
+    r.unpaired = c->common == 0;
+    // Means compared with one value on a side: no test, and the p column says why (n<3 (W)).
+    r.too_few_seeds = !r.test && r.unpaired && std::min(c->n_a, c->n_b) < 2;
     t.any_common_only = t.any_common_only || c->subset;
     // No test over >= 2 paired seeds: the differences do not vary (a variant equal to its baseline)
     t.any_identical = t.any_identical || (!r.test && c->common >= 2);
@@ -285,9 +290,8 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
   }
   t.families = static_cast<int>(families.size());
   for (const auto& r : t.rows) {
-    if (!r.test) continue;
-    (r.test->paired ? t.any_paired : t.any_welch) = true;
     t.any_too_few = t.any_too_few || r.too_few_seeds;
+    if (r.test) (r.test->paired ? t.any_paired : t.any_welch) = true;
   }
   // Best per section and cell (ties all bold): accuracies of different cells (e.g. two datasets of
   // a grid) are not comparable. A section with one row in a cell has nothing to beat there, and a
@@ -391,8 +395,8 @@ TextTable ablation_text_table(const AblationTable& t, TableStyle style) {
         acc,
         delta,
         text(r.ci ? interval_text(*r.ci, t.metric.decimals()) : "-"),
-        tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.test->paired ? "" : " (W)")
-                               : text(p_value_text(r.test, r.too_few_seeds, r.p_adjusted)),
+        tex && r.too_few_seeds ? "$n<" + std::to_string(kMinSeedsForP) + "$" + (r.unpaired ? " (W)" : "")
+                               : text(p_value_text(r.test, r.too_few_seeds, r.p_adjusted, r.unpaired)),
         scaled(mean_metric(r.group, "params"), params_unit.scale),
         scaled(mean_metric(r.group, "macs"), macs_unit.scale),
         mean_metric(r.group, "samples_per_s") ? fixed(*mean_metric(r.group, "samples_per_s"), 0) : "-",
@@ -431,9 +435,45 @@ std::string skipped_note(const AblationTable& t) {
          "(`metasweep results --format json` gives skipped_test per job).";
 }
 
+// Says what measured the samples/s column, and when its rows were measured on different devices
+// (a sweep spread over a mixed cluster, or resumed elsewhere): then they compare only within one.
+std::string devices_note(const AblationTable& t) {
+  // The names as the CUDA runtime and /proc/cpuinfo spell them ("Intel(R) Xeon(R) Gold 6248 CPU @
+  // 2.50GHz", "NVIDIA A100-SXM4-80GB"), with any other character as '?': the note goes unescaped
+  // into Markdown and escaped into LaTeX and HTML, and a database may have been edited by hand.
+  auto name = [](const std::string& d) {
+    std::string out;
+    for (size_t i = 0; i < d.size(); ++i) {
+      const auto c = static_cast<unsigned char>(d[i]);
+      if (d.compare(i, 2, "×") == 0) {
+        out += "×";
+        ++i;
+      } else {
+        out += std::isalnum(c) != 0 || std::string(" ()+-.,@").find(static_cast<char>(c)) != std::string::npos
+                   ? static_cast<char>(c)
+                   : '?';
+      }
+    }
+    return out;
+  };
+  if (t.devices_done.empty() || (t.devices_done.size() == 1 && t.devices_done.begin()->first.empty())) return "";
+  if (t.devices_done.size() == 1)
+    return " samples/s: training examples per second on " + name(t.devices_done.begin()->first) + ".";
+  std::vector<std::pair<int, std::string>> by_count;  // most jobs first
+  for (const auto& [device, n] : t.devices_done) by_count.emplace_back(-n, device);
+  std::sort(by_count.begin(), by_count.end());
+  std::string list;
+  for (const auto& [minus_n, device] : by_count)
+    list += (list.empty() ? "" : "; ") + std::to_string(-minus_n) + " on " +
+            (device.empty() ? std::string("a device not recorded (an older metasweep)") : name(device));
+  return " samples/s was measured on " + std::to_string(t.devices_done.size()) +
+         " different devices (done jobs: " + list +
+         "): compare it only within one (`metasweep results --group-by section,variant,device`).";
+}
+
 // Says exactly what the numbers are: which test, which correction, why a p-value is missing.
 std::string footnote(const AblationTable& t, TableStyle style) {
-  return test_note(t, style) + versions_note(t) + skipped_note(t);
+  return test_note(t, style) + versions_note(t) + skipped_note(t) + devices_note(t);
 }
 
 std::string test_note(const AblationTable& t, TableStyle style) {
@@ -453,8 +493,9 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   if (t.any_identical)
     gaps += " No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test).";
   if (t.any_best)
-    gaps += std::string(" Bold: the best of a section's variants") + (t.cells ? " within its grid/zip cell" : "") +
-            ", where it beats the " + (t.cells ? "cell's baseline" : "baseline") + " (" + delta +
+    gaps += std::string(" Bold: the best of a section's two or more variants") +
+            (t.cells ? " within its grid/zip cell" : "") + ", where it beats the " +
+            (t.cells ? "cell's baseline" : "baseline") + " (" + delta +
             (tex ? (t.metric.higher_is_better ? " $>$ 0" : " $<$ 0") : (t.metric.higher_is_better ? " > 0" : " < 0")) +
             ").";
   if (t.any_common_only)
@@ -476,7 +517,7 @@ std::string test_note(const AblationTable& t, TableStyle style) {
   else if (t.any_paired)
     note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: fewer than 2 seeds done on both sides, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: the two sides share fewer than 2 done seeds, so no pairing).";
   if (t.largest_family > 1)
     note += t.families > 1
                 ? " p-values Holm-adjusted (step-down) within each grid/zip cell, for the variants "

@@ -29,9 +29,11 @@ struct AblationRow {
   std::optional<TTest> test;     // vs the baseline (n >= 2 on each side)
   std::optional<Interval> ci;    // 95% CI of delta (from `test`), in delta's unit
   std::optional<double>
-      p_adjusted;              // Holm within its cell's family (every variant without cells); none when too_few_seeds
-  bool too_few_seeds = false;  // a test exists but a side has < kMinSeedsForP seeds compared (paired: in common)
+      p_adjusted;  // Holm within its cell's family (every variant without cells); none when too_few_seeds
+  // A side has < kMinSeedsForP seeds compared (paired: in common), or, unpaired, < 2: no p-value.
+  bool too_few_seeds = false;
   bool common_seeds_only = false;  // Δ, CI and p over the seeds it and its baseline both have done
+  bool unpaired = false;           // Δ is of the means over all done seeds (no seed pairs: W)
   std::optional<double> reference;
   // Best mean (by the metric's direction) of its section within its grid/zip cell, of 2+ rows
   // there, and better than its baseline by Δ: never the best of variants that all lose.
@@ -69,6 +71,9 @@ struct AblationTable {
   // images those were in all: their test metrics are over fewer images than the split holds.
   int jobs_skipping_test = 0;
   int64_t skipped_test = 0;
+  // Done jobs by what trained them (JobRow::device; "": not recorded): the samples/s column is
+  // comparable only within one.
+  std::map<std::string, int> devices_done;
 };
 
 // The baseline rows that rows [begin, end) of the table are compared with (one per grid/zip cell
@@ -92,7 +97,9 @@ void check_metric_recorded(const std::vector<GroupRow>& groups, const std::strin
 // "<0.001", "n<3", "(W)" for Welch's test, "-" without one).
 std::string summary_text(const Summary& s, const ReportMetric& m, const std::string& pm = " ± ");
 std::string interval_text(const Interval& ci, int decimals);
-std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted);
+// `unpaired`: Δ is of the means (W), with or without a test.
+std::string p_value_text(const std::optional<TTest>& test, bool too_few_seeds, std::optional<double> p_adjusted,
+                         bool unpaired);
 
 // A metric's final value by seed of a group's done jobs (as stored).
 std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& metric);
@@ -106,6 +113,7 @@ struct SeedComparison {
   double delta = 0;           // as stored: mean over the common seeds of a - b, or mean(a) - mean(b) (Welch)
   std::optional<TTest> test;  // paired over >= 2 common seeds, or Welch (>= 2 a side)
   int common = 0;             // seeds compared in pairs (0: Welch over all done seeds)
+  int n_a = 0, n_b = 0;       // done seeds a side
   bool subset = false;        // compared in pairs, and a side has done seeds the other has not
 };
 // The note on a Δ marked as over a subset of seeds (SeedComparison::subset), shared by the

@@ -154,9 +154,13 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     r.test = seeds->test;
     r.seeds_compared = seeds->common;
     r.common_seeds_only = seeds->subset;
+    r.unpaired = seeds->common == 0;
     c.any_common_only = c.any_common_only || seeds->subset;
     if (!r.test) {  // under 2 seeds compared, or seed differences without any spread
       c.any_no_spread = c.any_no_spread || seeds->common >= 2;
+      // Means compared with one value on a side: the p column says why (n<3 (W)).
+      r.too_few_seeds = r.unpaired && std::min(seeds->n_a, seeds->n_b) < 2;
+      c.any_too_few = c.any_too_few || r.too_few_seeds;
       continue;
     }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
@@ -194,9 +198,13 @@ std::string test_note(const Comparison& c, OutputFormat format) {
            "; no variant is in both sweeps (variants match by section and label, and a grid or zip cell "
            "adds its values to every label), so nothing is compared.";
   if (!c.any_paired && !c.any_welch)
-    return note + (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
-                                     "every seed (zero spread: the same sweep twice?)."
-                                   : "; no variant has 2 done seeds on both sides, so no test.");
+    return note +
+           (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
+                              "every seed (zero spread: the same sweep twice?)."
+                            : "; no variant has 2 done seeds on both sides, so no test.") +
+           (c.any_too_few ? " n<3 (W): the difference of the means of sides with no seed in common, one of them with "
+                            "a single done seed, so no test."
+                          : "");
   note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=
@@ -205,7 +213,7 @@ std::string test_note(const Comparison& c, OutputFormat format) {
   else if (c.any_paired)
     note += "Student's paired t-test by seed (over the seeds both sides have done).";
   else
-    note += "Welch's unequal-variances t-test (W: fewer than 2 seeds done on both sides, so no pairing).";
+    note += "Welch's unequal-variances t-test (W: the two sides share fewer than 2 done seeds, so no pairing).";
   if (c.comparisons > 1)
     note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
   if (c.any_too_few)
@@ -286,7 +294,8 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
   for (const CompareRow& r : c.rows) {
     t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric),
                       r.delta ? signed_fixed(*r.delta, d) + (r.common_seeds_only ? dagger : "") : "-",
-                      r.ci ? interval_text(*r.ci, d) : "-", p_value_text(r.test, r.too_few_seeds, r.p_adjusted)});
+                      r.ci ? interval_text(*r.ci, d) : "-",
+                      p_value_text(r.test, r.too_few_seeds, r.p_adjusted, r.unpaired)});
   }
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};

@@ -69,6 +69,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
   t.header.push_back("failures");  // after the older columns: scripts that cut by position keep working
   t.header.push_back("skipped_train");
   t.header.push_back("skipped_test");
+  t.header.push_back("device");
   std::set<std::string> config_keys;
   std::map<const json*, json> flat_of;  // one flattening per distinct config (rows share them)
   for (const auto& r : rows) {
@@ -101,6 +102,7 @@ TextTable jobs_csv(const std::vector<JobRow>& rows) {
     row.push_back(std::to_string(r.failures));
     row.push_back(std::to_string(r.skipped_train));
     row.push_back(std::to_string(r.skipped_test));
+    row.push_back(r.device);
     for (const auto& k : config_keys) {
       const json& flat = flat_of.at(r.config.get());
       if (!flat.contains(k))
@@ -205,7 +207,8 @@ json job_json(const JobRow& r) {
               {"trained_by", r.trained_by.empty() ? json(nullptr) : json(r.trained_by)},
               {"semantics", opt(r.semantics)},
               {"skipped_train", r.skipped_train},
-              {"skipped_test", r.skipped_test}};
+              {"skipped_test", r.skipped_test},
+              {"device", r.device.empty() ? json(nullptr) : json(r.device)}};
 }
 
 json group_json(const GroupRow& g) {

@@ -21,8 +21,9 @@ std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>()
 
 [[noreturn]] void unknown_key(const std::string& what, const std::string& key) {
   const std::string hint = closest_key(key);
-  throw UsageError(what + ": unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)") +
-                   "; expected a dotted config key (e.g. model.norm), sweep, section, variant, seed, status or id");
+  throw UsageError(
+      what + ": unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)") +
+      "; expected a dotted config key (e.g. model.norm), sweep, section, variant, seed, status, id or device");
 }
 
 }  // namespace
@@ -53,6 +54,7 @@ std::string JobRow::field(const std::string& key) const {
   if (key == "status") return to_string(status);
   if (key == "id") return id;
   if (key == "seed") return std::to_string(seed);
+  if (key == "device") return device;
   const json flat = flatten_config(*config);
   return flat.contains(key) ? text_of(flat.at(key)) : "";
 }
@@ -130,8 +132,8 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
       "j.params, j.macs, j.epochs_total, j.epochs_done, j.test_acc, j.test_loss, j.train_loss, j.test_seq_acc, "
       "j.wall_s, j.samples_per_s, j.started_at, j.finished_at, j.host, j.config, m.removed, " +
       std::string(schema_version(store.db()) >= 3 ? "j.trained_by, j.semantics, " : "NULL, NULL, ") +
-      "m.cell, j.failures, j.skipped_train, j.skipped_test FROM " + members + " m JOIN " + jobs_table_sql(store.db()) +
-      " j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
+      "m.cell, j.failures, j.skipped_train, j.skipped_test, j.device FROM " + members + " m JOIN " +
+      jobs_table_sql(store.db()) + " j ON j.id = m.job_id JOIN sweeps s ON s.name = m.sweep WHERE 1";
   std::vector<SqlParam> params;
   if (!query.sweep.empty()) {
     sql += " AND m.sweep = ?";
@@ -194,6 +196,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
     r.failures = s.column_int64(28);
     r.skipped_train = s.column_int64(29);
     r.skipped_test = s.column_int64(30);
+    r.device = s.column_text(31);
     rows.push_back(std::move(r));
   }
   return rows;

@@ -35,6 +35,8 @@ struct JobRow {
   std::optional<int64_t> semantics;  // its training semantics (sweeps/version.h); none: not recorded
   std::optional<std::string> cell;   // its grid/zip cell's label ("" without one); none: not recorded (before v4)
   int64_t skipped_train = 0, skipped_test = 0;  // corrupt images its last epoch skipped (task.on_corrupt: skip)
+  // What trained its epochs ("2× NVIDIA H200"; several joined by " + "; "" when not recorded).
+  std::string device;
 
   std::optional<double> metric(const std::string& name) const;  // any of result_metrics()
   std::string field(const std::string& key) const;              // job field or dotted config key, as text

@@ -173,6 +173,14 @@ SELECT id, attempts, COALESCE(started_at, finished_at, 0), COALESCE(finished_at,
 FROM jobs WHERE attempts > 0 AND error IS NOT NULL AND error != '' AND status IN ('pending', 'failed', 'diverged');
 )sql";
 
+// v8: what trained each epoch ("2× NVIDIA H200", "1× AMD EPYC 7B13 (CPU, 2 threads)"), and a
+// job's devices, so that a throughput is known with what measured it. NULL for epochs recorded
+// before.
+const char* kSchemaV8 = R"sql(
+ALTER TABLE epochs ADD COLUMN device TEXT;
+ALTER TABLE jobs ADD COLUMN device TEXT;
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -214,20 +222,27 @@ void ensure_schema(Database& db) {
     db.exec(kSchemaV7);
     db.exec("PRAGMA user_version = 7");
   }
+  if (version < 8) {
+    db.exec(kSchemaV8);
+    db.exec("PRAGMA user_version = 8");
+  }
   ensure_views(db);
   tx.commit();
 }
 
 std::string jobs_table_sql(const Database& db) {
   const int version = schema_version(db);
-  if (version >= 6) return "jobs";
+  if (version >= 8) return "jobs";
   return std::string("(SELECT *, ") +
          (version >= 5 ? "" : "CASE WHEN status = 'failed' THEN attempts ELSE 0 END AS failures, ") +
-         "0 AS skipped_train, 0 AS skipped_test FROM jobs)";
+         (version >= 6 ? "" : "0 AS skipped_train, 0 AS skipped_test, ") + "NULL AS device FROM jobs)";
 }
 
 std::string epochs_table_sql(const Database& db) {
-  return schema_version(db) >= 6 ? "epochs" : "(SELECT *, 0 AS skipped_train, 0 AS skipped_test FROM epochs)";
+  const int version = schema_version(db);
+  if (version >= 8) return "epochs";
+  return std::string("(SELECT *, ") + (version >= 6 ? "" : "0 AS skipped_train, 0 AS skipped_test, ") +
+         "NULL AS device FROM epochs)";
 }
 
 int schema_version(const Database& db) { return user_version(db); }

@@ -14,7 +14,8 @@ class Database;
 // 5: jobs.failures (failed attempts: what --max-retries limits; attempts also counts interrupted ones).
 // 6: epochs.skipped_*, jobs.skipped_* (corrupt images skipped).
 // 7: job_attempts (each start of a job: where, on how many ranks, how long, how it ended).
-constexpr int kSchemaVersion = 7;
+// 8: epochs.device and jobs.device (what trained it, beside its throughput).
+constexpr int kSchemaVersion = 8;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

@@ -253,7 +253,7 @@ void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
                   "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, "
                   "skipped_test = 0, wall_s = NULL, "
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
-                  "semantics = NULL WHERE id = ?");
+                  "semantics = NULL, device = NULL WHERE id = ?");
   Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
   Statement clear_attempts(db_, "DELETE FROM job_attempts WHERE job_id = ?");
   for (const std::string& id : ids) {
@@ -333,15 +333,20 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
   Transaction tx(db_);
   Statement insert(db_,
                    "INSERT OR REPLACE INTO epochs (job_id, epoch, train_loss, test_loss, test_acc, test_seq_acc, lr, "
-                   "samples_per_s, wall_s, recorded_at, skipped_train, skipped_test) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   "samples_per_s, wall_s, recorded_at, skipped_train, skipped_test, device) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, id).bind(2, m.epoch).bind(3, m.train_loss).bind(4, m.test_loss).bind(5, m.test_acc);
   if (m.test_seq_acc >= 0)
     insert.bind(6, m.test_seq_acc);
   else
     insert.bind_null(6);
   insert.bind(7, m.lr).bind(8, m.samples_per_s).bind(9, m.wall_s).bind(10, unix_now());
-  insert.bind(11, m.skipped_train).bind(12, m.skipped_test).run();
+  insert.bind(11, m.skipped_train).bind(12, m.skipped_test);
+  if (m.device.empty())
+    insert.bind_null(13);
+  else
+    insert.bind(13, m.device);
+  insert.run();
   Statement stale(db_, "DELETE FROM epochs WHERE job_id = ? AND epoch > ?");
   stale.bind(1, id).bind(2, m.epoch).run();
   Statement job(db_,
@@ -349,7 +354,10 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
                 "skipped_train = ?7, skipped_test = ?8, "
                 "samples_per_s = (SELECT COUNT(*) / SUM(1.0 / samples_per_s) FROM epochs WHERE job_id = ?6 "
                 "AND samples_per_s > 0), "
-                "wall_s = (SELECT SUM(wall_s) FROM epochs WHERE job_id = ?6) WHERE id = ?6");
+                "wall_s = (SELECT SUM(wall_s) FROM epochs WHERE job_id = ?6), "
+                // every device its epochs were trained on (a job resumed elsewhere has two)
+                "device = (SELECT group_concat(device, ' + ') FROM (SELECT DISTINCT device FROM epochs "
+                "WHERE job_id = ?6 AND device IS NOT NULL ORDER BY device)) WHERE id = ?6");
   job.bind(1, m.epoch).bind(2, m.test_acc).bind(3, m.test_loss).bind(4, m.train_loss);
   if (m.test_seq_acc >= 0)
     job.bind(5, m.test_seq_acc);

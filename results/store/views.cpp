@@ -39,7 +39,7 @@ std::string job_results_view_sql() {
       "j.status, j.attempts, j.failures, j.error, j.epochs_done, j.epochs_total, j.params, j.macs, j.test_acc, "
       "j.test_loss, "
       "j.train_loss, j.test_seq_acc, j.skipped_train, j.skipped_test, j.wall_s, j.samples_per_s, j.started_at, "
-      "j.finished_at, j.host, j.config";
+      "j.finished_at, j.host, j.device, j.config";
   for (const KeySpec& spec : config_schema())
     sql += ", json_extract(j.config, " + quote_literal("$." + spec.key) + ") AS " + quote_identifier(spec.key);
   sql += " FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id";
@@ -50,7 +50,7 @@ std::string epoch_results_view_sql() {
   return "CREATE VIEW epoch_results AS SELECT m.sweep, m.section, m.variant, m.position, j.id, j.seed, j.status, "
          "e.epoch, "
          "e.train_loss, e.test_loss, e.test_acc, e.test_seq_acc, e.lr, e.samples_per_s, e.wall_s, e.recorded_at, "
-         "e.skipped_train, e.skipped_test "
+         "e.skipped_train, e.skipped_test, e.device "
          "FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id JOIN epochs e ON e.job_id = j.id";
 }
 

@@ -20,7 +20,7 @@ namespace {
 const char* kForms =
     "expected KEY=VALUE, KEY!=VALUE, KEY<V, KEY>V, KEY<=V or KEY>=V (VALUE may be in double quotes, "
     "\"\" for a quote in it), where KEY is a dotted config "
-    "key (e.g. model.norm), section, variant, sweep, status, id, seed, or a metric (test_acc, "
+    "key (e.g. model.norm), section, variant, sweep, status, id, seed, device, or a metric (test_acc, "
     "test_loss, train_loss, test_seq_acc, params, macs, wall_s, samples_per_s, epochs_done, "
     "epochs_total, attempts, failures)";
 
@@ -111,7 +111,7 @@ std::string column_of(const std::string& key) {
 }  // namespace
 
 const std::vector<std::string>& where_job_fields() {
-  static const std::vector<std::string> fields = {"section", "variant", "sweep", "status", "id", "seed"};
+  static const std::vector<std::string> fields = {"section", "variant", "sweep", "status", "id", "seed", "device"};
   return fields;
 }
 

@@ -4,7 +4,7 @@
 // epochs", variant=" padded "); a VALUE that is not one whole quoted string is literal text, quotes
 // included. An unquoted VALUE that starts with ! < > or = is refused with a hint to quote it.
 // KEY is one of
-//   - a job field: section, variant, sweep, status, id, seed;
+//   - a job field: section, variant, sweep, status, id, seed, device (what trained it);
 //   - a metric: test_acc, test_loss, train_loss, test_seq_acc, params, macs, wall_s,
 //     samples_per_s, epochs_done, epochs_total, attempts, failures (VALUE must be a number);
 //   - a dotted config key (model.norm, task.optimizer.lr, model.mixers, ...).
@@ -48,7 +48,7 @@ WhereClause parse_where(const std::string& expr);
 // The SQL condition of one clause (placeholders only).
 SqlFilter where_sql(const WhereClause& clause);
 
-const std::vector<std::string>& where_job_fields();           // section, variant, sweep, status, id, seed
+const std::vector<std::string>& where_job_fields();           // section, variant, sweep, status, id, seed, device
 const std::vector<std::string>& where_metrics();              // numeric job columns
 std::optional<double> parse_number(const std::string& text);  // whole text, finite
 

@@ -126,11 +126,10 @@ TEST(AblationCells, ADatabaseWithoutRecordedCellsGivesTheSameTable) {
   fill(dir.file("old.db"), kCellSweep);
   {  // what metasweep wrote before schema v4: no cell column
     Database db(dir.file("old.db"), Database::Access::ReadWrite);
-    db.exec(
-        std::string(kUndoSchemaV6) +
-        "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN "
-        "cell; "
-        "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 3");
+    db.exec(std::string(kUndoSchemaV6) +
+            "ALTER TABLE sweep_jobs DROP COLUMN cell; ALTER TABLE removed_sweep_jobs DROP COLUMN "
+            "cell; "
+            "ALTER TABLE jobs DROP COLUMN failures; PRAGMA user_version = 3");
   }
   ResultStore store(dir.file("old.db"), OpenMode::ReadOnly);
   const AblationTable t = build_ablation(store, "cells");

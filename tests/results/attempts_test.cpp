@@ -201,7 +201,7 @@ TEST(JobAttempts, AnOlderDatabaseGainsTheHistoryFromItsNextAttempt) {
   const auto jobs = fill_tiny_db(path);
   {
     Database db(path, Database::Access::ReadWrite);
-    db.exec(std::string("DROP TABLE job_attempts; PRAGMA user_version = 6"));
+    db.exec(std::string(kUndoSchemaV8) + "DROP TABLE job_attempts; PRAGMA user_version = 6");
   }
   {
     const ResultStore reader(path, OpenMode::ReadOnly);

@@ -177,6 +177,33 @@ TEST_F(Compare, DeltaIsOverTheSeedsBothSidesHaveDone) {
     ASSERT_LT(static_cast<unsigned char>(tex[i]), 0x80) << "non-ASCII at " << i << ": " << tex.substr(i, 20);
 }
 
+// No seed in common and one value on a side: Δ is the means' difference, marked (W), with the
+// reason it has no test (an audit found it unmarked, as if paired).
+TEST_F(Compare, AMeansDifferenceWithoutATestSaysSo) {
+  const std::vector<Job> jobs = expand_sweep(parse_sweep(kSweepB, "tiny4.yaml", results_catalog()), results_catalog());
+  const std::string one = dir_->file("identity_seed0.db"), two = dir_->file("identity_seeds12.db");
+  fill_b(one);
+  fill_b(two);
+  ResultStore(one, OpenMode::Writer).reset_jobs({jobs[4].id, jobs[5].id});  // identity seeds 1, 2
+  ResultStore(two, OpenMode::Writer).reset_jobs({jobs[3].id});              // identity seed 0
+  ASSERT_EQ(jobs[3].variant, "model.mixers=identity");
+  const ResultStore a(one, OpenMode::ReadOnly), b(two, OpenMode::ReadOnly);
+  const Comparison c = compare_sweeps(a, "tiny4", b, "tiny4");
+  const CompareRow& identity = c.rows[1];
+  ASSERT_EQ(identity.variant, "model.mixers=identity");
+  ASSERT_TRUE(identity.delta);
+  EXPECT_NEAR(*identity.delta, ((0.71 + 0.75) / 2 - 0.70) * 100, 1e-9);
+  EXPECT_FALSE(identity.test);
+  EXPECT_TRUE(identity.unpaired);
+  EXPECT_TRUE(identity.too_few_seeds);
+  const std::string md = format_comparison(c, OutputFormat::Markdown);
+  EXPECT_NE(md.find("|       +3.00 |           - | n<3 (W) |"), std::string::npos) << md;
+  EXPECT_NE(md.find(" n<3 (W): the difference of the means of sides with no seed in common, one of them with a "
+                    "single done seed, so no test."),
+            std::string::npos)
+      << md;
+}
+
 // A value compare has not got (no test, a side absent) is an empty CSV cell, as in `results
 // --format csv`, never "-" neutralised into "'-" (QA ux #4).
 TEST_F(Compare, CsvLeavesMissingValuesEmpty) {

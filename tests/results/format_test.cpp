@@ -159,8 +159,9 @@ TEST_F(Formats, AblationHolmConfidenceIntervalsAndTooFewSeeds) {
   EXPECT_NE(md.find(" +1.00† |"), std::string::npos) << md;
   EXPECT_NE(md.find(" [+1.00, +1.00] |"), std::string::npos) << md;
   EXPECT_EQ(md.find("<0.001"), std::string::npos) << md;
-  for (const char* said : {"Student's paired t-test", "Holm-adjusted", "for the 3 variants", "fewer than 3 seeds compared",
-                           "†: Δ, its CI and p over only the seeds the row and its baseline both have done"})
+  for (const char* said :
+       {"Student's paired t-test", "Holm-adjusted", "for the 3 variants", "fewer than 3 seeds compared",
+        "†: Δ, its CI and p over only the seeds the row and its baseline both have done"})
     EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
   EXPECT_EQ(md.find("Welch"), std::string::npos) << "every variant shares seeds with the baseline: " << md;
   const std::string tex = ablation_latex(t);
@@ -236,9 +237,15 @@ TEST(AblationStats, DeltaIsOverTheSeedsBothSidesHaveDone) {
   EXPECT_NEAR(*attention.delta, (0.90 - 0.54) * 100, 1e-9) << "no seed in common: the means";
   EXPECT_FALSE(attention.common_seeds_only);
   EXPECT_FALSE(attention.test) << "one value on its side: no Welch test";
+  EXPECT_TRUE(attention.unpaired);
+  EXPECT_TRUE(attention.too_few_seeds);
+  EXPECT_FALSE(identity.unpaired);
+  EXPECT_FALSE(identity.too_few_seeds);
   const std::string md = ablation_markdown(t);
   EXPECT_NE(md.find(" +0.00† |"), std::string::npos) << md;
-  EXPECT_NE(md.find(" +36.00 |"), std::string::npos) << md;
+  // The means' difference says so (W) and why it has no test, as a paired row with too few seeds.
+  EXPECT_NE(md.find(" +36.00 |           - |       n<3 (W) |"), std::string::npos) << md;
+  EXPECT_NE(ablation_latex(t).find("$n<3$ (W)"), std::string::npos);
 }
 
 // Seeds compared: in pairs over the seeds both sides have done; over all done seeds (Welch, the
@@ -304,7 +311,8 @@ TEST(AblationStats, BoldIsTheBestThatBeatsTheBaseline) {
   const std::string md = ablation_markdown(t);
   EXPECT_NE(md.find("**86.00 ± 1.00 (3)**"), std::string::npos) << md;
   EXPECT_EQ(md.find("**76.00"), std::string::npos) << md;
-  EXPECT_NE(md.find("Bold: the best of a section's variants, where it beats the baseline (Δ > 0)."), std::string::npos)
+  EXPECT_NE(md.find("Bold: the best of a section's two or more variants, where it beats the baseline (Δ > 0)."),
+            std::string::npos)
       << md;
 }
 

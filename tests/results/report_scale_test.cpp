@@ -26,7 +26,8 @@ base:
 seeds: [0]
 ablations:
   learning rate:
-    task.optimizer.lr: [)" + lrs + "]\n" + grid;
+    task.optimizer.lr: [)" +
+                           lrs + "]\n" + grid;
   const SweepSpec spec = parse_sweep(yaml, "lrs.yaml", results_catalog());
   std::vector<Job> jobs = expand_sweep(spec, results_catalog());
   for (size_t i = 0; i < jobs.size(); ++i) jobs[i].params = 1000 * int64_t(i + 1), jobs[i].macs = 5000 * int64_t(i + 1);
@@ -35,7 +36,7 @@ ablations:
   for (size_t i = 0; i < jobs.size(); ++i) {
     store.job_started(jobs[i].id, "host");
     double acc = i == 0 ? 0.45 : 0.5 + 0.01 * static_cast<double>(i - 1);  // the baseline first
-    if (jobs[i].config["model"]["activation"] == "relu") acc -= 0.3;         // a grid's worse cell
+    if (jobs[i].config["model"]["activation"] == "relu") acc -= 0.3;       // a grid's worse cell
     for (int64_t e = 1; e <= 2; ++e) store.record_epoch(jobs[i].id, tiny_epoch(acc, e, 0));
     store.job_finished(jobs[i].id, JobStatus::Done, "", 1.0);
   }

@@ -3,6 +3,7 @@
 #include "worker/train/trainer.h"
 
 #include <cmath>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -11,6 +12,7 @@
 #include "tests/worker/model_test_util.h"
 #include "worker/dist/collective_watchdog.h"
 #include "worker/train/checkpoint.h"
+#include "worker/train/device.h"
 #include "worker/train/lr_schedule.h"
 #include "worker/train/trainer_loss.h"
 
@@ -92,7 +94,26 @@ TEST(Trainer, TinyPoolFormerLearnsSyntheticImages) {
   EXPECT_GT(out.epochs.back().test_acc, 0.5);  // chance is 0.25
   EXPECT_EQ(out.epochs.back().test_seq_acc, -1);
   EXPECT_GT(out.epochs.back().samples_per_s, 0);
-  EXPECT_NEAR(out.epochs.back().lr, 0.0, 1e-4);  // cosine ends near 0
+  EXPECT_NEAR(out.epochs.back().lr, 0.0, 1e-4);                             // cosine ends near 0
+  EXPECT_EQ(out.epochs.back().device, device_description(torch::kCPU, 1));  // what measured samples_per_s
+}
+
+// What trained an epoch: the CPU's model name as /proc/cpuinfo gives it (read here on its own)
+// and each rank's threads; a GPU's name without threads.
+TEST(Trainer, TheDeviceIsDescribedByItsNameRanksAndThreads) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string model = "CPU";
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(": ") + 2);
+      break;
+    }
+  const int threads = torch::get_num_threads();
+  EXPECT_EQ(device_description(torch::kCPU, 2),
+            "2× " + model + " (CPU, " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)"));
+  EXPECT_EQ(device_description("NVIDIA H200", 8, 0), "8× NVIDIA H200");
+  EXPECT_EQ(device_description("Xeon", 1, 1), "1× Xeon (CPU, 1 thread)");
+  EXPECT_EQ(device_description("bad\x1b[2Jname", 1, 0), "1× bad\\x1B[2Jname");  // printable
 }
 
 // On the CPU no kernel outlives its call, so the watchdog (TrainOptions::watchdog) registers no

@@ -1,6 +1,7 @@
 // Device selection and the autocast guard.
 #include "worker/train/device.h"
 
+#include <fstream>
 #include <stdexcept>
 
 #include <ATen/autocast_mode.h>
@@ -13,7 +14,46 @@
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 
+#include "sweeps/user_text.h"
+
 namespace ms {
+
+namespace {
+
+// The first "model name" of /proc/cpuinfo (x86; most ARM kernels have none): "" when absent.
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const size_t first = line.find_first_not_of(" \t", colon + 1);
+    return first == std::string::npos ? "" : line.substr(first);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string device_description(const std::string& name, int ranks, int cpu_threads) {
+  std::string out = std::to_string(ranks) + "× " + printable(name);
+  if (cpu_threads > 0) out += " (CPU, " + std::to_string(cpu_threads) + (cpu_threads == 1 ? " thread)" : " threads)");
+  return out;
+}
+
+std::string device_description(const torch::Device& device, int ranks) {
+#ifdef METASWEEP_HAVE_CUDA
+  if (device.is_cuda()) {
+    cudaDeviceProp properties{};
+    if (cudaGetDeviceProperties(&properties, device.has_index() ? device.index() : 0) == cudaSuccess)
+      return device_description(properties.name, ranks, 0);
+    (void)cudaGetLastError();  // not sticky: clear it
+  }
+#endif
+  if (device.is_cuda()) return device_description("CUDA GPU", ranks, 0);
+  static const std::string model = cpu_model_name();
+  return device_description(model.empty() ? "CPU" : model, ranks, at::get_num_threads());
+}
 
 // LibTorch >= 2.4 takes the device type explicitly; older versions have CUDA-only calls.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)

@@ -11,6 +11,14 @@ namespace ms {
 // local_rank mod device count. Throws std::runtime_error for "cuda" without a GPU.
 torch::Device pick_device(const std::string& spec, int local_rank);
 
+// What trains a job, recorded with each epoch beside its throughput: `ranks` ranks of this kind,
+// "2× NVIDIA H200", or on the CPU its model and each rank's LibTorch threads, "1× AMD EPYC 7B13
+// (CPU, 2 threads)". The names come from the CUDA runtime and /proc/cpuinfo ("CPU" where it has
+// no model name), made printable.
+std::string device_description(const torch::Device& device, int ranks);
+// The same from its parts (cpu_threads: 0 for a GPU).
+std::string device_description(const std::string& name, int ranks, int cpu_threads);
+
 // Makes `device` the calling thread's current CUDA device (no-op on the CPU), as the first thing
 // a training thread does: a CUDA call without a device guard then lands on the rank's GPU, never
 // on GPU 0 (where it would open a context of its own, about 0.5 GB, per rank).

@@ -226,6 +226,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
   const int rank = comm ? comm->rank() : 0, size = comm ? comm->size() : 1;
   const torch::Device device = options.device;
   if (options.threads > 0) torch::set_num_threads(options.threads);
+  const std::string trained_on = device_description(device, size);  // with each epoch's throughput
 
   BatchSourceOptions data_options;
   data_options.device = device;
@@ -486,6 +487,7 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
     m.wall_s = seconds_since(epoch_start);
     m.skipped_train = skipped_train;
     m.skipped_test = skipped_test;
+    m.device = trained_on;
     outcome.epochs.push_back(m);
     state.epoch = epoch;
     state.epochs = outcome.epochs;
