@@ -47,9 +47,9 @@ int cmd_run(const Args& args, MpiEnvironment& mpi) {
       "fresh", po::bool_switch(),
       "start the sweep over: forget its results and checkpoints (not those of finished jobs another sweep holds)")(
       "retrain-older", po::bool_switch(),
-      "train again the jobs an older metasweep trained under different training semantics (see --version)")(
-      "threads", po::value(&threads)->default_value(0), kThreadsHelp)("verbose,v", po::bool_switch(&verbose),
-                                                                      "a line per epoch of every job, naming the job")(
+      "train again the jobs an older metasweep trained under training semantics this one changed for their "
+      "configs (see --version)")("threads", po::value(&threads)->default_value(0), kThreadsHelp)(
+      "verbose,v", po::bool_switch(&verbose), "a line per epoch of every job, naming the job")(
       "cuda-graphs", po::value(&cuda_graphs)->default_value("auto"),
       "auto | on | off: the training step as a replayed CUDA graph (auto: GPU and < 20M parameters)");
   po::positional_options_description positional;

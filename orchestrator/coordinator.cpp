@@ -111,18 +111,20 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
                  spec.name.c_str(), change.previous_file.empty() ? "" : " (from ", change.previous_file.c_str(),
                  change.previous_file.empty() ? "" : ")", change.added, change.removed);
   // Results trained under an older training semantics never mix silently with new ones.
-  const std::vector<std::string> older = store.jobs_trained_before(spec.name, kTrainingSemantics);
+  const std::vector<std::string> older = store.jobs_trained_before(spec.name);
   if (!older.empty() && settings.retrain_older) {
     for (const auto& id : older) remove_checkpoints(settings, id);
     store.reset_jobs(older);
     std::fprintf(stderr,
-                 "sweep %s: training %zu job(s) again that an older metasweep trained (training semantics < %d)\n",
+                 "sweep %s: training %zu job(s) again that an older metasweep trained (under training semantics "
+                 "before %d, where a later one changed their configs' training)\n",
                  spec.name.c_str(), older.size(), kTrainingSemantics);
   } else if (!older.empty()) {
     std::fprintf(
         stderr,
-        "sweep %s: %zu job(s) were trained by an older metasweep (training semantics < %d, metasweep %s); their "
-        "results are kept and the report marks them; `run --retrain-older` trains them again\n",
+        "sweep %s: %zu job(s) were trained by an older metasweep whose training of their configs this one changed "
+        "(training semantics before %d, metasweep %s); their results are kept and the report marks them; `run "
+        "--retrain-older` trains them again\n",
         spec.name.c_str(), older.size(), kTrainingSemantics, kMetasweepVersion);
   }
 

@@ -3,13 +3,15 @@
 // semantics never mix silently: the report says when a table mixes them, and
 // `run --retrain-older` trains the older jobs again.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 
 namespace ms {
 
 inline constexpr const char* kMetasweepVersion = "0.2.0";
 
 // Bumped whenever a release changes what training does for an unchanged resolved config (the
-// job id stays, the numbers would not). History:
+// job id stays, the numbers would not); semantics_needed says which configs the bump changed.
+// History:
 //   1  the first release (jobs without a recorded value trained under it or an early 2)
 //   2  weight decay by parameter role: norms, biases, layer scales, position tables and scalars
 //      are never decayed (they were under AdamW, by tensor rank) — issue 12
@@ -21,5 +23,11 @@ inline constexpr const char* kMetasweepVersion = "0.2.0";
 //      images (images/sources/sample_order.h); they kept the first N, which a folder lists class
 //      by class, so a subset could hold one class only
 inline constexpr int kTrainingSemantics = 4;
+
+// The oldest training semantics under which `config` (a resolved job config) trains as this
+// release trains it: a job recorded under an older one (or none) has numbers this release would
+// not give, and `run --retrain-older` trains it again; a job of a config a later bump left
+// unchanged keeps its results (a fashion-mnist job is not retrained for semantics 4).
+int semantics_needed(const nlohmann::json& config);
 
 }  // namespace ms

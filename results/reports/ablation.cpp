@@ -229,7 +229,7 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
   for (const auto& g : groups)
     for (const auto& j : g.jobs)
       if (j.status == JobStatus::Done) {
-        t.semantics_done[j.semantics.value_or(0)]++;
+        (j.semantics.value_or(0) < semantics_needed(*j.config) ? t.older_done : t.current_done)++;
         t.jobs_skipping_test += j.skipped_test > 0;
         t.skipped_test += j.skipped_test;
         t.devices_done[j.device]++;
@@ -415,14 +415,13 @@ std::string test_note(const AblationTable& t, TableStyle style);
 // Says when the table's numbers come from different training semantics (or from a release that
 // did not record it): they would not be comparable to the last digit.
 std::string versions_note(const AblationTable& t) {
-  int older = 0, current = 0;
-  for (const auto& [semantics, n] : t.semantics_done) (semantics >= kTrainingSemantics ? current : older) += n;
-  if (older == 0) return "";
-  std::string note = " Versions: " + std::to_string(older) +
-                     " done job(s) trained by an older metasweep (training "
-                     "semantics before " +
+  if (t.older_done == 0) return "";
+  std::string note = " Versions: " + std::to_string(t.older_done) +
+                     " done job(s) trained by an older metasweep whose training of their configs this one changed "
+                     "(training semantics before " +
                      std::to_string(kTrainingSemantics) + " or not recorded)";
-  note += current > 0 ? ", " + std::to_string(current) + " by this one: the table mixes them." : ".";
+  note +=
+      t.current_done > 0 ? ", " + std::to_string(t.current_done) + " as this one trains: the table mixes them." : ".";
   return note + " `metasweep run SWEEP.yaml --db FILE --retrain-older` trains the older ones again.";
 }
 

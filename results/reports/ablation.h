@@ -65,8 +65,9 @@ struct AblationTable {
   int variants = 0;              // rows compared with a baseline (every row but the baselines)
   bool any_short = false;        // such a row, or its baseline, has fewer than 2 done seeds: no test
   bool baseline_live = false;    // a baseline job is still pending or running
-  // Done jobs by the training semantics that trained them (sweeps/version.h); 0: not recorded.
-  std::map<int64_t, int> semantics_done;
+  // Done jobs trained under a training semantics older than their config needs (or not recorded:
+  // sweeps/version.h, semantics_needed), and the others.
+  int older_done = 0, current_done = 0;
   // Done jobs whose last epoch skipped corrupt test images (task.on_corrupt: skip), and how many
   // images those were in all: their test metrics are over fewer images than the split holds.
   int jobs_skipping_test = 0;

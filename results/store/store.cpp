@@ -273,14 +273,17 @@ void ResultStore::reset_jobs(const std::vector<std::string>& ids) {
   tx.commit();
 }
 
-std::vector<std::string> ResultStore::jobs_trained_before(const std::string& sweep, int semantics) const {
+std::vector<std::string> ResultStore::jobs_trained_before(const std::string& sweep) const {
   Statement s(db_,
-              "SELECT j.id FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? AND "
-              "(j.epochs_done > 0 OR j.status IN ('done', 'failed', 'diverged')) AND "
+              "SELECT j.id, j.semantics, j.config FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.sweep = ? "
+              "AND (j.epochs_done > 0 OR j.status IN ('done', 'failed', 'diverged')) AND "
               "(j.semantics IS NULL OR j.semantics < ?) ORDER BY m.position");
-  s.bind(1, sweep).bind(2, semantics);
+  s.bind(1, sweep).bind(2, kTrainingSemantics);
   std::vector<std::string> ids;
-  while (s.step()) ids.push_back(s.column_text(0));
+  while (s.step()) {
+    const nlohmann::json config = nlohmann::json::parse(s.column_text(2), nullptr, false);
+    if (s.is_null(1) || s.column_int64(1) < semantics_needed(config)) ids.push_back(s.column_text(0));
+  }
   return ids;
 }
 

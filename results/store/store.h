@@ -90,9 +90,10 @@ class ResultStore {
   // when it starts from scratch, records which metasweep and which training semantics
   // (sweeps/version.h) train it.
   void job_started(const std::string& id, const std::string& where, int ranks = 1);
-  // Members of `sweep` trained (wholly or partly) under a training semantics older than
-  // `semantics`, or before it was recorded: what `run --retrain-older` trains again.
-  std::vector<std::string> jobs_trained_before(const std::string& sweep, int semantics) const;
+  // Members of `sweep` trained (wholly or partly) under a training semantics older than their
+  // config needs (sweeps/version.h: semantics_needed), or before it was recorded: what `run
+  // --retrain-older` trains again.
+  std::vector<std::string> jobs_trained_before(const std::string& sweep) const;
   // Back to pending with no epochs, metrics, attempts (their history too), failures, errors or
   // version marks (what `--fresh` does to a whole sweep). The caller removes their checkpoints.
   void reset_jobs(const std::vector<std::string>& ids);

@@ -84,7 +84,7 @@ TEST(CliVersions, OlderJobsAreMarkedKeptAndRetrainedOnRequest) {
   }
   const std::string mixed = report_md(dir, db);
   EXPECT_NE(mixed.find("Versions: 1 done job(s) trained by an older metasweep"), std::string::npos) << mixed;
-  EXPECT_NE(mixed.find("1 by this one: the table mixes them"), std::string::npos) << mixed;
+  EXPECT_NE(mixed.find("1 as this one trains: the table mixes them"), std::string::npos) << mixed;
 
   const CommandResult retrain =
       run_metasweep("run " + shell_quote(sweep) + " --db " + shell_quote(db) + " --retrain-older");

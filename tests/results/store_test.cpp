@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "results/reports/ablation.h"
 #include "results/store/schema.h"
 #include "results/store/sqlite_db.h"
 #include "sweeps/errors.h"
+#include "sweeps/version.h"
 #include "tests/results/results_fixture.h"
 #include "tests/test_support.h"
 
@@ -107,6 +109,36 @@ TEST(ResultStore, FailuresAreCountedApartFromAttemptsAndMigratedFromVersion4) {
   EXPECT_EQ(store.failures(jobs[0].id), 2) << "a failed v4 job keeps its attempts as failures";
   EXPECT_EQ(store.failures(jobs[1].id), 0);
   EXPECT_EQ(store.failures(jobs[2].id), 1);
+}
+
+// A training-semantics bump marks (and `run --retrain-older` retrains) only the jobs whose
+// configs it changed: semantics 4 changed subsets of image files, not synthetic images.
+TEST(ResultStore, OnlyJobsWhoseTrainingALaterSemanticsChangedAreOlder) {
+  EXPECT_EQ(semantics_needed(nlohmann::json::parse(R"({"task": {"dataset": "fashion-mnist", "train_subset": 10}})")),
+            3);
+  EXPECT_EQ(semantics_needed(nlohmann::json::parse(R"({"task": {"dataset": "imagefolder", "train_subset": 0}})")), 3);
+  EXPECT_EQ(semantics_needed(nlohmann::json::parse(R"({"task": {"dataset": "webdataset", "test_subset": 5}})")), 4);
+  EXPECT_EQ(semantics_needed(nlohmann::json::parse(R"({"task": {"dataset": "imagefolder", "train_subset": 9}})")), 4);
+  TempDir dir;
+  const std::vector<Job> jobs = fill_tiny_db(dir.file("s.db"));
+  {
+    Database raw(dir.file("s.db"), Database::Access::ReadWrite);
+    raw.exec("UPDATE jobs SET semantics = 3");
+    raw.exec(
+        "UPDATE jobs SET config = json_set(config, '$.task.dataset', 'imagefolder', '$.task.train_subset', 100) "
+        "WHERE id = '" +
+        jobs[1].id + "'");
+    raw.exec("UPDATE jobs SET semantics = NULL WHERE id = '" + jobs[2].id + "'");  // not recorded: older
+  }
+  const ResultStore store(dir.file("s.db"), OpenMode::ReadOnly);
+  EXPECT_EQ(store.jobs_trained_before("tiny"), (std::vector<std::string>{jobs[1].id, jobs[2].id}));
+  const AblationTable t = build_ablation(store, "tiny");
+  EXPECT_EQ(t.older_done, 2);
+  EXPECT_EQ(t.current_done, 13);
+  EXPECT_NE(ablation_markdown(t).find(" Versions: 2 done job(s) trained by an older metasweep whose training of their "
+                                      "configs this one changed (training semantics before 4 or not recorded), 13 as "
+                                      "this one trains: the table mixes them."),
+            std::string::npos);
 }
 
 TEST(ResultStore, RecordEpochReplacesAndDropsStaleEpochs) {
