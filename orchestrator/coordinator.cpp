@@ -18,6 +18,7 @@
 #include "orchestrator/progress.h"
 #include "orchestrator/worker_settings.h"
 #include "results/store/query.h"
+#include "results/store/sweep_admin.h"
 #include "sweeps/user_text.h"
 #include "sweeps/version.h"
 #include "worker/models/plan_costs.h"
@@ -67,14 +68,6 @@ std::optional<RunEndRecord> take_run_end_record(const std::string& checkpoint) {
   return RunEndRecord{"hung", line, written_at};
 }
 
-// Removes a job's checkpoint files (the current one and the trainer's fallback copies).
-void remove_checkpoints(const RunSettings& s, const std::string& id) {
-  if (s.checkpoint_dir.empty()) return;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(s.checkpoint_dir, ec))
-    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) std::filesystem::remove(entry.path(), ec);
-}
-
 std::string job_name(const Job& job) {
   return job.section + " / " + job.variant + " seed " + std::to_string(job.seed) + " [" + job.id + "]";
 }
@@ -94,7 +87,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   // since dropped (register_sweep below would take it out of this sweep's reach).
   store.reset_stale_running();
   const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
-  for (const auto& id : change.reset) remove_checkpoints(settings, id);
+  for (const auto& id : change.reset) remove_checkpoints(settings.checkpoint_dir, id);
   if (!change.kept_shared.empty()) {
     std::string names;
     for (const auto& s : change.sharing_sweeps) names += (names.empty() ? "" : ", ") + printable(s);
@@ -113,7 +106,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   // Results trained under an older training semantics never mix silently with new ones.
   const std::vector<std::string> older = store.jobs_trained_before(spec.name);
   if (!older.empty() && settings.retrain_older) {
-    for (const auto& id : older) remove_checkpoints(settings, id);
+    for (const auto& id : older) remove_checkpoints(settings.checkpoint_dir, id);
     store.reset_jobs(older);
     std::fprintf(stderr,
                  "sweep %s: training %zu job(s) again that an older metasweep trained (under training semantics "
@@ -251,6 +244,14 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       if (busy[g] || lost[g]) continue;
       const Job* job = queue.front();
       queue.pop_front();
+      // A checkpoint of a job this database has no attempt of (new, `forget --job`, a fresh
+      // start with another --checkpoint-dir, another database's) is not its history: it would
+      // resume results the database no longer has.
+      if (store.attempts(job->id) == 0 && remove_checkpoints(settings.checkpoint_dir, job->id) > 0)
+        std::fprintf(stderr,
+                     "job %s: removed a checkpoint in %s that this database has no attempt of (a forgotten or "
+                     "started-over job's, or another database's): it trains from the start\n",
+                     job->id.c_str(), printable(settings.checkpoint_dir).c_str());
       store.job_started(job->id, link.group_name(static_cast<int>(g)), settings.ranks_per_job);
       Assignment a{job->id,
                    job->config,
@@ -330,7 +331,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
           progress.message("job " + job_name(job) + (r.error.rfind("diverged", 0) == 0 ? ": " : " diverged: ") +
                            r.error);
         (r.status == JobStatus::Diverged ? summary.diverged : summary.done)++;
-        remove_checkpoints(settings, r.job_id);
+        remove_checkpoints(settings.checkpoint_dir, r.job_id);
       }
       progress.job_ended(r.job_id, r.status);
     }

@@ -225,6 +225,7 @@ std::vector<std::string> parse_group_keys(const std::string& text, const std::ve
 std::vector<GroupRow> group_jobs(std::vector<JobRow> rows, const std::vector<std::string>& keys) {
   std::vector<GroupRow> groups;
   std::map<std::vector<std::string>, size_t> index;
+  std::set<std::pair<size_t, std::string>> members;  // (group, job id)
   for (JobRow& row : rows) {
     std::vector<std::string> values;
     for (const auto& key : keys) values.push_back(row.field(key));
@@ -235,6 +236,9 @@ std::vector<GroupRow> group_jobs(std::vector<JobRow> rows, const std::vector<std
       g.values = values;
       groups.push_back(std::move(g));
     }
+    // A job two sweeps share is one result: counted once in a group (rows of several sweeps grouped
+    // by anything but the sweep would count it once per sweep, and n, std and min/max with it).
+    if (!members.emplace(it->second, row.id).second) continue;
     GroupRow& g = groups[it->second];
     ++g.status_counts[row.status];
     g.jobs.push_back(std::move(row));

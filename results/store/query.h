@@ -75,8 +75,9 @@ struct ResultQuery {
 // unknown sweep or an unknown config key (with a hint).
 std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& query);
 
-// Aggregates over members whose status is `done` (params and macs over every member). The rows
-// become the groups' members: pass a temporary (or std::move) to keep one copy of a large sweep.
+// Aggregates over members whose status is `done` (params and macs over every member). A job in
+// several of the rows (two sweeps share it) is one member of its group. The rows become the
+// groups' members: pass a temporary (or std::move) to keep one copy of a large sweep.
 std::vector<GroupRow> group_jobs(std::vector<JobRow> rows, const std::vector<std::string>& keys);
 
 // "section,variant" -> {"section", "variant"}; throws ms::UsageError for an unknown key.

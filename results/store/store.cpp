@@ -168,16 +168,34 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   sweep.bind(5, json(spec.sections).dump()).bind(6, spec.reference_metric).bind(7, now).run();
 
   if (fresh) {
+    // The sweep's jobs: its current definition's and those an edit removed (kept, queryable by
+    // id; re-added, one would otherwise bring back a result from before the fresh start), as
+    // `forget --sweep` takes them. A finished job another sweep holds, now or as a former member,
+    // stays: its result is that sweep's too.
+    // (Members this very edit drops count too: they are the sweep's until it is registered.)
+    std::vector<std::string> ids;
+    std::set<std::string> seen;
+    for (const Job& job : jobs)
+      if (seen.insert(job.id).second) ids.push_back(job.id);
+    for (const std::string& id : old_members)
+      if (seen.insert(id).second) ids.push_back(id);
+    {
+      Statement former(db_, "SELECT job_id FROM removed_sweep_jobs WHERE sweep = ? ORDER BY position");
+      former.bind(1, spec.name);
+      while (former.step())
+        if (seen.insert(former.column_text(0)).second) ids.push_back(former.column_text(0));
+    }
     Statement others(db_,
-                     "SELECT m.sweep FROM sweep_jobs m JOIN jobs j ON j.id = m.job_id WHERE m.job_id = ? AND "
-                     "m.sweep != ? AND j.status IN ('done', 'diverged') ORDER BY m.sweep");
+                     "SELECT m.sweep FROM (SELECT sweep, job_id FROM sweep_jobs UNION SELECT sweep, job_id FROM "
+                     "removed_sweep_jobs) m JOIN jobs j ON j.id = m.job_id WHERE m.job_id = ? AND m.sweep != ? AND "
+                     "j.status IN ('done', 'diverged') ORDER BY m.sweep");
     std::set<std::string> sharing;
-    for (const Job& job : jobs) {
-      others.bind(1, job.id).bind(2, spec.name);
+    for (const std::string& id : ids) {
+      others.bind(1, id).bind(2, spec.name);
       bool shared = false;
       while (others.step()) shared = true, sharing.insert(others.column_text(0));
       others.reset();
-      (shared ? change.kept_shared : change.reset).push_back(job.id);
+      (shared ? change.kept_shared : change.reset).push_back(id);
     }
     change.sharing_sweeps.assign(sharing.begin(), sharing.end());
     reset_job_rows(change.reset);

@@ -38,9 +38,10 @@ struct MembershipChange {
   int removed = 0;  // members before that the current definition no longer has
   int kept = 0;
   std::string previous_file;  // the file the sweep was registered from before, when different
-  // fresh: the jobs reset to pending (their checkpoints are the caller's to remove), and the
-  // finished jobs left as they were because another sweep holds them too (their results are that
-  // sweep's as well; `forget --job` retrains one), with those sweeps' names.
+  // fresh: the jobs reset to pending, former members an edit removed included (their checkpoints
+  // are the caller's to remove), and the finished jobs left as they were because another sweep
+  // holds them too, now or as a former member (their results are that sweep's as well; `forget
+  // --job` retrains one), with those sweeps' names.
   std::vector<std::string> reset;
   std::vector<std::string> kept_shared;
   std::vector<std::string> sharing_sweeps;

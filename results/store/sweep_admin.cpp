@@ -28,12 +28,6 @@ void require_sweep(const ResultStore& store, const std::string& sweep) {
                    " (sweeps: " + (names.empty() ? std::string("none") : join(names, ", ")) + ")");
 }
 
-void remove_checkpoints(const std::string& dir, const std::string& id) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) fs::remove(entry.path(), ec);
-}
-
 bool has_table(const Database& db, const std::string& name) {
   Statement s(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   s.bind(1, name);
@@ -41,6 +35,15 @@ bool has_table(const Database& db, const std::string& name) {
 }
 
 }  // namespace
+
+int remove_checkpoints(const std::string& dir, const std::string& id) {
+  if (dir.empty()) return 0;
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) removed += fs::remove(entry.path(), ec) ? 1 : 0;
+  return removed;
+}
 
 ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep) {
   require_sweep(store, sweep);

@@ -36,6 +36,10 @@ struct SweepNote {
 ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep);
 JobInfo job_info(const ResultStore& store, const std::string& id_or_prefix);
 
+// Deletes job `id`'s checkpoint files in `dir` (the current one and the trainer's fallback copies;
+// none when `dir` is empty) and returns how many there were. Errors are ignored.
+int remove_checkpoints(const std::string& dir, const std::string& id);
+
 // checkpoint_dir: where the runs kept checkpoints (default DB.checkpoints); its files of the
 // removed or reset jobs are deleted too. Both take the run lock (UsageError while a run holds it).
 ForgetPlan forget_sweep(const std::string& db_path, const std::string& sweep, const std::string& checkpoint_dir);

@@ -4,6 +4,9 @@
 // from counting as a success and are named in its summary; attempts that a killed or stopped run
 // interrupted do not use up a job's retries.
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -79,6 +82,54 @@ TEST(CoordinatorRestart, JobsADeadRunLeftRunningAreResetAlsoWhenTheEditedSweepDr
   Statement running(store.db(), "SELECT COUNT(*) FROM jobs WHERE status = 'running'");
   ASSERT_TRUE(running.step());
   EXPECT_EQ(running.column_int64(0), 0);
+}
+
+// A checkpoint is resumed only for a job this database has an attempt of. One of a job it has
+// none of (`forget --job` with the run's --checkpoint-dir elsewhere: an audit saw the forgotten
+// job resume 11 epochs "from its checkpoint"; or another database's) is removed, and said so.
+TEST(CoordinatorRestart, ACheckpointOfAJobWithoutAnAttemptIsNotResumed) {
+  test::TempDir dir;
+  const Sweep two = sweep_of(kTwoSeeds);
+  RunSettings settings;
+  settings.checkpoint_dir = dir.file("ck");
+  std::filesystem::create_directories(settings.checkpoint_dir);
+  const std::string forgotten = two.jobs[0].id, interrupted = two.jobs[1].id;
+  {
+    ResultStore store(dir.file("r.db"), OpenMode::Writer);
+    store.register_sweep(two.spec, two.text, two.jobs, false);
+    store.job_started(interrupted, "killed");  // a killed run's: its checkpoint is its history
+  }
+  for (const std::string& id : {forgotten, interrupted})
+    for (const char* suffix : {".ckpt", ".ckpt.prev"})
+      std::ofstream(settings.checkpoint_dir + "/" + id + suffix) << "epochs 1-11";
+  // What each assignment found on disk.
+  class Looking : public ScriptedGroup {
+   public:
+    explicit Looking(std::string dir) : ScriptedGroup({}), dir_(std::move(dir)) {}
+    void send(int group, MessageKind kind, const std::string& payload) override {
+      if (kind == MessageKind::Assign) {
+        const std::string id = decode_assignment(payload).job_id;
+        found[id] = std::filesystem::exists(dir_ + "/" + id + ".ckpt");
+      }
+      ScriptedGroup::send(group, kind, payload);
+    }
+    std::map<std::string, bool> found;
+
+   private:
+    std::string dir_;
+  } group(settings.checkpoint_dir);
+  ResultStore store(dir.file("r.db"), OpenMode::Writer);
+  testing::internal::CaptureStderr();
+  const RunSummary s = run_coordinator(two.spec, two.text, two.jobs, group, store, settings);
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.done, 2);
+  EXPECT_FALSE(group.found.at(forgotten));
+  EXPECT_TRUE(group.found.at(interrupted)) << "an interrupted attempt resumes from its checkpoint";
+  EXPECT_NE(said.find("job " + forgotten + ": removed a checkpoint in " + settings.checkpoint_dir +
+                      " that this database has no attempt of"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("job " + interrupted + ": removed"), std::string::npos) << said;
 }
 
 TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "results/reports/ablation.h"
+#include "results/store/query.h"
 #include "results/store/schema.h"
 #include "results/store/sqlite_db.h"
 #include "sweeps/errors.h"
@@ -194,7 +195,31 @@ TEST(ResultStore, FreshResetsTheSweepAndDropsOldMemberships) {
     EXPECT_EQ(store.attempts(job.id), 0);
     EXPECT_TRUE(store.epochs(job.id).empty());
   }
-  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs WHERE test_acc IS NOT NULL OR error IS NOT NULL"), 1);
+  // The member this edit drops is started over too (as `forget --sweep` forgets it): kept in the
+  // database as a former member, without the results from before the fresh start.
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM jobs WHERE test_acc IS NOT NULL OR error IS NOT NULL"), 0);
+  EXPECT_EQ(count(store, "SELECT COUNT(*) FROM removed_sweep_jobs WHERE sweep = 'tiny'"), 1);
+}
+
+// A fresh start also starts over the jobs an earlier edit removed: re-added later (a seed put
+// back), one retrained instead of bringing back a result from before the fresh start (an audit:
+// "6 already finished", two of them older than the --fresh run).
+TEST(ResultStore, FreshStartsOverTheJobsAnEarlierEditRemoved) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  const auto jobs = fill_tiny_db(path);
+  ResultStore store(path, OpenMode::Writer);
+  std::vector<Job> without_seed_1;
+  for (const Job& job : jobs)
+    if (job.seed != 1) without_seed_1.push_back(job);
+  store.register_sweep(tiny_spec(), kTinySweep, without_seed_1, false);  // an edit drops seed 1
+  ASSERT_EQ(store.status(jobs[1].id), JobStatus::Done);
+  const MembershipChange change = store.register_sweep(tiny_spec(), kTinySweep, without_seed_1, true);
+  EXPECT_EQ(change.reset.size(), jobs.size());  // the 12 current and the 6 removed
+  EXPECT_EQ(store.status(jobs[1].id), JobStatus::Pending);
+  EXPECT_TRUE(store.epochs(jobs[1].id).empty());
+  store.register_sweep(tiny_spec(), kTinySweep, jobs, false);  // seed 1 back
+  EXPECT_EQ(store.runnable_jobs("tiny", 0).size(), jobs.size());
 }
 
 TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
@@ -212,6 +237,14 @@ TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
   EXPECT_TRUE(store.runnable_jobs("other", 5).empty());  // trained once, done for both
   EXPECT_EQ(store.status_counts("other")[JobStatus::Done], 3);
   EXPECT_EQ(store.sweeps(), (std::vector<std::string>{"tiny", "other"}));
+  // Grouped across both sweeps by anything but the sweep, it is one result, not one per sweep
+  // (an audit saw n = 6 for 3 jobs, and the std of the duplicated values).
+  const std::vector<GroupRow> groups = group_jobs(select_jobs(store, ResultQuery{}), {"section", "variant"});
+  ASSERT_EQ(groups[0].values, (std::vector<std::string>{"baseline", "baseline"}));
+  EXPECT_EQ(groups[0].jobs.size(), 3u);
+  EXPECT_EQ(groups[0].metrics.at("test_acc").n, 3);
+  EXPECT_EQ(groups[0].status_counts[JobStatus::Done], 3);
+  EXPECT_EQ(group_jobs(select_jobs(store, ResultQuery{}), {"sweep", "section", "variant"}).size(), 7u);
 }
 
 // `--fresh` on one sweep never erases another sweep's finished results (as `forget --sweep`
