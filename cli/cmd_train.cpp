@@ -195,11 +195,10 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
                      "metasweep train: note: job %s is %s in %s; training it again replaces its recorded result "
                      "(its earlier attempts stay in `status --job %s`)\n",
                      job.id.c_str(), to_string(before), db_path.c_str(), job.id.c_str());
-      // As `run` does: a checkpoint of a job the database has no attempt of is not its history.
-      if (store->attempts(job.id) == 0 && remove_checkpoints(checkpoint_dir, job.id) > 0)
+      if (remove_checkpoints_from_before_reset(*store, checkpoint_dir, job.id) > 0)
         std::fprintf(stderr,
-                     "metasweep train: note: removed a checkpoint of job %s in %s that %s has no attempt of (a "
-                     "forgotten or started-over job's, or another database's): it trains from the start\n",
+                     "metasweep train: note: removed the checkpoint of job %s in %s from before %s reset it "
+                     "(forget --job or a fresh start): it trains from the start\n",
                      job.id.c_str(), printable(checkpoint_dir).c_str(), printable(db_path).c_str());
       store->job_started(job.id, "train " + mpi.host() + " x" + std::to_string(mpi.size()), mpi.size());
       interrupt = std::make_unique<InterruptGuard>(db_path, job.id);

@@ -88,6 +88,11 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   store.reset_stale_running();
   const MembershipChange change = store.register_sweep(spec, yaml_text, jobs, settings.fresh);
   for (const auto& id : change.reset) remove_checkpoints(settings.checkpoint_dir, id);
+  if (change.former_reset > 0)
+    std::fprintf(stderr,
+                 "sweep %s: --fresh also started over %d job(s) an edit removed from the sweep earlier (re-added, "
+                 "they train again)\n",
+                 spec.name.c_str(), change.former_reset);
   if (!change.kept_shared.empty()) {
     std::string names;
     for (const auto& s : change.sharing_sweeps) names += (names.empty() ? "" : ", ") + printable(s);
@@ -244,13 +249,10 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       if (busy[g] || lost[g]) continue;
       const Job* job = queue.front();
       queue.pop_front();
-      // A checkpoint of a job this database has no attempt of (new, `forget --job`, a fresh
-      // start with another --checkpoint-dir, another database's) is not its history: it would
-      // resume results the database no longer has.
-      if (store.attempts(job->id) == 0 && remove_checkpoints(settings.checkpoint_dir, job->id) > 0)
+      if (remove_checkpoints_from_before_reset(store, settings.checkpoint_dir, job->id) > 0)
         std::fprintf(stderr,
-                     "job %s: removed a checkpoint in %s that this database has no attempt of (a forgotten or "
-                     "started-over job's, or another database's): it trains from the start\n",
+                     "job %s: removed its checkpoint in %s from before the database reset it (forget --job or a "
+                     "fresh start): it trains from the start\n",
                      job->id.c_str(), printable(settings.checkpoint_dir).c_str());
       store.job_started(job->id, link.group_name(static_cast<int>(g)), settings.ranks_per_job);
       Assignment a{job->id,

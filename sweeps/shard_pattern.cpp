@@ -47,7 +47,8 @@ std::vector<std::string> expand_braces(const std::string& pattern) {
     }
   } else if (dots == 1 && body.size() == 4 && std::isalpha(static_cast<unsigned char>(body[0])) &&
              std::isalpha(static_cast<unsigned char>(body[3])) &&
-             std::islower(static_cast<unsigned char>(body[0])) == std::islower(static_cast<unsigned char>(body[3]))) {
+             (std::islower(static_cast<unsigned char>(body[0])) != 0) ==
+                 (std::islower(static_cast<unsigned char>(body[3])) != 0)) {
     // braceexpand's letter range, {a..e} or {E..A}: one letter each, of one case
     for (char c = body[0];; c = body[0] <= body[3] ? static_cast<char>(c + 1) : static_cast<char>(c - 1)) {
       items.emplace_back(1, c);

@@ -55,7 +55,7 @@ std::string one_line_error(const std::function<void()>& f);
 // tests that emulate older files run it before their own steps.
 #define MS_UNDO_SCHEMA_V8                                                                               \
   "DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER TABLE epochs DROP COLUMN " \
-  "device; ALTER TABLE jobs DROP COLUMN device; "
+  "device; ALTER TABLE jobs DROP COLUMN device; ALTER TABLE jobs DROP COLUMN reset_at; "
 inline const char* kUndoSchemaV8 = MS_UNDO_SCHEMA_V8;
 inline const char* kUndoSchemaV6 = MS_UNDO_SCHEMA_V8
     "DROP TABLE IF EXISTS job_attempts; ALTER TABLE epochs DROP COLUMN skipped_train; ALTER TABLE epochs DROP "

@@ -16,8 +16,9 @@
 //
 // Subset (task.train_subset / test_subset = N of a set of n > N records): the records at indices
 // permutation(n, stream(0, 0, 4, 0))[0..N), kept in index order. It does not depend on the job's
-// seed, so every job of a sweep trains and tests on the same images, and it draws from every
-// class (a folder's index lists the classes one after another: its first N would be one class).
+// seed, so every job of a sweep trains and tests on the same images, and it draws uniformly from
+// all of them, every class in about its share (not stratified; a folder's index lists the
+// classes one after another: its first N would be one class).
 //
 // Global shuffle (image folders): the epoch's order is permutation(N, stream(seed, epoch, 1, 0)).
 // Shard-local shuffle (tar shards, so a rank reads one shard file at a time): the files are

@@ -151,6 +151,10 @@ std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& met
   return out;
 }
 
+const char* const kUntestedMeansNote =
+    " n<3 (W): the difference of the means of sides with no seed in common, one of them with a single done seed, "
+    "so no test.";
+
 std::string common_seeds_note(const std::string& mark, const std::string& who, const std::string& delta,
                               const std::string& pm) {
   return " " + mark + ": " + delta + ", its CI and p over only the seeds " + who +
@@ -190,6 +194,7 @@ std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b
   for (double v : all_b) sum_b += v;
   c.delta = sum_a / static_cast<double>(all_a.size()) - sum_b / static_cast<double>(all_b.size());
   c.test = welch_t_test(all_a, all_b);
+  c.means_untested = !c.test && std::min(c.n_a, c.n_b) < 2;
   return c;
 }
 
@@ -262,8 +267,8 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     r.test = c->test;
     r.common_seeds_only = c->subset;
     r.unpaired = c->common == 0;
-    // Means compared with one value on a side: no test, and the p column says why (n<3 (W)).
-    r.too_few_seeds = !r.test && r.unpaired && std::min(c->n_a, c->n_b) < 2;
+    r.too_few_seeds = c->means_untested;  // the p column says why: n<3 (W)
+    t.any_untested_means = t.any_untested_means || c->means_untested;
     t.any_common_only = t.any_common_only || c->subset;
     // No test over >= 2 paired seeds: the differences do not vary (a variant equal to its baseline)
     t.any_identical = t.any_identical || (!r.test && c->common >= 2);
@@ -455,18 +460,35 @@ std::string devices_note(const AblationTable& t) {
     }
     return out;
   };
-  if (t.devices_done.empty() || (t.devices_done.size() == 1 && t.devices_done.begin()->first.empty())) return "";
-  if (t.devices_done.size() == 1)
-    return " samples/s: training examples per second on " + name(t.devices_done.begin()->first) + ".";
+  // A job's device is one name, several joined by " + " (resumed elsewhere), with kUnrecordedDevice
+  // for epochs an older metasweep trained, or "" when none was recorded.
+  std::set<std::string> devices;
+  int unrecorded = 0;
+  for (const auto& [device, n] : t.devices_done) {
+    if (device.empty()) unrecorded += n;
+    for (const std::string& part : split(device, " + "))
+      if (!part.empty() && part != kUnrecordedDevice) devices.insert(part);
+  }
+  if (devices.empty()) return "";
+  const std::string older =
+      unrecorded > 0 ? std::to_string(unrecorded) + " done job(s) an older metasweep trained did not record theirs"
+                     : "";
+  // One device, every job with a record wholly on it:
+  if (devices.size() == 1 && t.devices_done.count(*devices.begin()) &&
+      t.devices_done.size() == (unrecorded > 0 ? 2u : 1u))
+    return " samples/s: training examples per second on " + name(*devices.begin()) +
+           (unrecorded > 0 ? " (" + older + ")." : ".");
   std::vector<std::pair<int, std::string>> by_count;  // most jobs first
-  for (const auto& [device, n] : t.devices_done) by_count.emplace_back(-n, device);
+  for (const auto& [device, n] : t.devices_done)
+    if (!device.empty()) by_count.emplace_back(-n, device);
   std::sort(by_count.begin(), by_count.end());
   std::string list;
   for (const auto& [minus_n, device] : by_count)
-    list += (list.empty() ? "" : "; ") + std::to_string(-minus_n) + " on " +
-            (device.empty() ? std::string("a device not recorded (an older metasweep)") : name(device));
-  return " samples/s was measured on " + std::to_string(t.devices_done.size()) +
-         " different devices (done jobs: " + list +
+    list += (list.empty() ? "" : "; ") + std::to_string(-minus_n) + " on " + name(device);
+  return " samples/s was measured on " +
+         (devices.size() == 1 ? std::string("one device and devices not recorded")
+                              : std::to_string(devices.size()) + " different devices") +
+         " (done jobs: " + list + (unrecorded > 0 ? "; " + older : "") +
          "): compare it only within one (`metasweep results --group-by section,variant,device`).";
 }
 
@@ -506,7 +528,7 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     const std::string why = t.variants == 0 ? "; the table has no variant to compare, so no test."
                             : t.any_short   ? "; no variant has 2 done seeds on both sides, so no test."
                                             : "; no test.";
-    return note + why + gaps + spearman_note(t, style);
+    return note + why + gaps + (t.any_untested_means ? kUntestedMeansNote : "") + spearman_note(t, style);
   }
   note += "; " + level + " CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (t.any_paired && t.any_welch)
@@ -534,7 +556,9 @@ std::string test_note(const AblationTable& t, TableStyle style) {
     note += std::string(tex ? " $n<" : " n<") + std::to_string(kMinSeedsForP) + (tex ? "$" : "") +
             ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
             " seeds compared (done on both sides, where paired; too few for a meaningful t-test); the CI shows "
-            "the uncertainty.";
+            "the uncertainty" +
+            (t.any_untested_means ? std::string(" (none for an n<3 (W) row: one side has a single done seed)") : "") +
+            ".";
   return note + spearman_note(t, style);
 }
 

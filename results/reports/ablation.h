@@ -60,11 +60,12 @@ struct AblationTable {
   bool any_zero_spread = false;    // a test whose differences have no spread (infinite t, a zero-width CI)
   bool any_identical = false;      // a variant equal to its baseline seed by seed (no test: nothing varies)
   bool any_paired = false, any_welch = false, any_too_few = false;
-  bool any_common_only = false;  // a row compared over a subset of its seeds (AblationRow::common_seeds_only)
-  bool any_best = false;         // a row in bold (AblationRow::best)
-  int variants = 0;              // rows compared with a baseline (every row but the baselines)
-  bool any_short = false;        // such a row, or its baseline, has fewer than 2 done seeds: no test
-  bool baseline_live = false;    // a baseline job is still pending or running
+  bool any_common_only = false;     // a row compared over a subset of its seeds (AblationRow::common_seeds_only)
+  bool any_untested_means = false;  // a row marked n<3 (W) (SeedComparison::means_untested)
+  bool any_best = false;            // a row in bold (AblationRow::best)
+  int variants = 0;                 // rows compared with a baseline (every row but the baselines)
+  bool any_short = false;           // such a row, or its baseline, has fewer than 2 done seeds: no test
+  bool baseline_live = false;       // a baseline job is still pending or running
   // Done jobs trained under a training semantics older than their config needs (or not recorded:
   // sweeps/version.h, semantics_needed), and the others.
   int older_done = 0, current_done = 0;
@@ -111,17 +112,20 @@ std::map<int64_t, double> done_by_seed(const GroupRow& g, const std::string& met
 // passes for an effect. All done values are compared (Welch, difference of means) only without a
 // seed in common, or with one when both sides have 2+ (one pair tests nothing).
 struct SeedComparison {
-  double delta = 0;           // as stored: mean over the common seeds of a - b, or mean(a) - mean(b) (Welch)
-  std::optional<TTest> test;  // paired over >= 2 common seeds, or Welch (>= 2 a side)
-  int common = 0;             // seeds compared in pairs (0: Welch over all done seeds)
-  int n_a = 0, n_b = 0;       // done seeds a side
-  bool subset = false;        // compared in pairs, and a side has done seeds the other has not
+  double delta = 0;             // as stored: mean over the common seeds of a - b, or mean(a) - mean(b) (Welch)
+  std::optional<TTest> test;    // paired over >= 2 common seeds, or Welch (>= 2 a side)
+  int common = 0;               // seeds compared in pairs (0: Welch over all done seeds)
+  int n_a = 0, n_b = 0;         // done seeds a side
+  bool means_untested = false;  // no seed in common and a side with one done seed: Δ of the means, no test
+  bool subset = false;          // compared in pairs, and a side has done seeds the other has not
 };
 // The note on a Δ marked as over a subset of seeds (SeedComparison::subset), shared by the
 // ablation table and `compare`: `mark` as the format writes it, `who` the two sides and their verb
 // ("the row and its baseline both have", "both sides have"), `delta` and `pm` the format's Δ and ±.
 std::string common_seeds_note(const std::string& mark, const std::string& who, const std::string& delta,
                               const std::string& pm);
+// The note on such a Δ (SeedComparison::means_untested), shared by the ablation table and `compare`.
+extern const char* const kUntestedMeansNote;
 // None when a side has no done value of the metric.
 std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b, const std::string& metric);
 

@@ -158,8 +158,7 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     c.any_common_only = c.any_common_only || seeds->subset;
     if (!r.test) {  // under 2 seeds compared, or seed differences without any spread
       c.any_no_spread = c.any_no_spread || seeds->common >= 2;
-      // Means compared with one value on a side: the p column says why (n<3 (W)).
-      r.too_few_seeds = r.unpaired && std::min(seeds->n_a, seeds->n_b) < 2;
+      r.too_few_seeds = seeds->means_untested;  // the p column says why: n<3 (W)
       c.any_too_few = c.any_too_few || r.too_few_seeds;
       continue;
     }
@@ -202,9 +201,7 @@ std::string test_note(const Comparison& c, OutputFormat format) {
            (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
                               "every seed (zero spread: the same sweep twice?)."
                             : "; no variant has 2 done seeds on both sides, so no test.") +
-           (c.any_too_few ? " n<3 (W): the difference of the means of sides with no seed in common, one of them with "
-                            "a single done seed, so no test."
-                          : "");
+           (c.any_too_few ? kUntestedMeansNote : "");
   note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=

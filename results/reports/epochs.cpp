@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -82,7 +84,11 @@ std::vector<CurvePoint> group_epochs(const std::vector<JobRow>& jobs, const std:
     group_of[i] = it->second;
   }
   std::map<std::pair<size_t, int64_t>, std::vector<const EpochMetrics*>> cells;
-  for (const EpochRow& r : rows) cells[{group_of.at(r.job), r.m.epoch}].push_back(&r.m);
+  // A job two sweeps share (a row per sweep) is one curve: its epochs count once in a group.
+  std::set<std::tuple<size_t, std::string, int64_t>> seen;  // (group, job id, epoch)
+  for (const EpochRow& r : rows)
+    if (seen.emplace(group_of.at(r.job), jobs.at(r.job).id, r.m.epoch).second)
+      cells[{group_of.at(r.job), r.m.epoch}].push_back(&r.m);
   std::vector<CurvePoint> points;
   for (const auto& [key, members] : cells) {
     CurvePoint p;

@@ -203,7 +203,7 @@ std::vector<JobRow> select_jobs(const ResultStore& store, const ResultQuery& que
 }
 
 std::vector<std::string> parse_group_keys(const std::string& text, const std::vector<std::string>& known) {
-  static const std::vector<std::string> fields = {"sweep", "section", "variant", "seed", "status", "id"};
+  const std::vector<std::string>& fields = where_job_fields();  // the job fields JobRow::field gives
   std::vector<std::string> keys;
   size_t start = 0;
   while (start <= text.size()) {

@@ -174,11 +174,13 @@ FROM jobs WHERE attempts > 0 AND error IS NOT NULL AND error != '' AND status IN
 )sql";
 
 // v8: what trained each epoch ("2× NVIDIA H200", "1× AMD EPYC 7B13 (CPU, 2 threads)"), and a
-// job's devices, so that a throughput is known with what measured it. NULL for epochs recorded
-// before.
+// job's devices, so that a throughput is known with what measured it (NULL for epochs recorded
+// before); and when a job was last reset (forget --job, --fresh, --retrain-older), so that a
+// checkpoint from before that (kept in another --checkpoint-dir) is never resumed.
 const char* kSchemaV8 = R"sql(
 ALTER TABLE epochs ADD COLUMN device TEXT;
 ALTER TABLE jobs ADD COLUMN device TEXT;
+ALTER TABLE jobs ADD COLUMN reset_at REAL;
 )sql";
 
 int user_version(const Database& db) {
@@ -235,7 +237,8 @@ std::string jobs_table_sql(const Database& db) {
   if (version >= 8) return "jobs";
   return std::string("(SELECT *, ") +
          (version >= 5 ? "" : "CASE WHEN status = 'failed' THEN attempts ELSE 0 END AS failures, ") +
-         (version >= 6 ? "" : "0 AS skipped_train, 0 AS skipped_test, ") + "NULL AS device FROM jobs)";
+         (version >= 6 ? "" : "0 AS skipped_train, 0 AS skipped_test, ") +
+         "NULL AS device, NULL AS reset_at FROM jobs)";
 }
 
 std::string epochs_table_sql(const Database& db) {

@@ -172,25 +172,38 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
     // id; re-added, one would otherwise bring back a result from before the fresh start), as
     // `forget --sweep` takes them. A finished job another sweep holds, now or as a former member,
     // stays: its result is that sweep's too.
-    // (Members this very edit drops count too: they are the sweep's until it is registered.)
+    // (Members this very edit drops count too: they are the sweep's until it is registered.) A
+    // former member another sweep names at all, now or as a former member of its own, stays as
+    // it is, unfinished too: it is no longer this sweep's to start over.
     std::vector<std::string> ids;
-    std::set<std::string> seen;
+    std::set<std::string> seen, former;
     for (const Job& job : jobs)
       if (seen.insert(job.id).second) ids.push_back(job.id);
     for (const std::string& id : old_members)
-      if (seen.insert(id).second) ids.push_back(id);
+      if (seen.insert(id).second) ids.push_back(id), former.insert(id);
     {
-      Statement former(db_, "SELECT job_id FROM removed_sweep_jobs WHERE sweep = ? ORDER BY position");
-      former.bind(1, spec.name);
-      while (former.step())
-        if (seen.insert(former.column_text(0)).second) ids.push_back(former.column_text(0));
+      Statement removed(db_, "SELECT job_id FROM removed_sweep_jobs WHERE sweep = ? ORDER BY position");
+      removed.bind(1, spec.name);
+      while (removed.step())
+        if (seen.insert(removed.column_text(0)).second)
+          ids.push_back(removed.column_text(0)), former.insert(removed.column_text(0));
     }
+    Statement named_elsewhere(db_,
+                              "SELECT 1 FROM (SELECT sweep, job_id FROM sweep_jobs UNION SELECT sweep, job_id FROM "
+                              "removed_sweep_jobs) WHERE job_id = ? AND sweep != ? LIMIT 1");
     Statement others(db_,
                      "SELECT m.sweep FROM (SELECT sweep, job_id FROM sweep_jobs UNION SELECT sweep, job_id FROM "
                      "removed_sweep_jobs) m JOIN jobs j ON j.id = m.job_id WHERE m.job_id = ? AND m.sweep != ? AND "
                      "j.status IN ('done', 'diverged') ORDER BY m.sweep");
     std::set<std::string> sharing;
     for (const std::string& id : ids) {
+      if (former.count(id)) {
+        named_elsewhere.bind(1, id).bind(2, spec.name);
+        const bool elsewhere = named_elsewhere.step();
+        named_elsewhere.reset();
+        if (elsewhere) continue;
+        ++change.former_reset;
+      }
       others.bind(1, id).bind(2, spec.name);
       bool shared = false;
       while (others.step()) shared = true, sharing.insert(others.column_text(0));
@@ -271,11 +284,12 @@ void ResultStore::reset_job_rows(const std::vector<std::string>& ids) {
                   "test_acc = NULL, test_loss = NULL, train_loss = NULL, test_seq_acc = NULL, skipped_train = 0, "
                   "skipped_test = 0, wall_s = NULL, "
                   "samples_per_s = NULL, started_at = NULL, finished_at = NULL, host = NULL, trained_by = NULL, "
-                  "semantics = NULL, device = NULL WHERE id = ?");
+                  "semantics = NULL, device = NULL, reset_at = ?2 WHERE id = ?1");
   Statement clear_epochs(db_, "DELETE FROM epochs WHERE job_id = ?");
   Statement clear_attempts(db_, "DELETE FROM job_attempts WHERE job_id = ?");
+  const double now = unix_now();
   for (const std::string& id : ids) {
-    reset.bind(1, id).run();
+    reset.bind(1, id).bind(2, now).run();
     reset.reset();
     clear_epochs.bind(1, id).run();
     clear_epochs.reset();
@@ -376,15 +390,17 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
                 "samples_per_s = (SELECT COUNT(*) / SUM(1.0 / samples_per_s) FROM epochs WHERE job_id = ?6 "
                 "AND samples_per_s > 0), "
                 "wall_s = (SELECT SUM(wall_s) FROM epochs WHERE job_id = ?6), "
-                // every device its epochs were trained on (a job resumed elsewhere has two)
-                "device = (SELECT group_concat(device, ' + ') FROM (SELECT DISTINCT device FROM epochs "
-                "WHERE job_id = ?6 AND device IS NOT NULL ORDER BY device)) WHERE id = ?6");
+                // every device its epochs were trained on (a job resumed elsewhere has two; epochs an
+                // older metasweep trained are kUnrecordedDevice), none when no epoch recorded one
+                "device = (SELECT CASE WHEN COUNT(device) = 0 THEN NULL ELSE (SELECT group_concat(d, ' + ') FROM "
+                "(SELECT DISTINCT COALESCE(device, ?9) AS d FROM epochs WHERE job_id = ?6 ORDER BY d)) END FROM "
+                "epochs WHERE job_id = ?6) WHERE id = ?6");
   job.bind(1, m.epoch).bind(2, m.test_acc).bind(3, m.test_loss).bind(4, m.train_loss);
   if (m.test_seq_acc >= 0)
     job.bind(5, m.test_seq_acc);
   else
     job.bind_null(5);
-  job.bind(6, id).bind(7, m.skipped_train).bind(8, m.skipped_test).run();
+  job.bind(6, id).bind(7, m.skipped_train).bind(8, m.skipped_test).bind(9, kUnrecordedDevice).run();
   if (db_.changes() == 0) throw std::runtime_error(path_ + ": record_epoch: unknown job " + id);
   // The running attempt's last sign of life: what an attempt a killed run interrupts cost at least.
   Statement alive(db_,
@@ -499,6 +515,14 @@ int ResultStore::attempts(const std::string& id) const {
   s.bind(1, id);
   if (!s.step()) throw std::runtime_error(path_ + ": unknown job " + id);
   return static_cast<int>(s.column_int64(0));
+}
+
+std::optional<double> ResultStore::reset_at(const std::string& id) const {
+  if (schema_version(db_) < 8) return std::nullopt;
+  Statement s(db_, "SELECT reset_at FROM jobs WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) throw std::runtime_error(path_ + ": unknown job " + id);
+  return s.column_optional_double(0);
 }
 
 int ResultStore::failures(const std::string& id) const {

@@ -32,6 +32,10 @@ struct SweepInfo {
 };
 
 // What registering a sweep changed in its membership (the jobs its tables show).
+// The device of epochs an older metasweep trained (no record), in a job's JobRow::device beside
+// recorded ones ("1× NVIDIA H200 + not recorded").
+inline constexpr const char* kUnrecordedDevice = "not recorded";
+
 struct MembershipChange {
   bool new_sweep = false;
   int added = 0;    // jobs of the current definition that were not members before
@@ -43,6 +47,7 @@ struct MembershipChange {
   // holds them too, now or as a former member (their results are that sweep's as well; `forget
   // --job` retrains one), with those sweeps' names.
   std::vector<std::string> reset;
+  int former_reset = 0;  // of `reset`, the former members (no other sweep names them)
   std::vector<std::string> kept_shared;
   std::vector<std::string> sharing_sweeps;
 };
@@ -130,6 +135,9 @@ class ResultStore {
   // failed with failures <= max_retries.
   std::vector<std::string> runnable_jobs(const std::string& sweep, int max_retries) const;
   int attempts(const std::string& id) const;  // every start, interrupted ones included
+  // When the job was last reset to pending without results (forget --job, --fresh,
+  // --retrain-older); none if never (or before schema 8 recorded it).
+  std::optional<double> reset_at(const std::string& id) const;
   int failures(const std::string& id) const;  // the attempts that ended failed (what --max-retries limits)
   int losses(const std::string& id) const;    // the attempts that ended `lost` (job_requeued)
   std::vector<Attempt> attempt_history(const std::string& id) const;  // oldest first; none before v7

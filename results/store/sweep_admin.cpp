@@ -5,6 +5,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include <sys/stat.h>
+
 #include "results/store/sqlite_db.h"
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
@@ -36,13 +38,25 @@ bool has_table(const Database& db, const std::string& name) {
 
 }  // namespace
 
-int remove_checkpoints(const std::string& dir, const std::string& id) {
+int remove_checkpoints(const std::string& dir, const std::string& id, std::optional<double> written_before) {
   if (dir.empty()) return 0;
   int removed = 0;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) removed += fs::remove(entry.path(), ec) ? 1 : 0;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind(id + ".ckpt", 0) != 0) continue;
+    struct stat st {};
+    if (written_before &&
+        (::stat(entry.path().c_str(), &st) != 0 ||
+         static_cast<double>(st.st_mtim.tv_sec) + 1e-9 * static_cast<double>(st.st_mtim.tv_nsec) >= *written_before))
+      continue;
+    removed += fs::remove(entry.path(), ec) ? 1 : 0;
+  }
   return removed;
+}
+
+int remove_checkpoints_from_before_reset(const ResultStore& store, const std::string& dir, const std::string& id) {
+  const std::optional<double> reset = store.reset_at(id);
+  return reset ? remove_checkpoints(dir, id, reset) : 0;
 }
 
 ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep) {

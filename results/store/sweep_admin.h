@@ -4,6 +4,7 @@
 // run trains it afresh), and free-text notes attached to a sweep. Every change takes the
 // writer's run lock first, so it is refused while a `metasweep run` uses the database.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,16 @@ ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep)
 JobInfo job_info(const ResultStore& store, const std::string& id_or_prefix);
 
 // Deletes job `id`'s checkpoint files in `dir` (the current one and the trainer's fallback copies;
-// none when `dir` is empty) and returns how many there were. Errors are ignored.
-int remove_checkpoints(const std::string& dir, const std::string& id);
+// none when `dir` is empty), only those last written before `written_before` (Unix seconds) when
+// given, and returns how many there were. Errors are ignored.
+int remove_checkpoints(const std::string& dir, const std::string& id,
+                       std::optional<double> written_before = std::nullopt);
+// What `run` and `train` call before a job starts: its checkpoints in `dir` from before the
+// database last reset it (a `forget --job` or fresh start while the run's --checkpoint-dir was
+// elsewhere kept them there; resumed, they would bring back the results the reset dropped).
+// A checkpoint the database merely lacks the epochs of (a crash, a `train` without --db) stays:
+// it is resumed and its epochs recorded again.
+int remove_checkpoints_from_before_reset(const ResultStore& store, const std::string& dir, const std::string& id);
 
 // checkpoint_dir: where the runs kept checkpoints (default DB.checkpoints); its files of the
 // removed or reset jobs are deleted too. Both take the run lock (UsageError while a run holds it).

@@ -130,8 +130,8 @@ print(*sorted(perm(257, stream(0, 0, 4))[:100]))
   EXPECT_EQ(r.out, expected.str());
 }
 
-// task.train_subset of a folder, whose index lists the classes one after another: N images from
-// every class (not the first N, one class), in index order, the same every time.
+// task.train_subset of a folder, whose index lists the classes one after another: N images drawn
+// uniformly across the classes (not the first N, one class), in index order, the same every time.
 TEST(SampleOrder, ASubsetDrawsFromEveryClassInIndexOrder) {
   ImageSet set = folder_set(300);
   for (size_t i = 0; i < set.size(); ++i) set.records[i].label = static_cast<int32_t>(i / 100);

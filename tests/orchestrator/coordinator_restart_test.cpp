@@ -14,6 +14,7 @@
 #include "orchestrator/coordinator.h"
 #include "orchestrator/run_summary.h"
 #include "results/store/store.h"
+#include "results/store/sweep_admin.h"
 #include "sweeps/sweep_spec.h"
 #include "sweeps/user_text.h"
 #include "tests/orchestrator/scripted_group.h"
@@ -84,24 +85,26 @@ TEST(CoordinatorRestart, JobsADeadRunLeftRunningAreResetAlsoWhenTheEditedSweepDr
   EXPECT_EQ(running.column_int64(0), 0);
 }
 
-// A checkpoint is resumed only for a job this database has an attempt of. One of a job it has
-// none of (`forget --job` with the run's --checkpoint-dir elsewhere: an audit saw the forgotten
-// job resume 11 epochs "from its checkpoint"; or another database's) is removed, and said so.
-TEST(CoordinatorRestart, ACheckpointOfAJobWithoutAnAttemptIsNotResumed) {
+// A checkpoint from before the database reset its job (`forget --job` while the run's
+// --checkpoint-dir was elsewhere: an audit saw the forgotten job resume 11 epochs "from its
+// checkpoint") is removed, and said so. One the database merely has no attempt or epoch of (its
+// last commits lost in a crash; `train` without --db first) is resumed: its epochs are replayed.
+TEST(CoordinatorRestart, ACheckpointFromBeforeTheJobsResetIsNotResumed) {
   test::TempDir dir;
   const Sweep two = sweep_of(kTwoSeeds);
   RunSettings settings;
   settings.checkpoint_dir = dir.file("ck");
   std::filesystem::create_directories(settings.checkpoint_dir);
-  const std::string forgotten = two.jobs[0].id, interrupted = two.jobs[1].id;
+  const std::string forgotten = two.jobs[0].id, unrecorded = two.jobs[1].id;
+  for (const std::string& id : {forgotten, unrecorded})
+    for (const char* suffix : {".ckpt", ".ckpt.prev"})
+      std::ofstream(settings.checkpoint_dir + "/" + id + suffix) << "epochs 1-11";
   {
     ResultStore store(dir.file("r.db"), OpenMode::Writer);
     store.register_sweep(two.spec, two.text, two.jobs, false);
-    store.job_started(interrupted, "killed");  // a killed run's: its checkpoint is its history
+    store.job_started(forgotten, "an earlier run");
+    store.reset_jobs({forgotten});  // forget --job, after its checkpoints were written
   }
-  for (const std::string& id : {forgotten, interrupted})
-    for (const char* suffix : {".ckpt", ".ckpt.prev"})
-      std::ofstream(settings.checkpoint_dir + "/" + id + suffix) << "epochs 1-11";
   // What each assignment found on disk.
   class Looking : public ScriptedGroup {
    public:
@@ -124,12 +127,18 @@ TEST(CoordinatorRestart, ACheckpointOfAJobWithoutAnAttemptIsNotResumed) {
   const std::string said = testing::internal::GetCapturedStderr();
   EXPECT_EQ(s.done, 2);
   EXPECT_FALSE(group.found.at(forgotten));
-  EXPECT_TRUE(group.found.at(interrupted)) << "an interrupted attempt resumes from its checkpoint";
-  EXPECT_NE(said.find("job " + forgotten + ": removed a checkpoint in " + settings.checkpoint_dir +
-                      " that this database has no attempt of"),
+  EXPECT_TRUE(group.found.at(unrecorded)) << "no reset: resumed from its checkpoint, its epochs replayed";
+  EXPECT_NE(said.find("job " + forgotten + ": removed its checkpoint in " + settings.checkpoint_dir +
+                      " from before the database reset it"),
             std::string::npos)
       << said;
-  EXPECT_EQ(said.find("job " + interrupted + ": removed"), std::string::npos) << said;
+  EXPECT_EQ(said.find("job " + unrecorded + ": removed"), std::string::npos) << said;
+  // A checkpoint written after the reset (the retrained attempt's own) is never removed.
+  const std::optional<double> reset = store.reset_at(forgotten);
+  ASSERT_TRUE(reset);
+  std::ofstream(settings.checkpoint_dir + "/" + forgotten + ".ckpt") << "epoch 1 of the new attempt";
+  EXPECT_EQ(remove_checkpoints_from_before_reset(store, settings.checkpoint_dir, forgotten), 0);
+  EXPECT_EQ(remove_checkpoints(settings.checkpoint_dir, forgotten, *reset + 1e6), 1);
 }
 
 TEST(CoordinatorRestart, FailedJobsOutOfAttemptsStillCountAsFailedInALaterRun) {

@@ -60,7 +60,10 @@ TEST(ThroughputDevice, IsRecordedPerEpochAndJoinedPerJob) {
   EXPECT_NE(csv.find(std::string(",") + kH200), std::string::npos);
   const auto parsed = nlohmann::json::parse(format_jobs(rows, OutputFormat::Json));
   EXPECT_EQ(parsed.at(1).at("device"), kEpyc);
-  const auto groups = group_jobs(rows, {"device"});
+  // --group-by section,variant,device (what the ablation note suggests) parses
+  EXPECT_EQ(parse_group_keys("section,variant,device", known_config_keys(store)),
+            (std::vector<std::string>{"section", "variant", "device"}));
+  const auto groups = group_jobs(rows, parse_group_keys("device", known_config_keys(store)));
   ASSERT_EQ(groups.size(), 3u);  // the two devices and the job trained on both
 
   // A reset (forget --job, --fresh) forgets what trained it with its results.
@@ -96,7 +99,7 @@ TEST(ThroughputDevice, TheAblationNoteSaysWhatMeasuredSamplesPerSecond) {
   const ResultStore store(path, OpenMode::ReadOnly);
   const AblationTable t = build_ablation(store, "tiny");
   const std::string said =
-      " samples/s was measured on 3 different devices (done jobs: 11 on 1× AMD EPYC 7B13 (CPU, 2 threads); 6 on 1× "
+      " samples/s was measured on 2 different devices (done jobs: 11 on 1× AMD EPYC 7B13 (CPU, 2 threads); 6 on 1× "
       "NVIDIA H200; 1 on 1× AMD EPYC 7B13 (CPU, 2 threads) + 1× NVIDIA H200): compare it only within one "
       "(`metasweep results --group-by section,variant,device`).";
   const std::string md = ablation_markdown(t);
@@ -146,7 +149,15 @@ TEST(ThroughputDevice, AnOlderDatabaseHasNoneAndIsUpgraded) {
   writer.record_epoch(jobs[0].id, m);
   ResultQuery q;
   q.where = {parse_where("id=" + jobs[0].id)};
-  EXPECT_EQ(select_jobs(writer, q).front().device, kEpyc);  // the epochs before: not recorded
+  // The epochs before were not recorded: the job says so beside the device it now trains on, and
+  // the note counts one device and the jobs without a record.
+  EXPECT_EQ(select_jobs(writer, q).front().device, std::string(kEpyc) + " + not recorded");
+  EXPECT_NE(ablation_markdown(build_ablation(writer, "tiny"))
+                .find(" samples/s was measured on one device and devices not recorded (done jobs: 1 on 1× AMD EPYC "
+                      "7B13 (CPU, 2 threads) + not recorded; 14 done job(s) an older metasweep trained did not record "
+                      "theirs): compare it only within one"),
+            std::string::npos)
+      << ablation_markdown(build_ablation(writer, "tiny"));
 }
 
 }  // namespace

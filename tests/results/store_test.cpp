@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "results/reports/ablation.h"
+#include "results/reports/epochs.h"
 #include "results/store/query.h"
 #include "results/store/schema.h"
 #include "results/store/sqlite_db.h"
@@ -214,12 +215,20 @@ TEST(ResultStore, FreshStartsOverTheJobsAnEarlierEditRemoved) {
     if (job.seed != 1) without_seed_1.push_back(job);
   store.register_sweep(tiny_spec(), kTinySweep, without_seed_1, false);  // an edit drops seed 1
   ASSERT_EQ(store.status(jobs[1].id), JobStatus::Done);
+  ASSERT_EQ(jobs[4].seed, 1);
+  SweepSpec other = tiny_spec();  // another sweep names one of them: it stays as it is
+  other.name = "other";
+  std::vector<Job> theirs = {jobs[4]};
+  theirs[0].sweep = "other";
+  store.register_sweep(other, "name: other\n", theirs, false);
   const MembershipChange change = store.register_sweep(tiny_spec(), kTinySweep, without_seed_1, true);
-  EXPECT_EQ(change.reset.size(), jobs.size());  // the 12 current and the 6 removed
+  EXPECT_EQ(change.reset.size(), jobs.size() - 1);  // the 12 current and 5 of the 6 removed
+  EXPECT_EQ(change.former_reset, 5);
   EXPECT_EQ(store.status(jobs[1].id), JobStatus::Pending);
   EXPECT_TRUE(store.epochs(jobs[1].id).empty());
+  EXPECT_EQ(store.status(jobs[4].id), JobStatus::Done);
   store.register_sweep(tiny_spec(), kTinySweep, jobs, false);  // seed 1 back
-  EXPECT_EQ(store.runnable_jobs("tiny", 0).size(), jobs.size());
+  EXPECT_EQ(store.runnable_jobs("tiny", 0).size(), jobs.size() - 1);
 }
 
 TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
@@ -245,6 +254,11 @@ TEST(ResultStore, JobSharedByTwoSweepsIsOneJob) {
   EXPECT_EQ(groups[0].metrics.at("test_acc").n, 3);
   EXPECT_EQ(groups[0].status_counts[JobStatus::Done], 3);
   EXPECT_EQ(group_jobs(select_jobs(store, ResultQuery{}), {"sweep", "section", "variant"}).size(), 7u);
+  // Its learning curve too (results --epochs --group-by): one curve per job.
+  const std::vector<JobRow> rows = select_jobs(store, ResultQuery{});
+  const std::vector<CurvePoint> curve = group_epochs(rows, select_epochs(store, rows), {"section", "variant"});
+  ASSERT_EQ(curve[0].values, (std::vector<std::string>{"baseline", "baseline"}));
+  EXPECT_EQ(curve[0].jobs, 3);
 }
 
 // `--fresh` on one sweep never erases another sweep's finished results (as `forget --sweep`
