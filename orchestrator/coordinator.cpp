@@ -12,8 +12,6 @@
 #include <optional>
 #include <set>
 
-#include <sys/stat.h>
-
 #include "orchestrator/backoff.h"
 #include "orchestrator/progress.h"
 #include "orchestrator/worker_settings.h"
@@ -52,10 +50,7 @@ std::optional<RunEndRecord> take_run_end_record(const std::string& checkpoint) {
   std::string line;
   std::getline(in, line);
   in.close();
-  struct stat info {};
-  const double written_at = ::stat(path.c_str(), &info) == 0 ? static_cast<double>(info.st_mtim.tv_sec) +
-                                                                   1e-9 * static_cast<double>(info.st_mtim.tv_nsec)
-                                                             : unix_now();
+  const double written_at = file_mtime(path).value_or(unix_now());
   std::error_code ec;
   std::filesystem::remove(path, ec);
   for (const auto& [prefix, outcome] :

@@ -154,7 +154,6 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     r.test = seeds->test;
     r.seeds_compared = seeds->common;
     r.common_seeds_only = seeds->subset;
-    r.unpaired = seeds->common == 0;
     c.any_common_only = c.any_common_only || seeds->subset;
     if (!r.test) {  // under 2 seeds compared, or seed differences without any spread
       c.any_no_spread = c.any_no_spread || seeds->common >= 2;
@@ -292,7 +291,7 @@ std::string format_comparison(const Comparison& c, OutputFormat format) {
     t.rows.push_back({r.section, r.variant, value_cell(r.a, c.metric), value_cell(r.b, c.metric),
                       r.delta ? signed_fixed(*r.delta, d) + (r.common_seeds_only ? dagger : "") : "-",
                       r.ci ? interval_text(*r.ci, d) : "-",
-                      p_value_text(r.test, r.too_few_seeds, r.p_adjusted, r.unpaired)});
+                      p_value_text(r.test, r.too_few_seeds, r.p_adjusted, r.seeds_compared == 0)});
   }
   // Markdown: the numbers and statuses are ours, so only the section and variant are escaped.
   const std::vector<bool> markdown_raw = {false, false, true, true, true, true, true};

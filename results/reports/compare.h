@@ -32,7 +32,6 @@ struct CompareRow {
   std::optional<Interval> ci;       // 95% CI of delta, in its unit
   std::optional<double> p_adjusted;
   bool too_few_seeds = false;  // as AblationRow::too_few_seeds
-  bool unpaired = false;       // Δ is of the means over all done seeds (no seed pairs: W)
   // Seeds Δ and the test are over (SeedComparison): those both sides have done, or none in common
   // (0: Welch over all); common_seeds_only when a side has done seeds the other has not.
   int seeds_compared = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "results/store/schema.h"
 #include "sweeps/errors.h"
@@ -23,6 +24,12 @@ using nlohmann::json;
 double unix_now() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<double> file_mtime(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<double>(st.st_mtim.tv_sec) + 1e-9 * static_cast<double>(st.st_mtim.tv_nsec);
 }
 
 namespace {
@@ -168,13 +175,11 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   sweep.bind(5, json(spec.sections).dump()).bind(6, spec.reference_metric).bind(7, now).run();
 
   if (fresh) {
-    // The sweep's jobs: its current definition's and those an edit removed (kept, queryable by
-    // id; re-added, one would otherwise bring back a result from before the fresh start), as
-    // `forget --sweep` takes them. A finished job another sweep holds, now or as a former member,
-    // stays: its result is that sweep's too.
-    // (Members this very edit drops count too: they are the sweep's until it is registered.) A
-    // former member another sweep names at all, now or as a former member of its own, stays as
-    // it is, unfinished too: it is no longer this sweep's to start over.
+    // The sweep's jobs, as `forget --sweep` takes them: its current definition's, and its former
+    // members (those this very edit drops and those an earlier one removed: re-added, one would
+    // otherwise bring back a result from before the fresh start). A current member that another
+    // sweep holds finished, now or as a former member, stays: its result is that sweep's too. A
+    // former member another sweep names at all stays as it is: it is no longer this sweep's.
     std::vector<std::string> ids;
     std::set<std::string> seen, former;
     for (const Job& job : jobs)
@@ -201,8 +206,8 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
         named_elsewhere.bind(1, id).bind(2, spec.name);
         const bool elsewhere = named_elsewhere.step();
         named_elsewhere.reset();
-        if (elsewhere) continue;
-        ++change.former_reset;
+        if (!elsewhere) change.reset.push_back(id), ++change.former_reset;
+        continue;
       }
       others.bind(1, id).bind(2, spec.name);
       bool shared = false;

@@ -175,5 +175,7 @@ class ResultStore {
 };
 
 double unix_now();  // seconds since the Unix epoch, as stored in the database
+// When `path` was last written, in unix_now()'s seconds; none when it cannot be read.
+std::optional<double> file_mtime(const std::string& path);
 
 }  // namespace ms

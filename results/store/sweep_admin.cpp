@@ -5,8 +5,6 @@
 #include <ctime>
 #include <filesystem>
 
-#include <sys/stat.h>
-
 #include "results/store/sqlite_db.h"
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
@@ -44,11 +42,10 @@ int remove_checkpoints(const std::string& dir, const std::string& id, std::optio
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().filename().string().rfind(id + ".ckpt", 0) != 0) continue;
-    struct stat st {};
-    if (written_before &&
-        (::stat(entry.path().c_str(), &st) != 0 ||
-         static_cast<double>(st.st_mtim.tv_sec) + 1e-9 * static_cast<double>(st.st_mtim.tv_nsec) >= *written_before))
-      continue;
+    if (written_before) {
+      const std::optional<double> written = file_mtime(entry.path().string());
+      if (!written || *written >= *written_before) continue;
+    }
     removed += fs::remove(entry.path(), ec) ? 1 : 0;
   }
   return removed;

@@ -194,7 +194,7 @@ TEST_F(Compare, AMeansDifferenceWithoutATestSaysSo) {
   ASSERT_TRUE(identity.delta);
   EXPECT_NEAR(*identity.delta, ((0.71 + 0.75) / 2 - 0.70) * 100, 1e-9);
   EXPECT_FALSE(identity.test);
-  EXPECT_TRUE(identity.unpaired);
+  EXPECT_EQ(identity.seeds_compared, 0);  // unpaired: the means of all done seeds
   EXPECT_TRUE(identity.too_few_seeds);
   const std::string md = format_comparison(c, OutputFormat::Markdown);
   EXPECT_NE(md.find("|       +3.00 |           - | n<3 (W) |"), std::string::npos) << md;
