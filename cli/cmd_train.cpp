@@ -23,6 +23,7 @@
 #include "sweeps/unicode_nfd.h"
 #include "sweeps/user_text.h"
 #include "worker/models/model_cost.h"
+#include "worker/train/device.h"
 #include "worker/train/trainer.h"
 
 namespace ms::cli {
@@ -221,13 +222,18 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   try {
     outcome = train_job(job.config, job.seed, train);
   } catch (const std::exception& e) {
-    if (store) store->job_finished(job.id, JobStatus::Failed, user_message(e.what()), -1);  // then main reports it
+    if (store) {  // then main reports it
+      store->attempt_ran_on(job.id, device_description(device, mpi.size()));
+      store->job_finished(job.id, JobStatus::Failed, user_message(e.what()), -1);
+    }
     throw;
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!root) return 0;
-  if (store)
+  if (store) {
+    store->attempt_ran_on(job.id, device_description(device, mpi.size()));
     store->job_finished(job.id, outcome.status, outcome.status == JobStatus::Done ? "" : outcome.message, wall_s);
+  }
   if (outcome.resumed_from_epoch > 0)
     std::printf("(resumed from the checkpoint of epoch %lld)\n", static_cast<long long>(outcome.resumed_from_epoch));
   std::printf("%s %s: %s", job.id.c_str(), to_string(outcome.status), job.variant.c_str());

@@ -276,7 +276,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
     backoff.reset();
     if (msg->kind == MessageKind::Epoch) {
       const EpochReport r = decode_epoch(msg->payload);
-      store.record_epoch(r.job_id, r.metrics);
+      store.record_epoch(r.job_id, r.metrics, r.replayed);
       progress.epoch_done(r.job_id, static_cast<int>(r.metrics.epoch), r.metrics.test_acc);
       // A resumed job re-sends all its epochs when it ends (worker_loop.cpp).
       Shown& shown = verbose_shown[r.job_id];
@@ -295,6 +295,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
       // would otherwise retry it in every run for ever. Interrupted attempts do not count.
       const bool group_to_blame =
           r.status == JobStatus::Failed && r.device_lost && r.transient && store.losses(r.job_id) == 0;
+      store.attempt_ran_on(r.job_id, r.device);
       if (group_to_blame)
         store.job_requeued(r.job_id, r.error);
       else

@@ -60,9 +60,14 @@ EpochReport decode_epoch(const std::string& text) {
 }
 
 std::string encode(const JobReport& r) {
-  return json{{"job_id", r.job_id},       {"status", to_string(r.status)}, {"error", r.error},
-              {"transient", r.transient}, {"device_lost", r.device_lost},  {"capture_failed", r.capture_failed},
-              {"wall_s", r.wall_s}}
+  return json{{"job_id", r.job_id},
+              {"status", to_string(r.status)},
+              {"error", r.error},
+              {"transient", r.transient},
+              {"device_lost", r.device_lost},
+              {"capture_failed", r.capture_failed},
+              {"wall_s", r.wall_s},
+              {"device", r.device}}
       .dump();
 }
 
@@ -76,6 +81,7 @@ JobReport decode_job_report(const std::string& text) {
   r.device_lost = j.at("device_lost");
   r.capture_failed = j.at("capture_failed");
   r.wall_s = j.at("wall_s");
+  r.device = j.at("device");
   return r;
 }
 

@@ -36,6 +36,7 @@ struct JobReport {
   bool transient = false;                // worth retrying: decided by the failure's type (worker/train/job_error.h)
   bool device_lost = false;              // the group's GPU or communicator is unusable: it took its last job
   bool capture_failed = false;           // the CUDA graph capture failed (device_lost too)
+  std::string device;                    // what the group trained it on (device_description)
   double wall_s = 0;
 };
 

@@ -11,6 +11,7 @@
 #include "orchestrator/protocol.h"
 #include "sweeps/errors.h"
 #include "worker/dist/communicator.h"
+#include "worker/train/device.h"
 #include "worker/train/job_error.h"
 #include "worker/train/trainer.h"
 
@@ -62,6 +63,7 @@ JobReport train_one(const Assignment& a, Communicator* comm, CollectiveWatchdog*
     report.capture_failed = error.capture_failed;
   }
   report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.device = device_description(device, comm ? comm->size() : 1);  // after train_job set its threads
   return report;
 }
 

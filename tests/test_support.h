@@ -50,16 +50,20 @@ std::string read_file(const std::string& path);
 // when it throws nothing or the message is not one line.
 std::string one_line_error(const std::function<void()>& f);
 
-// SQL that takes a results database back to before schema v8 (the device columns and the views
-// that show them), and to before v6 (also v7's attempt history and the skipped-image columns); the
-// tests that emulate older files run it before their own steps.
+// SQL that takes a results database back to before schema v9 (the attempts' device), v8 (also the
+// device columns and the views that show them), and to before v6 (also v7's attempt history and
+// the skipped-image columns); the tests that emulate older files run it before their own steps.
+#define MS_UNDO_SCHEMA_V9 "ALTER TABLE job_attempts DROP COLUMN device; "
 #define MS_UNDO_SCHEMA_V8                                                                               \
+  MS_UNDO_SCHEMA_V9                                                                                     \
   "DROP VIEW IF EXISTS job_results; DROP VIEW IF EXISTS epoch_results; ALTER TABLE epochs DROP COLUMN " \
   "device; ALTER TABLE jobs DROP COLUMN device; ALTER TABLE jobs DROP COLUMN reset_at; "
+inline const char* kUndoSchemaV9 = MS_UNDO_SCHEMA_V9;
 inline const char* kUndoSchemaV8 = MS_UNDO_SCHEMA_V8;
 inline const char* kUndoSchemaV6 = MS_UNDO_SCHEMA_V8
     "DROP TABLE IF EXISTS job_attempts; ALTER TABLE epochs DROP COLUMN skipped_train; ALTER TABLE epochs DROP "
     "COLUMN skipped_test; ALTER TABLE jobs DROP COLUMN skipped_train; ALTER TABLE jobs DROP COLUMN skipped_test; ";
 #undef MS_UNDO_SCHEMA_V8
+#undef MS_UNDO_SCHEMA_V9
 
 }  // namespace ms::test

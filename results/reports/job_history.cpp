@@ -63,8 +63,8 @@ std::string format_job_history(const ResultStore& store, const std::string& id_o
   const bool live = RunLock::live_holder(store.path()).has_value();
   if (!history.empty()) {
     TextTable t;
-    t.header = {"attempt", "started", "for", "where", "ranks", "outcome", "message"};
-    t.right = {true, false, true, false, true, false, false};
+    t.header = {"attempt", "started", "for", "where", "ranks", "device", "outcome", "message"};
+    t.right = {true, false, true, false, true, false, false, false};
     double rank_s = 0;
     for (const Attempt& a : history) {
       const bool running = a.outcome == "running";
@@ -73,7 +73,8 @@ std::string format_job_history(const ResultStore& store, const std::string& id_o
       if (a.outcome == "interrupted") length = ">= " + length;  // a killed run's: until its last recorded epoch
       if (running && !live) length = ">= " + length + " (its run died)";
       t.rows.push_back({std::to_string(a.number), local_time(a.started_at), length, printable(a.where),
-                        std::to_string(a.ranks), a.outcome, message_line(a.error)});
+                        std::to_string(a.ranks), a.device.empty() ? "-" : printable(a.device), a.outcome,
+                        message_line(a.error)});
     }
     std::istringstream lines(render_plain(t));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";

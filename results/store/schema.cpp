@@ -17,6 +17,8 @@
 //   (v7) job_attempts: one row per start of a job, with how it ended (done, diverged, failed,
 //                 lost: its group's GPU failed, hung, interrupted) and when; what the retries are
 //                 judged by and what every attempt cost, finished or not
+//   (v8) epochs.device, jobs.device: what trained it; jobs.reset_at: when it was last started over
+//   (v9) job_attempts.device: what each attempt trained on
 // plus the views of views.h (job_results, epoch_results) for users' own queries.
 #include "results/store/schema.h"
 
@@ -183,6 +185,13 @@ ALTER TABLE jobs ADD COLUMN device TEXT;
 ALTER TABLE jobs ADD COLUMN reset_at REAL;
 )sql";
 
+// v9: what each attempt ran on, so that the rank time of failed, lost and interrupted attempts is
+// known with its device (the worker group says so when the job ends, and every epoch the attempt
+// trains); NULL for attempts before, and for one killed before it trained an epoch.
+const char* kSchemaV9 = R"sql(
+ALTER TABLE job_attempts ADD COLUMN device TEXT;
+)sql";
+
 int user_version(const Database& db) {
   Statement s(db, "PRAGMA user_version");
   return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
@@ -227,6 +236,10 @@ void ensure_schema(Database& db) {
   if (version < 8) {
     db.exec(kSchemaV8);
     db.exec("PRAGMA user_version = 8");
+  }
+  if (version < 9) {
+    db.exec(kSchemaV9);
+    db.exec("PRAGMA user_version = 9");
   }
   ensure_views(db);
   tx.commit();

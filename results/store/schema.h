@@ -15,7 +15,8 @@ class Database;
 // 6: epochs.skipped_*, jobs.skipped_* (corrupt images skipped).
 // 7: job_attempts (each start of a job: where, on how many ranks, how long, how it ended).
 // 8: epochs.device and jobs.device (what trained it, beside its throughput).
-constexpr int kSchemaVersion = 8;
+// 9: job_attempts.device (what each attempt ran on).
+constexpr int kSchemaVersion = 9;
 
 void ensure_schema(Database& db);                // writer: create or upgrade
 void check_schema_readable(const Database& db);  // reader: a known version (or throws)

@@ -368,7 +368,7 @@ void ResultStore::close_attempt(const std::string& id, const std::string& outcom
 // number of examples, so that is the harmonic mean of the epochs' rates (their plain mean
 // overstates it when one epoch was slow: 2122, 8942 and 7968 samples/s average 6344, but the
 // job trained at 4234).
-void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
+void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m, bool replayed) {
   require_writer("record_epoch");
   Transaction tx(db_);
   Statement insert(db_,
@@ -411,7 +411,15 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m) {
   Statement alive(db_,
                   "UPDATE job_attempts SET ended_at = MAX(ended_at, ?2) WHERE job_id = ?1 AND outcome = 'running'");
   alive.bind(1, id).bind(2, unix_now()).run();
+  if (!replayed) attempt_ran_on(id, m.device);
   tx.commit();
+}
+
+void ResultStore::attempt_ran_on(const std::string& id, const std::string& device) {
+  require_writer("attempt_ran_on");
+  if (device.empty()) return;
+  Statement s(db_, "UPDATE job_attempts SET device = ?2 WHERE job_id = ?1 AND outcome = 'running'");
+  s.bind(1, id).bind(2, device).run();
 }
 
 void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s,
@@ -547,9 +555,9 @@ int ResultStore::losses(const std::string& id) const {
 std::vector<Attempt> ResultStore::attempt_history(const std::string& id) const {
   std::vector<Attempt> out;
   if (!has_table("job_attempts")) return out;
-  Statement s(db_,
-              "SELECT attempt, started_at, ended_at, where_ran, ranks, outcome, error FROM job_attempts "
-              "WHERE job_id = ? ORDER BY attempt");
+  Statement s(db_, std::string("SELECT attempt, started_at, ended_at, where_ran, ranks, outcome, error, ") +
+                       (schema_version(db_) >= 9 ? "device" : "NULL") +
+                       " FROM job_attempts WHERE job_id = ? ORDER BY attempt");
   s.bind(1, id);
   while (s.step()) {
     Attempt a;
@@ -560,6 +568,7 @@ std::vector<Attempt> ResultStore::attempt_history(const std::string& id) const {
     a.ranks = static_cast<int>(s.column_int64(4));
     a.outcome = s.column_text(5);
     a.error = s.column_text(6);
+    a.device = s.column_text(7);
     out.push_back(a);
   }
   return out;

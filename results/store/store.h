@@ -61,6 +61,9 @@ struct Attempt {
   double ended_at = 0;
   std::string where;  // the worker group (host and ranks) or `train` command that ran it
   int ranks = 1;      // MPI ranks it trained on (one GPU each on a GPU cluster)
+  // What it ran on ("2× NVIDIA H200"); "" when not known (before schema 9, or killed before it
+  // trained an epoch).
+  std::string device;
   // running | done | diverged | failed | lost (its group's GPU or communicator failed; no retry
   // used) | hung (its watchdog ended the run) | interrupted (a stopped or killed run)
   std::string outcome;
@@ -105,7 +108,11 @@ class ResultStore {
   void reset_jobs(const std::vector<std::string>& ids);
   // Replaces the epoch row (a resumed job re-records epochs), drops rows of later epochs left by
   // an abandoned attempt, and updates the job's progress and final metrics. Committed at once.
-  void record_epoch(const std::string& id, const EpochMetrics& m);
+  // An epoch the running attempt trained (not one `replayed` from an earlier attempt's checkpoint)
+  // also says what the attempt runs on.
+  void record_epoch(const std::string& id, const EpochMetrics& m, bool replayed = false);
+  // What the job's running attempt runs on (device_description: "2× NVIDIA H200"); "" leaves it.
+  void attempt_ran_on(const std::string& id, const std::string& device);
   // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure. The
   // running attempt ends with the job's status, or `outcome` when given (`lost`: a loss of its
   // group's GPU that counts as the job's failure, as a second one does).

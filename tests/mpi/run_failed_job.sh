@@ -25,6 +25,9 @@ set -e
 [ "$(json_field "$WORK/r.json" '[r["status"] for r in rows if r["variant"]=="missing data"]')" = "['failed']" ] || fail "broken job not failed"
 [ "$(json_field "$WORK/r.json" 'sorted(r["status"] for r in rows if r["variant"]!="missing data")')" = "['done', 'done']" ] || fail "other jobs not done"
 sqlite3 "$WORK/r.db" "select error from jobs where status='failed'" | grep -q "no-such-dir" || fail "error message not recorded"
+# Every attempt knows what it ran on: the failed one (before any epoch) from its group's report.
+[ "$(sqlite3 "$WORK/r.db" "select count(*) from job_attempts where device like '1× % (CPU, % thread%)'")" = 3 ] \
+  || fail "attempts' devices: $(sqlite3 "$WORK/r.db" "select job_id, outcome, device from job_attempts")"
 # Attempts used up (1 > --max-retries 0): nothing runs, the sweep still has a failed job.
 id=$(sqlite3 "$WORK/r.db" "select id from jobs where status='failed'")
 for launcher in "$MPIRUN -np 3" ""; do

@@ -1,7 +1,7 @@
 // The attempt history (job_attempts, schema v7): each start of a job is one row that says where it
-// ran, on how many ranks, from when to when, and how it ended: done, diverged, failed, lost (its
-// group's GPU failed), hung or interrupted. The retries of a lost GPU and the memory of a failed
-// CUDA graph capture are judged by it, and `status` sums what every attempt cost.
+// ran, on how many ranks and what device (v9), from when to when, and how it ended: done,
+// diverged, failed, lost (its group's GPU failed), hung or interrupted. The retries of a lost GPU and the memory of a
+// failed CUDA graph capture are judged by it, and `status` sums what every attempt cost.
 #include <chrono>
 #include <regex>
 #include <set>
@@ -247,6 +247,7 @@ TEST(JobAttempts, StatusSumsWhatTheAttemptsCost) {
     store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
     const std::string id = jobs[0].id;
     store.job_started(id, "node1 (ranks 1-2)", 2);
+    store.attempt_ran_on(id, "2× NVIDIA H100 80GB HBM3");
     store.job_requeued(id, "rank 2 of 2: CUDA error: uncorrectable ECC error encountered\nmore detail");
     store.job_started(id, "node2 (ranks 3-4)", 2);
     store.reset_running("tiny");
@@ -276,16 +277,80 @@ TEST(JobAttempts, StatusSumsWhatTheAttemptsCost) {
   EXPECT_EQ(history.rfind("job " + jobs[0].id + " (seed 0)\n  sweep tiny: baseline / baseline\n", 0), 0u) << history;
   EXPECT_NE(history.find("status: done, 3 attempt(s), 0 failed"), std::string::npos) << history;
   const std::regex lost(
-      R"(\n +1 +\S+ \S+ +10m 00s +node1 \(ranks 1-2\) +2 +lost +rank 2 of 2: CUDA error: uncorrectable ECC error )"
+      R"(\n +1 +\S+ \S+ +10m 00s +node1 \(ranks 1-2\) +2 +2× NVIDIA H100 80GB HBM3 +lost +rank 2 of 2: CUDA error: )"
+      R"(uncorrectable ECC error )"
       R"(encountered \[\.\.\.\]\n)");
   EXPECT_TRUE(std::regex_search(history, lost)) << history;
-  EXPECT_TRUE(
-      std::regex_search(history, std::regex(R"(\n +2 +\S+ \S+ +>= 5m 00s +node2 \(ranks 3-4\) +2 +interrupted +-\n)")))
+  EXPECT_TRUE(std::regex_search(
+      history, std::regex(R"(\n +2 +\S+ \S+ +>= 5m 00s +node2 \(ranks 3-4\) +2 +- +interrupted +-\n)")))
       << history;
-  EXPECT_TRUE(std::regex_search(history, std::regex(R"(\n +3 +\S+ \S+ +1h 00m +node2 \(ranks 3-4\) +2 +done +-\n)")))
+  EXPECT_TRUE(std::regex_search(history, std::regex(R"(\n +3 +\S+ \S+ +1h 00m +node2 \(ranks 3-4\) +2 +- +done +-\n)")))
       << history;
   EXPECT_NE(history.find("compute: 2h 30m of rank time"), std::string::npos) << history;
   EXPECT_EQ(history.find("earlier attempt"), std::string::npos) << history;
+}
+
+// What each attempt ran on (schema v9): the epochs it trained say so (not the ones replayed from
+// an earlier attempt's checkpoint), and so does its worker group when the job ends, also for an
+// attempt that ended before its first epoch. A database from before has none, and gains the
+// column from its next writer.
+TEST(JobAttempts, EachAttemptKnowsWhatItRanOn) {
+  TempDir dir;
+  const std::string path = dir.file("a.db");
+  const auto jobs = tiny_jobs();
+  const std::string id = jobs[0].id;
+  {
+    ResultStore store(path, OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    store.job_started(id, "node1 (rank 1)");
+    EpochMetrics m = tiny_epoch(0.8, 1, 0);
+    m.device = "1× AMD EPYC 7B13 (CPU, 2 threads)";
+    store.record_epoch(id, m);
+    store.job_finished(id, JobStatus::Failed, "boom", -1);
+    store.job_started(id, "node2 (ranks 2-3)", 2);
+    store.attempt_ran_on(id, "");  // nothing known: left as it is
+    EXPECT_EQ(store.attempt_history(id).back().device, "");
+    m.device = "2× NVIDIA H200";
+    store.record_epoch(id, m);
+    EpochMetrics earlier = tiny_epoch(0.8, 1, 0);
+    earlier.device = "1× AMD EPYC 7B13 (CPU, 2 threads)";
+    store.record_epoch(id, earlier, /*replayed=*/true);  // trained by attempt 1, re-sent
+    store.job_requeued(id, "rank 2 of 2: CUDA error: uncorrectable ECC error encountered");
+    store.job_started(id, "node3 (ranks 4-5)", 2);
+    store.attempt_ran_on(id, "2× NVIDIA A100-SXM4-80GB");  // the group's report: failed before an epoch
+    store.job_finished(id, JobStatus::Failed, "CUDA out of memory", -1);
+    store.attempt_ran_on(id, "2× other");  // no attempt is running: nothing changes
+    store.job_started(jobs[1].id, "node1 (rank 1)");
+    store.reset_stale_running();  // killed before an epoch: not known
+    const auto h = store.attempt_history(id);
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[0].device, "1× AMD EPYC 7B13 (CPU, 2 threads)");
+    EXPECT_EQ(h[1].device, "2× NVIDIA H200") << "a replayed epoch is not what the attempt ran on";
+    EXPECT_EQ(h[2].device, "2× NVIDIA A100-SXM4-80GB");
+    EXPECT_EQ(store.attempt_history(jobs[1].id).at(0).device, "");
+    const std::string history = format_job_history(store, id, unix_now());
+    EXPECT_TRUE(std::regex_search(
+        history, std::regex(R"(\n +2 +[^\n]* node2 \(ranks 2-3\) +2 +2× NVIDIA H200 +lost )")))
+        << history;
+  }
+  {  // back to v8: read as it is, upgraded by the next writer
+    Database db(path, Database::Access::ReadWrite);
+    db.exec(std::string(kUndoSchemaV9) + "PRAGMA user_version = 8");
+  }
+  {
+    const ResultStore reader(path, OpenMode::ReadOnly);
+    EXPECT_EQ(schema_version(reader.db()), 8);
+    const auto h = reader.attempt_history(id);
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[0].device, "");
+    EXPECT_NE(format_job_history(reader, id, unix_now()).find("device"), std::string::npos);
+  }
+  ResultStore store(path, OpenMode::Writer);
+  EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
+  store.job_started(id, "node1 (rank 1)");
+  store.attempt_ran_on(id, "1× NVIDIA H200");
+  EXPECT_EQ(store.attempt_history(id).back().device, "1× NVIDIA H200");
+  EXPECT_EQ(store.attempt_history(id).front().device, "");
 }
 
 }  // namespace

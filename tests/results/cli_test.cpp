@@ -215,7 +215,7 @@ TEST_F(CliResults, StatusJobListsOneJobsAttempts) {
   EXPECT_NE(r.out.find("  status: failed, 1 attempt(s), 1 failed (what --max-retries limits), 0/3 epochs\n"),
             std::string::npos)
       << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\n +1 +\S+ \S+ +\S+ +host-a +1 +failed +boom: out of memory\n)")))
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\n +1 +\S+ \S+ +\S+ +host-a +1 +- +failed +boom: out of memory\n)")))
       << r.out;
 }
 
