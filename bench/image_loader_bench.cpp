@@ -3,7 +3,7 @@
 // flip, normalisation, into float batches, with T decoding threads. One epoch of warm-up
 // (page cache), then the median of REPEATS epochs. bench/image_loader_vs_torchvision.sh runs
 // it beside torchvision's ImageFolder + DataLoader with the same transforms.
-//   image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3]
+//   image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3] [basic|full|basic-exact|full-exact]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,15 +21,25 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3] [basic|full]\n");
+    std::fprintf(stderr,
+                 "usage: image_loader_bench ROOT NUM_CLASSES THREADS [BATCH=256] [REPEATS=3] [basic|full][-exact]\n");
     return 2;
   }
   using namespace ms;
   const int threads = std::atoi(argv[3]);
   const int64_t batch = argc > 4 ? std::atoll(argv[4]) : 256;
   const int repeats = argc > 5 ? std::atoi(argv[5]) : 3;
-  // basic: crop, flip, normalise; full: also RandAugment rand-m9-mstd0.5-inc1 and random erasing 0.25.
-  const bool full = argc > 6 && std::string(argv[6]) == "full";
+  // basic: crop, flip, normalise; full: also RandAugment rand-m9-mstd0.5-inc1 and random erasing 0.25;
+  // either with "-exact": training crops decoded at full size (task.augment.jpeg_scaled_decode: false).
+  const std::string recipe = argc > 6 ? argv[6] : "basic";
+  const bool exact = recipe.size() > 6 && recipe.compare(recipe.size() - 6, 6, "-exact") == 0;
+  const std::string base = exact ? recipe.substr(0, recipe.size() - 6) : recipe;
+  if (base != "basic" && base != "full") {
+    std::fprintf(stderr, "image_loader_bench: unknown recipe '%s': expected basic, full, basic-exact or full-exact\n",
+                 recipe.c_str());
+    return 2;
+  }
+  const bool full = base == "full";
   torch::set_num_threads(1);
   Overrides o = {{"task.dataset", "imagefolder", {}},
                  {"task.data_dir", argv[1], {}},
@@ -37,7 +47,8 @@ int main(int argc, char** argv) {
                  {"task.batch_size", batch, {}},
                  {"task.image_size", 224, {}},
                  {"task.augment.erasing", full ? 0.25 : 0.0, {}},
-                 {"task.augment.rand_augment", full ? "rand-m9-mstd0.5-inc1" : "", {}}};
+                 {"task.augment.rand_augment", full ? "rand-m9-mstd0.5-inc1" : "", {}},
+                 {"task.augment.jpeg_scaled_decode", !exact, {}}};
   const TaskConfig task = run_config(resolve_config("bench.yaml", {&o}, model_catalog(), Mark{})).task;
   BatchSourceOptions options;
   options.threads = threads;
@@ -56,6 +67,6 @@ int main(int argc, char** argv) {
     if (epoch > 0) rates.push_back(images / s);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("metasweep %s threads=%d median %.1f images/s\n", full ? "full" : "basic", threads, rates[rates.size() / 2]);
+  std::printf("metasweep %s threads=%d median %.1f images/s\n", recipe.c_str(), threads, rates[rates.size() / 2]);
   return 0;
 }

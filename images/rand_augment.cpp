@@ -345,7 +345,11 @@ double level_to_arg(Op op, bool increasing, double level, bool negate) {
   }
 }
 
-Image apply_op(Op op, const Image& im, double arg, const RandAugmentParams& p) {
+bool geometric(Op op) {
+  return op == Op::Rotate || op == Op::ShearX || op == Op::ShearY || op == Op::TranslateXRel || op == Op::TranslateYRel;
+}
+
+Image apply_op(Op op, const Image& im, double arg, Filter filter, const RandAugmentParams& p) {
   switch (op) {
     case Op::AutoContrast:
       return auto_contrast(im);
@@ -354,7 +358,7 @@ Image apply_op(Op op, const Image& im, double arg, const RandAugmentParams& p) {
     case Op::Invert:
       return invert(im);
     case Op::Rotate:
-      return rotate(im, arg, p.filter, p.fill);
+      return rotate(im, arg, filter, p.fill);
     case Op::Posterize:
       return posterize(im, static_cast<int>(arg));
     case Op::Solarize:
@@ -370,13 +374,13 @@ Image apply_op(Op op, const Image& im, double arg, const RandAugmentParams& p) {
     case Op::Sharpness:
       return sharpness(im, arg);
     case Op::ShearX:
-      return shear_x(im, arg, p.filter, p.fill);
+      return shear_x(im, arg, filter, p.fill);
     case Op::ShearY:
-      return shear_y(im, arg, p.filter, p.fill);
+      return shear_y(im, arg, filter, p.fill);
     case Op::TranslateXRel:
-      return translate_x(im, arg * im.width, p.filter, p.fill);
+      return translate_x(im, arg * im.width, filter, p.fill);
     case Op::TranslateYRel:
-      return translate_y(im, arg * im.height, p.filter, p.fill);
+      return translate_y(im, arg * im.height, filter, p.fill);
   }
   return im;
 }
@@ -430,8 +434,11 @@ Image rand_augment(const Image& image, const RandAugmentParams& p, const std::fu
     m = std::max(0.0, std::min(m, upper));
     const bool negate = negates(op, p.increasing) && uniform01() > 0.5;
     const double arg = level_to_arg(op, p.increasing, m, negate);
-    out = apply_op(op, out, arg, p);
+    Filter filter = Filter::Nearest;
+    if (geometric(op)) filter = !p.random_filter ? p.filter : uniform01() < 0.5 ? Filter::Bilinear : Filter::Bicubic;
+    out = apply_op(op, out, arg, filter, p);
     record.applied = true;
+    record.filter = filter;
     record.magnitude = m;
     record.argument = arg;
     if (trace) trace->push_back(record);

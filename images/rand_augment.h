@@ -63,6 +63,9 @@ struct RandAugmentParams {
   double probability = 0.5;    // each chosen op is applied with this probability
   bool increasing = true;      // "inc1": _RAND_INCREASING_TRANSFORMS, else _RAND_TRANSFORMS
   Filter filter = Filter::Bicubic;
+  // timm's default when no interpolation is given (PoolFormer's train.py): each geometric op
+  // draws its filter, bilinear or bicubic, instead of using `filter`.
+  bool random_filter = false;
   uint8_t fill[3] = {124, 116, 104};  // timm's img_mean: round(255 × ImageNet mean)
 };
 
@@ -75,6 +78,7 @@ struct AppliedOp {
   bool applied = false;
   double magnitude = 0;
   double argument = 0;
+  Filter filter = Filter::Nearest;  // the resampling filter of an applied geometric op (else Nearest)
 };
 
 // The op names in timm's list order (_RAND_INCREASING_TRANSFORMS or _RAND_TRANSFORMS).
@@ -93,8 +97,11 @@ const std::vector<std::string>& rand_augment_op_names(bool increasing);
 //         [0, magnitude_max];
 //      c. sign, only for Rotate, ShearX/Y, TranslateX/YRel and (increasing) Color, Contrast,
 //         Brightness and Sharpness: u, negated when u > 0.5 (timm's _randomly_negate).
-// The interpolation is `filter` for every geometric op (timm with hparams interpolation set; with
-// timm's default random choice between bilinear and bicubic there would be one more draw).
+//      d. filter, only with random_filter and for Rotate, ShearX/Y and TranslateX/YRel: u, bilinear
+//         when u < 0.5, else bicubic (timm's random.choice((BILINEAR, BICUBIC)) in _check_args_tf,
+//         after the sign).
+// Without random_filter the interpolation is `filter` for every geometric op (timm with hparams
+// interpolation set).
 // `trace`, when given, receives one AppliedOp per chosen op.
 Image rand_augment(const Image& image, const RandAugmentParams& p, const std::function<double()>& uniform01,
                    std::vector<AppliedOp>* trace = nullptr);

@@ -127,10 +127,12 @@ std::vector<KeySpec> make_schema() {
       {"task.augment.interpolation",
        ValueKind::Enum,
        "bicubic",
-       {"bicubic", "bilinear"},
+       {"bicubic", "bilinear", "random"},
        0,
        0,
-       "resampling filter of crops and of the evaluation resize (Pillow's)",
+       "resampling filter of crops, RandAugment's geometric ops and the evaluation resize (Pillow's); "
+       "random: in training bilinear or bicubic drawn per crop and per geometric op (timm's default, "
+       "PoolFormer's train.py), bicubic in evaluation",
        1},
       {"task.augment.eval_crop_pct",
        ValueKind::Float,

@@ -343,6 +343,57 @@ TEST(RandAugment, DrawOrderIsAsDocumented) {
   EXPECT_EQ(out.pixels, rotate(im, trace[0].argument, Filter::Bicubic, fill).pixels);
 }
 
+// timm's default interpolation (PoolFormer's train.py: random): each geometric op draws its filter
+// after its sign, bilinear below 0.5; the image is the op with that filter; ops that do not
+// resample draw nothing more.
+TEST(RandAugment, ARandomFilterIsDrawnPerGeometricOp) {
+  const Image im = test_image(37, 29, 3, 9);
+  const uint8_t fill[3] = {124, 116, 104};
+  RandAugmentParams p;
+  p.random_filter = true;
+  for (const auto& [draw, filter] : {std::pair{0.3, Filter::Bilinear}, std::pair{0.7, Filter::Bicubic}}) {
+    // Rotate then Solarize: Rotate applied, gauss to 9, sign positive, filter; Solarize applied,
+    // gauss, no sign, no filter.
+    const std::vector<double> draws = {3.5 / 15, 5.5 / 15, 0.2, 0.25, 0.5, 0.1, draw, 0.2, 0.25, 0.5};
+    size_t next = 0;
+    auto u = [&] { return draws.at(next++); };
+    std::vector<AppliedOp> trace;
+    const Image out = rand_augment(im, p, u, &trace);
+    EXPECT_EQ(next, draws.size());
+    ASSERT_EQ(trace.size(), 2u);
+    EXPECT_EQ(trace[0].name, "Rotate");
+    EXPECT_EQ(trace[0].filter, filter);
+    EXPECT_EQ(trace[1].filter, Filter::Nearest);
+    EXPECT_NEAR(trace[0].argument, 27.0, 1e-9);
+    EXPECT_EQ(out.pixels, solarize(rotate(im, 27.0, filter, fill), static_cast<int>(trace[1].argument)).pixels);
+  }
+  // Over many draws: half of the applied geometric ops bilinear; without random_filter all `filter`.
+  const Image dot = make_image(1, 1, 3, 90);
+  std::mt19937_64 rng(7);
+  auto u = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
+  int geometric = 0, bilinear = 0;
+  std::vector<AppliedOp> trace;
+  for (int i = 0; i < 20000; ++i) {
+    rand_augment(dot, p, u, &trace);
+    for (const AppliedOp& op : trace)
+      if (op.applied && op.filter != Filter::Nearest) {
+        ++geometric;
+        bilinear += op.filter == Filter::Bilinear;
+      }
+  }
+  EXPECT_NEAR(geometric, 20000 * 2 * 0.5 * 5 / 15.0, 6 * std::sqrt(20000 * 2 * (1 / 6.0) * (5 / 6.0)));
+  EXPECT_NEAR(bilinear, geometric * 0.5, 6 * std::sqrt(geometric * 0.25));
+  p.random_filter = false;
+  p.filter = Filter::Bilinear;
+  for (int i = 0; i < 200; ++i) {
+    rand_augment(dot, p, u, &trace);
+    for (const AppliedOp& op : trace)
+      if (op.applied && op.filter != Filter::Nearest) {
+        EXPECT_EQ(op.filter, Filter::Bilinear);
+      }
+  }
+}
+
 TEST(RandAugment, StatisticsOverManyDraws) {
   // A 1×1 image keeps the ops cheap; only the trace is examined.
   const Image im = make_image(1, 1, 3, 90);

@@ -75,11 +75,26 @@ TEST(BatchMixing, ProbabilityAndSwitchDecisions) {
     EXPECT_EQ(draw_mix({0.0, 1.0, 1.0, 0.5}, 8, 8, f).kind, MixKind::Cutmix);
     EXPECT_EQ(draw_mix({0.0, 0.0, 1.0, 0.5}, 8, 8, f).kind, MixKind::None);
   }
-  // The same training step draws the same on every rank and on a resumed run; other steps differ.
+  // The same training step draws the same on a resumed run; other steps differ.
   const MixDraw a = draw_mix_for_step(both, 32, 32, 7, 2, 5), b = draw_mix_for_step(both, 32, 32, 7, 2, 5);
   EXPECT_EQ(a.lam, b.lam);
   EXPECT_EQ(a.top, b.top);
   EXPECT_NE(a.lam, draw_mix_for_step(both, 32, 32, 7, 2, 6).lam);
+  // Each rank of a group draws its own, as each GPU does in timm; one rank draws as before.
+  EXPECT_EQ(draw_mix_for_step(both, 32, 32, 7, 2, 5, 0, 1).lam, a.lam);
+  EXPECT_NE(draw_mix_for_step(both, 32, 32, 7, 2, 5, 0, 8).lam, draw_mix_for_step(both, 32, 32, 7, 2, 5, 1, 8).lam);
+  // Over many steps at 8 ranks: a step's share of CutMix images has timm's spread, sd
+  // sqrt(0.25 / 8) = 0.18 (with one draw for all ranks it would be 0.5), and each rank is fair.
+  double sum = 0, sum2 = 0;
+  const int steps = 4000;
+  for (int step = 0; step < steps; ++step) {
+    int cut = 0;
+    for (int r = 0; r < 8; ++r) cut += draw_mix_for_step(both, 32, 32, 7, 1, step, r, 8).kind == MixKind::Cutmix;
+    sum += cut / 8.0, sum2 += (cut / 8.0) * (cut / 8.0);
+  }
+  const double mean = sum / steps, sd = std::sqrt(sum2 / steps - mean * mean);
+  EXPECT_NEAR(mean, 0.5, 0.015);  // 5 sigma: 5 × 0.18 / sqrt(4000)
+  EXPECT_NEAR(sd, std::sqrt(0.25 / 8), 0.015);
 }
 
 TEST(BatchMixing, CutmixBoxIsTimmsRandBbox) {

@@ -268,6 +268,62 @@ TEST(ImageStream, EvaluationDecodesJpegsAtFullSizeAndTrainingCropsOnlyWhenAsked)
   }
 }
 
+// interpolation: random (timm's default, PoolFormer's train.py) draws bilinear or bicubic per
+// training crop; evaluation stays bicubic. Whole-image crops, no flip, full decode: every training
+// row is the full decode resized with one of the two filters, both filters occur, and a test
+// chunk is bicubic's eval_transform.
+TEST(ImageStream, RandomInterpolationDrawsAFilterPerCropAndEvaluatesBicubic) {
+  test::TempDir dir;
+  std::vector<std::string> train_files, val_files;
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 5; ++i) {
+      const std::string path =
+          dir.path() + (i < 4 ? "/train/" : "/val/") + "class_" + std::to_string(k) + "/" + std::to_string(i) + ".png";
+      write_file(path, class_png(k, i, 40, 30));
+      (i < 4 ? train_files : val_files).push_back(path);
+    }
+  const test::KeyValues kv = {{"task.batch_size", 12},
+                              {"task.augment.erasing", 0.0},
+                              {"task.augment.hflip", 0.0},
+                              {"task.augment.scale_min", 1.0},
+                              {"task.augment.ratio_min", 4.0 / 3},
+                              {"task.augment.ratio_max", 4.0 / 3},
+                              {"task.augment.interpolation", "random"}};
+  std::vector<torch::Tensor> bilinear, bicubic, eval_bicubic;
+  for (const auto& f : train_files) {
+    const Image im = decode_image(test::read_file(f), 3);
+    bilinear.push_back(normalised(resize(im, 16, 16, Filter::Bilinear)));
+    bicubic.push_back(normalised(resize(im, 16, 16, Filter::Bicubic)));
+    EXPECT_FALSE(torch::equal(bilinear.back(), bicubic.back()));  // the test tells them apart
+  }
+  for (const auto& f : val_files)
+    eval_bicubic.push_back(normalised(eval_transform(decode_image(test::read_file(f), 3), 16, 0.9, Filter::Bicubic)));
+  auto source = make_batch_source(folder_task(dir.path(), kv), 3, ranks(0, 1));
+  int with_bilinear = 0, with_bicubic = 0;
+  for (int64_t epoch = 1; epoch <= 3; ++epoch) {
+    source->start_epoch(epoch);
+    torch::Tensor x, y;
+    ASSERT_TRUE(source->batch(0, x, y));
+    ASSERT_EQ(x.size(0), 12);
+    for (int64_t r = 0; r < x.size(0); ++r) {
+      bool found = false;
+      for (size_t k = 0; k < bilinear.size(); ++k) {
+        if (torch::equal(x[r], bilinear[k])) ++with_bilinear, found = true;
+        if (torch::equal(x[r], bicubic[k])) ++with_bicubic, found = true;
+      }
+      EXPECT_TRUE(found) << "epoch " << epoch << " row " << r;
+    }
+  }
+  // 36 fair draws: each filter at least 8 times (P(fewer) < 1e-4; the draws are fixed by the seed).
+  EXPECT_GE(with_bilinear, 8);
+  EXPECT_GE(with_bicubic, 8);
+  EXPECT_EQ(with_bilinear + with_bicubic, 36);
+  ASSERT_EQ(source->test_chunks(3), 1);
+  torch::Tensor x, y;
+  source->test_chunk(0, 3, x, y);
+  expect_rows_among(x, eval_bicubic, "evaluation");
+}
+
 TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   test::TempDir dir;
   write_folder(dir.path(), 4, 1);

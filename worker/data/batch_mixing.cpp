@@ -73,8 +73,11 @@ MixDraw cutmix_box(int height, int width, double lam, int cy, int cx) {
   return d;
 }
 
-MixDraw draw_mix_for_step(const MixOptions& options, int height, int width, int64_t seed, int64_t epoch, int64_t step) {
-  Uniform01 u{SplitMix64(order_stream(seed, epoch, kMixStream, static_cast<uint64_t>(step)))};
+MixDraw draw_mix_for_step(const MixOptions& options, int height, int width, int64_t seed, int64_t epoch, int64_t step,
+                          int rank, int ranks) {
+  const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(std::max(1, ranks)) +
+                         static_cast<uint64_t>(std::max(0, rank));
+  Uniform01 u{SplitMix64(order_stream(seed, epoch, kMixStream, index))};
   return draw_mix(options, height, width, std::function<double()>(std::ref(u)));
 }
 

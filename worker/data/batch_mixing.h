@@ -8,10 +8,14 @@
 // label-smoothed one-hot rows mixed with the same lambda, and the loss is the cross-entropy
 // against them (trainer_loss.h takes either kind of target).
 //
-// The draws for a step come from SplitMix64(order_stream(seed, epoch, tag, step)), so every rank
-// of a data-parallel group mixes with the same lambda and box and a resumed run repeats them.
-// Partners are taken within each rank's share of the global batch (as timm does per GPU): a mixed
-// run is exactly reproducible for a given number of ranks, not across rank counts.
+// The draws for a step come from SplitMix64(order_stream(seed, epoch, tag, step × ranks + rank)):
+// each rank of a data-parallel group mixes its share of the global batch with its own lambda and
+// box, as each GPU draws its own in timm (DeiT and PoolFormer seed each rank apart), so the share of
+// CutMix images in a step varies as it does there; one rank draws per step, and a resumed run
+// repeats the draws. Partners are taken within each rank's share (timm's per-GPU batch reversed;
+// in an odd share the middle image is its own partner and stays unmixed, where timm requires an
+// even batch): a mixed run is exactly reproducible for a given number of ranks, not across rank
+// counts.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -46,8 +50,9 @@ MixDraw draw_mix(const MixOptions& options, int height, int width, const std::fu
 // 1 - box area / image area.
 MixDraw cutmix_box(int height, int width, double lam, int cy, int cx);
 
-// The draw of a training step (see the top of this file).
-MixDraw draw_mix_for_step(const MixOptions& options, int height, int width, int64_t seed, int64_t epoch, int64_t step);
+// The draw of a training step for `rank` of `ranks` (see the top of this file).
+MixDraw draw_mix_for_step(const MixOptions& options, int height, int width, int64_t seed, int64_t epoch, int64_t step,
+                          int rank = 0, int ranks = 1);
 
 // Label-smoothed one-hot targets (N×classes, float): 1 - smoothing + smoothing/classes at the
 // label, smoothing/classes elsewhere.

@@ -30,7 +30,8 @@ int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / p
 
 // One training image: RandomResizedCrop of the full-resolution geometry, decoded (only the crop's
 // rows and columns) at the smallest JPEG scale that still gives the crop at least `size` pixels
-// per side when task.augment.jpeg_scaled_decode is on, else at full size; then flipped, then
+// per side when task.augment.jpeg_scaled_decode is on, else at full size; resized with `filter`,
+// or with interpolation random with bilinear or bicubic drawn per image; then flipped, then
 // RandAugment when configured (timm's order).
 Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter,
                   const std::optional<RandAugmentParams>& rand_augment, Uniform01& u) {
@@ -39,6 +40,8 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
   o.scale_min = task.augment.scale_min, o.scale_max = task.augment.scale_max;
   o.ratio_min = task.augment.ratio_min, o.ratio_max = task.augment.ratio_max;
   const CropRect r = random_resized_crop_params(h.width, h.height, std::function<double()>(std::ref(u)), o);
+  if (task.augment.interpolation == "random")  // timm draws it after the crop, before the flip
+    filter = u() < 0.5 ? Filter::Bilinear : Filter::Bicubic;
   const int size = static_cast<int>(task.image_size);
   thread_local Image image;  // the decoded crop: its buffer is reused image after image
   DecodeOptions decode;
@@ -117,6 +120,7 @@ ImageStream::ImageStream(ImageSet train, ImageSet test, Shuffle shuffle, const T
     p.num_ops = spec->num_ops, p.magnitude = spec->magnitude, p.magnitude_std = spec->magnitude_std;
     p.magnitude_max = spec->magnitude_max, p.probability = spec->probability, p.increasing = spec->increasing;
     p.filter = filter_;
+    p.random_filter = task.augment.interpolation == "random";
     // timm's fill for the geometric operations: the normalisation mean in bytes (Python's round).
     for (int c = 0; c < 3; ++c) p.fill[c] = static_cast<uint8_t>(std::nearbyint(255.0 * mean[c]));
     rand_augment_ = p;

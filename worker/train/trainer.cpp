@@ -378,8 +378,8 @@ TrainOutcome train_model(const nlohmann::json& config, int64_t seed, const Train
       } else {
         try {
           if (have_batch && mixing.enabled()) {  // soft targets, label smoothing folded in
-            const MixDraw draw =
-                draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)), seed, epoch, step);
+            const MixDraw draw = draw_mix_for_step(mixing, static_cast<int>(x.size(2)), static_cast<int>(x.size(3)),
+                                                   seed, epoch, step, rank, size);
             MixedBatch mixed = mix_batch(x, y, task.num_classes, smoothing, draw);
             x = std::move(mixed.x), y = std::move(mixed.targets);
           }
