@@ -4,7 +4,8 @@ attention forms: QKV (nn.MultiheadAttention), KV (symmetric: softmax(K K^T / sqr
 query projection) and KV+Pos (asymmetric: softmax(w * K K^T / sqrt(d_h) + P[i-j] + b) V with a
 learned relative-position table P shared across heads, zero at init; w = 1, b = 0 at init).
 
-Extends shared/reference/sequence_tasks.py (written independently of metasweep's C++): a plain
+Self-contained; it extends the team's reference encoder for these tasks (kept outside this
+repository, written independently of metasweep's C++): a plain
 pre-norm encoder (ReLU MLP, sinusoidal positions, final LayerNorm, no layer scale, no stochastic
 depth) trained with Adam, cosine schedule, label smoothing 0.1 and gradient clipping 5 on
 uniform random digit sequences. The --mixer qkv path is the reference's model.

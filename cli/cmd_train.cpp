@@ -23,6 +23,7 @@
 #include "sweeps/unicode_nfd.h"
 #include "sweeps/user_text.h"
 #include "worker/models/model_cost.h"
+#include "worker/models/plan_costs.h"
 #include "worker/train/device.h"
 #include "worker/train/trainer.h"
 
@@ -158,7 +159,7 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
   if (vm.count("seed")) seed = vm["seed"].as<int64_t>();
 
   const SweepSpec spec = load_sweep_file(sweep_file, model_catalog(), max_jobs);
-  const std::vector<Job> jobs = expand_sweep(spec, model_catalog());
+  std::vector<Job> jobs = expand_sweep(spec, model_catalog());
   const Job& job = select_job(jobs, job_id, variant, seed);
 
   // The same rank setup as `run`'s workers (orchestrator/training_rank.h); every rank trains.
@@ -190,6 +191,12 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
     if (store) {
       // It holds the run lock: a job left `running` is a dead run's, its attempt interrupted (as `run` does).
       store->reset_stale_running();
+      {  // the job's params and MACs, as `run` records them (its other jobs get theirs when a run costs them)
+        std::vector<Job> one = {job};
+        fill_costs(one);
+        Job& trained = jobs.at(static_cast<size_t>(&job - jobs.data()));
+        trained.params = one.front().params, trained.macs = one.front().macs;
+      }
       store->register_sweep(spec, spec.source, jobs, false);
       if (const JobStatus before = store->status(job.id); is_finished(before) && before != JobStatus::Failed)
         std::fprintf(stderr,

@@ -55,8 +55,9 @@ int launched_rank() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << kMainUsage;
+  if (argc < 2) {  // bad input: one line (the overview is --help's)
+    std::cerr << "metasweep: missing command: expected one of plan, run, train, status, results, report, compare, "
+                 "note, stop, forget (metasweep --help says what each does)\n";
     return 2;
   }
   const std::string command = argv[1];

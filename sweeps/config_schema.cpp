@@ -312,12 +312,21 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+std::string key_group_members(const std::string& prefix, size_t shown) {
+  std::vector<std::string> members;
+  for (const auto& k : config_schema())
+    if (k.key.rfind(prefix + ".", 0) == 0) members.push_back(k.key);
+  const bool more = members.size() > shown;
+  if (more) members.resize(shown);
+  return join(members, ", ") + (more ? ", ..." : "");
+}
+
 std::string closest_key(const std::string& unknown) {
   std::string best;
   size_t best_d = std::numeric_limits<size_t>::max();
   const auto consider = [&](const std::string& candidate, const std::string& suggest) {
     const size_t d = edit_distance(unknown, candidate);
-    if (d < best_d) best_d = d, best = suggest;
+    if (d < best_d && suggest != unknown) best_d = d, best = suggest;  // never the key itself (a group)
   };
   for (const auto& k : config_schema()) {
     consider(k.key, k.key);

@@ -39,6 +39,9 @@ const KeySpec* find_key_spec(const std::string& dotted);
 
 // Keys of the schema starting with prefix + "." (used to accept nested maps like task.optimizer).
 bool is_key_prefix(const std::string& prefix);
+// The keys of such a group, for a message: "model.stem.kernel, model.stem.stride, ..." (at most
+// `shown`, then ", ...").
+std::string key_group_members(const std::string& prefix, size_t shown = 6);
 
 // The closest known key to an unknown one, for "did you mean" hints ("" when nothing is close).
 std::string closest_key(const std::string& unknown);

@@ -181,6 +181,15 @@ json convert_value(const std::string& file, const KeySpec& spec, const YAML::Nod
     case ValueKind::StageInt: {
       auto one = [&](const YAML::Node& n) -> json {
         if (n.IsScalar() && n.Scalar() == "auto") return "auto";
+        if (n.IsScalar() && !n.Scalar().empty()) {  // a word that is not auto (AUTO, atuo, foo)
+          const std::string text = n.Scalar();
+          char* end = nullptr;
+          (void)std::strtod(text.c_str(), &end);
+          if (end != text.c_str() + text.size() || is_quoted_or_str(n))
+            fail_at(file, n,
+                    spec.key + " must be auto, an integer " + bounds_text(spec) + " or a list of one per stage, got " +
+                        describe(n) + (edit_distance(ascii_lower(text), "auto") <= 2 ? " (did you mean 'auto'?)" : ""));
+        }
         return parse_int(file, spec, n);
       };
       if (!node.IsSequence()) return one(node);

@@ -20,6 +20,8 @@ namespace {
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 [[noreturn]] void unknown_key(const std::string& what, const std::string& key) {
+  if (is_key_prefix(key))  // model.stem, task.optimizer: a group, not one value
+    throw UsageError(what + ": '" + key + "' is a group of keys: name one of them (" + key_group_members(key) + ")");
   const std::string hint = closest_key(key);
   throw UsageError(
       what + ": unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)") +

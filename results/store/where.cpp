@@ -215,6 +215,8 @@ WhereClause parse_where(const std::string& expr) {
     if (!c.number) malformed(expr, "seed compares with a number, got '" + c.value + "'");
   } else if (std::find(fields.begin(), fields.end(), c.key) != fields.end()) {
     c.kind = WhereKeyKind::JobText;
+  } else if (is_key_prefix(c.key)) {  // model.stem, task.optimizer: a group, not one value
+    malformed(expr, "'" + c.key + "' is a group of keys: compare one of them (" + key_group_members(c.key) + ")");
   } else if (c.key.find('.') != std::string::npos) {
     c.kind = WhereKeyKind::Config;
     const bool list = c.value.size() >= 2 && c.value.front() == '[' && c.value.back() == ']';

@@ -85,6 +85,7 @@ class CliBadInput : public ::testing::Test {
 
 TEST_F(CliBadInput, UnknownCommandsAndFlags) {
   const std::vector<BadLine> cases = {
+      {{}, "missing command: expected one of plan, run"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{"--frobnicate"}, "unknown command '--frobnicate'"},
       {{"run", "{SWEEP}", "--db", "{DB}", "--frobnicate"}, "frobnicate"},
@@ -96,6 +97,10 @@ TEST_F(CliBadInput, UnknownCommandsAndFlags) {
       {{"note", "--db", "{OLD}", "--sweep", "s", "two", "words"}, "quote a text with spaces"},
       {{"plan", "{SWEEP}", "--db", "{DB}"}, "db"},
       {{"results", "--db", "{OLD}", "--nope"}, "nope"},
+      {{"results", "--db", "{OLD}", "--where", "model.stem=x"},
+       "'model.stem' is a group of keys: compare one of them (model.stem.kernel, model.stem.stride, "
+       "model.stem.padding)"},
+      {{"results", "--db", "{OLD}", "--where", "task.optimizer=adam"}, "'task.optimizer' is a group of keys"},
       {{"status"}, "--db"},
       {{"train", "{SWEEP}", "--bogus", "1"}, "bogus"},
   };

@@ -162,6 +162,12 @@ TEST_F(TinyDb, GroupsByConfigKey) {
   EXPECT_EQ(groups[0].jobs.size(), 12u);
   EXPECT_EQ(groups[0].metrics.at("test_acc").n, 12);
   EXPECT_THROW(parse_group_keys("model.nrom", known_config_keys(store)), UsageError);
+  // A group of keys is named as one, not as a misspelling of itself.
+  const std::string group = one_line_error([&] { parse_group_keys("model.stem", known_config_keys(store)); });
+  EXPECT_NE(group.find("'model.stem' is a group of keys: name one of them (model.stem.kernel, model.stem.stride, "
+                       "model.stem.padding)"),
+            std::string::npos)
+      << group;
   const auto config = groups[1].common_config();
   EXPECT_EQ(config["model"]["norm"], "layernorm");
 }

@@ -238,7 +238,11 @@ const BadCase kCases[] = {
      "task.epochs must be a number, got the text '1'"},
     {"quoted_int_in_list", "name: x\nbase: {model: {depths: [1, \"1\"], dims: [8, 16]}}\n", 2,
      "model.depths must be a number, got the text '1'"},
-    {"quoted_heads", "name: x\nbase: {model: {heads: '2'}}\n", 2, "model.heads must be a number"},
+    {"quoted_heads", "name: x\nbase: {model: {heads: '2'}}\n", 2,
+     "model.heads must be auto, an integer between 1 and 4096 or a list of one per stage, got the text '2'"},
+    {"heads_word", "name: x\nbase: {model: {heads: foo}}\n", 2,
+     "model.heads must be auto, an integer between 1 and 4096 or a list of one per stage, got 'foo'"},
+    {"heads_auto_case", "name: x\nbase: {model: {heads: [AUTO, 2]}}\n", 2, "got 'AUTO' (did you mean 'auto'?)"},
     {"quoted_seed", "name: x\nseeds: [0, \"1\"]\n", 2, "seeds must be a number"},
     {"attention_heads_in_variant",
      "name: x\nbase: {model: {heads: 3, dims: [8], depths: [1], mixers: pool}}\nablations:\n  m:\n    - "

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
 
@@ -82,6 +83,21 @@ TEST(CmdTrain, TrainsRecordsAndResumes) {
   auto q = test::run_command(test::metasweep_bin() + " results --db " + dir.file("r.db") + " --format json");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_NE(q.out.find("\"done\""), std::string::npos) << q.out;
+  // Its params and MACs are recorded as `run` records them: plan's.
+  auto p = test::run_command(test::metasweep_bin() + " plan " + dir.file("s.yaml") + " --format json");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  int64_t params = -1, macs = -1;
+  for (const auto& j : nlohmann::json::parse(p.out))
+    if (j.at("variant") == "baseline" && j.at("seed") == 1) params = j.at("params"), macs = j.at("macs");
+  ASSERT_GT(params, 0);
+  bool found = false;
+  for (const auto& row : nlohmann::json::parse(q.out))
+    if (row.at("status") == "done") {
+      found = true;
+      EXPECT_EQ(row.at("params"), params) << q.out;
+      EXPECT_EQ(row.at("macs"), macs) << q.out;
+    }
+  EXPECT_TRUE(found) << q.out;
 
   r = test::run_command(train(dir, flags));  // everything is checkpointed: nothing left to train
   ASSERT_EQ(r.exit_code, 0) << r.err;
