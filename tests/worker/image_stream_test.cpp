@@ -583,6 +583,17 @@ TEST(ImageStream, FashionMnistAsPngFolderAndShardsTrainsLikeTheIdxFiles) {
   // at this budget, runs that differ only in data order spread over about +-3 points.
   EXPECT_NEAR(folder_acc, idx_acc, 0.06);
   EXPECT_NEAR(shard_acc, idx_acc, 0.06);
+  // A subset of the folder (half of it, drawn uniformly, and half of its test images) learns as a
+  // subset of the same size of the IDX files (their first images): other images, so a wider margin.
+  test::KeyValues idx_half = {
+      {"task.dataset", "fashion-mnist"}, {"task.train_subset", n_train / 2}, {"task.test_subset", n_test / 2}};
+  test::KeyValues folder_half = from_folder;
+  folder_half.push_back({"task.train_subset", n_train / 2});
+  folder_half.push_back({"task.test_subset", n_test / 2});
+  const double idx_half_acc = accuracy(idx_half), folder_half_acc = accuracy(folder_half);
+  std::printf("Fashion-MNIST 1500/500, 4 epochs: IDX %.4f, PNG folder subset %.4f\n", idx_half_acc, folder_half_acc);
+  EXPECT_GT(idx_half_acc, 0.4);
+  EXPECT_NEAR(folder_half_acc, idx_half_acc, 0.08);
 }
 
 }  // namespace
