@@ -132,6 +132,7 @@ RunSummary run_coordinator(const SweepSpec& spec, const std::string& yaml_text, 
   std::map<std::string, Shown> verbose_shown;
   std::deque<const Job*> queue;
   RunSummary summary;
+  summary.checkpoint_dir = settings.checkpoint_dir;
   std::set<std::string> failed_now;  // failed before any worker saw them (cost_error)
   for (const auto& id : store.runnable_jobs(spec.name, settings.max_retries)) {
     auto it = by_id.find(id);

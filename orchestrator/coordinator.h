@@ -39,6 +39,7 @@ struct RunSummary {
   // jobs left unrun when no group was left.
   std::vector<std::string> groups_lost;
   int not_run = 0;
+  std::string checkpoint_dir;  // the run's --checkpoint-dir ("" without)
 
   // Whether any job of the sweep is failed or left unrun at the end (`run` exits 1), this run's
   // or earlier ones'.

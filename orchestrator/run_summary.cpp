@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -64,6 +65,28 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
     list_failed(before);
     out << "  to retry them: the same `run` command with --max-retries " << s.retries_needed
         << "; to start one over: metasweep forget --db " << db << " --job " << s.failed_before_ids.front() << "\n";
+  }
+  if (!s.checkpoint_dir.empty()) {  // kept to resume from when retried, until the job is forgotten
+    int kept = 0;
+    uintmax_t bytes = 0;
+    std::string first;
+    for (const JobRow& row : rows) {
+      if (row.status != JobStatus::Failed) continue;
+      bool any = false;
+      for (const char* suffix : {".ckpt", ".ckpt.prev"}) {
+        std::error_code ec;
+        const uintmax_t size = std::filesystem::file_size(s.checkpoint_dir + "/" + row.id + suffix, ec);
+        if (!ec) bytes += size, any = true;
+      }
+      if (any && kept++ == 0) first = row.id;
+    }
+    if (kept > 0) {
+      char size[32];
+      std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
+      out << kept << " failed job(s) keep their checkpoints in " << printable(s.checkpoint_dir) << " (" << size
+          << ") to resume from when retried; metasweep forget --db " << db << " --job " << first << " --checkpoint-dir "
+          << shell_word(s.checkpoint_dir) << " removes a job's\n";
+    }
   }
   std::vector<GroupRow> groups = group_jobs(std::move(rows), {"section", "variant"});
   groups.erase(

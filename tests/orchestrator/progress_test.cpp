@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fcntl.h>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <unistd.h>
@@ -339,6 +340,24 @@ TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
       << summary;
   EXPECT_NE(summary.find("metasweep report --db '" + db + "' --sweep 'summary demo' --out report"), std::string::npos)
       << summary;
+  EXPECT_EQ(summary.find("keep their checkpoints"), std::string::npos) << summary;
+
+  // A failed job's checkpoints stay to resume from when retried: the summary says what they hold.
+  RunSummary failed = s;
+  failed.checkpoint_dir = dir.file("ck dir");
+  std::filesystem::create_directories(failed.checkpoint_dir);
+  store.job_started(jobs[1].id, "h");
+  store.job_finished(jobs[1].id, JobStatus::Failed, "timeout: 60 s", -1);
+  dir.write("ck dir/" + jobs[1].id + ".ckpt", std::string(1500000, 'x'));
+  dir.write("ck dir/" + jobs[1].id + ".ckpt.prev", std::string(1000000, 'x'));
+  dir.write("ck dir/" + jobs[2].id + ".ckpt", std::string(10, 'x'));  // a done job's: not counted
+  const std::string with_kept = format_run_summary(failed, store, spec.name, db);
+  EXPECT_NE(
+      with_kept.find("1 failed job(s) keep their checkpoints in " + failed.checkpoint_dir +
+                     " (2.5 MB) to resume from when retried; metasweep forget --db " + shell_word(db) + " --job " +
+                     jobs[1].id + " --checkpoint-dir '" + failed.checkpoint_dir + "' removes a job's\n"),
+      std::string::npos)
+      << with_kept;
 }
 
 TEST(RunOutput, ShellWordsReadBackUnchanged) {
