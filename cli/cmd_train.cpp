@@ -230,7 +230,10 @@ int cmd_train(const Args& args, MpiEnvironment& mpi) {
     outcome = train_job(job.config, job.seed, train);
   } catch (const std::exception& e) {
     if (store) {  // then main reports it
-      store->attempt_ran_on(job.id, device_description(device, mpi.size()));
+      try {       // a database error here must not hide the training error
+        store->attempt_ran_on(job.id, device_description(device, mpi.size()));
+      } catch (const std::exception&) {
+      }
       store->job_finished(job.id, JobStatus::Failed, user_message(e.what()), -1);
     }
     throw;

@@ -84,8 +84,9 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
       char size[32];
       std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
       out << kept << " failed job(s) keep their checkpoints in " << printable(s.checkpoint_dir) << " (" << size
-          << ") to resume from when retried; metasweep forget --db " << db << " --job " << first << " --checkpoint-dir "
-          << shell_word(s.checkpoint_dir) << " removes a job's\n";
+          << " on this node) to resume from when retried; metasweep forget --db " << db << " --job " << first
+          << " --checkpoint-dir " << shell_word(s.checkpoint_dir)
+          << " starts one over (its record and attempts too) and removes them\n";
     }
   }
   std::vector<GroupRow> groups = group_jobs(std::move(rows), {"section", "variant"});

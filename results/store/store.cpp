@@ -411,15 +411,19 @@ void ResultStore::record_epoch(const std::string& id, const EpochMetrics& m, boo
   Statement alive(db_,
                   "UPDATE job_attempts SET ended_at = MAX(ended_at, ?2) WHERE job_id = ?1 AND outcome = 'running'");
   alive.bind(1, id).bind(2, unix_now()).run();
-  if (!replayed) attempt_ran_on(id, m.device);
+  if (!replayed) attempt_ran_on(id, m.device, /*over_recorded=*/true);
   tx.commit();
 }
 
-void ResultStore::attempt_ran_on(const std::string& id, const std::string& device) {
+void ResultStore::attempt_ran_on(const std::string& id, const std::string& device, bool over_recorded) {
   require_writer("attempt_ran_on");
   if (device.empty()) return;
-  Statement s(db_, "UPDATE job_attempts SET device = ?2 WHERE job_id = ?1 AND outcome = 'running'");
-  s.bind(1, id).bind(2, device).run();
+  // The job's open attempt: running, or one a stop marked interrupted before its report came.
+  Statement s(db_,
+              "UPDATE job_attempts SET device = CASE WHEN ?3 THEN ?2 ELSE COALESCE(device, ?2) END WHERE job_id = ?1 "
+              "AND outcome IN ('running', 'interrupted') AND attempt = (SELECT MAX(attempt) FROM job_attempts WHERE "
+              "job_id = ?1)");
+  s.bind(1, id).bind(2, device).bind(3, int64_t{over_recorded ? 1 : 0}).run();
 }
 
 void ResultStore::job_finished(const std::string& id, JobStatus status, const std::string& error, double wall_s,

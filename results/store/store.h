@@ -111,8 +111,10 @@ class ResultStore {
   // An epoch the running attempt trained (not one `replayed` from an earlier attempt's checkpoint)
   // also says what the attempt runs on.
   void record_epoch(const std::string& id, const EpochMetrics& m, bool replayed = false);
-  // What the job's running attempt runs on (device_description: "2× NVIDIA H200"); "" leaves it.
-  void attempt_ran_on(const std::string& id, const std::string& device);
+  // What the job's open attempt (running, or interrupted before its end was reported) runs on
+  // (device_description: "2× NVIDIA H200"); "" leaves it. Only when none is recorded yet, unless
+  // `over_recorded` (an epoch's): a report after a lost GPU may know only "CUDA GPU".
+  void attempt_ran_on(const std::string& id, const std::string& device, bool over_recorded = false);
   // wall_s < 0 keeps the sum of the epochs' wall times. A failed job counts one more failure. The
   // running attempt ends with the job's status, or `outcome` when given (`lost`: a loss of its
   // group's GPU that counts as the job's failure, as a second one does).

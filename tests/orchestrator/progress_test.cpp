@@ -352,11 +352,11 @@ TEST(RunOutput, VerboseEpochLinesNameTheirJobAndTheSummaryGuides) {
   dir.write("ck dir/" + jobs[1].id + ".ckpt.prev", std::string(1000000, 'x'));
   dir.write("ck dir/" + jobs[2].id + ".ckpt", std::string(10, 'x'));  // a done job's: not counted
   const std::string with_kept = format_run_summary(failed, store, spec.name, db);
-  EXPECT_NE(
-      with_kept.find("1 failed job(s) keep their checkpoints in " + failed.checkpoint_dir +
-                     " (2.5 MB) to resume from when retried; metasweep forget --db " + shell_word(db) + " --job " +
-                     jobs[1].id + " --checkpoint-dir '" + failed.checkpoint_dir + "' removes a job's\n"),
-      std::string::npos)
+  EXPECT_NE(with_kept.find("1 failed job(s) keep their checkpoints in " + failed.checkpoint_dir +
+                           " (2.5 MB on this node) to resume from when retried; metasweep forget --db " +
+                           shell_word(db) + " --job " + jobs[1].id + " --checkpoint-dir '" + failed.checkpoint_dir +
+                           "' starts one over (its record and attempts too) and removes them\n"),
+            std::string::npos)
       << with_kept;
 }
 

@@ -315,6 +315,7 @@ TEST(JobAttempts, EachAttemptKnowsWhatItRanOn) {
     EpochMetrics earlier = tiny_epoch(0.8, 1, 0);
     earlier.device = "1× AMD EPYC 7B13 (CPU, 2 threads)";
     store.record_epoch(id, earlier, /*replayed=*/true);  // trained by attempt 1, re-sent
+    store.attempt_ran_on(id, "2× CUDA GPU");             // the report after the GPU was lost: the epochs' name stays
     store.job_requeued(id, "rank 2 of 2: CUDA error: uncorrectable ECC error encountered");
     store.job_started(id, "node3 (ranks 4-5)", 2);
     store.attempt_ran_on(id, "2× NVIDIA A100-SXM4-80GB");  // the group's report: failed before an epoch
@@ -329,8 +330,8 @@ TEST(JobAttempts, EachAttemptKnowsWhatItRanOn) {
     EXPECT_EQ(h[2].device, "2× NVIDIA A100-SXM4-80GB");
     EXPECT_EQ(store.attempt_history(jobs[1].id).at(0).device, "");
     const std::string history = format_job_history(store, id, unix_now());
-    EXPECT_TRUE(std::regex_search(
-        history, std::regex(R"(\n +2 +[^\n]* node2 \(ranks 2-3\) +2 +2× NVIDIA H200 +lost )")))
+    EXPECT_TRUE(
+        std::regex_search(history, std::regex(R"(\n +2 +[^\n]* node2 \(ranks 2-3\) +2 +2× NVIDIA H200 +lost )")))
         << history;
   }
   {  // back to v8: read as it is, upgraded by the next writer
@@ -343,7 +344,9 @@ TEST(JobAttempts, EachAttemptKnowsWhatItRanOn) {
     const auto h = reader.attempt_history(id);
     ASSERT_EQ(h.size(), 3u);
     EXPECT_EQ(h[0].device, "");
-    EXPECT_NE(format_job_history(reader, id, unix_now()).find("device"), std::string::npos);
+    const std::string history = format_job_history(reader, id, unix_now());
+    EXPECT_TRUE(std::regex_search(history, std::regex(R"(\n +1 +[^\n]* node1 \(rank 1\) +1 +- +failed +boom\n)")))
+        << history;
   }
   ResultStore store(path, OpenMode::Writer);
   EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
