@@ -10,6 +10,7 @@
 #include "results/reports/sweep_progress.h"
 #include "results/reports/text_table.h"
 #include "results/store/query.h"
+#include "results/store/sweep_admin.h"
 #include "sweeps/config_schema.h"  // join
 #include "sweeps/user_text.h"
 
@@ -73,9 +74,9 @@ std::string format_run_summary(const RunSummary& s, const ResultStore& store, co
     for (const JobRow& row : rows) {
       if (row.status != JobStatus::Failed) continue;
       bool any = false;
-      for (const char* suffix : {".ckpt", ".ckpt.prev"}) {
+      for (const std::string& path : checkpoint_files(s.checkpoint_dir, row.id)) {  // what forget removes
         std::error_code ec;
-        const uintmax_t size = std::filesystem::file_size(s.checkpoint_dir + "/" + row.id + suffix, ec);
+        const uintmax_t size = std::filesystem::file_size(path, ec);
         if (!ec) bytes += size, any = true;
       }
       if (any && kept++ == 0) first = row.id;

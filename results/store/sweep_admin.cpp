@@ -36,17 +36,24 @@ bool has_table(const Database& db, const std::string& name) {
 
 }  // namespace
 
-int remove_checkpoints(const std::string& dir, const std::string& id, std::optional<double> written_before) {
-  if (dir.empty()) return 0;
-  int removed = 0;
+std::vector<std::string> checkpoint_files(const std::string& dir, const std::string& id) {
+  std::vector<std::string> files;
+  if (dir.empty()) return files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().filename().string().rfind(id + ".ckpt", 0) != 0) continue;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().filename().string().rfind(id + ".ckpt", 0) == 0) files.push_back(entry.path().string());
+  return files;
+}
+
+int remove_checkpoints(const std::string& dir, const std::string& id, std::optional<double> written_before) {
+  int removed = 0;
+  for (const std::string& path : checkpoint_files(dir, id)) {
     if (written_before) {
-      const std::optional<double> written = file_mtime(entry.path().string());
+      const std::optional<double> written = file_mtime(path);
       if (!written || *written >= *written_before) continue;
     }
-    removed += fs::remove(entry.path(), ec) ? 1 : 0;
+    std::error_code ec;
+    removed += fs::remove(path, ec) ? 1 : 0;
   }
   return removed;
 }

@@ -37,6 +37,9 @@ struct SweepNote {
 ForgetPlan plan_forget_sweep(const ResultStore& store, const std::string& sweep);
 JobInfo job_info(const ResultStore& store, const std::string& id_or_prefix);
 
+// Job `id`'s checkpoint files in `dir`: every file named ID.ckpt* (the checkpoint, the trainer's
+// fallback copy, a hang record); none when `dir` is "" or cannot be read.
+std::vector<std::string> checkpoint_files(const std::string& dir, const std::string& id);
 // Deletes job `id`'s checkpoint files in `dir` (the current one and the trainer's fallback copies;
 // none when `dir` is empty), only those last written before `written_before` (Unix seconds) when
 // given, and returns how many there were. Errors are ignored.
