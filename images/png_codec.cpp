@@ -3,11 +3,13 @@
 // keeps only trivially destructible locals, and the handles live in RAII owners one frame up.
 #include "images/png_codec.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <png.h>
 #include <stdexcept>
 #include <vector>
+#include <zlib.h>
 
 namespace ms {
 namespace {
@@ -140,6 +142,112 @@ bool png_read_rows(png_structp png, png_bytepp rows) {
   throw std::runtime_error(std::string("corrupt PNG: ") + ctx.message);
 }
 
+uint32_t be32(const unsigned char* q) {
+  return (uint32_t{q[0]} << 24) | (uint32_t{q[1]} << 16) | (uint32_t{q[2]} << 8) | uint32_t{q[3]};
+}
+
+// The scanlines of a width × height image, pass by pass (one pass unless Adam7; empty passes left
+// out): how many rows, and the bytes of each with its filter byte. Empty for a colour type or bit
+// depth PNG does not have.
+struct PngPass {
+  uint64_t rows, row_bytes;
+};
+std::vector<PngPass> png_passes(uint64_t width, uint64_t height, int bit_depth, int color_type, bool adam7) {
+  const int samples = color_type == 0   ? 1
+                      : color_type == 2 ? 3
+                      : color_type == 3 ? 1
+                      : color_type == 4 ? 2
+                      : color_type == 6 ? 4
+                                        : 0;
+  if (samples == 0 || (bit_depth != 1 && bit_depth != 2 && bit_depth != 4 && bit_depth != 8 && bit_depth != 16))
+    return {};
+  // Adam7's passes: first column and row, column and row step.
+  static const int kAdam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                   {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+  static const int kWhole[1][4] = {{0, 0, 1, 1}};
+  std::vector<PngPass> passes;
+  for (const auto& p :
+       adam7 ? std::vector<const int*>(std::begin(kAdam7), std::end(kAdam7)) : std::vector<const int*>{kWhole[0]}) {
+    const uint64_t w = width > uint64_t(p[0]) ? (width - p[0] + p[2] - 1) / p[2] : 0;
+    const uint64_t h = height > uint64_t(p[1]) ? (height - p[1] + p[3] - 1) / p[3] : 0;
+    if (w > 0 && h > 0) passes.push_back({h, 1 + (w * uint64_t(samples) * uint64_t(bit_depth) + 7) / 8});
+  }
+  return passes;
+}
+
+void append_png_chunk(std::string* out, const char* type, const std::string& data) {
+  const uint32_t length = static_cast<uint32_t>(data.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(length >> shift));
+  out->append(type, 4);
+  out->append(data);
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(type), 4);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(crc >> shift));
+}
+
+// Pillow decodes a PNG whose end is missing as long as its scanlines are whole: its decoder stops
+// once it has every row, and never reads the zlib checksum after them, the last IDAT's CRC or
+// IEND. libpng reads all of them. Such a file is rebuilt here with the same scanlines in one
+// complete IDAT chunk (the chunks before the image data kept as they are) and IEND, to be decoded
+// like any other file; "" when the file does not hold every scanline.
+std::string png_with_its_end_rebuilt(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const uint64_t size = bytes.size();
+  if (size < 33) return "";  // signature and a whole IHDR
+  const std::vector<PngPass> passes = png_passes(be32(p + 16), be32(p + 20), p[24], p[25], p[28] == 1);
+  uint64_t expected = 0;
+  for (const PngPass& pass : passes) expected += pass.rows * pass.row_bytes;
+  if (expected == 0) return "";
+  std::string compressed;
+  uint64_t pos = 8, first_idat = 0;
+  while (pos + 8 <= size) {
+    const uint64_t length = be32(p + pos), data = pos + 8;
+    if (std::memcmp(p + pos + 4, "IDAT", 4) == 0) {
+      if (first_idat == 0) first_idat = pos;
+      compressed.append(bytes, data, std::min(length, size - data));
+    } else if (first_idat != 0) {
+      break;  // the image data ended whole; the file was cut somewhere else
+    } else if (data + length + 4 > size) {
+      return "";  // cut before the image data
+    }
+    pos = data + length + 4;
+  }
+  if (first_idat == 0 || compressed.empty() || compressed.size() > UINT32_MAX) return "";
+  // Inflated row by row, as Pillow's decoder inflates: a row is asked for only while compressed
+  // bytes are left, so a last row that zlib could still give from its state alone is missing.
+  std::string scanlines(expected, '\0');
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return "";
+  z.next_in = reinterpret_cast<Bytef*>(compressed.data());
+  z.avail_in = static_cast<uInt>(compressed.size());
+  z.next_out = reinterpret_cast<Bytef*>(scanlines.data());
+  auto every_row_inflates = [&] {
+    for (const PngPass& pass : passes)
+      for (uint64_t row = 0; row < pass.rows; ++row) {
+        if (z.avail_in == 0) return false;
+        z.avail_out = static_cast<uInt>(pass.row_bytes);
+        const int status = inflate(&z, Z_NO_FLUSH);
+        if (status < 0 || z.avail_out != 0) return false;
+        const bool last = &pass == &passes.back() && row + 1 == pass.rows;
+        if (status == Z_STREAM_END) return last;  // Pillow leaves rows after an early end black; libpng refuses
+      }
+    return true;
+  };
+  const bool whole = every_row_inflates();
+  inflateEnd(&z);
+  if (!whole) return "";
+  std::string recompressed(compressBound(static_cast<uLong>(expected)), '\0');
+  uLongf recompressed_size = static_cast<uLongf>(recompressed.size());
+  if (compress2(reinterpret_cast<Bytef*>(recompressed.data()), &recompressed_size,
+                reinterpret_cast<const Bytef*>(scanlines.data()), static_cast<uLong>(expected), 1) != Z_OK)
+    return "";
+  recompressed.resize(recompressed_size);
+  std::string rebuilt = bytes.substr(0, first_idat);
+  append_png_chunk(&rebuilt, "IDAT", recompressed);
+  append_png_chunk(&rebuilt, "IEND", "");
+  return rebuilt;
+}
+
 bool png_write_all(png_structp png, png_infop info, int width, int height, int color_type, const uint8_t* pixels,
                    size_t stride) {
   if (setjmp(png_jmpbuf(png))) return false;
@@ -159,9 +267,6 @@ ImageHeader read_png_header(const std::string& bytes) {
   if (bytes.size() < 24) throw std::runtime_error("truncated PNG");
   if (std::memcmp(bytes.data() + 12, "IHDR", 4) != 0) throw std::runtime_error("corrupt PNG: first chunk is not IHDR");
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  auto be32 = [](const unsigned char* q) {
-    return (uint32_t{q[0]} << 24) | (uint32_t{q[1]} << 16) | (uint32_t{q[2]} << 8) | uint32_t{q[3]};
-  };
   const uint32_t width = be32(p + 16), height = be32(p + 20);
   if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu)
     throw std::runtime_error("corrupt PNG: invalid size in IHDR");
@@ -171,7 +276,9 @@ ImageHeader read_png_header(const std::string& bytes) {
   return h;
 }
 
-Image decode_png(const std::string& bytes, int channels) {
+namespace {
+
+Image decode_png(const std::string& bytes, int channels, bool may_rebuild_the_end) {
   const ImageHeader header = read_png_header(bytes);
   check_image_size(header.width, header.height);
   // Deflate cannot compress more than ~1032:1, so a file this short cannot hold these pixels; refuse
@@ -192,7 +299,13 @@ Image decode_png(const std::string& bytes, int channels) {
   std::vector<png_bytep> rows(static_cast<size_t>(height));
   for (int y = 0; y < height; ++y)
     rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
-  if (!png_read_rows(reader.png(), rows.data())) throw_png_error(ctx);
+  if (!png_read_rows(reader.png(), rows.data())) {
+    if (ctx.truncated && may_rebuild_the_end) {
+      const std::string rebuilt = png_with_its_end_rebuilt(bytes);
+      if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
+    }
+    throw_png_error(ctx);
+  }
 
   const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
   Image out;
@@ -225,6 +338,10 @@ Image decode_png(const std::string& bytes, int channels) {
   if (channels == out.channels) return out;
   return channels == 1 ? rgb_to_grey(out) : grey_to_rgb(out);
 }
+
+}  // namespace
+
+Image decode_png(const std::string& bytes, int channels) { return decode_png(bytes, channels, true); }
 
 std::string encode_png(const Image& image) {
   if (image.channels != 1 && image.channels != 3)

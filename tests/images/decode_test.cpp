@@ -5,6 +5,7 @@
 // input, and the PNG encoder.
 #include "images/decode.h"
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -310,6 +311,43 @@ TEST_F(DecodeVsPillow, TruncatedAndCorruptInputsThrowClearErrors) {
   EXPECT_THROW(decode_image(jpeg, 2), std::invalid_argument);
   EXPECT_THROW(read_image_header("\xff\xd8\xff"), std::runtime_error);
   EXPECT_PRED2(starts_with, expect_error("\xff\xd8\xff"), "truncated JPEG");
+}
+
+// Every PNG fixture cut anywhere in its last 28 bytes (IEND, the last IDAT's CRC, the zlib checksum,
+// the end of the compressed scanlines): decoded exactly when Pillow decodes it, to the same pixels.
+// Pillow stops reading once its decoder has every row; a file cut after them is a whole image.
+TEST_F(DecodeVsPillow, PngCutNearItsEndDecodesWhenPillowDoesToTheSamePixels) {
+  PillowBatch batch(*dir_);
+  std::vector<std::string> cases;
+  for (const auto& f : png_fixtures()) {
+    const std::string bytes = test::read_file(path(f.name));
+    for (size_t cut = bytes.size() - 28; cut < bytes.size(); ++cut) {
+      const std::string name = f.name + "_cut" + std::to_string(cut);
+      write_bytes(path(name), bytes.substr(0, cut));
+      batch.add(name, "decode_or_refuse",
+                "\"path\": " + q(path(name)) + ", \"mode\": \"RGB\", \"out\": " + q(out(name, "RGB", 1)));
+      cases.push_back(name);
+    }
+  }
+  batch.run();
+  ASSERT_FALSE(HasFatalFailure());
+  int decoded = 0, refused = 0;
+  for (const auto& name : cases) {
+    const std::string bytes = test::read_file(path(name));
+    if (batch.result(name).at(0) == "refused") {
+      ++refused;
+      const std::string error = expect_error(bytes);
+      EXPECT_TRUE(starts_with(error, "truncated PNG") || starts_with(error, "corrupt PNG: ")) << name << ": " << error;
+    } else {
+      ++decoded;
+      Image ours;
+      ASSERT_NO_THROW(ours = decode_image(bytes, 3)) << name;
+      EXPECT_EQ(count_differences(ours, pillow(name, 3, 1)), 0u) << name;
+    }
+  }
+  std::printf("  %d cuts decoded, %d refused, as Pillow did\n", decoded, refused);
+  EXPECT_GT(decoded, 0);
+  EXPECT_GT(refused, 0);
 }
 
 TEST_F(DecodeVsPillow, HostilePngHeadersAreRefusedBeforeAllocating) {

@@ -156,6 +156,13 @@ def decode(job):
     return save_raw(im.convert(job["mode"]), job)
 
 
+def decode_or_refuse(job):  # Pillow's verdict on a damaged file: its pixels, or "refused" and why
+    try:
+        return decode(job)
+    except (OSError, SyntaxError, ValueError) as e:
+        return "refused %s" % type(e).__name__
+
+
 def resize(job):
     im = load_raw(job)
     if job.get("crop"):
@@ -403,6 +410,7 @@ OPS = {
     "make_image": make_image,
     "make_png": make_png,
     "decode": decode,
+    "decode_or_refuse": decode_or_refuse,
     "resize": resize,
     "eval": eval_transform,
     "center_crop": center_crop,
