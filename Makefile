@@ -25,15 +25,16 @@ test-unit: build
 test-mpi: build
 	cd $(BUILD) && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ctest --output-on-failure -L mpi
 
-# AddressSanitizer + UBSan over the torch-free unit suites (sweeps_tests, results_tests): every
-# parser, the SQLite store, queries, formats and reports. LibTorch is not built with ASan (an
+# AddressSanitizer + UBSan over the torch-free unit suites (sweeps_tests, results_tests,
+# images_tests, image_sources_tests): every parser, the SQLite store, queries, formats and
+# reports, the JPEG/PNG decoders and the image folder / tar shard readers (hostile files arrive there). LibTorch is not built with ASan (an
 # uninstrumented libtorch gives false reports and the worker would take ~30 min more to build);
 # tests that drive the metasweep binary (Cli*) need that binary and are left to `make test`.
 # UBSan halts on the first report, so a clean run means no undefined behaviour was seen.
 ASAN_BUILD ?= build-asan
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DMETASWEEP_SANITIZE=ON -DMETASWEEP_PCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sweeps_tests results_tests
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sweeps_tests results_tests images_tests image_sources_tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -L unit -E '_NOT_BUILT|^Cli' -j $(JOBS)
