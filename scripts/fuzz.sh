@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets built by `make fuzz`: each for SECONDS, seeded with the example sweeps
-# (sweep_fuzzer) or a list of --where expressions (where_fuzzer) plus its regression corpus.
+# (sweep_fuzzer), a list of --where expressions (where_fuzzer) or small JPEG/PNG files written by
+# tests/fuzz/image_seeds.py (image_fuzzer), plus its regression corpus.
 # New inputs go to BUILD/fuzz-corpus/<target>/ (kept between runs), crashes to
 # BUILD/fuzz-crashes/<target>/. Copy each crash into tests/fuzz/corpus/<target>/ once fixed: the
 # unit tests replay that folder. Exit status 1 when a fuzzer found a crash.
-# usage: scripts/fuzz.sh [BUILD=build-fuzz] [SECONDS=120] [TARGETS="sweep_fuzzer where_fuzzer"]
+# usage: scripts/fuzz.sh [BUILD=build-fuzz] [SECONDS=120] [TARGETS="sweep_fuzzer where_fuzzer image_fuzzer"]
 set -uo pipefail
 BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-120}
-TARGETS=${3:-sweep_fuzzer where_fuzzer}
+TARGETS=${3:-sweep_fuzzer where_fuzzer image_fuzzer}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for target in $TARGETS; do
@@ -32,6 +33,9 @@ for target in $TARGETS; do
         i=$((i + 1))
       done
       dict=$SRC/tests/fuzz/where.dict ;;
+    image_fuzzer)
+      /usr/bin/python3 "$SRC/tests/fuzz/image_seeds.py" "$seeds" || exit 2
+      dict=$SRC/tests/fuzz/image.dict ;;
   esac
   echo "== $target: ${SECONDS_EACH}s"
   # -rss_limit_mb: yaml-cpp recursion on deeply nested input is a real finding, a huge heap is not.
