@@ -18,15 +18,16 @@ packages=(
   python3
   # What the tests need, so that none of them skips on a clean clone (only `gpu` tests may):
   python3-pil                                          # tests/images: Pillow is the reference for decode and resize
+  python3-torch                                        # tests/worker/forward_reference_test: the PyTorch reference models
   libmd4c-dev                                          # tests/results: a CommonMark parser reads escaped Markdown
   chromium                                             # report.html screenshot test
   texlive-latex-base texlive-latex-recommended         # pdflatex + booktabs: table.tex compile test
   slurm-wlm munge                                      # tests/slurm: sbatch on a single-node SLURM
 )
 # Optional extras: `INSTALL_EXTRAS=1 scripts/install-deps.sh` adds the fuzzing toolchain and
-# the PyTorch comparison for bench/.
+# torchvision for bench/'s PyTorch comparison (python3-torch itself is a test dependency above).
 if [[ "${INSTALL_EXTRAS:-0}" == 1 ]]; then
-  packages+=(clang libclang-rt-14-dev python3-torch python3-torchvision)
+  packages+=(clang libclang-rt-14-dev python3-torchvision)
 fi
 
 missing=()
