@@ -39,12 +39,13 @@ test-asan: deps
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -L unit -E '_NOT_BUILT|^Cli' -j $(JOBS)
 
-# libFuzzer (clang) over the sweep parser/expander, the --where parser and the JPEG/PNG decoders, FUZZ_SECONDS each.
+# libFuzzer (clang) over the sweep parser/expander, the --where parser, the JPEG/PNG decoders and the
+# tar shard indexer, FUZZ_SECONDS each.
 # Only the torch-free libraries are built with clang. Crashes: build-fuzz/fuzz-crashes/<target>/.
 FUZZ_SECONDS ?= 120
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DMETASWEEP_FUZZ=ON -DMETASWEEP_TESTS=OFF -DMETASWEEP_PCH=OFF
-	cmake --build build-fuzz -j $(JOBS) --target sweep_fuzzer where_fuzzer image_fuzzer
+	cmake --build build-fuzz -j $(JOBS) --target sweep_fuzzer where_fuzzer image_fuzzer tar_fuzzer
 	bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 demo: build
