@@ -12,7 +12,7 @@
 # environment, where libgomp spins 300k iterations by default. SAME_OMP=1 exports
 # GOMP_SPINCOUNT=10000 for both sides (framework against framework); SAME_OMP=0 (default) gives
 # each side its own default (what a user gets).
-# Needs python3-torch (INSTALL_EXTRAS=1 scripts/install-deps.sh); /usr/bin/python3 is used
+# Needs python3-torch (scripts/install-deps.sh installs it); /usr/bin/python3 is used
 # explicitly because a python3 earlier on PATH may lack torch.
 set -euo pipefail
 REPEATS=${1:-3}
