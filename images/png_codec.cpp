@@ -185,12 +185,14 @@ void append_png_chunk(std::string* out, const char* type, const std::string& dat
   for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(crc >> shift));
 }
 
-// Pillow decodes a PNG whose end is missing as long as its scanlines are whole: its decoder stops
-// once it has every row, and never reads the zlib checksum after them, the last IDAT's CRC or
-// IEND. libpng reads all of them. Such a file is rebuilt here with the same scanlines in one
-// complete IDAT chunk (the chunks before the image data kept as they are) and IEND, to be decoded
-// like any other file; "" when the file does not hold every scanline.
-std::string png_with_its_end_rebuilt(const std::string& bytes) {
+// Two PNGs libpng refuses and Pillow decodes: a file whose end is missing while its scanlines are
+// whole (Pillow's decoder stops once it has every row, and never reads the zlib checksum after
+// them, the last IDAT's CRC or IEND), and one whose compressed data ends early after a whole row
+// (Pillow stops there and leaves the rows not reached as zeros). Such a file is rebuilt here with
+// the scanlines Pillow reads (zeros after an early end) in one complete IDAT chunk (the chunks
+// before the image data kept as they are) and IEND, to be decoded like any other file; "" when
+// Pillow would refuse it too.
+std::string png_rebuilt_as_pillow_reads_it(const std::string& bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const uint64_t size = bytes.size();
   if (size < 33) return "";  // signature and a whole IHDR
@@ -214,7 +216,8 @@ std::string png_with_its_end_rebuilt(const std::string& bytes) {
   }
   if (first_idat == 0 || compressed.empty() || compressed.size() > UINT32_MAX) return "";
   // Inflated row by row, as Pillow's decoder inflates: a row is asked for only while compressed
-  // bytes are left, so a last row that zlib could still give from its state alone is missing.
+  // bytes are left, so a last row that zlib could still give from its state alone is missing; the
+  // end of the compressed data after a whole row ends the image.
   std::string scanlines(expected, '\0');
   z_stream z{};
   if (inflateInit(&z) != Z_OK) return "";
@@ -228,8 +231,7 @@ std::string png_with_its_end_rebuilt(const std::string& bytes) {
         z.avail_out = static_cast<uInt>(pass.row_bytes);
         const int status = inflate(&z, Z_NO_FLUSH);
         if (status < 0 || z.avail_out != 0) return false;
-        const bool last = &pass == &passes.back() && row + 1 == pass.rows;
-        if (status == Z_STREAM_END) return last;  // Pillow leaves rows after an early end black; libpng refuses
+        if (status == Z_STREAM_END) return true;  // the rows after it stay zeros (filter byte 0: none)
       }
     return true;
   };
@@ -278,7 +280,7 @@ ImageHeader read_png_header(const std::string& bytes) {
 
 namespace {
 
-Image decode_png(const std::string& bytes, int channels, bool may_rebuild_the_end) {
+Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
   const ImageHeader header = read_png_header(bytes);
   check_image_size(header.width, header.height);
   // Deflate cannot compress more than ~1032:1, so a file this short cannot hold these pixels; refuse
@@ -300,8 +302,8 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild_the_en
   for (int y = 0; y < height; ++y)
     rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
   if (!png_read_rows(reader.png(), rows.data())) {
-    if (ctx.truncated && may_rebuild_the_end) {
-      const std::string rebuilt = png_with_its_end_rebuilt(bytes);
+    if ((ctx.truncated || std::strcmp(ctx.message, "Not enough image data") == 0) && may_rebuild) {
+      const std::string rebuilt = png_rebuilt_as_pillow_reads_it(bytes);
       if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
     }
     throw_png_error(ctx);

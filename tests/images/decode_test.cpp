@@ -350,6 +350,56 @@ TEST_F(DecodeVsPillow, PngCutNearItsEndDecodesWhenPillowDoesToTheSamePixels) {
   EXPECT_GT(refused, 0);
 }
 
+// PNGs whose compressed data ends early (a complete zlib stream of fewer scanline bytes than the
+// image has), in several colour types, bit depths and Adam7: Pillow decodes one that ends after a
+// whole row, the rows not reached as zeros, and refuses one that ends inside a row or holds no row.
+TEST_F(DecodeVsPillow, PngWhoseImageDataEndsEarlyDecodesWhenPillowDoesToTheSamePixels) {
+  struct Kind {
+    std::string name, fields;
+    int row_bytes, rows;  // of the first pass
+  };
+  const std::vector<Kind> kinds = {
+      {"rgb8", "\"bit_depth\": 8, \"color_type\": 2, \"w\": 17, \"h\": 11", 1 + 17 * 3, 11},
+      {"pal4", "\"bit_depth\": 4, \"color_type\": 3, \"palette_size\": 9, \"w\": 17, \"h\": 11", 1 + 9, 11},
+      {"grey16", "\"bit_depth\": 16, \"color_type\": 0, \"w\": 17, \"h\": 11", 1 + 34, 11},
+      {"la8", "\"bit_depth\": 8, \"color_type\": 4, \"w\": 17, \"h\": 11", 1 + 34, 11},
+      {"rgb8_adam7", "\"bit_depth\": 8, \"color_type\": 2, \"interlace\": true, \"w\": 17, \"h\": 11", 1 + 3 * 3, 2},
+  };
+  PillowBatch batch(*dir_);
+  std::vector<std::string> cases;
+  int seed = 500;
+  for (const auto& k : kinds) {
+    // no row, one row, a row and a half, all but the last row, and further into Adam7's passes
+    for (int raw : {0, k.row_bytes, k.row_bytes + k.row_bytes / 2, k.row_bytes * (k.rows - 1), 60, 100}) {
+      const std::string name = "early_" + k.name + "_" + std::to_string(raw);
+      batch.add(name + "_make", "make_png",
+                "\"path\": " + q(path(name)) + ", \"seed\": " + std::to_string(seed++) +
+                    ", \"raw_bytes\": " + std::to_string(raw) + ", " + k.fields);
+      batch.add(name, "decode_or_refuse",
+                "\"path\": " + q(path(name)) + ", \"mode\": \"RGB\", \"out\": " + q(out(name, "RGB", 1)));
+      cases.push_back(name);
+    }
+  }
+  batch.run();
+  ASSERT_FALSE(HasFatalFailure());
+  int decoded = 0, refused = 0;
+  for (const auto& name : cases) {
+    const std::string bytes = test::read_file(path(name));
+    if (batch.result(name).at(0) == "refused") {
+      ++refused;
+      EXPECT_PRED2(starts_with, expect_error(bytes), "corrupt PNG: ") << name;
+    } else {
+      ++decoded;
+      Image ours;
+      ASSERT_NO_THROW(ours = decode_image(bytes, 3)) << name;
+      EXPECT_EQ(count_differences(ours, pillow(name, 3, 1)), 0u) << name;
+    }
+  }
+  std::printf("  %d decoded, %d refused, as Pillow did\n", decoded, refused);
+  EXPECT_GT(decoded, 5);
+  EXPECT_GT(refused, 2);
+}
+
 TEST_F(DecodeVsPillow, HostilePngHeadersAreRefusedBeforeAllocating) {
   std::string png = test::read_file(path("prgb"));
   auto set_size = [](std::string s, uint32_t w, uint32_t h) {
