@@ -109,8 +109,11 @@ struct PngLayout {
 bool png_read_layout(png_structp png, png_infop info, PngLayout* layout) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_user_limits(png, kMaxImageSide, kMaxImageSide);
+  // Pillow (hence torchvision) refuses a file with a wrong checksum in any chunk before the image
+  // data, ancillary ones (tRNS, gAMA, tEXt, unknown ones) included, where libpng would only drop
+  // the chunk; it never checks IDAT checksums.
+  png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);
-  // Pillow (hence torchvision) never checks IDAT checksums; the header chunks read above were.
   png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_DEFAULT);
   int interlace = 0;
   png_get_IHDR(png, info, &layout->width, &layout->height, &layout->bit_depth, &layout->color_type, &interlace, nullptr,
@@ -185,13 +188,14 @@ void append_png_chunk(std::string* out, const char* type, const std::string& dat
   for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(crc >> shift));
 }
 
-// Two PNGs libpng refuses and Pillow decodes: a file whose end is missing while its scanlines are
+// PNGs libpng refuses and Pillow decodes: a file whose end is missing while its scanlines are
 // whole (Pillow's decoder stops once it has every row, and never reads the zlib checksum after
-// them, the last IDAT's CRC or IEND), and one whose compressed data ends early after a whole row
-// (Pillow stops there and leaves the rows not reached as zeros). Such a file is rebuilt here with
-// the scanlines Pillow reads (zeros after an early end) in one complete IDAT chunk (the chunks
-// before the image data kept as they are) and IEND, to be decoded like any other file; "" when
-// Pillow would refuse it too.
+// them, the last IDAT's CRC, what follows or IEND: a damaged chunk length there does not matter
+// to it), and one whose compressed data ends early after a whole row (Pillow stops there and
+// leaves the rows not reached as zeros). Such a file is rebuilt here with the scanlines Pillow
+// reads (IDAT chunks by their stated lengths, zeros after an early end) in one complete IDAT
+// chunk (the chunks before the image data kept as they are) and IEND, to be decoded like any
+// other file; "" when Pillow would refuse it too.
 std::string png_rebuilt_as_pillow_reads_it(const std::string& bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const uint64_t size = bytes.size();
@@ -293,7 +297,12 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
   ctx.size = bytes.size();
   PngReader reader(&ctx);
   PngLayout layout;
-  if (!png_read_layout(reader.png(), reader.info(), &layout)) throw_png_error(ctx);
+  if (!png_read_layout(reader.png(), reader.info(), &layout)) {
+    // (The first IDAT's stated length is out of libpng's range: Pillow reads on regardless.)
+    const std::string rebuilt = may_rebuild ? png_rebuilt_as_pillow_reads_it(bytes) : "";
+    if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
+    throw_png_error(ctx);
+  }
   const int width = static_cast<int>(layout.width), height = static_cast<int>(layout.height);
   check_image_size(width, height);
 
@@ -302,10 +311,11 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
   for (int y = 0; y < height; ++y)
     rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
   if (!png_read_rows(reader.png(), rows.data())) {
-    if ((ctx.truncated || std::strcmp(ctx.message, "Not enough image data") == 0) && may_rebuild) {
-      const std::string rebuilt = png_rebuilt_as_pillow_reads_it(bytes);
-      if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
-    }
+    // (libpng stops at the first chunk boundary it dislikes -- the file's end, a chunk length out
+    // of range after the image data, compressed data that ends early -- where Pillow may already
+    // have every row: the image data is read again as Pillow reads it.)
+    const std::string rebuilt = may_rebuild ? png_rebuilt_as_pillow_reads_it(bytes) : "";
+    if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
     throw_png_error(ctx);
   }
 

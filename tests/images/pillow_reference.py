@@ -127,6 +127,8 @@ def make_png(job):
         data += png_chunk(b"PLTE", bytes(rnd.randint(0, 255) for _ in range(3 * n)))
         if job.get("trns"):
             data += png_chunk(b"tRNS", bytes(rnd.randint(0, 255) for _ in range(n)))
+    if job.get("text_chunks"):  # ancillary chunks before the image data: tEXt and an unknown one
+        data += png_chunk(b"tEXt", b"Comment\0metasweep") + png_chunk(b"msWp", b"\x01\x02\x03")
     if "raw_bytes" in job:  # compressed data that ends early: only this many bytes of the scanlines
         raw = raw[: job["raw_bytes"]]
     data += png_chunk(b"IDAT", zlib.compress(bytes(raw), 6))
