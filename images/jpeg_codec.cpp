@@ -26,15 +26,29 @@ int scaled_side(int side, JpegScale scale) {
 
 // Errors end the decode by longjmp. Warnings are kept: corrupt-data warnings (e.g. extraneous bytes
 // before a marker) leave a complete image, and Pillow accepts such files; running out of data
-// ("Premature end of JPEG file", whatever else follows) does not: Pillow says "image file is
-// truncated". TurboJPEG's decoder was not used for this: it reports an error that follows a warning
+// ("Premature end of JPEG file", whatever else follows) before the last row does not: Pillow says
+// "image file is truncated". Once every row is out, Pillow ends the decode at the data's end even
+// when jpeg_finish_decompress has not found EOI (a damaged end marker, or one turned into another
+// marker): so does this, instead of letting libjpeg's memory source invent an EOI and parse on.
+// TurboJPEG's decoder was not used for this: it reports an error that follows a warning
 // as a warning, so a file that fails half-way would have been taken with rows never written.
 struct LibjpegErrors {
   jpeg_error_mgr manager;  // first: libjpeg hands callbacks a pointer to it
   std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX] = {};      // the error
-  char end_of_file[JMSG_LENGTH_MAX] = {};  // the premature-end warning, when the data ran out
+  char message[JMSG_LENGTH_MAX] = {};                  // the error
+  char end_of_file[JMSG_LENGTH_MAX] = {};              // the premature-end warning, when the data ran out
+  bool every_row_read = false;                         // set before jpeg_finish_decompress
+  boolean (*fill_memory)(j_decompress_ptr) = nullptr;  // jpeg_mem_src's: a fake EOI and a warning
 };
+
+constexpr int kEndedAfterEveryRow = 2;  // the longjmp value of the data's end after the last row
+
+// The memory source's refill, called only when the data has run out.
+boolean libjpeg_fill_past_the_end(j_decompress_ptr info) {
+  LibjpegErrors* errors = reinterpret_cast<LibjpegErrors*>(info->err);
+  if (errors->every_row_read) std::longjmp(errors->jump, kEndedAfterEveryRow);
+  return errors->fill_memory(info);
+}
 
 void libjpeg_error_exit(j_common_ptr info) {
   LibjpegErrors* errors = reinterpret_cast<LibjpegErrors*>(info->err);
@@ -88,6 +102,8 @@ void read_libjpeg_header(LibjpegDecompressor& d, const std::string& bytes) {
   jpeg_create_decompress(&d.info);
   d.created = true;
   jpeg_mem_src(&d.info, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
+  d.errors.fill_memory = d.info.src->fill_input_buffer;
+  d.info.src->fill_input_buffer = libjpeg_fill_past_the_end;
   jpeg_read_header(&d.info, TRUE);
 }
 
@@ -101,7 +117,14 @@ void read_libjpeg_header(LibjpegDecompressor& d, const std::string& bytes) {
 // the file to its end like a whole decode. Returns false when libjpeg reported an error.
 bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, const DecodeOptions& options, Image& out,
                  PixelBuffer& row) {
-  if (setjmp(d.errors.jump)) return false;
+  switch (setjmp(d.errors.jump)) {
+    case 0:
+      break;
+    case kEndedAfterEveryRow:
+      return true;  // (jpeg_finish_decompress ran out of data: the image is complete)
+    default:
+      return false;
+  }
   jpeg_decompress_struct& info = d.info;
   read_libjpeg_header(d, bytes);
   const int image_width = static_cast<int>(info.image_width), image_height = static_cast<int>(info.image_height);
@@ -159,6 +182,7 @@ bool run_libjpeg(LibjpegDecompressor& d, const std::string& bytes, const DecodeO
   if (info.output_scanline < last) jpeg_skip_scanlines(&info, last - info.output_scanline);
   JSAMPROW target = row.data();
   while (info.output_scanline < info.output_height) jpeg_read_scanlines(&info, &target, 1);
+  d.errors.every_row_read = true;
   jpeg_finish_decompress(&info);
   return true;
 }
