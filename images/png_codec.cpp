@@ -4,6 +4,7 @@
 #include "images/png_codec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <png.h>
@@ -188,68 +189,126 @@ void append_png_chunk(std::string* out, const char* type, const std::string& dat
   for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(crc >> shift));
 }
 
+// After the image data Pillow's PngImageFile.load_end reads on, from the end of the chunk that
+// held the last row (`pos`: after its CRC) up to IEND: every chunk whose data the file cuts short
+// fails the image ("Truncated File Read"); a header cut short or one whose type is not four
+// letters, digits or '_' ends the reading quietly. Whether the image passes.
+bool pillow_reads_past_the_image(const std::string& bytes, uint64_t pos) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const uint64_t size = bytes.size();
+  while (pos + 8 <= size) {
+    for (int i = 4; i < 8; ++i)
+      if (!std::isalnum(p[pos + i]) && p[pos + i] != '_') return true;
+    if (std::memcmp(p + pos + 4, "IEND", 4) == 0) return true;
+    const uint64_t data = pos + 8, length = be32(p + pos);
+    if (length > size - data) return false;
+    pos = data + length + 4;  // (its CRC is not checked, nor read whole)
+  }
+  return true;
+}
+
+// A PNG's compressed image data as Pillow reads it: the IDAT chunks after the header chunks, each
+// by its stated length (cut by the file's end), in pieces of at most 64 KiB (ImageFile.load's
+// reads).
+struct IdatPiece {
+  uint64_t begin, size, chunk_end;  // chunk_end: after the chunk's CRC (may lie past the file)
+};
+
 // PNGs libpng refuses and Pillow decodes: a file whose end is missing while its scanlines are
 // whole (Pillow's decoder stops once it has every row, and never reads the zlib checksum after
-// them, the last IDAT's CRC, what follows or IEND: a damaged chunk length there does not matter
-// to it), and one whose compressed data ends early after a whole row (Pillow stops there and
-// leaves the rows not reached as zeros). Such a file is rebuilt here with the scanlines Pillow
-// reads (IDAT chunks by their stated lengths, zeros after an early end) in one complete IDAT
-// chunk (the chunks before the image data kept as they are) and IEND, to be decoded like any
-// other file; "" when Pillow would refuse it too.
+// them or the CRC of the IDAT that held them), and one whose compressed data ends early after a
+// whole row (Pillow stops there and leaves the rows not reached as zeros). The image data is read
+// again as Pillow's ZipDecode reads it -- piece by piece, a row asked of zlib only while the piece
+// has bytes left, a filter type above 4 refused -- and, when Pillow would have every row and
+// read on past the image (pillow_reads_past_the_image), rebuilt with the same scanlines (zeros
+// after an early end) in one complete IDAT chunk and IEND, the chunks before kept as they are, to
+// be decoded like any other file. One row is held at a time. "" when Pillow would refuse it too.
 std::string png_rebuilt_as_pillow_reads_it(const std::string& bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const uint64_t size = bytes.size();
   if (size < 33) return "";  // signature and a whole IHDR
   const std::vector<PngPass> passes = png_passes(be32(p + 16), be32(p + 20), p[24], p[25], p[28] == 1);
-  uint64_t expected = 0;
-  for (const PngPass& pass : passes) expected += pass.rows * pass.row_bytes;
-  if (expected == 0) return "";
-  std::string compressed;
+  if (passes.empty()) return "";
+  std::vector<IdatPiece> pieces;
   uint64_t pos = 8, first_idat = 0;
   while (pos + 8 <= size) {
     const uint64_t length = be32(p + pos), data = pos + 8;
     if (std::memcmp(p + pos + 4, "IDAT", 4) == 0) {
       if (first_idat == 0) first_idat = pos;
-      compressed.append(bytes, data, std::min(length, size - data));
+      const uint64_t present = std::min(length, size - data);
+      for (uint64_t at = 0; at < present; at += 65536)
+        pieces.push_back({data + at, std::min<uint64_t>(65536, present - at), data + length + 4});
     } else if (first_idat != 0) {
-      break;  // the image data ended whole; the file was cut somewhere else
+      break;
     } else if (data + length + 4 > size) {
       return "";  // cut before the image data
     }
     pos = data + length + 4;
   }
-  if (first_idat == 0 || compressed.empty() || compressed.size() > UINT32_MAX) return "";
-  // Inflated row by row, as Pillow's decoder inflates: a row is asked for only while compressed
-  // bytes are left, so a last row that zlib could still give from its state alone is missing; the
-  // end of the compressed data after a whole row ends the image.
-  std::string scanlines(expected, '\0');
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) return "";
-  z.next_in = reinterpret_cast<Bytef*>(compressed.data());
-  z.avail_in = static_cast<uInt>(compressed.size());
-  z.next_out = reinterpret_cast<Bytef*>(scanlines.data());
-  auto every_row_inflates = [&] {
-    for (const PngPass& pass : passes)
-      for (uint64_t row = 0; row < pass.rows; ++row) {
-        if (z.avail_in == 0) return false;
-        z.avail_out = static_cast<uInt>(pass.row_bytes);
-        const int status = inflate(&z, Z_NO_FLUSH);
-        if (status < 0 || z.avail_out != 0) return false;
-        if (status == Z_STREAM_END) return true;  // the rows after it stay zeros (filter byte 0: none)
-      }
-    return true;
+  if (pieces.empty()) return "";
+
+  struct Zlib {  // inflate (Pillow's reading) and deflate (the rebuilt IDAT), ended on every path
+    z_stream in{}, out{};
+    bool in_ok = false, out_ok = false;
+    ~Zlib() {
+      if (in_ok) inflateEnd(&in);
+      if (out_ok) deflateEnd(&out);
+    }
+  } z;
+  z.in_ok = inflateInit(&z.in) == Z_OK;
+  z.out_ok = deflateInit(&z.out, 1) == Z_OK;
+  if (!z.in_ok || !z.out_ok) return "";
+  std::string idat, buffer(1 << 16, '\0');
+  auto deflate_some = [&](const unsigned char* data, uint64_t n, int flush) {
+    z.out.next_in = const_cast<Bytef*>(data);
+    z.out.avail_in = static_cast<uInt>(n);
+    for (;;) {
+      z.out.next_out = reinterpret_cast<Bytef*>(buffer.data());
+      z.out.avail_out = static_cast<uInt>(buffer.size());
+      const int status = deflate(&z.out, flush);
+      if (status == Z_STREAM_ERROR) return false;
+      idat.append(buffer.data(), buffer.size() - z.out.avail_out);
+      if (flush == Z_FINISH ? status == Z_STREAM_END : z.out.avail_in == 0 && z.out.avail_out != 0) return true;
+    }
   };
-  const bool whole = every_row_inflates();
-  inflateEnd(&z);
-  if (!whole) return "";
-  std::string recompressed(compressBound(static_cast<uLong>(expected)), '\0');
-  uLongf recompressed_size = static_cast<uLongf>(recompressed.size());
-  if (compress2(reinterpret_cast<Bytef*>(recompressed.data()), &recompressed_size,
-                reinterpret_cast<const Bytef*>(scanlines.data()), static_cast<uLong>(expected), 1) != Z_OK)
-    return "";
-  recompressed.resize(recompressed_size);
+
+  uint64_t max_row = 0;
+  for (const PngPass& pass : passes) max_row = std::max(max_row, pass.row_bytes);
+  if (max_row > UINT32_MAX) return "";
+  std::string row(max_row, '\0');
+  size_t pass = 0;
+  uint64_t row_index = 0, filled = 0, ended_in = 0;  // ended_in: chunk_end of the last row's piece
+  bool done = false;
+  for (const IdatPiece& piece : pieces) {
+    z.in.next_in = const_cast<Bytef*>(p + piece.begin);
+    z.in.avail_in = static_cast<uInt>(piece.size);
+    while (z.in.avail_in > 0 && !done) {
+      const uint64_t row_bytes = passes[pass].row_bytes;
+      z.in.next_out = reinterpret_cast<Bytef*>(row.data() + filled);
+      z.in.avail_out = static_cast<uInt>(row_bytes - filled);
+      const int status = inflate(&z.in, Z_NO_FLUSH);
+      if (status < 0) return "";  // (corrupt data: Pillow refuses it too)
+      filled = row_bytes - z.in.avail_out;
+      if (filled < row_bytes) break;                          // the piece is used up: Pillow asks for more input
+      if (static_cast<unsigned char>(row[0]) > 4) return "";  // Pillow: unknown filter type
+      if (!deflate_some(reinterpret_cast<const unsigned char*>(row.data()), row_bytes, Z_NO_FLUSH)) return "";
+      filled = 0;
+      if (++row_index == passes[pass].rows) ++pass, row_index = 0;
+      done = pass == passes.size() || status == Z_STREAM_END;
+      if (done) ended_in = piece.chunk_end;
+    }
+    if (done) break;
+  }
+  if (!done || !pillow_reads_past_the_image(bytes, ended_in)) return "";
+  // Rows after an early end of the data: zeros (filter type 0, none), as Pillow leaves them.
+  std::fill(row.begin(), row.end(), '\0');
+  for (; pass < passes.size(); ++pass, row_index = 0)
+    for (; row_index < passes[pass].rows; ++row_index)
+      if (!deflate_some(reinterpret_cast<const unsigned char*>(row.data()), passes[pass].row_bytes, Z_NO_FLUSH))
+        return "";
+  if (!deflate_some(nullptr, 0, Z_FINISH) || idat.size() > UINT32_MAX / 2) return "";
   std::string rebuilt = bytes.substr(0, first_idat);
-  append_png_chunk(&rebuilt, "IDAT", recompressed);
+  append_png_chunk(&rebuilt, "IDAT", idat);
   append_png_chunk(&rebuilt, "IEND", "");
   return rebuilt;
 }
@@ -312,12 +371,18 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
     rows[static_cast<size_t>(y)] = raw.data() + layout.row_bytes * static_cast<size_t>(y);
   if (!png_read_rows(reader.png(), rows.data())) {
     // (libpng stops at the first chunk boundary it dislikes -- the file's end, a chunk length out
-    // of range after the image data, compressed data that ends early -- where Pillow may already
-    // have every row: the image data is read again as Pillow reads it.)
-    const std::string rebuilt = may_rebuild ? png_rebuilt_as_pillow_reads_it(bytes) : "";
+    // of range, compressed data that ends early -- where Pillow may already have every row: the
+    // image data is read again as Pillow reads it, with this decode's buffers freed first.)
+    if (!may_rebuild) throw_png_error(ctx);
+    std::vector<uint8_t>().swap(raw);
+    std::vector<png_bytep>().swap(rows);
+    const std::string rebuilt = png_rebuilt_as_pillow_reads_it(bytes);
     if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
     throw_png_error(ctx);
   }
+  // Pillow reads on past the image data to IEND, and fails on a chunk the file cuts short.
+  if (may_rebuild && !pillow_reads_past_the_image(bytes, ctx.pos)) throw std::runtime_error("truncated PNG");
+  rows.clear();
 
   const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
   Image out;

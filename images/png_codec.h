@@ -11,8 +11,10 @@ namespace ms {
 ImageHeader read_png_header(const std::string& bytes);
 
 // The whole PNG as `channels` (1 or 3) channels, converted like Pillow's convert('L' | 'RGB').
-// Like Pillow, a file cut after its last scanline (no zlib checksum, last CRC or IEND) decodes, and
-// so does one whose compressed data ends after a whole row (the rows not reached are zeros).
+// Accepted and refused as Pillow 9.4 accepts and refuses (see png_codec.cpp): a file cut after its
+// last scanline decodes, and so does one whose compressed data ends after a whole row (the rows
+// not reached are zeros); a chunk cut short after the image data, or a wrong checksum in one before
+// it, is refused.
 Image decode_png(const std::string& bytes, int channels);
 
 // An 8-bit grey or RGB PNG of the image (zlib level 6, no interlace).

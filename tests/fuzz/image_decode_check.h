@@ -35,6 +35,10 @@ inline std::string image_decode_problem(const std::string& bytes) {
     DecodeOptions cropped;
     cropped.crop = CropRect{0, 0, 1, 1};
     if (try_decode(bytes, cropped, &other) == Outcome::Decoded) return "a crop decodes where the whole image fails";
+    DecodeOptions reduced;
+    reduced.min_width = reduced.min_height = 1;  // a JPEG's smallest scale, 1/8
+    if (try_decode(bytes, reduced, &other) == Outcome::Decoded)
+      return "a reduced decode succeeds where the whole fails";
     return "";
   }
   ImageHeader header;

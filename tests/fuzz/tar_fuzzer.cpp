@@ -14,9 +14,18 @@
 
 #include "tests/fuzz/tar_shard_check.h"
 
-// One shard file per fuzzer process, rewritten for every input and removed when the process exits.
+// One shard file per fuzzer process, created with mkstemp under $TMPDIR (no name another user can
+// plant a link at), rewritten for every input and removed when the process exits normally.
 struct ShardFile {
-  const std::string path = "/tmp/metasweep-tar-fuzzer-" + std::to_string(::getpid()) + ".tar";
+  std::string path;
+  ShardFile() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/metasweep-tar-fuzzer-XXXXXX";
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) std::abort();
+    ::close(fd);
+    path = pattern;
+  }
   ~ShardFile() { ::unlink(path.c_str()); }
 };
 

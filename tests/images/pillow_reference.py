@@ -131,7 +131,14 @@ def make_png(job):
         data += png_chunk(b"tEXt", b"Comment\0metasweep") + png_chunk(b"msWp", b"\x01\x02\x03")
     if "raw_bytes" in job:  # compressed data that ends early: only this many bytes of the scanlines
         raw = raw[: job["raw_bytes"]]
-    data += png_chunk(b"IDAT", zlib.compress(bytes(raw), 6))
+    compressed = zlib.compress(bytes(raw), 6)
+    if "idat_split" in job:  # a last IDAT holding only the stream's final idat_split bytes
+        data += png_chunk(b"IDAT", compressed[: -job["idat_split"]])
+        data += png_chunk(b"IDAT", compressed[-job["idat_split"]:])
+    else:
+        data += png_chunk(b"IDAT", compressed)
+    if job.get("text_after"):  # an ancillary chunk after the image data
+        data += png_chunk(b"tEXt", b"Comment\0after the pixels")
     data += png_chunk(b"IEND", b"")
     with open(job["path"], "wb") as f:
         f.write(data)
@@ -163,7 +170,7 @@ def decode(job):
 def decode_or_refuse(job):  # Pillow's verdict on a damaged file: its pixels, or "refused" and why
     try:
         return decode(job)
-    except (OSError, SyntaxError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 (torchvision's loader fails on any exception alike)
         return "refused %s" % type(e).__name__
 
 
