@@ -343,6 +343,16 @@ ImageHeader read_png_header(const std::string& bytes) {
 
 namespace {
 
+Image decode_png(const std::string& bytes, int channels, bool may_rebuild);
+
+// After libpng refused `bytes` (its message in ctx): the decode of the file rebuilt as Pillow reads
+// it, when Pillow would take it; otherwise libpng's error.
+Image decode_as_pillow_reads_it(const std::string& bytes, int channels, const PngContext& ctx) {
+  const std::string rebuilt = png_rebuilt_as_pillow_reads_it(bytes);
+  if (rebuilt.empty()) throw_png_error(ctx);
+  return decode_png(rebuilt, channels, false);
+}
+
 Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
   const ImageHeader header = read_png_header(bytes);
   check_image_size(header.width, header.height);
@@ -358,9 +368,8 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
   PngLayout layout;
   if (!png_read_layout(reader.png(), reader.info(), &layout)) {
     // (The first IDAT's stated length is out of libpng's range: Pillow reads on regardless.)
-    const std::string rebuilt = may_rebuild ? png_rebuilt_as_pillow_reads_it(bytes) : "";
-    if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
-    throw_png_error(ctx);
+    if (!may_rebuild) throw_png_error(ctx);
+    return decode_as_pillow_reads_it(bytes, channels, ctx);
   }
   const int width = static_cast<int>(layout.width), height = static_cast<int>(layout.height);
   check_image_size(width, height);
@@ -376,13 +385,10 @@ Image decode_png(const std::string& bytes, int channels, bool may_rebuild) {
     if (!may_rebuild) throw_png_error(ctx);
     std::vector<uint8_t>().swap(raw);
     std::vector<png_bytep>().swap(rows);
-    const std::string rebuilt = png_rebuilt_as_pillow_reads_it(bytes);
-    if (!rebuilt.empty()) return decode_png(rebuilt, channels, false);
-    throw_png_error(ctx);
+    return decode_as_pillow_reads_it(bytes, channels, ctx);
   }
   // Pillow reads on past the image data to IEND, and fails on a chunk the file cuts short.
   if (may_rebuild && !pillow_reads_past_the_image(bytes, ctx.pos)) throw std::runtime_error("truncated PNG");
-  rows.clear();
 
   const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
   Image out;

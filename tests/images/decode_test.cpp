@@ -82,12 +82,13 @@ const std::vector<JpegFixture>& jpeg_fixtures() {
   return f;
 }
 
-struct PngFixture {
+// A file the reference script writes: its name, the script op and the op's JSON fields.
+struct GeneratedFixture {
   std::string name, op, fields;
 };
 
-const std::vector<PngFixture>& png_fixtures() {
-  static const std::vector<PngFixture> f = {
+const std::vector<GeneratedFixture>& png_fixtures() {
+  static const std::vector<GeneratedFixture> f = {
       {"prgb", "make_image", "\"mode\": \"RGB\", \"w\": 333, \"h\": 211"},
       {"pgrey", "make_image", "\"mode\": \"L\", \"w\": 333, \"h\": 211"},
       {"ppal", "make_image", "\"mode\": \"P\", \"w\": 123, \"h\": 77"},
@@ -204,13 +205,17 @@ class DecodeVsPillow : public ::testing::Test {
     return im;
   }
 
-  // A damaged-file case: `bytes` written as `name`, with Pillow's verdict asked in `batch`.
-  static void add_verdict_case(PillowBatch& batch, const std::string& name, const std::string& bytes,
-                               std::vector<std::string>& cases) {
-    write_bytes(path(name), bytes);
+  // A damaged-file case: the file `name`, with Pillow's verdict asked in `batch`.
+  static void add_verdict_case(PillowBatch& batch, const std::string& name, std::vector<std::string>& cases) {
     batch.add(name, "decode_or_refuse",
               "\"path\": " + q(path(name)) + ", \"mode\": \"RGB\", \"out\": " + q(out(name, "RGB", 1)));
     cases.push_back(name);
+  }
+  // The same for `bytes`, written as `name`.
+  static void add_verdict_case(PillowBatch& batch, const std::string& name, const std::string& bytes,
+                               std::vector<std::string>& cases) {
+    write_bytes(path(name), bytes);
+    add_verdict_case(batch, name, cases);
   }
   // Each case decodes exactly when Pillow decoded it (the batch has run), to Pillow's pixels, and is
   // refused (any exception decode_image documents) when Pillow refused it. Prints and returns how
@@ -418,9 +423,7 @@ TEST_F(DecodeVsPillow, PngWhoseImageDataEndsEarlyDecodesWhenPillowDoesToTheSameP
       batch.add(name + "_make", "make_png",
                 "\"path\": " + q(path(name)) + ", \"seed\": " + std::to_string(seed++) +
                     ", \"raw_bytes\": " + std::to_string(raw) + ", " + k.fields);
-      batch.add(name, "decode_or_refuse",
-                "\"path\": " + q(path(name)) + ", \"mode\": \"RGB\", \"out\": " + q(out(name, "RGB", 1)));
-      cases.push_back(name);
+      add_verdict_case(batch, name, cases);  // (the batch writes the file first)
     }
   }
   batch.run();
@@ -437,10 +440,7 @@ TEST_F(DecodeVsPillow, PngWhoseImageDataEndsEarlyDecodesWhenPillowDoesToTheSameP
 // before the image data (Pillow refuses it; libpng would drop the chunk), a damaged IDAT length
 // after the last row, a damaged JPEG end marker (Pillow has every row by then).
 TEST_F(DecodeVsPillow, FilesWithABitFlippedAnywhereDecodeWhenPillowDoesToTheSamePixels) {
-  struct Base {
-    std::string name, op, fields;
-  };
-  const std::vector<Base> bases = {
+  const std::vector<GeneratedFixture> bases = {
       {"flip_pal", "make_png",
        "\"bit_depth\": 4, \"color_type\": 3, \"palette_size\": 9, \"trns\": true, \"w\": 23, \"h\": 13"},
       {"flip_adam7", "make_png", "\"bit_depth\": 8, \"color_type\": 2, \"interlace\": true, \"w\": 11, \"h\": 7"},
@@ -454,7 +454,7 @@ TEST_F(DecodeVsPillow, FilesWithABitFlippedAnywhereDecodeWhenPillowDoesToTheSame
   {
     PillowBatch make(*dir_);
     int seed = 700;
-    for (const Base& base : bases)
+    for (const GeneratedFixture& base : bases)
       make.add(base.name, base.op,
                "\"path\": " + q(path(base.name)) + ", \"seed\": " + std::to_string(seed++) + ", " + base.fields);
     make.run();
@@ -462,7 +462,7 @@ TEST_F(DecodeVsPillow, FilesWithABitFlippedAnywhereDecodeWhenPillowDoesToTheSame
   }
   PillowBatch batch(*dir_);
   std::vector<std::string> png_cases, jpeg_cases;
-  for (const Base& base : bases) {
+  for (const GeneratedFixture& base : bases) {
     const std::string bytes = test::read_file(path(base.name));
     auto& cases = base.op == "make_png" ? png_cases : jpeg_cases;
     for (size_t i = 0; i < bytes.size(); ++i) {
