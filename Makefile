@@ -27,8 +27,9 @@ test-mpi: build
 
 # AddressSanitizer + UBSan over the torch-free unit suites (sweeps_tests, results_tests,
 # images_tests, image_sources_tests): every parser, the SQLite store, queries, formats and
-# reports, the JPEG/PNG decoders and the image folder / tar shard readers (hostile files arrive there). LibTorch is not built with ASan (an
-# uninstrumented libtorch gives false reports and the worker would take ~30 min more to build);
+# reports, the JPEG/PNG decoders and the image folder / tar shard readers (hostile files arrive
+# there). LibTorch is not built with ASan (an uninstrumented libtorch gives false reports and the
+# worker would take ~30 min more to build);
 # tests that drive the metasweep binary (Cli*) need that binary and are left to `make test`.
 # UBSan halts on the first report, so a clean run means no undefined behaviour was seen.
 ASAN_BUILD ?= build-asan
