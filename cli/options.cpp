@@ -28,10 +28,17 @@ bool parse_options(const Args& args, const std::string& usage, po::options_descr
                    const po::positional_options_description& positional, po::variables_map& vm,
                    const std::vector<std::string>& free_text) {
   // First every argument, so that no parser message ever echoes a bad byte.
+  bool after_separator = false;  // everything after a bare "--" is an unnamed argument
   for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--" && !after_separator) {
+      after_separator = true;
+      continue;
+    }
     // Named by its flag where it has one: "--where 'x\xFF' is not valid UTF-8".
     std::string what = "argument";
-    if (args[i].rfind("--", 0) == 0 && args[i].find('=') != std::string::npos)
+    if (after_separator)
+      ;
+    else if (args[i].rfind("--", 0) == 0 && args[i].find('=') != std::string::npos)
       what = args[i].substr(0, args[i].find('='));
     else if (i > 0 && args[i - 1].rfind("--", 0) == 0 && args[i - 1].find('=') == std::string::npos)
       what = args[i - 1];

@@ -179,6 +179,7 @@ std::optional<SeedComparison> compare_seeds(const GroupRow& a, const GroupRow& b
   const bool welch = c.common == 0 || (c.common == 1 && by_a.size() >= 2 && by_b.size() >= 2);
   if (!welch) {
     c.subset = static_cast<size_t>(c.common) != by_a.size() || static_cast<size_t>(c.common) != by_b.size();
+    c.single_pair = c.common == 1;
     double sum = 0;
     for (size_t i = 0; i < common_a.size(); ++i) sum += common_a[i] - common_b[i];
     c.delta = sum / static_cast<double>(c.common);
@@ -267,8 +268,10 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
     r.test = c->test;
     r.common_seeds_only = c->subset;
     r.unpaired = c->common == 0;
-    r.too_few_seeds = c->means_untested;  // the p column says why: n<3 (W)
+    r.too_few_seeds = c->means_untested || c->single_pair;  // the p column says why: n<3
+    r.equal_to_baseline = c->equal_without_test();
     t.any_untested_means = t.any_untested_means || c->means_untested;
+    t.any_single_pair = t.any_single_pair || c->single_pair;
     t.any_common_only = t.any_common_only || c->subset;
     // No test over >= 2 paired seeds: the differences do not vary (a variant equal to its baseline)
     t.any_identical = t.any_identical || (!r.test && c->common >= 2);
@@ -279,21 +282,27 @@ AblationTable build_ablation(const ResultStore& store, const std::string& sweep,
       r.too_few_seeds = r.test->n_a < kMinSeedsForP || r.test->n_b < kMinSeedsForP;
     }
   }
-  // One family of comparisons per baseline: the variants with a p-value against it (with grid/zip
-  // cells, each cell is its own ablation study; one family over every cell of a large grid would
-  // adjust every p-value to 1).
-  std::map<std::string, std::vector<AblationRow*>> families;  // cell -> its tested rows
-  for (auto& r : t.rows)
-    if (r.test && !r.too_few_seeds) families[r.cell].push_back(&r);
-  for (auto& [cell, tested] : families) {
+  // One family of comparisons per baseline: the variants with a p-value against it, and those equal
+  // to it seed by seed as p = 1 (with grid/zip cells, each cell is its own ablation study; one
+  // family over every cell of a large grid would adjust every p-value to 1).
+  std::map<std::string, std::pair<std::vector<AblationRow*>, int>> families;  // cell -> tested rows, equal rows
+  for (auto& r : t.rows) {
+    if (r.test && !r.too_few_seeds) families[r.cell].first.push_back(&r);
+    if (r.equal_to_baseline) ++families[r.cell].second;
+  }
+  for (auto& [cell, family] : families) {
+    auto& [tested, equal] = family;
+    if (tested.empty()) continue;  // nothing to adjust
     std::vector<double> raw;
     for (const AblationRow* r : tested) raw.push_back(r->test->p);
+    raw.insert(raw.end(), equal, 1.0);
     const std::vector<double> adjusted = holm_adjust(raw);
     for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
-    t.comparisons += static_cast<int>(tested.size());
-    t.largest_family = std::max(t.largest_family, static_cast<int>(tested.size()));
+    t.comparisons += static_cast<int>(raw.size());
+    t.largest_family = std::max(t.largest_family, static_cast<int>(raw.size()));
   }
-  t.families = static_cast<int>(families.size());
+  t.families = static_cast<int>(
+      std::count_if(families.begin(), families.end(), [](const auto& f) { return !f.second.first.empty(); }));
   for (const auto& r : t.rows) {
     t.any_too_few = t.any_too_few || r.too_few_seeds;
     if (r.test) (r.test->paired ? t.any_paired : t.any_welch) = true;
@@ -512,7 +521,8 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             (t.cells_without_baseline == 1 ? " row has" : " rows have") + " no " + delta +
             ": the exclusions removed the baseline of its grid/zip cell.";
   if (t.any_identical)
-    gaps += " No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test).";
+    gaps += std::string(" No CI or p where a variant's values equal its baseline's seed by seed (nothing varies to test") +
+            (t.largest_family > 1 ? "; over 3 or more seeds the Holm correction counts it as p = 1" : "") + ").";
   if (t.any_best)
     gaps += std::string(" Bold: the best of a section's two or more variants") +
             (t.cells ? " within its grid/zip cell" : "") + ", where it beats the " +
@@ -557,7 +567,12 @@ std::string test_note(const AblationTable& t, TableStyle style) {
             ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
             " seeds compared (done on both sides, where paired; too few for a meaningful t-test); the CI shows "
             "the uncertainty" +
-            (t.any_untested_means ? std::string(" (none for an n<3 (W) row: one side has a single done seed)") : "") +
+            (t.any_untested_means && t.any_single_pair
+                 ? " (none where a side has a single done seed: an n<3 (W) row, or a " + delta +
+                       " over the one seed both have done)"
+             : t.any_untested_means ? std::string(" (none for an n<3 (W) row: one side has a single done seed)")
+             : t.any_single_pair    ? " (none for a " + delta + " over the one seed both have done)"
+                                    : std::string()) +
             ".";
   return note + spearman_note(t, style);
 }

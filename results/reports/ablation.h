@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+
 #include "results/reports/report_metric.h"
 #include "results/reports/stats.h"
 #include "results/reports/text_table.h"
@@ -42,6 +44,7 @@ struct AblationRow {
   // The row of its cell's baseline (Δ, the CI and the p-value are against it); none for a
   // baseline row, or when the sweep's exclusions removed the baseline of this cell.
   std::optional<size_t> baseline_row;
+  bool equal_to_baseline = false;  // SeedComparison::equal_without_test: p = 1 in its Holm family
 };
 
 struct AblationTable {
@@ -62,6 +65,7 @@ struct AblationTable {
   bool any_paired = false, any_welch = false, any_too_few = false;
   bool any_common_only = false;     // a row compared over a subset of its seeds (AblationRow::common_seeds_only)
   bool any_untested_means = false;  // a row marked n<3 (W) (SeedComparison::means_untested)
+  bool any_single_pair = false;     // a row compared over one seed pair (SeedComparison::single_pair)
   bool any_best = false;            // a row in bold (AblationRow::best)
   int variants = 0;                 // rows compared with a baseline (every row but the baselines)
   bool any_short = false;           // such a row, or its baseline, has fewer than 2 done seeds: no test
@@ -118,6 +122,14 @@ struct SeedComparison {
   int n_a = 0, n_b = 0;         // done seeds a side
   bool means_untested = false;  // no seed in common and a side with one done seed: Δ of the means, no test
   bool subset = false;          // compared in pairs, and a side has done seeds the other has not
+  // One seed in common and a side with only that one done: Δ is that seed's difference, no test.
+  bool single_pair = false;
+  // Enough seeds for a p-value but no test, since the sides do not differ at all (every pair equal;
+  // unpaired, every value the same): a hypothesis tested and not rejected, so a Holm family counts
+  // it with p = 1 rather than shrinking by one.
+  bool equal_without_test() const {
+    return !test && (common >= kMinSeedsForP || (common == 0 && std::min(n_a, n_b) >= kMinSeedsForP));
+  }
 };
 // The note on a Δ marked as over a subset of seeds (SeedComparison::subset), shared by the
 // ablation table and `compare`: `mark` as the format writes it, `who` the two sides and their verb

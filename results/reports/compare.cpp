@@ -146,6 +146,7 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
   }
   std::vector<double> raw;
   std::vector<CompareRow*> tested;
+  int equal = 0;  // rows equal seed by seed over enough seeds: p = 1 in the Holm family
   for (CompareRow& r : c.rows) {
     if (!r.a || !r.b || !r.a->value || !r.b->value) continue;
     const std::optional<SeedComparison> seeds = compare_seeds(r.b->group, r.a->group, c.metric.name);
@@ -155,10 +156,12 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
     r.seeds_compared = seeds->common;
     r.common_seeds_only = seeds->subset;
     c.any_common_only = c.any_common_only || seeds->subset;
-    if (!r.test) {  // under 2 seeds compared, or seed differences without any spread
+    if (!r.test) {  // under 2 seeds compared, or two sides equal seed by seed
       c.any_no_spread = c.any_no_spread || seeds->common >= 2;
-      r.too_few_seeds = seeds->means_untested;  // the p column says why: n<3 (W)
+      r.too_few_seeds = seeds->means_untested || seeds->single_pair;  // the p column says why: n<3
       c.any_too_few = c.any_too_few || r.too_few_seeds;
+      c.any_untested_means = c.any_untested_means || seeds->means_untested;
+      equal += seeds->equal_without_test();
       continue;
     }
     const Interval ci = confidence_interval(*r.test, kCiLevel);
@@ -171,9 +174,10 @@ Comparison compare_sweeps(const ResultStore& store_a, const std::string& sweep_a
       tested.push_back(&r);
     }
   }
+  if (!tested.empty()) raw.insert(raw.end(), equal, 1.0);  // (a family of only those adjusts nothing)
   const auto adjusted = holm_adjust(raw);
   for (size_t i = 0; i < tested.size(); ++i) tested[i]->p_adjusted = adjusted[i];
-  c.comparisons = static_cast<int>(tested.size());
+  c.comparisons = static_cast<int>(raw.size());
   c.baseline_differences = baseline_differences(c.rows);
   return c;
 }
@@ -197,10 +201,9 @@ std::string test_note(const Comparison& c, OutputFormat format) {
            "adds its values to every label), so nothing is compared.";
   if (!c.any_paired && !c.any_welch)
     return note +
-           (c.any_no_spread ? "; no test: the seed results on the two sides differ by the same amount for "
-                              "every seed (zero spread: the same sweep twice?)."
+           (c.any_no_spread ? "; no test: the two sides' results are equal seed by seed (the same sweep twice?)."
                             : "; no variant has 2 done seeds on both sides, so no test.") +
-           (c.any_too_few ? kUntestedMeansNote : "");
+           (c.any_untested_means ? kUntestedMeansNote : "");
   note += "; 95% CI of " + delta + " (not adjusted) and p from a two-sided ";
   if (c.any_paired && c.any_welch)
     note +=
@@ -212,9 +215,13 @@ std::string test_note(const Comparison& c, OutputFormat format) {
     note += "Welch's unequal-variances t-test (W: the two sides share fewer than 2 done seeds, so no pairing).";
   if (c.comparisons > 1)
     note += " p-values Holm-adjusted (step-down) for the " + std::to_string(c.comparisons) + " variants compared.";
+  if (c.any_no_spread)
+    note += std::string(" No CI or p where the two sides' results are equal seed by seed (nothing varies to test") +
+            (c.comparisons > 1 ? "; over 3 or more seeds the Holm correction counts such a variant as p = 1" : "") +
+            ").";
   if (c.any_too_few)
     note += " n<" + std::to_string(kMinSeedsForP) + ": no p-value with fewer than " + std::to_string(kMinSeedsForP) +
-            " seeds compared (done on both sides, where paired).";
+            " seeds compared (done on both sides, where paired)." + (c.any_untested_means ? kUntestedMeansNote : "");
   if (c.any_common_only) note += common_seeds_note(tex ? "(dagger)" : "†", "both sides have", delta, pm);
   return note;
 }

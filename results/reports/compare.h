@@ -57,6 +57,7 @@ struct Comparison {
   std::vector<CompareRow> rows;  // A's order, then variants only B has
   int comparisons = 0;
   bool any_paired = false, any_welch = false, any_too_few = false;
+  bool any_untested_means = false;  // a row marked n<3 (W) (SeedComparison::means_untested)
   bool any_no_spread = false;    // a variant with 2+ seeds compared in pairs whose differences have no spread
   bool any_common_only = false;  // a row compared over a subset of its seeds (CompareRow::common_seeds_only)
 };

@@ -322,6 +322,7 @@ TEST_F(CliResults, ControlCharactersAndBadUtf8AreRefusedAtTheDoor) {
                   "31m"}),
       with(note, {""}),
       with(note, {" \n\t "}),
+      with(note, {"--", "after the separator \x01 too"}),
       {"note", "--db", path, "--sweep", "ti\x01ny", "text"},
       {"status", "--db", path, "--sweep", "ti\x1bny"},
       results_args({"--where",
@@ -341,11 +342,16 @@ TEST_F(CliResults, ControlCharactersAndBadUtf8AreRefusedAtTheDoor) {
   }
   EXPECT_EQ(read_file(path), before) << "a refused note changed the database";
 
-  const std::vector<CommandResult> ok = ms_all({with(note, {"two lines:\n\tlr 1e-3 too high"})});
+  // After "--" (where a text starting with '-' goes) a note is still free text: a Markdown list.
+  const std::vector<CommandResult> ok = ms_all(
+      {with(note, {"two lines:\n\tlr 1e-3 too high"}), with(note, {"--", "- first point\n- second point"})});
   ASSERT_EQ(ok[0].exit_code, 0) << ok[0].err;
+  ASSERT_EQ(ok[1].exit_code, 0) << ok[1].err;
   const CommandResult listed = ms(note);
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find("  two lines:\n" + std::string(18, ' ') + " lr 1e-3 too high\n"), std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("  - first point\n" + std::string(18, ' ') + "- second point\n"), std::string::npos)
       << listed.out;
 }
 

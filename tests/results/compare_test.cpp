@@ -95,14 +95,20 @@ TEST_F(Compare, MatchesVariantsAndTestsTheDifference) {
   ASSERT_TRUE(c.rows[2].test);
   EXPECT_LT(c.rows[2].test->p, 1e-9);  // differences equal up to rounding
   EXPECT_NEAR(c.rows[2].ci->low, 3.0, 1e-9);
-  // Holm over the two tested variants: 2 * ~0 and max(1 * 0.2254, that).
-  EXPECT_EQ(c.comparisons, 2);
-  EXPECT_NEAR(*base.p_adjusted, p, 1e-9);
-  EXPECT_LT(*c.rows[2].p_adjusted, 1e-9);
+  // Holm over the two tested variants and identity, equal seed by seed over 3 seeds (a hypothesis
+  // with nothing against it: p = 1, which a family that left it out would understate): 3 * ~0,
+  // max(2 * 0.2254, that), and 1.
+  EXPECT_EQ(c.comparisons, 3);
+  EXPECT_NEAR(*base.p_adjusted, 2 * p, 1e-9);
+  EXPECT_LT(*c.rows[2].p_adjusted, 1e-8);
+  EXPECT_FALSE(c.rows[1].p_adjusted);
 
   const std::string md = format_comparison(c, OutputFormat::Markdown);
   EXPECT_NE(md.find(" +1.00 | [-1.48, +3.48] |"), std::string::npos) << md;
-  EXPECT_NE(md.find("0.225"), std::string::npos) << md;
+  EXPECT_NE(md.find("0.451"), std::string::npos) << md;  // 2 * 0.2254
+  EXPECT_NE(md.find("for the 3 variants compared"), std::string::npos) << md;
+  EXPECT_NE(md.find("over 3 or more seeds the Holm correction counts such a variant as p = 1"), std::string::npos)
+      << md;
   EXPECT_NE(md.find("absent"), std::string::npos) << md;
   EXPECT_NE(md.find("Holm-adjusted"), std::string::npos) << md;
   EXPECT_NE(md.find("Student's paired t-test"), std::string::npos) << md;

@@ -282,7 +282,63 @@ TEST(AblationStats, SeedsAreComparedInPairsWhenTwoOrMoreAreShared) {
   EXPECT_FALSE(one_each->test);
   EXPECT_NEAR(one_each->delta, 0.12, 1e-12);
   EXPECT_TRUE(one_each->subset);
+  EXPECT_TRUE(one_each->single_pair);
+  EXPECT_FALSE(two_shared->single_pair || one_shared->single_pair);
   EXPECT_FALSE(compare_seeds(group({}), group({{1, 0.70}}), "test_acc"));
+}
+
+// The Holm family is every comparison made: a variant equal to its baseline on 3+ seeds has no
+// t-test (nothing varies) but is a hypothesis not rejected, p = 1; leaving it out understated the
+// correction (a reviewer's sweep: "Holm for the 4 variants" of 6). A variant over one seed pair,
+// the other side having only that seed, says why it has no p (n<3), and the note why no CI.
+TEST(AblationStats, EqualVariantsCountInTheHolmFamilyAndOnePairSaysWhyNoTest) {
+  TempDir dir;
+  const std::vector<Job> jobs = tiny_jobs();
+  // baseline 0.80 0.82 0.84; identity -0.10 -0.11 -0.09 (p_identity below); attention equal to the
+  // baseline; batchnorm: seed 1 only, 0.70.
+  const std::map<std::string, std::map<int64_t, double>> acc = {
+      {"baseline", {{0, 0.80}, {1, 0.82}, {2, 0.84}}},
+      {"model.mixers=identity", {{0, 0.70}, {1, 0.71}, {2, 0.75}}},
+      {"model.mixers=attention", {{0, 0.80}, {1, 0.82}, {2, 0.84}}},
+      {"model.norm=batchnorm", {{1, 0.70}}}};
+  {
+    ResultStore store(dir.file("holm.db"), OpenMode::Writer);
+    store.register_sweep(tiny_spec(), kTinySweep, jobs, false);
+    for (const Job& job : jobs) {
+      const auto variant = acc.find(job.variant);
+      if (variant == acc.end() || !variant->second.count(job.seed)) continue;
+      store.job_started(job.id, "host");
+      store.record_epoch(job.id, tiny_epoch(variant->second.at(job.seed), 3, job.seed));
+      store.job_finished(job.id, JobStatus::Done, "", 1.0);
+    }
+  }
+  ResultStore store(dir.file("holm.db"), OpenMode::ReadOnly);
+  const AblationTable t = build_ablation(store, "tiny");
+  auto row = [&](const std::string& variant) -> const AblationRow& {
+    for (const AblationRow& r : t.rows)
+      if (r.variant == variant) return r;
+    throw std::runtime_error("no row " + variant);
+  };
+  const double tt = -0.10 / (0.01 / std::sqrt(3.0)), p_identity = 1 - std::fabs(tt) / std::sqrt(tt * tt + 2);
+  ASSERT_TRUE(row("model.mixers=identity").p_adjusted);
+  EXPECT_NEAR(*row("model.mixers=identity").p_adjusted, 2 * p_identity, 1e-9) << "m = 2: identity and attention";
+  EXPECT_EQ(t.comparisons, 2);
+  EXPECT_EQ(t.largest_family, 2);
+  EXPECT_TRUE(row("model.mixers=attention").equal_to_baseline);
+  EXPECT_FALSE(row("model.mixers=attention").p_adjusted);
+  const AblationRow& bn = row("model.norm=batchnorm");
+  ASSERT_TRUE(bn.delta);
+  EXPECT_NEAR(*bn.delta, -12.0, 1e-9) << "the one pair: seed 1";
+  EXPECT_FALSE(bn.test);
+  EXPECT_TRUE(bn.too_few_seeds);
+  EXPECT_FALSE(bn.unpaired);
+  EXPECT_FALSE(bn.equal_to_baseline);
+  const std::string md = ablation_markdown(t);
+  EXPECT_NE(md.find(" -12.00† |               - |                  n<3 |"), std::string::npos) << md;
+  for (const char* said : {"for the 2 variants compared", "the Holm correction counts it as p = 1",
+                           "(none for a Δ over the one seed both have done)"})
+    EXPECT_NE(md.find(said), std::string::npos) << said << "\n" << md;
+  EXPECT_NE(ablation_latex(t).find("(none for a $\\Delta$ over the one seed both have done)"), std::string::npos);
 }
 
 // Bold marks a finding: the best of a section's variants where it beats the baseline. When every
