@@ -100,8 +100,9 @@ CropRect random_resized_crop_params(int image_width, int image_height, const std
                                     const RandomResizedCropOptions& o) {
   if (image_width < 1 || image_height < 1)
     throw std::invalid_argument("random resized crop of a " + size_text(image_width, image_height) + " image");
-  if (!(o.scale_min > 0.0) || !(o.scale_min <= o.scale_max) || !(o.ratio_min > 0.0) || !(o.ratio_min <= o.ratio_max))
-    throw std::invalid_argument("random resized crop needs 0 < scale_min <= scale_max and 0 < ratio_min <= ratio_max");
+  // A scale of 0 is torchvision's too: a draw that rounds to an empty side is another attempt.
+  if (!(o.scale_min >= 0.0) || !(o.scale_min <= o.scale_max) || !(o.ratio_min > 0.0) || !(o.ratio_min <= o.ratio_max))
+    throw std::invalid_argument("random resized crop needs 0 <= scale_min <= scale_max and 0 < ratio_min <= ratio_max");
   const double width = image_width, height = image_height;
   const double area = width * height;
   // torch: log_ratio = torch.log(torch.tensor(ratio)) is float32; samples are float32 uniforms.

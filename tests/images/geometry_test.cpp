@@ -146,6 +146,10 @@ std::vector<RrcCase> rrc_cases() {
   wide.scale_min = 0.5, wide.scale_max = 1.0, wide.ratio_min = 0.2, wide.ratio_max = 5.0;
   v.push_back({500, 375, wide});
   v.push_back({40, 400, wide});
+  RandomResizedCropOptions from_zero;  // scale 0 allowed, as torchvision: empty draws retry, then the fallback
+  from_zero.scale_min = 0.0, from_zero.scale_max = 0.02;
+  v.push_back({64, 64, from_zero});
+  v.push_back({2, 3, from_zero});
   return v;
 }
 constexpr int kRrcDrawSets = 40;

@@ -383,6 +383,34 @@ TEST(ImageStream, CorruptImagesFailTheJobOrAreSkippedAndCounted) {
   }
 }
 
+// Only a file that cannot be read or decoded is corrupt. A failure of the augmentation (here crop
+// options no config passes: the sweep check refuses them) fails the job under on_corrupt: skip
+// too: it counted every image as corrupt, blamed the files and ended "trained on no example".
+TEST(ImageStream, AnAugmentationFailureIsNotACorruptImage) {
+  test::TempDir dir;
+  write_folder(dir.path(), 4, 1);
+  TaskConfig task = folder_task(dir.path(), {{"task.on_corrupt", "skip"}});
+  task.augment.scale_min = 0.9, task.augment.scale_max = 0.1;
+  auto source = make_batch_source(task, 1, ranks(0, 1));
+  source->start_epoch(1);
+  torch::Tensor x, y;
+  try {
+    source->batch(0, x, y);
+    ADD_FAILURE() << "impossible crop options were skipped as corrupt images";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("random resized crop needs"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("on_corrupt"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(source->skipped().train, 0);
+  // A scale from 0, as torchvision allows it (RandomResizedCrop(scale=(0, 1))), trains.
+  task.augment.scale_min = 0.0, task.augment.scale_max = 1.0;
+  auto from_zero = make_batch_source(task, 1, ranks(0, 1));
+  from_zero->start_epoch(1);
+  ASSERT_TRUE(from_zero->batch(0, x, y));
+  EXPECT_EQ(x.size(0), 12);
+  EXPECT_EQ(from_zero->skipped().train, 0);
+}
+
 // In tar shards the failing image is named by its shard and member, as `tar tf` lists it.
 TEST(ImageStream, ACorruptImageInAShardIsNamedByItsMember) {
   test::TempDir dir;

@@ -23,6 +23,23 @@ namespace {
 constexpr size_t kAhead = 2;            // batches prepared ahead of the trainer
 constexpr uint64_t kAugmentStream = 4;  // order_stream tag of the per-image augmentation draws
 
+// A file that cannot be read or decoded: what task.on_corrupt decides about. Any other failure
+// while preparing an image (the augmentation, memory) fails the job whatever on_corrupt says:
+// counting it as corrupt would skip every image of a run and blame the files.
+struct CorruptImage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// f() with every exception it throws as CorruptImage (the file's bytes are at fault).
+template <class F>
+auto as_corrupt(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    throw CorruptImage(e.what());
+  }
+}
+
 int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / part), at most side
   const double v = std::ceil(static_cast<double>(side) * target / std::max(1, part));
   return static_cast<int>(std::min<double>(side, v));
@@ -35,7 +52,7 @@ int ceil_div_scaled(int side, int target, int part) {  // ceil(side * target / p
 // RandAugment when configured (timm's order).
 Image train_image(const std::string& bytes, const TaskConfig& task, Filter filter,
                   const std::optional<RandAugmentParams>& rand_augment, Uniform01& u) {
-  const ImageHeader h = read_image_header(bytes);
+  const ImageHeader h = as_corrupt([&] { return read_image_header(bytes); });
   RandomResizedCropOptions o;
   o.scale_min = task.augment.scale_min, o.scale_max = task.augment.scale_max;
   o.ratio_min = task.augment.ratio_min, o.ratio_max = task.augment.ratio_max;
@@ -51,7 +68,7 @@ Image train_image(const std::string& bytes, const TaskConfig& task, Filter filte
     decode.min_height = ceil_div_scaled(h.height, size, r.height);
   }
   decode.crop = r;
-  decode_image_into(bytes, decode, image);
+  as_corrupt([&] { decode_image_into(bytes, decode, image); });
   Image out = resize(image, size, size, filter);
   if (u() < task.augment.hflip) out = hflip(out);
   if (rand_augment) out = ms::rand_augment(out, *rand_augment, std::function<double()>(std::ref(u)));
@@ -67,7 +84,7 @@ Image test_image(const std::string& bytes, const TaskConfig& task, Filter filter
   thread_local Image image;
   DecodeOptions decode;  // the whole image: the resize before the center crop reads past its edges
   decode.channels = static_cast<int>(task.channels);
-  decode_image_into(bytes, decode, image);
+  as_corrupt([&] { decode_image_into(bytes, decode, image); });
   return eval_transform(image, size, task.augment.eval_crop_pct, filter);
 }
 
@@ -151,12 +168,13 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
   std::vector<int64_t> labels(static_cast<size_t>(n));
   std::vector<char> kept(static_cast<size_t>(n), 1);
   std::vector<std::string> errors(static_cast<size_t>(n));
+  std::vector<std::exception_ptr> failures(static_cast<size_t>(n));  // not the file's fault: fails the job
   float* out = x.data_ptr<float>();
   pool_.run(n, [&](int64_t i) {
     const ImageRecord& r = set.records[records[static_cast<size_t>(i)]];
     labels[static_cast<size_t>(i)] = r.label;
     try {
-      const std::string bytes = set.read(r);
+      const std::string bytes = as_corrupt([&] { return set.read(r); });
       Image image;
       Uniform01 u{SplitMix64(order_stream(seed_, epoch, kAugmentStream, records[static_cast<size_t>(i)]))};
       if (train) {
@@ -179,11 +197,15 @@ ImageStream::Batch ImageStream::prepare(const std::vector<size_t>& records, cons
       if (train)  // after normalisation, as timm erases (the noise is N(0, 1) in normalised units)
         random_erase(dst, static_cast<int>(c), static_cast<int>(s), static_cast<int>(s), task_.augment.erasing,
                      std::function<double()>(std::ref(u)));
-    } catch (const std::exception& e) {
+    } catch (const CorruptImage& e) {
       kept[static_cast<size_t>(i)] = 0;
       errors[static_cast<size_t>(i)] = e.what();  // named when it fails the job (describe() reads the shard)
+    } catch (...) {
+      failures[static_cast<size_t>(i)] = std::current_exception();
     }
   });
+  for (const std::exception_ptr& failure : failures)
+    if (failure) std::rethrow_exception(failure);
   std::vector<int64_t> keep;
   for (int64_t i = 0; i < n; ++i) {
     if (kept[static_cast<size_t>(i)]) {
