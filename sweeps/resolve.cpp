@@ -150,15 +150,15 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
   }
   // A subset beyond the installed files' examples would silently be all of them, under another
   // job id (and plan would cost examples that do not exist). Files elsewhere may hold more.
+  auto within = [&](const char* key, int64_t available, const char* split, const std::string& has) {
+    const int64_t n = flat[key];
+    if (available > 0 && n > available)
+      fail(key, std::string(key) + " " + std::to_string(n) + " is more than the " + std::to_string(available) + " " +
+                    split + " examples " + dataset + " " + has + " (0 = all of them)");
+  };
   if (flat["task.data_dir"] == data.default_data_dir && !data.default_data_dir.empty()) {
-    auto within = [&](const char* key, int64_t available, const char* split) {
-      const int64_t n = flat[key];
-      if (available > 0 && n > available)
-        fail(key, std::string(key) + " " + std::to_string(n) + " is more than the " + std::to_string(available) + " " +
-                      split + " examples " + dataset + " has (0 = all of them)");
-    };
-    within("task.train_subset", data.train_examples, "training");
-    within("task.test_subset", data.test_examples, "test");
+    within("task.train_subset", data.train_examples, "training", "has");
+    within("task.test_subset", data.test_examples, "test", "has");
   }
   if (data.kind == DataKind::Images && data.fixed_geometry) {
     auto pin = [&](const char* key, int64_t value) {
@@ -204,6 +204,10 @@ json resolve_config(const std::string& file, const std::vector<const Overrides*>
          "Mixup and CutMix mix images; " + dataset + " is a sequence task");
   if (data.default_train_size > 0 && flat["task.train_size"] == 0) flat["task.train_size"] = data.default_train_size;
   if (data.default_test_size > 0 && flat["task.test_size"] == 0) flat["task.test_size"] = data.default_test_size;
+  if (data.default_train_size > 0) {  // a generated dataset: its size is the config's
+    within("task.train_subset", flat["task.train_size"], "training", "generates (task.train_size)");
+    within("task.test_subset", flat["task.test_size"], "test", "generates (task.test_size)");
+  }
   if (data.even_length && flat["task.seq_len"].get<int64_t>() % 2 != 0)
     fail("task.seq_len", dataset + " needs an even task.seq_len");
 

@@ -297,6 +297,7 @@ void check_sweep_text(const std::string& file, const YAML::Node& node, const std
 struct AxisKey {
   std::string where;  // "grid" or "zip"
   Mark mark;
+  int list = 0;  // which of the file's grid/zip lists (numbered in file order)
 };
 
 // A cell's values are applied after the variant's, so a key both set would run every cell with
@@ -439,12 +440,23 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   check_size(file, spec.variants.size(), declared_cells(root), spec.seeds.size(), max_jobs);
   spec.cells = {Cell{}};
   std::map<std::string, AxisKey> axis_keys;  // every key a grid/zip value sets, where first
+  // A key two grid/zip lists set (grid and zip, two zip entries, or two spellings in one): a
+  // cell would be labelled with both values and run the last: refused, as a variant setting one.
+  int lists = 0;
+  auto note_axis_key = [&](const Override& o, const char* where, const YAML::Node& list_key, int list) {
+    const auto [it, first] = axis_keys.emplace(o.key, AxisKey{where, mark_of(list_key), list});
+    if (!first && it->second.list != list)
+      fail_at(file, list_key,
+              o.key + " is also set by " + it->second.where + " (line " + std::to_string(it->second.mark.line) +
+                  "): a cell would be labelled with both values and run one; vary the key in one place only");
+  };
   if (const YAML::Node grid = root["grid"]) {
     if (!grid.IsMap()) fail_at(file, grid, "grid must map dotted keys to lists of values");
     for (const auto& kv : grid) {
+      const int list = lists++;
       std::vector<Cell> axis;
       for (const Overrides& value : read_value_list(file, kv.first, kv.second, catalog)) {
-        for (const Override& o : value) axis_keys.emplace(o.key, AxisKey{"grid", mark_of(kv.first)});
+        for (const Override& o : value) note_axis_key(o, "grid", kv.first, list);
         axis.push_back(Cell{labels_of(value), value});
         if (auto problem = name_problem(axis.back().label, "grid label", true))
           throw SpecError(file, value.front().mark.line, value.front().mark.col, *problem);
@@ -462,9 +474,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
       size_t length = 0;
       std::string first_key;
       for (const auto& kv : group) {
+        const int list = lists++;
         const auto values = read_value_list(file, kv.first, kv.second, catalog);
         for (const Overrides& value : values)
-          for (const Override& o : value) axis_keys.emplace(o.key, AxisKey{"zip", mark_of(kv.first)});
+          for (const Override& o : value) note_axis_key(o, "zip", kv.first, list);
         if (axis.empty()) {
           length = values.size();
           first_key = kv.first.Scalar();

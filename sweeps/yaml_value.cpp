@@ -205,6 +205,13 @@ json convert_value(const std::string& file, const KeySpec& spec, const YAML::Nod
 void add_override(const std::string& file, const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
                   const Catalog& catalog, Overrides& out) {
   if (const KeySpec* spec = find_key_spec(key)) {
+    // One key written twice, dotted and nested (`model.pool_size: 5` beside `model: {pool_size:
+    // 7}`), is a duplicate as much as the same spelling twice: neither value may silently win.
+    for (const Override& o : out)
+      if (o.key == key)
+        fail_at(file, key_node,
+                "duplicate key '" + key + "' (also set at line " + std::to_string(o.mark.line) + ", column " +
+                    std::to_string(o.mark.col) + ")");
     out.push_back({key, convert_value(file, *spec, value, catalog), mark_of(value)});
     return;
   }

@@ -156,6 +156,10 @@ void forget_job(const std::string& db_path, const std::string& id, const std::st
 void add_note(const std::string& db_path, const std::string& sweep, const std::string& text) {
   if (auto problem = text_problem(text, "note", TextKind::FreeText)) throw UsageError(*problem);
   if (trim_spaces(text).empty()) throw UsageError("the note is empty: write some text, or none to list the notes");
+  {  // a mistyped --db is "no such database", not a new file holding no sweep
+    const ResultStore reader(db_path, OpenMode::ReadOnly);
+    require_sweep(reader, sweep);
+  }
   const ResultStore writer(db_path, OpenMode::Writer);
   require_sweep(writer, sweep);
   Database db(db_path, Database::Access::ReadWrite);

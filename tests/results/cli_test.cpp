@@ -255,6 +255,7 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
       {results_args({"--where", "test_acc>80"}),
        "test_acc is a fraction between 0 and 1 (as stored; reports show percent): for 80% write test_acc>0.8"},
       {{"stop", "--db", missing}, "missing.db: no such database"},
+      {{"note", "--db", missing, "--sweep", "tiny", "a note"}, "missing.db: no such database"},
       {{"status", "--db", db(), "--sweep", "tiny", "--job", "0"}, "give at most one of --sweep NAME and --job ID"},
       {{"report", "--db", db(), "--sweep", "nope", "--out", out}, "nope"},
   };
@@ -267,7 +268,8 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
     SCOPED_TRACE("metasweep" + line);
     EXPECT_NE(usage_error(got[i]).find(cases[i].second), std::string::npos) << got[i].err;
   }
-  EXPECT_FALSE(std::filesystem::exists(missing)) << "a read-only command created the database";
+  EXPECT_FALSE(std::filesystem::exists(missing)) << "a command created the database it was to find";
+  EXPECT_FALSE(std::filesystem::exists(missing + ".lock"));
 }
 
 // A database a newer metasweep wrote is bad input for every command, readers and writers alike:
