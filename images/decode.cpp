@@ -19,6 +19,33 @@ void check_channels(int channels) {
     throw std::invalid_argument("images decode to 1 (grey) or 3 (RGB) channels, not " + std::to_string(channels));
 }
 
+// The format of an image that is neither JPEG nor PNG, by its signature, as Pillow would open it
+// (it goes by content, not by the file's name); empty when it is none of the common ones.
+std::string other_format_name(const std::string& bytes) {
+  auto starts = [&](size_t at, const char* magic, size_t n) {
+    return bytes.size() >= at + n && std::memcmp(bytes.data() + at, magic, n) == 0;
+  };
+  if (starts(0, "GIF87a", 6) || starts(0, "GIF89a", 6)) return "GIF";
+  if (starts(0, "RIFF", 4) && starts(8, "WEBP", 4)) return "WebP";
+  if (starts(0, "BM", 2) && bytes.size() >= 26) return "BMP";
+  if (starts(0, "II*\0", 4) || starts(0, "MM\0*", 4)) return "TIFF";
+  if (starts(4, "ftypavif", 8) || starts(4, "ftypheic", 8) || starts(4, "ftypmif1", 8)) return "HEIF/AVIF";
+  if (starts(0, "\0\0\0\x0CjP  ", 8) || starts(0, "\xFF\x4F\xFF\x51", 4)) return "JPEG 2000";
+  if (bytes.size() >= 3 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6' &&
+      (bytes[2] == ' ' || bytes[2] == '\n' || bytes[2] == '\r' || bytes[2] == '\t'))
+    return "PNM (PBM/PGM/PPM)";
+  return "";
+}
+
+[[noreturn]] void throw_unknown_format(const std::string& bytes) {
+  if (bytes.empty()) throw std::runtime_error("an empty file, not an image");
+  const std::string name = other_format_name(bytes);
+  if (name.empty()) throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+  throw std::runtime_error("a " + name +
+                           " image: metasweep decodes JPEG and PNG only, by content whatever the file's name "
+                           "(Pillow, hence torchvision, would read it: convert it to PNG)");
+}
+
 }  // namespace
 
 ImageFormat detect_image_format(const std::string& bytes) {
@@ -37,7 +64,7 @@ ImageHeader read_image_header(const std::string& bytes) {
     case ImageFormat::Unknown:
       break;
   }
-  throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+  throw_unknown_format(bytes);
 }
 
 void decode_image_into(const std::string& bytes, const DecodeOptions& options, Image& out) {
@@ -55,7 +82,7 @@ void decode_image_into(const std::string& bytes, const DecodeOptions& options, I
     case ImageFormat::Unknown:
       break;
   }
-  throw std::runtime_error("unrecognised image format (neither JPEG nor PNG)");
+  throw_unknown_format(bytes);
 }
 
 Image decode_image(const std::string& bytes, const DecodeOptions& options) {

@@ -76,7 +76,7 @@ void walk(const std::string& path, MissingImages missing, std::vector<std::pair<
     const bool found = ::stat(entry.c_str(), &st) == 0;
     if (found && S_ISDIR(st.st_mode)) {
       subfolders.emplace_back(entry, st);
-    } else if (has_image_extension(name)) {
+    } else if (has_image_extension(name) || has_torchvision_only_extension(name)) {
       if (!found && missing == MissingImages::kError)
         throw error(entry,
                     std::string("cannot read: ") + std::strerror(errno) + " (task.on_corrupt: skip would skip it)");
@@ -110,6 +110,13 @@ size_t add_class(const std::string& path, int32_t label, MissingImages missing, 
   for (WalkedFolder& folder : folders) {
     python_sort(folder.images);
     for (const std::string& name : folder.images) {
+      // torchvision's ImageFolder trains on a .bmp, .tif or .webp too: left out, the two indexes
+      // would differ without a word. An error under kError (the first in torchvision's order);
+      // under kKeep it is indexed, and its decode fails naming its format, for the loader to skip.
+      if (missing == MissingImages::kError && !has_image_extension(name))
+        throw error(folder.path + "/" + name,
+                    "torchvision's ImageFolder would train on this file, and metasweep decodes JPEG and PNG only: "
+                    "convert it to PNG (task.on_corrupt: skip would skip it, counted)");
       if (set.files.size() >= std::numeric_limits<uint32_t>::max())
         throw error(path, "too many image files (more than 2^32 - 1)");
       ImageRecord record;
@@ -162,12 +169,21 @@ ImageSet index(const std::string& root, const std::string& split, const std::vec
 
 }  // namespace
 
-bool has_image_extension(const std::string& filename) {
+namespace {
+
+bool has_extension(const std::string& filename, const std::vector<std::string>& extensions) {
   const std::string tail = ascii_lower(filename.substr(filename.size() - std::min<size_t>(filename.size(), 5)));
-  const auto ends_with = [&](const std::string& ext) {
+  return std::any_of(extensions.begin(), extensions.end(), [&](const std::string& ext) {
     return tail.size() >= ext.size() && tail.compare(tail.size() - ext.size(), ext.size(), ext) == 0;
-  };
-  return ends_with(".jpg") || ends_with(".jpeg") || ends_with(".png");
+  });
+}
+
+}  // namespace
+
+bool has_image_extension(const std::string& filename) { return has_extension(filename, {".jpg", ".jpeg", ".png"}); }
+
+bool has_torchvision_only_extension(const std::string& filename) {
+  return has_extension(filename, {".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"});
 }
 
 ImageSet index_image_folder(const std::string& root, const std::string& split, MissingImages missing) {

@@ -352,11 +352,39 @@ TEST_F(DecodeVsPillow, TruncatedAndCorruptInputsThrowClearErrors) {
   ihdr_crc[ihdr + 4 + 13] ^= 0x55;
   EXPECT_EQ(decode_image(idat_crc, 3).pixels, decode_image(png, 3).pixels);
   EXPECT_PRED2(starts_with, expect_error(ihdr_crc), "corrupt PNG: ");
-  EXPECT_EQ(expect_error("GIF89a........"), "unrecognised image format (neither JPEG nor PNG)");
-  EXPECT_EQ(expect_error(""), "unrecognised image format (neither JPEG nor PNG)");
+  EXPECT_EQ(expect_error("GIF89a........"),
+            "a GIF image: metasweep decodes JPEG and PNG only, by content whatever the file's name (Pillow, hence "
+            "torchvision, would read it: convert it to PNG)");
+  EXPECT_EQ(expect_error(""), "an empty file, not an image");
+  EXPECT_EQ(expect_error("<html>not found</html>"), "unrecognised image format (neither JPEG nor PNG)");
   EXPECT_THROW(decode_image(jpeg, 2), std::invalid_argument);
   EXPECT_THROW(read_image_header("\xff\xd8\xff"), std::runtime_error);
   EXPECT_PRED2(starts_with, expect_error("\xff\xd8\xff"), "truncated JPEG");
+}
+
+// A file Pillow reads in another format (a scraped dataset's GIF or WebP named .jpg) is named by
+// its format, written here by Pillow itself, so that the user knows what to convert.
+TEST(Decode, OtherFormatsPillowReadsAreNamed) {
+  test::TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> formats = {
+      {"GIF", "GIF"}, {"BMP", "BMP"}, {"TIFF", "TIFF"}, {"PPM", "PNM (PBM/PGM/PPM)"}, {"WEBP", "WebP"},
+      {"JPEG2000", "JPEG 2000"}};
+  std::string script = "from PIL import Image\nimport sys\nim = Image.new('RGB', (12, 9), (200, 30, 40))\n";
+  for (const auto& [pillow, name] : formats)
+    script += "im.save(sys.argv[1] + '/" + pillow + ".jpg', '" + pillow + "')\n";
+  const auto r = test::run_command("/usr/bin/python3 " + test::shell_quote(dir.write("write.py", script)) + " " +
+                                   test::shell_quote(dir.path()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& [pillow, name] : formats) {
+    const std::string bytes = test::read_file(dir.file(pillow + ".jpg"));
+    try {
+      decode_image(bytes, 3);
+      ADD_FAILURE() << pillow << " decoded";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("a " + name + " image: metasweep decodes JPEG and PNG only", 0), 0u)
+          << pillow << ": " << e.what();
+    }
+  }
 }
 
 // Every PNG fixture cut anywhere in its last 28 bytes (IEND, the last IDAT's CRC, the zlib checksum,
