@@ -3,7 +3,8 @@
 // betas for adam and adamw), worker/train/lr_schedule.cpp (min_lr for cosine, warmup_lr for the
 // timm style's warmup), worker/models/block.cpp (heads for mixers with heads, pool_size for the
 // mixers whose kernel it is, mlp_ratio for the channel MLP or gMLP's unit), sequence_model.cpp
-// (positions) and metaformer.cpp (the stem and downsampling convolutions).
+// (positions), metaformer.cpp (the stem and downsampling convolutions) and
+// worker/data/batch_mixing.cpp (mix_prob with Mixup or CutMix on, mix_switch with both on).
 #include "sweeps/inert_keys.h"
 
 #include "sweeps/resolve.h"
@@ -48,6 +49,17 @@ std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalo
     inert("task.schedule.warmup_lr", "task.schedule.warmup_lr applies to task.schedule.style timm");
   else if (flat.value("task.schedule.warmup_epochs", 0.0) == 0.0)
     inert("task.schedule.warmup_lr", "task.schedule.warmup_lr starts a warmup, and task.schedule.warmup_epochs is 0");
+
+  const double mixup = flat.value("task.augment.mixup", 0.0), cutmix = flat.value("task.augment.cutmix", 0.0);
+  if (mixup == 0.0 && cutmix == 0.0) {
+    const std::string why = " applies to Mixup and CutMix, and task.augment.mixup and cutmix are both 0";
+    inert("task.augment.mix_prob", "task.augment.mix_prob" + why);
+    inert("task.augment.mix_switch", "task.augment.mix_switch" + why);
+  } else if (mixup == 0.0 || cutmix == 0.0) {
+    inert("task.augment.mix_switch", std::string("task.augment.mix_switch chooses between Mixup and CutMix, and only ") +
+                                         (mixup > 0 ? "Mixup (task.augment.cutmix is 0)" : "CutMix (task.augment.mixup is 0)") +
+                                         " is on");
+  }
 
   const json mixers = flat.value("model.mixers", json::array());
   bool heads = false, pool_size = false, gmlp = flat.value("model.block", "metaformer") == "gmlp";

@@ -87,6 +87,12 @@ TEST(InertKeys, TrainingNeverReadsThemAndReadsThemWhereTheyAreLive) {
       {"positions in a metaformer", image_job({}), sequence_job({}), "model.positions", "learned"},
       {"stem in a sequence model", sequence_job({}), image_job({}), "model.stem.kernel", 5},
       {"downsampling in a sequence model", sequence_job({}), image_job({}), "model.downsample.kernel", 5},
+      {"mix_prob without Mixup or CutMix", image_job({}), image_job({{"task.augment.mixup", 0.8}}),
+       "task.augment.mix_prob", 0.3},
+      {"mix_switch without CutMix", image_job({{"task.augment.mixup", 0.8}}),
+       image_job({{"task.augment.mixup", 0.8}, {"task.augment.cutmix", 1.0}}), "task.augment.mix_switch", 0.1},
+      {"mix_switch without Mixup", image_job({{"task.augment.cutmix", 1.0}}),
+       image_job({{"task.augment.mixup", 0.8}, {"task.augment.cutmix", 1.0}}), "task.augment.mix_switch", 0.0},
   };
   for (const Rule& r : rules) {
     SCOPED_TRACE(r.name);
