@@ -5,6 +5,7 @@
 
 #include "cli/options.h"
 #include "results/store/run_stop.h"
+#include "results/store/store.h"
 #include "sweeps/errors.h"
 
 namespace ms::cli {
@@ -24,6 +25,7 @@ int cmd_stop(const Args& args) {
     return 0;
   std::error_code ec;
   if (!std::filesystem::exists(db, ec)) throw UsageError(db + ": no such database");  // as every command says it
+  { const ResultStore check(db, OpenMode::ReadOnly); }  // not a metasweep database: exit 2, as every command
   const auto holder = run_holder(db);
   if (!holder) {
     std::cerr << "metasweep stop: no metasweep run is writing " << db << "\n";

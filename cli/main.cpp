@@ -54,13 +54,18 @@ int launched_rank() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_command(int argc, char** argv) {
   if (argc < 2) {  // bad input: one line (the overview is --help's)
     std::cerr << "metasweep: missing command: expected one of plan, run, train, status, results, report, compare, "
                  "note, stop, forget (metasweep --help says what each does)\n";
     return 2;
   }
   const std::string command = argv[1];
+  if (command == "help" && argc >= 3) {  // `metasweep help run` is `metasweep run --help`
+    static char help_flag[] = "--help";
+    char* again[] = {argv[0], argv[2], help_flag, nullptr};
+    return run_command(3, again);
+  }
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kMainUsage;
     return 0;
@@ -108,3 +113,5 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
+
+int main(int argc, char** argv) { return run_command(argc, argv); }

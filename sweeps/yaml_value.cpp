@@ -34,6 +34,10 @@ void check_duplicate_keys(const std::string& file, const YAML::Node& node) {
     for (const auto& kv : node) {
       if (kv.first.IsScalar()) {
         const std::string key = kv.first.Scalar();
+        if (key == "<<" && kv.first.Tag() != "!")  // yaml-cpp reads a merge key as the key "<<"
+          fail_at(file, kv.first,
+                  "YAML merge keys (<<) are not supported: write the keys out (an alias of a whole value, *name, "
+                  "works)");
         if (!seen.insert(key).second) fail_at(file, kv.first, "duplicate key '" + key + "'");
       }
       check_duplicate_keys(file, kv.second);

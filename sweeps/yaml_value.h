@@ -15,7 +15,7 @@ Mark mark_of(const YAML::Node& node);
 // How `node` reads in a message: "a mapping", "a list", "nothing", or its text in quotes.
 std::string describe(const YAML::Node& node);
 
-// Rejects a mapping that repeats a key, anywhere below `node`.
+// Rejects a mapping that repeats a key, or uses a YAML merge key (<<), anywhere below `node`.
 void check_duplicate_keys(const std::string& file, const YAML::Node& node);
 
 // Converts one value for a schema key, checking type, bounds and accepted values.

@@ -236,6 +236,7 @@ TEST_F(CliResults, WhereInjectionMatchesNothingAndChangesNothing) {
 
 TEST_F(CliResults, BadInputIsOneLineAndExit2) {
   const std::string missing = dir_->file("missing.db"), out = dir_->file("r");
+  const std::string text_file = dir_->write("not-a-database.txt", "plain text, not SQLite\n");
   // Each command, and a word its one-line message must name.
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {results_args({"--format", "yaml"}), "table, csv, json, markdown, latex"},
@@ -256,6 +257,7 @@ TEST_F(CliResults, BadInputIsOneLineAndExit2) {
        "test_acc is a fraction between 0 and 1 (as stored; reports show percent): for 80% write test_acc>0.8"},
       {{"stop", "--db", missing}, "missing.db: no such database"},
       {{"note", "--db", missing, "--sweep", "tiny", "a note"}, "missing.db: no such database"},
+      {{"stop", "--db", text_file}, "is not a usable SQLite database"},  // exit 2, as every command
       {{"status", "--db", db(), "--sweep", "tiny", "--job", "0"}, "give at most one of --sweep NAME and --job ID"},
       {{"report", "--db", db(), "--sweep", "nope", "--out", out}, "nope"},
   };
@@ -358,8 +360,10 @@ TEST_F(CliResults, ControlCharactersAndBadUtf8AreRefusedAtTheDoor) {
 }
 
 TEST_F(CliResults, HelpExitsZero) {
-  const std::vector<std::string> commands = {"status", "results", "report"};
-  const std::vector<CommandResult> got = ms_all({{"status", "--help"}, {"results", "--help"}, {"report", "--help"}});
+  const std::vector<std::string> commands = {"status", "results", "report", "run"};
+  // `metasweep help run` is `metasweep run --help`.
+  const std::vector<CommandResult> got =
+      ms_all({{"status", "--help"}, {"results", "--help"}, {"report", "--help"}, {"help", "run"}});
   for (size_t i = 0; i < commands.size(); ++i) {
     const CommandResult& r = got[i];
     EXPECT_EQ(r.exit_code, 0) << commands[i] << ": " << r.err;

@@ -65,6 +65,8 @@ const BadCase kCases[] = {
     {"duplicate_key_in_base", "name: x\nbase:\n  model: {pool_size: 3}\n  model.pool_size: 5\n", 4,
      "duplicate key 'model.pool_size' (also set at line 3"},
     // grid and zip (or two zip entries) setting one key: cells labelled with both values, one run.
+    {"merge_key", "name: x\nbase:\n  model: &m {norm: none}\nablations:\n  a:\n    - {<<: *m, label: y}\n", 6,
+     "YAML merge keys (<<) are not supported: write the keys out"},
     {"grid_and_zip_set_one_key",
      "name: x\ngrid:\n  model.activation: [gelu, relu]\nzip:\n  - {model.activation: [relu, gelu]}\n", 5,
      "model.activation is also set by grid (line 3): a cell would be labelled with both values and run one"},
