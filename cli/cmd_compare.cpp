@@ -51,7 +51,10 @@ int cmd_compare(const Args& args) {
   ResultStore store_a(db, OpenMode::ReadOnly);
   std::unique_ptr<ResultStore> other;
   if (!db_b.empty() && db_b != db) other = std::make_unique<ResultStore>(db_b, OpenMode::ReadOnly);
-  const Comparison c = compare_sweeps(store_a, sweep_a, other ? *other : store_a, sweep_b, metric);
+  const ResultStore& store_b = other ? *other : store_a;
+  // Each as stored, in whichever Unicode encoding it was typed.
+  const Comparison c =
+      compare_sweeps(store_a, store_a.sweep_named(sweep_a), store_b, store_b.sweep_named(sweep_b), metric);
   std::cout << format_comparison(c, parse_output_format(format));
   return 0;
 }

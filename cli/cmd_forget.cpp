@@ -39,6 +39,7 @@ int cmd_forget(const Args& args) {
     ForgetPlan plan;
     {
       const ResultStore store(db, OpenMode::ReadOnly);
+      sweep = store.sweep_named(sweep);  // as stored, in whichever Unicode encoding
       plan = plan_forget_sweep(store, sweep);
     }
     const std::string what = "forget sweep '" + sweep + "': remove " + std::to_string(plan.jobs.size()) + " jobs (" +

@@ -23,6 +23,7 @@ int cmd_note(const Args& args) {
                      "or lists the sweep's notes.",
                      options, positional, vm, {"text"}))
     return 0;
+  sweep = ResultStore(db, OpenMode::ReadOnly).sweep_named(sweep);  // as stored, in whichever Unicode encoding
   if (vm.count("text")) {
     add_note(db, sweep, text);
     return 0;

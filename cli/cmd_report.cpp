@@ -49,6 +49,7 @@ int cmd_report(const Args& args) {
   check_choice("metric", metric, report_metric_names());
   if (vm.count("watch") && !(watch >= 1 && watch <= 86400))
     throw UsageError("--watch must be a number of seconds between 1 and 86400 (a day)");
+  sweep = ResultStore(db, OpenMode::ReadOnly).sweep_named(sweep);  // as stored, in whichever Unicode encoding
   if (watch > 0) {
     std::signal(SIGINT, on_stop);
     std::signal(SIGTERM, on_stop);

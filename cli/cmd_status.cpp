@@ -33,6 +33,7 @@ int cmd_status(const Args& args) {
   }
   std::vector<std::string> names = store.sweeps();
   if (!sweep.empty()) {
+    sweep = store.sweep_named(sweep);  // as stored, in whichever Unicode encoding
     if (!store.has_sweep(sweep))
       throw UsageError("no sweep '" + sweep + "' in " + db +
                        " (sweeps: " + (names.empty() ? "none" : join(names, ", ")) + ")");

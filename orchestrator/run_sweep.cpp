@@ -117,6 +117,7 @@ int coordinate(const RunRequest& r, const MpiEnvironment& mpi, const SweepSpec& 
   std::unique_ptr<ResultStore> store;
   try {
     store = std::make_unique<ResultStore>(r.db_path, OpenMode::Writer);
+    store->check_new_sweep_name(spec.name);  // bad input: every rank returns 2, before any job
     fill_costs(jobs);
   } catch (const UsageError& e) {
     code = 2, error = e.what();

@@ -14,6 +14,7 @@
 
 #include "results/store/schema.h"
 #include "sweeps/errors.h"
+#include "sweeps/names.h"
 #include "sweeps/resolve.h"
 #include "sweeps/version.h"
 
@@ -150,6 +151,7 @@ MembershipChange ResultStore::register_sweep(const SweepSpec& spec, const std::s
   const double now = unix_now();
   Transaction tx(db_);
   MembershipChange change;
+  check_new_sweep_name(spec.name);
   {
     Statement before(db_, "SELECT file FROM sweeps WHERE name = ?");
     before.bind(1, spec.name);
@@ -660,6 +662,20 @@ bool ResultStore::has_table(const std::string& name) const {
   Statement s(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   s.bind(1, name);
   return s.step();
+}
+
+std::string ResultStore::sweep_named(const std::string& typed) const {
+  if (has_sweep(typed)) return typed;
+  const std::string key = name_key(typed);
+  for (const std::string& name : sweeps())
+    if (name_key(name) == key) return name;
+  return typed;
+}
+
+void ResultStore::check_new_sweep_name(const std::string& name) const {
+  if (const std::string stored = sweep_named(name); stored != name)
+    throw UsageError("sweep name '" + name + "' is the sweep '" + stored + "' already in " + path_ +
+                     spelling_note(name, stored) + "; or give the sweep another name");
 }
 
 bool ResultStore::has_sweep(const std::string& name) const {

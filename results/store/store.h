@@ -159,6 +159,13 @@ class ResultStore {
   std::vector<std::string> sweeps() const;  // by creation time
   std::optional<SweepInfo> sweep_info(const std::string& name) const;
   bool has_sweep(const std::string& name) const;
+  // The stored spelling of the sweep a user typed as `typed`: itself when stored so, else the one
+  // sweep whose name is the same text in another Unicode encoding (sweeps/names.h name_key: "é"
+  // as one character or as "e" + a combining accent), else `typed` (for "no sweep" messages).
+  std::string sweep_named(const std::string& typed) const;
+  // Throws ms::UsageError when a stored sweep has `name` in another encoding (sweep_named): one
+  // sweep, one name; two would show as two identical names. register_sweep checks it too.
+  void check_new_sweep_name(const std::string& name) const;
   bool has_table(const std::string& name) const;
   StatusCounts status_counts(const std::string& sweep) const;
 

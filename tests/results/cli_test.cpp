@@ -13,6 +13,7 @@
 
 #include "results/store/schema.h"
 #include "results/store/sqlite_db.h"
+#include "sweeps/errors.h"
 #include "sweeps/user_text.h"
 #include "tests/results/csv_reader.h"
 #include "tests/results/results_fixture.h"
@@ -357,6 +358,43 @@ TEST_F(CliResults, ControlCharactersAndBadUtf8AreRefusedAtTheDoor) {
       << listed.out;
   EXPECT_NE(listed.out.find("  - first point\n" + std::string(18, ' ') + "- second point\n"), std::string::npos)
       << listed.out;
+}
+
+// A sweep name is one name in any Unicode encoding, as labels are: "café" typed with a
+// precomposed é finds the sweep stored with "e" + a combining accent (and the other way round) in
+// every command, and a second sweep whose name differs only so is refused (status showed two
+// identical names; results said "no sweep 'café' (sweeps: café)").
+TEST_F(CliResults, SweepNamesMatchInAnyUnicodeEncoding) {
+  TempDir own;
+  const std::string path = own.file("cafe.db"), composed = "caf\xc3\xa9", decomposed = "cafe\xcc\x81";
+  std::string yaml = kTinySweep;
+  yaml.replace(yaml.find("name: tiny"), 10, "name: " + composed);
+  const SweepSpec spec = parse_sweep(yaml, "cafe.yaml", results_catalog());
+  {
+    ResultStore store(path, OpenMode::Writer);
+    store.register_sweep(spec, yaml, tiny_jobs(), false);
+  }
+  {
+    ResultStore store(path, OpenMode::Writer);
+    EXPECT_EQ(store.sweep_named(decomposed), composed);
+    EXPECT_EQ(store.sweep_named("tiny"), "tiny");  // unknown: as typed, for the message
+    SweepSpec other = spec;
+    other.name = decomposed;
+    try {
+      store.register_sweep(other, yaml, tiny_jobs(), false);
+      ADD_FAILURE() << "a second sweep named as the first in another encoding was registered";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("is the sweep '" + composed + "' already in " + path), std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(store.sweeps(), std::vector<std::string>{composed});
+  }
+  const std::vector<CommandResult> got = ms_all({{"status", "--db", path, "--sweep", decomposed},
+                                                 {"results", "--db", path, "--sweep", decomposed, "--format", "csv"},
+                                                 {"note", "--db", path, "--sweep", decomposed}});
+  for (const CommandResult& r : got) EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(got[0].out.find(composed), std::string::npos) << got[0].out;
+  EXPECT_EQ(parse_csv(got[1].out).size(), 1u + tiny_jobs().size()) << got[1].out;
 }
 
 TEST_F(CliResults, HelpExitsZero) {
