@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -369,6 +370,23 @@ std::string tar_member_at(const std::string& shard, uint64_t data_offset) {
     return "";  // (asked on the way to reporting another error: that error is the one to report)
   }
   return name;
+}
+
+size_t single_class_shards(const ImageSet& set) {
+  constexpr int32_t kNone = -1, kMixed = -2;
+  std::vector<int32_t> label(set.files.size(), kNone);  // per shard: its one label, or kMixed
+  std::vector<size_t> images(set.files.size(), 0);
+  std::set<int32_t> labels;
+  for (const ImageRecord& r : set.records) {
+    int32_t& l = label.at(r.file);
+    l = l == kNone || l == r.label ? r.label : kMixed;
+    ++images[r.file];
+    labels.insert(r.label);
+  }
+  if (labels.size() < 2) return 0;
+  size_t single = 0;
+  for (size_t f = 0; f < label.size(); ++f) single += images[f] >= 2 && label[f] >= 0;
+  return single;
 }
 
 ImageSet index_tar_shards(const std::string& source) {

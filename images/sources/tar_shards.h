@@ -29,6 +29,12 @@ std::vector<std::string> list_shards(const std::string& source);
 // sample, a label that is not a non-negative integer, and no samples at all.
 ImageSet index_tar_shards(const std::string& source);
 
+// How many shards of `set` (of 2+ images each) hold images of a single class, when the set has
+// two classes or more (else 0). Shards are shuffled as wholes and within themselves, never across
+// (sample_order.h, as WebDataset without a shuffle buffer): shards written class by class (a
+// conversion in ImageFolder order) give batches of one class, and the model learns far less.
+size_t single_class_shards(const ImageSet& set);
+
 // The path of the member of tar file `shard` whose bytes start at `data_offset` (an
 // ImageRecord's offset), for messages about that image; "" when there is none or the shard
 // cannot be walked. Reads the headers up to that member: for error paths, not for every image.

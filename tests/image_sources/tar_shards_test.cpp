@@ -170,6 +170,25 @@ TEST(TarShards, ShardWriterOutputIndexesBack) {
   EXPECT_THROW(writer.add("a", "x", "jpg", -1), std::invalid_argument);
 }
 
+// Shards written class by class (a conversion in ImageFolder order) give one-class batches, since
+// shuffling never crosses shards: counted, for the loader's warning. A shard of one image, or a
+// dataset of one class, is not such a shard.
+TEST(TarShards, ShardsOfOneClassAreCounted) {
+  auto set = [](const std::vector<std::vector<int32_t>>& shards) {
+    ImageSet s;
+    for (size_t f = 0; f < shards.size(); ++f) {
+      s.files.push_back("shard-" + std::to_string(f));
+      for (int32_t label : shards[f]) s.records.push_back({static_cast<uint32_t>(f), 0, 1, label});
+    }
+    return s;
+  };
+  EXPECT_EQ(single_class_shards(set({{0, 0, 0}, {1, 1}, {2, 2, 2}})), 3u);
+  EXPECT_EQ(single_class_shards(set({{0, 1, 0}, {1, 2}, {2, 2, 2}})), 1u);
+  EXPECT_EQ(single_class_shards(set({{0, 1}, {2}, {1, 0}})), 0u);  // the one-image shard is not counted
+  EXPECT_EQ(single_class_shards(set({{3, 3}, {3, 3}})), 0u);        // one class in all
+  EXPECT_EQ(single_class_shards(set({})), 0u);
+}
+
 TEST(TarShards, ReadsBase256SizesAndCountsWebDatasetKeys) {
   test::TempDir tmp;
   // Keys as WebDataset cuts them: up to the first '.' of the base name, folder kept, the

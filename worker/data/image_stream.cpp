@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <stdexcept>
 
 #include "images/decode.h"
@@ -329,6 +330,12 @@ std::unique_ptr<BatchSource> open_tar_shards(const DatasetInfo&, const TaskConfi
   // Shards name their labels, not their class count: every label must fit task.num_classes.
   ImageSet train = index_tar_shards(task.train_shards.empty() ? task.data_dir + "/train" : task.train_shards);
   ImageSet test = index_tar_shards(task.val_shards.empty() ? task.data_dir + "/val" : task.val_shards);
+  const size_t single = single_class_shards(train);
+  if (options.rank == 0 && single > 0 && 2 * single >= train.files.size())
+    std::cerr << "warning: " << single << " of " << train.files.size()
+              << " training shards hold images of one class each: shards are shuffled as wholes and within "
+                 "themselves, never across, so its batches hold few classes and the model learns far less; write "
+                 "the shards from a shuffled list of samples\n";
   return std::make_unique<ImageStream>(std::move(train), std::move(test), Shuffle::kShardLocal, task, seed, options);
 }
 
