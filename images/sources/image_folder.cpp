@@ -11,6 +11,8 @@
 
 #include <sys/stat.h>
 
+#include "sweeps/names.h"
+
 namespace ms {
 
 namespace {
@@ -201,9 +203,14 @@ ImageSet index_image_folder(const std::string& root, const std::string& split, c
       throw std::invalid_argument("class \"" + printable(classes[i]) + "\" is listed twice");
   const std::vector<std::string> folders = class_folders(root, split);
   for (const std::string& name : folders)
-    if (!label_of.count(name))
+    if (!label_of.count(name)) {
+      // The same name typed in another Unicode encoding (a tree copied from macOS): say so.
+      std::string note;
+      for (const std::string& c : classes)
+        if (name_key(c) == name_key(name)) note = ": the training split's \"" + c + "\"" + spelling_note(name, c);
       throw error(root + "/" + split, "class folder \"" + name + "\" is not a class of the training split (" +
-                                          std::to_string(classes.size()) + " classes)");
+                                          std::to_string(classes.size()) + " classes)" + note);
+    }
   return index(root, split, folders, label_of, classes, missing);
 }
 

@@ -165,6 +165,18 @@ TEST_F(ImageFolderTest, ValidationUsesTheTrainingLabels) {
   put(root + "/val/dog/d.jpg");
   const std::string message = test::one_line_error([&] { index_image_folder(root, "val", train.classes); });
   EXPECT_NE(message.find("\"dog\" is not a class of the training split"), std::string::npos) << message;
+  EXPECT_EQ(message.find("encoded"), std::string::npos) << message;
+
+  // The same name in another Unicode encoding (é precomposed in train, e + U+0301 in val): said.
+  fs::remove_all(root + "/val/dog");
+  put(root + "/train/caf\xc3\xa9/1.jpg");
+  put(root + "/val/cafe\xcc\x81/1.jpg");
+  const ImageSet accented = index_image_folder(root, "train");
+  const std::string encoded = test::one_line_error([&] { index_image_folder(root, "val", accented.classes); });
+  EXPECT_NE(encoded.find("is not a class of the training split (4 classes): the training split's \"caf\xc3\xa9\" -- "
+                         "the two look the same and differ only in how their accented letters are encoded"),
+            std::string::npos)
+      << encoded;
 }
 
 TEST_F(ImageFolderTest, MissingFoldersAreErrors) {
