@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
+
+#include "sweeps/shard_pattern.h"
 
 namespace ms {
 
@@ -49,6 +52,37 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
   for (const auto& [dir, n] : missing)
     out.push_back("task.data_dir '" + dir + "' is not a folder on this machine (" + std::to_string(n) + " of " +
                   std::to_string(jobs.size()) + " jobs read it): they will fail unless it exists where they run");
+  // Likewise shards named one by one: a folder, a file, or a brace pattern whose files are missing.
+  std::map<std::pair<std::string, std::string>, size_t> missing_shards;  // (key, pattern) -> jobs
+  std::map<std::string, std::string> shards_note;                        // pattern -> what is missing
+  for (const Job& job : jobs)
+    for (const char* key : {"train_shards", "val_shards"}) {
+      const auto& task = job.config.at("task");
+      if (!task.contains(key) || !task.at(key).is_string()) continue;
+      const std::string pattern = task.at(key);
+      std::error_code ec;
+      if (pattern.empty() || std::filesystem::exists(pattern, ec)) continue;
+      if (!shards_note.count(pattern)) {
+        size_t absent = 0, names = 0;
+        try {
+          for (const std::string& name : expand_braces(pattern)) {
+            ++names;
+            absent += !std::filesystem::exists(name, ec);
+          }
+        } catch (const std::invalid_argument&) {
+          continue;  // its syntax error is the validator's to report
+        }
+        shards_note[pattern] = absent == 0 ? ""
+                               : absent == names
+                                   ? std::string(names == 1 ? "is not a file or folder" : "names no file")
+                                   : "misses " + std::to_string(absent) + " of its " + std::to_string(names) + " shards";
+      }
+      if (!shards_note[pattern].empty()) ++missing_shards[{key, pattern}];
+    }
+  for (const auto& [where, n] : missing_shards)
+    out.push_back("task." + where.first + " '" + where.second + "' " + shards_note[where.second] +
+                  " on this machine (" + std::to_string(n) + " of " + std::to_string(jobs.size()) +
+                  " jobs read it): they will fail unless the shards exist where they run");
   return out;
 }
 

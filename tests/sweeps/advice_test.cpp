@@ -49,5 +49,24 @@ TEST(SweepAdvice, AMissingDataFolderIsNamedOnceWithItsJobs) {
             "will fail unless it exists where they run");
 }
 
+// Shards named one by one (task.train_shards / val_shards) are checked as data_dir is: a pattern
+// whose files are all missing, or some of them, is named with its jobs; one that exists is not.
+TEST(SweepAdvice, MissingShardsAreNamedWithTheirJobs) {
+  const std::string here = METASWEEP_SOURCE_DIR;
+  auto lines_for = [](const std::string& train, const std::string& val) {
+    const std::string text =
+        "name: t\nbase:\n  task: {dataset: webdataset, num_classes: 3, train_shards: \"" + train +
+        "\", val_shards: \"" + val + "\"}\nseeds: [0]\n";
+    return sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+  };
+  EXPECT_TRUE(lines_for(here + "/README.md", here).empty());  // a file, a folder
+  auto lines = lines_for("/no/such/train-{000..003}.tar", here + "/{README.md,Makefile,NOPE}");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "task.train_shards '/no/such/train-{000..003}.tar' names no file on this machine (1 of 1 jobs "
+                      "read it): they will fail unless the shards exist where they run");
+  EXPECT_EQ(lines[1].rfind("task.val_shards '" + here + "/{README.md,Makefile,NOPE}' misses 1 of its 3 shards", 0), 0u)
+      << lines[1];
+}
+
 }  // namespace
 }  // namespace ms
