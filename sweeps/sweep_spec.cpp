@@ -271,7 +271,22 @@ std::string unknown_top_key_message(const std::string& key) {
 // YAML escapes ("\x01", "\u001b") put control characters into scalars that the byte check of
 // the whole file cannot see. The description is free text (line breaks and tabs allowed); the
 // rest is one line. `path` is the dotted key path of `node`.
+// A tag the sweep reader gives no meaning to (`!custom 5`, `!!binary aGk=`) would be read as if
+// it were not there: refused. Plain ("?"), quoted ("!") and YAML's core types are read as written.
+void check_tag(const std::string& file, const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  if (tag.empty() || tag == "?" || tag == "!") return;
+  static const char* const kCore[] = {"str", "int", "float", "bool", "null", "seq", "map"};
+  for (const char* core : kCore)
+    if (tag == std::string("tag:yaml.org,2002:") + core) return;
+  const std::string shown = tag.rfind("tag:yaml.org,2002:", 0) == 0 ? "!!" + tag.substr(18) : tag;
+  fail_at(file, node,
+          "the YAML tag " + printable(shown) +
+              " means nothing in a sweep file (tags read: !!str, !!int, !!float, !!bool, !!null); leave it out");
+}
+
 void check_sweep_text(const std::string& file, const YAML::Node& node, const std::string& path) {
+  check_tag(file, node);
   if (node.IsScalar()) {
     const std::string what = path == "name" ? "sweep name" : path.empty() ? "value" : path;
     const TextKind kind = path == "description" ? TextKind::FreeText : TextKind::Line;

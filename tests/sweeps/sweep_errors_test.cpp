@@ -65,6 +65,10 @@ const BadCase kCases[] = {
     {"duplicate_key_in_base", "name: x\nbase:\n  model: {pool_size: 3}\n  model.pool_size: 5\n", 4,
      "duplicate key 'model.pool_size' (also set at line 3"},
     // grid and zip (or two zip entries) setting one key: cells labelled with both values, one run.
+    {"custom_tag", "name: x\nbase:\n  model: {pool_size: !custom 5}\n", 3,
+     "the YAML tag !custom means nothing in a sweep file"},
+    {"binary_label", "name: x\nablations:\n  a:\n    - {label: !!binary aGVsbG8=, model.norm: none}\n", 4,
+     "the YAML tag !!binary means nothing in a sweep file"},
     {"merge_key", "name: x\nbase:\n  model: &m {norm: none}\nablations:\n  a:\n    - {<<: *m, label: y}\n", 6,
      "YAML merge keys (<<) are not supported: write the keys out"},
     {"grid_and_zip_set_one_key",
