@@ -32,7 +32,8 @@ const char* kResultsUsage = R"(usage: metasweep results --db FILE [--sweep NAME]
       in quotes, or has spaces at its ends (--where 'variant="=x"',
       --where 'section="<5 epochs"').
   --group-by KEYS  comma-separated keys; alone, section,variant (mean/std/n/min/max over seeds,
-      computed over done jobs; the status column says when seeds diverged or failed)
+      computed over done jobs, but params and macs, which the config fixes, over every job;
+      the status column says when seeds diverged or failed)
   --epochs  learning curves: one row per epoch of every selected job (train_loss, test_loss,
       test_acc, test_seq_acc, lr, samples_per_s, wall_s); with --group-by, one row per group and
       epoch with mean/std/n/min/max over the group's jobs that reached that epoch (any status)
