@@ -352,8 +352,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const Ca
   SweepSpec spec;
   spec.source = text;
   spec.file = file;
-  if (!root["name"] || (root["name"].IsScalar() && root["name"].Scalar().empty()) || root["name"].IsNull())
-    throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
+  if (!root["name"]) throw SpecError(file, 1, 1, "missing 'name' (a unique name for this sweep in the database)");
+  if ((root["name"].IsScalar() && root["name"].Scalar().empty()) || root["name"].IsNull())
+    fail_at(file, root["name"], "sweep name is empty (a unique name for this sweep in the database)");
   if (!root["name"].IsScalar())
     fail_at(file, root["name"],
             "'name' must be one line of text (a unique name for this sweep in the database), got " +

@@ -233,6 +233,12 @@ void add_override(const std::string& file, const std::string& key, const YAML::N
     fail_at(file, value,
             key + " is a group of keys and takes a mapping (e.g. {" + example + ": ...}), got " + describe(value));
   }
+  if (key == "label" || key == "reference")  // a variant's own keys, where no variant is written
+    fail_at(file, key_node,
+            key + " belongs to a variant written as a mapping in an ablations section (- {" + key +
+                ": ..., model.norm: ...})" +
+                (key == "reference" ? "; the baseline's published figure is the top-level 'reference'" : "") +
+                "; it means nothing here");
   const std::string hint = closest_key(key);
   fail_at(file, key_node, "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }

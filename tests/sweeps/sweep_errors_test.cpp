@@ -65,6 +65,11 @@ const BadCase kCases[] = {
     {"duplicate_key_in_base", "name: x\nbase:\n  model: {pool_size: 3}\n  model.pool_size: 5\n", 4,
      "duplicate key 'model.pool_size' (also set at line 3"},
     // grid and zip (or two zip entries) setting one key: cells labelled with both values, one run.
+    {"label_in_base", "name: x\nbase:\n  label: mine\n", 3,
+     "label belongs to a variant written as a mapping in an ablations section"},
+    {"reference_in_base", "name: x\nbase: {reference: 77.2}\n", 2,
+     "the baseline's published figure is the top-level 'reference'"},
+    {"empty_name", "name: \"\"\n", 1, "sweep name is empty"},
     {"custom_tag", "name: x\nbase:\n  model: {pool_size: !custom 5}\n", 3,
      "the YAML tag !custom means nothing in a sweep file"},
     {"binary_label", "name: x\nablations:\n  a:\n    - {label: !!binary aGVsbG8=, model.norm: none}\n", 4,
