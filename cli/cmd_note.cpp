@@ -20,7 +20,9 @@ int cmd_note(const Args& args) {
   po::variables_map vm;
   if (!parse_options(args,
                      "usage: metasweep note --db FILE --sweep NAME [TEXT]\n\nAdds TEXT as a note to the sweep, "
-                     "or lists the sweep's notes.",
+                     "or lists the sweep's notes. TEXT may span lines; one starting with '-'\ngoes after -- "
+                     "(note --db FILE --sweep NAME -- '- a point'). Adding is refused while a run\nuses FILE; "
+                     "listing is not.",
                      options, positional, vm, {"text"}))
     return 0;
   sweep = ResultStore(db, OpenMode::ReadOnly).sweep_named(sweep);  // as stored, in whichever Unicode encoding

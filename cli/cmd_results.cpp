@@ -61,11 +61,11 @@ int cmd_results(const Args& args) {
   const bool epochs = vm["epochs"].as<bool>();
   if (!metric.empty()) check_choice("metric", metric, epochs ? epoch_metrics() : result_metrics());
 
-  ResultStore store(db, OpenMode::ReadOnly);
   ResultQuery query;
-  query.sweep = sweep.empty() ? sweep : store.sweep_named(sweep);  // as stored, in whichever Unicode encoding
   query.removed = vm["removed"].as<bool>();
-  for (const auto& expr : where) query.where.push_back(parse_where(expr));
+  for (const auto& expr : where) query.where.push_back(parse_where(expr));  // bad input before the file is opened
+  ResultStore store(db, OpenMode::ReadOnly);
+  query.sweep = sweep.empty() ? sweep : store.sweep_named(sweep);  // as stored, in whichever Unicode encoding
   const OutputFormat out = parse_output_format(format);
   std::vector<std::string> keys;
   if (vm.count("group-by")) keys = parse_group_keys(group_by, known_config_keys(store));

@@ -39,6 +39,24 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
                   "dominates it and the token-mixer and MLP branches are suppressed. Use task.optimizer.name: "
                   "adamw (decoupled weight decay) or task.optimizer.weight_decay: 0");
   }
+  // A warmup as long as the training: the learning rate never reaches its peak (or its schedule).
+  size_t warming = 0;
+  std::string warming_example;
+  for (const Job& job : jobs) {
+    const double warmup = job.config.at("task").at("schedule").at("warmup_epochs");
+    const double epochs = job.config.at("task").at("epochs").get<double>();
+    if (warmup > 0 && warmup >= epochs) {
+      if (warming++ == 0) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "warmup_epochs %g, epochs %g", warmup, epochs);
+        warming_example = buf;
+      }
+    }
+  }
+  if (warming > 0)
+    out.push_back(std::to_string(warming) + " of " + std::to_string(jobs.size()) +
+                  " jobs warm up for as many epochs as they train or more (e.g. " + warming_example +
+                  "): their learning rate never leaves the warmup ramp to follow task.schedule");
   // A data folder missing here: every job reading it would fail. Only a warning, since a sweep
   // may be planned on a login node that does not mount the data its compute nodes read.
   std::map<std::string, size_t> missing;

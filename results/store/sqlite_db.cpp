@@ -43,7 +43,11 @@ std::string error_text(sqlite3* db, const char* message) {
 }  // namespace
 
 Database::Database(const std::string& path, Access access) : path_(path), access_(access) {
-  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // A reader opens the file read-write where it may (never creating it) and forbids writes with
+  // `PRAGMA query_only` below: a SQLITE_OPEN_READONLY connection cannot delete the -wal and -shm
+  // files that reading a WAL database creates, so every `results` would leave two files beside
+  // the database; the last connection to close removes them when it may write.
+  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READWRITE : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     close();
@@ -81,6 +85,7 @@ Database::Database(const std::string& path, Access access) : path_(path), access
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   try {
     exec("PRAGMA foreign_keys = ON");
+    if (access == Access::ReadOnly) exec("PRAGMA query_only = ON");
     if (access == Access::ReadWrite) {
       exec("PRAGMA journal_mode = WAL");
       exec("PRAGMA synchronous = NORMAL");  // durable across process crashes in WAL mode

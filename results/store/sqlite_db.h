@@ -13,7 +13,8 @@ namespace ms {
 
 class Database {
  public:
-  // ReadOnly connections never write (not even the schema) and never block the writer (WAL).
+  // ReadOnly connections never write (not even the schema; PRAGMA query_only) and never block the
+  // writer (WAL); closing the last connection removes the -wal and -shm files where it may.
   // ReadWrite creates the file when missing and switches it to WAL mode.
   enum class Access { ReadOnly, ReadWrite };
 

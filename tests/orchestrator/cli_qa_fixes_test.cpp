@@ -101,14 +101,14 @@ TEST(CliQaFixes, AmbiguousLabelsFoldersFilesAndReadersGiveOneLineAndExit2) {
   EXPECT_FALSE(std::filesystem::exists(out));
 
   // compare: one sweep is a usage error in the usage's own words; a sweep against itself has
-  // seeds enough but no spread, and says that.
+  // no spread, and says its results are equal seed by seed.
   const CommandResult one = run_metasweep("compare --db " + shell_quote(db) + " qa");
   EXPECT_EQ(one.exit_code, 2) << one.err;
   EXPECT_NE(one.err.find("SWEEP_A SWEEP_B"), std::string::npos) << one.err;
   EXPECT_EQ(one.err.find("--sweep-b"), std::string::npos) << one.err;
   const CommandResult self = run_metasweep("compare --db " + shell_quote(db) + " qa qa");
   EXPECT_EQ(self.exit_code, 0) << self.err;
-  EXPECT_NE(self.out.find("zero spread"), std::string::npos) << self.out;
+  EXPECT_NE(self.out.find("equal seed by seed (the same sweep twice?)"), std::string::npos) << self.out;
 
   // Readers given a file that is not a metasweep database: exit 2 like the writers.
   const std::string garbage = dir.write("garbage.db", std::string(4096, 'g'));

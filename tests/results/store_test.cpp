@@ -34,6 +34,27 @@ TEST(ResultStore, ReadOnlyOnMissingFileIsUsageError) {
   }
 }
 
+// Reading a WAL database creates its -wal and -shm files; a reader closing last removes them
+// (a SQLITE_OPEN_READONLY connection could not, and every `results` left two files behind), and
+// it still cannot write: not the results, not the schema.
+TEST(ResultStore, AReaderLeavesNoFilesBesideTheDatabaseAndCannotWrite) {
+  TempDir dir;
+  const std::string path = dir.file("r.db");
+  fill_tiny_db(path);
+  std::filesystem::remove(path + ".lock");
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));
+  const std::string before = read_file(path);
+  {
+    const ResultStore reader(path, OpenMode::ReadOnly);
+    EXPECT_GT(count(reader, "SELECT count(*) FROM jobs"), 0);
+    EXPECT_THROW(Statement(reader.db(), "DELETE FROM jobs").run(), std::runtime_error);
+    EXPECT_THROW(Statement(reader.db(), "CREATE TABLE t (x)").run(), std::runtime_error);
+  }
+  for (const char* suffix : {"-wal", "-shm", "-journal", ".lock"})
+    EXPECT_FALSE(std::filesystem::exists(path + suffix)) << "left " << suffix;
+  EXPECT_TRUE(read_file(path) == before) << "the reader changed the database";
+}
+
 TEST(ResultStore, RegisterInsertsPendingJobsInSweepOrder) {
   TempDir dir;
   const auto jobs = tiny_jobs();

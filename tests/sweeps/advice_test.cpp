@@ -49,6 +49,19 @@ TEST(SweepAdvice, AMissingDataFolderIsNamedOnceWithItsJobs) {
             "will fail unless it exists where they run");
 }
 
+// A warmup as long as the training never leaves its ramp: said once, with an example.
+TEST(SweepAdvice, AWarmupAsLongAsTheTrainingIsFlagged) {
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: reverse, seq_len: 8, epochs: 2, schedule: {warmup_epochs: 1}}\n"
+      "  model: {arch: sequence, depths: [1], dims: [16]}\nseeds: [0]\nablations:\n  w:\n"
+      "    task.schedule.warmup_epochs: [2, 5]\n";
+  const auto lines =
+      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "2 of 3 jobs warm up for as many epochs as they train or more (e.g. warmup_epochs 2, epochs 2): "
+                      "their learning rate never leaves the warmup ramp to follow task.schedule");
+}
+
 // Shards named one by one (task.train_shards / val_shards) are checked as data_dir is: a pattern
 // whose files are all missing, or some of them, is named with its jobs; one that exists is not.
 TEST(SweepAdvice, MissingShardsAreNamedWithTheirJobs) {
