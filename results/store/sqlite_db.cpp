@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include "sweeps/unicode_nfd.h"
+
 namespace ms {
 
 namespace {
@@ -30,6 +32,18 @@ std::string file_uri(const std::string& path, const char* query) {
 }
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+// SQL ms_nfd(TEXT): the text's canonical decomposition (sweeps/unicode_nfd.h), so a query can
+// compare names in any Unicode encoding; NULL stays NULL.
+void sql_nfd(sqlite3_context* context, int, sqlite3_value** argv) {
+  const unsigned char* text = sqlite3_value_text(argv[0]);
+  if (text == nullptr) {
+    sqlite3_result_null(context);
+    return;
+  }
+  const std::string out = nfd(std::string(reinterpret_cast<const char*>(text), sqlite3_value_bytes(argv[0])));
+  sqlite3_result_text(context, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
 
 // SQLite's message plus the OS error behind it ("disk I/O error (No space left on device)").
 std::string error_text(sqlite3* db, const char* message) {
@@ -82,6 +96,8 @@ Database::Database(const std::string& path, Access access) : path_(path), access
     throw std::runtime_error(path + ": the database is read-only: cannot record results in it");
   }
   sqlite3_extended_result_codes(db_, 1);
+  sqlite3_create_function_v2(db_, "ms_nfd", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sql_nfd, nullptr, nullptr,
+                             nullptr);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   try {
     exec("PRAGMA foreign_keys = ON");

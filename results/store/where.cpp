@@ -11,6 +11,7 @@
 
 #include "sweeps/config_schema.h"
 #include "sweeps/errors.h"
+#include "sweeps/unicode_nfd.h"
 #include "sweeps/user_text.h"
 
 namespace ms {
@@ -245,6 +246,13 @@ SqlFilter where_sql(const WhereClause& c) {
     f.sql = "(substr(" + column_of(c.key) + ", 1, ?) " + op_sql(c.op) + " ?)";
     f.params.push_back(static_cast<double>(c.value.size()));
     f.params.push_back(c.value);
+    return f;
+  }
+  // Names (section, variant, sweep) are one name in any Unicode encoding, as the sweep file
+  // counts them: "café" typed precomposed finds a label stored decomposed.
+  if (c.kind == WhereKeyKind::JobText && !ordering && column_of(c.key).rfind("m.", 0) == 0) {
+    f.sql = "(ms_nfd(" + column_of(c.key) + ") " + op_sql(c.op) + " ?)";
+    f.params.push_back(nfd(c.value));
     return f;
   }
   if (c.kind == WhereKeyKind::JobText) {

@@ -174,3 +174,38 @@ TEST_F(TinyDb, GroupsByConfigKey) {
 
 }  // namespace
 }  // namespace ms::test
+
+namespace ms::test {
+namespace {
+
+// Section, variant and sweep names are one name in any Unicode encoding (as the sweep file counts
+// them): a label written decomposed (a file from macOS) is found by --where typed precomposed, and
+// the other way round; a different name is still not.
+TEST(Where, NamesMatchInAnyUnicodeEncoding) {
+  const std::string e_acute_nfd = "e\xCC\x81", e_acute_nfc = "\xC3\xA9";
+  const std::string text = "name: s\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}\n"
+                           "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\nablations:\n  mod" +
+                           e_acute_nfd + "le:\n    - {label: caf" + e_acute_nfd + ", model.mixers: identity}\n";
+  TempDir dir;
+  const SweepSpec spec = parse_sweep(text, "s.yaml", results_catalog());
+  const std::vector<Job> jobs = expand_sweep(spec, results_catalog());
+  {
+    ResultStore writer(dir.file("u.db"), OpenMode::Writer);
+    writer.register_sweep(spec, text, jobs, false);
+  }
+  ResultStore store(dir.file("u.db"), OpenMode::ReadOnly);
+  const auto count = [&](const std::string& where) {
+    ResultQuery q;
+    q.where.push_back(parse_where(where));
+    return select_jobs(store, q).size();
+  };
+  EXPECT_EQ(count("variant=caf" + e_acute_nfc), 1u);
+  EXPECT_EQ(count("variant=caf" + e_acute_nfd), 1u);
+  EXPECT_EQ(count("section=mod" + e_acute_nfc + "le"), 1u);
+  EXPECT_EQ(count("variant!=caf" + e_acute_nfc), 1u);  // the baseline
+  EXPECT_EQ(count("variant=cafe"), 0u);
+  EXPECT_EQ(count("sweep=s"), 2u);
+}
+
+}  // namespace
+}  // namespace ms::test
