@@ -30,10 +30,9 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
   if (coupled > 0) {
     std::string names;
     for (const auto& n : optimizers) names += (names.empty() ? "" : " and ") + n;
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%zu of %zu jobs (%zu variants, e.g. '%s')", coupled, jobs.size(), variants.size(),
-                  variants.begin()->c_str());
-    out.push_back(std::string(buf) + " use " + names +
+    // Built by concatenation: a fixed buffer would cut a long label, perhaps inside a UTF-8 character.
+    out.push_back(std::to_string(coupled) + " of " + std::to_string(jobs.size()) + " jobs (" +
+                  std::to_string(variants.size()) + " variants, e.g. '" + *variants.begin() + "') use " + names +
                   " with weight_decay > 0, which is L2 through the gradient, on a model with layer scale: "
                   "a block branch's gradient is scaled by its layer scale (model.layer_scale), so the L2 pull "
                   "dominates it and the token-mixer and MLP branches are suppressed. Use task.optimizer.name: "
@@ -57,6 +56,12 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
     out.push_back(std::to_string(warming) + " of " + std::to_string(jobs.size()) +
                   " jobs warm up for as many epochs as they train or more (e.g. " + warming_example +
                   "): their learning rate never leaves the warmup ramp to follow task.schedule");
+  // A learning rate of 0: training never moves the weights (perhaps meant, as an untrained control).
+  size_t frozen = 0;
+  for (const Job& job : jobs) frozen += job.config.at("task").at("optimizer").at("lr").get<double>() == 0.0;
+  if (frozen > 0)
+    out.push_back(std::to_string(frozen) + " of " + std::to_string(jobs.size()) +
+                  " jobs have task.optimizer.lr 0: training never moves their weights from initialisation");
   // A data folder missing here: every job reading it would fail. Only a warning, since a sweep
   // may be planned on a login node that does not mount the data its compute nodes read.
   std::map<std::string, size_t> missing;

@@ -62,6 +62,31 @@ TEST(SweepAdvice, AWarmupAsLongAsTheTrainingIsFlagged) {
                       "their learning rate never leaves the warmup ramp to follow task.schedule");
 }
 
+// A learning rate of 0 trains nothing: said once, with how many jobs.
+TEST(SweepAdvice, ALearningRateOfZeroIsFlagged) {
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}\n"
+      "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0, 1]\nablations:\n  lr:\n"
+      "    task.optimizer.lr: [0, 0.01]\n";
+  const auto lines =
+      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "2 of 6 jobs have task.optimizer.lr 0: training never moves their weights from initialisation");
+}
+
+// A long label is named whole in the coupled-weight-decay line (a fixed buffer cut it).
+TEST(SweepAdvice, ALongLabelIsNamedWhole) {
+  const std::string label(150, 'x');
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16, optimizer: {name: adam, "
+      "weight_decay: 0.05}}\n  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\nablations:\n  "
+      "a:\n    - {label: " + label + "é, model.norm: batchnorm}\n";
+  const auto lines =
+      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines[0].find("'a / " + label + "é') use adam"), std::string::npos) << lines[0];
+}
+
 // Shards named one by one (task.train_shards / val_shards) are checked as data_dir is: a pattern
 // whose files are all missing, or some of them, is named with its jobs; one that exists is not.
 TEST(SweepAdvice, MissingShardsAreNamedWithTheirJobs) {
