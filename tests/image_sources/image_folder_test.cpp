@@ -46,6 +46,18 @@ out += [str(label).encode() + b"\t" + os.fsencode(path) for path, label in make_
 sys.stdout.buffer.write(b"\0".join(out))
 )PY";
 
+// The index of `train` is the one torchvision's ImageFolder makes: the same classes, the same
+// files in the same order with the same labels.
+void expect_as_torchvision(const ImageSet& set, const std::string& train) {
+  const auto r = test::run_command("python3 -c " + test::shell_quote(kTorchvision) + " " + test::shell_quote(train));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string expected;
+  for (size_t i = 0; i < set.classes.size(); ++i) expected += (i ? "\t" : "") + set.classes[i];
+  for (const ImageRecord& record : set.records)
+    expected += std::string(1, '\0') + std::to_string(record.label) + "\t" + set.files[record.file];
+  EXPECT_EQ(expected, r.out);
+}
+
 class ImageFolderTest : public ::testing::Test {
  protected:
   test::TempDir tmp;
@@ -82,13 +94,7 @@ TEST_F(ImageFolderTest, MatchesTorchvisionOnHostileNames) {
   fs::create_symlink("a.jpg", train + "/cat/alias.jpg");
 
   const ImageSet set = index_image_folder(root, "train");
-  const auto r = test::run_command("python3 -c " + test::shell_quote(kTorchvision) + " " + test::shell_quote(train));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string expected;
-  for (size_t i = 0; i < set.classes.size(); ++i) expected += (i ? "\t" : "") + set.classes[i];
-  for (const ImageRecord& record : set.records)
-    expected += std::string(1, '\0') + std::to_string(record.label) + "\t" + set.files[record.file];
-  EXPECT_EQ(expected, r.out);
+  expect_as_torchvision(set, train);
 
   EXPECT_EQ(set.classes, (std::vector<std::string>{"Zebra", "cat", "dog", "elsewhere", "\xc3\xbcnicode class"}));
   EXPECT_EQ(set.size(), 23u);
@@ -139,13 +145,7 @@ TEST_F(ImageFolderTest, FilesTorchvisionIndexesInOtherFormatsAreNotLeftOutSilent
       << message;
   EXPECT_NE(message.find("task.on_corrupt: skip would skip it"), std::string::npos) << message;
   const ImageSet set = index_image_folder(root, "train", MissingImages::kKeep);
-  const auto r = test::run_command("python3 -c " + test::shell_quote(kTorchvision) + " " + test::shell_quote(train));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string expected;
-  for (size_t i = 0; i < set.classes.size(); ++i) expected += (i ? "\t" : "") + set.classes[i];
-  for (const ImageRecord& record : set.records)
-    expected += std::string(1, '\0') + std::to_string(record.label) + "\t" + set.files[record.file];
-  EXPECT_EQ(expected, r.out);
+  expect_as_torchvision(set, train);
   EXPECT_EQ(set.size(), 9u);  // all but the .gif, as torchvision
 }
 

@@ -11,12 +11,15 @@
 namespace ms {
 namespace {
 
+std::vector<std::string> advice_of(const std::string& sweep_text) {
+  return sweep_advice(expand_sweep(parse_sweep(sweep_text, "t.yaml", test::test_catalog()), test::test_catalog()));
+}
+
 std::vector<std::string> advice_for(const std::string& optimizer_yaml, const std::string& extra_model = "") {
   const std::string text = "name: t\nbase:\n  task: {dataset: reverse, seq_len: 8, optimizer: " + optimizer_yaml +
                            "}\n  model: {arch: sequence, depths: [1], dims: [16]" + extra_model +
                            "}\nseeds: [0, 1]\nablations:\n  mixer:\n    - {model.mixers: identity}\n";
-  const SweepSpec spec = parse_sweep(text, "t.yaml", test::test_catalog());
-  return sweep_advice(expand_sweep(spec, test::test_catalog()));
+  return advice_of(text);
 }
 
 TEST(SweepAdvice, CoupledWeightDecayWithLayerScaleIsFlaggedOnce) {
@@ -42,7 +45,7 @@ TEST(SweepAdvice, AMissingDataFolderIsNamedOnceWithItsJobs) {
       "ablations:\n  mixer:\n    - {model.mixers: identity}\n    - {task.data_dir: \"" +
       std::string(METASWEEP_SOURCE_DIR) + "\"}\n";
   const auto lines =
-      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+      advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
             "task.data_dir '/no/such/fashion-mnist' is not a folder on this machine (4 of 6 jobs read it): they "
@@ -56,7 +59,7 @@ TEST(SweepAdvice, AWarmupAsLongAsTheTrainingIsFlagged) {
       "  model: {arch: sequence, depths: [1], dims: [16]}\nseeds: [0]\nablations:\n  w:\n"
       "    task.schedule.warmup_epochs: [2, 5]\n";
   const auto lines =
-      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+      advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "2 of 3 jobs warm up for as many epochs as they train or more (e.g. warmup_epochs 2, epochs 2): "
                       "their learning rate never leaves the warmup ramp to follow task.schedule");
@@ -69,7 +72,7 @@ TEST(SweepAdvice, ALearningRateOfZeroIsFlagged) {
       "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0, 1]\nablations:\n  lr:\n"
       "    task.optimizer.lr: [0, 0.01]\n";
   const auto lines =
-      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+      advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "2 of 6 jobs have task.optimizer.lr 0: training never moves their weights from initialisation");
 }
@@ -82,7 +85,7 @@ TEST(SweepAdvice, ALongLabelIsNamedWhole) {
       "weight_decay: 0.05}}\n  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\nablations:\n  "
       "a:\n    - {label: " + label + "é, model.norm: batchnorm}\n";
   const auto lines =
-      sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+      advice_of(text);
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines[0].find("'a / " + label + "é') use adam"), std::string::npos) << lines[0];
 }
@@ -95,7 +98,7 @@ TEST(SweepAdvice, MissingShardsAreNamedWithTheirJobs) {
     const std::string text =
         "name: t\nbase:\n  task: {dataset: webdataset, num_classes: 3, train_shards: \"" + train +
         "\", val_shards: \"" + val + "\"}\nseeds: [0]\n";
-    return sweep_advice(expand_sweep(parse_sweep(text, "t.yaml", test::test_catalog()), test::test_catalog()));
+    return advice_of(text);
   };
   EXPECT_TRUE(lines_for(here + "/README.md", here).empty());  // a file, a folder
   auto lines = lines_for("/no/such/train-{000..003}.tar", here + "/{README.md,Makefile,NOPE}");
