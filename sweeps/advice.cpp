@@ -1,6 +1,7 @@
 // Sweep advice (see advice.h).
 #include "sweeps/advice.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -56,6 +57,39 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
     out.push_back(std::to_string(warming) + " of " + std::to_string(jobs.size()) +
                   " jobs warm up for as many epochs as they train or more (e.g. " + warming_example +
                   "): their learning rate never leaves the warmup ramp to follow task.schedule");
+  // Stochastic depth without residual connections: a dropped branch has no identity path to fall
+  // back to, so its sample's activations become zeros and every later layer sees no input for it.
+  size_t erasing = 0;
+  double kept_example = 1.0;
+  std::string erasing_example;
+  for (const Job& job : jobs) {
+    const auto& model = job.config.at("model");
+    const double rate = model.at("drop_path");
+    if (model.at("residual").get<bool>() || rate <= 0) continue;
+    const auto& depths = model.at("depths");
+    int64_t blocks = 0;
+    if (model.at("arch") == "sequence")
+      blocks = depths.at(0).get<int64_t>();
+    else
+      for (const auto& d : depths) blocks += d.get<int64_t>();
+    const int branches = model.at("channel_mlp").get<bool>() && model.at("block") != "gmlp" ? 2 : 1;
+    double kept = 1.0;  // the share of samples no branch drops in one step (block i at rate·i/(N-1))
+    for (int64_t i = 0; i < blocks && blocks > 1; ++i)
+      kept *= std::pow(1.0 - rate * static_cast<double>(i) / static_cast<double>(blocks - 1), branches);
+    if (erasing++ == 0) {
+      kept_example = kept;
+      erasing_example = job.section == "baseline" ? std::string("baseline") : job.section + " / " + job.variant;
+    }
+  }
+  if (erasing > 0) {
+    char share[32];
+    std::snprintf(share, sizeof share, "%.0f%%", 100.0 * (1.0 - kept_example));
+    out.push_back(std::to_string(erasing) + " of " + std::to_string(jobs.size()) + " jobs (e.g. '" + erasing_example +
+                  "') use model.drop_path > 0 with model.residual: false: a dropped branch has no residual to fall "
+                  "back to, so its sample's activations become zeros (" + share +
+                  " of each batch there reach the head with their input erased). Set model.drop_path: 0 in those "
+                  "variants unless that is the ablation meant");
+  }
   // A learning rate of 0: training never moves the weights (perhaps meant, as an untrained control).
   size_t frozen = 0;
   for (const Job& job : jobs) frozen += job.config.at("task").at("optimizer").at("lr").get<double>() == 0.0;

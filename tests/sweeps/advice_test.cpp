@@ -77,6 +77,24 @@ TEST(SweepAdvice, ALearningRateOfZeroIsFlagged) {
   EXPECT_EQ(lines[0], "2 of 6 jobs have task.optimizer.lr 0: training never moves their weights from initialisation");
 }
 
+// Stochastic depth without a residual zeroes whole samples: flagged with the share a step erases
+// (4 blocks at rates 0, 0.1/3, 0.2/3, 0.1, two branches each: 1 - (29/30 * 28/30 * 0.9)^2 = 34%, as
+// a reviewer counted on the built model: 1353 of 4000 samples).
+TEST(SweepAdvice, DropPathWithoutResidualIsFlagged) {
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}\n"
+      "  model: {depths: [2, 2], dims: [8, 16], drop_path: 0.1}\nseeds: [0]\nablations:\n  other:\n"
+      "    - {label: no residual, model.residual: false}\n"
+      "    - {label: no residual no drop, model.residual: false, model.drop_path: 0}\n";
+  const auto lines = advice_of(text);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "1 of 3 jobs (e.g. 'other / no residual') use model.drop_path > 0 with model.residual: false: a dropped "
+            "branch has no residual to fall back to, so its sample's activations become zeros (34% of each batch "
+            "there reach the head with their input erased). Set model.drop_path: 0 in those variants unless that is "
+            "the ablation meant");
+}
+
 // A long label is named whole in the coupled-weight-decay line (a fixed buffer cut it).
 TEST(SweepAdvice, ALongLabelIsNamedWhole) {
   const std::string label(150, 'x');
