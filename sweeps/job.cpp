@@ -191,6 +191,14 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
   std::vector<bool> entry_drops(spec.excludes.size(), false);
   std::vector<size_t> shadowed_by(spec.excludes.size(), spec.excludes.size());
   std::map<std::string, CellBaseline> baseline_of_cell;  // cell label -> its (kept) baseline
+  // Jobs by what they train (effective config and seed): two variants whose configs differ only in
+  // keys training never reads (inert_keys.h) have two ids but train alike; the later one is folded
+  // into the earlier as a repeated id is.
+  struct Trained {
+    std::string section, variant;
+    json flat;
+  };
+  std::map<std::string, Trained> trained;
   for (const Variant& variant : spec.variants) {
     SectionOutcome& outcome = sections[variant.section];
     if (!outcome.first_variant) outcome.first_variant = &variant;
@@ -200,6 +208,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
       InertChange first;
       std::string first_cell;
     } inert;
+    std::optional<InertChange> sets_inert;  // a key the variant sets that its training never reads
     for (const Cell& cell : spec.cells) {
       const json config = resolved(spec, variant, cell, catalog);
       const json flat = flatten_config(config);
@@ -219,15 +228,21 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
       }
       // A variant that would train exactly as its cell's (kept) baseline is no ablation: its cells
       // that do are left out, and a variant all of whose cells do is refused below.
+      const std::vector<InertKey> inert_here = inert_keys_of_flat(flat, catalog);
+      const json effective = effective_flat_config(flat, inert_here);
       if (variant.section == "baseline") {
-        baseline_of_cell.emplace(cell.label,
-                                 CellBaseline{flat, effective_flat_config(flat, inert_keys_of_flat(flat, catalog))});
+        baseline_of_cell.emplace(cell.label, CellBaseline{flat, effective});
       } else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end()) {
         if (auto change = inert_change(variant, flat, base->second, catalog)) {
           if (inert.cells++ == 0) inert.first = std::move(*change), inert.first_cell = cell.label;
           continue;
         }
       }
+      if (variant.section != "baseline" && !sets_inert)
+        for (const InertKey& k : inert_here)
+          for (const Override& o : variant.overrides)
+            if (!sets_inert && o.key == k.key) sets_inert = InertChange{k.why, o.mark};
+      const std::string effective_text = effective.dump();
       ++fold.cells;
       size_t added = 0;
       std::string repeated;
@@ -243,6 +258,22 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
           if (repeated.empty()) repeated = earlier_job_name(it->second.first, it->second.second);
           continue;
         }
+        auto [same, first] =
+            trained.emplace(effective_text + "#" + std::to_string(seed), Trained{job.section, job.variant, flat});
+        // The baseline's cells are never folded (each variant cell is compared with its own cell's
+        // baseline); a variant is folded into whichever job trained so first, baseline included.
+        if (!first && variant.section != "baseline") {  // another id, the same training
+          seen.erase(it);
+          if (repeated.empty()) {
+            std::string keys;
+            for (const auto& [key, value] : flat.items())
+              if (!same->second.flat.contains(key) || same->second.flat.at(key) != value)
+                keys += (keys.empty() ? "" : ", ") + key;
+            repeated = earlier_job_name(same->second.section, same->second.variant) + " in training (they differ only in " +
+                       keys + ", which neither job's training reads)";
+          }
+          continue;
+        }
         job.seed = seed;
         job.config = config;
         job.reference = variant.reference;
@@ -255,6 +286,9 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
         if (fold.into.empty()) fold.into = repeated;
       }
     }
+    if (sets_inert && warnings)
+      warnings->push_back(warning_at(spec.file, sets_inert->mark) + "variant '" + variant.label + "' of section '" +
+                          variant.section + "' sets a key its training never reads: " + sets_inert->why);
     if (inert.cells > 0) {
       const std::string what = "variant '" + variant.label + "' of section '" + variant.section + "'";
       if (fold.cells == 0)  // every cell an exclusion kept: the variant ablates nothing

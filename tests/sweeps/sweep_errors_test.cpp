@@ -463,6 +463,45 @@ TEST(SweepInertKeys, AVariantThatChangesWhatItsModelReadsPlans) {
             4u);
 }
 
+// Two variants whose configs differ only in keys neither trains with (pool_size without a pool
+// stage) have two ids but train alike: the later is listed once, under the earlier, with a
+// warning naming the keys, as a repeated id is; a section left with no job of its own is refused.
+// A variant setting such a key beside a real change is warned about; the baseline's grid cells are
+// never folded (each variant cell is compared with its own cell's baseline).
+TEST(SweepInertKeys, VariantsThatTrainAlikeAreOneJob) {
+  const std::string sweep =
+      "name: x\nseeds: [0, 1]\nablations:\n  a:\n    - {model.mixers: identity, model.pool_size: 5}\n"
+      "    - {model.mixers: attention}\n  b:\n    - {model.mixers: attention, model.pool_size: 5}\n"
+      "    - {model.mixers: dwconv}\n";
+  std::vector<std::string> warnings;
+  const std::vector<Job> jobs =
+      expand_sweep(parse_sweep(sweep, "t.yaml", test::test_catalog()), test::test_catalog(), &warnings);
+  ASSERT_EQ(jobs.size(), 8u);  // baseline, identity, attention, dwconv; two seeds each
+  for (const Job& job : jobs) EXPECT_NE(job.variant, "model.mixers=attention, model.pool_size=5");
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_EQ(warnings[0],
+            "t.yaml:5:49: warning: variant 'model.mixers=identity, model.pool_size=5' of section 'a' sets a key its "
+            "training never reads: model.pool_size is the kernel of the pool and dwconv mixers, and no stage of this "
+            "model has one (mixers: identity, identity, identity, identity)");
+  EXPECT_EQ(warnings[2],
+            "t.yaml:8:7: warning: variant 'model.mixers=attention, model.pool_size=5' of section 'b' is the same job "
+            "as 'model.mixers=attention' (section 'a') in training (they differ only in model.pool_size, which "
+            "neither job's training reads); it is listed once, there");
+  try {
+    test::plan("name: x\nablations:\n  a:\n    - {model.mixers: identity, model.pool_size: 5}\n  b:\n"
+               "    - {model.mixers: identity}\n");
+    ADD_FAILURE() << "planned";
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.line(), 6);
+    EXPECT_NE(std::string(e.what()).find("section 'b' has no jobs of its own"), std::string::npos) << e.what();
+  }
+  // The baseline's cells alike (pool_size without a pool stage) both run: each is a cell's reference.
+  EXPECT_EQ(test::plan("name: x\nbase:\n  model: {mixers: attention}\nablations:\n  m:\n    model.mixers: [pool]\n"
+                       "grid:\n  model.pool_size: [3, 5]\n")
+                .size(),
+            4u);
+}
+
 // A grid (or zip, or shorthand) value that is a mapping is one value setting several keys: one
 // cell, not one cell per key (the review found model.stem's three keys made three cells).
 TEST(SweepGridKeys, AMappingValueIsOneCell) {
