@@ -1,6 +1,8 @@
 // Override stacking and cross-key validation (see resolve.h).
 #include "sweeps/resolve.h"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <map>
 
@@ -81,6 +83,16 @@ void check_dataset_keys(const DatasetInfo& data, const json& flat, const std::ma
                     " is held in memory, where only task.augment.mixup, cutmix, mix_prob and mix_switch apply");
     if ((key == "task.train_shards" || key == "task.val_shards") && dataset != "webdataset")
       fail(key, key + " names tar shards of the webdataset dataset; " + dataset + " reads none");
+    if (key == "task.data_dir" && data.default_data_dir.empty() &&
+        std::none_of(data.required.begin(), data.required.end(), [](auto& r) { return r.key == "task.data_dir"; }))
+      fail(key, "task.data_dir names the folder of a dataset read from files (" +
+                    dataset_names_where([](auto& d) {
+                      return !d.default_data_dir.empty() ||
+                             std::any_of(d.required.begin(), d.required.end(),
+                                         [](auto& r) { return r.key == "task.data_dir"; });
+                    }) +
+                    "); " + dataset +
+                    (data.loader == "charlm" ? " reads task.text_file" : " is generated and reads no files"));
     if (key == "task.on_corrupt" && !data.streamed)
       fail(key, "task.on_corrupt applies to image files read from disk (" +
                     dataset_names_where([](auto& d) { return d.streamed; }) + "); " + dataset + " is held in memory");

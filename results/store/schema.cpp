@@ -24,10 +24,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "results/store/run_stop.h"
 #include "results/store/sqlite_db.h"
 #include "results/store/views.h"
 #include "sweeps/errors.h"
@@ -319,7 +321,20 @@ void check_schema_readable(const Database& db) {
     if (why.rfind(db.path() + ": ", 0) == 0) why = why.substr(db.path().size() + 2);
     throw UsageError("--db " + db.path() + " is not a usable SQLite database (" + why + ")");
   }
-  if (version == 0) throw UsageError("--db " + db.path() + " is not a metasweep results database (no schema)");
+  if (version == 0) {
+    // A run that is creating the file holds its lock before the schema is written: a reader in
+    // that moment is early, not given the wrong file.
+    std::optional<RunHolder> holder;
+    try {
+      holder = run_holder(db.path());
+    } catch (const std::exception&) {  // the lock cannot be checked: say what the file holds
+    }
+    if (holder)
+      throw UsageError("--db " + db.path() + " is being created by a metasweep run" +
+                       (holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + ")" : std::string()) +
+                       " and holds no sweep yet: try again in a moment");
+    throw UsageError("--db " + db.path() + " is not a metasweep results database (no schema)");
+  }
   if (version > kSchemaVersion)
     throw UsageError("--db " + db.path() + ": schema version " + std::to_string(version) +
                      " is newer than this metasweep understands (" + std::to_string(kSchemaVersion) + ")");

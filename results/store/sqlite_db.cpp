@@ -57,11 +57,15 @@ std::string error_text(sqlite3* db, const char* message) {
 }  // namespace
 
 Database::Database(const std::string& path, Access access) : path_(path), access_(access) {
-  // A reader opens the file read-write where it may (never creating it) and forbids writes with
-  // `PRAGMA query_only` below: a SQLITE_OPEN_READONLY connection cannot delete the -wal and -shm
-  // files that reading a WAL database creates, so every `results` would leave two files beside
-  // the database; the last connection to close removes them when it may write.
-  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READWRITE : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // A reader of a database without a -wal file opens it read-write where it may (never creating
+  // it) and forbids writes with `PRAGMA query_only` below: a SQLITE_OPEN_READONLY connection
+  // cannot delete the -wal and -shm files that reading a WAL database creates, so every `results`
+  // would leave two files beside the database; the last connection to close removes them. Where a
+  // -wal file is already there (a run writing, one killed, another program's database) the reader
+  // opens read-only as ever: closing it never folds someone else's log into the file.
+  const bool reader_may_tidy = access == Access::ReadOnly && !file_exists(path + "-wal");
+  const int flags = access == Access::ReadWrite ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                                                : (reader_may_tidy ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     close();

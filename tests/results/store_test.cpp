@@ -1,5 +1,6 @@
 // ResultStore: schema, register/resume/fresh semantics, shared jobs, epochs, run lock.
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include "results/reports/ablation.h"
 #include "results/reports/epochs.h"
 #include "results/store/query.h"
+#include "results/store/run_lock.h"
 #include "results/store/schema.h"
 #include "results/store/sqlite_db.h"
 #include "sweeps/errors.h"
@@ -53,6 +55,50 @@ TEST(ResultStore, AReaderLeavesNoFilesBesideTheDatabaseAndCannotWrite) {
   for (const char* suffix : {"-wal", "-shm", "-journal", ".lock"})
     EXPECT_FALSE(std::filesystem::exists(path + suffix)) << "left " << suffix;
   EXPECT_TRUE(read_file(path) == before) << "the reader changed the database";
+}
+
+// Another program's WAL database left with its -wal file (it was killed): a reader refusing it
+// leaves the file and its -wal byte for byte (a read-write reader closing last would fold the
+// log into the file).
+TEST(ResultStore, AReaderNeverFoldsALogItFindsIntoTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("foreign.db");
+  const pid_t child = fork();
+  if (child == 0) {  // writes through the log and exits without closing, as a killed program
+    Database db(path, Database::Access::ReadWrite);
+    db.exec("CREATE TABLE t (x)");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.exec("INSERT INTO t VALUES (1)");
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+  const std::string db_before = read_file(path), wal_before = read_file(path + "-wal");
+  ASSERT_FALSE(wal_before.empty());
+  EXPECT_THROW(ResultStore(path, OpenMode::ReadOnly), UsageError);  // not a metasweep database
+  EXPECT_TRUE(read_file(path) == db_before) << "the reader changed the database";
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+  EXPECT_TRUE(read_file(path + "-wal") == wal_before) << "the reader changed the -wal file";
+}
+
+// A reader in the moment a run has created the file and holds its lock but has not written the
+// schema is told so, not that the file is no metasweep database.
+TEST(ResultStore, AReaderOfADatabaseARunIsCreatingIsTooEarly) {
+  TempDir dir;
+  const std::string path = dir.file("new.db");
+  const RunLock lock(path);
+  { std::ofstream(path, std::ios::binary); }  // empty, as SQLite leaves it until the first write
+  try {
+    ResultStore store(path, OpenMode::ReadOnly);
+    FAIL() << "read";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("is being created by a metasweep run (pid " + std::to_string(getpid()) +
+                                         ") and holds no sweep yet: try again in a moment"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ResultStore, RegisterInsertsPendingJobsInSweepOrder) {

@@ -327,6 +327,14 @@ const BadCase kCases[] = {
      "image dataset"},
     {"text_file_for_images", "name: x\nablations:\n  s:\n    task.text_file: [a.txt]\n", 4,
      "task.text_file names charlm's text; fashion-mnist reads none"},
+    {"data_dir_for_generated", "name: x\nbase:\n  task: {dataset: synthetic-images, data_dir: /data}\n", 3,
+     "task.data_dir names the folder of a dataset read from files (fashion-mnist, mnist, cifar10, imagefolder, "
+     "webdataset); synthetic-images is generated and reads no files"},
+    {"data_dir_for_charlm",
+     "name: x\nbase:\n  task: {dataset: charlm, text_file: a.txt, data_dir: /data}\n  model: {arch: sequence, "
+     "depths: [1], dims: [8], mixers: attention, norm: layernorm}\n",
+     3, "task.data_dir names the folder of a dataset read from files (fashion-mnist, mnist, cifar10, imagefolder, "
+     "webdataset); charlm reads task.text_file"},
     {"image_size_for_sequences",
      "name: x\nbase:\n  task: {dataset: reverse, image_size: 32}\n  model: {arch: sequence, depths: [1], dims: [8], "
      "mixers: attention, norm: layernorm}\n",
