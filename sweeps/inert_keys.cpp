@@ -2,7 +2,7 @@
 // code that reads the key: worker/train/trainer_optimizer.cpp (momentum and nesterov for sgd only,
 // betas for adam and adamw), worker/train/lr_schedule.cpp (min_lr for cosine, warmup_lr for the
 // timm style's warmup), worker/models/block.cpp (heads for mixers with heads, pool_size for the
-// mixers whose kernel it is, mlp_ratio for the channel MLP or gMLP's unit), sequence_model.cpp
+// mixers whose kernel it is, mlp_ratio and activation for the channel MLP or gMLP's unit), sequence_model.cpp
 // (positions), metaformer.cpp (the stem and downsampling convolutions) and
 // worker/data/batch_mixing.cpp (mix_prob with Mixup or CutMix on, mix_switch with both on).
 #include "sweeps/inert_keys.h"
@@ -84,8 +84,11 @@ std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalo
   if (!pool_size && !pool_mixers.empty())
     inert("model.pool_size", "model.pool_size is the kernel of the " + pool_mixers +
                                  " mixers, and no stage of this model has one" + stages);
-  if (!flat.value("model.channel_mlp", true) && !gmlp)
+  if (!flat.value("model.channel_mlp", true) && !gmlp) {
     inert("model.mlp_ratio", "model.mlp_ratio sizes the channel MLP, which model.channel_mlp: false removes");
+    inert("model.activation",
+          "model.activation is the channel MLP's (and gMLP's unit's), which model.channel_mlp: false removes");
+  }
   if (flat.value("model.arch", "metaformer") != "sequence") {
     inert("model.positions", "model.positions applies to model.arch sequence");
   } else {

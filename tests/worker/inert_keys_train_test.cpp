@@ -84,6 +84,8 @@ TEST(InertKeys, TrainingNeverReadsThemAndReadsThemWhereTheyAreLive) {
        image_job({{"task.schedule.style", "timm"}}), "task.schedule.warmup_lr", 1e-3},
       {"mlp_ratio without a channel MLP", image_job({{"model.channel_mlp", false}}), image_job({}), "model.mlp_ratio",
        2.0},
+      {"activation without a channel MLP", image_job({{"model.channel_mlp", false}}), image_job({}),
+       "model.activation", "relu"},
       {"positions in a metaformer", image_job({}), sequence_job({}), "model.positions", "learned"},
       {"stem in a sequence model", sequence_job({}), image_job({}), "model.stem.kernel", 5},
       {"downsampling in a sequence model", sequence_job({}), image_job({}), "model.downsample.kernel", 5},
