@@ -44,8 +44,7 @@ TEST(SweepAdvice, AMissingDataFolderIsNamedOnceWithItsJobs) {
       "name: t\nbase:\n  task: {dataset: fashion-mnist, data_dir: /no/such/fashion-mnist}\nseeds: [0, 1]\n"
       "ablations:\n  mixer:\n    - {model.mixers: identity}\n    - {task.data_dir: \"" +
       std::string(METASWEEP_SOURCE_DIR) + "\"}\n";
-  const auto lines =
-      advice_of(text);
+  const auto lines = advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
             "task.data_dir '/no/such/fashion-mnist' is not a folder on this machine (4 of 6 jobs read it): they "
@@ -58,8 +57,7 @@ TEST(SweepAdvice, AWarmupAsLongAsTheTrainingIsFlagged) {
       "name: t\nbase:\n  task: {dataset: reverse, seq_len: 8, epochs: 2, schedule: {warmup_epochs: 1}}\n"
       "  model: {arch: sequence, depths: [1], dims: [16]}\nseeds: [0]\nablations:\n  w:\n"
       "    task.schedule.warmup_epochs: [2, 5]\n";
-  const auto lines =
-      advice_of(text);
+  const auto lines = advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "2 of 3 jobs warm up for as many epochs as they train or more (e.g. warmup_epochs 2, epochs 2): "
                       "their learning rate never leaves the warmup ramp to follow task.schedule");
@@ -71,8 +69,7 @@ TEST(SweepAdvice, ALearningRateOfZeroIsFlagged) {
       "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16}\n"
       "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0, 1]\nablations:\n  lr:\n"
       "    task.optimizer.lr: [0, 0.01]\n";
-  const auto lines =
-      advice_of(text);
+  const auto lines = advice_of(text);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "2 of 6 jobs have task.optimizer.lr 0: training never moves their weights from initialisation");
 }
@@ -102,8 +99,7 @@ TEST(SweepAdvice, ALongLabelIsNamedWhole) {
       "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 16, optimizer: {name: adam, "
       "weight_decay: 0.05}}\n  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\nablations:\n  "
       "a:\n    - {label: " + label + "é, model.norm: batchnorm}\n";
-  const auto lines =
-      advice_of(text);
+  const auto lines = advice_of(text);
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines[0].find("'a / " + label + "é') use adam"), std::string::npos) << lines[0];
 }
