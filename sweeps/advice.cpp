@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "sweeps/datasets.h"
 #include "sweeps/shard_pattern.h"
 
 namespace ms {
@@ -90,6 +91,30 @@ std::vector<std::string> sweep_advice(const std::vector<Job>& jobs) {
                   " of each batch there reach the head with their input erased). Set model.drop_path: 0 in those "
                   "variants unless that is the ablation meant");
   }
+  // A batch larger than the training set: the loader takes all of it as one batch, so every
+  // batch size above it trains alike (one step per epoch), under as many job ids.
+  size_t whole = 0;
+  std::string whole_example;
+  for (const Job& job : jobs) {
+    const auto& task = job.config.at("task");
+    const DatasetInfo* data = find_dataset(task.at("dataset").get<std::string>());
+    if (!data) continue;
+    int64_t examples = 0;  // 0: not known before the files are read
+    if (data->default_train_size > 0)
+      examples = task.at("train_size").get<int64_t>() > 0 ? task.at("train_size").get<int64_t>()
+                                                           : data->default_train_size;
+    else if (data->train_examples > 0 && task.at("data_dir") == data->default_data_dir)
+      examples = data->train_examples;
+    const int64_t subset = task.at("train_subset");
+    if (subset > 0 && (examples == 0 || subset < examples)) examples = subset;
+    const int64_t batch = task.at("batch_size");
+    if (examples > 0 && batch > examples && whole++ == 0)
+      whole_example = "batch_size " + std::to_string(batch) + ", " + std::to_string(examples) + " examples";
+  }
+  if (whole > 0)
+    out.push_back(std::to_string(whole) + " of " + std::to_string(jobs.size()) +
+                  " jobs have task.batch_size above their training examples (e.g. " + whole_example +
+                  "): each epoch is one batch of all of them, so any batch size above it trains alike");
   // A learning rate of 0: training never moves the weights (perhaps meant, as an untrained control).
   size_t frozen = 0;
   for (const Job& job : jobs) frozen += job.config.at("task").at("optimizer").at("lr").get<double>() == 0.0;

@@ -63,6 +63,26 @@ TEST(SweepAdvice, AWarmupAsLongAsTheTrainingIsFlagged) {
                       "their learning rate never leaves the warmup ramp to follow task.schedule");
 }
 
+// A batch above the training set is clamped to it: said with an example (a subset of the
+// generated set, or the generated set itself); one within it is not.
+TEST(SweepAdvice, ABatchAboveTheTrainingSetIsFlagged) {
+  const std::string text =
+      "name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 64, train_subset: 100}\n"
+      "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\nablations:\n  b:\n"
+      "    task.batch_size: [4096, 8192]\n";
+  const auto lines = advice_of(text);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "2 of 3 jobs have task.batch_size above their training examples (e.g. batch_size 4096, 100 "
+                      "examples): each epoch is one batch of all of them, so any batch size above it trains alike");
+  EXPECT_EQ(advice_of("name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 2048}\n"
+                      "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\n")
+                .size(),
+            1u);  // synthetic-images makes 1024 training examples
+  EXPECT_TRUE(advice_of("name: t\nbase:\n  task: {dataset: synthetic-images, epochs: 1, batch_size: 1024}\n"
+                        "  model: {depths: [1, 1], dims: [8, 16]}\nseeds: [0]\n")
+                  .empty());
+}
+
 // A learning rate of 0 trains nothing: said once, with how many jobs.
 TEST(SweepAdvice, ALearningRateOfZeroIsFlagged) {
   const std::string text =
