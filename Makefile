@@ -30,7 +30,7 @@ test-mpi: build
 # reports, the JPEG/PNG decoders and the image folder / tar shard readers (hostile files arrive
 # there). LibTorch is not built with ASan (an uninstrumented libtorch gives false reports and the
 # worker would take ~30 min more to build);
-# tests that drive the metasweep binary (Cli*) need that binary and are left to `make test`.
+# tests that drive the metasweep binary (Cli*, *ThroughTheBinary) need that binary and are left to `make test`.
 # UBSan halts on the first report, so a clean run means no undefined behaviour was seen.
 ASAN_BUILD ?= build-asan
 test-asan: deps
@@ -38,7 +38,7 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sweeps_tests results_tests images_tests image_sources_tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --output-on-failure -L unit -E '_NOT_BUILT|^Cli' -j $(JOBS)
+	  ctest --output-on-failure -L unit -E '_NOT_BUILT|^Cli|ThroughTheBinary' -j $(JOBS)
 
 # libFuzzer (clang) over the sweep parser/expander, the --where parser, the JPEG/PNG decoders and the
 # tar shard indexer, FUZZ_SECONDS each.
