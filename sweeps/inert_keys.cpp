@@ -1,7 +1,7 @@
 // Which keys of a job config its training never reads (see inert_keys.h). Each rule mirrors the
 // code that reads the key: worker/train/trainer_optimizer.cpp (momentum and nesterov for sgd only,
 // betas for adam and adamw), worker/train/lr_schedule.cpp (min_lr for cosine, warmup_lr for the
-// timm style's warmup), worker/models/block.cpp (heads for mixers with heads, pool_size for the
+// timm style's warmup), worker/models/block.cpp (heads for mixers with heads, per stage; head_dim only through heads: auto, pool_size for the
 // mixers whose kernel it is, mlp_ratio and activation for the channel MLP or gMLP's unit), sequence_model.cpp
 // (positions), metaformer.cpp (the stem and downsampling convolutions) and
 // worker/data/batch_mixing.cpp (mix_prob with Mixup or CutMix on, mix_switch with both on).
@@ -30,7 +30,7 @@ std::vector<InertKey> inert_keys(const json& config, const Catalog& catalog) {
 std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalog) {
   std::vector<InertKey> out;
   auto inert = [&](const std::string& key, const std::string& why) {
-    if (flat.contains(key)) out.push_back({key, why});
+    if (flat.contains(key)) out.push_back({key, why, std::nullopt, true});
   };
   const std::string optimizer = flat.value("task.optimizer.name", "adamw");
   if (optimizer != "sgd") {
@@ -80,6 +80,30 @@ std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalo
         stages;
     inert("model.heads", why);
     inert("model.head_dim", why);
+  } else {
+    // The resolved config holds every stage's heads: head_dim only chose them for heads "auto"
+    // (resolve.cpp), and training reads the heads alone.
+    if (flat.contains("model.head_dim") && flat.contains("model.heads"))
+      out.push_back({"model.head_dim",
+                     "model.head_dim only chooses the heads of model.heads: auto, and this job's heads are " +
+                         flat.at("model.heads").dump(),
+                     std::nullopt, false});
+    // A stage whose mixer has no heads never reads its heads.
+    const json& stage_heads = flat.value("model.heads", json());
+    if (stage_heads.is_array() && stage_heads.size() == mixers.size()) {
+      json read = stage_heads;
+      std::string unread;
+      for (size_t i = 0; i < mixers.size(); ++i)
+        if (!catalog.find_mixer(mixers[i].get<std::string>())->uses_heads) {
+          read[i] = 0;
+          unread += (unread.empty() ? "" : ", ") + std::to_string(i + 1);
+        }
+      if (!unread.empty())
+        out.push_back({"model.heads",
+                       "model.heads of stage" + std::string(unread.find(',') == std::string::npos ? " " : "s ") +
+                           unread + " is read by nothing: their mixers have no heads" + stages,
+                       read, false});
+    }
   }
   if (!pool_size && !pool_mixers.empty())
     inert("model.pool_size", "model.pool_size is the kernel of the " + pool_mixers +
@@ -105,7 +129,12 @@ json effective_flat_config(const json& config, const Catalog& catalog) {
 }
 
 json effective_flat_config(json flat, const std::vector<InertKey>& inert) {
-  for (const InertKey& k : inert) flat.erase(k.key);
+  for (const InertKey& k : inert) {
+    if (k.read_part)
+      flat[k.key] = *k.read_part;
+    else
+      flat.erase(k.key);
+  }
   return flat;
 }
 

@@ -8,6 +8,7 @@
 // in every cell.
 // Torch-free: the facts come from the config and the catalog's mixer traits.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,12 @@ namespace ms {
 struct InertKey {
   std::string key;  // dotted, e.g. "model.pool_size"
   std::string why;  // one clause: "model.pool_size is the kernel of the pool and dwconv mixers, and ..."
+  // Part of the key is read: the value training sees of it (model.heads with the stages whose
+  // mixer has no heads set to 0), which the effective config holds instead of dropping the key.
+  std::optional<nlohmann::json> read_part;
+  // Whether setting the key in a variant is worth a warning: not for a key whose effect another
+  // key already holds (model.head_dim, resolved into model.heads) or that is partly read.
+  bool warn_when_set = true;
 };
 
 // `config`: nested and fully resolved (resolve_config). Keys in the order of the rules.

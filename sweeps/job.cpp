@@ -241,7 +241,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
       if (variant.section != "baseline" && !sets_inert)
         for (const InertKey& k : inert_here)
           for (const Override& o : variant.overrides)
-            if (!sets_inert && o.key == k.key) sets_inert = InertChange{k.why, o.mark};
+            if (!sets_inert && k.warn_when_set && o.key == k.key) sets_inert = InertChange{k.why, o.mark};
       const std::string effective_text = effective.dump();
       ++fold.cells;
       size_t added = 0;
@@ -269,8 +269,8 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
             for (const auto& [key, value] : flat.items())
               if (!same->second.flat.contains(key) || same->second.flat.at(key) != value)
                 keys += (keys.empty() ? "" : ", ") + key;
-            repeated = earlier_job_name(same->second.section, same->second.variant) + " in training (they differ only in " +
-                       keys + ", which neither job's training reads)";
+            repeated = earlier_job_name(same->second.section, same->second.variant) + " in training (they differ only in what neither job's training reads: " +
+                       keys + ")";
           }
           continue;
         }

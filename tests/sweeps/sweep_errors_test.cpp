@@ -493,8 +493,8 @@ TEST(SweepInertKeys, VariantsThatTrainAlikeAreOneJob) {
             "model has one (mixers: identity, identity, identity, identity)");
   EXPECT_EQ(warnings[2],
             "t.yaml:8:7: warning: variant 'model.mixers=attention, model.pool_size=5' of section 'b' is the same job "
-            "as 'model.mixers=attention' (section 'a') in training (they differ only in model.pool_size, which "
-            "neither job's training reads); it is listed once, there");
+            "as 'model.mixers=attention' (section 'a') in training (they differ only in what neither job's training "
+            "reads: model.pool_size); it is listed once, there");
   try {
     test::plan("name: x\nablations:\n  a:\n    - {model.mixers: identity, model.pool_size: 5}\n  b:\n"
                "    - {model.mixers: identity}\n");
@@ -508,6 +508,47 @@ TEST(SweepInertKeys, VariantsThatTrainAlikeAreOneJob) {
                        "grid:\n  model.pool_size: [3, 5]\n")
                 .size(),
             4u);
+}
+
+// Heads are read per stage, and only through the resolved heads: model.head_dim beside explicit
+// heads, and the heads of a stage whose mixer has none, change nothing (a reviewer trained both
+// bit-identical to their baseline); heads: auto with a head_dim is the same job as those heads.
+TEST(SweepInertKeys, HeadsAreReadPerStageAndHeadDimOnlyThroughThem) {
+  const std::string base =
+      "name: x\nbase:\n  model: {depths: [1, 1], dims: [16, 16], mixers: [pool, attention], heads: [2, 2]}\n"
+      "ablations:\n";
+  try {
+    test::plan(base + "  h:\n    - {model.head_dim: 4}\n");
+    ADD_FAILURE() << "planned";
+  } catch (const SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("trains exactly as the baseline: model.head_dim only chooses the heads of "
+                                         "model.heads: auto, and this job's heads are [2,2]"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    test::plan(base + "  h:\n    - {model.heads: [4, 2]}\n");
+    ADD_FAILURE() << "planned";
+  } catch (const SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.heads of stage 1 is read by nothing: their mixers have no heads"),
+              std::string::npos)
+        << e.what();
+  }
+  std::vector<std::string> warnings;
+  const std::vector<Job> jobs = expand_sweep(
+      parse_sweep(base + "  a:\n    - {model.heads: 4}\n  b:\n    - {model.heads: auto, model.head_dim: 4}\n"
+                         "    - {model.heads: [1, 8]}\n",
+                  "t.yaml", test::test_catalog()),
+      test::test_catalog(), &warnings);
+  ASSERT_EQ(jobs.size(), 3u);  // the baseline, 4 heads, 8 heads
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("variant 'model.heads=auto, model.head_dim=4' of section 'b' is the same job as "
+                             "'model.heads=4' (section 'a') in training (they differ only in what neither job's "
+                             "training reads: model.head_dim)"),
+            std::string::npos)
+      << warnings[0];
+  // Where the heads are live they are an ablation.
+  EXPECT_EQ(test::plan(base + "  h:\n    - {model.heads: [2, 4]}\n").size(), 2u);
 }
 
 // A grid (or zip, or shorthand) value that is a mapping is one value setting several keys: one

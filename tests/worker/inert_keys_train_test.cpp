@@ -20,6 +20,9 @@ struct Rule {
   KeyValues live_job;   // one that reads it
   std::string key;
   nlohmann::json value;  // a value other than the job's
+  // model.head_dim is inert in every resolved config (the heads it chose are there), yet live in
+  // a sweep file under heads: auto: there changing it changes the resolved heads.
+  bool named_when_live = false;
 };
 
 // The model-zoo tests' tiny job, one epoch on 128 images.
@@ -65,7 +68,14 @@ TEST(InertKeys, TrainingNeverReadsThemAndReadsThemWhereTheyAreLive) {
       // Attention starts near uniform (small q and k), where the head split changes nothing: live
       // only once its branch trains, so without layer scale's 1e-5 start.
       {"head_dim without heads", image_job({{"model.mixers", "pool"}}),
-       image_job({{"model.mixers", "attention"}, {"model.layer_scale", 0.0}}), "model.head_dim", 4},
+       image_job({{"model.mixers", "attention"}, {"model.layer_scale", 0.0}}), "model.head_dim", 4, true},
+      {"head_dim beside explicit heads",
+       image_job({{"model.mixers", "attention"}, {"model.heads", {2, 2}}, {"model.layer_scale", 0.0}}),
+       image_job({{"model.mixers", "attention"}, {"model.layer_scale", 0.0}}), "model.head_dim", 4, true},
+      {"heads of a stage without heads",
+       image_job({{"model.mixers", {"pool", "attention"}}, {"model.heads", {2, 2}}, {"model.layer_scale", 0.0}}),
+       image_job({{"model.mixers", "attention"}, {"model.heads", {2, 2}}, {"model.layer_scale", 0.0}}), "model.heads",
+       {4, 2}},
       {"heads without heads", image_job({{"model.mixers", "identity"}}),
        image_job({{"model.mixers", "attention"}, {"model.layer_scale", 0.0}}), "model.heads", 4},
       {"momentum under adamw", image_job({}), image_job({{"task.optimizer.name", "sgd"}}), "task.optimizer.momentum",
@@ -99,7 +109,7 @@ TEST(InertKeys, TrainingNeverReadsThemAndReadsThemWhereTheyAreLive) {
   for (const Rule& r : rules) {
     SCOPED_TRACE(r.name);
     EXPECT_TRUE(names(r.inert_job, r.key));
-    EXPECT_FALSE(names(r.live_job, r.key));
+    EXPECT_EQ(names(r.live_job, r.key), r.named_when_live);
     EXPECT_EQ(trained(with(r.inert_job, r.key, r.value)), trained(r.inert_job)) << r.key << " changed the numbers";
     EXPECT_NE(trained(with(r.live_job, r.key, r.value)), trained(r.live_job)) << r.key << " changed nothing";
   }
@@ -115,7 +125,12 @@ TEST(InertKeys, TheEffectiveConfigKeepsWhatTrainingReads) {
   // One stage with a pool mixer makes pool_size live for the whole model.
   EXPECT_FALSE(names(image_job({{"model.mixers", {"identity", "pool"}}}), "model.pool_size"));
   EXPECT_FALSE(names(image_job({{"model.mixers", {"dwconv", "identity"}}}), "model.pool_size"));
-  EXPECT_FALSE(names(image_job({{"model.mixers", {"identity", "kv_attention"}}}), "model.heads"));
+  // One stage with heads makes heads live there only: the other stage's heads read as 0.
+  const auto one_heads_stage = test::make_config(image_job({{"model.mixers", {"identity", "kv_attention"}}}));
+  const auto flat = effective_flat_config(one_heads_stage, model_catalog());
+  ASSERT_TRUE(flat.contains("model.heads"));
+  EXPECT_EQ(flat.at("model.heads").at(0), 0);
+  EXPECT_GT(flat.at("model.heads").at(1).get<int>(), 0);
 }
 
 }  // namespace
