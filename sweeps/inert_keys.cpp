@@ -113,7 +113,24 @@ std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalo
     inert("model.activation",
           "model.activation is the channel MLP's (and gMLP's unit's), which model.channel_mlp: false removes");
   }
-  if (flat.value("model.arch", "metaformer") != "sequence") {
+  // Stochastic depth rises from 0 at the first block (worker/models/block.cpp): one block, no drop.
+  const bool sequence = flat.value("model.arch", "metaformer") == "sequence";
+  const json depths = flat.value("model.depths", json::array());
+  int64_t blocks = 0;
+  for (size_t i = 0; i < depths.size() && (!sequence || i == 0); ++i) blocks += depths[i].get<int64_t>();
+  if (blocks == 1)
+    inert("model.drop_path", "model.drop_path is the last block's stochastic-depth rate, rising from 0 at the "
+                             "first, and this model has one block");
+  if (!sequence && depths.size() == 1)
+    for (const char* key : {"model.downsample.kernel", "model.downsample.stride", "model.downsample.padding"})
+      inert(key, std::string(key) + " is the convolution between stages, and this model has one stage");
+  // init poolformer differs from trunc_normal in the stem and downsampling convolutions only.
+  if (sequence && flat.value("model.init", "trunc_normal") == "poolformer")
+    out.push_back({"model.init",
+                   "model.init poolformer differs from trunc_normal in the stem and downsampling convolutions, and "
+                   "model.arch sequence has none",
+                   json("trunc_normal"), true});
+  if (!sequence) {
     inert("model.positions", "model.positions applies to model.arch sequence");
   } else {
     for (const char* key : {"model.stem.kernel", "model.stem.stride", "model.stem.padding", "model.downsample.kernel",
