@@ -1,9 +1,10 @@
 // Which keys of a job config its training never reads (see inert_keys.h). Each rule mirrors the
 // code that reads the key: worker/train/trainer_optimizer.cpp (momentum and nesterov for sgd only,
 // betas for adam and adamw), worker/train/lr_schedule.cpp (min_lr for cosine, warmup_lr for the
-// timm style's warmup), worker/models/block.cpp (heads for mixers with heads, per stage; head_dim only through heads: auto, pool_size for the
-// mixers whose kernel it is, mlp_ratio and activation for the channel MLP or gMLP's unit), sequence_model.cpp
-// (positions), metaformer.cpp (the stem and downsampling convolutions) and
+// timm style's warmup), worker/models/block.cpp (heads for mixers with heads, per stage; head_dim
+// only through heads: auto; pool_size for the mixers whose kernel it is; mlp_ratio and activation
+// for the channel MLP or gMLP's unit; drop_path from the second block), sequence_model.cpp
+// (positions), metaformer.cpp (the stem and downsampling convolutions; init poolformer) and
 // worker/data/batch_mixing.cpp (mix_prob with Mixup or CutMix on, mix_switch with both on).
 #include "sweeps/inert_keys.h"
 
@@ -22,6 +23,12 @@ std::string mixer_list(const json& mixers) {
 }
 
 }  // namespace
+
+int64_t stochastic_depth_blocks(const json& depths, bool sequence) {
+  int64_t blocks = 0;
+  for (size_t i = 0; i < depths.size() && (!sequence || i == 0); ++i) blocks += depths[i].get<int64_t>();
+  return blocks;
+}
 
 std::vector<InertKey> inert_keys(const json& config, const Catalog& catalog) {
   return inert_keys_of_flat(flatten_config(config), catalog);
@@ -116,9 +123,7 @@ std::vector<InertKey> inert_keys_of_flat(const json& flat, const Catalog& catalo
   // Stochastic depth rises from 0 at the first block (worker/models/block.cpp): one block, no drop.
   const bool sequence = flat.value("model.arch", "metaformer") == "sequence";
   const json depths = flat.value("model.depths", json::array());
-  int64_t blocks = 0;
-  for (size_t i = 0; i < depths.size() && (!sequence || i == 0); ++i) blocks += depths[i].get<int64_t>();
-  if (blocks == 1)
+  if (stochastic_depth_blocks(depths, sequence) == 1)
     inert("model.drop_path", "model.drop_path is the last block's stochastic-depth rate, rising from 0 at the "
                              "first, and this model has one block");
   if (!sequence && depths.size() == 1)

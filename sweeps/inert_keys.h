@@ -8,6 +8,7 @@
 // in every cell.
 // Torch-free: the facts come from the config and the catalog's mixer traits.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct InertKey {
   // key already holds (model.head_dim, resolved into model.heads) or that is partly read.
   bool warn_when_set = true;
 };
+
+// The blocks stochastic depth spreads its rates over (worker/models: every stage's of a metaformer,
+// the one stage's of a sequence model); block i of N drops at model.drop_path * i / (N - 1).
+int64_t stochastic_depth_blocks(const nlohmann::json& depths, bool sequence);
 
 // `config`: nested and fully resolved (resolve_config). Keys in the order of the rules.
 std::vector<InertKey> inert_keys(const nlohmann::json& config, const Catalog& catalog);

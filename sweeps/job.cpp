@@ -163,11 +163,10 @@ struct InertChange {
   std::string why;
   Mark mark;
 };
-std::optional<InertChange> inert_change(const Variant& variant, const json& flat, const CellBaseline& base,
-                                        const Catalog& catalog) {
-  if (flat == base.flat) return std::nullopt;
-  const std::vector<InertKey> inert = inert_keys_of_flat(flat, catalog);
-  if (effective_flat_config(flat, inert) != base.effective) return std::nullopt;
+// `inert` and `effective`: the variant's inert keys and effective config (inert_keys.h).
+std::optional<InertChange> inert_change(const Variant& variant, const json& flat, const std::vector<InertKey>& inert,
+                                        const json& effective, const CellBaseline& base) {
+  if (flat == base.flat || effective != base.effective) return std::nullopt;
   InertChange change{"", variant.mark};
   bool marked = false;
   for (const InertKey& k : inert) {
@@ -233,7 +232,7 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
       if (variant.section == "baseline") {
         baseline_of_cell.emplace(cell.label, CellBaseline{flat, effective});
       } else if (const auto base = baseline_of_cell.find(cell.label); base != baseline_of_cell.end()) {
-        if (auto change = inert_change(variant, flat, base->second, catalog)) {
+        if (auto change = inert_change(variant, flat, inert_here, effective, base->second)) {
           if (inert.cells++ == 0) inert.first = std::move(*change), inert.first_cell = cell.label;
           continue;
         }
@@ -269,8 +268,8 @@ std::vector<Job> expand_sweep(const SweepSpec& spec, const Catalog& catalog, std
             for (const auto& [key, value] : flat.items())
               if (!same->second.flat.contains(key) || same->second.flat.at(key) != value)
                 keys += (keys.empty() ? "" : ", ") + key;
-            repeated = earlier_job_name(same->second.section, same->second.variant) + " in training (they differ only in what neither job's training reads: " +
-                       keys + ")";
+            repeated = earlier_job_name(same->second.section, same->second.variant) +
+                       " in training (they differ only in what neither job's training reads: " + keys + ")";
           }
           continue;
         }
